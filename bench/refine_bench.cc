@@ -1,0 +1,95 @@
+// How much of `borex refine` is spent outside the model (issue #2's speed target: at most 5%,
+// and refine within 1.1x of the same number of plain forward passes).
+//
+//   build/refine_bench --model build/bench/resnet18_random.pt --benchmark_repetitions=3
+//
+// BM_PlainForward runs the forward passes refine makes (50 batches of m and m̄) on fixed
+// images; BM_Refine runs the whole refinement (candidate set, GP updates, acquisition, masks,
+// final full-resolution map) with the same model and reports the share of its time outside the
+// model as the counter `outside_model_share`.
+#include <benchmark/benchmark.h>
+
+#include <iostream>
+#include <opencv2/core.hpp>
+
+#include "borex/model/torchscript_classifier.h"
+#include "borex/refine/refiner.h"
+
+namespace {
+
+std::string g_model_path;
+int g_threads = 0;
+
+borex::model::TorchScriptClassifier& Model() {
+  static borex::model::TorchScriptClassifier* classifier = [] {
+    borex::model::TorchScriptOptions options;
+    options.path = g_model_path;
+    options.threads = g_threads;
+    auto* loaded = new borex::model::TorchScriptClassifier(options);
+    loaded->Validate(loaded->WorkingSize(cv::Size(224, 224)));
+    return loaded;
+  }();
+  return *classifier;
+}
+
+cv::Mat Image() {
+  cv::Mat image(224, 224, CV_32FC3);
+  cv::randu(image, 0, 1);
+  return image;
+}
+
+cv::Mat Prior() {
+  cv::Mat prior(224, 224, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  cv::GaussianBlur(prior, prior, cv::Size(0, 0), 12);
+  return prior;
+}
+
+void BM_PlainForward(benchmark::State& state) {
+  auto& model = Model();
+  const cv::Mat image = Image();
+  const std::vector<cv::Mat> batch = {image, image};
+  for (auto _ : state)
+    for (int i = 0; i < 50; ++i) benchmark::DoNotOptimize(model.Logits(batch));
+  state.counters["model_calls"] = 100;
+}
+
+void BM_Refine(benchmark::State& state) {
+  auto& model = Model();
+  const cv::Mat image = Image(), prior = Prior();
+  borex::refine::RefineOptions options;  // defaults: 50 iterations, 4 mask sizes
+  options.stride = static_cast<int>(state.range(0));
+  double outside = 0, total = 0;
+  for (auto _ : state) {
+    const auto result = borex::refine::RunRefinement(model, image, 0, prior, options);
+    outside += result.total_seconds - result.model_seconds;
+    total += result.total_seconds;
+  }
+  state.counters["outside_model_share"] = outside / total;
+  state.counters["outside_model_ms"] = 1000 * outside / state.iterations();
+}
+
+BENCHMARK(BM_PlainForward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Refine)->Arg(2)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--model=", 0) == 0) g_model_path = arg.substr(8);
+    else if (arg == "--model" && i + 1 < argc) g_model_path = argv[++i];
+    else if (arg.rfind("--threads=", 0) == 0) g_threads = std::stoi(arg.substr(10));
+    else rest.push_back(argv[i]);
+  }
+  if (g_model_path.empty()) {
+    std::cerr << "usage: refine_bench --model RESNET18.pt [--threads=N] [benchmark flags]\n";
+    return 2;
+  }
+  int rest_count = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_count, rest.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

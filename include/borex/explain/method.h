@@ -1,0 +1,26 @@
+// Choosing an explanation method by name, at the edge (CLI, batch), and running it.
+#pragma once
+
+#include <string>
+
+#include "borex/explain/grad_cam.h"
+#include "borex/explain/rise.h"
+
+namespace borex::explain {
+
+enum class Method { kRise, kPnRise, kGradCam, kGradCamPlusPlus };
+// "rise" | "pn-rise" | "gradcam" | "gradcam++"; `option` names the flag in errors.
+Method ParseMethod(const std::string& name, const std::string& option);
+std::string MethodName(Method method);
+
+struct ExplainOptions {
+  Method method = Method::kRise;
+  RiseOptions rise;     // RISE and PN-RISE
+  GradCamOptions cam;   // Grad-CAM and Grad-CAM++ (variant set from `method`)
+};
+
+// The method's map for `label` at the image's resolution (the model's input size).
+cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
+                const ExplainOptions& options);
+
+}  // namespace borex::explain

@@ -1,0 +1,35 @@
+// RISE (Petsiuk et al., BMVC 2018) and PN-RISE (Hatakeyama et al.), as Monte Carlo estimates of
+// BOREx paper eqs. 5 and 6:
+//   S(λ)    ≈ (1/N) Σ_n m_n(λ) M(i⊙m_n, l) / p                     (eq. 5)
+//   S^PN(λ) ≈ (1/N) Σ_n (m_n(λ) − p) M(i⊙m_n, l) / (p(1 − p))      (eq. 6)
+// with p = p1, the keep-probability of the masks' grid cells.
+#pragma once
+
+#include <cstdint>
+#include <opencv2/core.hpp>
+
+#include "borex/mask/square_mask.h"
+#include "borex/model/classifier.h"
+
+namespace borex::explain {
+
+struct RiseOptions {
+  int masks = 4000;          // N; Petsiuk et al. use 4000 for ResNet-50
+  int grid = 7;              // s: cells per side of the random binary grid
+  double keep_prob = 0.5;    // p1 = P[cell kept]
+  bool positive_negative = false;  // PN-RISE (eq. 6) instead of RISE (eq. 5)
+  int batch_size = 32;       // images per forward pass
+  model::ScoreKind score = model::ScoreKind::kProbability;
+  mask::Occlusion occlusion = mask::Occlusion::kBlack;  // what hidden pixels become
+  uint64_t seed = 0;
+
+  // The authors' deliberately cheap RISE prior for BOREx: 100 masks, s = 8, p1 = 0.3.
+  static RiseOptions CheapPrior();
+  void Check() const;
+};
+
+// The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size.
+cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
+                    const RiseOptions& options);
+
+}  // namespace borex::explain

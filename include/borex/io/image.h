@@ -1,0 +1,27 @@
+// Reading input images and prior maps, writing rendered images.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <string>
+
+namespace borex::io {
+
+// Any image OpenCV can decode, as CV_32FC3 RGB in [0, 1]. Grayscale becomes three equal
+// channels; an alpha channel is dropped without compositing and EXIF orientation is ignored
+// (both as PIL's Image.open(...).convert("RGB") does, which the Python reference code uses).
+// 8-bit values are divided by 255, 16-bit by 65535; float images are clipped to [0, 1].
+// InputError: "file does not exist", "cannot decode image (not a supported image format?)".
+cv::Mat ReadImageRgb(const std::string& path);
+
+// A prior saliency map i0 as CV_32FC1: from .npy (ReadNpyMap) or from a grayscale image (8-bit
+// -> [0, 1], 16-bit -> [0, 1], float as is). A colour image is accepted only if its channels
+// are equal (a grayscale map saved as RGB); otherwise InputError "prior image must be
+// grayscale". Every value must be finite: InputError "prior.npy: 3 of 50176 values are NaN or
+// infinite".
+cv::Mat ReadPriorMap(const std::string& path);
+
+// Encodes a CV_8UC3 BGR (or CV_8UC1) image by the extension of `path` (.png, .jpg, ...) and
+// writes it atomically. OutputError if the extension is not an image format OpenCV can write.
+void WriteImage(const std::string& path, const cv::Mat& bgr8);
+
+}  // namespace borex::io

@@ -1,0 +1,53 @@
+// The square masks of BOREx (paper §2, Algorithms 1 and 2): m is 0 on a square of side r centred
+// at pixel λ (those pixels are hidden) and 1 elsewhere; its flip m̄ = 1 − m keeps only the
+// square. Occlusion happens in pixel space, on the RGB [0, 1] image before the model's
+// normalisation: hidden pixels get a fill colour (black, or the model's mean colour, which
+// becomes 0 after normalisation as in the authors' code).
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <string>
+
+namespace borex::mask {
+
+// A rectangle of pixels: rows [row0, row0 + rows), columns [col0, col0 + cols).
+struct PixelBox {
+  int row0 = 0, col0 = 0, rows = 0, cols = 0;
+
+  bool empty() const { return rows <= 0 || cols <= 0; }
+  int area() const { return empty() ? 0 : rows * cols; }
+  cv::Rect rect() const { return cv::Rect(col0, row0, cols, rows); }
+};
+
+// The pixels covered by the square of side `side` centred on (center_row, center_col), in
+// pixel-centre coordinates (pixel (i, j) has its centre at (i, j)), clipped to the image.
+// Precisely: pixel i is covered iff  c − side/2 <= i < c + side/2  (half-open, the same rule in
+// both axes), i.e. rows ceil(c − side/2) ... ceil(c + side/2) − 1. Consequences:
+//  * an integer side s covers exactly s rows and s columns at ANY centre (before clipping);
+//  * at an integer centre c, odd s covers c − (s−1)/2 ... c + (s−1)/2 (symmetric) and even s
+//    covers c − s/2 ... c + s/2 − 1 (one more pixel above/left than below/right);
+//  * a non-integer side covers floor(side) or ceil(side) pixels depending on the centre.
+// A square partly outside the image is clipped; one entirely outside gives an empty box.
+// Requires side >= 0 and finite coordinates.
+PixelBox SquareBox(double center_row, double center_col, double side, int image_rows,
+                   int image_cols);
+
+// What hidden pixels become.
+enum class Occlusion {
+  kBlack,  // RGB (0, 0, 0): the paper
+  kMean,   // the model's mean colour: 0 after normalisation, the authors' code
+};
+// "black" | "mean"; OptionError("--occlusion", ...) for anything else.
+Occlusion ParseOcclusion(const std::string& name);
+std::string OcclusionName(Occlusion occlusion);
+// The RGB [0, 1] fill colour: black, or `model_mean` (ModelInfo::mean).
+cv::Vec3f OcclusionFill(Occlusion occlusion, const cv::Vec3f& model_mean);
+
+// out = the image (CV_32FC3) with the box filled with `fill` (keep_only_box = false: i ⊙ m, the
+// square hidden) or with everything outside the box filled (keep_only_box = true: i ⊙ m̄, only
+// the square visible). `out` is reused when it already has the image's size and type, and may
+// be the image itself (in-place occlusion). Cost: one image copy plus fills of rectangles.
+void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box,
+                const cv::Vec3f& fill, cv::Mat& out);
+
+}  // namespace borex::mask

@@ -1,0 +1,76 @@
+// The classifier as borex sees it: a black box from a batch of RGB images to class scores, plus
+// the one white-box capability Grad-CAM needs (a layer's activations and their gradients).
+// Nothing here includes LibTorch: only src/borex/model/torchscript_classifier.cc does, so that
+// the rest of the library compiles quickly.
+#pragma once
+
+#include <Eigen/Core>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+namespace borex::model {
+
+// What a model file says about itself (the "borex.json" TorchScript extra file), possibly
+// overridden by command-line flags. Empty/zero fields mean "not known".
+struct ModelInfo {
+  std::vector<std::string> class_names;
+  cv::Size input_size{0, 0};  // width x height the model expects; 0: the image's own size
+  cv::Vec3f mean{0.485f, 0.456f, 0.406f};  // RGB, applied to [0,1] pixels; default ImageNet's
+  cv::Vec3f std{0.229f, 0.224f, 0.225f};
+  std::string target_layer;  // default Grad-CAM layer, e.g. "layer4"
+  std::string description;
+
+  // "class 3 (dress)" or "class 3" when names are unknown.
+  std::string ClassLabel(int index) const;
+  // Parses "--label N|NAME": an index in [0, num_classes) or a class name.
+  int ResolveLabel(const std::string& label, int num_classes) const;
+};
+
+// A layer's activations A (K x h x w, row-major per channel) and dY/dA for one class score Y.
+struct LayerGradients {
+  int channels = 0, rows = 0, cols = 0;
+  Eigen::MatrixXf activations;  // K x (h*w)
+  Eigen::MatrixXf gradients;    // K x (h*w)
+  Eigen::VectorXf logits;       // the model's logits for the image
+};
+
+class Classifier {
+ public:
+  virtual ~Classifier() = default;
+
+  // Logits of a batch: each image CV_32FC3, RGB in [0,1], of size working_size(). Returns an
+  // N x C matrix. Preprocessing (normalisation, layout) is the classifier's business.
+  virtual Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) = 0;
+
+  // Activations of `layer` (a submodule path such as "layer4" or "features.7") and the gradient
+  // of logit `label` with respect to them, for one image.
+  virtual LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
+                                              const std::string& layer) = 0;
+
+  virtual const ModelInfo& info() const = 0;
+  virtual int num_classes() const = 0;
+
+  // Counters for the timing report: forward passes (images, not batches) and seconds inside the
+  // model, cumulative since construction.
+  long model_calls() const { return model_calls_; }
+  double model_seconds() const { return model_seconds_; }
+
+ protected:
+  long model_calls_ = 0;
+  double model_seconds_ = 0.0;
+};
+
+// The quantity M(i, l) the explanation methods observe.
+enum class ScoreKind { kProbability, kLogit };
+ScoreKind ParseScoreKind(const std::string& name);  // "prob" | "logit"
+std::string ScoreKindName(ScoreKind kind);
+
+// Row-wise softmax of logits, column `label` (kProbability) or the raw logit (kLogit).
+Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind);
+
+// Scores of `images` for `label`, evaluated in batches of at most `batch_size` images.
+Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images,
+                            int label, ScoreKind kind, int batch_size);
+
+}  // namespace borex::model

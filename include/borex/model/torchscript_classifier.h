@@ -1,0 +1,49 @@
+// A Classifier backed by a TorchScript file (scripted or traced), loaded with LibTorch.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "borex/model/classifier.h"
+
+namespace borex::model {
+
+struct TorchScriptOptions {
+  std::string path;             // the .pt file
+  std::string device = "cpu";   // "cpu" or "cuda"
+  int threads = 0;              // intra-op threads; 0: all cores (LibTorch's own default is 1)
+  // Overrides of the model's metadata (flags win over the file's borex.json).
+  std::optional<cv::Vec3f> mean, std;
+  std::optional<cv::Size> input_size;
+  std::string classes_file;  // one class name per line
+  void Check() const;
+};
+
+class TorchScriptClassifier : public Classifier {
+ public:
+  // Loads the model and its metadata; throws InputError/OptionError/ModelError with one line.
+  explicit TorchScriptClassifier(const TorchScriptOptions& options);
+  ~TorchScriptClassifier() override;
+
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override;
+  LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
+                                      const std::string& layer) override;
+  const ModelInfo& info() const override { return info_; }
+  int num_classes() const override { return num_classes_; }
+
+  // The input size to use for an image of `image_size` (metadata, else the image's own).
+  cv::Size WorkingSize(const cv::Size& image_size) const;
+
+  // Runs one forward pass on a blank image of `working_size` and checks that the output is an
+  // [N, C] tensor consistent with the class names; sets num_classes(). Not counted as a call.
+  void Validate(const cv::Size& working_size);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  ModelInfo info_;
+  int num_classes_ = 0;
+};
+
+}  // namespace borex::model

@@ -1,0 +1,79 @@
+// Options of BOREx (Kikuchi et al., ACCV 2022, Algorithm 2) and of its baseline, Algorithm 1
+// (Mokuwe et al.). Defaults are the paper's choices; where the paper is silent they are those of
+// the authors' Python code (SoftwareFoundationGroupAtKyotoU/BOREx, exec_borex.py), noted per field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "borex/gp/kernel.h"
+#include "borex/mask/square_mask.h"
+#include "borex/model/classifier.h"
+
+namespace borex::refine {
+
+// Algorithm 1 observes s = M(i) − M(i⊙m), starts from μ = 0 and averages plainly over sizes;
+// Algorithm 2 (BOREx) observes s = M(i⊙m̄) − M(i⊙m), starts from the prior and weights by 1/r².
+enum class Algorithm { kBorex, kMokuwe };
+Algorithm ParseAlgorithm(const std::string& name);  // "borex" | "mokuwe"
+std::string AlgorithmName(Algorithm algorithm);
+
+// How μ(λ, r) over sizes becomes one map.
+//  kPointwise: the paper's i_sal(λ) = (1/p) Σ_r μ(λ, r)/r² (Algorithm 2, line 12).
+//  kBox: the authors' code (normalize=True): μ(·, r) averaged over each mask's own box
+//        (count_include_pad=False), then the plain mean over sizes; replaces the 1/r² weights.
+enum class Aggregation { kPointwise, kBox };
+Aggregation ParseAggregation(const std::string& name);  // "pointwise" | "box"
+std::string AggregationName(Aggregation aggregation);
+
+// A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
+struct MaskSize {
+  double value = 0;
+  bool pixels = false;
+  double SidePixels(int shorter_side) const { return pixels ? value : value * shorter_side; }
+};
+// Parses "0.27,0.4,60px,90": values <= 1 are fractions, larger ones or a "px" suffix pixels.
+std::vector<MaskSize> ParseMaskSizes(const std::string& list);
+std::string MaskSizesString(const std::vector<MaskSize>& sizes);
+
+struct RefineOptions {
+  Algorithm algorithm = Algorithm::kBorex;
+  int iterations = 50;  // N, the number of observations (paper and code: 50)
+  // Mask sides L. Default: the code's boxes of 60, 90, 120, 150 px at 224 x 224.
+  std::vector<MaskSize> mask_sizes = {{60.0 / 224}, {90.0 / 224}, {120.0 / 224}, {150.0 / 224}};
+  // Candidate centres every `stride` pixels (the code uses every pixel: stride 1).
+  int stride = 2;
+  gp::MaternNu kernel = gp::MaternNu::kThreeHalves;  // the code's Matérn ν = 3/2
+  // Length scales in working-image pixels for (row, col) and for the mask side; 0: the code's
+  // (12, 12) and 10 half-width = 20 side pixels at 224, scaled to the shorter side.
+  double length_scale_position = 0;
+  double length_scale_size = 0;
+  double noise_variance = 0.01;   // the code's alpha
+  double signal_variance = 1.0;   // the code's (fixed) kernel amplitude
+  double kappa = 10.0;            // UCB exploration weight: u = μ + κσ (the code's ratio = 10)
+  model::ScoreKind score = model::ScoreKind::kProbability;  // paper and code: probabilities
+  double prior_mean_abs = 0.1;    // prior scaled so mean |i0| = this (the code's magnification)
+  // The paper's ablations (Table 2); --algorithm mokuwe turns all three off.
+  bool flip = true;               // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
+  bool weighted_average = true;   // 1/r² weights (false: plain mean over sizes)
+  bool use_prior = true;          // μ starts at i0 (false: at 0)
+  Aggregation aggregation = Aggregation::kPointwise;
+  // The code's squashing s ← 2(σ(g·s) − 0.5) = tanh(g·s/2); 0 = off (paper). The code's
+  // experiment script uses g = 10.
+  double squash = 0;
+  bool hyperopt = false;  // re-fit length scales by maximum marginal likelihood every step (code)
+  // Std (pixels) of the Gaussian jitter added to each chosen (row, col, side) before it enters
+  // the GP data; the mask itself is applied at the chosen point. 0 = off (paper); code: 1.
+  double jitter = 0;
+  mask::Occlusion occlusion = mask::Occlusion::kBlack;  // paper: black; code: the mean colour
+  uint64_t seed = 0;
+
+  // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false.
+  void ApplyAlgorithm();
+  void Check(int image_rows, int image_cols) const;
+  // Mask sides in pixels of a working image of the given size.
+  std::vector<double> SidePixels(int image_rows, int image_cols) const;
+};
+
+}  // namespace borex::refine

@@ -1,0 +1,80 @@
+// BOREx: GP-based refinement of a saliency map (Kikuchi et al., ACCV 2022, Algorithm 2), and the
+// baseline it extends (Mokuwe et al., Algorithm 1), as a stepper: construct, Step() until done(),
+// then Finish(). Callers drive it, observe every step (trace, progress) and may stop early.
+//
+//   refine::Refiner refiner(classifier, image, label, prior, options);
+//   while (!refiner.done()) refiner.Step();
+//   refine::RefineResult result = refiner.Finish();
+#pragma once
+
+#include <Eigen/Core>
+#include <functional>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "borex/model/classifier.h"
+#include "borex/refine/refine_options.h"
+
+namespace borex::refine {
+
+// One BO iteration (Algorithm 2, lines 5-9), everything needed to audit or replay it.
+struct StepRecord {
+  int iteration = 0;
+  double row = 0, col = 0, side = 0;          // the mask: centre (pixel) and side (pixels)
+  double gp_row = 0, gp_col = 0, gp_side = 0; // the point entered into the GP (after jitter)
+  double score_masked = 0;     // M(i⊙m, l): the square hidden
+  double score_reference = 0;  // M(i⊙m̄, l) (flip) or M(i, l) (Algorithm 1)
+  double observation = 0;      // s, after squashing
+  double prior_at_point = 0;   // scaled prior at the GP point (the residual is s minus this)
+  double acquisition = 0;      // u(λ, r) of the chosen candidate (first step: at the prior's max)
+  Eigen::VectorXd length_scales;  // kernel length scales used after this observation
+};
+
+struct RefineResult {
+  cv::Mat map;              // i_sal at the working (model input) resolution, CV_32FC1
+  int iterations = 0;
+  long model_calls = 0;     // forward passes (images) during refinement
+  double model_seconds = 0;
+  double total_seconds = 0;
+  double prior_scale = 0;   // factor applied to i0 (0 without a prior)
+  double base_score = 0;    // M(i, l)
+  std::vector<double> side_pixels;
+  std::vector<StepRecord> steps;
+};
+
+class Refiner {
+ public:
+  // `image`: CV_32FC3 RGB in [0,1] at the model's input size. `prior`: CV_32FC1 of the same size,
+  // or empty for none (also ignored when options.use_prior is false).
+  Refiner(model::Classifier& classifier, const cv::Mat& image, int label, const cv::Mat& prior,
+          RefineOptions options);
+  ~Refiner();
+
+  bool done() const;
+  const StepRecord& Step();
+  RefineResult Finish();
+
+  // The posterior mean μ(λ, r) at every pixel for the i-th mask side (prior included).
+  cv::Mat PosteriorMeanForSide(int side_index) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Runs all iterations, calling `on_step` after each (may be empty).
+RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, int label,
+                           const cv::Mat& prior, const RefineOptions& options,
+                           const std::function<void(const StepRecord&)>& on_step = {});
+
+// i_sal from the per-side posterior means μ(·, r_i) (Algorithm 2 line 12, or the code's box
+// average): exposed for tests of the weighting.
+cv::Mat AggregateSides(const std::vector<cv::Mat>& means, const std::vector<double>& sides,
+                       Aggregation aggregation, bool weighted_average);
+
+// The code's box average: each pixel gets the mean of `map` over the (2⌊side/2⌋+1)-wide box
+// centred on it, counting only pixels inside the image.
+cv::Mat BoxAverage(const cv::Mat& map, double side);
+
+}  // namespace borex::refine

@@ -1,0 +1,275 @@
+#include "borex/app/image_job.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "borex/core/error.h"
+#include "borex/io/atomic_file.h"
+#include "borex/io/heatmap.h"
+#include "borex/io/image.h"
+#include "borex/io/json_file.h"
+#include "borex/io/npy.h"
+
+namespace borex::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The loaded inputs every image command starts from.
+struct LoadedImage {
+  std::unique_ptr<model::TorchScriptClassifier> classifier;
+  cv::Mat original;  // RGB [0,1] at the file's resolution
+  cv::Mat working;   // resized to the model's input size
+  int label = 0;
+  double confidence = 0;  // softmax probability of `label` on the unmasked image
+  int top1 = 0;
+};
+
+cv::Mat Resize(const cv::Mat& source, const cv::Size& size) {
+  if (source.size() == size) return source.clone();
+  cv::Mat resized;
+  const bool shrinking = size.area() < source.size().area();
+  cv::resize(source, resized, size, 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return resized;
+}
+
+LoadedImage Load(const ImageJobOptions& options) {
+  LoadedImage loaded;
+  loaded.original = io::ReadImageRgb(options.image_path);
+  loaded.classifier = std::make_unique<model::TorchScriptClassifier>(options.model);
+  const cv::Size working_size = loaded.classifier->WorkingSize(loaded.original.size());
+  loaded.classifier->Validate(working_size);
+  loaded.working = Resize(loaded.original, working_size);
+  const Eigen::MatrixXf logits = loaded.classifier->Logits({loaded.working});
+  logits.row(0).maxCoeff(&loaded.top1);
+  const auto& info = loaded.classifier->info();
+  loaded.label = options.label.empty()
+                     ? loaded.top1
+                     : info.ResolveLabel(options.label, loaded.classifier->num_classes());
+  loaded.confidence =
+      model::ClassScores(logits, loaded.label, model::ScoreKind::kProbability)[0];
+  spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.image_path,
+               info.ClassLabel(loaded.label), loaded.confidence, info.ClassLabel(loaded.top1));
+  return loaded;
+}
+
+void WriteEncoded(const std::string& path, const cv::Mat& bgr8) {
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".png", bgr8, bytes)) throw OutputError(path, "cannot encode PNG");
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw OutputError(path, "cannot write file");
+}
+
+nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& loaded) {
+  const auto& info = loaded.classifier->info();
+  nlohmann::json summary;
+  summary["version"] = BOREX_VERSION;
+  summary["model"] = options.model.path;
+  summary["image"] = options.image_path;
+  summary["image_size"] = {loaded.original.rows, loaded.original.cols};
+  summary["working_size"] = {loaded.working.rows, loaded.working.cols};
+  summary["label"] = loaded.label;
+  summary["class_name"] = loaded.label < static_cast<int>(info.class_names.size())
+                              ? nlohmann::json(info.class_names[loaded.label])
+                              : nlohmann::json(nullptr);
+  summary["confidence"] = loaded.confidence;
+  summary["top1"] = loaded.top1;
+  summary["device"] = options.model.device;
+  return summary;
+}
+
+// Writes the map (resized to the image's own resolution) and the summary as one atomic set.
+void WriteOutputs(const std::string& prefix, const cv::Mat& working_map, const LoadedImage& loaded,
+                  nlohmann::json& summary, const std::string& trace_path,
+                  const nlohmann::json* trace) {
+  const cv::Mat map = Resize(working_map, loaded.original.size());
+  double min_value = 0, max_value = 0;
+  cv::minMaxLoc(map, &min_value, &max_value);
+  summary["map"] = {{"shape", {map.rows, map.cols}}, {"min", min_value}, {"max", max_value}};
+  summary["outputs"] = {prefix + ".npy", prefix + ".png", prefix + "_overlay.png",
+                        prefix + ".json"};
+  io::AtomicOutputSet outputs;
+  io::WriteNpy(outputs.Stage(prefix + ".npy"), map);
+  WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderSignedHeatmap(map));
+  WriteEncoded(outputs.Stage(prefix + "_overlay.png"), io::RenderOverlay(loaded.original, map));
+  if (trace != nullptr) io::WriteJson(outputs.Stage(trace_path), *trace);
+  io::WriteJson(outputs.Stage(prefix + ".json"), summary);
+  outputs.Commit();
+}
+
+void AddTiming(nlohmann::json& summary, const model::Classifier& classifier, Clock::time_point start) {
+  const double total = std::chrono::duration<double>(Clock::now() - start).count();
+  summary["model_calls"] = classifier.model_calls();
+  summary["timing"] = {{"model_seconds", classifier.model_seconds()},
+                       {"other_seconds", total - classifier.model_seconds()},
+                       {"total_seconds", total}};
+}
+
+nlohmann::json RiseSettings(const explain::RiseOptions& rise) {
+  return {{"masks", rise.masks},          {"grid", rise.grid},
+          {"keep_prob", rise.keep_prob},  {"batch_size", rise.batch_size},
+          {"seed", rise.seed},            {"score", model::ScoreKindName(rise.score)},
+          {"occlude", mask::OcclusionName(rise.occlusion)}};
+}
+
+nlohmann::json MethodSettings(const explain::ExplainOptions& options,
+                              const model::ModelInfo& info) {
+  nlohmann::json settings = {{"method", explain::MethodName(options.method)}};
+  if (options.method == explain::Method::kRise || options.method == explain::Method::kPnRise)
+    settings.update(RiseSettings(options.rise));
+  else
+    settings["target_layer"] =
+        options.cam.target_layer.empty() ? info.target_layer : options.cam.target_layer;
+  return settings;
+}
+
+nlohmann::json RefineSettings(const refine::RefineOptions& o, const std::vector<double>& sides) {
+  return {{"algorithm", refine::AlgorithmName(o.algorithm)},
+          {"iterations", o.iterations},
+          {"mask_sizes", refine::MaskSizesString(o.mask_sizes)},
+          {"mask_sides_px", sides},
+          {"stride", o.stride},
+          {"kernel", gp::MaternName(o.kernel)},
+          {"length_scale_position", o.length_scale_position},
+          {"length_scale_size", o.length_scale_size},
+          {"noise_variance", o.noise_variance},
+          {"signal_variance", o.signal_variance},
+          {"kappa", o.kappa},
+          {"score", model::ScoreKindName(o.score)},
+          {"prior_mean_abs", o.prior_mean_abs},
+          {"flip", o.flip},
+          {"weighted_average", o.weighted_average},
+          {"use_prior", o.use_prior},
+          {"aggregation", refine::AggregationName(o.aggregation)},
+          {"squash", o.squash},
+          {"hyperopt", o.hyperopt},
+          {"jitter", o.jitter},
+          {"occlude", mask::OcclusionName(o.occlusion)},
+          {"seed", o.seed}};
+}
+
+}  // namespace
+
+void ImageJobOptions::Check() const {
+  model.Check();
+  if (image_path.empty()) throw OptionError("--image", "an image file is required");
+  if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
+}
+
+void RefineJobOptions::Check() const {
+  common.Check();
+  if (prior_path.empty() && prior_method != "none")
+    explain::ParseMethod(prior_method, "--prior-method");
+}
+
+nlohmann::json RunExplainJob(const ExplainJobOptions& options) {
+  const auto start = Clock::now();
+  options.common.Check();
+  io::CheckWritable(options.common.out_prefix + ".json");
+  LoadedImage loaded = Load(options.common);
+  const cv::Mat map =
+      explain::Explain(*loaded.classifier, loaded.working, loaded.label, options.explain);
+  nlohmann::json summary = CommonSummary(options.common, loaded);
+  summary["command"] = "explain";
+  summary["settings"] = MethodSettings(options.explain, loaded.classifier->info());
+  AddTiming(summary, *loaded.classifier, start);
+  WriteOutputs(options.common.out_prefix, map, loaded, summary, "", nullptr);
+  return summary;
+}
+
+nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallback& progress) {
+  const auto start = Clock::now();
+  options.Check();
+  io::CheckWritable(options.common.out_prefix + ".json");
+  if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
+  refine::RefineOptions refine_options = options.refine;
+  refine_options.ApplyAlgorithm();
+
+  LoadedImage loaded = Load(options.common);
+  refine_options.Check(loaded.working.rows, loaded.working.cols);
+  const auto& info = loaded.classifier->info();
+
+  // The prior i0 at the working resolution.
+  cv::Mat prior;
+  nlohmann::json prior_summary;
+  const long calls_before_prior = loaded.classifier->model_calls();
+  if (!refine_options.use_prior) {
+    prior_summary = {{"source", "none"}};
+  } else if (!options.prior_path.empty()) {
+    prior = io::ReadPriorMap(options.prior_path);
+    if (prior.size() != loaded.working.size() && prior.size() != loaded.original.size())
+      spdlog::warn("{}: prior is {}x{} but the image is {}x{}; resizing it", options.prior_path,
+                   prior.cols, prior.rows, loaded.original.cols, loaded.original.rows);
+    prior = Resize(prior, loaded.working.size());
+    prior_summary = {{"source", options.prior_path}};
+  } else if (options.prior_method != "none") {
+    explain::ExplainOptions prior_options = options.prior;
+    prior_options.method = explain::ParseMethod(options.prior_method, "--prior-method");
+    prior = explain::Explain(*loaded.classifier, loaded.working, loaded.label, prior_options);
+    prior_summary = MethodSettings(prior_options, info);
+    prior_summary["source"] = "computed";
+  } else {
+    prior_summary = {{"source", "none"}};
+  }
+  prior_summary["model_calls"] = loaded.classifier->model_calls() - calls_before_prior;
+
+  const refine::RefineResult result = refine::RunRefinement(
+      *loaded.classifier, loaded.working, loaded.label, prior, refine_options,
+      [&](const refine::StepRecord& step) {
+        spdlog::debug("step {}: mask ({}, {}) side {} -> s = {:.5f}", step.iteration, step.row,
+                      step.col, step.side, step.observation);
+        if (progress) progress(step.iteration + 1, refine_options.iterations);
+      });
+
+  nlohmann::json summary = CommonSummary(options.common, loaded);
+  summary["command"] = "refine";
+  summary["settings"] = RefineSettings(refine_options, result.side_pixels);
+  summary["prior"] = prior_summary;
+  summary["prior"]["scale"] = result.prior_scale;
+  summary["iterations"] = result.iterations;
+  summary["refine_model_calls"] = result.model_calls;
+  summary["refine_seconds"] = result.total_seconds;
+  AddTiming(summary, *loaded.classifier, start);
+  if (!options.trace_path.empty()) {
+    const nlohmann::json trace = TraceJson(result, refine_options);
+    WriteOutputs(options.common.out_prefix, result.map, loaded, summary, options.trace_path,
+                 &trace);
+  } else {
+    WriteOutputs(options.common.out_prefix, result.map, loaded, summary, "", nullptr);
+  }
+  return summary;
+}
+
+nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const refine::StepRecord& step : result.steps) {
+    steps.push_back({{"iteration", step.iteration},
+                     {"row", step.row},
+                     {"col", step.col},
+                     {"side", step.side},
+                     {"gp_point", {step.gp_row, step.gp_col, step.gp_side}},
+                     {"score_masked", step.score_masked},
+                     {"score_reference", step.score_reference},
+                     {"observation", step.observation},
+                     {"prior_at_point", step.prior_at_point},
+                     {"residual", step.observation - step.prior_at_point},
+                     {"acquisition", step.acquisition},
+                     {"length_scales", std::vector<double>(step.length_scales.data(),
+                                                           step.length_scales.data() +
+                                                               step.length_scales.size())}});
+  }
+  return {{"format", "borex-trace/1"},
+          {"settings", RefineSettings(options, result.side_pixels)},
+          {"prior_scale", result.prior_scale},
+          {"base_score", result.base_score},
+          {"signal_variance", options.signal_variance},
+          {"noise_variance", options.noise_variance},
+          {"steps", steps}};
+}
+
+}  // namespace borex::app

@@ -1,0 +1,65 @@
+#include "borex/explain/rise.h"
+
+#include "borex/core/error.h"
+#include "borex/mask/rise_masks.h"
+
+namespace borex::explain {
+
+RiseOptions RiseOptions::CheapPrior() {
+  RiseOptions options;
+  options.masks = 100;
+  options.grid = 8;
+  options.keep_prob = 0.3;
+  return options;
+}
+
+void RiseOptions::Check() const {
+  if (masks <= 0) throw OptionError("--masks", "must be positive, got " + std::to_string(masks));
+  if (grid <= 0) throw OptionError("--grid", "must be positive, got " + std::to_string(grid));
+  if (!(keep_prob > 0 && keep_prob < 1))
+    throw OptionError("--keep-prob", "must be in (0, 1), got " + std::to_string(keep_prob));
+  if (batch_size <= 0)
+    throw OptionError("--batch-size", "must be positive, got " + std::to_string(batch_size));
+}
+
+cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
+                    const RiseOptions& options) {
+  options.Check();
+  mask::RiseMaskOptions mask_options;
+  mask_options.grid = options.grid;
+  mask_options.keep_prob = options.keep_prob;
+  mask::RiseMaskGenerator generator(mask_options, image.rows, image.cols, options.seed);
+  const cv::Vec3f fill = mask::OcclusionFill(options.occlusion, classifier.info().mean);
+  const cv::Mat fill_image(image.size(), CV_32FC3, cv::Scalar(fill[0], fill[1], fill[2]));
+
+  const double p = options.keep_prob;
+  cv::Mat saliency = cv::Mat::zeros(image.size(), CV_32FC1);
+  std::vector<cv::Mat> masks, masked;
+  for (int done = 0; done < options.masks;) {
+    const int batch = std::min(options.batch_size, options.masks - done);
+    masks.clear();
+    masked.clear();
+    for (int n = 0; n < batch; ++n) {
+      cv::Mat mask = generator.Next();
+      cv::Mat mask3, out;
+      cv::merge(std::vector<cv::Mat>{mask, mask, mask}, mask3);
+      // i ⊙ m with soft masks: m·i + (1 − m)·fill.
+      out = image.mul(mask3) + fill_image.mul(cv::Scalar::all(1.0) - mask3);
+      masks.push_back(std::move(mask));
+      masked.push_back(std::move(out));
+    }
+    const Eigen::VectorXf scores = model::ClassScores(classifier.Logits(masked), label, options.score);
+    for (int n = 0; n < batch; ++n) {
+      if (options.positive_negative)
+        cv::scaleAdd(masks[n] - p, scores[n], saliency, saliency);  // (m − p)·M
+      else
+        cv::scaleAdd(masks[n], scores[n], saliency, saliency);  // m·M
+    }
+    done += batch;
+  }
+  const double normaliser =
+      options.positive_negative ? options.masks * p * (1 - p) : options.masks * p;
+  return saliency / normaliser;
+}
+
+}  // namespace borex::explain

@@ -1,0 +1,140 @@
+#include "borex/io/image.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "borex/core/error.h"
+#include "borex/io/atomic_file.h"
+#include "borex/io/npy.h"
+
+namespace borex::io {
+namespace {
+
+std::string LowerExtension(const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
+}
+
+// IMREAD_UNCHANGED keeps 16-bit depth and alpha (the default flags would reduce both to 8-bit
+// BGR) and, like PIL, ignores EXIF orientation.
+cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
+  if (std::filesystem::is_directory(path, error))
+    throw InputError(path, std::string("is a directory, not ") + kind);
+  cv::Mat decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (decoded.empty())
+    throw InputError(path, "cannot decode image (not a supported image format?)");
+  return decoded;
+}
+
+// Divisor that maps the depth's full range onto [0, 1]; 0 for depths not supported.
+double FullScale(int depth) {
+  switch (depth) {
+    case CV_8U: return 255.0;
+    case CV_16U: return 65535.0;
+    case CV_32F:
+    case CV_64F: return 1.0;
+    default: return 0.0;
+  }
+}
+
+std::string DepthName(int depth) {
+  static const char* const kNames[] = {"8U", "8S", "16U", "16S", "32S", "32F", "64F", "16F"};
+  return depth >= 0 && depth < 8 ? kNames[depth] : "unknown";
+}
+
+}  // namespace
+
+cv::Mat ReadImageRgb(const std::string& path) {
+  const cv::Mat decoded = DecodeImageFile(path, "an image");
+  const double full_scale = FullScale(decoded.depth());
+  if (full_scale == 0)
+    throw InputError(path, "unsupported pixel type " + DepthName(decoded.depth()) +
+                               " (use 8-bit, 16-bit or float images)");
+  // Scale first: cvtColor does not take every depth (64-bit float), float takes all.
+  cv::Mat scaled;
+  decoded.convertTo(scaled, CV_32F, 1.0 / full_scale);
+  cv::Mat image;
+  switch (scaled.channels()) {
+    case 1: cv::cvtColor(scaled, image, cv::COLOR_GRAY2RGB); break;
+    case 2: {  // gray + alpha
+      cv::Mat gray;
+      cv::extractChannel(scaled, gray, 0);
+      cv::cvtColor(gray, image, cv::COLOR_GRAY2RGB);
+      break;
+    }
+    case 3: cv::cvtColor(scaled, image, cv::COLOR_BGR2RGB); break;
+    case 4: cv::cvtColor(scaled, image, cv::COLOR_BGRA2RGB); break;
+    default:
+      throw InputError(path, "unsupported number of channels " +
+                                 std::to_string(decoded.channels()));
+  }
+  if (decoded.depth() == CV_32F || decoded.depth() == CV_64F) {
+    // Float images (TIFF, EXR) can hold anything; the convention is [0, 1]. NaN becomes 0.
+    cv::patchNaNs(image, 0.0);
+    cv::min(cv::max(image, 0.0), 1.0, image);
+  }
+  return image;
+}
+
+cv::Mat ReadPriorMap(const std::string& path) {
+  cv::Mat prior;
+  if (LowerExtension(path) == ".npy") {
+    prior = ReadNpyMap(path);
+  } else {
+    const cv::Mat decoded = DecodeImageFile(path, "a prior image");
+    const double full_scale = FullScale(decoded.depth());
+    if (full_scale == 0)
+      throw InputError(path, "unsupported pixel type " + DepthName(decoded.depth()) +
+                                 " for a prior image (use 8-bit, 16-bit or float)");
+    std::vector<cv::Mat> channels;
+    cv::split(decoded, channels);
+    // Colour channels only: a 2- or 4-channel image's last channel is alpha, ignored.
+    const int colour_channels = decoded.channels() == 2 || decoded.channels() == 4
+                                    ? decoded.channels() - 1
+                                    : decoded.channels();
+    for (int c = 1; c < colour_channels; ++c) {
+      const int differing = cv::countNonZero(channels[c] != channels[0]);
+      if (differing > 0)
+        throw InputError(path, "prior image must be grayscale (its colour channels differ at " +
+                                   std::to_string(differing) + " pixels)");
+    }
+    channels[0].convertTo(prior, CV_32F, 1.0 / full_scale);
+  }
+  // cv::checkRange cannot count, so count non-finite values directly: x - x is 0 for finite x
+  // and NaN for NaN and ±inf, and NaN != NaN.
+  const cv::Mat difference = prior - prior;
+  const int non_finite = cv::countNonZero(difference != difference);
+  if (non_finite > 0)
+    throw InputError(path, std::to_string(non_finite) + " of " + std::to_string(prior.total()) +
+                               " values are NaN or infinite");
+  return prior;
+}
+
+void WriteImage(const std::string& path, const cv::Mat& bgr8) {
+  BOREX_CHECK(!bgr8.empty());
+  BOREX_CHECK(bgr8.depth() == CV_8U);
+  const std::string extension = std::filesystem::path(path).extension().string();
+  if (extension.empty() || !cv::haveImageWriter(path))
+    throw OutputError(path, "unknown image file extension \"" + extension +
+                                "\" (use .png or .jpg)");
+  std::vector<uchar> encoded;
+  bool ok = false;
+  try {
+    ok = cv::imencode(extension, bgr8, encoded);
+  } catch (const cv::Exception& e) {
+    throw OutputError(path, "cannot encode image: " + e.err);
+  }
+  if (!ok) throw OutputError(path, "cannot encode image as " + extension);
+  WriteBytesAtomically(path, std::string(encoded.begin(), encoded.end()));
+}
+
+}  // namespace borex::io

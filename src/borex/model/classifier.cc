@@ -1,0 +1,76 @@
+#include "borex/model/classifier.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "borex/core/error.h"
+
+namespace borex::model {
+
+std::string ModelInfo::ClassLabel(int index) const {
+  std::string label = "class " + std::to_string(index);
+  if (index >= 0 && index < static_cast<int>(class_names.size()))
+    label += " (" + class_names[index] + ")";
+  return label;
+}
+
+int ModelInfo::ResolveLabel(const std::string& label, int num_classes) const {
+  const bool numeric = !label.empty() && std::all_of(label.begin(), label.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
+  if (numeric) {
+    const long index = label.size() > 9 ? -1 : std::stol(label);
+    if (index < 0 || index >= num_classes)
+      throw OptionError("--label", label + " is out of range: the model has " +
+                                       std::to_string(num_classes) + " classes (0.." +
+                                       std::to_string(num_classes - 1) + ")");
+    return static_cast<int>(index);
+  }
+  const auto found = std::find(class_names.begin(), class_names.end(), label);
+  if (found == class_names.end()) {
+    if (class_names.empty())
+      throw OptionError("--label", "'" + label +
+                                       "' is not a class index and the model has no class names "
+                                       "(give --classes FILE or a number)");
+    std::string examples;
+    for (size_t i = 0; i < std::min<size_t>(class_names.size(), 5); ++i)
+      examples += (i ? ", " : "") + class_names[i];
+    throw OptionError("--label", "unknown class name '" + label + "' (classes: " + examples +
+                                     (class_names.size() > 5 ? ", ..." : "") + ")");
+  }
+  return static_cast<int>(found - class_names.begin());
+}
+
+ScoreKind ParseScoreKind(const std::string& name) {
+  if (name == "prob") return ScoreKind::kProbability;
+  if (name == "logit") return ScoreKind::kLogit;
+  throw OptionError("--score", "'" + name + "' is not one of prob, logit");
+}
+
+std::string ScoreKindName(ScoreKind kind) {
+  return kind == ScoreKind::kProbability ? "prob" : "logit";
+}
+
+Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind) {
+  BOREX_CHECK(label >= 0 && label < logits.cols());
+  if (kind == ScoreKind::kLogit) return logits.col(label);
+  // Softmax computed stably (subtract the row maximum).
+  const Eigen::VectorXf row_max = logits.rowwise().maxCoeff();
+  const Eigen::MatrixXf shifted = logits.colwise() - row_max;
+  const Eigen::VectorXf denominators = shifted.array().exp().rowwise().sum();
+  return (shifted.col(label).array().exp() / denominators.array()).matrix();
+}
+
+Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images,
+                            int label, ScoreKind kind, int batch_size) {
+  BOREX_CHECK_GT(batch_size, 0);
+  Eigen::VectorXf scores(static_cast<Eigen::Index>(images.size()));
+  for (size_t begin = 0; begin < images.size(); begin += batch_size) {
+    const size_t end = std::min(images.size(), begin + batch_size);
+    const std::vector<cv::Mat> batch(images.begin() + begin, images.begin() + end);
+    scores.segment(begin, end - begin) = ClassScores(classifier.Logits(batch), label, kind);
+  }
+  return scores;
+}
+
+}  // namespace borex::model

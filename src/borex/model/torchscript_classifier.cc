@@ -1,0 +1,312 @@
+// The only library translation unit that includes LibTorch headers (they take tens of seconds to
+// compile): loading TorchScript, batched forward passes, and layer gradients for Grad-CAM.
+#include "borex/model/torchscript_classifier.h"
+
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/jit/api/function_impl.h>
+#include <torch/csrc/jit/passes/inliner.h>
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+#include <thread>
+
+#include "borex/core/error.h"
+
+namespace borex::model {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kMetadataFile[] = "borex.json";
+
+cv::Vec3f ReadVec3(const nlohmann::json& value, const std::string& what) {
+  if (!value.is_array() || value.size() != 3) throw std::runtime_error(what + " must have 3 values");
+  return {value[0].get<float>(), value[1].get<float>(), value[2].get<float>()};
+}
+
+void ParseMetadata(const std::string& path, const std::string& text, ModelInfo& info) {
+  try {
+    const auto meta = nlohmann::json::parse(text);
+    if (meta.contains("class_names"))
+      info.class_names = meta.at("class_names").get<std::vector<std::string>>();
+    if (meta.contains("input_size")) {
+      const auto size = meta.at("input_size").get<std::vector<int>>();
+      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
+        throw std::runtime_error("input_size must be [H, W] with positive values");
+      info.input_size = cv::Size(size[1], size[0]);
+    }
+    if (meta.contains("mean")) info.mean = ReadVec3(meta.at("mean"), "mean");
+    if (meta.contains("std")) info.std = ReadVec3(meta.at("std"), "std");
+    if (meta.contains("target_layer")) info.target_layer = meta.at("target_layer").get<std::string>();
+    if (meta.contains("description")) info.description = meta.at("description").get<std::string>();
+  } catch (const std::exception& e) {
+    throw InputError(path, std::string("invalid ") + kMetadataFile + " metadata: " + e.what());
+  }
+}
+
+std::vector<std::string> ReadClassesFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "cannot open class-names file");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) names.push_back(line);
+  }
+  if (names.empty()) throw InputError(path, "class-names file has no names");
+  return names;
+}
+
+// The path of module instances that a node came from after inlining ("layer4", "0", "conv1").
+// Entries named SELF are calls to another method of the same module and "?" entries are plain
+// functions; neither is part of the submodule path.
+std::vector<std::string> ModulePath(torch::jit::Node* node) {
+  std::vector<std::string> path;
+  const auto callstack = node->callstack();
+  if (!callstack) return path;
+  for (const auto& entry : (*callstack)->vec()) {
+    const auto& instance = std::get<2>(entry);
+    if (instance && instance->instance_name() != "SELF") path.push_back(instance->instance_name());
+  }
+  return path;
+}
+
+std::vector<std::string> SplitPath(const std::string& layer) {
+  std::vector<std::string> parts;
+  std::stringstream stream(layer);
+  for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+  return parts;
+}
+
+}  // namespace
+
+struct TorchScriptClassifier::Impl {
+  torch::jit::Module module;
+  torch::Device device{torch::kCPU};
+  std::string path;
+  // Grad-CAM graphs (forward returning (logits, activation)), built once per layer.
+  std::map<std::string, std::shared_ptr<torch::jit::GraphFunction>> layer_functions;
+
+  torch::Tensor ToInput(const std::vector<cv::Mat>& images, const ModelInfo& info) const {
+    const int rows = images.front().rows, cols = images.front().cols;
+    auto batch = torch::empty({static_cast<long>(images.size()), rows, cols, 3}, torch::kFloat32);
+    float* data = batch.data_ptr<float>();
+    const size_t image_floats = static_cast<size_t>(rows) * cols * 3;
+    for (size_t n = 0; n < images.size(); ++n) {
+      const cv::Mat& image = images[n];
+      BOREX_CHECK(image.type() == CV_32FC3 && image.rows == rows && image.cols == cols);
+      if (image.isContinuous()) {
+        std::memcpy(data + n * image_floats, image.ptr<float>(), image_floats * sizeof(float));
+      } else {
+        for (int r = 0; r < rows; ++r)
+          std::memcpy(data + n * image_floats + static_cast<size_t>(r) * cols * 3,
+                      image.ptr<float>(r), static_cast<size_t>(cols) * 3 * sizeof(float));
+      }
+    }
+    const auto mean = torch::tensor({info.mean[0], info.mean[1], info.mean[2]}).view({1, 3, 1, 1});
+    const auto std = torch::tensor({info.std[0], info.std[1], info.std[2]}).view({1, 3, 1, 1});
+    return ((batch.permute({0, 3, 1, 2}) - mean) / std).contiguous().to(device);
+  }
+
+  torch::Tensor CheckedLogits(const torch::jit::IValue& output, long batch) const {
+    if (!output.isTensor())
+      throw ModelError(path + ": model output is not a tensor (expected logits [N, C])");
+    auto logits = output.toTensor();
+    if (logits.dim() != 2 || logits.size(0) != batch)
+      throw ModelError(path + ": model output has shape " + ShapeString(logits) +
+                       ", expected [N, C] = [" + std::to_string(batch) + ", C]");
+    return logits.to(torch::kCPU, torch::kFloat32);
+  }
+
+  static std::string ShapeString(const torch::Tensor& t) {
+    std::ostringstream out;
+    out << t.sizes();
+    return out.str();
+  }
+
+  // Copies forward's graph, inlines every submodule call and returns a function whose second
+  // output is the value the submodule at `layer` returned (the last value produced inside that
+  // submodule and consumed outside it). Works for scripted and traced modules alike, without
+  // re-exporting the model.
+  std::shared_ptr<torch::jit::GraphFunction> LayerFunction(const std::string& layer) {
+    auto found = layer_functions.find(layer);
+    if (found != layer_functions.end()) return found->second;
+    const auto wanted = SplitPath(layer);
+    auto graph = module.get_method("forward").graph()->copy();
+    torch::jit::Inline(*graph);
+    auto inside = [&](torch::jit::Node* node) {
+      const auto path = ModulePath(node);
+      return path.size() >= wanted.size() &&
+             std::equal(wanted.begin(), wanted.end(), path.begin());
+    };
+    torch::jit::Value* activation = nullptr;
+    for (torch::jit::Node* node : graph->nodes()) {
+      if (!inside(node)) continue;
+      for (torch::jit::Value* output : node->outputs()) {
+        if (!output->type()->isSubtypeOf(*c10::TensorType::get())) continue;
+        for (const auto& use : output->uses())
+          if (!inside(use.user)) activation = output;
+      }
+    }
+    if (activation == nullptr)
+      throw OptionError("--target-layer", "no submodule '" + layer + "' producing a tensor in " +
+                                              path + " (use a path such as layer4 or features.7)");
+    torch::jit::Value* logits = graph->outputs()[0];
+    graph->eraseOutput(0);
+    graph->registerOutput(graph->insertNode(graph->createTuple({logits, activation}))->output());
+    auto function = std::make_shared<torch::jit::GraphFunction>("borex_forward_with_" + layer,
+                                                                graph, nullptr);
+    layer_functions[layer] = function;
+    return function;
+  }
+};
+
+TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  options.Check();
+  impl_->path = options.path;
+  if (options.device == "cuda") {
+    if (!torch::cuda::is_available())
+      throw OptionError("--device", "cuda requested but CUDA is not available (no GPU, or this "
+                                    "LibTorch was built without CUDA)");
+    impl_->device = torch::Device(torch::kCUDA);
+  }
+  const int threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  at::set_num_threads(threads);
+
+  std::ifstream probe(options.path, std::ios::binary);
+  if (!probe) throw InputError(options.path, "cannot open model file (does it exist?)");
+  probe.close();
+  torch::jit::ExtraFilesMap extra_files{{kMetadataFile, ""}};
+  try {
+    impl_->module = torch::jit::load(options.path, impl_->device, extra_files);
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    what = what.substr(0, what.find('\n'));
+    throw InputError(options.path, "not a loadable TorchScript model (" + what + ")");
+  }
+  impl_->module.eval();
+  if (!extra_files[kMetadataFile].empty())
+    ParseMetadata(options.path, extra_files[kMetadataFile], info_);
+  if (options.mean) info_.mean = *options.mean;
+  if (options.std) info_.std = *options.std;
+  if (options.input_size) info_.input_size = *options.input_size;
+  if (!options.classes_file.empty()) info_.class_names = ReadClassesFile(options.classes_file);
+}
+
+TorchScriptClassifier::~TorchScriptClassifier() = default;
+
+cv::Size TorchScriptClassifier::WorkingSize(const cv::Size& image_size) const {
+  return info_.input_size.area() > 0 ? info_.input_size : image_size;
+}
+
+void TorchScriptClassifier::Validate(const cv::Size& working_size) {
+  c10::InferenceMode guard;
+  const std::vector<cv::Mat> blank{cv::Mat(working_size, CV_32FC3, cv::Scalar::all(0.5))};
+  torch::Tensor logits;
+  try {
+    logits = impl_->CheckedLogits(impl_->module.forward({impl_->ToInput(blank, info_)}), 1);
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    throw ModelError(impl_->path + ": model rejected a [1, 3, " +
+                     std::to_string(working_size.height) + ", " +
+                     std::to_string(working_size.width) +
+                     "] input (" + what.substr(0, what.find('\n')) + "); check --input-size");
+  }
+  num_classes_ = static_cast<int>(logits.size(1));
+  if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
+    throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) +
+                     " outputs but " + std::to_string(info_.class_names.size()) +
+                     " class names are given");
+}
+
+Eigen::MatrixXf TorchScriptClassifier::Logits(const std::vector<cv::Mat>& images) {
+  BOREX_CHECK(!images.empty());
+  const auto start = Clock::now();
+  c10::InferenceMode guard;
+  torch::Tensor logits;
+  try {
+    logits = impl_->CheckedLogits(impl_->module.forward({impl_->ToInput(images, info_)}),
+                                  static_cast<long>(images.size()));
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    throw ModelError(impl_->path + ": forward pass failed (" + what.substr(0, what.find('\n')) +
+                     ")");
+  }
+  Eigen::MatrixXf result(logits.size(0), logits.size(1));
+  // torch is row-major [N, C]; Eigen's default is column-major.
+  Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> view(
+      logits.data_ptr<float>(), logits.size(0), logits.size(1));
+  result = view;
+  model_calls_ += static_cast<long>(images.size());
+  model_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image, int label,
+                                                           const std::string& layer) {
+  const auto start = Clock::now();
+  auto function = impl_->LayerFunction(layer);
+  torch::AutoGradMode grad_mode(true);
+  auto input = impl_->ToInput({image}, info_).requires_grad_(true);
+  torch::Tensor logits, activation;
+  try {
+    auto outputs = (*function)({impl_->module._ivalue(), input}).toTuple();
+    logits = outputs->elements()[0].toTensor();
+    activation = outputs->elements()[1].toTensor();
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    throw ModelError(impl_->path + ": forward pass failed (" + what.substr(0, what.find('\n')) +
+                     ")");
+  }
+  if (logits.dim() != 2 || label < 0 || label >= logits.size(1))
+    throw ModelError(impl_->path + ": model output is not [N, C] with C > label");
+  if (activation.dim() != 4 || activation.size(0) != 1)
+    throw OptionError("--target-layer", "'" + layer + "' outputs shape " +
+                                            Impl::ShapeString(activation) +
+                                            ", expected a convolutional [1, K, h, w] tensor");
+  auto gradient = torch::autograd::grad({logits.index({0, label})}, {activation},
+                                        /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                        /*create_graph=*/false, /*allow_unused=*/true)[0];
+  if (!gradient.defined()) gradient = torch::zeros_like(activation);
+  LayerGradients result;
+  result.channels = static_cast<int>(activation.size(1));
+  result.rows = static_cast<int>(activation.size(2));
+  result.cols = static_cast<int>(activation.size(3));
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto to_matrix = [&](const torch::Tensor& t) -> Eigen::MatrixXf {
+    auto cpu = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    return Eigen::Map<const RowMajor>(cpu.data_ptr<float>(), result.channels,
+                                      static_cast<long>(result.rows) * result.cols);
+  };
+  result.activations = to_matrix(activation);
+  result.gradients = to_matrix(gradient);
+  auto cpu_logits = logits.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  result.logits = Eigen::Map<const Eigen::VectorXf>(cpu_logits.data_ptr<float>(), logits.size(1));
+  model_calls_ += 1;
+  model_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+void TorchScriptOptions::Check() const {
+  if (path.empty()) throw OptionError("--model", "a TorchScript model file is required");
+  if (device != "cpu" && device != "cuda")
+    throw OptionError("--device", "'" + device + "' is not one of cpu, cuda");
+  if (threads < 0) throw OptionError("--threads", "must be >= 0");
+  if (std) {
+    for (int c = 0; c < 3; ++c)
+      if (!((*std)[c] > 0)) throw OptionError("--std", "values must be positive");
+  }
+  if (input_size && (input_size->width <= 0 || input_size->height <= 0))
+    throw OptionError("--input-size", "H and W must be positive");
+}
+
+}  // namespace borex::model

@@ -1,0 +1,100 @@
+#include "borex/refine/refine_options.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "borex/core/error.h"
+
+namespace borex::refine {
+
+Algorithm ParseAlgorithm(const std::string& name) {
+  if (name == "borex") return Algorithm::kBorex;
+  if (name == "mokuwe") return Algorithm::kMokuwe;
+  throw OptionError("--algorithm", "'" + name + "' is not one of borex, mokuwe");
+}
+
+std::string AlgorithmName(Algorithm algorithm) {
+  return algorithm == Algorithm::kBorex ? "borex" : "mokuwe";
+}
+
+Aggregation ParseAggregation(const std::string& name) {
+  if (name == "pointwise") return Aggregation::kPointwise;
+  if (name == "box") return Aggregation::kBox;
+  throw OptionError("--aggregation", "'" + name + "' is not one of pointwise, box");
+}
+
+std::string AggregationName(Aggregation aggregation) {
+  return aggregation == Aggregation::kPointwise ? "pointwise" : "box";
+}
+
+std::vector<MaskSize> ParseMaskSizes(const std::string& list) {
+  std::vector<MaskSize> sizes;
+  std::stringstream stream(list);
+  for (std::string item; std::getline(stream, item, ',');) {
+    MaskSize size;
+    std::string number = item;
+    if (number.size() > 2 && number.compare(number.size() - 2, 2, "px") == 0) {
+      size.pixels = true;
+      number.resize(number.size() - 2);
+    }
+    size_t used = 0;
+    try {
+      size.value = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size() || !std::isfinite(size.value) || size.value <= 0)
+      throw OptionError("--mask-sizes", "'" + item + "' is not a positive number (a fraction of "
+                                                     "the shorter side, or pixels such as 60px)");
+    if (size.value > 1) size.pixels = true;
+    sizes.push_back(size);
+  }
+  if (sizes.empty()) throw OptionError("--mask-sizes", "needs at least one size");
+  return sizes;
+}
+
+std::string MaskSizesString(const std::vector<MaskSize>& sizes) {
+  std::ostringstream out;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    out << (i ? "," : "") << sizes[i].value << (sizes[i].pixels ? "px" : "");
+  return out.str();
+}
+
+void RefineOptions::ApplyAlgorithm() {
+  if (algorithm == Algorithm::kMokuwe) {
+    flip = false;
+    weighted_average = false;
+    use_prior = false;
+  }
+}
+
+std::vector<double> RefineOptions::SidePixels(int image_rows, int image_cols) const {
+  std::vector<double> sides;
+  for (const MaskSize& size : mask_sizes)
+    sides.push_back(std::max(1.0, std::round(size.SidePixels(std::min(image_rows, image_cols)))));
+  return sides;
+}
+
+void RefineOptions::Check(int image_rows, int image_cols) const {
+  if (iterations <= 0)
+    throw OptionError("--iterations", "must be at least 1, got " + std::to_string(iterations));
+  if (mask_sizes.empty()) throw OptionError("--mask-sizes", "needs at least one size");
+  for (const MaskSize& size : mask_sizes) {
+    const double side = size.SidePixels(std::min(image_rows, image_cols));
+    if (side > std::min(image_rows, image_cols))
+      throw OptionError("--mask-sizes",
+                        MaskSizesString({size}) + " gives a " + std::to_string(std::lround(side)) +
+                            " px square, larger than the " + std::to_string(image_cols) + "x" +
+                            std::to_string(image_rows) + " working image");
+  }
+  if (stride <= 0) throw OptionError("--stride", "must be at least 1");
+  if (length_scale_position < 0 || length_scale_size < 0)
+    throw OptionError("--length-scale", "must be positive (or 0 for the default)");
+  if (!(noise_variance > 0)) throw OptionError("--noise", "must be positive");
+  if (!(kappa >= 0) || !std::isfinite(kappa)) throw OptionError("--kappa", "must be >= 0");
+  if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
+  if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
+  if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
+}
+
+}  // namespace borex::refine

@@ -1,0 +1,53 @@
+#include <iostream>
+
+#include "borex/core/error.h"
+#include "commands.h"
+#include "common_options.h"
+
+namespace borex::cli {
+
+Action AddExplainCommand(CLI::App& app) {
+  struct Flags {
+    app::ExplainJobOptions job;
+    CommonFlags common;
+    std::string method = "rise", score = "prob", occlude = "black";
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* command = app.add_subcommand(
+      "explain", "Compute a saliency map with RISE, PN-RISE, Grad-CAM or Grad-CAM++ alone");
+  command->footer(
+      "Example:\n  borex explain --model models/fashion_scenes_resnet.pt "
+      "--image examples/scene_single.png --method gradcam++ --out out/scene_gradcampp");
+  AddCommonFlags(*command, flags->job.common, flags->common);
+  command->add_option("--method", flags->method, "rise | pn-rise | gradcam | gradcam++")
+      ->capture_default_str();
+  const std::string rise_group = "RISE / PN-RISE (Petsiuk et al.; defaults: full quality)";
+  AddRiseFlags(*command, flags->job.explain.rise, rise_group);
+  command->add_option("--seed", flags->job.explain.rise.seed, "Seed of the random masks")
+      ->capture_default_str()
+      ->group(rise_group);
+  command->add_option("--score", flags->score, "Score observed: prob (softmax) or logit")
+      ->capture_default_str()
+      ->group(rise_group);
+  command->add_option("--occlude", flags->occlude, "Hidden pixels become: black | mean")
+      ->capture_default_str()
+      ->group(rise_group);
+  command
+      ->add_option("--target-layer", flags->job.explain.cam.target_layer,
+                   "Grad-CAM: submodule path such as layer4 (default: the model's metadata)")
+      ->group("Grad-CAM / Grad-CAM++");
+  return [flags]() {
+    flags->common.Apply(flags->job.common);
+    flags->job.explain.method = explain::ParseMethod(flags->method, "--method");
+    flags->job.explain.rise.score = model::ParseScoreKind(flags->score);
+    flags->job.explain.rise.occlusion = mask::ParseOcclusion(flags->occlude);
+    const nlohmann::json summary = app::RunExplainJob(flags->job);
+    std::cout << "explain " << summary["settings"]["method"].get<std::string>() << ": label "
+              << summary["label"] << ", " << summary["model_calls"] << " model calls, "
+              << summary["timing"]["total_seconds"].get<double>() << " s -> "
+              << flags->job.common.out_prefix << ".{npy,png,_overlay.png,json}\n";
+    return 0;
+  };
+}
+
+}  // namespace borex::cli

@@ -1,0 +1,51 @@
+// borex: explain what image classifiers look at, and refine saliency maps with BOREx.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "borex/core/error.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"borex: saliency maps for image classifiers, refined by Bayesian optimisation "
+               "(BOREx, Kikuchi et al., ACCV 2022)",
+               "borex"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("borex ") + BOREX_VERSION);
+  bool verbose = false, quiet = false;
+  app.add_flag("-v,--verbose", verbose, "Log every step")->configurable(false);
+  app.add_flag("-q,--quiet", quiet, "Log only errors");
+  app.footer(
+      "Exit status: 0 success, 1 other error, 2 bad command line or option value, 4 unreadable "
+      "or malformed input, 5 model error, 6 output not writable.\nRun 'borex COMMAND --help' "
+      "for a command's options and an example.");
+
+  const std::vector<std::pair<std::string, borex::cli::Action>> commands = {
+      {"explain", borex::cli::AddExplainCommand(app)},
+      {"refine", borex::cli::AddRefineCommand(app)}};
+
+  auto logger = spdlog::stderr_color_mt("borex");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%^[%l]%$ %v");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);  // prints help, the version or the parse error
+    return status == 0 ? 0 : static_cast<int>(borex::ExitCode::kUsage);
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug
+                            : quiet ? spdlog::level::err : spdlog::level::info);
+  try {
+    for (const auto& [name, action] : commands)
+      if (app.got_subcommand(name)) return action();
+  } catch (const borex::Error& e) {
+    std::cerr << "borex: error: " << e.what() << "\n";
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "borex: error: " << e.what() << "\n";
+    return static_cast<int>(borex::ExitCode::kError);
+  }
+  return static_cast<int>(borex::ExitCode::kError);
+}

@@ -1,0 +1,247 @@
+// End-to-end tests of the borex executable: the bundled model on a bundled image, and every bad
+// input of issue #2 (one clear line, non-zero status, no partial output).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "borex/io/npy.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSource = BOREX_SOURCE_DIR;
+const std::string kBorex = BOREX_CLI_PATH;
+const std::string kSceneModel = kSource + "/models/fashion_scenes_resnet.pt";
+const std::string kSceneImage = kSource + "/examples/scene_multi.png";
+const std::string kRegionModel = kSource + "/tests/data/region_model.pt";
+const std::string kRegionImage = kSource + "/tests/data/region_image.png";
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+Run RunBorex(const std::string& args) {
+  const fs::path err_path = fs::temp_directory_path() / ("borex_cli_err_" + std::to_string(::getpid()));
+  const std::string command = kBorex + " " + args + " 2>" + err_path.string();
+  Run run;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
+  const int raw = pclose(pipe);
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  std::ifstream err(err_path);
+  run.err.assign(std::istreambuf_iterator<char>(err), {});
+  fs::remove(err_path);
+  return run;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("borex_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // The command must fail with `status`, one error line mentioning `needle`, and leave `dir_`
+  // without any output file.
+  void ExpectCleanFailure(const std::string& args, int status, const std::string& needle) {
+    const Run run = RunBorex(args);
+    EXPECT_EQ(run.status, status) << args << "\n" << run.err;
+    const auto error_line = run.err.find("borex: error: ");
+    ASSERT_NE(error_line, std::string::npos) << run.err;
+    const std::string line = run.err.substr(error_line);
+    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+    EXPECT_NE(line.find(needle), std::string::npos) << line;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      const std::string name = entry.path().filename().string();
+      EXPECT_TRUE(name.rfind("input_", 0) == 0) << "unexpected output " << name;
+    }
+  }
+
+  std::string RegionArgs() const {
+    return "refine --model " + kRegionModel + " --image " + kRegionImage +
+           " --iterations 5 --mask-sizes 6,10 --out " + Path("map");
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CliTest, RefineOnTheBundledModelWritesEveryOutput) {
+  const Run run = RunBorex("refine --model " + kSceneModel + " --image " + kSceneImage +
+                           " --iterations 20 --seed 3 --out " + Path("scene") + " --trace " +
+                           Path("trace.json"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  for (const char* suffix : {".npy", ".png", "_overlay.png", ".json"})
+    EXPECT_TRUE(fs::exists(Path(std::string("scene") + suffix))) << suffix;
+  std::ifstream summary_file(Path("scene.json"));
+  const auto summary = nlohmann::json::parse(summary_file);
+  for (const char* key : {"label", "class_name", "confidence", "settings", "iterations",
+                          "model_calls", "timing"})
+    EXPECT_TRUE(summary.contains(key)) << key;
+  EXPECT_EQ(summary["iterations"], 20);
+  // 1 classification + 100 RISE prior masks + 2 per iteration.
+  EXPECT_EQ(summary["model_calls"], 1 + 100 + 2 * 20);
+  for (const char* key : {"model_seconds", "other_seconds", "total_seconds"})
+    EXPECT_GE(summary["timing"][key].get<double>(), 0.0) << key;
+  const cv::Mat map = borex::io::ReadNpyMap(Path("scene.npy"));
+  EXPECT_EQ(map.rows, 128);
+  EXPECT_EQ(map.cols, 128);
+  EXPECT_GT(cv::norm(map, cv::NORM_INF), 0.0);
+  std::ifstream trace_file(Path("trace.json"));
+  const auto trace = nlohmann::json::parse(trace_file);
+  ASSERT_EQ(trace["steps"].size(), 20u);
+  for (const char* key : {"row", "col", "side", "observation", "acquisition", "length_scales"})
+    EXPECT_TRUE(trace["steps"][0].contains(key)) << key;
+  EXPECT_GT(trace["prior_scale"].get<double>(), 0.0);
+}
+
+TEST_F(CliTest, SameSeedSameMapBitForBit) {
+  const std::string args = "refine --model " + kSceneModel + " --image " + kSceneImage +
+                           " --iterations 8 --jitter 1 --seed 11 --out ";
+  ASSERT_EQ(RunBorex(args + Path("a")).status, 0);
+  ASSERT_EQ(RunBorex(args + Path("b")).status, 0);
+  const cv::Mat a = borex::io::ReadNpyMap(Path("a.npy"));
+  const cv::Mat b = borex::io::ReadNpyMap(Path("b.npy"));
+  EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
+}
+
+TEST_F(CliTest, ExplainWritesTheSameOutputs) {
+  for (const char* method : {"rise", "pn-rise", "gradcam", "gradcam++"}) {
+    const Run run = RunBorex("explain --model " + kSceneModel + " --image " + kSceneImage +
+                             " --method " + method + " --masks 200 --out " + Path(method));
+    ASSERT_EQ(run.status, 0) << method << run.err;
+    for (const char* suffix : {".npy", ".png", "_overlay.png", ".json"})
+      EXPECT_TRUE(fs::exists(Path(std::string(method) + suffix))) << method << suffix;
+  }
+}
+
+TEST_F(CliTest, RefineAcceptsAPriorFileAndWarnsWhenResized) {
+  cv::Mat prior(20, 30, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  borex::io::WriteNpy(Path("input_prior.npy"), prior);
+  const Run run = RunBorex(RegionArgs() + " --prior " + Path("input_prior.npy"));
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_NE(run.err.find("resizing"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, HelpListsTheIssueOptionsAndAnExample) {
+  const Run run = RunBorex("refine --help");
+  EXPECT_EQ(run.status, 0);
+  for (const char* option :
+       {"--model", "--image", "--label", "--device", "--threads", "--mean", "--std",
+        "--input-size", "--classes", "--prior", "--prior-method", "--iterations", "--mask-sizes",
+        "--kernel", "--length-scale", "--kappa", "--score", "--seed", "--algorithm", "--no-flip",
+        "--simple-average", "--no-prior", "--aggregation", "--squash", "--hyperopt", "--occlude",
+        "--jitter", "--out", "--trace", "Example"})
+    EXPECT_NE(run.out.find(option), std::string::npos) << option;
+}
+
+TEST_F(CliTest, MissingModel) {
+  ExpectCleanFailure("refine --model " + Path("input_none.pt") + " --image " + kRegionImage +
+                         " --out " + Path("map"),
+                     4, "input_none.pt");
+}
+
+TEST_F(CliTest, UnreadableModel) {
+  std::ofstream(Path("input_garbage.pt")) << "not a model";
+  ExpectCleanFailure("refine --model " + Path("input_garbage.pt") + " --image " + kRegionImage +
+                         " --out " + Path("map"),
+                     4, "input_garbage.pt");
+}
+
+TEST_F(CliTest, MissingImage) {
+  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + Path("input_none.png") +
+                         " --out " + Path("map"),
+                     4, "input_none.png");
+}
+
+TEST_F(CliTest, ImageTheDecoderRejects) {
+  std::ofstream(Path("input_text.png")) << "this is not a PNG";
+  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + Path("input_text.png") +
+                         " --out " + Path("map"),
+                     4, "input_text.png");
+}
+
+TEST_F(CliTest, MissingPrior) {
+  ExpectCleanFailure(RegionArgs() + " --prior " + Path("input_prior.npy"), 4, "input_prior.npy");
+}
+
+TEST_F(CliTest, PriorWithNaN) {
+  cv::Mat prior(32, 32, CV_32FC1, cv::Scalar(0.5));
+  prior.at<float>(3, 4) = std::nanf("");
+  borex::io::WriteNpy(Path("input_prior.npy"), prior);
+  ExpectCleanFailure(RegionArgs() + " --prior " + Path("input_prior.npy"), 4, "input_prior.npy");
+}
+
+TEST_F(CliTest, PriorOfTheWrongShape) {
+  // A (2, 3, 4) float32 array written by hand: not an HxW map.
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }";
+  header.append(64 - 10 - header.size() - 1, ' ');
+  header += '\n';
+  std::ofstream out(Path("input_prior.npy"), std::ios::binary);
+  out.write("\x93NUMPY\x01\x00", 8);
+  const uint16_t length = static_cast<uint16_t>(header.size());
+  out.write(reinterpret_cast<const char*>(&length), 2);
+  out << header;
+  const std::vector<float> data(24, 1.0f);
+  out.write(reinterpret_cast<const char*>(data.data()), 24 * sizeof(float));
+  out.close();
+  ExpectCleanFailure(RegionArgs() + " --prior " + Path("input_prior.npy"), 4, "input_prior.npy");
+}
+
+TEST_F(CliTest, LabelOutOfRange) { ExpectCleanFailure(RegionArgs() + " --label 7", 2, "--label"); }
+
+TEST_F(CliTest, UnknownClassName) {
+  ExpectCleanFailure(RegionArgs() + " --label giraffe", 2, "giraffe");
+}
+
+TEST_F(CliTest, ModelOutputNotNByC) {
+  ExpectCleanFailure("refine --model " + kSource + "/tests/data/bad_output_model.pt --image " +
+                         kRegionImage + " --out " + Path("map"),
+                     5, "[N, C]");
+}
+
+TEST_F(CliTest, MaskSizesLargerThanTheImage) {
+  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + kRegionImage +
+                         " --mask-sizes 40 --out " + Path("map"),
+                     2, "--mask-sizes");
+}
+
+TEST_F(CliTest, ZeroIterations) {
+  ExpectCleanFailure(RegionArgs() + " --iterations 0", 2, "--iterations");
+}
+
+TEST_F(CliTest, UnwritableOutputPath) {
+  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + kRegionImage +
+                         " --out " + Path("no_such_dir/map"),
+                     6, "no_such_dir");
+}
+
+TEST_F(CliTest, UnknownOptionIsAUsageError) {
+  const Run run = RunBorex(RegionArgs() + " --frobnicate 3");
+  EXPECT_EQ(run.status, 2);
+}
+
+TEST_F(CliTest, CudaWhenUnavailableIsAClearError) {
+  if (RunBorex("refine --help").out.empty()) GTEST_SKIP();
+  const Run probe = RunBorex(RegionArgs() + " --device cuda");
+  if (probe.status == 0) GTEST_SKIP() << "CUDA is available here";
+  EXPECT_NE(probe.err.find("--device"), std::string::npos) << probe.err;
+}
+
+}  // namespace

@@ -1,0 +1,193 @@
+#include "borex/refine/refiner.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "borex/core/error.h"
+#include "support/fake_classifier.h"
+
+namespace borex::refine {
+namespace {
+
+constexpr int kSize = 32;
+const cv::Rect kRegion(16, 8, 8, 8);  // x, y, w, h: rows 8..15, cols 16..23
+
+cv::Mat RegionImage() {
+  cv::Mat image(kSize, kSize, CV_32FC3, cv::Scalar::all(0.5));
+  image(kRegion).setTo(cv::Scalar::all(1.0));
+  return image;
+}
+
+double Probability(testing::RegionClassifier& model, const cv::Mat& image) {
+  return model::ClassScores(model.Logits({image}), 0, model::ScoreKind::kProbability)[0];
+}
+
+RefineOptions SmallOptions() {
+  RefineOptions options;
+  options.iterations = 12;
+  options.mask_sizes = ParseMaskSizes("6,10");
+  options.stride = 1;
+  return options;
+}
+
+TEST(AggregateSidesTest, PointwiseWeightsAreExactlyInverseSquaredSides) {
+  const std::vector<double> sides = {3.0, 5.0, 8.0};
+  std::vector<cv::Mat> means;
+  for (double value : {2.0, -1.0, 4.0}) means.emplace_back(4, 5, CV_32FC1, cv::Scalar(value));
+  const cv::Mat map = AggregateSides(means, sides, Aggregation::kPointwise, true);
+  const double expected = (2.0 / 9 - 1.0 / 25 + 4.0 / 64) / 3;
+  for (int r = 0; r < map.rows; ++r)
+    for (int c = 0; c < map.cols; ++c) EXPECT_NEAR(map.at<float>(r, c), expected, 1e-7);
+}
+
+TEST(AggregateSidesTest, SimpleAverageIsThePlainMean) {
+  std::vector<cv::Mat> means;
+  for (double value : {2.0, -1.0, 4.0}) means.emplace_back(3, 3, CV_32FC1, cv::Scalar(value));
+  const cv::Mat map = AggregateSides(means, {3, 5, 8}, Aggregation::kPointwise, false);
+  EXPECT_NEAR(map.at<float>(1, 1), 5.0 / 3, 1e-6);
+}
+
+TEST(AggregateSidesTest, BoxAverageMatchesBruteForceWithoutPadding) {
+  cv::Mat map(9, 11, CV_32FC1);
+  cv::randu(map, -1, 1);
+  const double side = 5;  // box 2*2+1 = 5 wide
+  const cv::Mat box = BoxAverage(map, side);
+  for (int r = 0; r < map.rows; ++r)
+    for (int c = 0; c < map.cols; ++c) {
+      double sum = 0;
+      int count = 0;
+      for (int i = r - 2; i <= r + 2; ++i)
+        for (int j = c - 2; j <= c + 2; ++j)
+          if (i >= 0 && j >= 0 && i < map.rows && j < map.cols) {
+            sum += map.at<float>(i, j);
+            ++count;
+          }
+      EXPECT_NEAR(box.at<float>(r, c), sum / count, 1e-5) << r << "," << c;
+    }
+}
+
+TEST(RefinerTest, ObservationIsFlippedMinusMaskedScore) {
+  testing::RegionClassifier model(kRegion);
+  const cv::Mat image = RegionImage();
+  Refiner refiner(model, image, 0, cv::Mat(), SmallOptions());
+  for (int i = 0; i < 4; ++i) {
+    const StepRecord step = refiner.Step();
+    // Rebuild m and m̄ by hand: pixels whose centre lies in the square of side `side`.
+    cv::Mat hidden = image.clone(), only = image.clone();
+    for (int r = 0; r < kSize; ++r)
+      for (int c = 0; c < kSize; ++c) {
+        const bool inside = std::abs(r - step.row) <= (step.side - 1) / 2.0 + 1e-9 &&
+                            std::abs(c - step.col) <= (step.side - 1) / 2.0 + 1e-9;
+        const bool inside_even = r >= step.row - step.side / 2 && r < step.row + step.side / 2 &&
+                                 c >= step.col - step.side / 2 && c < step.col + step.side / 2;
+        const bool in_square =
+            static_cast<int>(step.side) % 2 == 1 ? inside : inside_even;
+        (in_square ? hidden : only).at<cv::Vec3f>(r, c) = cv::Vec3f(0, 0, 0);
+      }
+    EXPECT_NEAR(step.score_masked, Probability(model, hidden), 1e-6);
+    EXPECT_NEAR(step.score_reference, Probability(model, only), 1e-6);
+    EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
+  }
+}
+
+TEST(RefinerTest, AlgorithmOneObservesDropFromTheUnmaskedImage) {
+  testing::RegionClassifier model(kRegion);
+  const cv::Mat image = RegionImage();
+  RefineOptions options = SmallOptions();
+  options.algorithm = Algorithm::kMokuwe;
+  options.ApplyAlgorithm();
+  Refiner refiner(model, image, 0, cv::Mat(), options);
+  const StepRecord step = refiner.Step();
+  EXPECT_NEAR(step.score_reference, Probability(model, image), 1e-6);
+  EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
+  // One call for M(i), then one per step.
+  EXPECT_EQ(model.model_calls(), 2 + 2);  // the two Probability() calls above included
+}
+
+TEST(RefinerTest, BorexBatchesMaskAndFlipTwoCallsPerStep) {
+  testing::RegionClassifier model(kRegion);
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), SmallOptions());
+  EXPECT_EQ(result.model_calls, 2 * 12);
+  EXPECT_EQ(result.iterations, 12);
+}
+
+TEST(RefinerTest, PriorIsScaledToMeanAbsoluteValueAndIsTheInitialMean) {
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, -2, 3);
+  RefineOptions options = SmallOptions();
+  Refiner refiner(model, RegionImage(), 0, prior, options);
+  const cv::Mat mean = refiner.PosteriorMeanForSide(0);  // no observation yet
+  EXPECT_NEAR(cv::mean(cv::abs(mean))[0], 0.1, 1e-5);
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  EXPECT_NEAR(mean.at<float>(3, 7), prior.at<float>(3, 7) * scale, 1e-5);
+}
+
+TEST(RefinerTest, FindsTheRegionWithoutAPrior) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.iterations = 30;
+  options.kappa = 2.0;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  cv::Mat outside_mask(kSize, kSize, CV_8U, cv::Scalar(255));
+  outside_mask(kRegion).setTo(0);
+  const double inside = cv::mean(result.map(kRegion))[0];
+  const double outside = cv::mean(result.map, outside_mask)[0];
+  EXPECT_GT(inside, outside + 1e-4) << inside << " vs " << outside;
+  cv::Point max_location;
+  cv::minMaxLoc(result.map, nullptr, nullptr, nullptr, &max_location);
+  EXPECT_TRUE(cv::Rect(kRegion.x - 2, kRegion.y - 2, kRegion.width + 4, kRegion.height + 4)
+                  .contains(max_location))
+      << max_location;
+}
+
+TEST(RefinerTest, SameSeedSameMapBitForBit) {
+  for (uint64_t seed : {1u, 7u}) {
+    RefineOptions options = SmallOptions();
+    options.jitter = 1.0;
+    options.seed = seed;
+    testing::RegionClassifier model_a(kRegion), model_b(kRegion);
+    const cv::Mat a = RunRefinement(model_a, RegionImage(), 0, cv::Mat(), options).map;
+    const cv::Mat b = RunRefinement(model_b, RegionImage(), 0, cv::Mat(), options).map;
+    EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
+  }
+}
+
+TEST(RefinerTest, JitterChangesTheGpPointButNotTheMask) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.jitter = 1.0;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  int moved = 0;
+  for (const StepRecord& step : result.steps) {
+    EXPECT_EQ(step.row, std::round(step.row));
+    moved += step.gp_row != step.row;
+  }
+  EXPECT_GT(moved, 0);
+}
+
+TEST(RefineOptionsTest, RejectsBadValuesWithTheOptionName) {
+  RefineOptions options = SmallOptions();
+  options.iterations = 0;
+  try {
+    options.Check(kSize, kSize);
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--iterations"), std::string::npos);
+  }
+  options = SmallOptions();
+  options.mask_sizes = ParseMaskSizes("40");
+  EXPECT_THROW(options.Check(kSize, kSize), OptionError);
+  EXPECT_THROW(ParseMaskSizes("0.2,abc"), OptionError);
+  EXPECT_THROW(ParseMaskSizes("-3"), OptionError);
+  const auto sizes = ParseMaskSizes("0.25,60px,90");
+  ASSERT_EQ(sizes.size(), 3u);
+  EXPECT_FALSE(sizes[0].pixels);
+  EXPECT_TRUE(sizes[1].pixels);
+  EXPECT_TRUE(sizes[2].pixels);
+  EXPECT_DOUBLE_EQ(sizes[0].SidePixels(224), 56.0);
+}
+
+}  // namespace
+}  // namespace borex::refine

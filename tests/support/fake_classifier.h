@@ -1,0 +1,42 @@
+// A classifier whose logits are a known function of the pixels, for tests that need exact
+// answers without LibTorch: logit 0 = gain · (mean intensity over a rectangle) + bias, logit 1 = 0.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "borex/core/error.h"
+#include "borex/model/classifier.h"
+
+namespace borex::testing {
+
+class RegionClassifier : public model::Classifier {
+ public:
+  RegionClassifier(cv::Rect region, double gain = 20.0, double bias = -5.0)
+      : region_(region), gain_(gain), bias_(bias) {
+    info_.class_names = {"target", "other"};
+    info_.mean = {0.5f, 0.5f, 0.5f};
+  }
+
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+    Eigen::MatrixXf logits = Eigen::MatrixXf::Zero(static_cast<Eigen::Index>(images.size()), 2);
+    for (size_t n = 0; n < images.size(); ++n) {
+      const cv::Scalar mean = cv::mean(images[n](region_));
+      logits(static_cast<Eigen::Index>(n), 0) =
+          static_cast<float>(gain_ * (mean[0] + mean[1] + mean[2]) / 3.0 + bias_);
+    }
+    model_calls_ += static_cast<long>(images.size());
+    return logits;
+  }
+  model::LayerGradients TargetLayerGradients(const cv::Mat&, int, const std::string&) override {
+    throw Error("RegionClassifier has no layers");
+  }
+  const model::ModelInfo& info() const override { return info_; }
+  int num_classes() const override { return 2; }
+
+ private:
+  cv::Rect region_;
+  double gain_, bias_;
+  model::ModelInfo info_;
+};
+
+}  // namespace borex::testing
