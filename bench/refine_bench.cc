@@ -11,6 +11,7 @@
 
 #include <iostream>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "borex/model/torchscript_classifier.h"
 #include "borex/refine/refiner.h"
@@ -78,10 +79,14 @@ int main(int argc, char** argv) {
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg.rfind("--model=", 0) == 0) g_model_path = arg.substr(8);
-    else if (arg == "--model" && i + 1 < argc) g_model_path = argv[++i];
-    else if (arg.rfind("--threads=", 0) == 0) g_threads = std::stoi(arg.substr(10));
-    else rest.push_back(argv[i]);
+    if (arg.rfind("--model=", 0) == 0)
+      g_model_path = arg.substr(8);
+    else if (arg == "--model" && i + 1 < argc)
+      g_model_path = argv[++i];
+    else if (arg.rfind("--threads=", 0) == 0)
+      g_threads = std::stoi(arg.substr(10));
+    else
+      rest.push_back(argv[i]);
   }
   if (g_model_path.empty()) {
     std::cerr << "usage: refine_bench --model RESNET18.pt [--threads=N] [benchmark flags]\n";

@@ -7,8 +7,8 @@
 namespace borex::cli {
 namespace {
 
-std::vector<double> ParseNumbers(const std::string& text, const std::string& option,
-                                 size_t count, const std::string& form) {
+std::vector<double> ParseNumbers(const std::string& text, const std::string& option, size_t count,
+                                 const std::string& form) {
   std::vector<double> values;
   std::stringstream stream(text);
   for (std::string item; std::getline(stream, item, ',');) {
@@ -59,30 +59,35 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, CommonFlags& f
       .add_option("--label", job.label,
                   "Class to explain: an index or a class name (default: the model's top-1)")
       ->group(group);
-  command.add_option("--out", job.out_prefix,
-                     "Output prefix: writes PREFIX.npy, PREFIX.png, PREFIX_overlay.png, "
-                     "PREFIX.json")
+  command
+      .add_option("--out", job.out_prefix,
+                  "Output prefix: writes PREFIX.npy, PREFIX.png, PREFIX_overlay.png, "
+                  "PREFIX.json")
       ->required()
       ->group(group);
   command.add_option("--device", job.model.device, "cpu or cuda")
       ->capture_default_str()
       ->group(group);
-  command.add_option("--threads", job.model.threads,
-                     "CPU threads for the model (default 0: all cores)")
+  command
+      .add_option("--threads", job.model.threads,
+                  "CPU threads for the model (default 0: all cores)")
       ->capture_default_str()
       ->group(group);
   const std::string pre = "Preprocessing (for models without borex metadata; flags win)";
-  command.add_option("--mean", flags.mean,
-                     "R,G,B mean subtracted from [0,1] pixels (default: metadata, else ImageNet)")
+  command
+      .add_option("--mean", flags.mean,
+                  "R,G,B mean subtracted from [0,1] pixels (default: metadata, else ImageNet)")
       ->group(pre);
-  command.add_option("--std", flags.std,
-                     "R,G,B standard deviation (default: metadata, else ImageNet)")
+  command
+      .add_option("--std", flags.std, "R,G,B standard deviation (default: metadata, else ImageNet)")
       ->group(pre);
-  command.add_option("--input-size", flags.input_size,
-                     "H,W the model expects (default: metadata, else the image's own size)")
+  command
+      .add_option("--input-size", flags.input_size,
+                  "H,W the model expects (default: metadata, else the image's own size)")
       ->group(pre);
-  command.add_option("--classes", job.model.classes_file,
-                     "File with one class name per line (default: metadata)")
+  command
+      .add_option("--classes", job.model.classes_file,
+                  "File with one class name per line (default: metadata)")
       ->group(pre);
 }
 

@@ -9,9 +9,10 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"borex: saliency maps for image classifiers, refined by Bayesian optimisation "
-               "(BOREx, Kikuchi et al., ACCV 2022)",
-               "borex"};
+  CLI::App app{
+      "borex: saliency maps for image classifiers, refined by Bayesian optimisation "
+      "(BOREx, Kikuchi et al., ACCV 2022)",
+      "borex"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("borex ") + BOREX_VERSION);
   bool verbose = false, quiet = false;
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : static_cast<int>(borex::ExitCode::kUsage);
   }
   spdlog::set_level(verbose ? spdlog::level::debug
-                            : quiet ? spdlog::level::err : spdlog::level::info);
+                    : quiet ? spdlog::level::err
+                            : spdlog::level::info);
   try {
     for (const auto& [name, action] : commands)
       if (app.got_subcommand(name)) return action();

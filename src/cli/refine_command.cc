@@ -32,8 +32,9 @@ Action AddRefineCommand(CLI::App& app) {
   AddCommonFlags(*command, flags->job.common, flags->common);
 
   const std::string prior = "Prior i0";
-  command->add_option("--prior", flags->job.prior_path,
-                      "Initial map: .npy (float32/64, HxW) or a grayscale image")
+  command
+      ->add_option("--prior", flags->job.prior_path,
+                   "Initial map: .npy (float32/64, HxW) or a grayscale image")
       ->group(prior);
   command
       ->add_option("--prior-method", flags->job.prior_method,
@@ -41,16 +42,18 @@ Action AddRefineCommand(CLI::App& app) {
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(*command, flags->job.prior.rise, prior);
-  command->add_option("--prior-occlude", flags->prior_occlude,
-                      "RISE prior: hidden pixels become black | mean")
+  command
+      ->add_option("--prior-occlude", flags->prior_occlude,
+                   "RISE prior: hidden pixels become black | mean")
       ->capture_default_str()
       ->group(prior);
   command
       ->add_option("--target-layer", flags->job.prior.cam.target_layer,
                    "Grad-CAM prior: submodule path (default: the model's metadata)")
       ->group(prior);
-  command->add_option("--prior-scale", o.prior_mean_abs,
-                      "Scale the prior so that mean |i0| equals this [code: 0.1]")
+  command
+      ->add_option("--prior-scale", o.prior_mean_abs,
+                   "Scale the prior so that mean |i0| equals this [code: 0.1]")
       ->capture_default_str()
       ->group(prior);
 
@@ -89,34 +92,41 @@ Action AddRefineCommand(CLI::App& app) {
       ->group(bo);
 
   const std::string variants = "Algorithm, ablations and the authors' code";
-  command->add_option("--algorithm", flags->algorithm,
-                      "borex (Algorithm 2) | mokuwe (Algorithm 1: no flip, plain mean, no prior)")
+  command
+      ->add_option("--algorithm", flags->algorithm,
+                   "borex (Algorithm 2) | mokuwe (Algorithm 1: no flip, plain mean, no prior)")
       ->capture_default_str()
       ->group(variants);
   command->add_flag("--no-flip", flags->no_flip, "Observe M(i) - M(i*m) instead of the flip")
       ->group(variants);
-  command->add_flag("--simple-average", flags->simple_average,
-                    "Plain mean over mask sizes instead of 1/r^2 weights")
+  command
+      ->add_flag("--simple-average", flags->simple_average,
+                 "Plain mean over mask sizes instead of 1/r^2 weights")
       ->group(variants);
   command->add_flag("--no-prior", flags->no_prior, "Start the GP mean at 0 (no i0)")
       ->group(variants);
-  command->add_option("--aggregation", flags->aggregation,
-                      "pointwise (paper: mu/r^2) | box (code: mean over each mask's box)")
+  command
+      ->add_option("--aggregation", flags->aggregation,
+                   "pointwise (paper: mu/r^2) | box (code: mean over each mask's box)")
       ->capture_default_str()
       ->group(variants);
-  command->add_option("--squash", o.squash,
-                      "Squash s to 2(sigmoid(G*s)-0.5); 0 = off (paper) [code: 10]")
+  command
+      ->add_option("--squash", o.squash,
+                   "Squash s to 2(sigmoid(G*s)-0.5); 0 = off (paper) [code: 10]")
       ->capture_default_str()
       ->group(variants);
-  command->add_flag("--hyperopt", o.hyperopt,
-                    "Re-fit length scales by maximum marginal likelihood every step [code]")
+  command
+      ->add_flag("--hyperopt", o.hyperopt,
+                 "Re-fit length scales by maximum marginal likelihood every step [code]")
       ->group(variants);
-  command->add_option("--occlude", flags->occlude,
-                      "Hidden pixels become black (paper) | mean (the model's mean colour) [code]")
+  command
+      ->add_option("--occlude", flags->occlude,
+                   "Hidden pixels become black (paper) | mean (the model's mean colour) [code]")
       ->capture_default_str()
       ->group(variants);
-  command->add_option("--jitter", o.jitter,
-                      "Std (px) of Gaussian jitter on chosen points; 0 = off (paper) [code: 1]")
+  command
+      ->add_option("--jitter", o.jitter,
+                   "Std (px) of Gaussian jitter on chosen points; 0 = off (paper) [code: 1]")
       ->capture_default_str()
       ->group(variants);
 
@@ -154,10 +164,9 @@ Action AddRefineCommand(CLI::App& app) {
     job.prior.rise.score = o.score;
     job.prior.rise.occlusion = mask::ParseOcclusion(flags->prior_occlude);
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
-    const nlohmann::json summary =
-        app::RunRefineJob(job, [&](int done, int total) {
-          if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;
-        });
+    const nlohmann::json summary = app::RunRefineJob(job, [&](int done, int total) {
+      if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;
+    });
     if (show_progress) std::cerr << "\n";
     std::cout << "refine: label " << summary["label"] << " (confidence "
               << summary["confidence"].get<double>() << "), " << summary["iterations"]

@@ -24,15 +24,16 @@ const std::string kSceneImage = kSource + "/examples/scene_multi.png";
 const std::string kRegionModel = kSource + "/tests/data/region_model.pt";
 const std::string kRegionImage = kSource + "/tests/data/region_image.png";
 
-struct Run {
+struct CommandResult {
   int status = -1;
   std::string out, err;
 };
 
-Run RunBorex(const std::string& args) {
-  const fs::path err_path = fs::temp_directory_path() / ("borex_cli_err_" + std::to_string(::getpid()));
+CommandResult RunBorex(const std::string& args) {
+  const fs::path err_path =
+      fs::temp_directory_path() / ("borex_cli_err_" + std::to_string(::getpid()));
   const std::string command = kBorex + " " + args + " 2>" + err_path.string();
-  Run run;
+  CommandResult run;
   FILE* pipe = popen(command.c_str(), "r");
   std::array<char, 4096> buffer{};
   while (fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
@@ -60,7 +61,7 @@ class CliTest : public ::testing::Test {
   // The command must fail with `status`, one error line mentioning `needle`, and leave `dir_`
   // without any output file.
   void ExpectCleanFailure(const std::string& args, int status, const std::string& needle) {
-    const Run run = RunBorex(args);
+    const CommandResult run = RunBorex(args);
     EXPECT_EQ(run.status, status) << args << "\n" << run.err;
     const auto error_line = run.err.find("borex: error: ");
     ASSERT_NE(error_line, std::string::npos) << run.err;
@@ -82,16 +83,16 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, RefineOnTheBundledModelWritesEveryOutput) {
-  const Run run = RunBorex("refine --model " + kSceneModel + " --image " + kSceneImage +
-                           " --iterations 20 --seed 3 --out " + Path("scene") + " --trace " +
-                           Path("trace.json"));
+  const CommandResult run = RunBorex("refine --model " + kSceneModel + " --image " + kSceneImage +
+                                     " --iterations 20 --seed 3 --out " + Path("scene") +
+                                     " --trace " + Path("trace.json"));
   ASSERT_EQ(run.status, 0) << run.err;
   for (const char* suffix : {".npy", ".png", "_overlay.png", ".json"})
     EXPECT_TRUE(fs::exists(Path(std::string("scene") + suffix))) << suffix;
   std::ifstream summary_file(Path("scene.json"));
   const auto summary = nlohmann::json::parse(summary_file);
-  for (const char* key : {"label", "class_name", "confidence", "settings", "iterations",
-                          "model_calls", "timing"})
+  for (const char* key :
+       {"label", "class_name", "confidence", "settings", "iterations", "model_calls", "timing"})
     EXPECT_TRUE(summary.contains(key)) << key;
   EXPECT_EQ(summary["iterations"], 20);
   // 1 classification + 100 RISE prior masks + 2 per iteration.
@@ -122,8 +123,9 @@ TEST_F(CliTest, SameSeedSameMapBitForBit) {
 
 TEST_F(CliTest, ExplainWritesTheSameOutputs) {
   for (const char* method : {"rise", "pn-rise", "gradcam", "gradcam++"}) {
-    const Run run = RunBorex("explain --model " + kSceneModel + " --image " + kSceneImage +
-                             " --method " + method + " --masks 200 --out " + Path(method));
+    const CommandResult run =
+        RunBorex("explain --model " + kSceneModel + " --image " + kSceneImage + " --method " +
+                 method + " --masks 200 --out " + Path(method));
     ASSERT_EQ(run.status, 0) << method << run.err;
     for (const char* suffix : {".npy", ".png", "_overlay.png", ".json"})
       EXPECT_TRUE(fs::exists(Path(std::string(method) + suffix))) << method << suffix;
@@ -134,20 +136,21 @@ TEST_F(CliTest, RefineAcceptsAPriorFileAndWarnsWhenResized) {
   cv::Mat prior(20, 30, CV_32FC1);
   cv::randu(prior, 0, 1);
   borex::io::WriteNpy(Path("input_prior.npy"), prior);
-  const Run run = RunBorex(RegionArgs() + " --prior " + Path("input_prior.npy"));
+  const CommandResult run = RunBorex(RegionArgs() + " --prior " + Path("input_prior.npy"));
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_NE(run.err.find("resizing"), std::string::npos) << run.err;
 }
 
 TEST_F(CliTest, HelpListsTheIssueOptionsAndAnExample) {
-  const Run run = RunBorex("refine --help");
+  const CommandResult run = RunBorex("refine --help");
   EXPECT_EQ(run.status, 0);
   for (const char* option :
-       {"--model", "--image", "--label", "--device", "--threads", "--mean", "--std",
-        "--input-size", "--classes", "--prior", "--prior-method", "--iterations", "--mask-sizes",
-        "--kernel", "--length-scale", "--kappa", "--score", "--seed", "--algorithm", "--no-flip",
-        "--simple-average", "--no-prior", "--aggregation", "--squash", "--hyperopt", "--occlude",
-        "--jitter", "--out", "--trace", "Example"})
+       {"--model",          "--image",      "--label",       "--device",    "--threads",
+        "--mean",           "--std",        "--input-size",  "--classes",   "--prior",
+        "--prior-method",   "--iterations", "--mask-sizes",  "--kernel",    "--length-scale",
+        "--kappa",          "--score",      "--seed",        "--algorithm", "--no-flip",
+        "--simple-average", "--no-prior",   "--aggregation", "--squash",    "--hyperopt",
+        "--occlude",        "--jitter",     "--out",         "--trace",     "Example"})
     EXPECT_NE(run.out.find(option), std::string::npos) << option;
 }
 
@@ -227,19 +230,19 @@ TEST_F(CliTest, ZeroIterations) {
 }
 
 TEST_F(CliTest, UnwritableOutputPath) {
-  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + kRegionImage +
-                         " --out " + Path("no_such_dir/map"),
+  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + kRegionImage + " --out " +
+                         Path("no_such_dir/map"),
                      6, "no_such_dir");
 }
 
 TEST_F(CliTest, UnknownOptionIsAUsageError) {
-  const Run run = RunBorex(RegionArgs() + " --frobnicate 3");
+  const CommandResult run = RunBorex(RegionArgs() + " --frobnicate 3");
   EXPECT_EQ(run.status, 2);
 }
 
 TEST_F(CliTest, CudaWhenUnavailableIsAClearError) {
   if (RunBorex("refine --help").out.empty()) GTEST_SKIP();
-  const Run probe = RunBorex(RegionArgs() + " --device cuda");
+  const CommandResult probe = RunBorex(RegionArgs() + " --device cuda");
   if (probe.status == 0) GTEST_SKIP() << "CUDA is available here";
   EXPECT_NE(probe.err.find("--device"), std::string::npos) << probe.err;
 }

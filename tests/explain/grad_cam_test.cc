@@ -12,8 +12,8 @@ model::LayerGradients HandExample() {
   layer.rows = 1;
   layer.cols = 2;
   layer.activations.resize(2, 2);
-  layer.activations << 1, 3,   // A^0
-      2, 0;                     // A^1
+  layer.activations << 1, 3,  // A^0
+      2, 0;                   // A^1
   layer.gradients.resize(2, 2);
   layer.gradients << 0.5, 1.5,  // g^0
       -1, 2;                    // g^1

@@ -37,9 +37,8 @@ cv::Mat ReferenceRise(const RiseOptions& options) {
         model::ClassScores(model.Logits({masked}), 0, model::ScoreKind::kProbability)[0];
     for (int r = 0; r < kSize; ++r)
       for (int c = 0; c < kSize; ++c) {
-        const double weight =
-            options.positive_negative ? (m.at<float>(r, c) - p) / (p * (1 - p))
-                                      : m.at<float>(r, c) / p;
+        const double weight = options.positive_negative ? (m.at<float>(r, c) - p) / (p * (1 - p))
+                                                        : m.at<float>(r, c) / p;
         sum.at<double>(r, c) += weight * score;
       }
   }
@@ -73,7 +72,9 @@ TEST_P(RiseSeedTest, PutsTheMassOnTheRegionTheScoreDependsOn) {
     options.rise.masks = 500;
     options.rise.grid = 8;
     options.rise.seed = GetParam();
-    testing::RegionClassifier model(kRegion);
+    // Gain 10, bias -5: the probability is 0.5 when half the region is visible, so it responds
+    // to the masks instead of saturating.
+    testing::RegionClassifier model(kRegion, 10.0, -5.0);
     const cv::Mat map = Explain(model, RegionImage(), 0, options);
     cv::Mat outside(kSize, kSize, CV_8U, cv::Scalar(255));
     outside(kRegion).setTo(0);

@@ -44,7 +44,8 @@ TEST(TorchScriptClassifierTest, ReadsMetadataAndComputesLogits) {
   EXPECT_EQ(classifier.num_classes(), 2);
   cv::Mat image(32, 32, CV_32FC3, cv::Scalar::all(0.5));
   image(cv::Rect(16, 8, 8, 8)).setTo(cv::Scalar::all(1.0));
-  const Eigen::MatrixXf logits = classifier.Logits({image, cv::Mat(32, 32, CV_32FC3, cv::Scalar::all(0))});
+  const Eigen::MatrixXf logits =
+      classifier.Logits({image, cv::Mat(32, 32, CV_32FC3, cv::Scalar::all(0))});
   // logit 0 = 20 · mean(region) − 5.
   EXPECT_NEAR(logits(0, 0), 15.0, 1e-4);
   EXPECT_NEAR(logits(1, 0), -5.0, 1e-4);
@@ -59,7 +60,8 @@ TEST(TorchScriptClassifierTest, FlagsOverrideMetadataAndDefaultsAreImageNet) {
   TorchScriptOptions options = Options("region_model.pt");
   options.mean = cv::Vec3f(0.1f, 0.2f, 0.3f);
   options.input_size = cv::Size(40, 30);
-  const std::string classes = (std::filesystem::temp_directory_path() / "borex_classes.txt").string();
+  const std::string classes =
+      (std::filesystem::temp_directory_path() / "borex_classes.txt").string();
   std::ofstream(classes) << "yes\nno\n";
   options.classes_file = classes;
   TorchScriptClassifier overridden(options);
@@ -105,7 +107,8 @@ TEST_P(GradCamReferenceTest, EqualsPyTorchHookComputation) {
   for (int k = 0; k < layer.channels; ++k)
     for (int r = 0; r < layer.rows; ++r)
       for (int c = 0; c < layer.cols; ++c) {
-        EXPECT_NEAR(layer.activations(k, r * layer.cols + c), activations[k][r][c].get<float>(), 1e-5);
+        EXPECT_NEAR(layer.activations(k, r * layer.cols + c), activations[k][r][c].get<float>(),
+                    1e-5);
         EXPECT_NEAR(layer.gradients(k, r * layer.cols + c), gradients[k][r][c].get<float>(), 1e-5);
       }
   for (auto [variant, key] : {std::pair{explain::CamVariant::kGradCam, "gradcam"},
@@ -122,7 +125,8 @@ INSTANTIATE_TEST_SUITE_P(
     Models, GradCamReferenceTest,
     ::testing::Values(CamCase{"tiny_cam_scripted.pt", "tiny_cam_reference.json", "features", 1},
                       CamCase{"tiny_cam_traced.pt", "tiny_cam_reference.json", "features", 1},
-                      CamCase{"nested_cam_scripted.pt", "nested_cam_reference.json", "backbone.1", 0}));
+                      CamCase{"nested_cam_scripted.pt", "nested_cam_reference.json", "backbone.1",
+                              0}));
 
 TEST(TorchScriptClassifierTest, UnknownTargetLayerIsAnOptionError) {
   TorchScriptClassifier classifier(Options("tiny_cam_scripted.pt"));

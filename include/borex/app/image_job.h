@@ -17,8 +17,8 @@ namespace borex::app {
 struct ImageJobOptions {
   model::TorchScriptOptions model;
   std::string image_path;
-  std::string label;        // index or class name; empty: the model's top-1 class
-  std::string out_prefix;   // writes PREFIX.npy, .png, _overlay.png, .json
+  std::string label;       // index or class name; empty: the model's top-1 class
+  std::string out_prefix;  // writes PREFIX.npy, .png, _overlay.png, .json
   void Check() const;
 };
 
@@ -29,11 +29,11 @@ struct ExplainJobOptions {
 
 struct RefineJobOptions {
   ImageJobOptions common;
-  std::string prior_path;          // .npy or grayscale image; takes precedence over prior_method
+  std::string prior_path;             // .npy or grayscale image; takes precedence over prior_method
   std::string prior_method = "rise";  // rise | pn-rise | gradcam | gradcam++ | none
-  explain::ExplainOptions prior;   // settings of an in-process prior (RISE: the cheap one)
+  explain::ExplainOptions prior;      // settings of an in-process prior (RISE: the cheap one)
   refine::RefineOptions refine;
-  std::string trace_path;          // every BO step as JSON; empty: none
+  std::string trace_path;  // every BO step as JSON; empty: none
   void Check() const;
 };
 

@@ -13,11 +13,11 @@ namespace borex {
 // Exit statuses of the borex executable (documented in README.md).
 enum class ExitCode : int {
   kOk = 0,
-  kError = 1,          // anything not classified below
-  kUsage = 2,          // invalid command line (unknown option, bad value)
-  kInputError = 4,     // unreadable or malformed input file (model, image, prior, dataset)
-  kModelError = 5,     // the model rejected the input or produced an unusable output
-  kOutputError = 6,    // the output could not be written
+  kError = 1,        // anything not classified below
+  kUsage = 2,        // invalid command line (unknown option, bad value)
+  kInputError = 4,   // unreadable or malformed input file (model, image, prior, dataset)
+  kModelError = 5,   // the model rejected the input or produced an unusable output
+  kOutputError = 6,  // the output could not be written
 };
 
 class Error : public std::runtime_error {
@@ -68,21 +68,21 @@ std::string Concat(const Args&... args) {
 
 // Invariant checks that print the values involved, e.g. BOREX_CHECK_GT(n, 0) fails with
 // "check failed: n > 0 (0 vs 0) at gp.cc:42". For programming errors, not user input.
-#define BOREX_CHECK_OP(a, b, op)                                                            \
-  do {                                                                                      \
-    if (!((a)op(b)))                                                                        \
-      throw ::borex::Error(::borex::internal::Concat("check failed: " #a " " #op " " #b " (", \
-                                                     (a), " vs ", (b), ") at ", __FILE__,  \
-                                                     ":", __LINE__));                       \
+#define BOREX_CHECK_OP(a, b, op)                                                                   \
+  do {                                                                                             \
+    if (!((a)op(b)))                                                                               \
+      throw ::borex::Error(::borex::internal::Concat("check failed: " #a " " #op " " #b " (", (a), \
+                                                     " vs ", (b), ") at ", __FILE__, ":",          \
+                                                     __LINE__));                                   \
   } while (false)
 #define BOREX_CHECK_EQ(a, b) BOREX_CHECK_OP(a, b, ==)
 #define BOREX_CHECK_GT(a, b) BOREX_CHECK_OP(a, b, >)
 #define BOREX_CHECK_GE(a, b) BOREX_CHECK_OP(a, b, >=)
 #define BOREX_CHECK_LT(a, b) BOREX_CHECK_OP(a, b, <)
 #define BOREX_CHECK_LE(a, b) BOREX_CHECK_OP(a, b, <=)
-#define BOREX_CHECK(cond)                                                                    \
-  do {                                                                                       \
-    if (!(cond))                                                                             \
-      throw ::borex::Error(::borex::internal::Concat("check failed: " #cond " at ", __FILE__, \
-                                                     ":", __LINE__));                        \
+#define BOREX_CHECK(cond)                                                                     \
+  do {                                                                                        \
+    if (!(cond))                                                                              \
+      throw ::borex::Error(                                                                   \
+          ::borex::internal::Concat("check failed: " #cond " at ", __FILE__, ":", __LINE__)); \
   } while (false)

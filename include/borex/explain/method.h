@@ -15,8 +15,8 @@ std::string MethodName(Method method);
 
 struct ExplainOptions {
   Method method = Method::kRise;
-  RiseOptions rise;     // RISE and PN-RISE
-  GradCamOptions cam;   // Grad-CAM and Grad-CAM++ (variant set from `method`)
+  RiseOptions rise;    // RISE and PN-RISE
+  GradCamOptions cam;  // Grad-CAM and Grad-CAM++ (variant set from `method`)
 };
 
 // The method's map for `label` at the image's resolution (the model's input size).

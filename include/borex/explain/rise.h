@@ -14,11 +14,11 @@
 namespace borex::explain {
 
 struct RiseOptions {
-  int masks = 4000;          // N; Petsiuk et al. use 4000 for ResNet-50
-  int grid = 7;              // s: cells per side of the random binary grid
-  double keep_prob = 0.5;    // p1 = P[cell kept]
+  int masks = 4000;                // N; Petsiuk et al. use 4000 for ResNet-50
+  int grid = 7;                    // s: cells per side of the random binary grid
+  double keep_prob = 0.5;          // p1 = P[cell kept]
   bool positive_negative = false;  // PN-RISE (eq. 6) instead of RISE (eq. 5)
-  int batch_size = 32;       // images per forward pass
+  int batch_size = 32;             // images per forward pass
   model::ScoreKind score = model::ScoreKind::kProbability;
   mask::Occlusion occlusion = mask::Occlusion::kBlack;  // what hidden pixels become
   uint64_t seed = 0;

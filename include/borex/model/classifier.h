@@ -70,7 +70,7 @@ std::string ScoreKindName(ScoreKind kind);
 Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind);
 
 // Scores of `images` for `label`, evaluated in batches of at most `batch_size` images.
-Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images,
-                            int label, ScoreKind kind, int batch_size);
+Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,
+                            ScoreKind kind, int batch_size);
 
 }  // namespace borex::model

@@ -10,9 +10,9 @@
 namespace borex::model {
 
 struct TorchScriptOptions {
-  std::string path;             // the .pt file
-  std::string device = "cpu";   // "cpu" or "cuda"
-  int threads = 0;              // intra-op threads; 0: all cores (LibTorch's own default is 1)
+  std::string path;            // the .pt file
+  std::string device = "cpu";  // "cpu" or "cuda"
+  int threads = 0;             // intra-op threads; 0: all cores (LibTorch's own default is 1)
   // Overrides of the model's metadata (flags win over the file's borex.json).
   std::optional<cv::Vec3f> mean, std;
   std::optional<cv::Size> input_size;

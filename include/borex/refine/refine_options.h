@@ -49,15 +49,15 @@ struct RefineOptions {
   // (12, 12) and 10 half-width = 20 side pixels at 224, scaled to the shorter side.
   double length_scale_position = 0;
   double length_scale_size = 0;
-  double noise_variance = 0.01;   // the code's alpha
-  double signal_variance = 1.0;   // the code's (fixed) kernel amplitude
-  double kappa = 10.0;            // UCB exploration weight: u = μ + κσ (the code's ratio = 10)
+  double noise_variance = 0.01;  // the code's alpha
+  double signal_variance = 1.0;  // the code's (fixed) kernel amplitude
+  double kappa = 10.0;           // UCB exploration weight: u = μ + κσ (the code's ratio = 10)
   model::ScoreKind score = model::ScoreKind::kProbability;  // paper and code: probabilities
-  double prior_mean_abs = 0.1;    // prior scaled so mean |i0| = this (the code's magnification)
+  double prior_mean_abs = 0.1;  // prior scaled so mean |i0| = this (the code's magnification)
   // The paper's ablations (Table 2); --algorithm mokuwe turns all three off.
-  bool flip = true;               // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
-  bool weighted_average = true;   // 1/r² weights (false: plain mean over sizes)
-  bool use_prior = true;          // μ starts at i0 (false: at 0)
+  bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
+  bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
+  bool use_prior = true;         // μ starts at i0 (false: at 0)
   Aggregation aggregation = Aggregation::kPointwise;
   // The code's squashing s ← 2(σ(g·s) − 0.5) = tanh(g·s/2); 0 = off (paper). The code's
   // experiment script uses g = 10.

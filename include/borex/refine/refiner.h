@@ -21,24 +21,24 @@ namespace borex::refine {
 // One BO iteration (Algorithm 2, lines 5-9), everything needed to audit or replay it.
 struct StepRecord {
   int iteration = 0;
-  double row = 0, col = 0, side = 0;          // the mask: centre (pixel) and side (pixels)
-  double gp_row = 0, gp_col = 0, gp_side = 0; // the point entered into the GP (after jitter)
-  double score_masked = 0;     // M(i⊙m, l): the square hidden
-  double score_reference = 0;  // M(i⊙m̄, l) (flip) or M(i, l) (Algorithm 1)
-  double observation = 0;      // s, after squashing
-  double prior_at_point = 0;   // scaled prior at the GP point (the residual is s minus this)
-  double acquisition = 0;      // u(λ, r) of the chosen candidate (first step: at the prior's max)
+  double row = 0, col = 0, side = 0;           // the mask: centre (pixel) and side (pixels)
+  double gp_row = 0, gp_col = 0, gp_side = 0;  // the point entered into the GP (after jitter)
+  double score_masked = 0;                     // M(i⊙m, l): the square hidden
+  double score_reference = 0;                  // M(i⊙m̄, l) (flip) or M(i, l) (Algorithm 1)
+  double observation = 0;                      // s, after squashing
+  double prior_at_point = 0;  // scaled prior at the GP point (the residual is s minus this)
+  double acquisition = 0;     // u(λ, r) of the chosen candidate (first step: at the prior's max)
   Eigen::VectorXd length_scales;  // kernel length scales used after this observation
 };
 
 struct RefineResult {
-  cv::Mat map;              // i_sal at the working (model input) resolution, CV_32FC1
+  cv::Mat map;  // i_sal at the working (model input) resolution, CV_32FC1
   int iterations = 0;
-  long model_calls = 0;     // forward passes (images) during refinement
+  long model_calls = 0;  // forward passes (images) during refinement
   double model_seconds = 0;
   double total_seconds = 0;
-  double prior_scale = 0;   // factor applied to i0 (0 without a prior)
-  double base_score = 0;    // M(i, l)
+  double prior_scale = 0;  // factor applied to i0 (0 without a prior)
+  double base_score = 0;   // M(i, l)
   std::vector<double> side_pixels;
   std::vector<StepRecord> steps;
 };

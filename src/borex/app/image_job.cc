@@ -50,8 +50,7 @@ LoadedImage Load(const ImageJobOptions& options) {
   loaded.label = options.label.empty()
                      ? loaded.top1
                      : info.ResolveLabel(options.label, loaded.classifier->num_classes());
-  loaded.confidence =
-      model::ClassScores(logits, loaded.label, model::ScoreKind::kProbability)[0];
+  loaded.confidence = model::ClassScores(logits, loaded.label, model::ScoreKind::kProbability)[0];
   spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.image_path,
                info.ClassLabel(loaded.label), loaded.confidence, info.ClassLabel(loaded.top1));
   return loaded;
@@ -61,7 +60,8 @@ void WriteEncoded(const std::string& path, const cv::Mat& bgr8) {
   std::vector<uchar> bytes;
   if (!cv::imencode(".png", bgr8, bytes)) throw OutputError(path, "cannot encode PNG");
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw OutputError(path, "cannot write file");
 }
 
@@ -102,7 +102,8 @@ void WriteOutputs(const std::string& prefix, const cv::Mat& working_map, const L
   outputs.Commit();
 }
 
-void AddTiming(nlohmann::json& summary, const model::Classifier& classifier, Clock::time_point start) {
+void AddTiming(nlohmann::json& summary, const model::Classifier& classifier,
+               Clock::time_point start) {
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   summary["model_calls"] = classifier.model_calls();
   summary["timing"] = {{"model_seconds", classifier.model_seconds()},
@@ -111,9 +112,12 @@ void AddTiming(nlohmann::json& summary, const model::Classifier& classifier, Clo
 }
 
 nlohmann::json RiseSettings(const explain::RiseOptions& rise) {
-  return {{"masks", rise.masks},          {"grid", rise.grid},
-          {"keep_prob", rise.keep_prob},  {"batch_size", rise.batch_size},
-          {"seed", rise.seed},            {"score", model::ScoreKindName(rise.score)},
+  return {{"masks", rise.masks},
+          {"grid", rise.grid},
+          {"keep_prob", rise.keep_prob},
+          {"batch_size", rise.batch_size},
+          {"seed", rise.seed},
+          {"score", model::ScoreKindName(rise.score)},
           {"occlude", mask::OcclusionName(rise.occlusion)}};
 }
 
@@ -259,9 +263,9 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
                      {"prior_at_point", step.prior_at_point},
                      {"residual", step.observation - step.prior_at_point},
                      {"acquisition", step.acquisition},
-                     {"length_scales", std::vector<double>(step.length_scales.data(),
-                                                           step.length_scales.data() +
-                                                               step.length_scales.size())}});
+                     {"length_scales",
+                      std::vector<double>(step.length_scales.data(),
+                                          step.length_scales.data() + step.length_scales.size())}});
   }
   return {{"format", "borex-trace/1"},
           {"settings", RefineSettings(options, result.side_pixels)},

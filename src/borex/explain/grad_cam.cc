@@ -40,8 +40,8 @@ cv::Mat ComputeGradCam(model::Classifier& classifier, const cv::Mat& image, int 
       options.target_layer.empty() ? classifier.info().target_layer : options.target_layer;
   if (layer.empty())
     throw OptionError("--target-layer", "required: the model's metadata names no target layer");
-  const cv::Mat cam = CamFromGradients(classifier.TargetLayerGradients(image, label, layer),
-                                       options.variant);
+  const cv::Mat cam =
+      CamFromGradients(classifier.TargetLayerGradients(image, label, layer), options.variant);
   cv::Mat upsampled;
   cv::resize(cam, upsampled, image.size(), 0, 0, cv::INTER_LINEAR);
   double max_value = 0;

@@ -14,10 +14,14 @@ Method ParseMethod(const std::string& name, const std::string& option) {
 
 std::string MethodName(Method method) {
   switch (method) {
-    case Method::kRise: return "rise";
-    case Method::kPnRise: return "pn-rise";
-    case Method::kGradCam: return "gradcam";
-    case Method::kGradCamPlusPlus: return "gradcam++";
+    case Method::kRise:
+      return "rise";
+    case Method::kPnRise:
+      return "pn-rise";
+    case Method::kGradCam:
+      return "gradcam";
+    case Method::kGradCamPlusPlus:
+      return "gradcam++";
   }
   return "";
 }
@@ -34,8 +38,8 @@ cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
     case Method::kGradCam:
     case Method::kGradCamPlusPlus: {
       GradCamOptions cam = options.cam;
-      cam.variant = options.method == Method::kGradCam ? CamVariant::kGradCam
-                                                       : CamVariant::kGradCamPlusPlus;
+      cam.variant =
+          options.method == Method::kGradCam ? CamVariant::kGradCam : CamVariant::kGradCamPlusPlus;
       return ComputeGradCam(classifier, image, label, cam);
     }
   }

@@ -48,7 +48,8 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
       masks.push_back(std::move(mask));
       masked.push_back(std::move(out));
     }
-    const Eigen::VectorXf scores = model::ClassScores(classifier.Logits(masked), label, options.score);
+    const Eigen::VectorXf scores =
+        model::ClassScores(classifier.Logits(masked), label, options.score);
     for (int n = 0; n < batch; ++n) {
       if (options.positive_negative)
         cv::scaleAdd(masks[n] - p, scores[n], saliency, saliency);  // (m − p)·M

@@ -60,8 +60,8 @@ std::string AtomicOutputSet::Stage(const std::string& final_path) {
   for (const auto& staged : staged_)
     BOREX_CHECK(staged.second != final_path);  // staging one file twice is a programming error
   const fs::path final_fs(final_path);
-  const std::string temp_name = "." + final_fs.filename().string() + TempSuffix() +
-                                final_fs.extension().string();
+  const std::string temp_name =
+      "." + final_fs.filename().string() + TempSuffix() + final_fs.extension().string();
   std::string temp_path = (final_fs.parent_path() / temp_name).string();
   staged_.emplace_back(temp_path, final_path);
   return temp_path;
@@ -76,7 +76,8 @@ void AtomicOutputSet::Commit() {
   while (!staged_.empty()) {
     const auto& [temp_path, final_path] = staged_.front();
     if (std::rename(temp_path.c_str(), final_path.c_str()) != 0)
-      throw OutputError(final_path, "cannot rename " + temp_path + " onto it (" + ErrnoText() + ")");
+      throw OutputError(final_path,
+                        "cannot rename " + temp_path + " onto it (" + ErrnoText() + ")");
     staged_.erase(staged_.begin());
   }
 }
@@ -107,8 +108,8 @@ void CheckWritable(const std::string& path) {
   const fs::path probe = directory / (".borex-write-probe" + TempSuffix());
   const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
-    throw OutputError(path, "directory " + directory.string() + " is not writable (" +
-                                ErrnoText() + ")");
+    throw OutputError(path,
+                      "directory " + directory.string() + " is not writable (" + ErrnoText() + ")");
   close(fd);
   fs::remove(probe, error);
 }

@@ -38,11 +38,15 @@ cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
 // Divisor that maps the depth's full range onto [0, 1]; 0 for depths not supported.
 double FullScale(int depth) {
   switch (depth) {
-    case CV_8U: return 255.0;
-    case CV_16U: return 65535.0;
+    case CV_8U:
+      return 255.0;
+    case CV_16U:
+      return 65535.0;
     case CV_32F:
-    case CV_64F: return 1.0;
-    default: return 0.0;
+    case CV_64F:
+      return 1.0;
+    default:
+      return 0.0;
   }
 }
 
@@ -64,18 +68,24 @@ cv::Mat ReadImageRgb(const std::string& path) {
   decoded.convertTo(scaled, CV_32F, 1.0 / full_scale);
   cv::Mat image;
   switch (scaled.channels()) {
-    case 1: cv::cvtColor(scaled, image, cv::COLOR_GRAY2RGB); break;
+    case 1:
+      cv::cvtColor(scaled, image, cv::COLOR_GRAY2RGB);
+      break;
     case 2: {  // gray + alpha
       cv::Mat gray;
       cv::extractChannel(scaled, gray, 0);
       cv::cvtColor(gray, image, cv::COLOR_GRAY2RGB);
       break;
     }
-    case 3: cv::cvtColor(scaled, image, cv::COLOR_BGR2RGB); break;
-    case 4: cv::cvtColor(scaled, image, cv::COLOR_BGRA2RGB); break;
+    case 3:
+      cv::cvtColor(scaled, image, cv::COLOR_BGR2RGB);
+      break;
+    case 4:
+      cv::cvtColor(scaled, image, cv::COLOR_BGRA2RGB);
+      break;
     default:
-      throw InputError(path, "unsupported number of channels " +
-                                 std::to_string(decoded.channels()));
+      throw InputError(path,
+                       "unsupported number of channels " + std::to_string(decoded.channels()));
   }
   if (decoded.depth() == CV_32F || decoded.depth() == CV_64F) {
     // Float images (TIFF, EXR) can hold anything; the convention is [0, 1]. NaN becomes 0.
@@ -124,8 +134,8 @@ void WriteImage(const std::string& path, const cv::Mat& bgr8) {
   BOREX_CHECK(bgr8.depth() == CV_8U);
   const std::string extension = std::filesystem::path(path).extension().string();
   if (extension.empty() || !cv::haveImageWriter(path))
-    throw OutputError(path, "unknown image file extension \"" + extension +
-                                "\" (use .png or .jpg)");
+    throw OutputError(path,
+                      "unknown image file extension \"" + extension + "\" (use .png or .jpg)");
   std::vector<uchar> encoded;
   bool ok = false;
   try {

@@ -47,12 +47,18 @@ std::string DtypeName(const std::string& descr) {
   const char kind = descr.size() > 1 ? descr[1] : '?';
   const int bytes = descr.size() > 2 ? std::atoi(descr.c_str() + 2) : 0;
   switch (kind) {
-    case 'f': return "float" + std::to_string(8 * bytes);
-    case 'i': return "int" + std::to_string(8 * bytes);
-    case 'u': return "uint" + std::to_string(8 * bytes);
-    case 'c': return "complex" + std::to_string(8 * bytes);
-    case 'b': return "bool";
-    default: return "'" + descr + "'";
+    case 'f':
+      return "float" + std::to_string(8 * bytes);
+    case 'i':
+      return "int" + std::to_string(8 * bytes);
+    case 'u':
+      return "uint" + std::to_string(8 * bytes);
+    case 'c':
+      return "complex" + std::to_string(8 * bytes);
+    case 'b':
+      return "bool";
+    default:
+      return "'" + descr + "'";
   }
 }
 
@@ -135,8 +141,8 @@ NpyArray ReadNpyArray(const std::string& path) {
   const size_t data_bytes = count * word_size;
   const size_t available = bytes.size() - header_start - header_length;
   if (available < data_bytes)
-    throw InputError(path, "truncated: shape " + ShapeText(array.shape) + " " + dtype +
-                               " needs " + std::to_string(data_bytes) + " bytes of data, file has " +
+    throw InputError(path, "truncated: shape " + ShapeText(array.shape) + " " + dtype + " needs " +
+                               std::to_string(data_bytes) + " bytes of data, file has " +
                                std::to_string(available));
 
   const bool file_little_endian = descr[0] != '>';

@@ -54,7 +54,8 @@ void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box,
   BOREX_CHECK(image.type() == CV_32FC3);
   const cv::Scalar fill_value(fill[0], fill[1], fill[2]);
   // A box from elsewhere may stick out of the image: only its part inside counts.
-  const cv::Rect inside = box.empty() ? cv::Rect() : box.rect() & cv::Rect(0, 0, image.cols, image.rows);
+  const cv::Rect inside =
+      box.empty() ? cv::Rect() : box.rect() & cv::Rect(0, 0, image.cols, image.rows);
   image.copyTo(out);  // reuses out's buffer when it fits; a no-op when out is image
   if (!keep_only_box) {
     if (!inside.empty()) out(inside).setTo(fill_value);

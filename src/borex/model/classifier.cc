@@ -61,8 +61,8 @@ Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind 
   return (shifted.col(label).array().exp() / denominators.array()).matrix();
 }
 
-Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images,
-                            int label, ScoreKind kind, int batch_size) {
+Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,
+                            ScoreKind kind, int batch_size) {
   BOREX_CHECK_GT(batch_size, 0);
   Eigen::VectorXf scores(static_cast<Eigen::Index>(images.size()));
   for (size_t begin = 0; begin < images.size(); begin += batch_size) {

@@ -2,10 +2,10 @@
 // compile): loading TorchScript, batched forward passes, and layer gradients for Grad-CAM.
 #include "borex/model/torchscript_classifier.h"
 
+#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/inliner.h>
-#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
@@ -28,7 +28,8 @@ using Clock = std::chrono::steady_clock;
 constexpr char kMetadataFile[] = "borex.json";
 
 cv::Vec3f ReadVec3(const nlohmann::json& value, const std::string& what) {
-  if (!value.is_array() || value.size() != 3) throw std::runtime_error(what + " must have 3 values");
+  if (!value.is_array() || value.size() != 3)
+    throw std::runtime_error(what + " must have 3 values");
   return {value[0].get<float>(), value[1].get<float>(), value[2].get<float>()};
 }
 
@@ -45,7 +46,8 @@ void ParseMetadata(const std::string& path, const std::string& text, ModelInfo& 
     }
     if (meta.contains("mean")) info.mean = ReadVec3(meta.at("mean"), "mean");
     if (meta.contains("std")) info.std = ReadVec3(meta.at("std"), "std");
-    if (meta.contains("target_layer")) info.target_layer = meta.at("target_layer").get<std::string>();
+    if (meta.contains("target_layer"))
+      info.target_layer = meta.at("target_layer").get<std::string>();
     if (meta.contains("description")) info.description = meta.at("description").get<std::string>();
   } catch (const std::exception& e) {
     throw InputError(path, std::string("invalid ") + kMetadataFile + " metadata: " + e.what());
@@ -143,8 +145,7 @@ struct TorchScriptClassifier::Impl {
     torch::jit::Inline(*graph);
     auto inside = [&](torch::jit::Node* node) {
       const auto path = ModulePath(node);
-      return path.size() >= wanted.size() &&
-             std::equal(wanted.begin(), wanted.end(), path.begin());
+      return path.size() >= wanted.size() && std::equal(wanted.begin(), wanted.end(), path.begin());
     };
     torch::jit::Value* activation = nullptr;
     for (torch::jit::Node* node : graph->nodes()) {
@@ -161,8 +162,8 @@ struct TorchScriptClassifier::Impl {
     torch::jit::Value* logits = graph->outputs()[0];
     graph->eraseOutput(0);
     graph->registerOutput(graph->insertNode(graph->createTuple({logits, activation}))->output());
-    auto function = std::make_shared<torch::jit::GraphFunction>("borex_forward_with_" + layer,
-                                                                graph, nullptr);
+    auto function =
+        std::make_shared<torch::jit::GraphFunction>("borex_forward_with_" + layer, graph, nullptr);
     layer_functions[layer] = function;
     return function;
   }
@@ -174,8 +175,9 @@ TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
   impl_->path = options.path;
   if (options.device == "cuda") {
     if (!torch::cuda::is_available())
-      throw OptionError("--device", "cuda requested but CUDA is not available (no GPU, or this "
-                                    "LibTorch was built without CUDA)");
+      throw OptionError("--device",
+                        "cuda requested but CUDA is not available (no GPU, or this "
+                        "LibTorch was built without CUDA)");
     impl_->device = torch::Device(torch::kCUDA);
   }
   const int threads =
@@ -218,14 +220,13 @@ void TorchScriptClassifier::Validate(const cv::Size& working_size) {
     std::string what = e.what_without_backtrace();
     throw ModelError(impl_->path + ": model rejected a [1, 3, " +
                      std::to_string(working_size.height) + ", " +
-                     std::to_string(working_size.width) +
-                     "] input (" + what.substr(0, what.find('\n')) + "); check --input-size");
+                     std::to_string(working_size.width) + "] input (" +
+                     what.substr(0, what.find('\n')) + "); check --input-size");
   }
   num_classes_ = static_cast<int>(logits.size(1));
   if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
-    throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) +
-                     " outputs but " + std::to_string(info_.class_names.size()) +
-                     " class names are given");
+    throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) + " outputs but " +
+                     std::to_string(info_.class_names.size()) + " class names are given");
 }
 
 Eigen::MatrixXf TorchScriptClassifier::Logits(const std::vector<cv::Mat>& images) {

@@ -44,8 +44,9 @@ std::vector<MaskSize> ParseMaskSizes(const std::string& list) {
       used = 0;
     }
     if (used == 0 || used != number.size() || !std::isfinite(size.value) || size.value <= 0)
-      throw OptionError("--mask-sizes", "'" + item + "' is not a positive number (a fraction of "
-                                                     "the shorter side, or pixels such as 60px)");
+      throw OptionError("--mask-sizes", "'" + item +
+                                            "' is not a positive number (a fraction of "
+                                            "the shorter side, or pixels such as 60px)");
     if (size.value > 1) size.pixels = true;
     sizes.push_back(size);
   }

@@ -36,7 +36,7 @@ struct Refiner::State {
   cv::Mat prior;  // scaled i0, or zeros
   std::vector<double> sides;
   std::vector<int> grid_rows, grid_cols;
-  Eigen::MatrixXf candidates;     // 3 x n: (row, col, side)
+  Eigen::MatrixXf candidates;  // 3 x n: (row, col, side)
   Eigen::VectorXf candidate_prior;
   std::unique_ptr<gp::CandidateGp> gp;
   cv::Vec3f fill;
@@ -134,13 +134,12 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
 
   s.length_scale_scale = std::min(image.rows, image.cols) / 224.0;
   Eigen::VectorXd length_scales(3);
-  const double position = o.length_scale_position > 0 ? o.length_scale_position
-                                                       : 12.0 * s.length_scale_scale;
+  const double position =
+      o.length_scale_position > 0 ? o.length_scale_position : 12.0 * s.length_scale_scale;
   const double size = o.length_scale_size > 0 ? o.length_scale_size : 20.0 * s.length_scale_scale;
   length_scales << position, position, size;
-  s.gp = std::make_unique<gp::CandidateGp>(gp::MaternKernel(o.kernel, length_scales,
-                                                            o.signal_variance),
-                                           s.candidates, o.noise_variance);
+  s.gp = std::make_unique<gp::CandidateGp>(
+      gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance);
 
   if (!o.flip) {
     const Eigen::VectorXf scores = model::ClassScores(classifier.Logits({image}), label, o.score);
@@ -166,8 +165,7 @@ const StepRecord& Refiner::Step() {
   const Eigen::VectorXf total_mean = s.candidate_prior + s.gp->candidate_mean();
   if (step.iteration == 0) {
     chosen = s.FirstCandidate();
-    step.acquisition =
-        total_mean[chosen] + o.kappa * std::sqrt(s.gp->candidate_variance()[chosen]);
+    step.acquisition = total_mean[chosen] + o.kappa * std::sqrt(s.gp->candidate_variance()[chosen]);
   } else {
     double best = 0;
     chosen = acquisition::ArgmaxUcb(total_mean, s.gp->candidate_variance(), o.kappa, &best);
@@ -231,8 +229,7 @@ RefineResult Refiner::Finish() {
   for (size_t i = 0; i < s.sides.size(); ++i)
     means.push_back(PosteriorMeanForSide(static_cast<int>(i)));
   RefineResult result = s.result;
-  result.map =
-      AggregateSides(means, s.sides, s.options.aggregation, s.options.weighted_average);
+  result.map = AggregateSides(means, s.sides, s.options.aggregation, s.options.weighted_average);
   result.iterations = static_cast<int>(result.steps.size());
   result.model_calls = s.classifier.model_calls() - s.calls_at_start;
   result.model_seconds = s.classifier.model_seconds() - s.model_seconds_at_start;

@@ -1,0 +1,196 @@
+#include "borex/io/atomic_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "borex/core/error.h"
+
+#ifndef BOREX_SOURCE_DIR
+#define BOREX_SOURCE_DIR "."
+#endif
+
+namespace borex::io {
+namespace {
+namespace fs = std::filesystem;
+
+// A fresh empty directory per test.
+class AtomicFileTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() / ("borex_atomic_test_" + std::to_string(getpid()) + "_" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
+    fs::remove_all(dir_);
+  }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::vector<std::string> Listing() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_))
+      names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  static void WriteText(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  static std::string ReadText(const std::string& path) {
+    std::ifstream stream(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+  fs::path dir_;
+};
+
+TEST_F(AtomicFileTest, NothingAppearsBeforeCommit) {
+  AtomicOutputSet outputs;
+  const std::string map_path = Path("map.npy"), record_path = Path("record.json");
+  const std::string map_temp = outputs.Stage(map_path), record_temp = outputs.Stage(record_path);
+  WriteText(map_temp, "map");
+  WriteText(record_temp, "record");
+  EXPECT_FALSE(fs::exists(map_path));
+  EXPECT_FALSE(fs::exists(record_path));
+  outputs.Commit();
+  EXPECT_EQ(ReadText(map_path), "map");
+  EXPECT_EQ(ReadText(record_path), "record");
+  EXPECT_EQ(Listing(), (std::vector<std::string>{"map.npy", "record.json"}));
+}
+
+TEST_F(AtomicFileTest, TempPathIsHiddenInSameDirectoryWithSameExtension) {
+  AtomicOutputSet outputs;
+  const fs::path temp = outputs.Stage(Path("heat.png"));
+  EXPECT_EQ(temp.parent_path(), dir_);
+  EXPECT_EQ(temp.filename().string().front(), '.');
+  EXPECT_EQ(temp.extension(), ".png");
+  EXPECT_NE(temp.filename(), "heat.png");
+  // Two stagings never share a temporary name, even across sets.
+  AtomicOutputSet other;
+  EXPECT_NE(other.Stage(Path("heat.png")), temp.string());
+}
+
+TEST_F(AtomicFileTest, DestructorRemovesUncommittedTempFiles) {
+  {
+    AtomicOutputSet outputs;
+    WriteText(outputs.Stage(Path("a.txt")), "a");
+    WriteText(outputs.Stage(Path("b.txt")), "b");
+    EXPECT_EQ(Listing().size(), 2u);
+  }
+  EXPECT_TRUE(Listing().empty());
+}
+
+TEST_F(AtomicFileTest, CommitFailsBeforeRenamingAnythingIfAFileWasNotWritten) {
+  AtomicOutputSet outputs;
+  WriteText(outputs.Stage(Path("written.txt")), "x");
+  outputs.Stage(Path("forgotten.txt"));
+  try {
+    outputs.Commit();
+    FAIL() << "Commit should throw";
+  } catch (const OutputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(Path("forgotten.txt") + ": was never written", 0), 0u)
+        << e.what();
+    EXPECT_EQ(e.code(), ExitCode::kOutputError);
+  }
+  EXPECT_FALSE(fs::exists(Path("written.txt")));
+}
+
+TEST_F(AtomicFileTest, CommitReplacesExistingFile) {
+  WriteText(Path("out.txt"), "old content, longer than the new one");
+  AtomicOutputSet outputs;
+  WriteText(outputs.Stage(Path("out.txt")), "new");
+  EXPECT_EQ(ReadText(Path("out.txt")), "old content, longer than the new one");
+  outputs.Commit();
+  EXPECT_EQ(ReadText(Path("out.txt")), "new");
+}
+
+TEST_F(AtomicFileTest, StagingTheSameFileTwiceIsAnError) {
+  AtomicOutputSet outputs;
+  outputs.Stage(Path("x.txt"));
+  EXPECT_THROW(outputs.Stage(Path("x.txt")), Error);
+}
+
+TEST_F(AtomicFileTest, WriteBytesAtomicallyWritesExactBytesAndNoLeftovers) {
+  const std::string bytes("binary\0data\xff\n", 13);
+  WriteBytesAtomically(Path("blob.bin"), bytes);
+  EXPECT_EQ(ReadText(Path("blob.bin")), bytes);
+  EXPECT_EQ(Listing(), std::vector<std::string>{"blob.bin"});
+}
+
+TEST_F(AtomicFileTest, WriteBytesAtomicallyIntoMissingDirectoryNamesTheFile) {
+  const std::string path = Path("missing/out.json");
+  try {
+    WriteBytesAtomically(path, "{}");
+    FAIL() << "should throw";
+  } catch (const OutputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path + ": cannot create file", 0), 0u) << e.what();
+  }
+}
+
+TEST_F(AtomicFileTest, CheckWritableAcceptsWritableDirectoryAndLeavesNoProbe) {
+  EXPECT_NO_THROW(CheckWritable(Path("x.json")));
+  EXPECT_TRUE(Listing().empty());
+}
+
+TEST_F(AtomicFileTest, CheckWritableRejectsMissingDirectory) {
+  const std::string path = Path("nope/x.json");
+  try {
+    CheckWritable(path);
+    FAIL() << "should throw";
+  } catch (const OutputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path + ": directory " + (dir_ / "nope").string() + " does not exist");
+  }
+}
+
+TEST_F(AtomicFileTest, CheckWritableRejectsDirectoryAsFileAndFileAsDirectory) {
+  fs::create_directory(Path("sub"));
+  EXPECT_THROW(
+      {
+        try {
+          CheckWritable(Path("sub"));
+        } catch (const OutputError& e) {
+          EXPECT_EQ(std::string(e.what()), Path("sub") + ": is a directory, not a file");
+          throw;
+        }
+      },
+      OutputError);
+  WriteText(Path("plain.txt"), "");
+  EXPECT_THROW(CheckWritable(Path("plain.txt/x.json")), OutputError);
+}
+
+TEST_F(AtomicFileTest, CheckWritableRejectsReadOnlyDirectory) {
+  // Root writes through permission bits, so as root use /proc, where nobody can create files.
+  std::string path = "/proc/borex-check-writable.json";
+  if (geteuid() != 0) {
+    fs::create_directory(Path("locked"));
+    fs::permissions(Path("locked"), fs::perms::owner_read | fs::perms::owner_exec);
+    path = Path("locked/x.json");
+  }
+  try {
+    CheckWritable(path);
+    ADD_FAILURE() << "should throw";
+  } catch (const OutputError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not writable ("), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind(path + ": directory ", 0), 0u) << e.what();
+  }
+}
+
+TEST_F(AtomicFileTest, CheckWritableAcceptsBareFileNameInCurrentDirectory) {
+  const fs::path previous = fs::current_path();
+  fs::current_path(dir_);
+  EXPECT_NO_THROW(CheckWritable("x.json"));
+  fs::current_path(previous);
+}
+
+}  // namespace
+}  // namespace borex::io

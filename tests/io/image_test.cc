@@ -1,0 +1,206 @@
+#include "borex/io/image.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <opencv2/imgcodecs.hpp>
+#include <string>
+
+#include "borex/core/error.h"
+#include "borex/io/npy.h"
+
+#ifndef BOREX_SOURCE_DIR
+#define BOREX_SOURCE_DIR "."
+#endif
+
+namespace borex::io {
+namespace {
+namespace fs = std::filesystem;
+
+class ImageTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() / ("borex_image_test_" + std::to_string(getpid()) + "_" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string Imwrite(const std::string& name, const cv::Mat& image) const {
+    EXPECT_TRUE(cv::imwrite(Path(name), image));
+    return Path(name);
+  }
+  // Expects `call` to throw an InputError/OutputError E whose message is exactly "<path>: <what>".
+  template <typename E, typename F>
+  static void ExpectError(F call, const std::string& path, const std::string& what) {
+    try {
+      call();
+      ADD_FAILURE() << "no error for " << path;
+    } catch (const E& e) {
+      EXPECT_EQ(std::string(e.what()), path + ": " + what);
+    }
+  }
+  fs::path dir_;
+};
+
+TEST_F(ImageTest, ReadImageRgbReordersChannelsAndScales) {
+  cv::Mat bgr(2, 3, CV_8UC3, cv::Scalar(10, 20, 30));  // B, G, R
+  bgr.at<cv::Vec3b>(1, 2) = cv::Vec3b(255, 0, 128);
+  const cv::Mat image = ReadImageRgb(Imwrite("a.png", bgr));
+  ASSERT_EQ(image.type(), CV_32FC3);
+  ASSERT_EQ(image.size(), cv::Size(3, 2));
+  const cv::Vec3f first = image.at<cv::Vec3f>(0, 0);
+  EXPECT_FLOAT_EQ(first[0], 30 / 255.f);  // R first
+  EXPECT_FLOAT_EQ(first[1], 20 / 255.f);
+  EXPECT_FLOAT_EQ(first[2], 10 / 255.f);
+  const cv::Vec3f last = image.at<cv::Vec3f>(1, 2);
+  EXPECT_FLOAT_EQ(last[0], 128 / 255.f);
+  EXPECT_FLOAT_EQ(last[1], 0.f);
+  EXPECT_FLOAT_EQ(last[2], 1.f);
+}
+
+TEST_F(ImageTest, ReadImageRgbExpandsGrayscale) {
+  cv::Mat gray(2, 2, CV_8UC1, cv::Scalar(51));
+  const cv::Mat image = ReadImageRgb(Imwrite("g.png", gray));
+  ASSERT_EQ(image.type(), CV_32FC3);
+  for (int c = 0; c < 3; ++c) EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(1, 1)[c], 0.2f);
+}
+
+TEST_F(ImageTest, ReadImageRgbScales16Bit) {
+  cv::Mat deep(1, 3, CV_16UC3);
+  deep.at<cv::Vec3w>(0, 0) = cv::Vec3w(65535, 32768, 0);
+  deep.at<cv::Vec3w>(0, 1) = cv::Vec3w(257, 257, 257);
+  deep.at<cv::Vec3w>(0, 2) = cv::Vec3w(1, 2, 3);
+  const cv::Mat image = ReadImageRgb(Imwrite("deep.png", deep));
+  EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(0, 0)[0], 0.f);  // R was stored last
+  EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(0, 0)[1], 32768 / 65535.f);
+  EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(0, 0)[2], 1.f);
+  EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(0, 1)[0], 257 / 65535.f);  // not 1.0 as an 8-bit scale gives
+  EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(0, 2)[0], 3 / 65535.f);
+}
+
+TEST_F(ImageTest, ReadImageRgbDropsAlpha) {
+  cv::Mat bgra(2, 2, CV_8UC4, cv::Scalar(0, 0, 255, 0));  // fully transparent red
+  const cv::Mat image = ReadImageRgb(Imwrite("alpha.png", bgra));
+  ASSERT_EQ(image.type(), CV_32FC3);
+  EXPECT_EQ(image.at<cv::Vec3f>(0, 0), cv::Vec3f(1, 0, 0));
+}
+
+// A hand-made PNG of colour type 4 (gray + alpha; OpenCV cannot write one): pixels (gray, alpha)
+// (102, 0) (255, 128) / (0, 255) (51, 7).
+const std::string kGrayAlphaPng =
+    std::string(BOREX_SOURCE_DIR) + "/tests/data/io/gray_alpha_2x2.png";
+
+TEST_F(ImageTest, ReadImageRgbReadsGrayAlphaAsGray) {
+  const cv::Mat image = ReadImageRgb(kGrayAlphaPng);
+  ASSERT_EQ(image.type(), CV_32FC3);
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(0, 0)[c], 0.4f);  // alpha 0 ignored, not composited
+    EXPECT_FLOAT_EQ(image.at<cv::Vec3f>(1, 1)[c], 0.2f);
+  }
+}
+
+TEST_F(ImageTest, ReadPriorMapReadsGrayAlphaIgnoringAlpha) {
+  const cv::Mat prior = ReadPriorMap(kGrayAlphaPng);
+  ASSERT_EQ(prior.type(), CV_32FC1);
+  EXPECT_FLOAT_EQ(prior.at<float>(0, 1), 1.f);
+  EXPECT_FLOAT_EQ(prior.at<float>(1, 0), 0.f);
+  EXPECT_FLOAT_EQ(prior.at<float>(1, 1), 0.2f);
+}
+
+TEST_F(ImageTest, ReadImageRgbErrorsNameTheFile) {
+  ExpectError<InputError>([&] { ReadImageRgb(Path("missing.png")); }, Path("missing.png"),
+                          "file does not exist");
+  std::ofstream(Path("text.png")) << "not an image";
+  ExpectError<InputError>([&] { ReadImageRgb(Path("text.png")); }, Path("text.png"),
+                          "cannot decode image (not a supported image format?)");
+  ExpectError<InputError>([&] { ReadImageRgb(dir_.string()); }, dir_.string(),
+                          "is a directory, not an image");
+}
+
+TEST_F(ImageTest, ReadPriorMapFromGrayscalePng) {
+  cv::Mat gray(1, 3, CV_8UC1);
+  gray.at<uchar>(0, 0) = 0;
+  gray.at<uchar>(0, 1) = 128;
+  gray.at<uchar>(0, 2) = 255;
+  const cv::Mat prior = ReadPriorMap(Imwrite("prior.png", gray));
+  ASSERT_EQ(prior.type(), CV_32FC1);
+  EXPECT_FLOAT_EQ(prior.at<float>(0, 0), 0.f);
+  EXPECT_FLOAT_EQ(prior.at<float>(0, 1), 128 / 255.f);
+  EXPECT_FLOAT_EQ(prior.at<float>(0, 2), 1.f);
+  cv::Mat deep(1, 1, CV_16UC1, cv::Scalar(65535));
+  EXPECT_FLOAT_EQ(ReadPriorMap(Imwrite("deep.png", deep)).at<float>(0, 0), 1.f);
+}
+
+TEST_F(ImageTest, ReadPriorMapAcceptsGrayStoredAsColourButRejectsColour) {
+  cv::Mat gray_as_bgr(2, 2, CV_8UC3, cv::Scalar(64, 64, 64));
+  EXPECT_FLOAT_EQ(ReadPriorMap(Imwrite("gray_rgb.png", gray_as_bgr)).at<float>(1, 1), 64 / 255.f);
+  cv::Mat colour = gray_as_bgr.clone();
+  colour.at<cv::Vec3b>(0, 1) = cv::Vec3b(64, 64, 65);
+  ExpectError<InputError>([&] { ReadPriorMap(Imwrite("colour.png", colour)); }, Path("colour.png"),
+                          "prior image must be grayscale (its colour channels differ at 1 pixels)");
+}
+
+TEST_F(ImageTest, ReadPriorMapFromNpyByExtension) {
+  cv::Mat map(3, 4, CV_32FC1);
+  cv::randn(map, 0, 1);
+  WriteNpy(Path("prior.NPY"), map);
+  EXPECT_EQ(cv::norm(ReadPriorMap(Path("prior.NPY")), map, cv::NORM_INF), 0.0);
+}
+
+TEST_F(ImageTest, ReadPriorMapRejectsNonFiniteValuesWithCount) {
+  cv::Mat map = cv::Mat::zeros(2, 3, CV_32FC1);
+  map.at<float>(0, 1) = std::numeric_limits<float>::quiet_NaN();
+  map.at<float>(1, 0) = std::numeric_limits<float>::infinity();
+  map.at<float>(1, 2) = -std::numeric_limits<float>::infinity();
+  WriteNpy(Path("bad.npy"), map);
+  ExpectError<InputError>([&] { ReadPriorMap(Path("bad.npy")); }, Path("bad.npy"),
+                          "3 of 6 values are NaN or infinite");
+  map.at<float>(0, 1) = std::numeric_limits<float>::max();  // large but finite is fine
+  map.at<float>(1, 0) = map.at<float>(1, 2) = 0;
+  WriteNpy(Path("ok.npy"), map);
+  EXPECT_NO_THROW(ReadPriorMap(Path("ok.npy")));
+}
+
+TEST_F(ImageTest, ReadPriorMapErrorsNameTheFile) {
+  ExpectError<InputError>([&] { ReadPriorMap(Path("missing.png")); }, Path("missing.png"),
+                          "file does not exist");
+  ExpectError<InputError>([&] { ReadPriorMap(Path("missing.npy")); }, Path("missing.npy"),
+                          "file does not exist");
+}
+
+TEST_F(ImageTest, WriteImageEncodesByExtensionAtomically) {
+  cv::Mat bgr(4, 5, CV_8UC3);
+  cv::randu(bgr, 0, 256);
+  WriteImage(Path("out.png"), bgr);
+  const cv::Mat back = cv::imread(Path("out.png"), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(back.type(), CV_8UC3);
+  EXPECT_EQ(cv::norm(back, bgr, cv::NORM_INF), 0.0);  // PNG is lossless
+  WriteImage(Path("out.jpg"), bgr);
+  std::ifstream jpeg(Path("out.jpg"), std::ios::binary);
+  char magic[2] = {};
+  jpeg.read(magic, 2);
+  EXPECT_EQ(static_cast<unsigned char>(magic[0]), 0xFF);  // JPEG SOI marker, not PNG
+  EXPECT_EQ(static_cast<unsigned char>(magic[1]), 0xD8);
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 2u) << "no temporary files left behind";
+}
+
+TEST_F(ImageTest, WriteImageRejectsUnknownExtension) {
+  const cv::Mat bgr(2, 2, CV_8UC3, cv::Scalar::all(0));
+  ExpectError<OutputError>([&] { WriteImage(Path("out.xyz"), bgr); }, Path("out.xyz"),
+                           "unknown image file extension \".xyz\" (use .png or .jpg)");
+  ExpectError<OutputError>([&] { WriteImage(Path("out"), bgr); }, Path("out"),
+                           "unknown image file extension \"\" (use .png or .jpg)");
+  EXPECT_FALSE(fs::exists(Path("out.xyz")));
+}
+
+}  // namespace
+}  // namespace borex::io

@@ -1,0 +1,98 @@
+#include "borex/io/json_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+
+#include "borex/core/error.h"
+
+#ifndef BOREX_SOURCE_DIR
+#define BOREX_SOURCE_DIR "."
+#endif
+
+namespace borex::io {
+namespace {
+namespace fs = std::filesystem;
+
+class JsonFileTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() / ("borex_json_test_" + std::to_string(getpid()) + "_" +
+                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string ReadText(const std::string& path) {
+    std::ifstream stream(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+  fs::path dir_;
+};
+
+TEST_F(JsonFileTest, RoundTripsPrettyPrinted) {
+  const nlohmann::json value = {
+      {"image", "chat é.png"}, {"label", 281}, {"scores", {0.25, 0.5}}, {"nested", {{"ok", true}}}};
+  WriteJson(Path("r.json"), value);
+  EXPECT_EQ(ReadJson(Path("r.json")), value);
+  const std::string text = ReadText(Path("r.json"));
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(text.substr(0, 4), "{\n  ") << "indent 2";
+}
+
+TEST_F(JsonFileTest, NonFiniteNumbersAreWrittenAsNull) {
+  const nlohmann::json value = {{"nan", std::numeric_limits<double>::quiet_NaN()},
+                                {"inf", -std::numeric_limits<double>::infinity()},
+                                {"ok", 1.5}};
+  WriteJson(Path("r.json"), value);
+  const std::string text = ReadText(Path("r.json"));
+  EXPECT_NE(text.find("\"nan\": null"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"inf\": null"), std::string::npos) << text;
+  const nlohmann::json back = ReadJson(Path("r.json"));  // valid JSON
+  EXPECT_TRUE(back["nan"].is_null());
+  EXPECT_EQ(back["ok"], 1.5);
+}
+
+TEST_F(JsonFileTest, InvalidUtf8IsReplacedNotFatal) {
+  WriteJson(Path("r.json"), {{"path", std::string("caf\xe9.png")}});   // Latin-1 byte
+  EXPECT_EQ(ReadJson(Path("r.json"))["path"], "caf\xef\xbf\xbd.png");  // U+FFFD
+}
+
+TEST_F(JsonFileTest, ParseErrorNamesFileAndPosition) {
+  std::ofstream(Path("bad.json")) << "{\n  \"a\": 1,\n  \"b\": ]\n}\n";
+  try {
+    ReadJson(Path("bad.json"));
+    FAIL() << "should throw";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(Path("bad.json") + ": invalid JSON: parse error at line 3", 0), 0u)
+        << message;
+    EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+TEST_F(JsonFileTest, MissingFileAndEmptyFile) {
+  try {
+    ReadJson(Path("none.json"));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), Path("none.json") + ": file does not exist");
+  }
+  std::ofstream(Path("empty.json")).flush();
+  EXPECT_THROW(ReadJson(Path("empty.json")), InputError);
+}
+
+TEST_F(JsonFileTest, WriteIntoMissingDirectoryIsOutputError) {
+  EXPECT_THROW(WriteJson(Path("missing/r.json"), nlohmann::json::object()), OutputError);
+}
+
+}  // namespace
+}  // namespace borex::io

@@ -1,0 +1,205 @@
+#include "borex/mask/square_mask.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "borex/core/error.h"
+
+#ifndef BOREX_SOURCE_DIR
+#define BOREX_SOURCE_DIR "."
+#endif
+
+namespace borex::mask {
+namespace {
+
+void ExpectBox(const PixelBox& box, int row0, int col0, int rows, int cols) {
+  EXPECT_EQ(box.row0, row0);
+  EXPECT_EQ(box.col0, col0);
+  EXPECT_EQ(box.rows, rows);
+  EXPECT_EQ(box.cols, cols);
+}
+
+TEST(SquareBoxTest, OddSideAtIntegerCentreIsSymmetric) {
+  ExpectBox(SquareBox(10, 20, 3, 100, 100), 9, 19, 3, 3);
+  ExpectBox(SquareBox(10, 20, 1, 100, 100), 10, 20, 1, 1);
+  ExpectBox(SquareBox(50, 50, 61, 224, 224), 20, 20, 61, 61);
+}
+
+TEST(SquareBoxTest, EvenSideAtIntegerCentreHasOneMorePixelBefore) {
+  // Rows c - s/2 ... c + s/2 - 1.
+  ExpectBox(SquareBox(10, 20, 4, 100, 100), 8, 18, 4, 4);
+  ExpectBox(SquareBox(112, 112, 60, 224, 224), 82, 82, 60, 60);
+}
+
+TEST(SquareBoxTest, IntegerSideCoversExactlySidePixelsAtAnyCentre) {
+  for (int side = 1; side <= 40; ++side)
+    for (const double fraction : {0.0, 0.1, 0.25, 0.5, 0.75, 0.999}) {
+      const PixelBox box = SquareBox(60 + fraction, 70 - fraction, side, 200, 200);
+      ASSERT_EQ(box.rows, side) << "side " << side << " fraction " << fraction;
+      ASSERT_EQ(box.cols, side) << "side " << side << " fraction " << fraction;
+      ASSERT_EQ(box.area(), side * side);
+    }
+}
+
+TEST(SquareBoxTest, CoverageFollowsHalfOpenRule) {
+  // Centre 10.5, side 3: [9, 12) -> 9, 10, 11. Centre 10, side 2.5: [8.75, 11.25) -> 9..11.
+  ExpectBox(SquareBox(10.5, 10.5, 3, 100, 100), 9, 9, 3, 3);
+  ExpectBox(SquareBox(10, 10, 2.5, 100, 100), 9, 9, 3, 3);
+  // Centre 10.3, side 2.5: [9.05, 11.55) -> 10, 11.
+  ExpectBox(SquareBox(10.3, 10.3, 2.5, 100, 100), 10, 10, 2, 2);
+  EXPECT_TRUE(SquareBox(10, 10, 0, 100, 100).empty());
+}
+
+TEST(SquareBoxTest, ClipsAtBorders) {
+  ExpectBox(SquareBox(0, 0, 5, 50, 40), 0, 0, 3, 3);        // [-2.5, 2.5) -> 0..2
+  ExpectBox(SquareBox(49, 39, 4, 50, 40), 47, 37, 3, 3);    // [47, 51) -> 47..49
+  ExpectBox(SquareBox(25, 0, 10, 50, 40), 20, 0, 10, 5);    // one axis clipped
+  ExpectBox(SquareBox(25, 20, 500, 50, 40), 0, 0, 50, 40);  // larger than the image
+  EXPECT_TRUE(SquareBox(-10, 5, 4, 50, 40).empty());        // entirely above
+  EXPECT_TRUE(SquareBox(5, 1e12, 4, 50, 40).empty());       // far right, no int overflow
+  EXPECT_EQ(SquareBox(-10, 5, 4, 50, 40).area(), 0);
+}
+
+TEST(SquareBoxTest, RejectsInvalidArguments) {
+  EXPECT_THROW(SquareBox(5, 5, -1, 10, 10), Error);
+  EXPECT_THROW(SquareBox(std::nan(""), 5, 3, 10, 10), Error);
+  EXPECT_THROW(SquareBox(5, 5, INFINITY, 10, 10), Error);
+}
+
+TEST(OcclusionTest, ParseNameAndFill) {
+  EXPECT_EQ(ParseOcclusion("black"), Occlusion::kBlack);
+  EXPECT_EQ(ParseOcclusion("mean"), Occlusion::kMean);
+  EXPECT_EQ(OcclusionName(Occlusion::kBlack), "black");
+  EXPECT_EQ(OcclusionName(Occlusion::kMean), "mean");
+  try {
+    ParseOcclusion("grey");
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()), "--occlusion: unknown value \"grey\" (use black or mean)");
+  }
+  const cv::Vec3f imagenet_mean(0.485f, 0.456f, 0.406f);
+  EXPECT_EQ(OcclusionFill(Occlusion::kBlack, imagenet_mean), cv::Vec3f(0, 0, 0));
+  EXPECT_EQ(OcclusionFill(Occlusion::kMean, imagenet_mean), imagenet_mean);
+}
+
+class OccludeBoxTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    image_.create(30, 40, CV_32FC3);
+    cv::randu(image_, 0.01, 1);  // never exactly a fill value used below
+  }
+  static bool Inside(const PixelBox& box, int r, int c) {
+    return r >= box.row0 && r < box.row0 + box.rows && c >= box.col0 && c < box.col0 + box.cols;
+  }
+  // Checks out pixel by pixel: `filled(r, c)` says where out must equal fill; elsewhere the image.
+  template <typename F>
+  void ExpectFilledWhere(const cv::Mat& out, const cv::Vec3f& fill, F filled) const {
+    ASSERT_EQ(out.type(), CV_32FC3);
+    ASSERT_EQ(out.size(), image_.size());
+    for (int r = 0; r < image_.rows; ++r)
+      for (int c = 0; c < image_.cols; ++c)
+        ASSERT_EQ(out.at<cv::Vec3f>(r, c), filled(r, c) ? fill : image_.at<cv::Vec3f>(r, c))
+            << "at " << r << "," << c;
+  }
+  cv::Mat image_;
+};
+
+TEST_F(OccludeBoxTest, MaskHidesExactlyTheBox) {
+  const PixelBox box = SquareBox(10, 12, 7, image_.rows, image_.cols);
+  const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
+  cv::Mat out;
+  OccludeBox(image_, box, /*keep_only_box=*/false, fill, out);
+  ExpectFilledWhere(out, fill, [&](int r, int c) { return Inside(box, r, c); });
+}
+
+TEST_F(OccludeBoxTest, FlippedMaskKeepsExactlyTheBox) {
+  const PixelBox box = SquareBox(10, 12, 7, image_.rows, image_.cols);
+  const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
+  cv::Mat out;
+  OccludeBox(image_, box, /*keep_only_box=*/true, fill, out);
+  ExpectFilledWhere(out, fill, [&](int r, int c) { return !Inside(box, r, c); });
+}
+
+TEST_F(OccludeBoxTest, MaskAndFlipAreExactComplements) {
+  for (const double side : {1.0, 6.0, 13.0, 100.0}) {
+    const PixelBox box = SquareBox(3, 37, side, image_.rows, image_.cols);  // clipped corner box
+    cv::Mat hidden, only;
+    // Zero fill: the two images add up to the image, exactly (x + 0 = x in floating point).
+    OccludeBox(image_, box, false, cv::Vec3f(0, 0, 0), hidden);
+    OccludeBox(image_, box, true, cv::Vec3f(0, 0, 0), only);
+    EXPECT_EQ(cv::norm(hidden + only, image_, cv::NORM_INF), 0.0) << side;
+    // Any fill: at each pixel exactly one of the two shows the image and the other the fill.
+    const cv::Vec3f fill(0.5f, 0.25f, 0.125f);
+    OccludeBox(image_, box, false, fill, hidden);
+    OccludeBox(image_, box, true, fill, only);
+    int hidden_count = 0;
+    for (int r = 0; r < image_.rows; ++r)
+      for (int c = 0; c < image_.cols; ++c) {
+        const cv::Vec3f pixel = image_.at<cv::Vec3f>(r, c);
+        const bool is_hidden = hidden.at<cv::Vec3f>(r, c) == fill;
+        hidden_count += is_hidden;
+        ASSERT_EQ(is_hidden ? only.at<cv::Vec3f>(r, c) : hidden.at<cv::Vec3f>(r, c), pixel);
+        ASSERT_EQ(is_hidden ? hidden.at<cv::Vec3f>(r, c) : only.at<cv::Vec3f>(r, c), fill);
+      }
+    EXPECT_EQ(hidden_count, box.area()) << side;
+  }
+}
+
+TEST_F(OccludeBoxTest, MeanFillUsesTheModelMean) {
+  const cv::Vec3f mean = OcclusionFill(Occlusion::kMean, cv::Vec3f(0.485f, 0.456f, 0.406f));
+  const PixelBox box = SquareBox(15, 20, 10, image_.rows, image_.cols);
+  cv::Mat out;
+  OccludeBox(image_, box, false, mean, out);
+  EXPECT_EQ(out.at<cv::Vec3f>(15, 20), cv::Vec3f(0.485f, 0.456f, 0.406f));
+  ExpectFilledWhere(out, mean, [&](int r, int c) { return Inside(box, r, c); });
+}
+
+TEST_F(OccludeBoxTest, EmptyBoxHidesNothingOrEverything) {
+  const PixelBox empty = SquareBox(-50, -50, 4, image_.rows, image_.cols);
+  const cv::Vec3f fill(0, 0, 0);
+  cv::Mat out;
+  OccludeBox(image_, empty, false, fill, out);
+  ExpectFilledWhere(out, fill, [](int, int) { return false; });
+  OccludeBox(image_, empty, true, fill, out);
+  ExpectFilledWhere(out, fill, [](int, int) { return true; });
+}
+
+TEST_F(OccludeBoxTest, BoxStickingOutOfTheImageIsClipped) {
+  const PixelBox box{25, 35, 20, 20};  // not from SquareBox: extends past the bottom-right
+  const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
+  cv::Mat out;
+  OccludeBox(image_, box, false, fill, out);
+  ExpectFilledWhere(out, fill, [&](int r, int c) { return Inside(box, r, c); });
+  OccludeBox(image_, box, true, fill, out);
+  ExpectFilledWhere(out, fill, [&](int r, int c) { return !Inside(box, r, c); });
+}
+
+TEST_F(OccludeBoxTest, ReusesOutputBufferAndWorksInPlace) {
+  const PixelBox box = SquareBox(10, 10, 5, image_.rows, image_.cols);
+  const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
+  cv::Mat out(image_.size(), CV_32FC3);
+  const uchar* buffer = out.data;
+  OccludeBox(image_, box, true, fill, out);
+  EXPECT_EQ(out.data, buffer);
+  OccludeBox(image_, box, false, fill, out);
+  EXPECT_EQ(out.data, buffer);
+
+  const cv::Mat original = image_.clone();
+  cv::Mat in_place = image_.clone();
+  OccludeBox(in_place, box, true, fill, in_place);
+  image_ = original;
+  ExpectFilledWhere(in_place, fill, [&](int r, int c) { return !Inside(box, r, c); });
+  in_place = original.clone();
+  OccludeBox(in_place, box, false, fill, in_place);
+  ExpectFilledWhere(in_place, fill, [&](int r, int c) { return Inside(box, r, c); });
+}
+
+TEST_F(OccludeBoxTest, RejectsNonFloatImages) {
+  cv::Mat out;
+  EXPECT_THROW(OccludeBox(cv::Mat(4, 4, CV_8UC3), PixelBox{0, 0, 2, 2}, false, {0, 0, 0}, out),
+               Error);
+}
+
+}  // namespace
+}  // namespace borex::mask
