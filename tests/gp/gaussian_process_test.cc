@@ -3,26 +3,29 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <cmath>
 #include <random>
+#include <tuple>
 
-#include "borex/gp/hyperparameters.h"
+#include "borex/core/error.h"
 
 namespace borex::gp {
 namespace {
 
-// The dense closed form (R&W eqs. 2.25-2.26) in double precision.
+// The dense closed form (R&W eqs. 2.25-2.26, 2.30) in double precision via LDLT, independent of
+// the incremental Cholesky.
 struct DenseGp {
-  DenseGp(const MaternKernel& kernel, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+  DenseGp(const MaternKernel& kernel_in, const Eigen::MatrixXd& x_in, const Eigen::VectorXd& y,
           double noise)
-      : kernel(kernel), x(x) {
+      : kernel(kernel_in), x(x_in) {
     const Eigen::Index n = x.cols();
     Eigen::MatrixXd k(n, n);
     for (Eigen::Index i = 0; i < n; ++i)
       for (Eigen::Index j = 0; j < n; ++j) k(i, j) = kernel(x.col(i), x.col(j));
     k.diagonal().array() += noise;
-    inverse = k.fullPivLu().inverse();
-    alpha = inverse * y;
-    log_likelihood = -0.5 * y.dot(alpha) - 0.5 * std::log(k.determinant()) -
+    ldlt.compute(k);
+    alpha = ldlt.solve(y);
+    log_likelihood = -0.5 * y.dot(alpha) - 0.5 * ldlt.vectorD().array().log().sum() -
                      0.5 * static_cast<double>(n) * std::log(2 * M_PI);
   }
   Eigen::VectorXd Cross(const Eigen::VectorXd& p) const {
@@ -33,110 +36,247 @@ struct DenseGp {
   double Mean(const Eigen::VectorXd& p) const { return Cross(p).dot(alpha); }
   double Variance(const Eigen::VectorXd& p) const {
     const Eigen::VectorXd k = Cross(p);
-    return kernel(p, p) - k.dot(inverse * k);
+    return kernel(p, p) - k.dot(ldlt.solve(k));
   }
   MaternKernel kernel;
-  Eigen::MatrixXd x, inverse;
+  Eigen::MatrixXd x;
+  Eigen::LDLT<Eigen::MatrixXd> ldlt;
   Eigen::VectorXd alpha;
   double log_likelihood;
 };
 
+constexpr double kNoise = 0.01;
+
+// ~1e-4 relative to the scale of the quantity (values here are O(0.1..1)).
+void ExpectClose(double actual, double expected, const std::string& what) {
+  EXPECT_NEAR(actual, expected, 1e-4 * std::max(1.0, std::abs(expected))) << what;
+}
+
 struct Problem {
-  Eigen::MatrixXf candidates;
-  Eigen::MatrixXd points;
+  Eigen::MatrixXf candidates;  // 3 x m, random rows/cols in [0, 64), sizes in {10, 20, 30}
+  Eigen::MatrixXd points;      // 3 x n observations, not on the candidates
   Eigen::VectorXd values;
 };
 
-Problem RandomProblem(uint64_t seed, int observations) {
+Problem RandomProblem(uint64_t seed, int observations, int candidates = 600) {
   std::mt19937_64 engine(seed);
-  std::uniform_real_distribution<double> position(0, 64), value(-0.5, 0.5);
-  const double sides[] = {10, 20, 30};
+  std::uniform_real_distribution<double> position(0, 64), value(-0.5, 0.5), jitter(-0.5, 0.5);
+  const double sizes[] = {10, 20, 30};
   Problem p;
-  p.candidates.resize(3, 16 * 16 * 3);
-  Eigen::Index j = 0;
-  for (double side : sides)
-    for (int r = 0; r < 16; ++r)
-      for (int c = 0; c < 16; ++c)
-        p.candidates.col(j++) << 4.0f * r, 4.0f * c, static_cast<float>(side);
+  p.candidates.resize(3, candidates);
+  for (int j = 0; j < candidates; ++j)
+    p.candidates.col(j) << static_cast<float>(std::floor(position(engine))),
+        static_cast<float>(std::floor(position(engine))), static_cast<float>(sizes[engine() % 3]);
   p.points.resize(3, observations);
   p.values.resize(observations);
   for (int i = 0; i < observations; ++i) {
-    p.points.col(i) << position(engine), position(engine), sides[engine() % 3];
+    p.points.col(i) << position(engine), position(engine), sizes[engine() % 3] + jitter(engine);
     p.values[i] = value(engine);
   }
   return p;
 }
 
-MaternKernel TestKernel() {
-  Eigen::VectorXd scales(3);
-  scales << 12, 12, 20;
-  return MaternKernel(MaternNu::kThreeHalves, scales);
+MaternKernel TestKernel(MaternNu nu = MaternNu::kThreeHalves) {
+  return MaternKernel(nu, Eigen::Vector3d(12, 12, 20), 1.0);
 }
 
-class GaussianProcessSeedTest : public ::testing::TestWithParam<uint64_t> {};
-
-TEST_P(GaussianProcessSeedTest, IncrementalPosteriorEqualsDenseSolveAfterEveryObservation) {
-  const Problem p = RandomProblem(GetParam(), 30);
-  CandidateGp gp(TestKernel(), p.candidates, 0.01);
-  for (Eigen::Index n = 1; n <= p.points.cols(); ++n) {
-    gp.AddObservation(p.points.col(n - 1), p.values[n - 1]);
-    if (n % 5 != 0 && n != 1) continue;
-    const DenseGp dense(TestKernel(), p.points.leftCols(n), p.values.head(n), 0.01);
-    for (Eigen::Index j = 0; j < p.candidates.cols(); j += 7) {
-      const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
-      EXPECT_NEAR(gp.candidate_mean()[j], dense.Mean(c), 1e-4) << "n=" << n << " j=" << j;
-      EXPECT_NEAR(gp.candidate_variance()[j], dense.Variance(c), 1e-4) << "n=" << n;
-    }
-    EXPECT_NEAR(gp.LogMarginalLikelihood(), dense.log_likelihood,
-                1e-6 * std::abs(dense.log_likelihood) + 1e-6);
+// Posterior of `gp` at every candidate against the dense solve and, if given, another GP.
+void ExpectPosteriorEquals(const CandidateGp& gp, const DenseGp& dense, const Problem& p,
+                           const std::string& context) {
+  for (Eigen::Index j = 0; j < p.candidates.cols(); ++j) {
+    const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+    ExpectClose(gp.candidate_mean()[j], dense.Mean(c), context + " mean j=" + std::to_string(j));
+    ExpectClose(gp.candidate_variance()[j], dense.Variance(c),
+                context + " variance j=" + std::to_string(j));
   }
 }
 
-TEST_P(GaussianProcessSeedTest, IncrementalStateEqualsAFreshFitAndARefit) {
-  const Problem p = RandomProblem(GetParam(), 20);
-  CandidateGp incremental(TestKernel(), p.candidates, 0.01);
+class GaussianProcessSeedTest
+    : public ::testing::TestWithParam<std::tuple<uint64_t, MaternNu>> {};
+
+TEST_P(GaussianProcessSeedTest, IncrementalPosteriorEqualsBatchFitAndDenseSolveAfterEveryStep) {
+  const auto [seed, nu] = GetParam();
+  const Problem p = RandomProblem(seed, 30);
+  CandidateGp gp(TestKernel(nu), p.candidates, kNoise);
+  for (Eigen::Index n = 1; n <= p.points.cols(); ++n) {
+    gp.AddObservation(p.points.col(n - 1), p.values[n - 1]);
+    ASSERT_EQ(gp.num_observations(), n);
+    const std::string context = "n=" + std::to_string(n);
+    const DenseGp dense(TestKernel(nu), p.points.leftCols(n), p.values.head(n), kNoise);
+    ExpectPosteriorEquals(gp, dense, p, context);
+    CandidateGp fresh(TestKernel(nu), p.candidates, kNoise);
+    fresh.SetObservations(p.points.leftCols(n), p.values.head(n));
+    EXPECT_LT((gp.candidate_mean() - fresh.candidate_mean()).cwiseAbs().maxCoeff(), 1e-5)
+        << context;
+    EXPECT_LT((gp.candidate_variance() - fresh.candidate_variance()).cwiseAbs().maxCoeff(), 1e-5)
+        << context;
+    EXPECT_NEAR(gp.LogMarginalLikelihood(), dense.log_likelihood,
+                1e-8 * std::max(1.0, std::abs(dense.log_likelihood)))
+        << context;
+    EXPECT_NEAR(fresh.LogMarginalLikelihood(), gp.LogMarginalLikelihood(), 1e-10) << context;
+  }
+  EXPECT_EQ(gp.num_floored_pivots(), 0);
+  EXPECT_EQ(gp.observed_points(), p.points);
+  EXPECT_EQ(gp.observed_values(), p.values);
+}
+
+TEST_P(GaussianProcessSeedTest, SetKernelRefitEqualsAFreshFitWithThatKernel) {
+  const auto [seed, nu] = GetParam();
+  const Problem p = RandomProblem(seed, 20);
+  CandidateGp incremental(TestKernel(nu), p.candidates, kNoise);
   for (Eigen::Index i = 0; i < 20; ++i) incremental.AddObservation(p.points.col(i), p.values[i]);
-  CandidateGp refit(MaternKernel(MaternNu::kFiveHalves, Eigen::Vector3d(5, 5, 5)), p.candidates,
-                    0.01);
+  CandidateGp refit(MaternKernel(MaternNu::kFiveHalves, Eigen::Vector3d(5, 30, 2), 2.0),
+                    p.candidates, kNoise, /*max_observations=*/25);
   for (Eigen::Index i = 0; i < 20; ++i) refit.AddObservation(p.points.col(i), p.values[i]);
-  refit.SetKernel(TestKernel());
+  // Before the refit the two models differ (so the comparison below can fail).
+  EXPECT_GT((incremental.candidate_mean() - refit.candidate_mean()).cwiseAbs().maxCoeff(), 1e-2);
+  refit.SetKernel(TestKernel(nu));
+  EXPECT_EQ(refit.num_observations(), 20);
+  EXPECT_EQ(refit.kernel().length_scales(), TestKernel(nu).length_scales());
   EXPECT_LT((incremental.candidate_mean() - refit.candidate_mean()).cwiseAbs().maxCoeff(), 1e-5);
   EXPECT_LT((incremental.candidate_variance() - refit.candidate_variance()).cwiseAbs().maxCoeff(),
             1e-5);
-  EXPECT_EQ(refit.num_observations(), 20);
+  ExpectPosteriorEquals(refit, DenseGp(TestKernel(nu), p.points, p.values, kNoise), p, "refit");
+  // And it keeps updating incrementally afterwards.
+  const Problem more = RandomProblem(seed + 100, 5);
+  Eigen::MatrixXd all_points(3, 25);
+  all_points << p.points, more.points;
+  Eigen::VectorXd all_values(25);
+  all_values << p.values, more.values;
+  for (Eigen::Index i = 0; i < 5; ++i) refit.AddObservation(more.points.col(i), more.values[i]);
+  ExpectPosteriorEquals(refit, DenseGp(TestKernel(nu), all_points, all_values, kNoise), p,
+                        "after refit");
 }
 
 TEST_P(GaussianProcessSeedTest, PredictionsAwayFromTheCandidatesEqualTheDenseSolve) {
-  const Problem p = RandomProblem(GetParam(), 15);
-  CandidateGp gp(TestKernel(), p.candidates, 0.01);
-  for (Eigen::Index i = 0; i < 15; ++i) gp.AddObservation(p.points.col(i), p.values[i]);
-  const DenseGp dense(TestKernel(), p.points, p.values, 0.01);
-  Eigen::MatrixXf queries = (Eigen::MatrixXf::Random(3, 50).array() + 1.0f) * 32.0f;
-  Eigen::VectorXf predicted(50);
+  const auto [seed, nu] = GetParam();
+  const Problem p = RandomProblem(seed, 25);
+  CandidateGp gp(TestKernel(nu), p.candidates, kNoise);
+  for (Eigen::Index i = 0; i < 25; ++i) gp.AddObservation(p.points.col(i), p.values[i]);
+  const DenseGp dense(TestKernel(nu), p.points, p.values, kNoise);
+  // More points than one PredictMean chunk (4096), so the chunking is exercised.
+  std::mt19937_64 engine(seed + 7);
+  std::uniform_real_distribution<float> position(-8.0f, 72.0f), size(5.0f, 35.0f);
+  Eigen::MatrixXf queries(3, 9000);
+  for (Eigen::Index j = 0; j < queries.cols(); ++j)
+    queries.col(j) << position(engine), position(engine), size(engine);
+  Eigen::VectorXf predicted(queries.cols());
   gp.PredictMean(queries, predicted);
-  for (Eigen::Index j = 0; j < 50; ++j) {
+  for (Eigen::Index j = 0; j < queries.cols(); j += 37) {
     const Eigen::VectorXd q = queries.col(j).cast<double>();
-    EXPECT_NEAR(predicted[j], dense.Mean(q), 1e-4);
-    EXPECT_NEAR(gp.PredictVariance(q), dense.Variance(q), 1e-6);
+    ExpectClose(predicted[j], dense.Mean(q), "mean j=" + std::to_string(j));
+    EXPECT_NEAR(gp.PredictVariance(q), dense.Variance(q), 1e-8) << j;
   }
+  ExpectClose(predicted[queries.cols() - 1],
+              dense.Mean(queries.col(queries.cols() - 1).cast<double>()), "last point");
+  // At the candidates, PredictMean agrees with the incrementally maintained mean.
+  Eigen::VectorXf at_candidates(p.candidates.cols());
+  gp.PredictMean(p.candidates, at_candidates);
+  EXPECT_LT((at_candidates - gp.candidate_mean()).cwiseAbs().maxCoeff(), 1e-5);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, GaussianProcessSeedTest, ::testing::Values(1u, 2u, 3u, 99u));
+INSTANTIATE_TEST_SUITE_P(Seeds, GaussianProcessSeedTest,
+                         ::testing::Combine(::testing::Values(1u, 2u, 3u, 99u),
+                                            ::testing::Values(MaternNu::kOneHalf,
+                                                              MaternNu::kThreeHalves,
+                                                              MaternNu::kFiveHalves)));
 
-TEST(GaussianProcessTest, DuplicateObservationsStayFinite) {
-  const Problem p = RandomProblem(5, 3);
-  CandidateGp gp(TestKernel(), p.candidates, 1e-12 + 0.01);
-  for (int i = 0; i < 5; ++i) gp.AddObservation(p.points.col(0), 0.3);
-  EXPECT_TRUE(gp.candidate_mean().allFinite());
-  EXPECT_TRUE(gp.candidate_variance().allFinite());
-  EXPECT_GE(gp.candidate_variance().minCoeff(), 0.0f);
+TEST(GaussianProcessTest, LogMarginalLikelihoodMatchesTheDenseFormula) {
+  const Problem p = RandomProblem(11, 12);
+  const MaternKernel kernel(MaternNu::kFiveHalves, Eigen::Vector3d(7, 15, 9), 0.8);
+  CandidateGp gp(kernel, p.candidates, 0.05);
+  EXPECT_EQ(gp.LogMarginalLikelihood(), 0.0);  // no data: log p(∅) = 0
+  for (Eigen::Index i = 0; i < 12; ++i) gp.AddObservation(p.points.col(i), p.values[i]);
+  // −½ yᵀK⁻¹y − ½ log|K| − n/2 log 2π with K from a full-pivot LU.
+  Eigen::MatrixXd k(12, 12);
+  for (int i = 0; i < 12; ++i)
+    for (int j = 0; j < 12; ++j) k(i, j) = kernel(p.points.col(i), p.points.col(j));
+  k.diagonal().array() += 0.05;
+  const Eigen::FullPivLU<Eigen::MatrixXd> lu(k);
+  const double expected = -0.5 * p.values.dot(lu.solve(p.values)) -
+                          0.5 * std::log(lu.determinant()) - 6.0 * std::log(2 * M_PI);
+  EXPECT_NEAR(gp.LogMarginalLikelihood(), expected, 1e-9 * std::abs(expected));
+}
+
+TEST(GaussianProcessTest, DuplicateObservationsEqualTheDenseSolve) {
+  Problem p = RandomProblem(5, 12);
+  // Points 3, 7 and 11 repeat point 0 with other values (noise makes this well posed).
+  for (int i : {3, 7, 11}) p.points.col(i) = p.points.col(0);
+  CandidateGp gp(TestKernel(), p.candidates, kNoise);
+  for (Eigen::Index i = 0; i < 12; ++i) gp.AddObservation(p.points.col(i), p.values[i]);
+  EXPECT_EQ(gp.num_floored_pivots(), 0);
+  ExpectPosteriorEquals(gp, DenseGp(TestKernel(), p.points, p.values, kNoise), p, "duplicates");
+}
+
+TEST(GaussianProcessTest, DuplicatesWithTinyNoiseStayFiniteThroughThePivotFloor) {
+  const Problem p = RandomProblem(6, 3);
+  for (double noise : {1e-9, 1e-14}) {
+    CandidateGp gp(TestKernel(), p.candidates, noise);
+    // Without the floor, d² = k + σn² − lᵀl rounds to ~0 or below and sqrt gives NaN/∞.
+    for (int i = 0; i < 6; ++i) gp.AddObservation(p.points.col(0), 0.3 + 0.01 * (i % 2));
+    gp.AddObservation(p.points.col(1), -0.2);
+    EXPECT_GT(gp.num_floored_pivots(), 0) << noise;
+    EXPECT_TRUE(gp.candidate_mean().allFinite()) << noise;
+    EXPECT_TRUE(gp.candidate_variance().allFinite()) << noise;
+    EXPECT_GE(gp.candidate_variance().minCoeff(), 0.0f);
+    EXPECT_LE(gp.candidate_variance().maxCoeff(), 1.0f);
+    EXPECT_TRUE(std::isfinite(gp.LogMarginalLikelihood()));
+    // The repeated point's mean is near its observed values, not blown up.
+    Eigen::VectorXf at_point(1);
+    gp.PredictMean(p.points.col(0).cast<float>(), at_point);
+    EXPECT_NEAR(at_point[0], 0.305, 0.02) << noise;
+    EXPECT_LT(gp.candidate_mean().cwiseAbs().maxCoeff(), 2.0f);
+    gp.SetKernel(TestKernel(MaternNu::kFiveHalves));
+    EXPECT_GT(gp.num_floored_pivots(), 0);
+    EXPECT_TRUE(gp.candidate_mean().allFinite() && gp.candidate_variance().allFinite());
+  }
 }
 
 TEST(GaussianProcessTest, NoObservationsIsThePrior) {
   const Problem p = RandomProblem(5, 1);
-  CandidateGp gp(TestKernel(), p.candidates, 0.01);
+  CandidateGp gp(MaternKernel(MaternNu::kOneHalf, Eigen::Vector3d(1, 2, 3), 0.7), p.candidates);
+  EXPECT_EQ(gp.noise_variance(), 0.01);  // the authors' alpha
+  EXPECT_EQ(gp.num_observations(), 0);
   EXPECT_EQ(gp.candidate_mean().cwiseAbs().maxCoeff(), 0.0f);
-  EXPECT_EQ(gp.candidate_variance().minCoeff(), 1.0f);
+  EXPECT_EQ(gp.candidate_variance().minCoeff(), 0.7f);
+  EXPECT_EQ(gp.candidate_variance().maxCoeff(), 0.7f);
+  EXPECT_NEAR(gp.PredictVariance(Eigen::Vector3d(1, 2, 3)), 0.7, 1e-15);
+  Eigen::VectorXf mean(p.candidates.cols());
+  gp.PredictMean(p.candidates, mean);
+  EXPECT_EQ(mean.cwiseAbs().maxCoeff(), 0.0f);
+}
+
+TEST(GaussianProcessTest, ObservingReducesVarianceMostNearThePoint) {
+  const Problem p = RandomProblem(8, 1);
+  CandidateGp gp(TestKernel(), p.candidates, kNoise);
+  const Eigen::VectorXf before = gp.candidate_variance();
+  gp.AddObservation(p.points.col(0), 0.4);
+  EXPECT_TRUE((gp.candidate_variance().array() <= before.array()).all());
+  Eigen::Index nearest = 0, highest_mean = 0;
+  (p.candidates.cast<double>().colwise() - p.points.col(0))
+      .cwiseQuotient(Eigen::Vector3d(12, 12, 20).replicate(1, p.candidates.cols()))
+      .colwise()
+      .squaredNorm()
+      .minCoeff(&nearest);
+  gp.candidate_mean().maxCoeff(&highest_mean);
+  EXPECT_EQ(highest_mean, nearest);
+  // One observation: μ = k·y/(σf² + σn²), var = σf² − k²/(σf² + σn²).
+  const double k = TestKernel()(p.points.col(0), p.candidates.col(nearest).cast<double>());
+  EXPECT_NEAR(gp.candidate_mean()[nearest], k * 0.4 / 1.01, 1e-6);
+  EXPECT_NEAR(gp.candidate_variance()[nearest], 1.0 - k * k / 1.01, 1e-6);
+}
+
+TEST(GaussianProcessTest, RejectsInvalidInput) {
+  const Problem p = RandomProblem(5, 1);
+  EXPECT_THROW(CandidateGp(TestKernel(), p.candidates, 0.0), OptionError);
+  EXPECT_THROW(CandidateGp(TestKernel(), p.candidates, -1.0), OptionError);
+  EXPECT_THROW(CandidateGp(TestKernel(), Eigen::MatrixXf::Zero(2, 4), kNoise), Error);
+  CandidateGp gp(TestKernel(), p.candidates, kNoise);
+  EXPECT_THROW(gp.AddObservation(Eigen::Vector2d(1, 2), 0.0), Error);
+  EXPECT_THROW(gp.AddObservation(Eigen::Vector3d(1, 2, NAN), 0.0), Error);
+  EXPECT_THROW(gp.AddObservation(Eigen::Vector3d(1, 2, 3), NAN), Error);
+  EXPECT_EQ(gp.num_observations(), 0);
+  EXPECT_THROW(gp.SetKernel(MaternKernel(MaternNu::kOneHalf, Eigen::Vector2d(1, 1))), Error);
 }
 
 }  // namespace

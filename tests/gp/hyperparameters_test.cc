@@ -72,7 +72,9 @@ TEST(HyperparametersTest, FitIsAtLeastAsGoodAsStartTruthAndAGridSearch) {
     const MaternKernel truth(MaternNu::kThreeHalves, Eigen::Vector3d(6, 14, 9));
     const Sample s = DrawFromGp(truth, 40, seed, 0.01);
     const MaternKernel start(MaternNu::kThreeHalves, Eigen::Vector3d(12, 12, 10));
-    const MaternKernel fitted = FitLengthScales(start, s.points, s.values, 0.01, 1.0, 20.0);
+    const MaternKernel fitted =
+        FitLengthScales(start, s.points, s.values, 0.01, Eigen::Vector3d::Constant(1.0),
+                        Eigen::Vector3d::Constant(20.0));
     const double fitted_value = LogMarginalLikelihood(fitted, s.points, s.values, 0.01);
     EXPECT_GE(fitted_value, LogMarginalLikelihood(start, s.points, s.values, 0.01));
     EXPECT_GE(fitted_value + 1e-3, LogMarginalLikelihood(truth, s.points, s.values, 0.01));

@@ -1,5 +1,7 @@
-// Type-II maximum likelihood for the kernel's length scales (R&W §5.4.1), as the authors' code
-// does at every step with scikit-learn (L-BFGS-B, bounds [1, 20]). The signal variance stays fixed.
+// Type-II maximum likelihood for the kernel's length scales (Rasmussen & Williams, "Gaussian
+// Processes for Machine Learning", §5.4.1), as the authors' code does at every step with
+// scikit-learn's GaussianProcessRegressor (L-BFGS-B in log space, bounds [1, 20]). The signal
+// variance stays fixed (the authors fix it to 1).
 #pragma once
 
 #include <Eigen/Core>
@@ -8,17 +10,24 @@
 
 namespace borex::gp {
 
-// log p(y | X, θ) and its gradient with respect to log ℓ_j (R&W eqs. 2.30 and 5.9:
-// ∂/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ)).
+// log p(y | X, θ) = −½ yᵀα − ½ log|K| − (n/2) log 2π with K = K(X,X) + σn²I, α = K⁻¹y
+// (R&W eq. 2.30), and optionally its gradient with respect to log ℓ_j (R&W eq. 5.9:
+// ∂/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ)). points: dim x n. Returns −∞ if K is not positive definite.
 double LogMarginalLikelihood(const MaternKernel& kernel, const Eigen::MatrixXd& points,
                              const Eigen::VectorXd& values, double noise_variance,
                              Eigen::VectorXd* gradient_log_length_scales = nullptr);
 
-// Maximises the log marginal likelihood over the length scales within [lower, upper]: projected
-// gradient ascent in log space with backtracking, started from `initial` (clamped to the bounds).
-// Never returns length scales with a lower likelihood than the clamped start.
+// Maximises the log marginal likelihood over the length scales within [lower_bound, upper_bound]
+// (per dimension in the second overload): projected BFGS in log space with a backtracking line
+// search, started from `initial` clamped to the bounds; at most max_evaluations likelihood
+// evaluations (O(n³) each). Never returns length scales with a lower likelihood than the clamped
+// start. Returns a kernel with the same ν and signal variance.
 MaternKernel FitLengthScales(const MaternKernel& initial, const Eigen::MatrixXd& points,
-                             const Eigen::VectorXd& values, double noise_variance, double lower,
-                             double upper, int max_evaluations = 200);
+                             const Eigen::VectorXd& values, double noise_variance,
+                             double lower_bound, double upper_bound, int max_evaluations = 200);
+MaternKernel FitLengthScales(const MaternKernel& initial, const Eigen::MatrixXd& points,
+                             const Eigen::VectorXd& values, double noise_variance,
+                             const Eigen::VectorXd& lower_bounds,
+                             const Eigen::VectorXd& upper_bounds, int max_evaluations = 200);
 
 }  // namespace borex::gp

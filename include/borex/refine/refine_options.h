@@ -74,6 +74,9 @@ struct RefineOptions {
   void Check(int image_rows, int image_cols) const;
   // Mask sides in pixels of a working image of the given size.
   std::vector<double> SidePixels(int image_rows, int image_cols) const;
+  // The length scales in use (the defaults resolved for the working image's size).
+  double PositionLengthScale(int image_rows, int image_cols) const;
+  double SizeLengthScale(int image_rows, int image_cols) const;
 };
 
 }  // namespace borex::refine

@@ -132,15 +132,16 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
   return settings;
 }
 
-nlohmann::json RefineSettings(const refine::RefineOptions& o, const std::vector<double>& sides) {
+nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::RefineResult& result,
+                              const cv::Size& working_size) {
   return {{"algorithm", refine::AlgorithmName(o.algorithm)},
           {"iterations", o.iterations},
           {"mask_sizes", refine::MaskSizesString(o.mask_sizes)},
-          {"mask_sides_px", sides},
+          {"mask_sides_px", result.side_pixels},
           {"stride", o.stride},
           {"kernel", gp::MaternName(o.kernel)},
-          {"length_scale_position", o.length_scale_position},
-          {"length_scale_size", o.length_scale_size},
+          {"length_scale_position", o.PositionLengthScale(working_size.height, working_size.width)},
+          {"length_scale_size", o.SizeLengthScale(working_size.height, working_size.width)},
           {"noise_variance", o.noise_variance},
           {"signal_variance", o.signal_variance},
           {"kappa", o.kappa},
@@ -232,7 +233,7 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
 
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "refine";
-  summary["settings"] = RefineSettings(refine_options, result.side_pixels);
+  summary["settings"] = RefineSettings(refine_options, result, loaded.working.size());
   summary["prior"] = prior_summary;
   summary["prior"]["scale"] = result.prior_scale;
   summary["iterations"] = result.iterations;
@@ -268,7 +269,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
                                           step.length_scales.data() + step.length_scales.size())}});
   }
   return {{"format", "borex-trace/1"},
-          {"settings", RefineSettings(options, result.side_pixels)},
+          {"settings", RefineSettings(options, result, result.map.size())},
           {"prior_scale", result.prior_scale},
           {"base_score", result.base_score},
           {"signal_variance", options.signal_variance},

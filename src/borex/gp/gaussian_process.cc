@@ -1,6 +1,7 @@
 #include "borex/gp/gaussian_process.h"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <cmath>
 
 #include "borex/core/error.h"
@@ -8,93 +9,160 @@
 namespace borex::gp {
 namespace {
 
-// A duplicate (or near-duplicate) observation makes the new pivot d² vanish; a tiny jitter
-// relative to the prior variance keeps the factor positive definite, as scikit-learn's alpha does.
-constexpr double kMinimumPivotRelative = 1e-10;
+// The new pivot d² = k(x,x) + σn² − lᵀl is a Schur complement of K + σn²I, so it is >= σn² in
+// exact arithmetic. Rounding can still make it tiny or negative when σn² is tiny and x repeats an
+// earlier point, and V is stored in float, so a pivot d below ~1e-3 σf would amplify float
+// rounding in v = (k(x,C) − lᵀV)/d. We floor d² at this fraction of σf², which is the same as
+// adding the missing amount as extra noise (jitter) to that one observation; the likelihood and
+// the posterior are then those of the jittered model. Never active for σn² >= 1e-6 σf².
+constexpr double kMinimumPivotFraction = 1e-6;
+
+// Points per chunk in PredictMean: the kernel column of one chunk stays in L1/L2 cache while
+// the observations are accumulated into it.
+constexpr Eigen::Index kPredictChunk = 4096;
+
+// Rows of V reserved at the first observation when the caller gave no hint.
+constexpr Eigen::Index kInitialRows = 16;
 
 }  // namespace
 
-CandidateGp::CandidateGp(MaternKernel kernel, Eigen::MatrixXf candidates, double noise_variance)
+CandidateGp::CandidateGp(MaternKernel kernel, Eigen::MatrixXf candidates, double noise_variance,
+                         int max_observations)
     : kernel_(std::move(kernel)),
       candidates_(std::move(candidates)),
       noise_variance_(noise_variance),
       points_(kernel_.dimension(), 0) {
   BOREX_CHECK_EQ(candidates_.rows(), kernel_.dimension());
-  BOREX_CHECK(noise_variance_ > 0);
+  BOREX_CHECK(candidates_.allFinite());
+  BOREX_CHECK_GE(max_observations, 0);
+  if (!(noise_variance_ > 0) || !std::isfinite(noise_variance_))
+    throw OptionError("--noise", internal::Concat("must be positive, got ", noise_variance_));
   mean_ = Eigen::VectorXf::Zero(candidates_.cols());
   variance_ =
       Eigen::VectorXf::Constant(candidates_.cols(), static_cast<float>(kernel_.signal_variance()));
+  if (max_observations > 0) ReserveRows(max_observations);
 }
 
-void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y) {
-  BOREX_CHECK_EQ(x.size(), kernel_.dimension());
-  const Eigen::Index n = num_observations();
-  // New row of L: l = L⁻¹ k(X, x), d = sqrt(k(x,x) + σn² − lᵀl).
-  Eigen::VectorXd k_x(n);
-  for (Eigen::Index i = 0; i < n; ++i) k_x[i] = kernel_(points_.col(i), x);
-  Eigen::VectorXd l = k_x;
-  if (n > 0) cholesky_.topLeftCorner(n, n).triangularView<Eigen::Lower>().solveInPlace(l);
-  const double prior_variance = kernel_.signal_variance() + noise_variance_;
-  const double pivot_squared =
-      std::max(prior_variance - l.squaredNorm(), kMinimumPivotRelative * prior_variance);
-  const double d = std::sqrt(pivot_squared);
+void CandidateGp::ReserveRows(Eigen::Index rows) {
+  if (v_.rows() >= rows) return;
+  const Eigen::Index capacity = std::max({rows, 2 * v_.rows(), kInitialRows});
+  v_.conservativeResize(capacity, candidates_.cols());
+}
 
-  Eigen::MatrixXd grown = Eigen::MatrixXd::Zero(n + 1, n + 1);
+void CandidateGp::GrowCholesky(const Eigen::VectorXd& x, double y, Eigen::VectorXd* l,
+                               double* pivot) {
+  const Eigen::Index n = num_observations();
+  // l = L⁻¹ k(X, x), d² = k(x,x) + σn² − lᵀl (R&W Algorithm 2.1, one row at a time).
+  l->resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) (*l)[i] = kernel_(points_.col(i), x);
+  if (n > 0) cholesky_.triangularView<Eigen::Lower>().solveInPlace(*l);
+  double pivot_squared = kernel_(x, x) + noise_variance_ - l->squaredNorm();
+  const double minimum = kMinimumPivotFraction * kernel_.signal_variance();
+  if (!(pivot_squared >= minimum)) {
+    pivot_squared = minimum;
+    ++num_floored_pivots_;
+  }
+  *pivot = std::sqrt(pivot_squared);
+
+  Eigen::MatrixXd grown = Eigen::MatrixXd::Zero(n + 1, n + 1);  // O(n²), negligible next to V
   grown.topLeftCorner(n, n) = cholesky_;
-  grown.block(n, 0, 1, n) = l.transpose();
-  grown(n, n) = d;
+  grown.block(n, 0, 1, n) = l->transpose();
+  grown(n, n) = *pivot;
   cholesky_ = std::move(grown);
   points_.conservativeResize(Eigen::NoChange, n + 1);
   points_.col(n) = x;
   values_.conservativeResize(n + 1);
   values_[n] = y;
-  const double z_new = (y - (n > 0 ? l.dot(z_) : 0.0)) / d;
+  const double z_new = (y - l->dot(z_)) / *pivot;
   z_.conservativeResize(n + 1);
   z_[n] = z_new;
+}
 
-  // New row of V: v = (k(x, C) − lᵀV)/d; rank-one updates of the mean and variance.
-  Eigen::VectorXf v(candidates_.cols());
+void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y) {
+  BOREX_CHECK_EQ(x.size(), kernel_.dimension());
+  BOREX_CHECK(x.allFinite() && std::isfinite(y));
+  const Eigen::Index n = num_observations();
+  Eigen::VectorXd l;
+  double pivot = 0;
+  GrowCholesky(x, y, &l, &pivot);
+
+  // New row of V: v = (k(x, C) − Vᵀl)/d, one GEMV over the stored rows; then the rank-one
+  // updates mean += z_new·v and var −= v∘v.
+  ReserveRows(n + 1);
+  Eigen::Map<Eigen::VectorXf> v(v_.row(n).data(), candidates_.cols());
   kernel_.Column(x, candidates_, v);
-  for (Eigen::Index i = 0; i < n; ++i) v -= static_cast<float>(l[i]) * v_rows_[i];
-  v /= static_cast<float>(d);
-  mean_ += static_cast<float>(z_new) * v;
+  if (n > 0) v.noalias() -= v_.topRows(n).transpose() * l.cast<float>();
+  v *= static_cast<float>(1.0 / pivot);
+  mean_ += static_cast<float>(z_[n]) * v;
   variance_ = (variance_.array() - v.array().square()).max(0.0f);
-  v_rows_.push_back(std::move(v));
+}
+
+// By value: callers may pass observed_points() and observed_values() themselves.
+void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values) {
+  BOREX_CHECK_EQ(points.rows(), kernel_.dimension());
+  BOREX_CHECK_EQ(points.cols(), values.size());
+  BOREX_CHECK(points.allFinite() && values.allFinite());
+  points_.resize(kernel_.dimension(), 0);
+  values_.resize(0);
+  cholesky_.resize(0, 0);
+  z_.resize(0);
+  num_floored_pivots_ = 0;
+
+  // L and z in double, row by row (O(n³), with the same pivot floor as AddObservation).
+  Eigen::VectorXd l;
+  double pivot = 0;
+  for (Eigen::Index i = 0; i < values.size(); ++i) GrowCholesky(points.col(i), values[i], &l, &pivot);
+
+  // V = L⁻¹ K(X, C): kernel rows, then one blocked (GEMM-based) triangular solve in float.
+  const Eigen::Index n = num_observations();
+  ReserveRows(n);
+  auto v = v_.topRows(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    Eigen::Map<Eigen::VectorXf> row(v_.row(i).data(), candidates_.cols());
+    kernel_.Column(points_.col(i), candidates_, row);
+  }
+  const Eigen::MatrixXf cholesky = cholesky_.cast<float>();
+  if (n > 0) cholesky.triangularView<Eigen::Lower>().solveInPlace(v);
+
+  mean_.setZero();
+  if (n > 0) mean_.noalias() = v.transpose() * z_.cast<float>();
+  // Row by row: V is row-major, so this streams memory instead of striding down columns.
+  variance_.setConstant(static_cast<float>(kernel_.signal_variance()));
+  for (Eigen::Index i = 0; i < n; ++i) variance_.array() -= v.row(i).transpose().array().square();
+  variance_ = variance_.array().max(0.0f);
 }
 
 void CandidateGp::SetKernel(MaternKernel kernel) {
   BOREX_CHECK_EQ(kernel.dimension(), kernel_.dimension());
-  const Eigen::MatrixXd points = points_;
-  const Eigen::VectorXd values = values_;
-  *this = CandidateGp(std::move(kernel), std::move(candidates_), noise_variance_);
-  for (Eigen::Index i = 0; i < values.size(); ++i) AddObservation(points.col(i), values[i]);
-}
-
-Eigen::VectorXd CandidateGp::Alpha() const {
-  const Eigen::Index n = num_observations();
-  Eigen::VectorXd alpha = z_;
-  cholesky_.topLeftCorner(n, n).triangularView<Eigen::Lower>().transpose().solveInPlace(alpha);
-  return alpha;
+  kernel_ = std::move(kernel);
+  SetObservations(points_, values_);
 }
 
 void CandidateGp::PredictMean(const Eigen::Ref<const Eigen::MatrixXf>& points,
                               Eigen::Ref<Eigen::VectorXf> out) const {
+  BOREX_CHECK_EQ(points.rows(), kernel_.dimension());
   BOREX_CHECK_EQ(out.size(), points.cols());
-  out.setZero();
-  const Eigen::VectorXd alpha = Alpha();
-  Eigen::VectorXf column(points.cols());
-  for (Eigen::Index i = 0; i < alpha.size(); ++i) {
-    kernel_.Column(points_.col(i), points, column);
-    out += static_cast<float>(alpha[i]) * column;
+  Eigen::VectorXd alpha = z_;  // α = L⁻ᵀz = (K + σn²I)⁻¹y
+  if (alpha.size() > 0) cholesky_.triangularView<Eigen::Lower>().transpose().solveInPlace(alpha);
+  Eigen::VectorXf column(std::min(kPredictChunk, points.cols()));
+  for (Eigen::Index start = 0; start < points.cols(); start += kPredictChunk) {
+    const Eigen::Index length = std::min(kPredictChunk, points.cols() - start);
+    auto chunk = out.segment(start, length);
+    chunk.setZero();
+    for (Eigen::Index i = 0; i < alpha.size(); ++i) {
+      kernel_.Column(points_.col(i), points.middleCols(start, length), column.head(length));
+      chunk += static_cast<float>(alpha[i]) * column.head(length);
+    }
   }
 }
 
 double CandidateGp::PredictVariance(const Eigen::VectorXd& x) const {
+  BOREX_CHECK_EQ(x.size(), kernel_.dimension());
   const Eigen::Index n = num_observations();
-  Eigen::VectorXd k_x(n);
-  for (Eigen::Index i = 0; i < n; ++i) k_x[i] = kernel_(points_.col(i), x);
-  if (n > 0) cholesky_.triangularView<Eigen::Lower>().solveInPlace(k_x);
-  return std::max(0.0, kernel_.signal_variance() - k_x.squaredNorm());
+  Eigen::VectorXd l(n);
+  for (Eigen::Index i = 0; i < n; ++i) l[i] = kernel_(points_.col(i), x);
+  if (n > 0) cholesky_.triangularView<Eigen::Lower>().solveInPlace(l);
+  return std::max(0.0, kernel_(x, x) - l.squaredNorm());
 }
 
 double CandidateGp::LogMarginalLikelihood() const {

@@ -76,6 +76,17 @@ std::vector<double> RefineOptions::SidePixels(int image_rows, int image_cols) co
   return sides;
 }
 
+// The code's length scales (12, 12) px and 10 half-width units (= 20 px of side) at 224 x 224.
+double RefineOptions::PositionLengthScale(int image_rows, int image_cols) const {
+  return length_scale_position > 0 ? length_scale_position
+                                   : 12.0 * std::min(image_rows, image_cols) / 224.0;
+}
+
+double RefineOptions::SizeLengthScale(int image_rows, int image_cols) const {
+  return length_scale_size > 0 ? length_scale_size
+                               : 20.0 * std::min(image_rows, image_cols) / 224.0;
+}
+
 void RefineOptions::Check(int image_rows, int image_cols) const {
   if (iterations <= 0)
     throw OptionError("--iterations", "must be at least 1, got " + std::to_string(iterations));

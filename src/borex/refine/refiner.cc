@@ -134,10 +134,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
 
   s.length_scale_scale = std::min(image.rows, image.cols) / 224.0;
   Eigen::VectorXd length_scales(3);
-  const double position =
-      o.length_scale_position > 0 ? o.length_scale_position : 12.0 * s.length_scale_scale;
-  const double size = o.length_scale_size > 0 ? o.length_scale_size : 20.0 * s.length_scale_scale;
-  length_scales << position, position, size;
+  const double position = o.PositionLengthScale(image.rows, image.cols);
+  length_scales << position, position, o.SizeLengthScale(image.rows, image.cols);
   s.gp = std::make_unique<gp::CandidateGp>(
       gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance);
 
@@ -197,8 +195,11 @@ const StepRecord& Refiner::Step() {
   point << step.gp_row, step.gp_col, step.gp_side;
   s.gp->AddObservation(point, observation - step.prior_at_point);
   if (o.hyperopt) {
-    const double lower = kLengthScaleLowerAt224 * s.length_scale_scale;
-    const double upper = kLengthScaleUpperAt224 * s.length_scale_scale * 2;  // sides, not halves
+    // The size dimension is in side pixels, twice the code's half-width units.
+    const Eigen::Vector3d lower =
+        kLengthScaleLowerAt224 * s.length_scale_scale * Eigen::Vector3d(1, 1, 2);
+    const Eigen::Vector3d upper =
+        kLengthScaleUpperAt224 * s.length_scale_scale * Eigen::Vector3d(1, 1, 2);
     s.gp->SetKernel(gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(),
                                         s.gp->observed_values(), o.noise_variance, lower, upper));
   }
