@@ -6,6 +6,7 @@
 
 #include "borex/core/error.h"
 #include "borex/io/npy.h"
+#include "support/temp_dir.h"
 
 namespace borex::app {
 namespace {
@@ -13,15 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 
-class ImageJobTest : public ::testing::Test {
+class ImageJobTest : public borex::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("borex_app_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   RefineJobOptions RegionJob(const std::string& image = "region_image.png") const {
     RefineJobOptions job;
     job.common.model.path = kData + "region_model.pt";
@@ -32,8 +26,6 @@ class ImageJobTest : public ::testing::Test {
     job.refine.mask_sizes = refine::ParseMaskSizes("6,10");
     return job;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(ImageJobTest, RefineFindsTheRegionAndResizesToTheImage) {

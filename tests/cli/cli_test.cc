@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include "borex/io/npy.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -45,19 +46,8 @@ CommandResult RunBorex(const std::string& args) {
   return run;
 }
 
-class CliTest : public ::testing::Test {
+class CliTest : public borex::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("borex_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
   // The command must fail with `status`, one error line mentioning `needle`, and leave `dir_`
   // without any output file.
   void ExpectCleanFailure(const std::string& args, int status, const std::string& needle) {
@@ -78,8 +68,6 @@ class CliTest : public ::testing::Test {
     return "refine --model " + kRegionModel + " --image " + kRegionImage +
            " --iterations 5 --mask-sizes 6,10 --out " + Path("map");
   }
-
-  fs::path dir_;
 };
 
 TEST_F(CliTest, RefineOnTheBundledModelWritesEveryOutput) {

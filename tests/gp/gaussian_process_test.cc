@@ -91,8 +91,7 @@ void ExpectPosteriorEquals(const CandidateGp& gp, const DenseGp& dense, const Pr
   }
 }
 
-class GaussianProcessSeedTest
-    : public ::testing::TestWithParam<std::tuple<uint64_t, MaternNu>> {};
+class GaussianProcessSeedTest : public ::testing::TestWithParam<std::tuple<uint64_t, MaternNu>> {};
 
 TEST_P(GaussianProcessSeedTest, IncrementalPosteriorEqualsBatchFitAndDenseSolveAfterEveryStep) {
   const auto [seed, nu] = GetParam();

@@ -3,19 +3,24 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Cholesky>
+#include <cmath>
 #include <random>
 
+#include "borex/core/error.h"
 #include "borex/gp/gaussian_process.h"
 
 namespace borex::gp {
 namespace {
 
+constexpr MaternNu kAllNu[] = {MaternNu::kOneHalf, MaternNu::kThreeHalves, MaternNu::kFiveHalves};
+constexpr double kNoise = 0.01;
+
 struct Sample {
-  Eigen::MatrixXd points;
+  Eigen::MatrixXd points;  // 3 x n
   Eigen::VectorXd values;
 };
 
-// Values drawn from a GP with known length scales (L·z with L the Cholesky factor of K).
+// Values drawn from the GP prior with a known kernel, plus noise: y = chol(K + σn²I)·ξ.
 Sample DrawFromGp(const MaternKernel& kernel, int n, uint64_t seed, double noise) {
   std::mt19937_64 engine(seed);
   std::uniform_real_distribution<double> position(0, 60);
@@ -28,68 +33,139 @@ Sample DrawFromGp(const MaternKernel& kernel, int n, uint64_t seed, double noise
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) k(i, j) = kernel(s.points.col(i), s.points.col(j));
   k.diagonal().array() += noise;
-  Eigen::VectorXd z(n);
-  for (int i = 0; i < n; ++i) z[i] = normal(engine);
-  s.values = Eigen::LLT<Eigen::MatrixXd>(k).matrixL() * z;
+  Eigen::VectorXd xi(n);
+  for (int i = 0; i < n; ++i) xi[i] = normal(engine);
+  s.values = Eigen::LLT<Eigen::MatrixXd>(k).matrixL() * xi;
   return s;
 }
 
+MaternKernel WithScales(MaternNu nu, const Eigen::Vector3d& scales) {
+  return MaternKernel(nu, scales, 1.0);
+}
+
+double Lml(const MaternKernel& kernel, const Sample& s) {
+  return LogMarginalLikelihood(kernel, s.points, s.values, kNoise);
+}
+
 TEST(HyperparametersTest, AnalyticGradientMatchesFiniteDifferences) {
-  for (MaternNu nu : {MaternNu::kOneHalf, MaternNu::kThreeHalves, MaternNu::kFiveHalves}) {
-    const MaternKernel truth(nu, Eigen::Vector3d(8, 12, 5));
-    const Sample s = DrawFromGp(truth, 25, 3, 0.01);
-    const Eigen::Vector3d log_scales(std::log(6.0), std::log(15.0), std::log(4.0));
-    Eigen::VectorXd gradient;
-    LogMarginalLikelihood(MaternKernel(nu, log_scales.array().exp().matrix()), s.points, s.values,
-                          0.01, &gradient);
-    for (int j = 0; j < 3; ++j) {
-      const double h = 1e-5;
-      Eigen::Vector3d up = log_scales, down = log_scales;
-      up[j] += h;
-      down[j] -= h;
-      const double numeric = (LogMarginalLikelihood(MaternKernel(nu, up.array().exp().matrix()),
-                                                    s.points, s.values, 0.01) -
-                              LogMarginalLikelihood(MaternKernel(nu, down.array().exp().matrix()),
-                                                    s.points, s.values, 0.01)) /
-                             (2 * h);
-      EXPECT_NEAR(gradient[j], numeric, 1e-4 * std::max(1.0, std::abs(numeric)))
-          << MaternName(nu) << j;
+  for (MaternNu nu : kAllNu)
+    for (uint64_t seed : {3u, 4u}) {
+      const Sample s = DrawFromGp(WithScales(nu, {8, 12, 5}), 25, seed, kNoise);
+      const Eigen::Vector3d log_scales(std::log(6.0), std::log(15.0), std::log(4.0));
+      Eigen::VectorXd gradient;
+      LogMarginalLikelihood(WithScales(nu, log_scales.array().exp()), s.points, s.values, kNoise,
+                            &gradient);
+      ASSERT_EQ(gradient.size(), 3);
+      for (int j = 0; j < 3; ++j) {
+        const double h = 1e-5;
+        Eigen::Vector3d up = log_scales, down = log_scales;
+        up[j] += h;
+        down[j] -= h;
+        const double numeric = (Lml(WithScales(nu, up.array().exp()), s) -
+                                Lml(WithScales(nu, down.array().exp()), s)) /
+                               (2 * h);
+        EXPECT_NEAR(gradient[j], numeric, 1e-5 * std::max(1.0, std::abs(numeric)))
+            << MaternName(nu) << " dim " << j;
+        EXPECT_GT(std::abs(numeric), 1e-3) << "a flat direction would make this check vacuous";
+      }
     }
-  }
 }
 
 TEST(HyperparametersTest, LikelihoodEqualsTheGpsOwn) {
-  const MaternKernel kernel(MaternNu::kThreeHalves, Eigen::Vector3d(8, 12, 5));
-  const Sample s = DrawFromGp(kernel, 20, 4, 0.01);
-  CandidateGp gp(kernel, Eigen::MatrixXf::Zero(3, 1), 0.01);
-  for (int i = 0; i < 20; ++i) gp.AddObservation(s.points.col(i), s.values[i]);
-  EXPECT_NEAR(LogMarginalLikelihood(kernel, s.points, s.values, 0.01), gp.LogMarginalLikelihood(),
-              1e-8);
+  for (MaternNu nu : kAllNu) {
+    const MaternKernel kernel = WithScales(nu, {8, 12, 5});
+    const Sample s = DrawFromGp(kernel, 20, 4, kNoise);
+    CandidateGp gp(kernel, Eigen::MatrixXf::Zero(3, 1), kNoise);
+    for (int i = 0; i < 20; ++i) gp.AddObservation(s.points.col(i), s.values[i]);
+    EXPECT_NEAR(Lml(kernel, s), gp.LogMarginalLikelihood(), 1e-8) << MaternName(nu);
+  }
 }
 
-TEST(HyperparametersTest, FitIsAtLeastAsGoodAsStartTruthAndAGridSearch) {
-  for (uint64_t seed : {1u, 2u, 3u}) {
-    const MaternKernel truth(MaternNu::kThreeHalves, Eigen::Vector3d(6, 14, 9));
-    const Sample s = DrawFromGp(truth, 40, seed, 0.01);
-    const MaternKernel start(MaternNu::kThreeHalves, Eigen::Vector3d(12, 12, 10));
-    const MaternKernel fitted =
-        FitLengthScales(start, s.points, s.values, 0.01, Eigen::Vector3d::Constant(1.0),
-                        Eigen::Vector3d::Constant(20.0));
-    const double fitted_value = LogMarginalLikelihood(fitted, s.points, s.values, 0.01);
-    EXPECT_GE(fitted_value, LogMarginalLikelihood(start, s.points, s.values, 0.01));
-    EXPECT_GE(fitted_value + 1e-3, LogMarginalLikelihood(truth, s.points, s.values, 0.01));
-    double grid_best = -1e300;
-    for (double a : {1.0, 3.0, 6.0, 10.0, 15.0, 20.0})
-      for (double b : {1.0, 3.0, 6.0, 10.0, 15.0, 20.0})
-        for (double c : {1.0, 3.0, 6.0, 10.0, 15.0, 20.0})
-          grid_best = std::max(
-              grid_best,
-              LogMarginalLikelihood(MaternKernel(MaternNu::kThreeHalves, Eigen::Vector3d(a, b, c)),
-                                    s.points, s.values, 0.01));
-    EXPECT_GE(fitted_value + 1e-3, grid_best) << "seed " << seed;
-    EXPECT_TRUE((fitted.length_scales().array() >= 1.0 - 1e-9).all());
-    EXPECT_TRUE((fitted.length_scales().array() <= 20.0 + 1e-9).all());
+// Best LML over a 6³ grid on [1, 20]³.
+double GridBest(MaternNu nu, const Sample& s) {
+  const double grid[] = {1.0, 3.0, 6.0, 10.0, 15.0, 20.0};
+  double best = -1e300;
+  for (double a : grid)
+    for (double b : grid)
+      for (double c : grid) best = std::max(best, Lml(WithScales(nu, {a, b, c}), s));
+  return best;
+}
+
+TEST(HyperparametersTest, FitBeatsStartTruthAndAGridSearchWithinBounds) {
+  for (MaternNu nu : kAllNu)
+    for (uint64_t seed : {1u, 2u, 3u}) {
+      const MaternKernel truth = WithScales(nu, {6, 14, 9});
+      const Sample s = DrawFromGp(truth, 40, seed, kNoise);
+      const MaternKernel start = WithScales(nu, {12, 12, 10});
+      const MaternKernel fitted = FitLengthScales(start, s.points, s.values, kNoise, 1.0, 20.0);
+      EXPECT_EQ(fitted.nu(), nu);
+      EXPECT_EQ(fitted.signal_variance(), 1.0);
+      const double fitted_value = Lml(fitted, s);
+      const std::string context = MaternName(nu) + " seed " + std::to_string(seed);
+      EXPECT_GT(fitted_value, Lml(start, s)) << context;
+      EXPECT_GE(fitted_value + 1e-6, Lml(truth, s)) << context;
+      EXPECT_GE(fitted_value + 1e-3, GridBest(nu, s)) << context;
+      EXPECT_TRUE((fitted.length_scales().array() >= 1.0).all()) << context;
+      EXPECT_TRUE((fitted.length_scales().array() <= 20.0).all()) << context;
+      // First-order optimality: each coordinate is stationary or held at a bound by its gradient.
+      Eigen::VectorXd gradient;
+      LogMarginalLikelihood(fitted, s.points, s.values, kNoise, &gradient);
+      for (int j = 0; j < 3; ++j) {
+        const double scale = fitted.length_scales()[j];
+        const bool held_low = scale <= 1.0 + 1e-9 && gradient[j] < 0;
+        const bool held_high = scale >= 20.0 - 1e-9 && gradient[j] > 0;
+        EXPECT_TRUE(held_low || held_high || std::abs(gradient[j]) < 1e-3)
+            << context << " dim " << j << " ℓ=" << scale << " gradient " << gradient[j];
+      }
+    }
+}
+
+TEST(HyperparametersTest, RecoversTheTrueLengthScalesFromEnoughData) {
+  const MaternKernel truth = WithScales(MaternNu::kThreeHalves, {5, 15, 8});
+  const Sample s = DrawFromGp(truth, 150, 21, kNoise);
+  const MaternKernel fitted = FitLengthScales(WithScales(MaternNu::kThreeHalves, {12, 12, 10}),
+                                              s.points, s.values, kNoise, 1.0, 20.0);
+  for (int j = 0; j < 3; ++j) {
+    const double ratio = fitted.length_scales()[j] / truth.length_scales()[j];
+    EXPECT_GT(ratio, 0.6) << j << ": " << fitted.length_scales().transpose();
+    EXPECT_LT(ratio, 1.6) << j << ": " << fitted.length_scales().transpose();
   }
+}
+
+TEST(HyperparametersTest, PerDimensionBoundsHoldAndTheStartIsClamped) {
+  const MaternKernel truth = WithScales(MaternNu::kThreeHalves, {6, 14, 9});
+  const Sample s = DrawFromGp(truth, 40, 5, kNoise);
+  const Eigen::Vector3d lower(10, 1, 2), upper(20, 4, 40);  // the truth is outside dims 0 and 1
+  const MaternKernel start = WithScales(MaternNu::kThreeHalves, {50, 0.5, 9});  // outside too
+  const MaternKernel fitted = FitLengthScales(start, s.points, s.values, kNoise, lower, upper);
+  EXPECT_TRUE((fitted.length_scales().array() >= lower.array()).all())
+      << fitted.length_scales().transpose();
+  EXPECT_TRUE((fitted.length_scales().array() <= upper.array()).all())
+      << fitted.length_scales().transpose();
+  // The truth's ℓ1 = 14 lies far above the box [1, 4], so ℓ1 ends on its upper bound; every
+  // coordinate satisfies first-order optimality; and no grid point in the box does better.
+  EXPECT_NEAR(fitted.length_scales()[1], 4.0, 1e-9);
+  Eigen::VectorXd gradient;
+  LogMarginalLikelihood(fitted, s.points, s.values, kNoise, &gradient);
+  for (int j = 0; j < 3; ++j) {
+    const double scale = fitted.length_scales()[j];
+    EXPECT_TRUE((scale <= lower[j] + 1e-9 && gradient[j] < 0) ||
+                (scale >= upper[j] - 1e-9 && gradient[j] > 0) || std::abs(gradient[j]) < 1e-3)
+        << "dim " << j << " ℓ=" << scale << " gradient " << gradient[j];
+  }
+  double grid_best = -1e300;
+  for (double a : {10.0, 12.0, 14.0, 17.0, 20.0})
+    for (double b : {1.0, 2.0, 3.0, 4.0})
+      for (double c : {2.0, 5.0, 9.0, 15.0, 25.0, 40.0})
+        grid_best = std::max(grid_best, Lml(WithScales(MaternNu::kThreeHalves, {a, b, c}), s));
+  EXPECT_GE(Lml(fitted, s) + 1e-3, grid_best);
+  // One evaluation: the start, clamped into the box.
+  const MaternKernel clamped = FitLengthScales(start, s.points, s.values, kNoise, lower, upper, 1);
+  EXPECT_NEAR(clamped.length_scales()[0], 20.0, 1e-9);
+  EXPECT_NEAR(clamped.length_scales()[1], 1.0, 1e-9);
+  EXPECT_NEAR(clamped.length_scales()[2], 9.0, 1e-9);
+  EXPECT_THROW(FitLengthScales(start, s.points, s.values, kNoise, 5.0, 2.0), Error);
+  EXPECT_THROW(FitLengthScales(start, s.points, s.values, kNoise, 0.0, 2.0), Error);
 }
 
 }  // namespace

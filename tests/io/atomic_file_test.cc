@@ -12,30 +12,18 @@
 #include <vector>
 
 #include "borex/core/error.h"
-
-#ifndef BOREX_SOURCE_DIR
-#define BOREX_SOURCE_DIR "."
-#endif
+#include "support/temp_dir.h"
 
 namespace borex::io {
 namespace {
 namespace fs = std::filesystem;
 
-// A fresh empty directory per test.
-class AtomicFileTest : public testing::Test {
+class AtomicFileTest : public borex::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("borex_atomic_test_" + std::to_string(getpid()) + "_" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
   void TearDown() override {
     fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(dir_);
+    TempDirTest::TearDown();
   }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   std::vector<std::string> Listing() const {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(dir_))
@@ -50,7 +38,6 @@ class AtomicFileTest : public testing::Test {
     std::ifstream stream(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
   }
-  fs::path dir_;
 };
 
 TEST_F(AtomicFileTest, NothingAppearsBeforeCommit) {

@@ -12,26 +12,14 @@
 
 #include "borex/core/error.h"
 #include "borex/io/npy.h"
-
-#ifndef BOREX_SOURCE_DIR
-#define BOREX_SOURCE_DIR "."
-#endif
+#include "support/temp_dir.h"
 
 namespace borex::io {
 namespace {
 namespace fs = std::filesystem;
 
-class ImageTest : public testing::Test {
+class ImageTest : public borex::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("borex_image_test_" + std::to_string(getpid()) + "_" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   std::string Imwrite(const std::string& name, const cv::Mat& image) const {
     EXPECT_TRUE(cv::imwrite(Path(name), image));
     return Path(name);
@@ -46,7 +34,6 @@ class ImageTest : public testing::Test {
       EXPECT_EQ(std::string(e.what()), path + ": " + what);
     }
   }
-  fs::path dir_;
 };
 
 TEST_F(ImageTest, ReadImageRgbReordersChannelsAndScales) {

@@ -10,31 +10,18 @@
 #include <string>
 
 #include "borex/core/error.h"
-
-#ifndef BOREX_SOURCE_DIR
-#define BOREX_SOURCE_DIR "."
-#endif
+#include "support/temp_dir.h"
 
 namespace borex::io {
 namespace {
 namespace fs = std::filesystem;
 
-class JsonFileTest : public testing::Test {
+class JsonFileTest : public borex::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("borex_json_test_" + std::to_string(getpid()) + "_" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   static std::string ReadText(const std::string& path) {
     std::ifstream stream(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
   }
-  fs::path dir_;
 };
 
 TEST_F(JsonFileTest, RoundTripsPrettyPrinted) {

@@ -13,10 +13,7 @@
 #include <xtensor/xnpy.hpp>
 
 #include "borex/core/error.h"
-
-#ifndef BOREX_SOURCE_DIR
-#define BOREX_SOURCE_DIR "."
-#endif
+#include "support/temp_dir.h"
 
 namespace borex::io {
 namespace {
@@ -56,17 +53,8 @@ std::string RawBytes(const std::vector<T>& values, bool big_endian = false) {
   return bytes;
 }
 
-class NpyTest : public testing::Test {
+class NpyTest : public borex::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("borex_npy_test_" + std::to_string(getpid()) + "_" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
   std::string WriteFile(const std::string& name, const std::string& bytes) const {
     std::ofstream(Path(name), std::ios::binary) << bytes;
     return Path(name);
@@ -85,7 +73,6 @@ class NpyTest : public testing::Test {
       EXPECT_EQ(e.code(), ExitCode::kInputError);
     }
   }
-  fs::path dir_;
 };
 
 const std::vector<float> kSixValues{0.5f, -1.25f, 3.0f, 1e-7f, -0.0f, 42.0f};

@@ -8,10 +8,6 @@
 
 #include "borex/core/error.h"
 
-#ifndef BOREX_SOURCE_DIR
-#define BOREX_SOURCE_DIR "."
-#endif
-
 namespace borex::mask {
 namespace {
 

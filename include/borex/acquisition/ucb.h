@@ -24,7 +24,7 @@ Eigen::Index ArgmaxUcb(const Eigen::Ref<const Eigen::VectorXf>& mean,
                        const Eigen::Ref<const Eigen::VectorXf>& variance, double kappa,
                        double* best_value = nullptr, bool absolute_mean = false);
 Eigen::Index ArgmaxUcb(const Eigen::Ref<const Eigen::VectorXf>& mean,
-                       const Eigen::Ref<const Eigen::VectorXf>& variance,
-                       const UcbOptions& options, double* best_value = nullptr);
+                       const Eigen::Ref<const Eigen::VectorXf>& variance, const UcbOptions& options,
+                       double* best_value = nullptr);
 
 }  // namespace borex::acquisition

@@ -37,8 +37,8 @@ Eigen::Index ArgmaxUcb(const Eigen::Ref<const Eigen::VectorXf>& mean,
 }
 
 Eigen::Index ArgmaxUcb(const Eigen::Ref<const Eigen::VectorXf>& mean,
-                       const Eigen::Ref<const Eigen::VectorXf>& variance,
-                       const UcbOptions& options, double* best_value) {
+                       const Eigen::Ref<const Eigen::VectorXf>& variance, const UcbOptions& options,
+                       double* best_value) {
   return ArgmaxUcb(mean, variance, options.kappa, best_value, options.absolute_mean);
 }
 

@@ -111,7 +111,8 @@ void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values
   // L and z in double, row by row (O(n³), with the same pivot floor as AddObservation).
   Eigen::VectorXd l;
   double pivot = 0;
-  for (Eigen::Index i = 0; i < values.size(); ++i) GrowCholesky(points.col(i), values[i], &l, &pivot);
+  for (Eigen::Index i = 0; i < values.size(); ++i)
+    GrowCholesky(points.col(i), values[i], &l, &pivot);
 
   // V = L⁻¹ K(X, C): kernel rows, then one blocked (GEMM-based) triangular solve in float.
   const Eigen::Index n = num_observations();
