@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 "$source_dir/scripts/export_torchvision.py" --arch resnet18 --weights random \
   --out "$work/resnet18.pt"
-"$borex" refine --model "$work/resnet18.pt" --image "$source_dir/examples/scene_single.png" \
+"$borex" refine --model "$work/resnet18.pt" --image "$source_dir/tests/data/region_image_40x48.png" \
   --prior-method gradcam++ --iterations 4 --threads 2 --out "$work/map"
 for suffix in .npy .png _overlay.png .json; do
   [[ -s "$work/map$suffix" ]] || { echo "missing $work/map$suffix" >&2; exit 1; }

@@ -137,7 +137,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   const double position = o.PositionLengthScale(image.rows, image.cols);
   length_scales << position, position, o.SizeLengthScale(image.rows, image.cols);
   s.gp = std::make_unique<gp::CandidateGp>(
-      gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance);
+      gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance,
+      /*max_observations=*/o.iterations);
 
   if (!o.flip) {
     const Eigen::VectorXf scores = model::ClassScores(classifier.Logits({image}), label, o.score);
