@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
       "(BOREx, Kikuchi et al., ACCV 2022)",
       "borex"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (-v, -q) may follow the subcommand
   app.set_version_flag("--version", std::string("borex ") + BOREX_VERSION);
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "Log every step")->configurable(false);
