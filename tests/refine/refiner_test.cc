@@ -123,6 +123,19 @@ TEST(RefinerTest, PriorIsScaledToMeanAbsoluteValueAndIsTheInitialMean) {
   EXPECT_NEAR(mean.at<float>(3, 7), prior.at<float>(3, 7) * scale, 1e-5);
 }
 
+TEST(RefinerTest, FirstQueryIsThePriorsMaximumWithTheSmallestMask) {
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
+  prior.at<float>(21, 5) = 3.0f;
+  RefineOptions options = SmallOptions();
+  options.mask_sizes = ParseMaskSizes("10,6,8");  // the smallest is not first
+  Refiner refiner(model, RegionImage(), 0, prior, options);
+  const StepRecord step = refiner.Step();
+  EXPECT_EQ(step.side, 6.0);
+  EXPECT_EQ(step.row, 21.0);
+  EXPECT_EQ(step.col, 5.0);
+}
+
 TEST(RefinerTest, FindsTheRegionWithoutAPrior) {
   testing::RegionClassifier model(kRegion);
   RefineOptions options = SmallOptions();

@@ -222,6 +222,8 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
     prior_summary = {{"source", "none"}};
   }
   prior_summary["model_calls"] = loaded.classifier->model_calls() - calls_before_prior;
+  if (!prior.empty() && cv::countNonZero(prior) == 0)
+    spdlog::warn("the prior is zero everywhere: refining without prior information");
 
   const refine::RefineResult result = refine::RunRefinement(
       *loaded.classifier, loaded.working, loaded.label, prior, refine_options,

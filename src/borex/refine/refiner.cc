@@ -65,15 +65,18 @@ struct Refiner::State {
   // The first query: the code starts at the prior's maximum with the smallest mask; without a
   // prior (or with a constant one) we start at the image centre.
   Eigen::Index FirstCandidate() const {
-    Eigen::Index best = 0;
     const Eigen::Index per_side = static_cast<Eigen::Index>(grid_rows.size() * grid_cols.size());
-    if (candidate_prior.head(per_side).maxCoeff() > candidate_prior.head(per_side).minCoeff()) {
-      candidate_prior.head(per_side).maxCoeff(&best);
-      return best;
+    const Eigen::Index smallest_block =
+        per_side * (std::min_element(sides.begin(), sides.end()) - sides.begin());
+    const auto block = candidate_prior.segment(smallest_block, per_side);
+    Eigen::Index best = 0;
+    if (block.maxCoeff() > block.minCoeff()) {
+      block.maxCoeff(&best);
+      return smallest_block + best;
     }
     const Eigen::Index row_index = static_cast<Eigen::Index>(grid_rows.size() / 2);
     const Eigen::Index col_index = static_cast<Eigen::Index>(grid_cols.size() / 2);
-    return row_index * static_cast<Eigen::Index>(grid_cols.size()) + col_index;
+    return smallest_block + row_index * static_cast<Eigen::Index>(grid_cols.size()) + col_index;
   }
 
   // Scores of the two images of one observation, in one batch.
