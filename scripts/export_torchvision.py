@@ -2,70 +2,121 @@
 """Exports a torchvision classifier to a borex-ready TorchScript file.
 
 The file carries borex metadata (a "borex.json" TorchScript extra file): the 1000 ImageNet class
-names (from torchvision's weight metadata, no download needed), input size 224x224, ImageNet
-mean/std and the Grad-CAM target layer, so `borex refine --model OUT --image I` needs no other flag.
+names (from torchvision's weight metadata, which ships with torchvision: no download), input size
+224x224, ImageNet mean/std and the Grad-CAM target layer, so that
+`borex refine --model OUT --image I` needs no other flag. The model is exported in eval mode with
+torch.jit.script, falling back to torch.jit.trace when scripting fails (or with --trace), and the
+exported model is checked against the eager one before it is saved.
 
 Usage:
   /usr/bin/python3 scripts/export_torchvision.py --arch resnet50 --weights pretrained --out resnet50.pt
-  /usr/bin/python3 scripts/export_torchvision.py --arch resnet18 --weights random --seed 0 --out r18.pt
-`--weights pretrained` downloads torchvision's ImageNet weights (needs internet); `random` uses a
-seeded random initialisation (for speed tests and for testing this script offline).
+  /usr/bin/python3 scripts/export_torchvision.py --arch resnet18 --weights random --seed 0 \\
+      --out /tmp/resnet18_random.pt
+  /usr/bin/python3 scripts/export_torchvision.py --arch vgg16 --weights random --out /tmp/vgg.pt \\
+      --target-layer features.29
+
+--weights pretrained downloads torchvision's ImageNet weights (needs internet, or a filled
+torch hub cache); --weights random uses a seeded random initialisation (for speed tests and for
+testing borex offline; its predictions are meaningless).
+
+Default target layers: resnet/resnext/wide_resnet/regnet: "layer4"; vgg, alexnet, densenet,
+mobilenet, efficientnet, squeezenet, convnext, mnasnet: "features". Other architectures need
+--target-layer (a submodule path such as "features.7").
 """
 import argparse
 import json
+import sys
 
 import torch
 import torchvision
 
+INPUT_SIZE = [224, 224]
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
 
 def default_target_layer(arch):
+    """The conventional Grad-CAM layer of a torchvision architecture, or None if unknown."""
     if arch.startswith(("resnet", "resnext", "wide_resnet", "regnet")):
         return "layer4"
     if arch.startswith(("vgg", "alexnet", "densenet", "mobilenet", "efficientnet", "squeezenet",
                         "convnext", "mnasnet")):
         return "features"
-    return ""
+    return None
+
+
+def export(model, example, force_trace):
+    """TorchScript of `model`: scripted unless that fails or force_trace, else traced."""
+    if not force_trace:
+        try:
+            return torch.jit.script(model), "script"
+        except Exception as error:  # some architectures do not script; tracing still works
+            print(f"export_torchvision: scripting failed ({type(error).__name__}: "
+                  f"{str(error).splitlines()[0] if str(error) else ''}); tracing instead",
+                  file=sys.stderr)
+    return torch.jit.trace(model, example), "trace"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--arch", required=True, help="torchvision model name, e.g. resnet50")
-    parser.add_argument("--weights", choices=["pretrained", "random"], default="pretrained")
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--target-layer", default=None, help="Grad-CAM layer (default: by arch)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", required=True,
+                        help="torchvision classification model name, e.g. resnet18, resnet50")
+    parser.add_argument("--weights", choices=["pretrained", "random"], default="pretrained",
+                        help="ImageNet weights (download) or seeded random init "
+                             "(default pretrained)")
+    parser.add_argument("--out", required=True, help="output TorchScript file")
+    parser.add_argument("--target-layer", default=None,
+                        help="Grad-CAM submodule path (default: by architecture)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for --weights random")
     parser.add_argument("--trace", action="store_true", help="trace instead of script")
     args = parser.parse_args()
+    torch.set_num_threads(2)
 
-    torch.manual_seed(args.seed)
+    if args.arch not in torchvision.models.list_models(module=torchvision.models):
+        raise SystemExit(f"export_torchvision: unknown classification model {args.arch!r}; "
+                         f"try one of resnet18, resnet50, vgg16, densenet121, mobilenet_v3_large")
+    target_layer = args.target_layer or default_target_layer(args.arch)
+    if target_layer is None:
+        raise SystemExit(f"export_torchvision: no default Grad-CAM layer for {args.arch!r}; "
+                         f"pass --target-layer")
+
     weights_enum = torchvision.models.get_model_weights(args.arch).DEFAULT
-    weights = weights_enum if args.weights == "pretrained" else None
-    model = torchvision.models.get_model(args.arch, weights=weights).eval()
+    torch.manual_seed(args.seed)
+    try:
+        model = torchvision.models.get_model(
+            args.arch, weights=weights_enum if args.weights == "pretrained" else None).eval()
+    except Exception as error:  # typically: no internet for the pretrained weights
+        raise SystemExit(f"export_torchvision: could not build {args.arch} with "
+                         f"{args.weights} weights: {error}")
+    try:
+        model.get_submodule(target_layer)
+    except AttributeError:
+        raise SystemExit(f"export_torchvision: {args.arch} has no submodule {target_layer!r}")
+
+    class_names = list(weights_enum.meta["categories"])
+    weights_text = (f"ImageNet {weights_enum.name}" if args.weights == "pretrained"
+                    else f"random (seed {args.seed})")
     meta = {"format": "borex-model/1", "task": "image-classification",
-            "class_names": list(weights_enum.meta["categories"]), "input_size": [224, 224],
-            "mean": IMAGENET_MEAN, "std": IMAGENET_STD,
-            "target_layer": args.target_layer if args.target_layer is not None
-            else default_target_layer(args.arch),
+            "class_names": class_names, "input_size": INPUT_SIZE,
+            "mean": IMAGENET_MEAN, "std": IMAGENET_STD, "target_layer": target_layer,
             "output": "logits",
-            "description": f"torchvision {args.arch}, {args.weights} weights"}
-    example = torch.rand(1, 3, 224, 224)
-    exported = None
-    if not args.trace:
-        try:
-            exported = torch.jit.script(model)
-        except Exception as error:  # some architectures do not script; tracing still works
-            print(f"export_torchvision: scripting failed ({error}); tracing instead")
-    if exported is None:
-        exported = torch.jit.trace(model, example)
+            "description": f"torchvision {torchvision.__version__} {args.arch}, {weights_text} "
+                           f"weights, exported by scripts/export_torchvision.py"}
+
+    example = torch.rand(2, 3, *INPUT_SIZE, generator=torch.Generator().manual_seed(args.seed))
+    exported, how = export(model, example, args.trace)
     with torch.no_grad():
-        if not torch.allclose(exported(example), model(example), atol=1e-4):
-            raise SystemExit("export_torchvision: exported model disagrees with the original")
+        expected, actual = model(example), exported(example)
+    if actual.shape != (2, len(class_names)):
+        raise SystemExit(f"export_torchvision: output shape {tuple(actual.shape)}, expected "
+                         f"[N, {len(class_names)}] logits")
+    if not torch.allclose(actual, expected, atol=1e-4, rtol=1e-4):
+        raise SystemExit("export_torchvision: the exported model disagrees with the original")
     torch.jit.save(exported, args.out, _extra_files={"borex.json": json.dumps(meta)})
     print(f"export_torchvision: wrote {args.out} ({args.arch}, {args.weights} weights, "
-          f"target layer {meta['target_layer']!r})")
+          f"torch.jit.{how}, target layer {target_layer!r}, {len(class_names)} classes)")
 
 
 if __name__ == "__main__":

@@ -1,21 +1,37 @@
 #!/usr/bin/python3
 """Trains the small ResNet scene classifier borex ships, and exports it to TorchScript.
 
-Reads the scenes written by scripts/make_scenes.py (PascalVOC layout), trains a ResNet-style CNN
-(stem, stages layer1..layer4 of BasicBlocks, global average pooling, fc) on the train split,
-keeps the epoch with the best val accuracy, reports test accuracy, and saves a scripted model
-with borex metadata (class names, input size, normalisation, Grad-CAM layer "layer4") in a
-"borex.json" TorchScript extra file, so `borex refine --model M --image I` needs no other flag.
+Reads the scenes written by scripts/make_scenes.py (PascalVOC layout: JPEGImages/, Annotations/,
+ImageSets/Main/{train,val,test}.txt, classes.txt), trains a ResNet-style CNN on the train split
+(stem convolution, stages layer1..layer4 of BasicBlocks, global average pooling, linear `fc`;
+layer4 is the last convolutional block, the Grad-CAM layer), keeps the weights of the epoch with
+the best val accuracy, reports test accuracy (overall and per class), and saves the model with
+torch.jit.script in eval mode, with borex metadata in a "borex.json" TorchScript extra file
+(class names, input size, normalisation, target layer), so `borex refine --model M --image I`
+needs no other flag.
+
+The label of a scene is the <name> of its objects (every object of a scene has the same class).
+Inputs are RGB scaled to [0, 1] and normalised with the per-channel mean/std of the train split.
+Augmentation (light): random horizontal flips and random translations by up to --max-shift
+pixels. Optimiser: AdamW with a one-cycle learning-rate schedule.
 
 Usage:
-  /usr/bin/python3 scripts/train_scene_classifier.py --data data/scenes \
-      --out models/fashion_scenes_resnet.pt --epochs 12 --seed 0
-Writes OUT and OUT with .json instead of .pt (training facts: accuracies, timing, settings).
+  /usr/bin/python3 scripts/train_scene_classifier.py --data data/scenes \\
+      --out models/fashion_scenes_resnet.pt --epochs 16 --seed 0
+  /usr/bin/python3 scripts/train_scene_classifier.py --data data/scenes --out /tmp/m.pt \\
+      --train-limit 2000 --epochs 1          # quick timing run on a subset
+
+Writes --out (the TorchScript model) and, next to it, the same name with .json instead of .pt:
+training facts (seed, epochs, split sizes, val/test accuracy, per-class test accuracy, wall
+times, per-epoch history, the exact command, the metadata). Deterministic for a given --seed and
+--threads: seeded torch/numpy/random, a fixed data order drawn from a seeded generator.
 """
 import argparse
 import json
 import os
 import random
+import shlex
+import sys
 import time
 import xml.etree.ElementTree as ET
 
@@ -25,18 +41,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+INPUT_SIZE = 128
+
 
 class BasicBlock(nn.Module):
-    def __init__(self, inputs, outputs, stride):
+    """ResNet basic block: two 3x3 convolutions with batch norm and an identity/1x1 shortcut."""
+
+    def __init__(self, in_channels, out_channels, stride):
         super().__init__()
-        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(outputs)
-        self.conv2 = nn.Conv2d(outputs, outputs, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(outputs)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
         self.shortcut = nn.Sequential()
-        if stride != 1 or inputs != outputs:
-            self.shortcut = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride, bias=False),
-                                          nn.BatchNorm2d(outputs))
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                nn.BatchNorm2d(out_channels))
 
     def forward(self, x):
         y = F.relu(self.bn1(self.conv1(x)))
@@ -44,63 +65,106 @@ class BasicBlock(nn.Module):
 
 
 class SceneResNet(nn.Module):
-    def __init__(self, classes=10, widths=(16, 32, 64, 128)):
+    """A small ResNet for 128x128 scenes.
+
+    stem: 3x3 conv, stride 2 (128 -> 64); layer1: stride 2 (-> 32); layer2: stride 2 (-> 16);
+    layer3: stride 2 (-> 8); layer4: stride 1 (8x8, the Grad-CAM layer); then global average
+    pooling and a linear classifier `fc`.
+    """
+
+    def __init__(self, num_classes=10, widths=(16, 32, 64, 128, 128)):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 5, 2, 2, bias=False),
-                                  nn.BatchNorm2d(widths[0]), nn.ReLU(),
-                                  nn.MaxPool2d(2))  # 128 -> 32
-        self.layer1 = BasicBlock(widths[0], widths[0], 1)   # 32
-        self.layer2 = BasicBlock(widths[0], widths[1], 2)   # 16
-        self.layer3 = BasicBlock(widths[1], widths[2], 1)   # 16
-        self.layer4 = BasicBlock(widths[2], widths[3], 2)   # 8: the Grad-CAM layer
-        self.fc = nn.Linear(widths[3], classes)
+        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False),
+                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
+        self.layer1 = BasicBlock(widths[0], widths[1], 2)
+        self.layer2 = BasicBlock(widths[1], widths[2], 2)
+        self.layer3 = BasicBlock(widths[2], widths[3], 2)
+        self.layer4 = BasicBlock(widths[3], widths[4], 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(widths[4], num_classes)
 
     def forward(self, x):
         x = self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
-        return self.fc(x.mean(dim=(2, 3)))
+        return self.fc(torch.flatten(self.pool(x), 1))
 
 
-def load_split(root, split, class_names):
-    with open(os.path.join(root, "ImageSets", "Main", f"{split}.txt")) as f:
-        ids = [line.strip() for line in f if line.strip()]
-    images = np.empty((len(ids), 128, 128, 3), np.uint8)
+def read_split_ids(data_dir, split):
+    with open(os.path.join(data_dir, "ImageSets", "Main", f"{split}.txt")) as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def load_split(data_dir, split, class_names, limit=None):
+    """Returns (images [N,H,W,3] uint8, labels [N] int64, ids) of a split."""
+    ids = read_split_ids(data_dir, split)[:limit]
+    images = np.empty((len(ids), INPUT_SIZE, INPUT_SIZE, 3), np.uint8)
     labels = np.empty(len(ids), np.int64)
     for i, image_id in enumerate(ids):
-        tree = ET.parse(os.path.join(root, "Annotations", f"{image_id}.xml"))
-        labels[i] = class_names.index(tree.find("object/name").text)
-        images[i] = np.asarray(Image.open(os.path.join(root, "JPEGImages",
-                                                       tree.find("filename").text)).convert("RGB"))
-    return images, labels
+        tree = ET.parse(os.path.join(data_dir, "Annotations", f"{image_id}.xml"))
+        names = {obj.find("name").text for obj in tree.findall("object")}
+        if len(names) != 1:
+            raise ValueError(f"{image_id}: expected one class per scene, found {sorted(names)}")
+        labels[i] = class_names.index(names.pop())
+        with Image.open(os.path.join(data_dir, "JPEGImages", tree.find("filename").text)) as im:
+            images[i] = np.asarray(im.convert("RGB"))
+    return images, labels, ids
 
 
-def to_tensor(images, mean, std):
+def normalise(images, mean, std):
+    """uint8 [N,H,W,3] -> normalised float [N,3,H,W], as borex feeds the model."""
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
     return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
-def evaluate(model, images, labels, mean, std, batch=256):
+def augment(images, rng, max_shift):
+    """Light augmentation of a uint8 batch [N,H,W,3]: random horizontal flips and random
+    translations by up to max_shift pixels (the border pixels are repeated into the gap)."""
+    flip = rng.uniform(size=len(images)) < 0.5
+    images = np.where(flip[:, None, None, None], images[:, :, ::-1], images)
+    if max_shift == 0:
+        return np.ascontiguousarray(images)
+    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)),
+                    mode="edge")
+    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
+    height, width = images.shape[1:3]
+    return np.stack([padded[i, r:r + height, c:c + width] for i, (r, c) in enumerate(offsets)])
+
+
+def predict(model, images, mean, std, batch_size=250):
     model.eval()
-    correct, per_class = 0, np.zeros((10, 2))
+    predictions = []
     with torch.no_grad():
-        for start in range(0, len(images), batch):
-            predicted = model(to_tensor(images[start:start + batch], mean, std)).argmax(1).numpy()
-            truth = labels[start:start + batch]
-            correct += int((predicted == truth).sum())
-            for t, p in zip(truth, predicted):
-                per_class[t] += (p == t, 1)
-    return correct / len(images), (per_class[:, 0] / np.maximum(per_class[:, 1], 1)).tolist()
+        for begin in range(0, len(images), batch_size):
+            logits = model(normalise(images[begin:begin + batch_size], mean, std))
+            predictions.append(logits.argmax(1).numpy())
+    return np.concatenate(predictions)
+
+
+def accuracies(predictions, labels, num_classes):
+    """Overall accuracy and per-class accuracy (recall)."""
+    per_class = [float((predictions[labels == c] == c).mean()) if (labels == c).any() else 0.0
+                 for c in range(num_classes)]
+    return float((predictions == labels).mean()), per_class
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=4e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="scene directory from make_scenes.py")
+    parser.add_argument("--out", required=True, help="output TorchScript file (.pt)")
+    parser.add_argument("--epochs", type=int, default=16, help="training epochs (default 16)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
+    parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (default 3e-3)")
+    parser.add_argument("--weight-decay", type=float, default=0.05,
+                        help="AdamW weight decay (default 0.05)")
+    parser.add_argument("--max-shift", type=int, default=8,
+                        help="random translation augmentation in pixels (default 8; 0: none)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--train-limit", type=int, default=None,
+                        help="use only the first N train scenes (for timing runs)")
     args = parser.parse_args()
+
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -109,62 +173,93 @@ def main():
         class_names = [line.strip() for line in f if line.strip()]
 
     start = time.time()
-    train_x, train_y = load_split(args.data, "train", class_names)
-    val_x, val_y = load_split(args.data, "val", class_names)
-    test_x, test_y = load_split(args.data, "test", class_names)
-    mean = (train_x.reshape(-1, 3).mean(0) / 255.0).round(4).tolist()
-    std = (train_x.reshape(-1, 3).std(0) / 255.0).round(4).tolist()
-    print(f"loaded {len(train_x)}/{len(val_x)}/{len(test_x)} scenes in {time.time() - start:.0f} s; "
-          f"mean {mean} std {std}", flush=True)
+    train_x, train_y, _ = load_split(args.data, "train", class_names, args.train_limit)
+    val_x, val_y, _ = load_split(args.data, "val", class_names)
+    test_x, test_y, test_ids = load_split(args.data, "test", class_names)
+    pixels = train_x.reshape(-1, 3).astype(np.float64) / 255.0
+    mean = [round(float(v), 4) for v in pixels.mean(0)]
+    std = [round(float(v), 4) for v in pixels.std(0)]
+    del pixels
+    print(f"loaded {len(train_x)}/{len(val_x)}/{len(test_x)} scenes in {time.time() - start:.0f} s;"
+          f" mean {mean} std {std}", flush=True)
 
     model = SceneResNet(len(class_names))
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    steps = args.epochs * ((len(train_x) + args.batch_size - 1) // args.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=args.lr, total_steps=steps)
-    generator = np.random.default_rng(args.seed)
-    best_accuracy, best_state, history = -1.0, None, []
-    for epoch in range(args.epochs):
+    parameters = sum(p.numel() for p in model.parameters())
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = (len(train_x) + args.batch_size - 1) // args.batch_size
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2)
+    order_rng = np.random.default_rng(args.seed)
+    best_val, best_epoch, best_state, history = -1.0, 0, None, []
+    train_start = time.time()
+    for epoch in range(1, args.epochs + 1):
         model.train()
-        order = generator.permutation(len(train_x))
-        epoch_start, total_loss = time.time(), 0.0
+        epoch_start, loss_sum, correct = time.time(), 0.0, 0
+        order = order_rng.permutation(len(train_x))
         for begin in range(0, len(order), args.batch_size):
             batch = order[begin:begin + args.batch_size]
-            images = train_x[batch]
-            flip = generator.uniform(size=len(batch)) < 0.5
-            images = np.where(flip[:, None, None, None], images[:, :, ::-1], images)
-            loss = F.cross_entropy(model(to_tensor(np.ascontiguousarray(images), mean, std)),
-                                   torch.from_numpy(train_y[batch]))
-            optimiser.zero_grad()
+            images = augment(train_x[batch], order_rng, args.max_shift)
+            labels = torch.from_numpy(train_y[batch])
+            logits = model(normalise(images, mean, std))
+            loss = F.cross_entropy(logits, labels)
+            optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
             schedule.step()
-            total_loss += float(loss) * len(batch)
-        val_accuracy, _ = evaluate(model, val_x, val_y, mean, std)
-        history.append({"epoch": epoch + 1, "loss": total_loss / len(order),
-                        "val_accuracy": val_accuracy, "seconds": time.time() - epoch_start})
+            loss_sum += float(loss) * len(batch)
+            correct += int((logits.argmax(1) == labels).sum())
+        val_accuracy, _ = accuracies(predict(model, val_x, mean, std), val_y, len(class_names))
+        history.append({"epoch": epoch, "train_loss": round(loss_sum / len(order), 4),
+                        "train_accuracy": round(correct / len(order), 4),
+                        "val_accuracy": round(val_accuracy, 4),
+                        "seconds": round(time.time() - epoch_start, 1)})
         print(json.dumps(history[-1]), flush=True)
-        if val_accuracy > best_accuracy:
-            best_accuracy = val_accuracy
+        if val_accuracy > best_val:
+            best_val, best_epoch = val_accuracy, epoch
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    training_seconds = time.time() - train_start
+
     model.load_state_dict(best_state)
     model.eval()
-    test_accuracy, per_class = evaluate(model, test_x, test_y, mean, std)
-    print(f"test accuracy {test_accuracy:.4f}", flush=True)
+    test_predictions = predict(model, test_x, mean, std)
+    test_accuracy, test_per_class = accuracies(test_predictions, test_y, len(class_names))
+    print(f"best val accuracy {best_val:.4f} (epoch {best_epoch}); test accuracy "
+          f"{test_accuracy:.4f}; per class " +
+          ", ".join(f"{n} {a:.3f}" for n, a in zip(class_names, test_per_class)), flush=True)
 
     meta = {"format": "borex-model/1", "task": "image-classification",
-            "class_names": class_names, "input_size": [128, 128], "mean": mean, "std": std,
-            "target_layer": "layer4", "output": "logits",
-            "description": f"SceneResNet on Fashion-MNIST scenes (scripts/train_scene_classifier.py); "
-                           f"test accuracy {test_accuracy:.4f} on {len(test_x)} scenes"}
-    torch.jit.save(torch.jit.script(model), args.out, _extra_files={"borex.json": json.dumps(meta)})
-    facts = {"seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
-             "train": len(train_x), "val": len(val_x), "test": len(test_x),
-             "best_val_accuracy": best_accuracy, "test_accuracy": test_accuracy,
-             "test_accuracy_per_class": dict(zip(class_names, per_class)),
-             "parameters": sum(p.numel() for p in model.parameters()),
-             "training_seconds": time.time() - start, "history": history, "metadata": meta}
+            "class_names": class_names, "input_size": [INPUT_SIZE, INPUT_SIZE],
+            "mean": mean, "std": std, "target_layer": "layer4", "output": "logits",
+            "description": (f"SceneResNet ({parameters} parameters) trained on 128x128 "
+                            f"Fashion-MNIST scenes (scripts/make_scenes.py, "
+                            f"scripts/train_scene_classifier.py, seed {args.seed}); "
+                            f"test accuracy {test_accuracy:.4f} on {len(test_x)} scenes "
+                            f"with unseen Fashion-MNIST t10k items")}
+    scripted = torch.jit.script(model)
+    example = normalise(test_x[:4], mean, std)
+    with torch.no_grad():
+        if not torch.allclose(scripted(example), model(example), atol=1e-5):
+            raise SystemExit("train_scene_classifier: scripted model disagrees with the original")
+    torch.jit.save(scripted, args.out, _extra_files={"borex.json": json.dumps(meta)})
+    # Test scenes the model classifies correctly, for picking examples.
+    correct_test_ids = [i for i, p, t in zip(test_ids, test_predictions, test_y) if p == t]
+    facts = {"command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+             "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
+             "lr": args.lr, "weight_decay": args.weight_decay, "max_shift": args.max_shift, "threads": args.threads,
+             "torch_version": torch.__version__, "parameters": parameters,
+             "train_size": len(train_x), "val_size": len(val_x), "test_size": len(test_x),
+             "best_epoch": best_epoch, "val_accuracy": round(best_val, 4),
+             "test_accuracy": round(test_accuracy, 4),
+             "test_accuracy_per_class": {n: round(a, 4)
+                                         for n, a in zip(class_names, test_per_class)},
+             "training_seconds": round(training_seconds, 1),
+             "total_seconds": round(time.time() - start, 1),
+             "history": history, "metadata": meta,
+             "correct_test_ids_first_50": correct_test_ids[:50]}
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(facts, f, indent=2)
+        f.write("\n")
+    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes) and its .json", flush=True)
 
 
 if __name__ == "__main__":
