@@ -182,7 +182,7 @@ TEST_F(CliTest, PriorWithNaN) {
 TEST_F(CliTest, PriorOfTheWrongShape) {
   // A (2, 3, 4) float32 array written by hand: not an HxW map.
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }";
-  header.append(64 - 10 - header.size() - 1, ' ');
+  header.append(128 - 10 - header.size() - 1, ' ');  // header padded to a multiple of 64
   header += '\n';
   std::ofstream out(Path("input_prior.npy"), std::ios::binary);
   out.write("\x93NUMPY\x01\x00", 8);
@@ -214,7 +214,9 @@ TEST_F(CliTest, MaskSizesLargerThanTheImage) {
 }
 
 TEST_F(CliTest, ZeroIterations) {
-  ExpectCleanFailure(RegionArgs() + " --iterations 0", 2, "--iterations");
+  ExpectCleanFailure("refine --model " + kRegionModel + " --image " + kRegionImage +
+                         " --iterations 0 --out " + Path("map"),
+                     2, "--iterations");
 }
 
 TEST_F(CliTest, UnwritableOutputPath) {

@@ -119,10 +119,12 @@ cv::Mat ReadPriorMap(const std::string& path) {
     }
     channels[0].convertTo(prior, CV_32F, 1.0 / full_scale);
   }
-  // cv::checkRange cannot count, so count non-finite values directly: x - x is 0 for finite x
-  // and NaN for NaN and ±inf, and NaN != NaN.
-  const cv::Mat difference = prior - prior;
-  const int non_finite = cv::countNonZero(difference != difference);
+  // Counted directly: OpenCV's matrix expressions may simplify x - x to zero, hiding NaN.
+  int non_finite = 0;
+  for (int r = 0; r < prior.rows; ++r) {
+    const float* row = prior.ptr<float>(r);
+    for (int c = 0; c < prior.cols; ++c) non_finite += !std::isfinite(row[c]);
+  }
   if (non_finite > 0)
     throw InputError(path, std::to_string(non_finite) + " of " + std::to_string(prior.total()) +
                                " values are NaN or infinite");
