@@ -179,6 +179,23 @@ TEST(RefinerTest, JitterChangesTheGpPointButNotTheMask) {
   EXPECT_GT(moved, 0);
 }
 
+TEST(RefinerTest, HyperoptKeepsLengthScalesWithinTheScaledBounds) {
+  testing::RegionClassifier model(kRegion, 10.0, -5.0);
+  RefineOptions options = SmallOptions();
+  options.hyperopt = true;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  const auto [lower, upper] = options.LengthScaleBounds(kSize, kSize);
+  EXPECT_NEAR(upper[2], 2 * 20.0 * kSize / 224, 1e-12);
+  bool changed = false;
+  for (const StepRecord& step : result.steps) {
+    EXPECT_TRUE((step.length_scales.array() >= lower.array() - 1e-9).all());
+    EXPECT_TRUE((step.length_scales.array() <= upper.array() + 1e-9).all());
+    changed |= (step.length_scales - result.steps.front().length_scales).norm() > 1e-6 ||
+               std::abs(step.length_scales[0] - options.PositionLengthScale(kSize, kSize)) > 1e-6;
+  }
+  EXPECT_TRUE(changed);
+}
+
 TEST(RefineOptionsTest, RejectsBadValuesWithTheOptionName) {
   RefineOptions options = SmallOptions();
   options.iterations = 0;

@@ -20,7 +20,6 @@ enum class CamVariant { kGradCam, kGradCamPlusPlus };
 struct GradCamOptions {
   CamVariant variant = CamVariant::kGradCam;
   std::string target_layer;  // submodule path; empty: the model's metadata target_layer
-  void Check() const;
 };
 
 // The map at the layer's resolution (h x w), before upsampling.

@@ -3,8 +3,10 @@
 // the authors' Python code (SoftwareFoundationGroupAtKyotoU/BOREx, exec_borex.py), noted per field.
 #pragma once
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "borex/gp/kernel.h"
@@ -77,6 +79,10 @@ struct RefineOptions {
   // The length scales in use (the defaults resolved for the working image's size).
   double PositionLengthScale(int image_rows, int image_cols) const;
   double SizeLengthScale(int image_rows, int image_cols) const;
+  // --hyperopt bounds per dimension (row, col, side): the code's [1, 20] at 224, scaled likewise,
+  // doubled for the side (the code's size unit is the half-width).
+  std::pair<Eigen::Vector3d, Eigen::Vector3d> LengthScaleBounds(int image_rows,
+                                                                int image_cols) const;
 };
 
 }  // namespace borex::refine

@@ -6,8 +6,6 @@
 
 namespace borex::explain {
 
-void GradCamOptions::Check() const {}
-
 cv::Mat CamFromGradients(const model::LayerGradients& layer, CamVariant variant) {
   const Eigen::MatrixXf& activations = layer.activations;  // K x (h*w)
   const Eigen::MatrixXf& gradients = layer.gradients;
@@ -35,7 +33,6 @@ cv::Mat CamFromGradients(const model::LayerGradients& layer, CamVariant variant)
 
 cv::Mat ComputeGradCam(model::Classifier& classifier, const cv::Mat& image, int label,
                        const GradCamOptions& options) {
-  options.Check();
   const std::string layer =
       options.target_layer.empty() ? classifier.info().target_layer : options.target_layer;
   if (layer.empty())

@@ -87,6 +87,13 @@ double RefineOptions::SizeLengthScale(int image_rows, int image_cols) const {
                                : 20.0 * std::min(image_rows, image_cols) / 224.0;
 }
 
+std::pair<Eigen::Vector3d, Eigen::Vector3d> RefineOptions::LengthScaleBounds(int image_rows,
+                                                                             int image_cols) const {
+  const double scale = std::min(image_rows, image_cols) / 224.0;
+  const Eigen::Vector3d units(1, 1, 2);
+  return {1.0 * scale * units, 20.0 * scale * units};
+}
+
 void RefineOptions::Check(int image_rows, int image_cols) const {
   if (iterations <= 0)
     throw OptionError("--iterations", "must be at least 1, got " + std::to_string(iterations));

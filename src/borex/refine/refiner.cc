@@ -17,11 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The code's hyperparameter bounds [1, 20] (pixels at 224, half-widths for the size), scaled to
-// the working image like the default length scales.
-constexpr double kLengthScaleLowerAt224 = 1.0;
-constexpr double kLengthScaleUpperAt224 = 20.0;
-
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
@@ -46,7 +41,6 @@ struct Refiner::State {
   Clock::time_point start;
   long calls_at_start;
   double model_seconds_at_start;
-  double length_scale_scale;  // working shorter side / 224
 
   State(model::Classifier& classifier_in, const cv::Mat& image_in, int label_in,
         RefineOptions options_in)
@@ -135,7 +129,6 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
         s.candidate_prior[index++] = s.prior.at<float>(r, c);
       }
 
-  s.length_scale_scale = std::min(image.rows, image.cols) / 224.0;
   Eigen::VectorXd length_scales(3);
   const double position = o.PositionLengthScale(image.rows, image.cols);
   length_scales << position, position, o.SizeLengthScale(image.rows, image.cols);
@@ -199,11 +192,7 @@ const StepRecord& Refiner::Step() {
   point << step.gp_row, step.gp_col, step.gp_side;
   s.gp->AddObservation(point, observation - step.prior_at_point);
   if (o.hyperopt) {
-    // The size dimension is in side pixels, twice the code's half-width units.
-    const Eigen::Vector3d lower =
-        kLengthScaleLowerAt224 * s.length_scale_scale * Eigen::Vector3d(1, 1, 2);
-    const Eigen::Vector3d upper =
-        kLengthScaleUpperAt224 * s.length_scale_scale * Eigen::Vector3d(1, 1, 2);
+    const auto [lower, upper] = o.LengthScaleBounds(s.image.rows, s.image.cols);
     s.gp->SetKernel(gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(),
                                         s.gp->observed_values(), o.noise_variance, lower, upper));
   }
