@@ -41,17 +41,15 @@ cv::Size ParseSize(const std::string& text, const std::string& option) {
   return {static_cast<int>(v[1]), static_cast<int>(v[0])};
 }
 
-void CommonFlags::Apply(app::ImageJobOptions& job) const {
-  if (!mean.empty()) job.model.mean = ParseTriple(mean, "--mean");
-  if (!std.empty()) job.model.std = ParseTriple(std, "--std");
-  if (!input_size.empty()) job.model.input_size = ParseSize(input_size, "--input-size");
+void ModelFlags::Apply(model::TorchScriptOptions& model) const {
+  if (!mean.empty()) model.mean = ParseTriple(mean, "--mean");
+  if (!std.empty()) model.std = ParseTriple(std, "--std");
+  if (!input_size.empty()) model.input_size = ParseSize(input_size, "--input-size");
 }
 
-void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, CommonFlags& flags) {
+void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags) {
+  AddModelFlags(command, job.model, flags);
   const std::string group = "Model and image";
-  command.add_option("--model", job.model.path, "TorchScript classifier (.pt)")
-      ->required()
-      ->group(group);
   command.add_option("--image", job.image_path, "Image to explain (PNG, JPEG, any OpenCV format)")
       ->required()
       ->group(group);
@@ -65,12 +63,16 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, CommonFlags& f
                   "PREFIX.json")
       ->required()
       ->group(group);
-  command.add_option("--device", job.model.device, "cpu or cuda")
-      ->capture_default_str()
+}
+
+void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFlags& flags) {
+  const std::string group = "Model and image";
+  command.add_option("--model", model.path, "TorchScript classifier (.pt)")
+      ->required()
       ->group(group);
+  command.add_option("--device", model.device, "cpu or cuda")->capture_default_str()->group(group);
   command
-      .add_option("--threads", job.model.threads,
-                  "CPU threads for the model (default 0: all cores)")
+      .add_option("--threads", model.threads, "CPU threads for the model (default 0: all cores)")
       ->capture_default_str()
       ->group(group);
   const std::string pre = "Preprocessing (for models without borex metadata; flags win)";
@@ -86,7 +88,7 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, CommonFlags& f
                   "H,W the model expects (default: metadata, else the image's own size)")
       ->group(pre);
   command
-      .add_option("--classes", job.model.classes_file,
+      .add_option("--classes", model.classes_file,
                   "File with one class name per line (default: metadata)")
       ->group(pre);
 }
@@ -104,6 +106,121 @@ void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::stri
   command.add_option("--batch-size", rise.batch_size, "Images per forward pass")
       ->capture_default_str()
       ->group(group);
+}
+
+refine::RefineOptions RefineFlags::Parse() const {
+  refine::RefineOptions o = options;
+  o.algorithm = refine::ParseAlgorithm(algorithm);
+  o.mask_sizes = refine::ParseMaskSizes(mask_sizes);
+  o.kernel = gp::ParseMaternNu(kernel);
+  if (!length_scale.empty()) {
+    const auto comma = length_scale.find(',');
+    try {
+      o.length_scale_position = std::stod(length_scale.substr(0, comma));
+      o.length_scale_size = comma == std::string::npos ? o.length_scale_position
+                                                       : std::stod(length_scale.substr(comma + 1));
+    } catch (const std::exception&) {
+      throw OptionError("--length-scale", "'" + length_scale + "' is not POS[,SIZE]");
+    }
+    if (!(o.length_scale_position > 0 && o.length_scale_size > 0))
+      throw OptionError("--length-scale", "values must be positive");
+  }
+  o.score = model::ParseScoreKind(score);
+  o.aggregation = refine::ParseAggregation(aggregation);
+  o.occlusion = mask::ParseOcclusion(occlude);
+  if (no_flip) o.flip = false;
+  if (simple_average) o.weighted_average = false;
+  if (no_prior) o.use_prior = false;
+  return o;
+}
+
+void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
+  flags.mask_sizes = refine::MaskSizesString(flags.options.mask_sizes);
+  const std::string prior = "Prior i0";
+  command
+      .add_option("--prior-scale", flags.options.prior_mean_abs,
+                  "Scale the prior so that mean |i0| equals this [code: 0.1]")
+      ->capture_default_str()
+      ->group(prior);
+
+  const std::string bo = "Bayesian optimisation";
+  command.add_option("--iterations", flags.options.iterations, "Number of observations N")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--mask-sizes", flags.mask_sizes,
+                  "Mask sides: fractions of the shorter side (<= 1) or pixels (> 1 or 60px) "
+                  "[code: 60,90,120,150 px at 224]")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--stride", flags.options.stride,
+                  "Candidate centres every STRIDE pixels [code: 1]")
+      ->capture_default_str()
+      ->group(bo);
+  command.add_option("--kernel", flags.kernel, "matern12 | matern32 | matern52 [code: 32]")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--length-scale", flags.length_scale,
+                  "POS[,SIZE] kernel length scales in pixels (default: the code's 12 and 20 "
+                  "at 224, scaled to the input)")
+      ->group(bo);
+  command
+      .add_option("--noise", flags.options.noise_variance,
+                  "Observation noise variance [code: 0.01]")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--kappa", flags.options.kappa,
+                  "UCB exploration weight: u = mu + kappa*sigma [code: 10]")
+      ->capture_default_str()
+      ->group(bo);
+  command.add_option("--score", flags.score, "Observed score: prob (softmax) or logit")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--seed", flags.options.seed, "Seed for every random choice (jitter, RISE prior)")
+      ->capture_default_str()
+      ->group(bo);
+
+  const std::string variants = "Algorithm, ablations and the authors' code";
+  command
+      .add_option("--algorithm", flags.algorithm,
+                  "borex (Algorithm 2) | mokuwe (Algorithm 1: no flip, plain mean, no prior)")
+      ->capture_default_str()
+      ->group(variants);
+  command.add_flag("--no-flip", flags.no_flip, "Observe M(i) - M(i*m) instead of the flip")
+      ->group(variants);
+  command
+      .add_flag("--simple-average", flags.simple_average,
+                "Plain mean over mask sizes instead of 1/r^2 weights")
+      ->group(variants);
+  command.add_flag("--no-prior", flags.no_prior, "Start the GP mean at 0 (no i0)")->group(variants);
+  command
+      .add_option("--aggregation", flags.aggregation,
+                  "pointwise (paper: mu/r^2) | box (code: mean over each mask's box)")
+      ->capture_default_str()
+      ->group(variants);
+  command
+      .add_option("--squash", flags.options.squash,
+                  "Squash s to 2(sigmoid(G*s)-0.5); 0 = off (paper) [code: 10]")
+      ->capture_default_str()
+      ->group(variants);
+  command
+      .add_flag("--hyperopt", flags.options.hyperopt,
+                "Re-fit length scales by maximum marginal likelihood every step [code]")
+      ->group(variants);
+  command
+      .add_option("--occlude", flags.occlude,
+                  "Hidden pixels become black (paper) | mean (the model's mean colour) [code]")
+      ->capture_default_str()
+      ->group(variants);
+  command
+      .add_option("--jitter", flags.options.jitter,
+                  "Std (px) of Gaussian jitter on chosen points; 0 = off (paper) [code: 1]")
+      ->capture_default_str()
+      ->group(variants);
 }
 
 }  // namespace borex::cli

@@ -8,14 +8,31 @@
 
 namespace borex::cli {
 
-// Raw flag values, converted by Apply() once CLI11 has parsed them.
-struct CommonFlags {
+// Raw preprocessing flag values, converted by Apply() once CLI11 has parsed them.
+struct ModelFlags {
   std::string mean, std, input_size;
-  // Fills `job` from the parsed flags (throws OptionError for malformed values).
-  void Apply(app::ImageJobOptions& job) const;
+  // Fills `model` from the parsed flags (throws OptionError for malformed values).
+  void Apply(model::TorchScriptOptions& model) const;
 };
 
-void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, CommonFlags& flags);
+// --model, --device, --threads and the preprocessing flags (--mean, --std, --input-size,
+// --classes), in the group "Model".
+void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFlags& flags);
+// The model flags plus --image, --label and --out.
+void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags);
+// The BOREx flags shared by `refine` and `batch`: numeric flags bind to `options`, the others
+// are parsed by Parse().
+struct RefineFlags {
+  refine::RefineOptions options;
+  std::string algorithm = "borex", mask_sizes, kernel = "matern32", length_scale, score = "prob",
+              aggregation = "pointwise", occlude = "black";
+  bool no_flip = false, simple_average = false, no_prior = false;
+  // The options with every flag applied (throws OptionError for malformed values).
+  refine::RefineOptions Parse() const;
+};
+// --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants.
+void AddRefineFlags(CLI::App& command, RefineFlags& flags);
+
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group);
 
 // "0.485,0.456,0.406" -> three floats; `option` names the flag in errors.

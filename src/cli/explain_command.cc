@@ -9,7 +9,7 @@ namespace borex::cli {
 Action AddExplainCommand(CLI::App& app) {
   struct Flags {
     app::ExplainJobOptions job;
-    CommonFlags common;
+    ModelFlags common;
     std::string method = "rise", score = "prob", occlude = "black";
   };
   auto flags = std::make_shared<Flags>();
@@ -37,7 +37,7 @@ Action AddExplainCommand(CLI::App& app) {
                    "Grad-CAM: submodule path such as layer4 (default: the model's metadata)")
       ->group("Grad-CAM / Grad-CAM++");
   return [flags]() {
-    flags->common.Apply(flags->job.common);
+    flags->common.Apply(flags->job.common.model);
     flags->job.explain.method = explain::ParseMethod(flags->method, "--method");
     flags->job.explain.rise.score = model::ParseScoreKind(flags->score);
     flags->job.explain.rise.occlusion = mask::ParseOcclusion(flags->occlude);

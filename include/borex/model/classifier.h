@@ -66,6 +66,9 @@ enum class ScoreKind { kProbability, kLogit };
 ScoreKind ParseScoreKind(const std::string& name);  // "prob" | "logit"
 std::string ScoreKindName(ScoreKind kind);
 
+// Row-wise softmax of an N x C matrix of logits.
+Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits);
+
 // Row-wise softmax of logits, column `label` (kProbability) or the raw logit (kLogit).
 Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind);
 

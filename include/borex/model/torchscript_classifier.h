@@ -36,7 +36,8 @@ class TorchScriptClassifier : public Classifier {
   cv::Size WorkingSize(const cv::Size& image_size) const;
 
   // Runs one forward pass on a blank image of `working_size` and checks that the output is an
-  // [N, C] tensor consistent with the class names; sets num_classes(). Not counted as a call.
+  // [N, C] tensor consistent with the class names; sets num_classes(). Not counted as a call;
+  // a size already validated is not checked again.
   void Validate(const cv::Size& working_size);
 
  private:
@@ -44,6 +45,7 @@ class TorchScriptClassifier : public Classifier {
   std::unique_ptr<Impl> impl_;
   ModelInfo info_;
   int num_classes_ = 0;
+  cv::Size validated_size_{0, 0};
 };
 
 }  // namespace borex::model

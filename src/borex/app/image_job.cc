@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/heatmap.h"
@@ -22,37 +23,21 @@ using Clock = std::chrono::steady_clock;
 // The loaded inputs every image command starts from.
 struct LoadedImage {
   std::unique_ptr<model::TorchScriptClassifier> classifier;
-  cv::Mat original;  // RGB [0,1] at the file's resolution
-  cv::Mat working;   // resized to the model's input size
+  PreparedImage image;
   int label = 0;
   double confidence = 0;  // softmax probability of `label` on the unmasked image
-  int top1 = 0;
 };
-
-cv::Mat Resize(const cv::Mat& source, const cv::Size& size) {
-  if (source.size() == size) return source.clone();
-  cv::Mat resized;
-  const bool shrinking = size.area() < source.size().area();
-  cv::resize(source, resized, size, 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
-  return resized;
-}
 
 LoadedImage Load(const ImageJobOptions& options) {
   LoadedImage loaded;
-  loaded.original = io::ReadImageRgb(options.image_path);
   loaded.classifier = std::make_unique<model::TorchScriptClassifier>(options.model);
-  const cv::Size working_size = loaded.classifier->WorkingSize(loaded.original.size());
-  loaded.classifier->Validate(working_size);
-  loaded.working = Resize(loaded.original, working_size);
-  const Eigen::MatrixXf logits = loaded.classifier->Logits({loaded.working});
-  logits.row(0).maxCoeff(&loaded.top1);
+  loaded.image = PrepareImage(*loaded.classifier, options.image_path);
+  loaded.label = ChooseLabel(*loaded.classifier, loaded.image, options.label);
+  loaded.confidence = loaded.image.probabilities[loaded.label];
   const auto& info = loaded.classifier->info();
-  loaded.label = options.label.empty()
-                     ? loaded.top1
-                     : info.ResolveLabel(options.label, loaded.classifier->num_classes());
-  loaded.confidence = model::ClassScores(logits, loaded.label, model::ScoreKind::kProbability)[0];
   spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.image_path,
-               info.ClassLabel(loaded.label), loaded.confidence, info.ClassLabel(loaded.top1));
+               info.ClassLabel(loaded.label), loaded.confidence,
+               info.ClassLabel(loaded.image.top1));
   return loaded;
 }
 
@@ -71,14 +56,14 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
   summary["version"] = BOREX_VERSION;
   summary["model"] = options.model.path;
   summary["image"] = options.image_path;
-  summary["image_size"] = {loaded.original.rows, loaded.original.cols};
-  summary["working_size"] = {loaded.working.rows, loaded.working.cols};
+  summary["image_size"] = {loaded.image.original.rows, loaded.image.original.cols};
+  summary["working_size"] = {loaded.image.working.rows, loaded.image.working.cols};
   summary["label"] = loaded.label;
   summary["class_name"] = loaded.label < static_cast<int>(info.class_names.size())
                               ? nlohmann::json(info.class_names[loaded.label])
                               : nlohmann::json(nullptr);
   summary["confidence"] = loaded.confidence;
-  summary["top1"] = loaded.top1;
+  summary["top1"] = loaded.image.top1;
   summary["device"] = options.model.device;
   return summary;
 }
@@ -87,7 +72,7 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
 void WriteOutputs(const std::string& prefix, const cv::Mat& working_map, const LoadedImage& loaded,
                   nlohmann::json& summary, const std::string& trace_path,
                   const nlohmann::json* trace) {
-  const cv::Mat map = Resize(working_map, loaded.original.size());
+  const cv::Mat map = Resize(working_map, loaded.image.original.size());
   double min_value = 0, max_value = 0;
   cv::minMaxLoc(map, &min_value, &max_value);
   summary["map"] = {{"shape", {map.rows, map.cols}}, {"min", min_value}, {"max", max_value}};
@@ -96,7 +81,8 @@ void WriteOutputs(const std::string& prefix, const cv::Mat& working_map, const L
   io::AtomicOutputSet outputs;
   io::WriteNpy(outputs.Stage(prefix + ".npy"), map);
   WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderSignedHeatmap(map));
-  WriteEncoded(outputs.Stage(prefix + "_overlay.png"), io::RenderOverlay(loaded.original, map));
+  WriteEncoded(outputs.Stage(prefix + "_overlay.png"),
+               io::RenderOverlay(loaded.image.original, map));
   if (trace != nullptr) io::WriteJson(outputs.Stage(trace_path), *trace);
   io::WriteJson(outputs.Stage(prefix + ".json"), summary);
   outputs.Commit();
@@ -178,7 +164,7 @@ nlohmann::json RunExplainJob(const ExplainJobOptions& options) {
   io::CheckWritable(options.common.out_prefix + ".json");
   LoadedImage loaded = Load(options.common);
   const cv::Mat map =
-      explain::Explain(*loaded.classifier, loaded.working, loaded.label, options.explain);
+      explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, options.explain);
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "explain";
   summary["settings"] = MethodSettings(options.explain, loaded.classifier->info());
@@ -196,7 +182,7 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   refine_options.ApplyAlgorithm();
 
   LoadedImage loaded = Load(options.common);
-  refine_options.Check(loaded.working.rows, loaded.working.cols);
+  refine_options.Check(loaded.image.working.rows, loaded.image.working.cols);
   const auto& info = loaded.classifier->info();
 
   // The prior i0 at the working resolution.
@@ -207,15 +193,15 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
     prior_summary = {{"source", "none"}};
   } else if (!options.prior_path.empty()) {
     prior = io::ReadPriorMap(options.prior_path);
-    if (prior.size() != loaded.working.size() && prior.size() != loaded.original.size())
+    if (prior.size() != loaded.image.working.size() && prior.size() != loaded.image.original.size())
       spdlog::warn("{}: prior is {}x{} but the image is {}x{}; resizing it", options.prior_path,
-                   prior.cols, prior.rows, loaded.original.cols, loaded.original.rows);
-    prior = Resize(prior, loaded.working.size());
+                   prior.cols, prior.rows, loaded.image.original.cols, loaded.image.original.rows);
+    prior = Resize(prior, loaded.image.working.size());
     prior_summary = {{"source", options.prior_path}};
   } else if (options.prior_method != "none") {
     explain::ExplainOptions prior_options = options.prior;
     prior_options.method = explain::ParseMethod(options.prior_method, "--prior-method");
-    prior = explain::Explain(*loaded.classifier, loaded.working, loaded.label, prior_options);
+    prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options);
     prior_summary = MethodSettings(prior_options, info);
     prior_summary["source"] = "computed";
   } else {
@@ -226,7 +212,7 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
     spdlog::warn("the prior is zero everywhere: refining without prior information");
 
   const refine::RefineResult result = refine::RunRefinement(
-      *loaded.classifier, loaded.working, loaded.label, prior, refine_options,
+      *loaded.classifier, loaded.image.working, loaded.label, prior, refine_options,
       [&](const refine::StepRecord& step) {
         spdlog::debug("step {}: mask ({}, {}) side {} -> s = {:.5f}", step.iteration, step.row,
                       step.col, step.side, step.observation);
@@ -235,7 +221,7 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
 
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "refine";
-  summary["settings"] = RefineSettings(refine_options, result, loaded.working.size());
+  summary["settings"] = RefineSettings(refine_options, result, loaded.image.working.size());
   summary["prior"] = prior_summary;
   summary["prior"]["scale"] = result.prior_scale;
   summary["iterations"] = result.iterations;

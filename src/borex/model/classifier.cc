@@ -51,14 +51,18 @@ std::string ScoreKindName(ScoreKind kind) {
   return kind == ScoreKind::kProbability ? "prob" : "logit";
 }
 
+Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits) {
+  // Computed stably: subtract the row maximum.
+  const Eigen::VectorXf row_max = logits.rowwise().maxCoeff();
+  const Eigen::MatrixXf exponentials = (logits.colwise() - row_max).array().exp();
+  const Eigen::VectorXf denominators = exponentials.rowwise().sum();
+  return denominators.cwiseInverse().asDiagonal() * exponentials;
+}
+
 Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind) {
   BOREX_CHECK(label >= 0 && label < logits.cols());
   if (kind == ScoreKind::kLogit) return logits.col(label);
-  // Softmax computed stably (subtract the row maximum).
-  const Eigen::VectorXf row_max = logits.rowwise().maxCoeff();
-  const Eigen::MatrixXf shifted = logits.colwise() - row_max;
-  const Eigen::VectorXf denominators = shifted.array().exp().rowwise().sum();
-  return (shifted.col(label).array().exp() / denominators.array()).matrix();
+  return Softmax(logits).col(label);
 }
 
 Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,

@@ -211,6 +211,7 @@ cv::Size TorchScriptClassifier::WorkingSize(const cv::Size& image_size) const {
 }
 
 void TorchScriptClassifier::Validate(const cv::Size& working_size) {
+  if (working_size == validated_size_) return;
   c10::InferenceMode guard;
   const std::vector<cv::Mat> blank{cv::Mat(working_size, CV_32FC3, cv::Scalar::all(0.5))};
   torch::Tensor logits;
@@ -227,6 +228,7 @@ void TorchScriptClassifier::Validate(const cv::Size& working_size) {
   if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
     throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) + " outputs but " +
                      std::to_string(info_.class_names.size()) + " class names are given");
+  validated_size_ = working_size;
 }
 
 Eigen::MatrixXf TorchScriptClassifier::Logits(const std::vector<cv::Mat>& images) {

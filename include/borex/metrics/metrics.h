@@ -1,0 +1,89 @@
+// Metrics of a saliency map (BOREx paper section 4; RISE's insertion and deletion; Opti-CAM's
+// Average Drop and Average Gain; the pointing game). Every function takes the image and the map
+// at the model's working resolution; the map must be CV_32F, the image's size, and finite.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "borex/model/classifier.h"
+
+namespace borex::metrics {
+
+// What hidden pixels become in insertion and deletion.
+enum class Substrate { kBlack, kBlur, kMean };
+Substrate ParseSubstrate(const std::string& name, const std::string& option);  // black|blur|mean
+std::string SubstrateName(Substrate substrate);
+
+struct MetricOptions {
+  int step = 0;  // pixels revealed or removed per step; 0: the image's width (RISE: 224 at 224²)
+  Substrate substrate = Substrate::kBlack;
+  int batch_size = 64;         // images per forward pass
+  int pointing_tolerance = 0;  // pixels: a hit when the maximum is this close to the region
+  void Check() const;          // throws OptionError naming --step / --batch-size / ...
+};
+
+// Pixel indices (row * cols + col) by decreasing saliency; ties keep index order.
+std::vector<int> RankPixels(const cv::Mat& saliency);
+
+// Scores M(i^(k), l) at k = 0, step, 2 step, ..., all pixels (the last k is always the total).
+struct Curve {
+  std::vector<double> scores;
+  double auc = 0;  // trapezoidal area over the fraction of pixels, in [0, 1] for probabilities
+  double sum = 0;  // the paper's raw Σ_k M(i^(k), l)
+};
+// Insertion: only the top-k pixels visible, the rest substrate. Deletion: the top-k pixels
+// replaced by the substrate. Scores are softmax probabilities; batched by options.batch_size.
+Curve InsertionCurve(model::Classifier& classifier, const cv::Mat& image,
+                     const std::vector<int>& order, int label, const MetricOptions& options);
+Curve DeletionCurve(model::Classifier& classifier, const cv::Mat& image,
+                    const std::vector<int>& order, int label, const MetricOptions& options);
+
+// F-measure of the top-k pixels against a region (CV_8U, nonzero inside) at the same k as the
+// curves (k = step, 2 step, ..., all pixels). `mean`/`sum` use the harmonic mean 2PR/(P+R);
+// `product_*` the authors' code's precision × recall.
+struct FMeasure {
+  double mean = 0, sum = 0, product_mean = 0, product_sum = 0;
+};
+FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int step);
+
+// Pointing game: is the map's maximum (first in row-major order) in the region, or within
+// `tolerance` pixels of it.
+bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance);
+
+// Opti-CAM's Average Drop and Average Gain terms for one image, in percent: the map min-max
+// scaled to [0, 1] multiplies the image; p = M(i, l), o = M(i ⊙ map, l);
+// drop = 100 [p − o]+ / p, gain = 100 [o − p]+ / (1 − p).
+struct DropGain {
+  double drop = 0, gain = 0, score = 0, masked_score = 0;
+};
+DropGain AverageDropGain(model::Classifier& classifier, const cv::Mat& image,
+                         const cv::Mat& saliency, int label);
+
+// Every metric of one map. F-measure and pointing game need a region; without one they are empty.
+struct Evaluation {
+  int label = 0;
+  Curve insertion, deletion;
+  std::optional<FMeasure> f_measure;
+  std::optional<bool> pointing_hit;
+  DropGain drop_gain;
+  long model_calls = 0;  // forward passes the evaluation made
+
+  // The metric columns of `borex batch` CSVs, in order: insertion, deletion, insertion_sum,
+  // deletion_sum, f_measure, f_measure_sum, pointing_hit, average_drop, average_gain.
+  static const std::vector<std::string>& CsvColumns();
+  // Values for CsvColumns(): numbers with full precision, pointing_hit as 1/0, "" when empty.
+  std::vector<std::string> CsvValues() const;
+  // The `borex evaluate` JSON keys (insertion, deletion, ..., label, model_calls, curves).
+  nlohmann::json ToJson() const;
+  // The value of a metric by its key (for --fail-below/--fail-above); nullopt when empty;
+  // throws OptionError naming `option` for an unknown key.
+  std::optional<double> Value(const std::string& key, const std::string& option) const;
+};
+Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,
+                    int label, const cv::Mat& region, const MetricOptions& options);
+
+}  // namespace borex::metrics

@@ -1,0 +1,240 @@
+#include "borex/dataset/voc.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "borex/core/error.h"
+
+namespace borex::dataset {
+namespace {
+
+bool FileExists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+int BoxCoordinate(const pugi::xml_node& box, const char* name, const std::string& path,
+                  const std::string& object) {
+  const pugi::xml_node node = box.child(name);
+  const std::string text = node.child_value();
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (!node || used == 0)
+    throw InputError(path, "object '" + object + "' has no numeric <bndbox><" + name + ">");
+  return static_cast<int>(std::lround(value));
+}
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "cannot open file");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    lines.push_back(line.substr(first, line.find_last_not_of(" \t") - first + 1));
+  }
+  return lines;
+}
+
+// The standard VOC colour map: colour of index i from the bits of i, spread over R, G, B.
+std::array<cv::Vec3b, 256> VocPalette() {
+  std::array<cv::Vec3b, 256> palette{};
+  for (int index = 0; index < 256; ++index) {
+    int r = 0, g = 0, b = 0, c = index;
+    for (int bit = 7; bit >= 0; --bit, c >>= 3) {
+      r |= ((c >> 0) & 1) << bit;
+      g |= ((c >> 1) & 1) << bit;
+      b |= ((c >> 2) & 1) << bit;
+    }
+    palette[index] = cv::Vec3b(static_cast<uchar>(b), static_cast<uchar>(g),
+                               static_cast<uchar>(r));  // BGR, as OpenCV decodes
+  }
+  return palette;
+}
+
+}  // namespace
+
+std::vector<std::string> Annotation::Names() const {
+  std::vector<std::string> names;
+  for (const AnnotatedObject& object : objects)
+    if (std::find(names.begin(), names.end(), object.name) == names.end())
+      names.push_back(object.name);
+  return names;
+}
+
+bool Annotation::HasName(const std::string& name) const {
+  return std::any_of(objects.begin(), objects.end(),
+                     [&](const AnnotatedObject& object) { return object.name == name; });
+}
+
+Annotation ReadVocAnnotation(const std::string& path) {
+  pugi::xml_document document;
+  const pugi::xml_parse_result parsed = document.load_file(path.c_str());
+  if (parsed.status == pugi::status_file_not_found) throw InputError(path, "no such file");
+  if (!parsed) throw InputError(path, std::string("malformed XML: ") + parsed.description());
+  const pugi::xml_node root = document.child("annotation");
+  if (!root) throw InputError(path, "no <annotation> element");
+  Annotation annotation;
+  annotation.path = path;
+  annotation.filename = root.child_value("filename");
+  const pugi::xml_node size = root.child("size");
+  annotation.size = {size.child("width").text().as_int(0), size.child("height").text().as_int(0)};
+  for (const pugi::xml_node& node : root.children("object")) {
+    AnnotatedObject object;
+    object.name = node.child_value("name");
+    if (object.name.empty()) throw InputError(path, "an <object> has no <name>");
+    object.difficult = node.child("difficult").text().as_int(0) != 0;
+    const pugi::xml_node box = node.child("bndbox");
+    if (!box) throw InputError(path, "object '" + object.name + "' has no <bndbox>");
+    object.box = {BoxCoordinate(box, "xmin", path, object.name),
+                  BoxCoordinate(box, "ymin", path, object.name),
+                  BoxCoordinate(box, "xmax", path, object.name),
+                  BoxCoordinate(box, "ymax", path, object.name)};
+    if (object.box.xmax < object.box.xmin || object.box.ymax < object.box.ymin)
+      throw InputError(path, "object '" + object.name + "' has an empty box");
+    annotation.objects.push_back(object);
+  }
+  return annotation;
+}
+
+cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
+                  const cv::Size& image_size, const cv::Size& size) {
+  const cv::Size frame = annotation.size.area() > 0 ? annotation.size : image_size;
+  const double sx = static_cast<double>(size.width) / frame.width;
+  const double sy = static_cast<double>(size.height) / frame.height;
+  cv::Mat region = cv::Mat::zeros(size, CV_8U);
+  bool found = false;
+  for (const AnnotatedObject& object : annotation.objects) {
+    if (object.name != class_name) continue;
+    found = true;
+    // Box pixels [xmin-1, xmax] in 0-based half-open coordinates, scaled to `size`.
+    const int x0 =
+        std::clamp(static_cast<int>(std::floor((object.box.xmin - 1) * sx)), 0, size.width);
+    const int x1 = std::clamp(static_cast<int>(std::ceil(object.box.xmax * sx)), 0, size.width);
+    const int y0 =
+        std::clamp(static_cast<int>(std::floor((object.box.ymin - 1) * sy)), 0, size.height);
+    const int y1 = std::clamp(static_cast<int>(std::ceil(object.box.ymax * sy)), 0, size.height);
+    if (x1 > x0 && y1 > y0) region(cv::Rect(x0, y0, x1 - x0, y1 - y0)).setTo(1);
+  }
+  if (!found) throw InputError(annotation.path, "no box of class '" + class_name + "'");
+  return region;
+}
+
+const std::vector<std::string>& VocClassNames() {
+  static const std::vector<std::string> names = {
+      "aeroplane", "bicycle",     "bird",  "boat",        "bottle", "bus",      "car",
+      "cat",       "chair",       "cow",   "diningtable", "dog",    "horse",    "motorbike",
+      "person",    "pottedplant", "sheep", "sofa",        "train",  "tvmonitor"};
+  return names;
+}
+
+cv::Mat ReadSegmentationIndices(const std::string& path) {
+  const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (raw.empty()) throw InputError(path, "cannot read segmentation image");
+  if (raw.depth() != CV_8U) throw InputError(path, "segmentation image is not 8-bit");
+  if (raw.channels() == 1) return raw;
+  cv::Mat bgr;
+  if (raw.channels() == 4)
+    cv::cvtColor(raw, bgr, cv::COLOR_BGRA2BGR);
+  else if (raw.channels() == 3)
+    bgr = raw;
+  else
+    throw InputError(path,
+                     "segmentation image has " + std::to_string(raw.channels()) + " channels");
+  static const std::array<cv::Vec3b, 256> palette = VocPalette();
+  cv::Mat indices(bgr.size(), CV_8U);
+  for (int r = 0; r < bgr.rows; ++r)
+    for (int c = 0; c < bgr.cols; ++c) {
+      const cv::Vec3b colour = bgr.at<cv::Vec3b>(r, c);
+      const auto match = std::find(palette.begin(), palette.end(), colour);
+      if (match == palette.end())
+        throw InputError(path, "pixel (" + std::to_string(r) + ", " + std::to_string(c) +
+                                   ") has a colour outside the VOC palette");
+      indices.at<uchar>(r, c) = static_cast<uchar>(match - palette.begin());
+    }
+  return indices;
+}
+
+VocDataset::VocDataset(const std::string& root) : root_(root) {
+  struct stat info {};
+  if (::stat(root.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+    throw InputError(root, "no such dataset directory");
+  const std::string classes = root + "/classes.txt";
+  class_names_ = FileExists(classes) ? ReadLines(classes) : VocClassNames();
+  if (class_names_.empty()) throw InputError(classes, "no class names");
+}
+
+std::vector<std::string> VocDataset::SplitIds(const std::string& split) const {
+  const std::string path = root_ + "/ImageSets/Main/" + split + ".txt";
+  if (!FileExists(path)) throw InputError(path, "no such split file");
+  std::vector<std::string> ids;
+  for (const std::string& line : ReadLines(path)) {
+    std::istringstream fields(line);
+    std::string id;
+    fields >> id;
+    ids.push_back(id);
+  }
+  if (ids.empty()) throw InputError(path, "the split lists no images");
+  return ids;
+}
+
+std::string VocDataset::ImagePath(const std::string& id) const {
+  for (const char* extension : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}) {
+    const std::string path = root_ + "/JPEGImages/" + id + extension;
+    if (FileExists(path)) return path;
+  }
+  throw InputError(root_ + "/JPEGImages/" + id + ".jpg", "no such image (.jpg, .jpeg or .png)");
+}
+
+std::string VocDataset::AnnotationPath(const std::string& id) const {
+  return root_ + "/Annotations/" + id + ".xml";
+}
+
+std::string VocDataset::SegmentationPath(const std::string& id) const {
+  const std::string path = root_ + "/SegmentationClass/" + id + ".png";
+  return FileExists(path) ? path : "";
+}
+
+cv::Mat VocDataset::Region(const std::string& id, const Annotation& annotation,
+                           const std::string& class_name, const cv::Size& image_size,
+                           const cv::Size& size) const {
+  const std::string segmentation = SegmentationPath(id);
+  if (segmentation.empty()) return BoxRegion(annotation, class_name, image_size, size);
+  const auto position = std::find(class_names_.begin(), class_names_.end(), class_name);
+  if (position == class_names_.end())
+    throw InputError(segmentation, "class '" + class_name + "' is not a dataset class");
+  const int index = static_cast<int>(position - class_names_.begin()) + 1;
+  cv::Mat indices = ReadSegmentationIndices(segmentation);
+  cv::Mat region = indices == index;  // 255 where the class is
+  if (cv::countNonZero(region) == 0)
+    throw InputError(segmentation, "no pixel of class '" + class_name + "'");
+  if (region.size() != size) cv::resize(region, region, size, 0, 0, cv::INTER_NEAREST);
+  return region / 255;
+}
+
+std::string Shard::Name() const { return std::to_string(index) + "-of-" + std::to_string(count); }
+
+Shard ParseShard(const std::string& text, const std::string& option) {
+  Shard shard;
+  char slash = 0;
+  std::istringstream in(text);
+  if (!(in >> shard.index >> slash >> shard.count) || slash != '/' || !in.eof() ||
+      shard.count < 1 || shard.index < 1 || shard.index > shard.count)
+    throw OptionError(option, "'" + text + "' is not K/N with 1 <= K <= N");
+  return shard;
+}
+
+}  // namespace borex::dataset
