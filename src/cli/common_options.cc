@@ -108,6 +108,28 @@ void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::stri
       ->group(group);
 }
 
+void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& substrate) {
+  const std::string group = "Metrics";
+  command
+      .add_option("--step", options.step,
+                  "Insertion/deletion/F-measure: pixels revealed or removed per step (0: the "
+                  "image's width, as RISE's 224 at 224x224)")
+      ->capture_default_str()
+      ->group(group);
+  command
+      .add_option("--substrate", substrate,
+                  "What hidden pixels become in insertion and deletion: black (paper) | blur "
+                  "(RISE's insertion) | mean (the model's mean colour)")
+      ->capture_default_str()
+      ->group(group);
+  command
+      .add_option("--pointing-tolerance", options.pointing_tolerance,
+                  "Pointing game: a hit when the maximum lies within this many pixels of the "
+                  "region (TorchRay uses 15 at 224)")
+      ->capture_default_str()
+      ->group(group);
+}
+
 refine::RefineOptions RefineFlags::Parse() const {
   refine::RefineOptions o = options;
   o.algorithm = refine::ParseAlgorithm(algorithm);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "borex/app/image_job.h"
+#include "borex/metrics/metrics.h"
 
 namespace borex::cli {
 
@@ -32,6 +33,10 @@ struct RefineFlags {
 };
 // --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants.
 void AddRefineFlags(CLI::App& command, RefineFlags& flags);
+
+// --step, --substrate and --pointing-tolerance of the metrics; the substrate name is parsed
+// by metrics::ParseSubstrate after parsing.
+void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& substrate);
 
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group);
 

@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
 
   const std::vector<std::pair<std::string, borex::cli::Action>> commands = {
       {"explain", borex::cli::AddExplainCommand(app)},
-      {"refine", borex::cli::AddRefineCommand(app)}};
+      {"refine", borex::cli::AddRefineCommand(app)},
+      {"batch", borex::cli::AddBatchCommand(app)},
+      {"report", borex::cli::AddReportCommand(app)}};
 
   auto logger = spdlog::stderr_color_mt("borex");
   spdlog::set_default_logger(logger);

@@ -1,0 +1,26 @@
+// `borex report`: merges the per-method CSVs of a batch and of its shards (OUT/METHOD.csv and
+// OUT/shard-K-of-N/METHOD.csv) into OUT/METHOD.csv, and summarises each method: mean metrics,
+// pointing-game accuracy, model calls and images per minute.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace borex::app {
+
+struct ReportOptions {
+  std::vector<std::string> dirs;  // batch output directories; merged CSVs go to the first
+  std::string json_path;          // summary JSON (optional)
+  std::string markdown_path;      // summary as a Markdown table (optional)
+  bool merge = true;              // write the merged OUT/METHOD.csv files
+};
+
+// Throws InputError when two files give the same image different labels or metric values
+// (different datasets or settings), or when a file's header is not a batch CSV header.
+nlohmann::json RunReport(const ReportOptions& options);
+
+// The summary as a Markdown table (one row per method).
+std::string ReportMarkdown(const nlohmann::json& summary);
+
+}  // namespace borex::app

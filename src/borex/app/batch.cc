@@ -1,0 +1,358 @@
+#include "borex/app/batch.h"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "borex/app/prepared_image.h"
+#include "borex/core/error.h"
+#include "borex/dataset/label_map.h"
+#include "borex/io/atomic_file.h"
+#include "borex/io/csv.h"
+#include "borex/io/json_file.h"
+#include "borex/io/npy.h"
+#include "borex/refine/refiner.h"
+
+namespace borex::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A per-image seed, so an image's maps do not depend on the shard or on the images before it.
+uint64_t ImageSeed(uint64_t seed, const std::string& id) {
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a
+  for (const unsigned char c : id) hash = (hash ^ c) * 1099511628211ull;
+  return hash ^ (seed * 0x9E3779B97F4A7C15ull);
+}
+
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  for (std::string part; std::getline(stream, part, separator);) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOptions& base,
+                             const std::string& option) {
+  BatchMethod method;
+  method.name = name;
+  const std::vector<std::string> parts = Split(name, ':');
+  if (parts.empty() || parts[0].empty()) throw OptionError(option, "empty method name");
+  if (parts[0] != "borex" && parts[0] != "mokuwe") {
+    if (parts.size() > 1) throw OptionError(option, "'" + name + "': only borex takes variants");
+    method.method = explain::ParseMethod(parts[0], option);
+    return method;
+  }
+  method.refines = true;
+  method.refine = base;
+  if (parts[0] == "mokuwe") {
+    if (parts.size() > 1) throw OptionError(option, "'" + name + "': mokuwe takes no variants");
+    method.refine.algorithm = refine::Algorithm::kMokuwe;
+    method.refine.ApplyAlgorithm();
+    return method;
+  }
+  if (parts.size() < 2 || parts[1].empty())
+    throw OptionError(option, "'" + name + "': name the prior, e.g. borex:rise or borex:none");
+  method.refine.algorithm = refine::Algorithm::kBorex;
+  method.has_prior = parts[1] != "none";
+  if (method.has_prior) method.method = explain::ParseMethod(parts[1], option);
+  method.refine.use_prior = method.has_prior;
+  for (size_t i = 2; i < parts.size(); ++i) {
+    const std::string& variant = parts[i];
+    if (variant == "no-flip") {
+      method.refine.flip = false;
+    } else if (variant == "simple-average") {
+      method.refine.weighted_average = false;
+    } else if (variant == "no-prior") {
+      method.refine.use_prior = false;
+    } else if (variant == "box") {
+      method.refine.aggregation = refine::Aggregation::kBox;
+    } else {
+      throw OptionError(option, "'" + name + "': unknown variant '" + variant +
+                                    "' (no-flip, simple-average, no-prior, box)");
+    }
+  }
+  return method;
+}
+
+std::string Number(double value) { return fmt::format("{}", value); }
+
+// What the batch keeps for one method across images.
+struct MethodRun {
+  BatchMethod method;
+  std::unique_ptr<io::CsvAppender> csv;
+  std::set<std::string> done;  // image ids with a row
+  long rows_written = 0;
+  long model_calls = 0;
+  double seconds = 0;  // producing maps (evaluation excluded)
+  std::string map_dir;
+};
+
+// The maps of one image, computed at most once per method and shared by borex:* methods.
+class ImageMaps {
+ public:
+  ImageMaps(model::Classifier& classifier, const PreparedImage& image, int label, uint64_t seed,
+            const BatchOptions& options, const std::map<std::string, MethodRun*>& runs,
+            const std::string& id)
+      : classifier_(classifier),
+        image_(image),
+        label_(label),
+        seed_(seed),
+        options_(options),
+        runs_(runs),
+        id_(id) {}
+
+  // The map of a plain method: already computed, else read from this batch's earlier output,
+  // else computed now.
+  cv::Mat Plain(explain::Method method) {
+    const std::string name = explain::MethodName(method);
+    if (auto found = maps_.find(name); found != maps_.end()) return found->second;
+    cv::Mat map;
+    auto run = runs_.find(name);
+    if (run != runs_.end() && run->second->done.count(id_) > 0) {
+      const std::string path = MapPath(*run->second, id_);
+      if (std::filesystem::exists(path)) map = io::ReadNpyMap(path);
+    }
+    if (map.empty() || map.size() != image_.working.size()) {
+      explain::ExplainOptions explain = options_.explain;
+      explain.method = method;
+      explain.rise.seed = seed_;
+      map = explain::Explain(classifier_, image_.working, label_, explain);
+    }
+    maps_[name] = map;
+    return map;
+  }
+
+  cv::Mat Compute(const BatchMethod& method) {
+    if (!method.refines) return Plain(method.method);
+    const cv::Mat prior = method.has_prior ? Plain(method.method) : cv::Mat();
+    refine::RefineOptions refine = method.refine;
+    refine.seed = seed_;
+    refine.Check(image_.working.rows, image_.working.cols);
+    return refine::RunRefinement(classifier_, image_.working, label_, prior, refine).map;
+  }
+
+  static std::string MapPath(const MethodRun& run, const std::string& id) {
+    return run.map_dir + "/" + id + ".npy";
+  }
+
+ private:
+  model::Classifier& classifier_;
+  const PreparedImage& image_;
+  int label_;
+  uint64_t seed_;
+  const BatchOptions& options_;
+  const std::map<std::string, MethodRun*>& runs_;
+  std::string id_;
+  std::map<std::string, cv::Mat> maps_;
+};
+
+void MakeDirectories(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) throw OutputError(path, "cannot create directory: " + error.message());
+}
+
+}  // namespace
+
+std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
+                                           const refine::RefineOptions& base,
+                                           const std::string& option) {
+  std::vector<BatchMethod> methods;
+  for (const std::string& name : Split(list, ',')) {
+    BatchMethod method = ParseBatchMethod(name, base, option);
+    for (const BatchMethod& other : methods)
+      if (other.name == name) throw OptionError(option, "'" + name + "' is listed twice");
+    methods.push_back(method);
+  }
+  if (methods.empty()) throw OptionError(option, "no method given");
+  return methods;
+}
+
+void BatchOptions::Check() const {
+  model.Check();
+  if (voc_root.empty()) throw OptionError("--voc-root", "a dataset directory is required");
+  if (split.empty()) throw OptionError("--split", "a split name is required");
+  if (out_dir.empty()) throw OptionError("--out", "an output directory is required");
+  if (label_top_k < 1) throw OptionError("--label-top-k", "must be at least 1");
+  if (limit < 0) throw OptionError("--limit", "must not be negative");
+  explain.rise.Check();
+  metrics.Check();
+  ParseBatchMethods(methods, refine, "--methods");
+}
+
+const std::vector<std::string>& BatchCsvHeader() {
+  static const std::vector<std::string> header = [] {
+    std::vector<std::string> columns = {"image_id", "label"};
+    for (const std::string& column : metrics::Evaluation::CsvColumns()) columns.push_back(column);
+    columns.push_back("model_calls");
+    columns.push_back("seconds");
+    return columns;
+  }();
+  return header;
+}
+
+std::string BatchOutputDir(const BatchOptions& options) {
+  return options.shard.count > 1 ? options.out_dir + "/shard-" + options.shard.Name()
+                                 : options.out_dir;
+}
+
+nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progress) {
+  const auto start = Clock::now();
+  options.Check();
+  const std::vector<BatchMethod> methods =
+      ParseBatchMethods(options.methods, options.refine, "--methods");
+  const dataset::VocDataset voc(options.voc_root);
+  std::vector<std::string> ids = voc.SplitIds(options.split);
+  if (options.limit > 0 && static_cast<size_t>(options.limit) < ids.size())
+    ids.resize(options.limit);
+  std::vector<std::string> shard_ids;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (options.shard.Contains(i)) shard_ids.push_back(ids[i]);
+
+  const std::string out_dir = BatchOutputDir(options);
+  MakeDirectories(out_dir);
+  std::vector<MethodRun> runs(methods.size());
+  std::map<std::string, MethodRun*> runs_by_name;
+  long resumed_rows = 0;
+  for (size_t m = 0; m < methods.size(); ++m) {
+    MethodRun& run = runs[m];
+    run.method = methods[m];
+    run.map_dir = out_dir + "/maps/" + run.method.name;
+    MakeDirectories(run.map_dir);
+    run.csv = std::make_unique<io::CsvAppender>(out_dir + "/" + run.method.name + ".csv",
+                                                BatchCsvHeader());
+    for (const auto& row : run.csv->existing_rows()) run.done.insert(row[0]);
+    resumed_rows += static_cast<long>(run.done.size());
+    runs_by_name[run.method.name] = &run;
+  }
+  std::vector<std::string> todo;
+  for (const std::string& id : shard_ids)
+    for (const MethodRun& run : runs)
+      if (run.done.count(id) == 0) {
+        todo.push_back(id);
+        break;
+      }
+  spdlog::info("batch: {} images in {}/{} (shard {}), {} already done, {} to do; methods: {}",
+               shard_ids.size(), options.voc_root, options.split, options.shard.Name(),
+               shard_ids.size() - todo.size(), todo.size(), options.methods);
+
+  model::TorchScriptClassifier classifier(options.model);
+  std::optional<dataset::LabelMap> label_map;
+  nlohmann::json skipped = nlohmann::json::array();
+  double evaluation_seconds = 0;
+  long evaluation_calls = 0;
+  int finished = 0;
+  for (const std::string& id : todo) {
+    const auto image_start = Clock::now();
+    try {
+      const PreparedImage image = PrepareImage(classifier, voc.ImagePath(id));
+      if (!label_map) {
+        const auto& names = classifier.info().class_names;
+        label_map = options.label_map_path.empty()
+                        ? dataset::LabelMap::FromClassNames(names, voc.class_names())
+                        : dataset::LabelMap::FromFile(options.label_map_path,
+                                                      classifier.num_classes(), voc.class_names());
+        if (label_map->empty())
+          spdlog::warn(
+              "batch: no model class name is a dataset class (give --label-map): "
+              "explaining each image's top-1 class, without F-measure or pointing game");
+      }
+      const dataset::Annotation annotation = dataset::ReadVocAnnotation(voc.AnnotationPath(id));
+      dataset::TargetLabel target{image.top1, ""};
+      if (!label_map->empty()) {
+        target = dataset::ChooseTargetLabel(image.probabilities, *label_map, annotation,
+                                            options.label_top_k);
+        if (target.label < 0)
+          throw InputError(voc.AnnotationPath(id), "none of the model's top-" +
+                                                       std::to_string(options.label_top_k) +
+                                                       " classes is annotated");
+      }
+      const cv::Mat region = target.class_name.empty()
+                                 ? cv::Mat()
+                                 : voc.Region(id, annotation, target.class_name,
+                                              image.original.size(), image.working.size());
+      ImageMaps maps(classifier, image, target.label, ImageSeed(options.refine.seed, id), options,
+                     runs_by_name, id);
+      for (MethodRun& run : runs) {
+        if (run.done.count(id) > 0) continue;
+        const long calls_before = classifier.model_calls();
+        const auto method_start = Clock::now();
+        const cv::Mat map = maps.Compute(run.method);
+        const double seconds = SecondsSince(method_start);
+        const long calls = classifier.model_calls() - calls_before;
+
+        const auto evaluation_start = Clock::now();
+        const metrics::Evaluation evaluation = metrics::Evaluate(
+            classifier, image.working, map, target.label, region, options.metrics);
+        evaluation_seconds += SecondsSince(evaluation_start);
+        evaluation_calls += evaluation.model_calls;
+
+        io::AtomicOutputSet output;
+        io::WriteNpy(output.Stage(ImageMaps::MapPath(run, id)), map);
+        output.Commit();
+        std::vector<std::string> row = {id, std::to_string(target.label)};
+        for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
+        row.push_back(std::to_string(calls));
+        row.push_back(Number(seconds));
+        run.csv->Append(row);
+        run.done.insert(id);
+        ++run.rows_written;
+        run.model_calls += calls;
+        run.seconds += seconds;
+      }
+    } catch (const InputError& e) {
+      spdlog::warn("batch: skipping {}: {}", id, e.what());
+      skipped.push_back({{"image_id", id}, {"reason", e.what()}});
+    } catch (const ModelError& e) {
+      spdlog::warn("batch: skipping {}: {}", id, e.what());
+      skipped.push_back({{"image_id", id}, {"reason", e.what()}});
+    }
+    ++finished;
+    if (progress) progress(finished, static_cast<int>(todo.size()), id, SecondsSince(image_start));
+  }
+
+  const double total_seconds = SecondsSince(start);
+  nlohmann::json per_method = nlohmann::json::object();
+  for (const MethodRun& run : runs) {
+    per_method[run.method.name] = {
+        {"csv", run.csv->path()},
+        {"rows_written", run.rows_written},
+        {"rows_total", run.done.size()},
+        {"model_calls", run.model_calls},
+        {"seconds", run.seconds},
+        {"images_per_minute",
+         run.seconds > 0 ? nlohmann::json(60.0 * run.rows_written / run.seconds) : nullptr}};
+  }
+  nlohmann::json summary = {
+      {"version", BOREX_VERSION},
+      {"voc_root", options.voc_root},
+      {"split", options.split},
+      {"shard", options.shard.Name()},
+      {"images_in_shard", shard_ids.size()},
+      {"images_processed", todo.size() - skipped.size()},
+      {"rows_resumed", resumed_rows},
+      {"skipped", skipped},
+      {"methods", per_method},
+      {"evaluation", {{"model_calls", evaluation_calls}, {"seconds", evaluation_seconds}}},
+      {"model_calls", classifier.model_calls()},
+      {"model_seconds", classifier.model_seconds()},
+      {"total_seconds", total_seconds},
+      {"total_over_model_time", classifier.model_seconds() > 0
+                                    ? nlohmann::json(total_seconds / classifier.model_seconds())
+                                    : nullptr}};
+  io::WriteJson(out_dir + "/batch.json", summary);
+  return summary;
+}
+
+}  // namespace borex::app

@@ -1,0 +1,149 @@
+#include "borex/app/report.h"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "borex/app/batch.h"
+#include "borex/core/error.h"
+#include "borex/io/atomic_file.h"
+#include "borex/io/csv.h"
+#include "borex/io/json_file.h"
+
+namespace borex::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Method name -> its CSV files, in the order found (the main directory's first).
+std::map<std::string, std::vector<std::string>> FindMethodCsvs(
+    const std::vector<std::string>& dirs) {
+  std::map<std::string, std::vector<std::string>> files;
+  auto scan = [&](const fs::path& dir) {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_regular_file() && entry.path().extension() == ".csv" &&
+          entry.path().filename().string()[0] != '.')
+        found.push_back(entry.path());
+    std::sort(found.begin(), found.end());
+    for (const fs::path& path : found) files[path.stem().string()].push_back(path.string());
+  };
+  for (const std::string& dir : dirs) {
+    if (!fs::is_directory(dir)) throw InputError(dir, "no such batch output directory");
+    scan(dir);
+    std::vector<fs::path> shards;
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_directory() && entry.path().filename().string().rfind("shard-", 0) == 0)
+        shards.push_back(entry.path());
+    std::sort(shards.begin(), shards.end());
+    for (const fs::path& shard : shards) scan(shard);
+  }
+  return files;
+}
+
+// Rows of one method merged by image id; duplicates must agree on everything but the cost.
+struct MergedMethod {
+  std::vector<std::vector<std::string>> rows;
+  size_t sources = 0;
+};
+
+MergedMethod Merge(const std::vector<std::string>& paths) {
+  const std::vector<std::string>& header = BatchCsvHeader();
+  const size_t cost_columns = 2;  // model_calls, seconds: may differ between re-runs
+  MergedMethod merged;
+  std::map<std::string, std::pair<size_t, std::string>> seen;  // id -> (row, file)
+  for (const std::string& path : paths) {
+    const io::CsvTable table = io::ReadCsv(path);
+    if (table.header != header) throw InputError(path, "not a borex batch CSV (unexpected header)");
+    ++merged.sources;
+    for (const auto& row : table.rows) {
+      const auto found = seen.find(row[0]);
+      if (found == seen.end()) {
+        seen[row[0]] = {merged.rows.size(), path};
+        merged.rows.push_back(row);
+        continue;
+      }
+      const auto& kept = merged.rows[found->second.first];
+      if (!std::equal(row.begin(), row.end() - cost_columns, kept.begin()))
+        throw InputError(path, "image " + row[0] + " has other values than in " +
+                                   found->second.second +
+                                   " (different datasets or settings in one output directory?)");
+    }
+  }
+  return merged;
+}
+
+double Mean(const std::vector<double>& values) {
+  if (values.empty()) return 0;
+  double sum = 0;
+  for (double value : values) sum += value;
+  return sum / values.size();
+}
+
+nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows) {
+  const std::vector<std::string>& header = BatchCsvHeader();
+  nlohmann::json summary = {{"images", rows.size()}};
+  for (size_t column = 2; column < header.size(); ++column) {
+    std::vector<double> values;
+    for (const auto& row : rows)
+      if (!row[column].empty()) values.push_back(std::stod(row[column]));
+    summary[header[column]] =
+        values.empty() ? nlohmann::json(nullptr) : nlohmann::json(Mean(values));
+    if (header[column] == "f_measure") summary["images_with_region"] = values.size();
+  }
+  const double seconds = summary["seconds"].is_null() ? 0 : summary["seconds"].get<double>();
+  summary["images_per_minute"] = seconds > 0 ? nlohmann::json(60.0 / seconds) : nullptr;
+  return summary;
+}
+
+std::string Cell(const nlohmann::json& value, const char* format) {
+  return value.is_null() ? "–" : fmt::format(fmt::runtime(format), value.get<double>());
+}
+
+}  // namespace
+
+nlohmann::json RunReport(const ReportOptions& options) {
+  if (options.dirs.empty()) throw OptionError("DIR", "give at least one batch output directory");
+  const auto files = FindMethodCsvs(options.dirs);
+  if (files.empty()) throw InputError(options.dirs.front(), "no method CSV files found");
+  nlohmann::json methods = nlohmann::json::object();
+  for (const auto& [method, paths] : files) {
+    const MergedMethod merged = Merge(paths);
+    methods[method] = Summarise(merged.rows);
+    methods[method]["sources"] = paths;
+    const std::string target = options.dirs.front() + "/" + method + ".csv";
+    const bool only_target = paths.size() == 1 && fs::equivalent(paths.front(), target);
+    if (options.merge && !only_target) {
+      std::string text = io::CsvLine(BatchCsvHeader());
+      for (const auto& row : merged.rows) text += io::CsvLine(row);
+      io::WriteBytesAtomically(target, text);
+      spdlog::info("report: {} rows from {} files -> {}", merged.rows.size(), paths.size(), target);
+    }
+  }
+  nlohmann::json summary = {{"dirs", options.dirs}, {"methods", methods}};
+  if (!options.json_path.empty()) io::WriteJson(options.json_path, summary);
+  if (!options.markdown_path.empty())
+    io::WriteBytesAtomically(options.markdown_path, ReportMarkdown(summary));
+  return summary;
+}
+
+std::string ReportMarkdown(const nlohmann::json& summary) {
+  std::string text =
+      "| method | images | insertion ↑ | deletion ↓ | F-measure ↑ | pointing ↑ | AD ↓ | AG ↑ | "
+      "model calls | s / image | images / min |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& [method, m] : summary["methods"].items()) {
+    text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", method,
+                        m["images"].get<long>(), Cell(m["insertion"], "{:.4f}"),
+                        Cell(m["deletion"], "{:.4f}"), Cell(m["f_measure"], "{:.4f}"),
+                        Cell(m["pointing_hit"], "{:.3f}"), Cell(m["average_drop"], "{:.2f}"),
+                        Cell(m["average_gain"], "{:.2f}"), Cell(m["model_calls"], "{:.0f}"),
+                        Cell(m["seconds"], "{:.3f}"), Cell(m["images_per_minute"], "{:.1f}"));
+  }
+  return text;
+}
+
+}  // namespace borex::app

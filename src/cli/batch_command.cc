@@ -1,0 +1,147 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "borex/app/batch.h"
+#include "borex/core/error.h"
+#include "commands.h"
+#include "common_options.h"
+
+namespace borex::cli {
+namespace {
+
+std::string Duration(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char text[32];
+  std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  return text;
+}
+
+// A progress bar with rate and ETA on a terminal; a log line per image otherwise.
+class BatchProgressReport {
+ public:
+  void operator()(int done, int total, const std::string& id, double seconds) {
+    elapsed_ += seconds;
+    const double per_image = elapsed_ / done;
+    const double per_minute = per_image > 0 ? 60.0 / per_image : 0.0;
+    const std::string eta = Duration(per_image * (total - done));
+    if (terminal_) {
+      const int width = 30, filled = total > 0 ? width * done / total : width;
+      std::fprintf(stderr, "\r[%s%s] %d/%d images, %.1f/min, ETA %s   ",
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
+                   total, per_minute, eta.c_str());
+      if (done == total) std::fprintf(stderr, "\n");
+    } else {
+      std::fprintf(stderr, "[batch] %d/%d %s (%.2f s), %.1f images/min, ETA %s\n", done, total,
+                   id.c_str(), seconds, per_minute, eta.c_str());
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  bool terminal_ = isatty(STDERR_FILENO) != 0;
+  double elapsed_ = 0;
+};
+
+}  // namespace
+
+Action AddBatchCommand(CLI::App& app) {
+  struct Flags {
+    app::BatchOptions options;
+    ModelFlags model;
+    RefineFlags refine;
+    std::string shard, substrate = "black", occlude = "black";
+    bool quiet_progress = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  flags->options.explain.rise = explain::RiseOptions::CheapPrior();
+  CLI::App* command = app.add_subcommand(
+      "batch", "Run methods over a PascalVOC-layout split and score every map (resumable)");
+  command->footer(
+      "For each image of VOC_ROOT/ImageSets/Main/SPLIT.txt and each method, writes the map to\n"
+      "OUT/maps/METHOD/ID.npy (at the model's input resolution) and appends one row to\n"
+      "OUT/METHOD.csv: image_id,label,insertion,deletion,insertion_sum,deletion_sum,f_measure,\n"
+      "f_measure_sum,pointing_hit,average_drop,average_gain,model_calls,seconds\n"
+      "(model_calls and seconds: producing the map; borex:X counts only the refinement).\n"
+      "Methods: rise, pn-rise, gradcam, gradcam++, mokuwe (Algorithm 1), borex:PRIOR with PRIOR\n"
+      "one of those four or none, optionally with :no-flip, :simple-average, :no-prior, :box.\n"
+      "borex:X refines the very map X produced for the same image (computed once), so the\n"
+      "comparison is paired. Every random choice is seeded per image from --seed and the id.\n"
+      "The target label: --label-map, else the model's class names matched to the annotation's\n"
+      "(the best-ranked of the top --label-top-k that is annotated), else the top-1 class.\n"
+      "The F-measure region is SegmentationClass/ID.png when present, else the boxes.\n"
+      "Killed and restarted, a batch skips finished rows; --shard K/N writes under\n"
+      "OUT/shard-K-of-N/, and `borex report OUT` merges the shards.\n\n"
+      "Example:\n  borex batch --voc-root data/scenes --split val --model "
+      "models/fashion_scenes_resnet.pt --methods rise,gradcam++,borex:rise,borex:gradcam++ "
+      "--out out/val");
+  AddModelFlags(*command, flags->options.model, flags->model);
+  const std::string data = "Dataset and output";
+  command->add_option("--voc-root", flags->options.voc_root, "Dataset root (VOCdevkit layout)")
+      ->required()
+      ->group(data);
+  command->add_option("--split", flags->options.split, "ImageSets/Main/SPLIT.txt to run")
+      ->required()
+      ->group(data);
+  command->add_option("--out", flags->options.out_dir, "Output directory")->required()->group(data);
+  command->add_option("--methods", flags->options.methods, "Comma-separated methods (see below)")
+      ->capture_default_str()
+      ->group(data);
+  command
+      ->add_option("--label-map", flags->options.label_map_path,
+                   "Lines 'INDEX NAME' or 'FIRST-LAST NAME': model classes to dataset classes")
+      ->group(data);
+  command
+      ->add_option("--label-top-k", flags->options.label_top_k,
+                   "Match labels among the model's top K classes")
+      ->capture_default_str()
+      ->group(data);
+  command->add_option("--shard", flags->shard, "Process shard K of N (1 <= K <= N)")->group(data);
+  command
+      ->add_option("--limit", flags->options.limit,
+                   "Only the first LIMIT images of the split, before sharding (0: all)")
+      ->capture_default_str()
+      ->group(data);
+  command->add_flag("--no-progress", flags->quiet_progress, "No progress bar or per-image lines")
+      ->group(data);
+
+  const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
+  AddRiseFlags(*command, flags->options.explain.rise, methods);
+  command->add_option("--rise-occlude", flags->occlude, "RISE: hidden pixels become black | mean")
+      ->capture_default_str()
+      ->group(methods);
+  command
+      ->add_option("--target-layer", flags->options.explain.cam.target_layer,
+                   "Grad-CAM: submodule path (default: the model's metadata)")
+      ->group(methods);
+  AddRefineFlags(*command, flags->refine);
+  AddMetricFlags(*command, flags->options.metrics, flags->substrate);
+
+  return [flags]() {
+    app::BatchOptions& options = flags->options;
+    flags->model.Apply(options.model);
+    options.refine = flags->refine.Parse();
+    options.explain.rise.seed = options.refine.seed;
+    options.explain.rise.score = options.refine.score;
+    options.explain.rise.occlusion = mask::ParseOcclusion(flags->occlude);
+    options.metrics.substrate = metrics::ParseSubstrate(flags->substrate, "--substrate");
+    options.metrics.batch_size = options.explain.rise.batch_size;
+    if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");
+    BatchProgressReport report;
+    app::BatchProgress progress;
+    if (!flags->quiet_progress) progress = std::ref(report);
+    const nlohmann::json summary = app::RunBatch(options, progress);
+    std::cout << "batch: " << summary["images_processed"] << " images processed, "
+              << summary["skipped"].size() << " skipped, " << summary["rows_resumed"]
+              << " rows already done; " << summary["total_seconds"].get<double>() << " s ("
+              << summary["model_seconds"].get<double>() << " s in the model) -> "
+              << app::BatchOutputDir(options) << "\n";
+    for (const auto& skip : summary["skipped"])
+      std::cout << "  skipped " << skip["image_id"].get<std::string>() << ": "
+                << skip["reason"].get<std::string>() << "\n";
+    return 0;
+  };
+}
+
+}  // namespace borex::cli

@@ -1,0 +1,134 @@
+#include "borex/dataset/voc.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+
+#include "borex/core/error.h"
+#include "support/temp_dir.h"
+
+namespace borex::dataset {
+namespace {
+
+const std::string kTiny = std::string(BOREX_SOURCE_DIR) + "/tests/data/voc_tiny";
+
+class VocTest : public testing::TempDirTest {
+ protected:
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream(Path(name)) << text;
+    return Path(name);
+  }
+  static std::string Xml(const std::string& objects) {
+    return "<annotation><filename>x.png</filename><size><width>20</width><height>10</height>"
+           "<depth>3</depth></size>" +
+           objects + "</annotation>";
+  }
+  static std::string Object(const std::string& name, int x0, int y0, int x1, int y1) {
+    return "<object><name>" + name + "</name><difficult>0</difficult><bndbox><xmin>" +
+           std::to_string(x0) + "</xmin><ymin>" + std::to_string(y0) + "</ymin><xmax>" +
+           std::to_string(x1) + "</xmax><ymax>" + std::to_string(y1) + "</ymax></bndbox></object>";
+  }
+};
+
+TEST_F(VocTest, ReadsTheFixturesAnnotation) {
+  const Annotation annotation = ReadVocAnnotation(kTiny + "/Annotations/test_000016.xml");
+  EXPECT_EQ(annotation.size, cv::Size(128, 128));
+  ASSERT_EQ(annotation.objects.size(), 2u);
+  EXPECT_EQ(annotation.Names(), std::vector<std::string>{"dress"});
+  EXPECT_TRUE(annotation.HasName("dress"));
+  EXPECT_FALSE(annotation.HasName("coat"));
+}
+
+TEST_F(VocTest, BoxRegionIsTheUnionOfTheClassBoxesScaled) {
+  const Annotation annotation =
+      ReadVocAnnotation(Write("a.xml", Xml(Object("cat", 1, 1, 4, 2) + Object("cat", 3, 2, 6, 5) +
+                                           Object("dog", 10, 1, 20, 10))));
+  const cv::Mat region = BoxRegion(annotation, "cat", {20, 10}, {20, 10});
+  // VOC boxes are 1-based and inclusive: (1,1)-(4,2) covers columns 0..3, rows 0..1.
+  EXPECT_EQ(cv::countNonZero(region), 4 * 2 + 4 * 4 - 2 * 1);
+  EXPECT_EQ(region.at<uchar>(0, 3), 1);
+  EXPECT_EQ(region.at<uchar>(0, 4), 0);
+  EXPECT_EQ(region.at<uchar>(4, 5), 1);
+  // Twice the resolution: every box pixel becomes 2x2.
+  EXPECT_EQ(cv::countNonZero(BoxRegion(annotation, "cat", {20, 10}, {40, 20})), 4 * 22);
+  EXPECT_THROW(BoxRegion(annotation, "bird", {20, 10}, {20, 10}), InputError);
+}
+
+TEST_F(VocTest, RejectsBrokenAnnotations) {
+  EXPECT_THROW(ReadVocAnnotation(Path("absent.xml")), InputError);
+  EXPECT_THROW(ReadVocAnnotation(Write("bad.xml", "<annotation><object>")), InputError);
+  EXPECT_THROW(ReadVocAnnotation(Write("root.xml", "<other/>")), InputError);
+  EXPECT_THROW(ReadVocAnnotation(Write("nobox.xml", Xml("<object><name>cat</name></object>"))),
+               InputError);
+  EXPECT_THROW(ReadVocAnnotation(Write("text.xml", Xml("<object><name>cat</name><bndbox><xmin>a"
+                                                       "</xmin></bndbox></object>"))),
+               InputError);
+  EXPECT_THROW(ReadVocAnnotation(Write("empty.xml", Xml(Object("cat", 5, 1, 4, 2)))), InputError);
+}
+
+TEST_F(VocTest, DecodesPaletteSegmentationsWithTheVocColourMap) {
+  // VOC's colour map: 1 = (128, 0, 0), 2 = (0, 128, 0), 15 = (192, 128, 128), 255 = void.
+  cv::Mat bgr(2, 3, CV_8UC3, cv::Scalar(0, 0, 0));
+  bgr.at<cv::Vec3b>(0, 1) = {0, 0, 128};
+  bgr.at<cv::Vec3b>(0, 2) = {0, 128, 0};
+  bgr.at<cv::Vec3b>(1, 0) = {128, 128, 192};
+  bgr.at<cv::Vec3b>(1, 1) = {192, 224, 224};
+  ASSERT_TRUE(cv::imwrite(Path("seg.png"), bgr));
+  const cv::Mat indices = ReadSegmentationIndices(Path("seg.png"));
+  EXPECT_EQ(indices.at<uchar>(0, 0), 0);
+  EXPECT_EQ(indices.at<uchar>(0, 1), 1);
+  EXPECT_EQ(indices.at<uchar>(0, 2), 2);
+  EXPECT_EQ(indices.at<uchar>(1, 0), 15);
+  EXPECT_EQ(indices.at<uchar>(1, 1), 255);
+  bgr.at<cv::Vec3b>(1, 2) = {1, 2, 3};
+  ASSERT_TRUE(cv::imwrite(Path("off.png"), bgr));
+  EXPECT_THROW(ReadSegmentationIndices(Path("off.png")), InputError);
+}
+
+TEST_F(VocTest, DatasetFindsSplitsImagesAndClasses) {
+  const VocDataset voc(kTiny);
+  const auto ids = voc.SplitIds("test");
+  ASSERT_EQ(ids.size(), 6u);
+  EXPECT_EQ(ids.front(), "test_000000");
+  EXPECT_EQ(voc.class_names().size(), 10u);
+  EXPECT_EQ(voc.ImagePath("test_000000"), kTiny + "/JPEGImages/test_000000.png");
+  EXPECT_EQ(voc.SegmentationPath("test_000000"), "");
+  EXPECT_THROW(voc.ImagePath("nope"), InputError);
+  EXPECT_THROW(voc.SplitIds("nope"), InputError);
+  EXPECT_THROW(VocDataset(Path("absent")), InputError);
+}
+
+TEST_F(VocTest, RegionPrefersTheSegmentation) {
+  for (const char* sub : {"ImageSets/Main", "Annotations", "SegmentationClass"})
+    std::filesystem::create_directories(dir_ / sub);
+  Write("classes.txt", "cat\ndog\n");
+  Write("ImageSets/Main/s.txt", "a 1\n");
+  const Annotation annotation =
+      ReadVocAnnotation(Write("Annotations/a.xml", Xml(Object("dog", 1, 1, 20, 10))));
+  const VocDataset voc(dir_.string());
+  EXPECT_EQ(voc.SplitIds("s"), std::vector<std::string>{"a"});
+  EXPECT_EQ(cv::countNonZero(voc.Region("a", annotation, "dog", {20, 10}, {20, 10})), 200);
+  cv::Mat bgr(10, 20, CV_8UC3, cv::Scalar(0, 0, 0));
+  bgr(cv::Rect(2, 3, 4, 5)).setTo(cv::Scalar(0, 128, 0));  // index 2: dog
+  ASSERT_TRUE(cv::imwrite(Path("SegmentationClass/a.png"), bgr));
+  const cv::Mat region = voc.Region("a", annotation, "dog", {20, 10}, {20, 10});
+  EXPECT_EQ(cv::countNonZero(region), 20);
+  EXPECT_EQ(region.at<uchar>(3, 2), 1);
+  EXPECT_THROW(voc.Region("a", annotation, "cat", {20, 10}, {20, 10}), InputError);
+}
+
+TEST(ShardTest, ShardsPartitionTheSplit) {
+  std::vector<int> owner(10, 0);
+  for (int k = 1; k <= 3; ++k) {
+    const Shard shard = ParseShard(std::to_string(k) + "/3", "--shard");
+    EXPECT_EQ(shard.Name(), std::to_string(k) + "-of-3");
+    for (size_t i = 0; i < owner.size(); ++i) owner[i] += shard.Contains(i) ? k : 0;
+  }
+  EXPECT_EQ(owner, (std::vector<int>{1, 2, 3, 1, 2, 3, 1, 2, 3, 1}));
+  for (const char* bad : {"0/3", "4/3", "1/0", "a/b", "1/2x", "1"})
+    EXPECT_THROW(ParseShard(bad, "--shard"), OptionError) << bad;
+}
+
+}  // namespace
+}  // namespace borex::dataset

@@ -1,0 +1,91 @@
+#include "borex/io/csv.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "borex/core/error.h"
+#include "support/temp_dir.h"
+
+namespace borex::io {
+namespace {
+
+class CsvTest : public testing::TempDirTest {
+ protected:
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream(Path(name), std::ios::binary) << text;
+    return Path(name);
+  }
+  std::string Read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+};
+
+TEST_F(CsvTest, LineQuotesOnlyWhatNeedsQuoting) {
+  EXPECT_EQ(CsvLine({"a", "1.5", ""}), "a,1.5,\n");
+  EXPECT_EQ(CsvLine({"x,y", "say \"hi\"", "two\nlines"}),
+            "\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\"\n");
+}
+
+TEST_F(CsvTest, ReadsWhatCsvLineWrites) {
+  const std::vector<std::string> header = {"id", "text"};
+  const std::vector<std::string> row = {"img,1", "a \"quoted\"\nvalue"};
+  const std::string path = Write("t.csv", CsvLine(header) + CsvLine(row));
+  const CsvTable table = ReadCsv(path);
+  EXPECT_EQ(table.header, header);
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0], row);
+  EXPECT_EQ(table.Column("text"), 1);
+  EXPECT_EQ(table.Column("missing"), -1);
+  EXPECT_THROW(table.RequireColumn("missing"), InputError);
+}
+
+TEST_F(CsvTest, RejectsRowsWithTheWrongFieldCountNamingTheLine) {
+  const std::string path = Write("bad.csv", "a,b\n1,2\n3\n");
+  try {
+    ReadCsv(path);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 3 has 1 fields"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ReadCsv(Write("empty.csv", "")), InputError);
+  EXPECT_THROW(ReadCsv(Write("quote.csv", "a,b\n\"open,2\n")), InputError);
+  EXPECT_THROW(ReadCsv(Path("absent.csv")), InputError);
+}
+
+TEST_F(CsvTest, IgnoresAnIncompleteLastLine) {
+  const CsvTable table = ReadCsv(Write("torn.csv", "a,b\n1,2\n3,"));
+  EXPECT_EQ(table.rows.size(), 1u);
+}
+
+TEST_F(CsvTest, AppenderCreatesTheHeaderAndAppendsDurably) {
+  const std::string path = Path("out.csv");
+  {
+    CsvAppender csv(path, {"id", "value"});
+    EXPECT_TRUE(csv.existing_rows().empty());
+    csv.Append({"a", "1"});
+    EXPECT_THROW(csv.Append({"only one"}), Error);
+  }
+  CsvAppender again(path, {"id", "value"});
+  ASSERT_EQ(again.existing_rows().size(), 1u);
+  again.Append({"b", "2"});
+  EXPECT_EQ(Read(path), "id,value\na,1\nb,2\n");
+}
+
+TEST_F(CsvTest, AppenderCutsOffATornLastLine) {
+  const std::string path = Write("torn.csv", "id,value\na,1\nb,");
+  CsvAppender csv(path, {"id", "value"});
+  EXPECT_EQ(csv.existing_rows().size(), 1u);
+  csv.Append({"b", "2"});
+  EXPECT_EQ(Read(path), "id,value\na,1\nb,2\n");
+}
+
+TEST_F(CsvTest, AppenderRejectsAnotherHeader) {
+  const std::string path = Write("other.csv", "id,other\n");
+  EXPECT_THROW(CsvAppender(path, {"id", "value"}), InputError);
+  EXPECT_EQ(Read(path), "id,other\n");
+}
+
+}  // namespace
+}  // namespace borex::io
