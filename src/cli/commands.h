@@ -14,5 +14,6 @@ Action AddExplainCommand(CLI::App& app);
 Action AddRefineCommand(CLI::App& app);
 Action AddBatchCommand(CLI::App& app);
 Action AddReportCommand(CLI::App& app);
+Action AddCompareCommand(CLI::App& app);
 
 }  // namespace borex::cli

@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       {"explain", borex::cli::AddExplainCommand(app)},
       {"refine", borex::cli::AddRefineCommand(app)},
       {"batch", borex::cli::AddBatchCommand(app)},
-      {"report", borex::cli::AddReportCommand(app)}};
+      {"report", borex::cli::AddReportCommand(app)},
+      {"compare", borex::cli::AddCompareCommand(app)}};
 
   auto logger = spdlog::stderr_color_mt("borex");
   spdlog::set_default_logger(logger);

@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include "borex/io/npy.h"
+#include "support/run_borex.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -19,32 +20,13 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kSource = BOREX_SOURCE_DIR;
-const std::string kBorex = BOREX_CLI_PATH;
 const std::string kSceneModel = kSource + "/models/fashion_scenes_resnet.pt";
 const std::string kSceneImage = kSource + "/examples/scene_multi.png";
 const std::string kRegionModel = kSource + "/tests/data/region_model.pt";
 const std::string kRegionImage = kSource + "/tests/data/region_image.png";
 
-struct CommandResult {
-  int status = -1;
-  std::string out, err;
-};
-
-CommandResult RunBorex(const std::string& args) {
-  const fs::path err_path =
-      fs::temp_directory_path() / ("borex_cli_err_" + std::to_string(::getpid()));
-  const std::string command = kBorex + " " + args + " 2>" + err_path.string();
-  CommandResult run;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int raw = pclose(pipe);
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream err(err_path);
-  run.err.assign(std::istreambuf_iterator<char>(err), {});
-  fs::remove(err_path);
-  return run;
-}
+using borex::testing::CommandResult;
+using borex::testing::RunBorex;
 
 class CliTest : public borex::testing::TempDirTest {
  protected:

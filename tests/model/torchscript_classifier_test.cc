@@ -141,3 +141,31 @@ TEST(TorchScriptClassifierTest, UnknownTargetLayerIsAnOptionError) {
 
 }  // namespace
 }  // namespace borex::model
+
+namespace borex::model {
+namespace {
+
+// Regression: TorchScript's profiling executor re-optimised the Grad-CAM graph after its first
+// runs, and the optimised graph returned other layer gradients for every later image. Each call
+// must give what a fresh classifier gives.
+TEST(TorchScriptClassifierTest, RepeatedGradientCallsEqualAFreshClassifier) {
+  TorchScriptOptions options;
+  options.path = std::string(BOREX_SOURCE_DIR) + "/models/fashion_scenes_resnet.pt";
+  options.threads = 2;
+  cv::Mat first(128, 128, CV_32FC3), second(128, 128, CV_32FC3);
+  cv::randu(first, 0.0f, 1.0f);
+  cv::randu(second, 0.0f, 1.0f);
+  TorchScriptClassifier fresh(options);
+  const LayerGradients expected = fresh.TargetLayerGradients(second, 3, "layer4");
+  TorchScriptClassifier used(options);
+  for (int round = 0; round < 3; ++round) {
+    used.TargetLayerGradients(first, 1, "layer4");
+    used.Logits({first, second});
+    const LayerGradients again = used.TargetLayerGradients(second, 3, "layer4");
+    EXPECT_TRUE(again.gradients.isApprox(expected.gradients, 1e-5f)) << "round " << round;
+    EXPECT_TRUE(again.activations.isApprox(expected.activations, 1e-5f)) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace borex::model

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -163,6 +164,76 @@ void MakeDirectories(const std::string& path) {
   if (error) throw OutputError(path, "cannot create directory: " + error.message());
 }
 
+dataset::LabelMap MakeLabelMap(const BatchOptions& options, const model::Classifier& classifier,
+                               const dataset::VocDataset& voc) {
+  if (!options.label_map_path.empty())
+    return dataset::LabelMap::FromFile(options.label_map_path, classifier.num_classes(),
+                                       voc.class_names());
+  dataset::LabelMap map =
+      dataset::LabelMap::FromClassNames(classifier.info().class_names, voc.class_names());
+  if (map.empty())
+    spdlog::warn(
+        "batch: no model class name is a dataset class (give --label-map): explaining "
+        "each image's top-1 class, without F-measure or pointing game");
+  return map;
+}
+
+struct EvaluationCost {
+  long model_calls = 0;
+  double seconds = 0;
+};
+
+// Every method not yet done for image `id`: map, metrics, map file, CSV row.
+void ProcessImage(const std::string& id, const PreparedImage& image,
+                  const dataset::LabelMap& label_map, model::Classifier& classifier,
+                  const dataset::VocDataset& voc, const BatchOptions& options,
+                  const std::map<std::string, MethodRun*>& runs_by_name,
+                  std::vector<MethodRun>& runs, EvaluationCost& evaluation_cost) {
+  const dataset::Annotation annotation = dataset::ReadVocAnnotation(voc.AnnotationPath(id));
+  dataset::TargetLabel target{image.top1, ""};
+  if (!label_map.empty()) {
+    target =
+        dataset::ChooseTargetLabel(image.probabilities, label_map, annotation, options.label_top_k);
+    if (target.label < 0)
+      throw InputError(voc.AnnotationPath(id), "none of the model's top-" +
+                                                   std::to_string(options.label_top_k) +
+                                                   " classes is annotated");
+  }
+  const cv::Mat region = target.class_name.empty()
+                             ? cv::Mat()
+                             : voc.Region(id, annotation, target.class_name, image.original.size(),
+                                          image.working.size());
+  ImageMaps maps(classifier, image, target.label, ImageSeed(options.refine.seed, id), options,
+                 runs_by_name, id);
+  for (MethodRun& run : runs) {
+    if (run.done.count(id) > 0) continue;
+    const long calls_before = classifier.model_calls();
+    const auto method_start = Clock::now();
+    const cv::Mat map = maps.Compute(run.method);
+    const double seconds = SecondsSince(method_start);
+    const long calls = classifier.model_calls() - calls_before;
+
+    const auto evaluation_start = Clock::now();
+    const metrics::Evaluation evaluation =
+        metrics::Evaluate(classifier, image.working, map, target.label, region, options.metrics);
+    evaluation_cost.seconds += SecondsSince(evaluation_start);
+    evaluation_cost.model_calls += evaluation.model_calls;
+
+    io::AtomicOutputSet output;
+    io::WriteNpy(output.Stage(ImageMaps::MapPath(run, id)), map);
+    output.Commit();
+    std::vector<std::string> row = {id, std::to_string(target.label)};
+    for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
+    row.push_back(std::to_string(calls));
+    row.push_back(Number(seconds));
+    run.csv->Append(row);  // after the map: a row always has its map
+    run.done.insert(id);
+    ++run.rows_written;
+    run.model_calls += calls;
+    run.seconds += seconds;
+  }
+}
+
 }  // namespace
 
 std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
@@ -186,6 +257,8 @@ void BatchOptions::Check() const {
   if (out_dir.empty()) throw OptionError("--out", "an output directory is required");
   if (label_top_k < 1) throw OptionError("--label-top-k", "must be at least 1");
   if (limit < 0) throw OptionError("--limit", "must not be negative");
+  if (!label_map_path.empty() && !std::filesystem::is_regular_file(label_map_path))
+    throw InputError(label_map_path, "no such label map file");
   explain.rise.Check();
   metrics.Check();
   ParseBatchMethods(methods, refine, "--methods");
@@ -250,74 +323,32 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   model::TorchScriptClassifier classifier(options.model);
   std::optional<dataset::LabelMap> label_map;
   nlohmann::json skipped = nlohmann::json::array();
-  double evaluation_seconds = 0;
-  long evaluation_calls = 0;
+  EvaluationCost evaluation;
   int finished = 0;
+  auto skip = [&](const std::string& id, const Error& e) {
+    spdlog::warn("batch: skipping {}: {}", id, e.what());
+    skipped.push_back({{"image_id", id}, {"reason", e.what()}});
+  };
   for (const std::string& id : todo) {
     const auto image_start = Clock::now();
+    std::optional<PreparedImage> image;
     try {
-      const PreparedImage image = PrepareImage(classifier, voc.ImagePath(id));
-      if (!label_map) {
-        const auto& names = classifier.info().class_names;
-        label_map = options.label_map_path.empty()
-                        ? dataset::LabelMap::FromClassNames(names, voc.class_names())
-                        : dataset::LabelMap::FromFile(options.label_map_path,
-                                                      classifier.num_classes(), voc.class_names());
-        if (label_map->empty())
-          spdlog::warn(
-              "batch: no model class name is a dataset class (give --label-map): "
-              "explaining each image's top-1 class, without F-measure or pointing game");
-      }
-      const dataset::Annotation annotation = dataset::ReadVocAnnotation(voc.AnnotationPath(id));
-      dataset::TargetLabel target{image.top1, ""};
-      if (!label_map->empty()) {
-        target = dataset::ChooseTargetLabel(image.probabilities, *label_map, annotation,
-                                            options.label_top_k);
-        if (target.label < 0)
-          throw InputError(voc.AnnotationPath(id), "none of the model's top-" +
-                                                       std::to_string(options.label_top_k) +
-                                                       " classes is annotated");
-      }
-      const cv::Mat region = target.class_name.empty()
-                                 ? cv::Mat()
-                                 : voc.Region(id, annotation, target.class_name,
-                                              image.original.size(), image.working.size());
-      ImageMaps maps(classifier, image, target.label, ImageSeed(options.refine.seed, id), options,
-                     runs_by_name, id);
-      for (MethodRun& run : runs) {
-        if (run.done.count(id) > 0) continue;
-        const long calls_before = classifier.model_calls();
-        const auto method_start = Clock::now();
-        const cv::Mat map = maps.Compute(run.method);
-        const double seconds = SecondsSince(method_start);
-        const long calls = classifier.model_calls() - calls_before;
-
-        const auto evaluation_start = Clock::now();
-        const metrics::Evaluation evaluation = metrics::Evaluate(
-            classifier, image.working, map, target.label, region, options.metrics);
-        evaluation_seconds += SecondsSince(evaluation_start);
-        evaluation_calls += evaluation.model_calls;
-
-        io::AtomicOutputSet output;
-        io::WriteNpy(output.Stage(ImageMaps::MapPath(run, id)), map);
-        output.Commit();
-        std::vector<std::string> row = {id, std::to_string(target.label)};
-        for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
-        row.push_back(std::to_string(calls));
-        row.push_back(Number(seconds));
-        run.csv->Append(row);
-        run.done.insert(id);
-        ++run.rows_written;
-        run.model_calls += calls;
-        run.seconds += seconds;
-      }
+      image = PrepareImage(classifier, voc.ImagePath(id));
     } catch (const InputError& e) {
-      spdlog::warn("batch: skipping {}: {}", id, e.what());
-      skipped.push_back({{"image_id", id}, {"reason", e.what()}});
+      skip(id, e);
     } catch (const ModelError& e) {
-      spdlog::warn("batch: skipping {}: {}", id, e.what());
-      skipped.push_back({{"image_id", id}, {"reason", e.what()}});
+      skip(id, e);
     }
+    // Outside the per-image handlers: a bad label map stops the batch.
+    if (image && !label_map) label_map = MakeLabelMap(options, classifier, voc);
+    if (image) try {
+        ProcessImage(id, *image, *label_map, classifier, voc, options, runs_by_name, runs,
+                     evaluation);
+      } catch (const InputError& e) {
+        skip(id, e);
+      } catch (const ModelError& e) {
+        skip(id, e);
+      }
     ++finished;
     if (progress) progress(finished, static_cast<int>(todo.size()), id, SecondsSince(image_start));
   }
@@ -344,7 +375,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
       {"rows_resumed", resumed_rows},
       {"skipped", skipped},
       {"methods", per_method},
-      {"evaluation", {{"model_calls", evaluation_calls}, {"seconds", evaluation_seconds}}},
+      {"evaluation", {{"model_calls", evaluation.model_calls}, {"seconds", evaluation.seconds}}},
       {"model_calls", classifier.model_calls()},
       {"model_seconds", classifier.model_seconds()},
       {"total_seconds", total_seconds},

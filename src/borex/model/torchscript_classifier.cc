@@ -6,6 +6,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
@@ -172,6 +173,11 @@ struct TorchScriptClassifier::Impl {
 TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
     : impl_(std::make_unique<Impl>()) {
   options.Check();
+  // The profiling graph executor re-optimises a graph after its first runs; the optimised
+  // gradient graph of the Grad-CAM function then returned different (wrong) layer gradients
+  // from the second image on, and any re-optimisation makes results depend on what ran before.
+  // Unoptimised execution keeps every call identical to the first (and to PyTorch's hooks).
+  torch::jit::setGraphExecutorOptimize(false);
   impl_->path = options.path;
   if (options.device == "cuda") {
     if (!torch::cuda::is_available())

@@ -1,0 +1,59 @@
+// `borex compare`: pairs two per-method CSVs of `borex batch` (A and B) by image_id and tests one
+// metric with the Wilcoxon signed-rank test on the paired differences A - B (stats/wilcoxon.h:
+// scipy.stats.wilcoxon's defaults). Filters such as "rise.csv:insertion<0.6" restrict the test
+// to the images whose row in another CSV satisfies a bound (the paper's "no-prior" rows).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "borex/stats/wilcoxon.h"
+
+namespace borex::app {
+
+// "PATH:METRIC<VALUE" or "PATH:METRIC>VALUE" (strict bounds). PATH may contain ':'.
+struct CompareFilter {
+  std::string path, metric;
+  char op = '<';
+  double value = 0;
+  std::string text;  // as given
+};
+// Throws OptionError(option, ...) when `text` is malformed.
+CompareFilter ParseCompareFilter(const std::string& text, const std::string& option = "--where");
+
+struct CompareOptions {
+  std::string a_path, b_path;
+  std::string metric;  // a column of both CSVs, e.g. insertion
+  stats::Alternative alternative = stats::Alternative::kTwoSided;
+  std::vector<std::string> where;  // filters, see ParseCompareFilter
+  bool intersect = false;          // pair the common ids when the id sets differ (else an error)
+  std::string json_path;           // the result as JSON (optional)
+};
+
+struct CompareResult {
+  std::string a, b, metric;
+  stats::Alternative alternative = stats::Alternative::kTwoSided;
+  std::vector<std::string> where;
+  int n = 0;          // pairs used (after filtering, before dropping zero differences)
+  int n_nonzero = 0;  // pairs with a nonzero difference: the test's sample size
+  double statistic = 0, p_value = 1;
+  bool exact = false;
+  stats::PValueMethod method = stats::PValueMethod::kNormal;
+  double r_plus = 0;  // rank sum of the pairs where A > B
+  double median_a = 0, median_b = 0, mean_a = 0, mean_b = 0;
+
+  // Keys: a, b, metric, alternative, where, n, n_nonzero, statistic, p_value, method
+  // ("exact" | "permutation" | "approx"), exact, median_a, median_b, mean_a, mean_b.
+  nlohmann::json ToJson() const;
+  // One line such as "A > B at p = 3.2e-05" or "no evidence that A > B at the 5% level
+  // (p = 0.31)"; A and B stand for the two files.
+  std::string Verdict(double alpha = 0.05) const;
+};
+
+// Reads, pairs, filters and tests; writes options.json_path (atomically) when set. Throws
+// InputError for unreadable or inconsistent CSVs (naming the file, and the image and column where
+// it applies) and OptionError for bad filters.
+CompareResult RunCompare(const CompareOptions& options);
+
+}  // namespace borex::app

@@ -1,0 +1,267 @@
+#include "borex/app/compare.h"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <unordered_map>
+
+#include "borex/core/error.h"
+#include "borex/io/csv.h"
+#include "borex/io/json_file.h"
+
+namespace borex::app {
+namespace {
+
+// A CSV of `borex batch` with its rows indexed by image_id.
+struct IndexedCsv {
+  io::CsvTable table;
+  std::vector<std::string> ids;                    // in file order
+  std::unordered_map<std::string, size_t> row_of;  // image_id -> row
+
+  const std::string& path() const { return table.path; }
+  bool Has(const std::string& id) const { return row_of.count(id) > 0; }
+  const std::string& Field(const std::string& id, int column) const {
+    return table.rows[row_of.at(id)][column];
+  }
+};
+
+IndexedCsv ReadIndexed(const std::string& path) {
+  IndexedCsv csv;
+  csv.table = io::ReadCsv(path);
+  const int id_column = csv.table.RequireColumn("image_id");
+  for (size_t row = 0; row < csv.table.rows.size(); ++row) {
+    const std::string& id = csv.table.rows[row][id_column];
+    // Line numbers assume one line per record (batch CSVs have no quoted newlines).
+    if (id.empty()) throw InputError(path, fmt::format("line {}: empty image_id", row + 2));
+    const auto [found, inserted] = csv.row_of.emplace(id, row);
+    if (!inserted)
+      throw InputError(path, fmt::format("image_id '{}' appears twice (lines {} and {})", id,
+                                         found->second + 2, row + 2));
+    csv.ids.push_back(id);
+  }
+  return csv;
+}
+
+// The whole of `text` as a finite number.
+bool ParseFinite(const std::string& text, double* value) {
+  if (text.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  *value = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && errno != ERANGE && std::isfinite(*value);
+}
+
+// The value of `column` (named `name`) for image `id`; InputError when empty or not a number.
+double RequireValue(const IndexedCsv& csv, const std::string& id, int column,
+                    const std::string& name) {
+  const std::string& field = csv.Field(id, column);
+  if (field.empty())
+    throw InputError(csv.path(), fmt::format("image '{}': no value in column '{}'", id, name));
+  double value = 0;
+  if (!ParseFinite(field, &value))
+    throw InputError(
+        csv.path(),
+        fmt::format("image '{}': column '{}' has '{}', not a finite number", id, name, field));
+  return value;
+}
+
+double Mean(const std::vector<double>& values) {
+  double sum = 0;
+  for (const double value : values) sum += value;
+  return sum / static_cast<double>(values.size());
+}
+
+// The ids of `a` that are also in `b`, in a's order; InputError when none are, or when the sets
+// differ and `intersect` is false.
+std::vector<std::string> PairIds(const IndexedCsv& a, const IndexedCsv& b, bool intersect) {
+  std::vector<std::string> common, only_a, only_b;
+  for (const std::string& id : a.ids) (b.Has(id) ? common : only_a).push_back(id);
+  for (const std::string& id : b.ids)
+    if (!a.Has(id)) only_b.push_back(id);
+  if (common.empty())
+    throw InputError(a.path(),
+                     fmt::format("no image_id in common with {} (different datasets?)", b.path()));
+  if (only_a.empty() && only_b.empty()) return common;
+  auto example = [](const std::vector<std::string>& ids) {
+    return ids.empty() ? std::string() : fmt::format(" (e.g. '{}')", ids.front());
+  };
+  if (!intersect)
+    throw InputError(a.path(),
+                     fmt::format("the image ids differ from {}: {} only in {}{}, {} only in {}{}; "
+                                 "--intersect compares the {} in common",
+                                 b.path(), only_a.size(), a.path(), example(only_a), only_b.size(),
+                                 b.path(), example(only_b), common.size()));
+  spdlog::warn("compare: {} images only in {}, {} only in {}: comparing the {} in common",
+               only_a.size(), a.path(), only_b.size(), b.path(), common.size());
+  return common;
+}
+
+void CheckLabels(const IndexedCsv& a, const IndexedCsv& b, const std::vector<std::string>& ids) {
+  const int label_a = a.table.Column("label"), label_b = b.table.Column("label");
+  if (label_a < 0 || label_b < 0) return;
+  for (const std::string& id : ids)
+    if (a.Field(id, label_a) != b.Field(id, label_b))
+      throw InputError(a.path(),
+                       fmt::format("image '{}' has label {} here but {} in {} (different "
+                                   "datasets or label choices?)",
+                                   id, a.Field(id, label_a), b.Field(id, label_b), b.path()));
+}
+
+// Keeps the ids whose row in filter.path satisfies the filter.
+std::vector<std::string> ApplyFilter(const CompareFilter& filter, const IndexedCsv& csv,
+                                     const std::vector<std::string>& ids) {
+  const int column = csv.table.RequireColumn(filter.metric);
+  std::vector<std::string> kept;
+  size_t absent = 0, empty = 0;
+  for (const std::string& id : ids) {
+    if (!csv.Has(id)) {
+      ++absent;
+      continue;
+    }
+    if (csv.Field(id, column).empty()) {
+      ++empty;
+      continue;
+    }
+    const double value = RequireValue(csv, id, column, filter.metric);
+    if (filter.op == '<' ? value < filter.value : value > filter.value) kept.push_back(id);
+  }
+  if (absent > 0)
+    spdlog::warn("compare: --where {}: {} of the {} paired images are not in {}; dropping them",
+                 filter.text, absent, ids.size(), csv.path());
+  if (empty > 0)
+    spdlog::warn("compare: --where {}: {} of the {} paired images have no {} in {}; dropping them",
+                 filter.text, empty, ids.size(), filter.metric, csv.path());
+  spdlog::info("compare: --where {}: {} of {} pairs kept", filter.text, kept.size(), ids.size());
+  return kept;
+}
+
+}  // namespace
+
+CompareFilter ParseCompareFilter(const std::string& text, const std::string& option) {
+  const auto malformed = [&](const std::string& why) {
+    return OptionError(option, fmt::format("'{}': {} (expected PATH:METRIC<VALUE or "
+                                           "PATH:METRIC>VALUE, e.g. rise.csv:insertion<0.6)",
+                                           text, why));
+  };
+  CompareFilter filter;
+  filter.text = text;
+  const size_t op = text.find_last_of("<>");
+  if (op == std::string::npos) throw malformed("no '<' or '>'");
+  const size_t colon = text.rfind(':', op);
+  if (colon == std::string::npos) throw malformed("no ':' between the file and the metric");
+  filter.path = text.substr(0, colon);
+  filter.metric = text.substr(colon + 1, op - colon - 1);
+  filter.op = text[op];
+  if (filter.path.empty()) throw malformed("no file");
+  if (filter.metric.empty()) throw malformed("no metric");
+  if (filter.metric.find_first_of("<>") != std::string::npos) throw malformed("two bounds");
+  if (!ParseFinite(text.substr(op + 1), &filter.value))
+    throw malformed("the bound is not a number");
+  return filter;
+}
+
+nlohmann::json CompareResult::ToJson() const {
+  return {{"a", a},
+          {"b", b},
+          {"metric", metric},
+          {"alternative", stats::AlternativeName(alternative)},
+          {"where", where},
+          {"n", n},
+          {"n_nonzero", n_nonzero},
+          {"statistic", statistic},
+          {"p_value", p_value},
+          {"method", stats::PValueMethodName(method)},
+          {"exact", exact},
+          {"median_a", median_a},
+          {"median_b", median_b},
+          {"mean_a", mean_a},
+          {"mean_b", mean_b}};
+}
+
+std::string CompareResult::Verdict(double alpha) const {
+  const std::string p = fmt::format("{:.2g}", p_value);
+  const std::string level = fmt::format("{:g}%", alpha * 100);
+  const bool significant = p_value < alpha;
+  switch (alternative) {
+    case stats::Alternative::kGreater:
+      return significant ? "A > B at p = " + p
+                         : fmt::format("no evidence that A > B at the {} level (p = {})", level, p);
+    case stats::Alternative::kLess:
+      return significant ? "A < B at p = " + p
+                         : fmt::format("no evidence that A < B at the {} level (p = {})", level, p);
+    case stats::Alternative::kTwoSided:
+      break;
+  }
+  if (!significant)
+    return fmt::format("no evidence of a difference at the {} level (p = {}, two-sided)", level, p);
+  const double center = n_nonzero * (n_nonzero + 1) / 4.0;  // r+ under the null, on average
+  return fmt::format("A {} B at p = {} (two-sided)", r_plus > center ? ">" : "<", p);
+}
+
+CompareResult RunCompare(const CompareOptions& options) {
+  if (options.a_path.empty() || options.b_path.empty())
+    throw OptionError("compare", "two CSV files are required");
+  if (options.metric.empty()) throw OptionError("--metric", "a metric column is required");
+  std::vector<CompareFilter> filters;
+  for (const std::string& text : options.where) filters.push_back(ParseCompareFilter(text));
+
+  std::map<std::string, IndexedCsv> files;  // by path as given: A, B and the filters' files
+  const auto load = [&](const std::string& path) -> const IndexedCsv& {
+    auto found = files.find(path);
+    if (found == files.end()) found = files.emplace(path, ReadIndexed(path)).first;
+    return found->second;
+  };
+  const IndexedCsv& a = load(options.a_path);
+  const IndexedCsv& b = load(options.b_path);
+  const int column_a = a.table.RequireColumn(options.metric);
+  const int column_b = b.table.RequireColumn(options.metric);
+
+  std::vector<std::string> ids = PairIds(a, b, options.intersect);
+  CheckLabels(a, b, ids);
+  const size_t paired = ids.size();
+  for (const CompareFilter& filter : filters) ids = ApplyFilter(filter, load(filter.path), ids);
+  if (ids.empty()) {
+    std::string all;
+    for (const std::string& text : options.where) all += (all.empty() ? "" : " and ") + text;
+    throw OptionError("--where",
+                      fmt::format("none of the {} paired images satisfies {}", paired, all));
+  }
+
+  std::vector<double> values_a, values_b;
+  for (const std::string& id : ids) {
+    values_a.push_back(RequireValue(a, id, column_a, options.metric));
+    values_b.push_back(RequireValue(b, id, column_b, options.metric));
+  }
+  if (values_a == values_b)
+    throw InputError(a.path(), fmt::format("all {} paired values of '{}' equal those of {}: "
+                                           "nothing to test (the same results twice?)",
+                                           ids.size(), options.metric, b.path()));
+  const stats::WilcoxonResult test =
+      stats::WilcoxonSignedRank(values_a, values_b, options.alternative);
+
+  CompareResult result;
+  result.a = options.a_path;
+  result.b = options.b_path;
+  result.metric = options.metric;
+  result.alternative = options.alternative;
+  result.where = options.where;
+  result.n = static_cast<int>(ids.size());
+  result.n_nonzero = test.n;
+  result.statistic = test.statistic;
+  result.p_value = test.p_value;
+  result.exact = test.exact;
+  result.method = test.method;
+  result.r_plus = test.r_plus;
+  result.median_a = stats::Median(values_a);
+  result.median_b = stats::Median(values_b);
+  result.mean_a = Mean(values_a);
+  result.mean_b = Mean(values_b);
+  if (!options.json_path.empty()) io::WriteJson(options.json_path, result.ToJson());
+  return result;
+}
+
+}  // namespace borex::app

@@ -1,0 +1,280 @@
+#include "borex/metrics/metrics.h"
+
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+
+#include "borex/core/error.h"
+
+namespace borex::metrics {
+namespace {
+
+int EffectiveStep(const MetricOptions& options, const cv::Mat& image) {
+  return options.step > 0 ? options.step : image.cols;
+}
+
+// k = 0, step, 2 step, ..., n (the last is n even when step does not divide n).
+std::vector<int> CurvePoints(int pixels, int step, bool include_zero) {
+  std::vector<int> ks;
+  if (include_zero) ks.push_back(0);
+  for (int k = step; k < pixels; k += step) ks.push_back(k);
+  ks.push_back(pixels);
+  return ks;
+}
+
+cv::Mat SubstrateImage(const model::Classifier& classifier, const cv::Mat& image,
+                       Substrate substrate) {
+  switch (substrate) {
+    case Substrate::kBlack:
+      return cv::Mat::zeros(image.size(), image.type());
+    case Substrate::kMean: {
+      const cv::Vec3f mean = classifier.info().mean;
+      return cv::Mat(image.size(), image.type(), cv::Scalar(mean[0], mean[1], mean[2]));
+    }
+    case Substrate::kBlur: {
+      cv::Mat blurred;
+      cv::GaussianBlur(image, blurred, cv::Size(11, 11), 5.0);  // RISE's insertion substrate
+      return blurred;
+    }
+  }
+  return {};
+}
+
+// Scores of the images `start` with the top-k pixels (in `order`) taken from `source`, for the k
+// of CurvePoints; built incrementally, evaluated batch by batch.
+Curve RunCurve(model::Classifier& classifier, const cv::Mat& start, const cv::Mat& source,
+               const std::vector<int>& order, int label, const MetricOptions& options) {
+  BOREX_CHECK(start.isContinuous() && source.isContinuous());
+  const int pixels = static_cast<int>(start.total());
+  BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
+  const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, start), true);
+  cv::Mat current = start.clone();
+  auto* current_pixels = current.ptr<cv::Vec3f>();
+  const auto* source_pixels = source.ptr<cv::Vec3f>();
+  Curve curve;
+  std::vector<cv::Mat> batch;
+  int copied = 0;
+  for (size_t i = 0; i < ks.size(); ++i) {
+    for (; copied < ks[i]; ++copied) current_pixels[order[copied]] = source_pixels[order[copied]];
+    batch.push_back(current.clone());
+    if (static_cast<int>(batch.size()) == options.batch_size || i + 1 == ks.size()) {
+      const Eigen::VectorXf scores =
+          model::ClassScores(classifier.Logits(batch), label, model::ScoreKind::kProbability);
+      for (int j = 0; j < scores.size(); ++j) curve.scores.push_back(scores[j]);
+      batch.clear();
+    }
+  }
+  const double sum = std::accumulate(curve.scores.begin(), curve.scores.end(), 0.0);
+  curve.sum = sum;
+  curve.auc = (sum - (curve.scores.front() + curve.scores.back()) / 2) /
+              static_cast<double>(curve.scores.size() - 1);
+  return curve;
+}
+
+void CheckMap(const cv::Mat& image, const cv::Mat& saliency) {
+  if (saliency.type() != CV_32FC1) throw InputError("saliency map", "is not a float32 map");
+  if (saliency.size() != image.size())
+    throw InputError("saliency map", fmt::format("is {}x{} but the image is {}x{}", saliency.rows,
+                                                 saliency.cols, image.rows, image.cols));
+  int non_finite = 0;
+  for (int r = 0; r < saliency.rows; ++r) {
+    const float* row = saliency.ptr<float>(r);
+    for (int c = 0; c < saliency.cols; ++c) non_finite += !std::isfinite(row[c]);
+  }
+  if (non_finite > 0)
+    throw InputError("saliency map", fmt::format("{} of {} values are NaN or infinite", non_finite,
+                                                 saliency.total()));
+}
+
+}  // namespace
+
+Substrate ParseSubstrate(const std::string& name, const std::string& option) {
+  if (name == "black") return Substrate::kBlack;
+  if (name == "blur") return Substrate::kBlur;
+  if (name == "mean") return Substrate::kMean;
+  throw OptionError(option, "'" + name + "' is not black, blur or mean");
+}
+
+std::string SubstrateName(Substrate substrate) {
+  switch (substrate) {
+    case Substrate::kBlack:
+      return "black";
+    case Substrate::kBlur:
+      return "blur";
+    case Substrate::kMean:
+      return "mean";
+  }
+  return "?";
+}
+
+void MetricOptions::Check() const {
+  if (step < 0) throw OptionError("--step", "must be 0 (the image width) or positive");
+  if (batch_size < 1) throw OptionError("--batch-size", "must be at least 1");
+  if (pointing_tolerance < 0) throw OptionError("--pointing-tolerance", "must not be negative");
+}
+
+std::vector<int> RankPixels(const cv::Mat& saliency) {
+  BOREX_CHECK(saliency.type() == CV_32FC1 && saliency.isContinuous());
+  const float* values = saliency.ptr<float>();
+  std::vector<int> order(saliency.total());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [values](int a, int b) { return values[a] > values[b]; });
+  return order;
+}
+
+Curve InsertionCurve(model::Classifier& classifier, const cv::Mat& image,
+                     const std::vector<int>& order, int label, const MetricOptions& options) {
+  return RunCurve(classifier, SubstrateImage(classifier, image, options.substrate), image, order,
+                  label, options);
+}
+
+Curve DeletionCurve(model::Classifier& classifier, const cv::Mat& image,
+                    const std::vector<int>& order, int label, const MetricOptions& options) {
+  return RunCurve(classifier, image, SubstrateImage(classifier, image, options.substrate), order,
+                  label, options);
+}
+
+FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int step) {
+  BOREX_CHECK(region.type() == CV_8UC1 && region.isContinuous());
+  BOREX_CHECK_EQ(order.size(), region.total());
+  BOREX_CHECK_GT(step, 0);
+  const uchar* inside = region.ptr<uchar>();
+  const double region_size = cv::countNonZero(region);
+  if (region_size == 0) throw Error("F-measure: the region is empty");
+  const std::vector<int> ks = CurvePoints(static_cast<int>(order.size()), step, false);
+  FMeasure f;
+  long hits = 0;
+  int counted = 0;
+  for (const int k : ks) {
+    for (; counted < k; ++counted) hits += inside[order[counted]] != 0;
+    const double precision = static_cast<double>(hits) / k;
+    const double recall = hits / region_size;
+    const double harmonic =
+        precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
+    f.sum += harmonic;
+    f.product_sum += precision * recall;
+  }
+  f.mean = f.sum / ks.size();
+  f.product_mean = f.product_sum / ks.size();
+  return f;
+}
+
+bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance) {
+  BOREX_CHECK(saliency.size() == region.size());
+  const float* values = saliency.ptr<float>();
+  const int best = static_cast<int>(std::max_element(values, values + saliency.total()) - values);
+  const int row = best / saliency.cols, col = best % saliency.cols;
+  for (int r = std::max(0, row - tolerance); r <= std::min(region.rows - 1, row + tolerance); ++r)
+    for (int c = std::max(0, col - tolerance); c <= std::min(region.cols - 1, col + tolerance); ++c)
+      if (region.at<uchar>(r, c) != 0 &&
+          (r - row) * (r - row) + (c - col) * (c - col) <= tolerance * tolerance)
+        return true;
+  return false;
+}
+
+DropGain AverageDropGain(model::Classifier& classifier, const cv::Mat& image,
+                         const cv::Mat& saliency, int label) {
+  double low = 0, high = 0;
+  cv::minMaxLoc(saliency, &low, &high);
+  cv::Mat weights;
+  if (high > low)
+    saliency.convertTo(weights, CV_32F, 1.0 / (high - low), -low / (high - low));
+  else
+    weights = cv::Mat::ones(saliency.size(), CV_32F);
+  cv::Mat weights3, masked;
+  cv::merge(std::vector<cv::Mat>{weights, weights, weights}, weights3);
+  cv::multiply(image, weights3, masked);
+  const Eigen::VectorXf scores =
+      model::ClassScores(classifier.Logits({image, masked}), label, model::ScoreKind::kProbability);
+  DropGain result;
+  result.score = scores[0];
+  result.masked_score = scores[1];
+  const double p = result.score, o = result.masked_score;
+  result.drop = p > 0 ? 100.0 * std::max(0.0, p - o) / p : 0.0;
+  result.gain = p < 1 ? 100.0 * std::max(0.0, o - p) / (1 - p) : 0.0;
+  return result;
+}
+
+const std::vector<std::string>& Evaluation::CsvColumns() {
+  static const std::vector<std::string> columns = {"insertion",    "deletion",     "insertion_sum",
+                                                   "deletion_sum", "f_measure",    "f_measure_sum",
+                                                   "pointing_hit", "average_drop", "average_gain"};
+  return columns;
+}
+
+std::vector<std::string> Evaluation::CsvValues() const {
+  auto number = [](double value) { return fmt::format("{}", value); };
+  return {number(insertion.auc),
+          number(deletion.auc),
+          number(insertion.sum),
+          number(deletion.sum),
+          f_measure ? number(f_measure->mean) : "",
+          f_measure ? number(f_measure->sum) : "",
+          pointing_hit ? (*pointing_hit ? "1" : "0") : "",
+          number(drop_gain.drop),
+          number(drop_gain.gain)};
+}
+
+nlohmann::json Evaluation::ToJson() const {
+  auto optional = [](const std::optional<double>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  };
+  return {
+      {"label", label},
+      {"insertion", insertion.auc},
+      {"deletion", deletion.auc},
+      {"insertion_sum", insertion.sum},
+      {"deletion_sum", deletion.sum},
+      {"f_measure", optional(f_measure ? std::optional<double>(f_measure->mean) : std::nullopt)},
+      {"f_measure_sum", optional(f_measure ? std::optional<double>(f_measure->sum) : std::nullopt)},
+      {"f_measure_product",
+       optional(f_measure ? std::optional<double>(f_measure->product_mean) : std::nullopt)},
+      {"f_measure_product_sum",
+       optional(f_measure ? std::optional<double>(f_measure->product_sum) : std::nullopt)},
+      {"pointing_hit", pointing_hit ? nlohmann::json(*pointing_hit) : nlohmann::json(nullptr)},
+      {"average_drop", drop_gain.drop},
+      {"average_gain", drop_gain.gain},
+      {"score", drop_gain.score},
+      {"masked_score", drop_gain.masked_score},
+      {"model_calls", model_calls},
+      {"curves", {{"insertion", insertion.scores}, {"deletion", deletion.scores}}}};
+}
+
+std::optional<double> Evaluation::Value(const std::string& key, const std::string& option) const {
+  const nlohmann::json json = ToJson();
+  if (key == "label" || key == "model_calls" || key == "curves" || !json.contains(key))
+    throw OptionError(option, "unknown metric '" + key + "'");
+  const nlohmann::json& value = json[key];
+  if (value.is_null()) return std::nullopt;
+  if (value.is_boolean()) return value.get<bool>() ? 1.0 : 0.0;
+  return value.get<double>();
+}
+
+Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,
+                    int label, const cv::Mat& region, const MetricOptions& options) {
+  options.Check();
+  CheckMap(image, saliency);
+  const long calls_before = classifier.model_calls();
+  Evaluation evaluation;
+  evaluation.label = label;
+  const cv::Mat map = saliency.isContinuous() ? saliency : saliency.clone();
+  const cv::Mat rgb = image.isContinuous() ? image : image.clone();
+  const std::vector<int> order = RankPixels(map);
+  evaluation.insertion = InsertionCurve(classifier, rgb, order, label, options);
+  evaluation.deletion = DeletionCurve(classifier, rgb, order, label, options);
+  if (!region.empty()) {
+    BOREX_CHECK(region.size() == image.size());
+    const cv::Mat inside = region.isContinuous() ? region : region.clone();
+    evaluation.f_measure = FMeasureCurve(order, inside, EffectiveStep(options, image));
+    evaluation.pointing_hit = PointingHit(map, inside, options.pointing_tolerance);
+  }
+  evaluation.drop_gain = AverageDropGain(classifier, rgb, map, label);
+  evaluation.model_calls = classifier.model_calls() - calls_before;
+  return evaluation;
+}
+
+}  // namespace borex::metrics

@@ -1,0 +1,197 @@
+#include "borex/app/batch.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "borex/app/report.h"
+#include "borex/core/error.h"
+#include "borex/io/csv.h"
+#include "borex/io/npy.h"
+#include "support/temp_dir.h"
+
+namespace borex::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSource = BOREX_SOURCE_DIR;
+const std::string kTiny = kSource + "/tests/data/voc_tiny";
+
+TEST(BatchMethodsTest, ParsesMethodsPriorsAndVariants) {
+  refine::RefineOptions base;
+  base.iterations = 7;
+  const auto methods = ParseBatchMethods(
+      "rise,gradcam++,mokuwe,borex:rise,borex:gradcam++:no-flip:simple-average,borex:none,"
+      "borex:rise:box:no-prior",
+      base, "--methods");
+  ASSERT_EQ(methods.size(), 7u);
+  EXPECT_FALSE(methods[0].refines);
+  EXPECT_EQ(methods[1].method, explain::Method::kGradCamPlusPlus);
+  EXPECT_TRUE(methods[2].refines);
+  EXPECT_FALSE(methods[2].has_prior);
+  EXPECT_FALSE(methods[2].refine.flip);
+  EXPECT_FALSE(methods[2].refine.weighted_average);
+  EXPECT_FALSE(methods[2].refine.use_prior);
+  EXPECT_TRUE(methods[3].refines && methods[3].has_prior && methods[3].refine.flip &&
+              methods[3].refine.weighted_average && methods[3].refine.use_prior);
+  EXPECT_EQ(methods[3].refine.iterations, 7);
+  EXPECT_EQ(methods[4].method, explain::Method::kGradCamPlusPlus);
+  EXPECT_FALSE(methods[4].refine.flip);
+  EXPECT_FALSE(methods[4].refine.weighted_average);
+  EXPECT_TRUE(methods[4].refine.use_prior);
+  EXPECT_FALSE(methods[5].has_prior);
+  EXPECT_FALSE(methods[5].refine.use_prior);
+  EXPECT_TRUE(methods[5].refine.flip);
+  EXPECT_EQ(methods[6].refine.aggregation, refine::Aggregation::kBox);
+  EXPECT_FALSE(methods[6].refine.use_prior);
+  for (const char* bad : {"", "rise,rise", "lime", "borex", "borex:lime", "borex:rise:fast",
+                          "rise:no-flip", "mokuwe:no-flip", "rise,"})
+    EXPECT_THROW(ParseBatchMethods(bad, base, "--methods"), OptionError) << bad;
+}
+
+class BatchTest : public testing::TempDirTest {
+ protected:
+  BatchOptions Options(const std::string& out) const {
+    BatchOptions options;
+    options.model.path = kSource + "/models/fashion_scenes_resnet.pt";
+    options.model.threads = 2;
+    options.voc_root = kTiny;
+    options.split = "test";
+    options.out_dir = out;
+    options.methods = "rise,borex:rise,borex:none";
+    options.explain.rise = explain::RiseOptions::CheapPrior();
+    options.explain.rise.masks = 16;
+    options.refine.iterations = 4;
+    options.metrics.step = 4096;
+    return options;
+  }
+  static std::vector<std::vector<std::string>> Rows(const std::string& path) {
+    return io::ReadCsv(path).rows;
+  }
+  // The rows without their timing column, which differs between runs.
+  static std::vector<std::vector<std::string>> Values(const std::string& path) {
+    auto rows = Rows(path);
+    for (auto& row : rows) row.pop_back();
+    return rows;
+  }
+};
+
+TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
+  const BatchOptions options = Options(Path("out"));
+  const nlohmann::json summary = RunBatch(options);
+  EXPECT_EQ(summary["images_processed"], 6);
+  EXPECT_TRUE(summary["skipped"].empty());
+  for (const std::string method : {"rise", "borex:rise", "borex:none"}) {
+    const io::CsvTable table = io::ReadCsv(Path("out/" + method + ".csv"));
+    EXPECT_EQ(table.header, BatchCsvHeader());
+    ASSERT_EQ(table.rows.size(), 6u) << method;
+    for (const auto& row : table.rows) {
+      const cv::Mat map = io::ReadNpyMap(Path("out/maps/" + method + "/" + row[0] + ".npy"));
+      EXPECT_EQ(map.size(), cv::Size(128, 128));
+      EXPECT_FALSE(row[table.RequireColumn("f_measure")].empty());
+    }
+  }
+  // The label is the annotated class (the bundled model's names are the dataset's).
+  EXPECT_EQ(Rows(Path("out/rise.csv"))[2][1], "1");  // test_000002: trouser
+  // BOREx's model calls: 2 per iteration (the flipped and the masked image).
+  EXPECT_EQ(Rows(Path("out/borex:rise.csv"))[0][BatchCsvHeader().size() - 2], "8");
+
+  const auto before = Values(Path("out/borex:rise.csv"));
+  const nlohmann::json again = RunBatch(options);
+  EXPECT_EQ(again["images_processed"], 0);
+  EXPECT_EQ(again["rows_resumed"], 18);
+  EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+
+  // A lost borex row is recomputed from the stored prior map, identically.
+  {
+    std::ofstream cut(Path("out/borex:rise.csv"), std::ios::trunc);
+    cut << io::CsvLine(BatchCsvHeader());
+  }
+  RunBatch(options);
+  EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+}
+
+TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "gradcam++,borex:gradcam++";
+  for (int k = 1; k <= 2; ++k) {
+    options.shard = {k, 2};
+    RunBatch(options);
+  }
+  EXPECT_EQ(Rows(Path("out/shard-1-of-2/gradcam++.csv")).size(), 3u);
+  EXPECT_EQ(Rows(Path("out/shard-2-of-2/gradcam++.csv")).size(), 3u);
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  report.json_path = Path("summary.json");
+  const nlohmann::json summary = RunReport(report);
+  EXPECT_EQ(summary["methods"]["gradcam++"]["images"], 6);
+  EXPECT_EQ(Rows(Path("out/borex:gradcam++.csv")).size(), 6u);
+  EXPECT_TRUE(fs::exists(Path("summary.json")));
+
+  // The unsharded run gives the same values: seeds depend on the image, not the shard.
+  BatchOptions whole = Options(Path("whole"));
+  whole.methods = options.methods;
+  RunBatch(whole);
+  auto sorted = [](std::vector<std::vector<std::string>> rows) {
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  EXPECT_EQ(sorted(Values(Path("out/borex:gradcam++.csv"))),
+            sorted(Values(Path("whole/borex:gradcam++.csv"))));
+}
+
+TEST_F(BatchTest, ReportRejectsConflictingRows) {
+  fs::create_directories(dir_ / "out/shard-1-of-2");
+  const std::string header = io::CsvLine(BatchCsvHeader());
+  std::ofstream(Path("out/rise.csv")) << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,5,0.1\n";
+  std::ofstream(Path("out/shard-1-of-2/rise.csv"))
+      << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,5,0.3\nb,1,0.5,0.1,1,1,0.2,2,0,10,0,5,0.1\n";
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  const nlohmann::json summary = RunReport(report);  // a's duplicate differs only in seconds
+  EXPECT_EQ(summary["methods"]["rise"]["images"], 2);
+  EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["pointing_hit"].get<double>(), 0.5);
+  std::ofstream(Path("out/shard-1-of-2/rise.csv"))
+      << header << "a,2,0.5,0.1,1,1,0.2,2,1,10,0,5,0.1\n";
+  EXPECT_THROW(RunReport(report), InputError);
+  std::ofstream(Path("out/shard-1-of-2/rise.csv")) << "image_id,x\n";
+  EXPECT_THROW(RunReport(report), InputError);
+}
+
+TEST_F(BatchTest, SkipsBrokenImagesWithAReason) {
+  fs::copy(kTiny, dir_ / "voc", fs::copy_options::recursive);
+  fs::remove(dir_ / "voc/Annotations/test_000001.xml");
+  std::ofstream(Path("voc/Annotations/test_000002.xml")) << "<annotation><object>";
+  fs::remove(dir_ / "voc/JPEGImages/test_000003.png");
+  {
+    std::ofstream ids(Path("voc/ImageSets/Main/test.txt"), std::ios::app);
+    ids << "test_000099\n";
+  }
+  BatchOptions options = Options(Path("out"));
+  options.voc_root = Path("voc");
+  options.methods = "gradcam";
+  const nlohmann::json summary = RunBatch(options);
+  EXPECT_EQ(summary["images_processed"], 3);
+  ASSERT_EQ(summary["skipped"].size(), 4u);
+  EXPECT_NE(summary["skipped"][0]["reason"].get<std::string>().find("test_000001.xml"),
+            std::string::npos);
+  EXPECT_EQ(Rows(Path("out/gradcam.csv")).size(), 3u);
+}
+
+TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "rise,nope";
+  EXPECT_THROW(RunBatch(options), OptionError);
+  options = Options(Path("out"));
+  options.voc_root = Path("absent");
+  EXPECT_THROW(RunBatch(options), InputError);
+  options = Options(Path("out"));
+  options.label_map_path = Path("absent_map.txt");
+  EXPECT_THROW(RunBatch(options), InputError);
+  EXPECT_FALSE(fs::exists(Path("out/rise.csv")) && !io::ReadCsv(Path("out/rise.csv")).rows.empty());
+}
+
+}  // namespace
+}  // namespace borex::app

@@ -1,0 +1,123 @@
+// `borex batch` and `borex report` as a user runs them: a batch killed with SIGKILL mid-run and
+// started again ends with exactly the rows of an uninterrupted run; bad input gets one line.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "borex/io/csv.h"
+#include "support/run_borex.h"
+#include "support/temp_dir.h"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using borex::testing::RunBorex;
+
+const std::string kSource = BOREX_SOURCE_DIR;
+const std::string kTiny = kSource + "/tests/data/voc_tiny";
+
+class BatchCliTest : public borex::testing::TempDirTest {
+ protected:
+  std::vector<std::string> BatchArgs(const std::string& out) const {
+    return {"batch",      "--model",   kSource + "/models/fashion_scenes_resnet.pt",
+            "--voc-root", kTiny,       "--split",
+            "test",       "--methods", "rise,borex:rise",
+            "--masks",    "16",        "--iterations",
+            "25",         "--step",    "4096",
+            "--threads",  "1",         "--no-progress",
+            "--out",      out};
+  }
+  std::string Joined(const std::vector<std::string>& args) const {
+    std::string text;
+    for (const std::string& arg : args) text += " '" + arg + "'";
+    return text;
+  }
+  // Rows without the seconds column, sorted.
+  static std::vector<std::vector<std::string>> Values(const std::string& path) {
+    auto rows = borex::io::ReadCsv(path).rows;
+    for (auto& row : rows) row.pop_back();
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  static size_t Lines(const std::string& path) {
+    std::ifstream in(path);
+    return std::count(std::istreambuf_iterator<char>(in), {}, '\n');
+  }
+};
+
+TEST_F(BatchCliTest, KilledBatchResumesToTheSameRows) {
+  ASSERT_EQ(RunBorex(Joined(BatchArgs(Path("whole")))).status, 0);
+
+  // Start the same batch, kill it with SIGKILL once the first rows are written.
+  std::vector<std::string> args = BatchArgs(Path("killed"));
+  args.insert(args.begin(), BOREX_CLI_PATH);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Lines(Path("killed/borex:rise.csv")) < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the batch finished before it could be killed";
+  const size_t rows_before = Lines(Path("killed/borex:rise.csv")) - 1;
+  EXPECT_LT(rows_before, 6u);
+
+  const auto resumed = RunBorex(Joined(BatchArgs(Path("killed"))));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  for (const std::string method : {"rise", "borex:rise"}) {
+    const auto rows = Values(Path("killed/" + method + ".csv"));
+    std::set<std::string> ids;
+    for (const auto& row : rows) ids.insert(row[0]);
+    EXPECT_EQ(ids.size(), 6u) << method;
+    EXPECT_EQ(rows, Values(Path("whole/" + method + ".csv"))) << method;
+  }
+}
+
+TEST_F(BatchCliTest, BadInputGetsOneLine) {
+  struct Case {
+    std::string args;
+    int status;
+    std::string needle;
+  };
+  std::ofstream(Path("map.txt")) << "0 trouser\n1 unicorn\n";
+  const std::string base = "batch --model " + kSource +
+                           "/models/fashion_scenes_resnet.pt --split test --no-progress --out " +
+                           Path("out");
+  const std::vector<Case> cases = {
+      {base + " --voc-root " + Path("absent"), 4, "no such dataset directory"},
+      {base + " --voc-root " + kTiny + " --shard 3/2", 2, "--shard"},
+      {base + " --voc-root " + kTiny + " --methods rise,lime", 2, "lime"},
+      {base + " --voc-root " + kTiny + " --label-map " + Path("map.txt"), 4,
+       "line 2: 'unicorn' is not a dataset class"},
+      {"report " + Path("nothing_here"), 4, "no such batch output directory"}};
+  for (const Case& c : cases) {
+    const auto run = RunBorex(c.args);
+    EXPECT_EQ(run.status, c.status) << c.args << "\n" << run.err;
+    const auto error = run.err.find("borex: error: ");
+    ASSERT_NE(error, std::string::npos) << run.err;
+    EXPECT_NE(run.err.find(c.needle, error), std::string::npos) << run.err;
+  }
+}
+
+TEST_F(BatchCliTest, HelpExplainsMethodsAndOutputs) {
+  const auto run = RunBorex("batch --help");
+  EXPECT_EQ(run.status, 0);
+  for (const char* needle : {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum",
+                             "--step", "--substrate"})
+    EXPECT_NE(run.out.find(needle), std::string::npos) << needle;
+}
+
+}  // namespace
