@@ -180,6 +180,29 @@ TEST_F(BatchTest, SkipsBrokenImagesWithAReason) {
   EXPECT_EQ(Rows(Path("out/gradcam.csv")).size(), 3u);
 }
 
+TEST_F(BatchTest, RefusesToMixResultsOfOtherSettings) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "gradcam";
+  options.limit = 1;
+  RunBatch(options);
+  options.model.threads = 1;  // threads do not change results
+  EXPECT_NO_THROW(RunBatch(options));
+  options.refine.kappa = 3;  // BOREx settings do, even for methods not yet run
+  EXPECT_THROW(RunBatch(options), InputError);
+  options = Options(Path("out"));
+  options.methods = "gradcam";
+  options.limit = 1;
+  options.metrics.step = 1024;
+  EXPECT_THROW(RunBatch(options), InputError);
+  // Shards written with other settings cannot be merged.
+  options.out_dir = Path("out");
+  options.shard = {1, 2};
+  RunBatch(options);
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  EXPECT_THROW(RunReport(report), InputError);
+}
+
 TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
   BatchOptions options = Options(Path("out"));
   options.methods = "rise,nope";

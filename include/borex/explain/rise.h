@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "borex/mask/square_mask.h"
@@ -26,6 +27,7 @@ struct RiseOptions {
   // The authors' deliberately cheap RISE prior for BOREx: 100 masks, s = 8, p1 = 0.3.
   static RiseOptions CheapPrior();
   void Check() const;
+  nlohmann::json ToJson() const;  // every option by name
 };
 
 // The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size.

@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +72,8 @@ struct RefineOptions {
   mask::Occlusion occlusion = mask::Occlusion::kBlack;  // paper: black; code: the mean colour
   uint64_t seed = 0;
 
+  // Every option by name (as given: defaults not yet resolved for an image size).
+  nlohmann::json ToJson() const;
   // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false.
   void ApplyAlgorithm();
   void Check(int image_rows, int image_cols) const;

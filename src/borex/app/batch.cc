@@ -158,6 +158,49 @@ class ImageMaps {
   std::map<std::string, cv::Mat> maps_;
 };
 
+// What decides the numbers in a batch's rows (not threads, batch sizes or the method list):
+// resuming or merging rows computed under other settings would mix results.
+nlohmann::json ResultSettings(const BatchOptions& options) {
+  nlohmann::json rise = options.explain.rise.ToJson();
+  rise.erase("batch_size");
+  auto optional_vec = [](const std::optional<cv::Vec3f>& v) {
+    return v ? nlohmann::json({(*v)[0], (*v)[1], (*v)[2]}) : nlohmann::json(nullptr);
+  };
+  const auto& model = options.model;
+  return {{"format", "borex-batch-settings/1"},
+          {"model", std::filesystem::path(model.path).filename().string()},
+          {"mean", optional_vec(model.mean)},
+          {"std", optional_vec(model.std)},
+          {"input_size", model.input_size
+                             ? nlohmann::json({model.input_size->height, model.input_size->width})
+                             : nlohmann::json(nullptr)},
+          {"classes", model.classes_file},
+          {"label_map", options.label_map_path},
+          {"label_top_k", options.label_top_k},
+          {"rise", rise},
+          {"target_layer", options.explain.cam.target_layer},
+          {"refine", options.refine.ToJson()},
+          {"metrics",
+           {{"step", options.metrics.step},
+            {"substrate", metrics::SubstrateName(options.metrics.substrate)},
+            {"pointing_tolerance", options.metrics.pointing_tolerance}}}};
+}
+
+// Records the settings in DIR/settings.json, or checks them against the recorded ones.
+void CheckOrRecordSettings(const std::string& dir, const nlohmann::json& settings) {
+  const std::string path = dir + "/settings.json";
+  if (!std::filesystem::exists(path)) {
+    io::WriteJson(path, settings);
+    return;
+  }
+  const nlohmann::json recorded = io::ReadJson(path);
+  if (recorded == settings) return;
+  const nlohmann::json patch = nlohmann::json::diff(recorded, settings);
+  throw InputError(path, "this output directory holds results computed with other settings (" +
+                             patch.front().value("path", std::string("?")) +
+                             " differs): use another --out, or the same flags");
+}
+
 void MakeDirectories(const std::string& path) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
@@ -295,6 +338,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
 
   const std::string out_dir = BatchOutputDir(options);
   MakeDirectories(out_dir);
+  CheckOrRecordSettings(out_dir, ResultSettings(options));
   std::vector<MethodRun> runs(methods.size());
   std::map<std::string, MethodRun*> runs_by_name;
   long resumed_rows = 0;

@@ -97,21 +97,11 @@ void AddTiming(nlohmann::json& summary, const model::Classifier& classifier,
                        {"total_seconds", total}};
 }
 
-nlohmann::json RiseSettings(const explain::RiseOptions& rise) {
-  return {{"masks", rise.masks},
-          {"grid", rise.grid},
-          {"keep_prob", rise.keep_prob},
-          {"batch_size", rise.batch_size},
-          {"seed", rise.seed},
-          {"score", model::ScoreKindName(rise.score)},
-          {"occlude", mask::OcclusionName(rise.occlusion)}};
-}
-
 nlohmann::json MethodSettings(const explain::ExplainOptions& options,
                               const model::ModelInfo& info) {
   nlohmann::json settings = {{"method", explain::MethodName(options.method)}};
   if (options.method == explain::Method::kRise || options.method == explain::Method::kPnRise)
-    settings.update(RiseSettings(options.rise));
+    settings.update(options.rise.ToJson());
   else
     settings["target_layer"] =
         options.cam.target_layer.empty() ? info.target_layer : options.cam.target_layer;
@@ -120,28 +110,12 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
 
 nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::RefineResult& result,
                               const cv::Size& working_size) {
-  return {{"algorithm", refine::AlgorithmName(o.algorithm)},
-          {"iterations", o.iterations},
-          {"mask_sizes", refine::MaskSizesString(o.mask_sizes)},
-          {"mask_sides_px", result.side_pixels},
-          {"stride", o.stride},
-          {"kernel", gp::MaternName(o.kernel)},
-          {"length_scale_position", o.PositionLengthScale(working_size.height, working_size.width)},
-          {"length_scale_size", o.SizeLengthScale(working_size.height, working_size.width)},
-          {"noise_variance", o.noise_variance},
-          {"signal_variance", o.signal_variance},
-          {"kappa", o.kappa},
-          {"score", model::ScoreKindName(o.score)},
-          {"prior_mean_abs", o.prior_mean_abs},
-          {"flip", o.flip},
-          {"weighted_average", o.weighted_average},
-          {"use_prior", o.use_prior},
-          {"aggregation", refine::AggregationName(o.aggregation)},
-          {"squash", o.squash},
-          {"hyperopt", o.hyperopt},
-          {"jitter", o.jitter},
-          {"occlude", mask::OcclusionName(o.occlusion)},
-          {"seed", o.seed}};
+  nlohmann::json settings = o.ToJson();
+  settings["mask_sides_px"] = result.side_pixels;
+  settings["length_scale_position"] =
+      o.PositionLengthScale(working_size.height, working_size.width);
+  settings["length_scale_size"] = o.SizeLengthScale(working_size.height, working_size.width);
+  return settings;
 }
 
 }  // namespace

@@ -18,11 +18,45 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The batch directories to merge: each DIR and its shard-* subdirectories.
+std::vector<fs::path> BatchDirectories(const std::vector<std::string>& dirs) {
+  std::vector<fs::path> found;
+  for (const std::string& dir : dirs) {
+    if (!fs::is_directory(dir)) throw InputError(dir, "no such batch output directory");
+    found.emplace_back(dir);
+    std::vector<fs::path> shards;
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_directory() && entry.path().filename().string().rfind("shard-", 0) == 0)
+        shards.push_back(entry.path());
+    std::sort(shards.begin(), shards.end());
+    found.insert(found.end(), shards.begin(), shards.end());
+  }
+  return found;
+}
+
+// The settings every directory recorded (settings.json) must be the same.
+nlohmann::json CommonSettings(const std::vector<fs::path>& dirs) {
+  nlohmann::json settings;
+  std::string first;
+  for (const fs::path& dir : dirs) {
+    const fs::path path = dir / "settings.json";
+    if (!fs::exists(path)) continue;
+    const nlohmann::json recorded = io::ReadJson(path.string());
+    if (first.empty()) {
+      settings = recorded;
+      first = path.string();
+    } else if (recorded != settings) {
+      throw InputError(path.string(), "settings differ from " + first +
+                                          " (results of different runs cannot be merged)");
+    }
+  }
+  return settings;
+}
+
 // Method name -> its CSV files, in the order found (the main directory's first).
-std::map<std::string, std::vector<std::string>> FindMethodCsvs(
-    const std::vector<std::string>& dirs) {
+std::map<std::string, std::vector<std::string>> FindMethodCsvs(const std::vector<fs::path>& dirs) {
   std::map<std::string, std::vector<std::string>> files;
-  auto scan = [&](const fs::path& dir) {
+  for (const fs::path& dir : dirs) {
     std::vector<fs::path> found;
     for (const auto& entry : fs::directory_iterator(dir))
       if (entry.is_regular_file() && entry.path().extension() == ".csv" &&
@@ -30,16 +64,6 @@ std::map<std::string, std::vector<std::string>> FindMethodCsvs(
         found.push_back(entry.path());
     std::sort(found.begin(), found.end());
     for (const fs::path& path : found) files[path.stem().string()].push_back(path.string());
-  };
-  for (const std::string& dir : dirs) {
-    if (!fs::is_directory(dir)) throw InputError(dir, "no such batch output directory");
-    scan(dir);
-    std::vector<fs::path> shards;
-    for (const auto& entry : fs::directory_iterator(dir))
-      if (entry.is_directory() && entry.path().filename().string().rfind("shard-", 0) == 0)
-        shards.push_back(entry.path());
-    std::sort(shards.begin(), shards.end());
-    for (const fs::path& shard : shards) scan(shard);
   }
   return files;
 }
@@ -107,7 +131,9 @@ std::string Cell(const nlohmann::json& value, const char* format) {
 
 nlohmann::json RunReport(const ReportOptions& options) {
   if (options.dirs.empty()) throw OptionError("DIR", "give at least one batch output directory");
-  const auto files = FindMethodCsvs(options.dirs);
+  const std::vector<fs::path> dirs = BatchDirectories(options.dirs);
+  const nlohmann::json settings = CommonSettings(dirs);
+  const auto files = FindMethodCsvs(dirs);
   if (files.empty()) throw InputError(options.dirs.front(), "no method CSV files found");
   nlohmann::json methods = nlohmann::json::object();
   for (const auto& [method, paths] : files) {
@@ -123,7 +149,7 @@ nlohmann::json RunReport(const ReportOptions& options) {
       spdlog::info("report: {} rows from {} files -> {}", merged.rows.size(), paths.size(), target);
     }
   }
-  nlohmann::json summary = {{"dirs", options.dirs}, {"methods", methods}};
+  nlohmann::json summary = {{"dirs", options.dirs}, {"settings", settings}, {"methods", methods}};
   if (!options.json_path.empty()) io::WriteJson(options.json_path, summary);
   if (!options.markdown_path.empty())
     io::WriteBytesAtomically(options.markdown_path, ReportMarkdown(summary));

@@ -63,4 +63,14 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
   return saliency / normaliser;
 }
 
+nlohmann::json RiseOptions::ToJson() const {
+  return {{"masks", masks},
+          {"grid", grid},
+          {"keep_prob", keep_prob},
+          {"batch_size", batch_size},
+          {"seed", seed},
+          {"score", model::ScoreKindName(score)},
+          {"occlude", mask::OcclusionName(occlusion)}};
+}
+
 }  // namespace borex::explain

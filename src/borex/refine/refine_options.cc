@@ -116,4 +116,28 @@ void RefineOptions::Check(int image_rows, int image_cols) const {
   if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
 }
 
+nlohmann::json RefineOptions::ToJson() const {
+  return {{"algorithm", AlgorithmName(algorithm)},
+          {"iterations", iterations},
+          {"mask_sizes", MaskSizesString(mask_sizes)},
+          {"stride", stride},
+          {"kernel", gp::MaternName(kernel)},
+          {"length_scale_position", length_scale_position},
+          {"length_scale_size", length_scale_size},
+          {"noise_variance", noise_variance},
+          {"signal_variance", signal_variance},
+          {"kappa", kappa},
+          {"score", model::ScoreKindName(score)},
+          {"prior_mean_abs", prior_mean_abs},
+          {"flip", flip},
+          {"weighted_average", weighted_average},
+          {"use_prior", use_prior},
+          {"aggregation", AggregationName(aggregation)},
+          {"squash", squash},
+          {"hyperopt", hyperopt},
+          {"jitter", jitter},
+          {"occlude", mask::OcclusionName(occlusion)},
+          {"seed", seed}};
+}
+
 }  // namespace borex::refine

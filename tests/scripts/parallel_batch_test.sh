@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# scripts/batch_parallel.sh end to end: a 2-shard batch over tests/data/voc_tiny with GNU
+# parallel, then checks the shards and the merged CSVs; the same command again resumes (computes
+# nothing); a batch whose shards fail exits non-zero naming them and runs no report.
+#
+#   tests/scripts/parallel_batch_test.sh SOURCE_DIR BOREX
+#
+# Exit 77 (ctest SKIP_RETURN_CODE) when GNU parallel is not installed
+# (scripts/install_slow_test_deps.sh installs it). Takes about 10-20 s.
+set -euo pipefail
+
+source_dir=$(readlink -f "$1")
+borex=$(readlink -f "$2")
+
+for tool in parallel python3; do
+  command -v "$tool" >/dev/null ||
+    { echo "parallel_batch_test: SKIP: $tool not installed (scripts/install_slow_test_deps.sh)"; exit 77; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/borex-parallel.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+out=$work/out
+methods=rise,borex:rise
+batch_args=(--voc-root tests/data/voc_tiny --split test
+  --methods "$methods" --masks 20 --iterations 5 --step 2048)
+cd "$source_dir"
+# No --threads: the launcher adds --threads max(1, cores/2).
+scripts/batch_parallel.sh -j 2 --borex "$borex" -- \
+  "${batch_args[@]}" --model models/fashion_scenes_resnet.pt --out "$out" 2>"$work/first.err" ||
+  { cat "$work/first.err" >&2; exit 1; }
+cat "$work/first.err"
+
+python3 - "$out" "$methods" 2 tests/data/voc_tiny/ImageSets/Main/test.txt <<'PY'
+import csv, os, sys
+out, methods, shards, split = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
+ids = [line.split()[0] for line in open(split) if line.strip()]
+dirs = sorted(d for d in os.listdir(out) if d.startswith("shard-"))
+expected = [f"shard-{k}-of-{shards}" for k in range(1, shards + 1)]
+assert dirs == sorted(expected), f"shard directories {dirs}, expected {expected}"
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+for method in methods:
+    merged = [row["image_id"] for row in rows(os.path.join(out, method + ".csv"))]
+    assert len(merged) == len(ids) and set(merged) == set(ids), f"{method}: merged ids {merged}"
+    seen = []
+    for k in range(1, shards + 1):
+        shard_dir = os.path.join(out, f"shard-{k}-of-{shards}")
+        got = [row["image_id"] for row in rows(os.path.join(shard_dir, method + ".csv"))]
+        want = [ids[i] for i in range(len(ids)) if i % shards == k - 1]
+        assert sorted(got) == sorted(want), f"{method} shard {k}: {got}, expected {want}"
+        for image_id in got:
+            assert os.path.isfile(os.path.join(shard_dir, "maps", method, image_id + ".npy"))
+        seen += got
+    assert sorted(seen) == sorted(ids), f"{method}: shards hold {seen}"
+print(f"checked {len(methods)} methods x {len(ids)} images in {shards} shards")
+PY
+[[ -s $out/report.json ]] || { echo "parallel_batch_test: no $out/report.json" >&2; exit 1; }
+threads=$(($(nproc) / 2))
+((threads >= 1)) || threads=1
+grep -q -- "--threads $threads'" "$work/first.err" ||
+  { echo "parallel_batch_test: the shards did not get --threads $threads" >&2; exit 1; }
+
+# The same command again resumes: both shards find their 3 images x 2 methods done.
+scripts/batch_parallel.sh -j 2 --borex "$borex" -- \
+  "${batch_args[@]}" --model models/fashion_scenes_resnet.pt --out "$out" >/dev/null 2>"$work/again.err"
+[[ $(grep -c 'batch: 0 images processed, 0 skipped, 6 rows already done' "$work/again.err") -eq 2 ]] ||
+  { cat "$work/again.err" >&2; echo "parallel_batch_test: the shards did not resume" >&2; exit 1; }
+[[ $(wc -l <"$out/rise.csv") -eq 7 ]] || { echo "parallel_batch_test: resume changed rise.csv" >&2; exit 1; }
+
+# Failing shards: non-zero, both named, no report.
+if scripts/batch_parallel.sh -j 2 --borex "$borex" -- \
+  "${batch_args[@]}" --model "$work/missing.pt" --out "$work/bad" 2>"$work/bad.err"; then
+  echo "parallel_batch_test: a batch with a missing model succeeded" >&2
+  exit 1
+fi
+if ! grep -q 'shard 1/2 FAILED' "$work/bad.err" || ! grep -q 'shard 2/2 FAILED' "$work/bad.err" ||
+  [[ -e $work/bad/report.json ]]; then
+  cat "$work/bad.err" >&2
+  echo "parallel_batch_test: the failed shards were not named, or a report was written" >&2
+  exit 1
+fi
+echo "parallel_batch_test: the failing batch said, as expected:"
+sed 's/^/  | /' "$work/bad.err"
+echo "parallel_batch_test: ok"
