@@ -1,0 +1,226 @@
+// Every metric against an independent computation: images rebuilt from scratch for each k and
+// scored by the closed form of the fake classifier's probability, AUCs and F-measures by hand.
+#include "borex/metrics/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "borex/core/error.h"
+#include "support/fake_classifier.h"
+
+namespace borex::metrics {
+namespace {
+
+const cv::Rect kRegion(2, 1, 3, 4);
+constexpr double kGain = 6.0, kBias = -2.0;
+
+// The fake classifier's probability of class 0: sigmoid(gain * mean over the region + bias).
+double Probability(const cv::Mat& image) {
+  const cv::Scalar mean = cv::mean(image(kRegion));
+  return 1.0 / (1.0 + std::exp(-(kGain * (mean[0] + mean[1] + mean[2]) / 3.0 + kBias)));
+}
+
+cv::Mat RandomImage(int rows, int cols, int seed) {
+  cv::Mat image(rows, cols, CV_32FC3);
+  cv::RNG rng(seed);
+  rng.fill(image, cv::RNG::UNIFORM, 0.0, 1.0);
+  return image;
+}
+
+cv::Mat RandomMap(int rows, int cols, int seed) {
+  cv::Mat map(rows, cols, CV_32F);
+  cv::RNG rng(seed);
+  rng.fill(map, cv::RNG::UNIFORM, -1.0, 1.0);
+  map.at<float>(0, 0) = map.at<float>(3, 5) = 0.25f;  // a tie
+  return map;
+}
+
+// Indices by decreasing value, ties by index: a plain sort on (−value, index).
+std::vector<int> SortedIndices(const cv::Mat& map) {
+  std::vector<std::pair<float, int>> keyed;
+  for (int i = 0; i < static_cast<int>(map.total()); ++i)
+    keyed.push_back({-map.ptr<float>()[i], i});
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<int> order;
+  for (const auto& item : keyed) order.push_back(item.second);
+  return order;
+}
+
+// The curve image by image: top-k pixels from `source`, the rest from `base`.
+std::vector<double> BruteCurve(const cv::Mat& base, const cv::Mat& source,
+                               const std::vector<int>& order, int step) {
+  std::vector<double> scores;
+  const int n = static_cast<int>(order.size());
+  for (int k = 0;; k = std::min(n, k + step)) {
+    cv::Mat image = base.clone();
+    for (int i = 0; i < k; ++i)
+      image.ptr<cv::Vec3f>()[order[i]] = source.ptr<cv::Vec3f>()[order[i]];
+    scores.push_back(Probability(image));
+    if (k == n) break;
+  }
+  return scores;
+}
+
+TEST(MetricsTest, RankingIsByDecreasingSaliencyThenIndex) {
+  const cv::Mat map = RandomMap(6, 7, 1);
+  EXPECT_EQ(RankPixels(map), SortedIndices(map));
+  const auto order = RankPixels(map);
+  const auto tie_first = std::find(order.begin(), order.end(), 0);
+  const auto tie_second = std::find(order.begin(), order.end(), 3 * 7 + 5);
+  EXPECT_EQ(tie_second - tie_first, 1);
+}
+
+class CurveTest : public ::testing::TestWithParam<std::tuple<Substrate, int, int>> {};
+
+TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
+  const auto [substrate, step, batch_size] = GetParam();
+  testing::RegionClassifier classifier(kRegion, kGain, kBias);
+  const cv::Mat image = RandomImage(6, 7, 2), map = RandomMap(6, 7, 3);
+  cv::Mat fill;
+  if (substrate == Substrate::kBlack) fill = cv::Mat::zeros(image.size(), image.type());
+  if (substrate == Substrate::kMean)
+    fill = cv::Mat(image.size(), image.type(), cv::Scalar::all(0.5));
+  if (substrate == Substrate::kBlur) cv::GaussianBlur(image, fill, {11, 11}, 5.0);
+  MetricOptions options;
+  options.step = step;
+  options.substrate = substrate;
+  options.batch_size = batch_size;
+  const auto order = SortedIndices(map);
+  const int points = (42 + step - 1) / step + 1;  // k = 0, step, ..., 42 (42 always included)
+
+  const long calls = classifier.model_calls();
+  const Curve insertion = InsertionCurve(classifier, image, order, 0, options);
+  EXPECT_EQ(classifier.model_calls() - calls, points);
+  const Curve deletion = DeletionCurve(classifier, image, order, 0, options);
+  const auto expected_insertion = BruteCurve(fill, image, order, step);
+  const auto expected_deletion = BruteCurve(image, fill, order, step);
+  ASSERT_EQ(insertion.scores.size(), expected_insertion.size());
+  for (size_t i = 0; i < expected_insertion.size(); ++i) {
+    EXPECT_NEAR(insertion.scores[i], expected_insertion[i], 1e-6) << i;
+    EXPECT_NEAR(deletion.scores[i], expected_deletion[i], 1e-6) << i;
+  }
+  EXPECT_NEAR(insertion.scores.back(), Probability(image), 1e-6);
+  EXPECT_NEAR(deletion.scores.front(), Probability(image), 1e-6);
+  // The trapezoid by hand, and the raw sum.
+  double area = 0, sum = 0;
+  const int m = static_cast<int>(expected_insertion.size());
+  for (int i = 0; i < m; ++i) sum += expected_insertion[i];
+  for (int i = 0; i + 1 < m; ++i)
+    area += (expected_insertion[i] + expected_insertion[i + 1]) / 2 / (m - 1);
+  EXPECT_NEAR(insertion.auc, area, 1e-6);
+  EXPECT_NEAR(insertion.sum, sum, 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Substrates, CurveTest,
+    ::testing::Values(std::tuple{Substrate::kBlack, 5, 64}, std::tuple{Substrate::kBlack, 5, 3},
+                      std::tuple{Substrate::kMean, 7, 2}, std::tuple{Substrate::kBlur, 1, 10},
+                      std::tuple{Substrate::kBlack, 42, 1}, std::tuple{Substrate::kBlack, 100, 8}));
+
+TEST(MetricsTest, FMeasureIsTheHarmonicMeanOverK) {
+  // Map 1x4 ranking pixels 3, 1, 0, 2; region = pixels {1, 2}.
+  cv::Mat map = (cv::Mat_<float>(1, 4) << 0.5f, 0.7f, 0.1f, 0.9f);
+  cv::Mat region = (cv::Mat_<uchar>(1, 4) << 0, 1, 1, 0);
+  const FMeasure f = FMeasureCurve(RankPixels(map), region, 1);
+  // k=1: P=0, R=0 -> 0; k=2: P=1/2, R=1/2 -> 1/2; k=3: P=1/3, R=1/2 -> 2/5; k=4: P=1/2, R=1 -> 2/3.
+  const double harmonic[] = {0, 0.5, 0.4, 2.0 / 3};
+  const double product[] = {0, 0.25, 1.0 / 6, 0.5};
+  double h = 0, p = 0;
+  for (int i = 0; i < 4; ++i) h += harmonic[i], p += product[i];
+  EXPECT_NEAR(f.sum, h, 1e-12);
+  EXPECT_NEAR(f.mean, h / 4, 1e-12);
+  EXPECT_NEAR(f.product_sum, p, 1e-12);
+  EXPECT_NEAR(f.product_mean, p / 4, 1e-12);
+  // Step 3: k = 3 and 4 (the last k is always all pixels).
+  const FMeasure coarse = FMeasureCurve(RankPixels(map), region, 3);
+  EXPECT_NEAR(coarse.sum, 0.4 + 2.0 / 3, 1e-12);
+  EXPECT_THROW(FMeasureCurve(RankPixels(map), cv::Mat::zeros(1, 4, CV_8U), 1), Error);
+}
+
+TEST(MetricsTest, PointingGameWithAndWithoutTolerance) {
+  cv::Mat map = cv::Mat::zeros(10, 10, CV_32F);
+  map.at<float>(5, 5) = 1;
+  map.at<float>(0, 0) = 1;  // ties: the first maximum in row-major order, (0, 0)
+  cv::Mat region = cv::Mat::zeros(10, 10, CV_8U);
+  region.at<uchar>(0, 3) = 1;
+  EXPECT_FALSE(PointingHit(map, region, 0));
+  EXPECT_FALSE(PointingHit(map, region, 2));
+  EXPECT_TRUE(PointingHit(map, region, 3));
+  region.at<uchar>(0, 3) = 0;
+  region.at<uchar>(2, 2) = 1;  // distance sqrt(8) = 2.83
+  EXPECT_FALSE(PointingHit(map, region, 2));
+  EXPECT_TRUE(PointingHit(map, region, 3));
+  region.at<uchar>(0, 0) = 1;
+  EXPECT_TRUE(PointingHit(map, region, 0));
+}
+
+TEST(MetricsTest, AverageDropAndGainFollowOptiCam) {
+  testing::RegionClassifier classifier(kRegion, kGain, kBias);
+  const cv::Mat image = RandomImage(6, 7, 4), map = RandomMap(6, 7, 5);
+  double low, high;
+  cv::minMaxLoc(map, &low, &high);
+  cv::Mat masked = image.clone();
+  for (int r = 0; r < 6; ++r)
+    for (int c = 0; c < 7; ++c)
+      masked.at<cv::Vec3f>(r, c) *= static_cast<float>((map.at<float>(r, c) - low) / (high - low));
+  const double p = Probability(image), o = Probability(masked);
+  const DropGain result = AverageDropGain(classifier, image, map, 0);
+  EXPECT_NEAR(result.score, p, 1e-6);
+  EXPECT_NEAR(result.masked_score, o, 1e-6);
+  EXPECT_NEAR(result.drop, 100 * std::max(0.0, p - o) / p, 1e-4);
+  EXPECT_NEAR(result.gain, 100 * std::max(0.0, o - p) / (1 - p), 1e-4);
+  // A constant map keeps the image: no drop, no gain.
+  const DropGain constant = AverageDropGain(classifier, image, cv::Mat::ones(6, 7, CV_32F), 0);
+  EXPECT_NEAR(constant.drop, 0, 1e-9);
+  EXPECT_NEAR(constant.gain, 0, 1e-9);
+  // A map that darkens the region raises the "other" class: gain for label 1.
+  cv::Mat dark = cv::Mat::ones(6, 7, CV_32F);
+  dark(kRegion).setTo(0);
+  const DropGain other = AverageDropGain(classifier, image, dark, 1);
+  EXPECT_GT(other.gain, 0);
+  EXPECT_EQ(other.drop, 0);
+}
+
+TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
+  testing::RegionClassifier classifier(kRegion, kGain, kBias);
+  const cv::Mat image = RandomImage(6, 7, 6), map = RandomMap(6, 7, 7);
+  cv::Mat region = cv::Mat::zeros(6, 7, CV_8U);
+  region(kRegion).setTo(1);
+  MetricOptions options;  // step 0: the width, 7
+  const Evaluation e = Evaluate(classifier, image, map, 0, region, options);
+  EXPECT_EQ(e.insertion.scores.size(), 7u);  // k = 0, 7, ..., 42
+  EXPECT_EQ(e.model_calls, 7 + 7 + 2);
+  ASSERT_TRUE(e.f_measure && e.pointing_hit);
+  EXPECT_NEAR(e.f_measure->mean, FMeasureCurve(SortedIndices(map), region, 7).mean, 1e-12);
+  const auto values = e.CsvValues();
+  ASSERT_EQ(values.size(), Evaluation::CsvColumns().size());
+  EXPECT_EQ(std::stod(values[0]), e.insertion.auc);  // full precision
+  EXPECT_EQ(values[6], *e.pointing_hit ? "1" : "0");
+  const nlohmann::json json = e.ToJson();
+  for (const char* key :
+       {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure", "f_measure_sum",
+        "pointing_hit", "average_drop", "average_gain", "label", "model_calls"})
+    EXPECT_TRUE(json.contains(key)) << key;
+  EXPECT_EQ(e.Value("deletion", "--fail-above"), e.deletion.auc);
+  EXPECT_THROW(e.Value("nope", "--fail-above"), OptionError);
+
+  const Evaluation without = Evaluate(classifier, image, map, 0, cv::Mat(), options);
+  EXPECT_FALSE(without.f_measure);
+  EXPECT_EQ(without.CsvValues()[4], "");
+  EXPECT_FALSE(without.Value("f_measure", "--fail-below"));
+
+  cv::Mat nan = map.clone();
+  nan.at<float>(1, 1) = std::nanf("");
+  EXPECT_THROW(Evaluate(classifier, image, nan, 0, region, options), InputError);
+  EXPECT_THROW(Evaluate(classifier, image, cv::Mat::zeros(5, 7, CV_32F), 0, region, options),
+               InputError);
+  options.step = -1;
+  EXPECT_THROW(Evaluate(classifier, image, map, 0, region, options), OptionError);
+  EXPECT_EQ(ParseSubstrate("blur", "--substrate"), Substrate::kBlur);
+  EXPECT_THROW(ParseSubstrate("grey", "--substrate"), OptionError);
+}
+
+}  // namespace
+}  // namespace borex::metrics
