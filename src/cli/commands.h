@@ -12,6 +12,7 @@ using Action = std::function<int()>;
 
 Action AddExplainCommand(CLI::App& app);
 Action AddRefineCommand(CLI::App& app);
+Action AddEvaluateCommand(CLI::App& app);
 Action AddBatchCommand(CLI::App& app);
 Action AddReportCommand(CLI::App& app);
 Action AddCompareCommand(CLI::App& app);

@@ -20,13 +20,15 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "Log every step")->configurable(false);
   app.add_flag("-q,--quiet", quiet, "Log only errors");
   app.footer(
-      "Exit status: 0 success, 1 other error, 2 bad command line or option value, 4 unreadable "
+      "Exit status: 0 success, 1 other error, 2 bad command line or option value, 3 a check of "
+      "'evaluate --fail-below/--fail-above' failed, 4 unreadable "
       "or malformed input, 5 model error, 6 output not writable.\nRun 'borex COMMAND --help' "
       "for a command's options and an example.");
 
   const std::vector<std::pair<std::string, borex::cli::Action>> commands = {
       {"explain", borex::cli::AddExplainCommand(app)},
       {"refine", borex::cli::AddRefineCommand(app)},
+      {"evaluate", borex::cli::AddEvaluateCommand(app)},
       {"batch", borex::cli::AddBatchCommand(app)},
       {"report", borex::cli::AddReportCommand(app)},
       {"compare", borex::cli::AddCompareCommand(app)}};

@@ -1,0 +1,38 @@
+// `borex evaluate`: every metric of one saliency map (metrics/metrics.h), optionally against a
+// VOC annotation, with threshold checks for CI jobs that guard a model's explanations.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "borex/metrics/metrics.h"
+#include "borex/model/torchscript_classifier.h"
+
+namespace borex::app {
+
+// "insertion=0.5" -> {"insertion", 0.5}; throws OptionError naming `option` when malformed.
+std::pair<std::string, double> ParseThreshold(const std::string& text, const std::string& option);
+
+struct EvaluateJobOptions {
+  model::TorchScriptOptions model;
+  std::string image_path, saliency_path;
+  std::string label;            // index or class name; empty: the model's top-1
+  std::string annotation_path;  // VOC XML: enables F-measure and the pointing game
+  std::string json_path;        // optional output
+  metrics::MetricOptions metrics;
+  std::vector<std::pair<std::string, double>> fail_below, fail_above;  // METRIC, bound
+  void Check() const;
+};
+
+// The metrics as JSON (the keys of metrics::Evaluation::ToJson plus image, saliency, class_name
+// and "thresholds": [{metric, bound, kind, value, passed}]); written to json_path (atomically)
+// when set. A threshold on an unknown metric, or on F-measure/pointing without an annotation,
+// is an OptionError raised before any model work.
+nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options);
+
+// Whether every threshold in the result passed.
+bool ThresholdsPassed(const nlohmann::json& result);
+
+}  // namespace borex::app
