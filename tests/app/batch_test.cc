@@ -1,6 +1,9 @@
 #include "borex/app/batch.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -201,6 +204,18 @@ TEST_F(BatchTest, RefusesToMixResultsOfOtherSettings) {
   ReportOptions report;
   report.dirs = {Path("out")};
   EXPECT_THROW(RunReport(report), InputError);
+}
+
+TEST_F(BatchTest, TwoBatchesCannotWriteOneDirectory) {
+  fs::create_directories(dir_ / "out");
+  const int fd = ::open(Path("out/.batch.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);  // as a running batch holds it
+  BatchOptions options = Options(Path("out"));
+  options.methods = "gradcam";
+  EXPECT_THROW(RunBatch(options), OutputError);
+  ::close(fd);
+  options.limit = 1;
+  EXPECT_NO_THROW(RunBatch(options));
 }
 
 TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {

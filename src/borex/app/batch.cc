@@ -3,7 +3,13 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -201,6 +207,29 @@ void CheckOrRecordSettings(const std::string& dir, const nlohmann::json& setting
                              " differs): use another --out, or the same flags");
 }
 
+// An exclusive lock on DIR for this process's lifetime: two batches appending to the same CSVs
+// would duplicate rows.
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const std::string& dir) {
+    const std::string path = dir + "/.batch.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw OutputError(path, std::string("cannot open: ") + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw OutputError(dir,
+                        "another borex batch is writing this directory (wait for it, or "
+                        "use another --out or --shard)");
+    }
+  }
+  ~DirectoryLock() { ::close(fd_); }  // closing releases the lock
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 void MakeDirectories(const std::string& path) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
@@ -338,6 +367,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
 
   const std::string out_dir = BatchOutputDir(options);
   MakeDirectories(out_dir);
+  const DirectoryLock lock(out_dir);
   CheckOrRecordSettings(out_dir, ResultSettings(options));
   std::vector<MethodRun> runs(methods.size());
   std::map<std::string, MethodRun*> runs_by_name;
