@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages borex needs to build, test and retrain its models, skipping
 # those already present (so a prepared machine does not need apt or root). Run as root or with
-# sudo available.
+# sudo available. With --slow, also what the "slow" tests need: slurm-wlm and munge
+# (tests/scripts/slurm_batch_test.sh starts its own private daemons and does not touch the
+# system's) and GNU parallel (scripts/batch_parallel.sh).
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,8 @@ packages=(
   libxtensor-dev libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-numpy python3-pil dataset-fashion-mnist
 )
+
+[[ ${1-} == --slow ]] && packages+=(slurm-wlm munge parallel)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -30,31 +30,7 @@ scripts/batch_parallel.sh -j 2 --borex "$borex" -- \
   { cat "$work/first.err" >&2; exit 1; }
 cat "$work/first.err"
 
-python3 - "$out" "$methods" 2 tests/data/voc_tiny/ImageSets/Main/test.txt <<'PY'
-import csv, os, sys
-out, methods, shards, split = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
-ids = [line.split()[0] for line in open(split) if line.strip()]
-dirs = sorted(d for d in os.listdir(out) if d.startswith("shard-"))
-expected = [f"shard-{k}-of-{shards}" for k in range(1, shards + 1)]
-assert dirs == sorted(expected), f"shard directories {dirs}, expected {expected}"
-def rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-for method in methods:
-    merged = [row["image_id"] for row in rows(os.path.join(out, method + ".csv"))]
-    assert len(merged) == len(ids) and set(merged) == set(ids), f"{method}: merged ids {merged}"
-    seen = []
-    for k in range(1, shards + 1):
-        shard_dir = os.path.join(out, f"shard-{k}-of-{shards}")
-        got = [row["image_id"] for row in rows(os.path.join(shard_dir, method + ".csv"))]
-        want = [ids[i] for i in range(len(ids)) if i % shards == k - 1]
-        assert sorted(got) == sorted(want), f"{method} shard {k}: {got}, expected {want}"
-        for image_id in got:
-            assert os.path.isfile(os.path.join(shard_dir, "maps", method, image_id + ".npy"))
-        seen += got
-    assert sorted(seen) == sorted(ids), f"{method}: shards hold {seen}"
-print(f"checked {len(methods)} methods x {len(ids)} images in {shards} shards")
-PY
+tests/scripts/check_sharded_output.py "$out" "$methods" 2 tests/data/voc_tiny/ImageSets/Main/test.txt
 [[ -s $out/report.json ]] || { echo "parallel_batch_test: no $out/report.json" >&2; exit 1; }
 threads=$(($(nproc) / 2))
 ((threads >= 1)) || threads=1
