@@ -173,11 +173,6 @@ struct TorchScriptClassifier::Impl {
 TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
     : impl_(std::make_unique<Impl>()) {
   options.Check();
-  // The profiling graph executor re-optimises a graph after its first runs; the optimised
-  // gradient graph of the Grad-CAM function then returned different (wrong) layer gradients
-  // from the second image on, and any re-optimisation makes results depend on what ran before.
-  // Unoptimised execution keeps every call identical to the first (and to PyTorch's hooks).
-  torch::jit::setGraphExecutorOptimize(false);
   impl_->path = options.path;
   if (options.device == "cuda") {
     if (!torch::cuda::is_available())
@@ -264,6 +259,11 @@ LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image,
                                                            const std::string& layer) {
   const auto start = Clock::now();
   auto function = impl_->LayerFunction(layer);
+  // The profiling graph executor re-optimises a graph after its first runs; the optimised
+  // gradient graph of this function then returned other (wrong) layer gradients from the second
+  // image on. Unoptimised execution keeps every call identical to the first (and to PyTorch's
+  // hooks).
+  torch::jit::GraphOptimizerEnabledGuard unoptimised(false);
   torch::AutoGradMode grad_mode(true);
   auto input = impl_->ToInput({image}, info_).requires_grad_(true);
   torch::Tensor logits, activation;
