@@ -3,7 +3,7 @@
 # scene benchmark (PascalVOC layout, ground-truth boxes) with the bundled model, tunes what the
 # paper leaves open on the validation split, and writes docs/results.md.
 #
-#   scripts/reproduce_tables.sh            # everything (about 2 hours on 2 cores)
+#   scripts/reproduce_tables.sh            # everything (about 2.5 hours on 2 cores)
 #   TEST_IMAGES=100 VAL_IMAGES=30 scripts/reproduce_tables.sh   # a quicker, smaller run
 #
 # Every step is resumable: batches skip finished rows, so the script can be re-run after an
@@ -24,6 +24,8 @@ step=${STEP:-256}
 model=$root/models/fashion_scenes_resnet.pt
 
 [[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
+command -v parallel >/dev/null ||
+  { echo "reproduce: needs GNU parallel: run scripts/install_deps.sh --slow" >&2; exit 1; }
 if [[ ! -f $data/ImageSets/Main/test.txt ]]; then
   echo "reproduce: generating the scene dataset in $data (several minutes)" >&2
   /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$data" --seed 0
