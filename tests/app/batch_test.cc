@@ -105,6 +105,12 @@ TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
   const nlohmann::json again = RunBatch(options);
   EXPECT_EQ(again["images_processed"], 0);
   EXPECT_EQ(again["rows_resumed"], 18);
+  std::ifstream runs(Path("out/batch_runs.jsonl"));
+  std::string first, second;
+  std::getline(runs, first);
+  std::getline(runs, second);
+  EXPECT_EQ(nlohmann::json::parse(first)["images_processed"], 6);
+  EXPECT_EQ(nlohmann::json::parse(second)["images_processed"], 0);
   EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
 
   // A lost borex row is recomputed from the stored prior map, identically.

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -457,6 +458,11 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
                                     ? nlohmann::json(total_seconds / classifier.model_seconds())
                                     : nullptr}};
   io::WriteJson(out_dir + "/batch.json", summary);
+  // batch.json describes the last run; every run's costs are kept, one JSON line each, so that
+  // a resumed batch's total time can still be told.
+  nlohmann::json run = summary;
+  run.erase("skipped");
+  std::ofstream(out_dir + "/batch_runs.jsonl", std::ios::app) << run.dump() << "\n";
   return summary;
 }
 
