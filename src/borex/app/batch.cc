@@ -384,16 +384,16 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
     resumed_rows += static_cast<long>(run.done.size());
     runs_by_name[run.method.name] = &run;
   }
-  std::vector<std::string> todo;
+  std::vector<std::string> pending;
   for (const std::string& id : shard_ids)
     for (const MethodRun& run : runs)
       if (run.done.count(id) == 0) {
-        todo.push_back(id);
+        pending.push_back(id);
         break;
       }
   spdlog::info("batch: {} images in {}/{} (shard {}), {} already done, {} to do; methods: {}",
                shard_ids.size(), options.voc_root, options.split, options.shard.Name(),
-               shard_ids.size() - todo.size(), todo.size(), options.methods);
+               shard_ids.size() - pending.size(), pending.size(), options.methods);
 
   model::TorchScriptClassifier classifier(options.model);
   std::optional<dataset::LabelMap> label_map;
@@ -404,7 +404,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
     spdlog::warn("batch: skipping {}: {}", id, e.what());
     skipped.push_back({{"image_id", id}, {"reason", e.what()}});
   };
-  for (const std::string& id : todo) {
+  for (const std::string& id : pending) {
     const auto image_start = Clock::now();
     std::optional<PreparedImage> image;
     try {
@@ -425,7 +425,8 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
         skip(id, e);
       }
     ++finished;
-    if (progress) progress(finished, static_cast<int>(todo.size()), id, SecondsSince(image_start));
+    if (progress)
+      progress(finished, static_cast<int>(pending.size()), id, SecondsSince(image_start));
   }
 
   const double total_seconds = SecondsSince(start);
@@ -446,7 +447,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
       {"split", options.split},
       {"shard", options.shard.Name()},
       {"images_in_shard", shard_ids.size()},
-      {"images_processed", todo.size() - skipped.size()},
+      {"images_processed", pending.size() - skipped.size()},
       {"rows_resumed", resumed_rows},
       {"skipped", skipped},
       {"methods", per_method},
