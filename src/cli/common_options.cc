@@ -29,6 +29,13 @@ std::vector<double> ParseNumbers(const std::string& text, const std::string& opt
 
 }  // namespace
 
+std::string OutputList(const nlohmann::json& summary) {
+  std::string list;
+  for (const auto& path : summary["outputs"])
+    list += (list.empty() ? "" : ", ") + path.get<std::string>();
+  return list;
+}
+
 cv::Vec3f ParseTriple(const std::string& text, const std::string& option) {
   const auto v = ParseNumbers(text, option, 3, "three comma-separated numbers R,G,B");
   return {static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2])};
@@ -45,14 +52,38 @@ void ModelFlags::Apply(model::TorchScriptOptions& model) const {
   if (!mean.empty()) model.mean = ParseTriple(mean, "--mean");
   if (!std.empty()) model.std = ParseTriple(std, "--std");
   if (!input_size.empty()) model.input_size = ParseSize(input_size, "--input-size");
+  if (frames != 0) model.frames = frames;
+  if (frame_stride != 0) model.frame_stride = frame_stride;
+  if (!video_layout.empty()) model.layout = model::ParseVideoLayout(video_layout);
 }
 
 void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags) {
   AddModelFlags(command, job.model, flags);
   const std::string group = "Model and image";
-  command.add_option("--image", job.image_path, "Image to explain (PNG, JPEG, any OpenCV format)")
-      ->required()
-      ->group(group);
+  auto* image =
+      command
+          .add_option("--image", job.image_path, "Image to explain (PNG, JPEG, any OpenCV format)")
+          ->group(group);
+  const std::string video = "Video (models with frames in their metadata, or --frames)";
+  command
+      .add_option("--video", job.video_path,
+                  "Clip to explain: a video file (MP4, AVI, any format OpenCV reads) or a folder "
+                  "of numbered frames")
+      ->excludes(image)
+      ->group(video);
+  command
+      .add_option("--start-frame", job.start_frame,
+                  "First frame of the clip to sample (then every --frame-stride-th)")
+      ->capture_default_str()
+      ->group(video);
+  command
+      .add_option(
+          "--fps", job.fps,
+          "Frame rate of PREFIX.mp4 (default 0: 8 frames per second of the source / stride)")
+      ->capture_default_str()
+      ->group(video);
+  command.add_flag("--frame-pngs", job.frame_pngs, "Also write PREFIX_f000.png ... per frame")
+      ->group(video);
   command
       .add_option("--label", job.label,
                   "Class to explain: an index or a class name (default: the model's top-1)")
@@ -91,6 +122,20 @@ void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFla
       .add_option("--classes", model.classes_file,
                   "File with one class name per line (default: metadata)")
       ->group(pre);
+  command
+      .add_option("--frames", flags.frames,
+                  "Video: frames T per clip the model takes (default: metadata; makes a model "
+                  "without video metadata a video model)")
+      ->group(pre);
+  command
+      .add_option("--frame-stride", flags.frame_stride,
+                  "Video: sample every S-th frame of the clip (default: metadata, else 1)")
+      ->group(pre);
+  command
+      .add_option("--video-layout", flags.video_layout,
+                  "Video: the model's input layout NCTHW ([N,3,T,H,W]) | NTCHW ([N,T,3,H,W]) "
+                  "(default: metadata, else NCTHW)")
+      ->group(pre);
 }
 
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group) {
@@ -101,6 +146,11 @@ void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::stri
       ->capture_default_str()
       ->group(group);
   command.add_option("--keep-prob", rise.keep_prob, "RISE: probability p1 that a cell is kept")
+      ->capture_default_str()
+      ->group(group);
+  command
+      .add_option("--grid-frames", rise.grid_frames,
+                  "RISE on video: cells of the random grid along time")
       ->capture_default_str()
       ->group(group);
   command.add_option("--batch-size", rise.batch_size, "Images per forward pass")
@@ -146,6 +196,18 @@ refine::RefineOptions RefineFlags::Parse() const {
     }
     if (!(o.length_scale_position > 0 && o.length_scale_size > 0))
       throw OptionError("--length-scale", "values must be positive");
+  }
+  if (!mask_frames.empty()) o.mask_frames = refine::ParseMaskFrames(mask_frames);
+  if (!length_scale_frames.empty()) {
+    const auto v =
+        length_scale_frames.find(',') == std::string::npos
+            ? std::vector<double>(2, ParseNumbers(length_scale_frames, "--length-scale-frames", 1,
+                                                  "FRAME[,DEPTH]")[0])
+            : ParseNumbers(length_scale_frames, "--length-scale-frames", 2, "FRAME[,DEPTH]");
+    if (!(v[0] > 0 && v[1] > 0))
+      throw OptionError("--length-scale-frames", "values must be positive");
+    o.length_scale_frame = v[0];
+    o.length_scale_depth = v[1];
   }
   o.score = model::ParseScoreKind(score);
   o.aggregation = refine::ParseAggregation(aggregation);
@@ -205,6 +267,22 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
       .add_option("--seed", flags.options.seed, "Seed for every random choice (jitter, RISE prior)")
       ->capture_default_str()
       ->group(bo);
+
+  const std::string video = "Video: cuboid masks (paper section 3.2)";
+  command
+      .add_option("--mask-frames", flags.mask_frames,
+                  "Cuboid depths t in frames, e.g. 2,4,8 (default: T/4 and T/2 of the clip)")
+      ->group(video);
+  command
+      .add_option("--mask-frame-step", flags.options.frame_step,
+                  "Candidate first frames every K frames")
+      ->capture_default_str()
+      ->group(video);
+  command
+      .add_option("--length-scale-frames", flags.length_scale_frames,
+                  "FRAME[,DEPTH] kernel length scales in frames for the first frame n and the "
+                  "depth t (default: T/8 and T/4)")
+      ->group(video);
 
   const std::string variants = "Algorithm, ablations and the authors' code";
   command

@@ -11,22 +11,25 @@ namespace borex::cli {
 
 // Raw preprocessing flag values, converted by Apply() once CLI11 has parsed them.
 struct ModelFlags {
-  std::string mean, std, input_size;
+  std::string mean, std, input_size, video_layout;
+  int frames = 0, frame_stride = 0;  // 0: not given
   // Fills `model` from the parsed flags (throws OptionError for malformed values).
   void Apply(model::TorchScriptOptions& model) const;
 };
 
 // --model, --device, --threads and the preprocessing flags (--mean, --std, --input-size,
-// --classes), in the group "Model".
+// --classes, and for video models --frames, --frame-stride, --video-layout), in the group
+// "Model".
 void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFlags& flags);
-// The model flags plus --image, --label and --out.
+// The model flags plus --image (or --video with --start-frame, --fps, --frame-pngs), --label
+// and --out.
 void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags);
 // The BOREx flags shared by `refine` and `batch`: numeric flags bind to `options`, the others
 // are parsed by Parse().
 struct RefineFlags {
   refine::RefineOptions options;
   std::string algorithm = "borex", mask_sizes, kernel = "matern32", length_scale, score = "prob",
-              aggregation = "pointwise", occlude = "black";
+              aggregation = "pointwise", occlude = "black", mask_frames, length_scale_frames;
   bool no_flip = false, simple_average = false, no_prior = false;
   // The options with every flag applied (throws OptionError for malformed values).
   refine::RefineOptions Parse() const;
@@ -39,6 +42,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags);
 void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& substrate);
 
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group);
+
+// The "outputs" of a job summary, comma-separated, for the command's closing line.
+std::string OutputList(const nlohmann::json& summary);
 
 // "0.485,0.456,0.406" -> three floats; `option` names the flag in errors.
 cv::Vec3f ParseTriple(const std::string& text, const std::string& option);

@@ -17,6 +17,11 @@ std::string Format(const nlohmann::json& value) {
   return text;
 }
 
+// A table key padded to one column width.
+std::string Padded(const std::string& key) {
+  return key + std::string(key.size() < 23 ? 23 - key.size() : 1, ' ');
+}
+
 }  // namespace
 
 Action AddEvaluateCommand(CLI::App& app) {
@@ -31,29 +36,40 @@ Action AddEvaluateCommand(CLI::App& app) {
                                          "Score a saliency map: insertion, deletion, F-measure, "
                                          "pointing game, Average Drop/Gain");
   command->footer(
-      "Metrics (pixels ranked by saliency, ties by index; scores are softmax probabilities):\n"
-      "  insertion, deletion  area under the curve of M(i^(k), l) as the top-k pixels are\n"
-      "                       revealed on the substrate / replaced by it, k = 0, step, ..., all\n"
-      "                       (normalised to [0, 1]; *_sum: the paper's raw sum over k)\n"
-      "  f_measure            harmonic mean of precision and recall of the top-k pixels against\n"
-      "                       the label's boxes in --annotation, mean over k (_sum: the sum;\n"
-      "                       f_measure_product: precision x recall, the authors' code)\n"
-      "  pointing_hit         the map's maximum lies in a box of the label\n"
-      "  average_drop/gain    Opti-CAM: 100 [p - o]+ / p and 100 [o - p]+ / (1 - p), o the score\n"
-      "                       of the image multiplied by the min-max scaled map\n"
-      "Exit status 3 when a --fail-below/--fail-above check fails (metrics still printed and\n"
-      "written).\n\n"
-      "Example:\n  borex evaluate --model models/fashion_scenes_resnet.pt --image "
-      "examples/scene_single.png --saliency out/scene_borex.npy --annotation "
-      "examples/scene_single.xml --json out/eval.json --fail-below insertion=0.5");
+      "Metrics (pixels ranked by decreasing saliency, ties by index; k = 0, step, ..., all\n"
+      "pixels; M = softmax probability of the label; names as in --json and --fail-*):\n"
+      "  insertion          area under M, top-k pixels shown on the substrate (higher: better)\n"
+      "  deletion           area under M, top-k pixels replaced by the substrate (lower: better)\n"
+      "  insertion_sum      the paper's raw sum of M over k (deletion_sum likewise)\n"
+      "  f_measure          mean over k >= step of 2PR/(P+R), top-k pixels vs the label's boxes\n"
+      "  f_measure_product  mean over k of P x R (the authors' code); *_sum: the sums over k\n"
+      "  pointing_hit       1 when the map's maximum is within --pointing-tolerance of a box\n"
+      "  average_drop       Opti-CAM: 100 [p - o]+ / p, o = M of the image x min-max scaled map\n"
+      "  average_gain       Opti-CAM: 100 [o - p]+ / (1 - p)\n"
+      "f_measure* and pointing_hit need --annotation. Exit status 3 when a --fail-below or\n"
+      "--fail-above check fails (metrics still printed and written, with \"thresholds\").\n\n"
+      "Example:\n"
+      "  borex evaluate --model models/fashion_scenes_resnet.pt --image examples/scene_single.png "
+      "--saliency out/scene_borex.npy --annotation examples/scene_single.xml --json out/eval.json");
   AddModelFlags(*command, flags->job.model, flags->model);
   const std::string group = "Model and image";
-  command->add_option("--image", flags->job.image_path, "The image the map explains")
-      ->required()
+  auto* image = command->add_option("--image", flags->job.image_path, "The image the map explains")
+                    ->group(group);
+  command
+      ->add_option("--video", flags->job.video_path,
+                   "Or the clip the map explains (a video model): a video file or a folder of "
+                   "frames; the metrics then run over the clip's voxels")
+      ->excludes(image)
+      ->group(group);
+  command
+      ->add_option("--start-frame", flags->job.start_frame,
+                   "Video: the first frame sampled (as given to refine/explain)")
+      ->capture_default_str()
       ->group(group);
   command
       ->add_option("--saliency", flags->job.saliency_path,
-                   "The map: .npy (HxW) or a grayscale image, at the image's or the model's size")
+                   "The map: .npy (HxW; video: TxHxW) or a grayscale image, at the image's or "
+                   "the model's size")
       ->required()
       ->group(group);
   command
@@ -62,7 +78,8 @@ Action AddEvaluateCommand(CLI::App& app) {
       ->group(group);
   command
       ->add_option("--annotation", flags->job.annotation_path,
-                   "PascalVOC XML: boxes for F-measure and the pointing game")
+                   "PascalVOC XML (video: the clip's JSON with per-frame boxes): boxes for "
+                   "F-measure and the pointing game")
       ->group(group);
   command->add_option("--json", flags->job.json_path, "Write every metric and curve as JSON")
       ->group(group);
@@ -95,11 +112,12 @@ Action AddEvaluateCommand(CLI::App& app) {
               << (result["class_name"].is_string() ? result["class_name"].get<std::string>() : "?")
               << ")\n";
     for (const char* key : {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure",
-                            "f_measure_sum", "pointing_hit", "average_drop", "average_gain"}) {
-      std::cout << "  " << key << std::string(16 - std::string(key).size(), ' ')
-                << Format(result[key]) << "\n";
-    }
-    std::cout << "  model_calls     " << result["model_calls"] << "\n";
+                            "f_measure_sum", "f_measure_product", "f_measure_product_sum",
+                            "pointing_hit", "average_drop", "average_gain"})
+      std::cout << "  " << Padded(key) << Format(result[key]) << "\n";
+    std::cout << "  " << Padded("model_calls") << result["model_calls"] << "\n";
+    std::cout << "  " << Padded("substrate, step") << result["substrate"].get<std::string>() << ", "
+              << result["curves"]["step"] << " pixels\n";
     for (const auto& threshold : result["thresholds"])
       if (!threshold["passed"].get<bool>())
         std::cerr << "borex: check failed: " << threshold["metric"].get<std::string>() << " = "

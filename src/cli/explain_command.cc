@@ -44,8 +44,8 @@ Action AddExplainCommand(CLI::App& app) {
     const nlohmann::json summary = app::RunExplainJob(flags->job);
     std::cout << "explain " << summary["settings"]["method"].get<std::string>() << ": label "
               << summary["label"] << ", " << summary["model_calls"] << " model calls, "
-              << summary["timing"]["total_seconds"].get<double>() << " s -> "
-              << flags->job.common.out_prefix << ".{npy,png,_overlay.png,json}\n";
+              << summary["timing"]["total_seconds"].get<double>() << " s -> " << OutputList(summary)
+              << "\n";
     return 0;
   };
 }

@@ -26,13 +26,16 @@ Action AddRefineCommand(CLI::App& app) {
       "silent, the authors' code (exec_borex.py). Options marked [code] reproduce that code.\n\n"
       "Example:\n  borex refine --model models/fashion_scenes_resnet.pt "
       "--image examples/scene_multi.png --prior-method rise --out out/scene_borex "
-      "--trace out/scene_trace.json");
+      "--trace out/scene_trace.json\n\n"
+      "Video (a video model; cuboid masks, paper section 3.2):\n  borex refine --model "
+      "models/fashion_video_r2plus1d.pt --video examples/clip_moving --prior-method rise "
+      "--out out/clip_borex");
   AddCommonFlags(*command, flags->job.common, flags->common);
 
   const std::string prior = "Prior i0";
   command
       ->add_option("--prior", flags->job.prior_path,
-                   "Initial map: .npy (float32/64, HxW) or a grayscale image")
+                   "Initial map: .npy (float32/64, HxW; video: TxHxW) or a grayscale image")
       ->group(prior);
   command
       ->add_option("--prior-method", flags->job.prior_method,
@@ -71,8 +74,8 @@ Action AddRefineCommand(CLI::App& app) {
     std::cout << "refine: label " << summary["label"] << " (confidence "
               << summary["confidence"].get<double>() << "), " << summary["iterations"]
               << " iterations, " << summary["model_calls"] << " model calls, "
-              << summary["timing"]["total_seconds"].get<double>() << " s -> "
-              << job.common.out_prefix << ".{npy,png,_overlay.png,json}\n";
+              << summary["timing"]["total_seconds"].get<double>() << " s -> " << OutputList(summary)
+              << "\n";
     return 0;
   };
 }

@@ -219,5 +219,62 @@ TEST(RiseMaskTest, TinyImagesAndGridsLargerThanTheImage) {
             0.0);
 }
 
+// The temporal axis recomputed independently: the same rule as space (skimage's order-1 resize
+// with mirrored edges) over (s_t + 1)·C_t frames, cropped at the drawn frame shift.
+TEST(RiseVideoMaskTest, FramesInterpolateTheSpatialMasksOfTheGridSlicesLinearlyInTime) {
+  RiseMaskOptions options = Options(3, 0.5);
+  options.grid_frames = 2;
+  constexpr int frames = 7, rows = 10, cols = 9;
+  for (const uint64_t seed : {1u, 5u, 9u}) {
+    RiseMaskGenerator generator(options, rows, cols, seed, frames);
+    EXPECT_EQ(generator.cell_frames(), 4);  // ceil(7 / 2)
+    const cv::Mat mask = generator.Next();
+    ASSERT_EQ(mask.size(), cv::Size(cols, frames * rows));
+    const cv::Mat grids = generator.last_grid();
+    ASSERT_EQ(grids.size(), cv::Size(3, 6));
+    const cv::Point shift = generator.last_shift();
+    const cv::Size cell = generator.cell_size();
+    std::vector<cv::Mat> spatial;
+    for (int g = 0; g < 2; ++g) {
+      const cv::Mat up = RiseMaskGenerator::UpsampleGrid(grids.rowRange(3 * g, 3 * g + 3),
+                                                         4 * cell.height, 4 * cell.width);
+      spatial.push_back(up(cv::Rect(shift.x, shift.y, cols, rows)).clone());
+    }
+    const int up_frames = 3 * generator.cell_frames();
+    for (int t = 0; t < frames; ++t) {
+      const double x = (t + generator.last_frame_shift() + 0.5) * 2.0 / up_frames - 0.5;
+      const int low = static_cast<int>(std::floor(x));
+      const double w = x - low;
+      auto mirror = [](int i) { return i < 0 ? -i : (i > 1 ? 2 - i : i); };  // 2 cells
+      const cv::Mat expected = spatial[mirror(low)] * (1 - w) + spatial[mirror(low + 1)] * w;
+      EXPECT_LT(cv::norm(mask.rowRange(t * rows, (t + 1) * rows), expected, cv::NORM_INF), 1e-5)
+          << seed << " frame " << t;
+    }
+  }
+}
+
+TEST(RiseVideoMaskTest, MeanOverManyMasksIsTheKeepProbabilityAtEveryVoxel) {
+  RiseMaskOptions options = Options(4, 0.3);
+  options.grid_frames = 3;
+  RiseMaskGenerator generator(options, 8, 8, 11, 6);
+  cv::Mat sum = cv::Mat::zeros(6 * 8, 8, CV_64FC1);
+  constexpr int masks = 4000;
+  for (int n = 0; n < masks; ++n) {
+    cv::Mat mask;
+    generator.Next().convertTo(mask, CV_64F);
+    sum += mask;
+  }
+  double low, high;
+  cv::minMaxLoc(sum / masks, &low, &high);
+  EXPECT_GT(low, 0.3 - 0.04);
+  EXPECT_LT(high, 0.3 + 0.04);
+}
+
+TEST(RiseVideoMaskTest, GridFramesIsChecked) {
+  RiseMaskOptions options = Options(4, 0.5);
+  options.grid_frames = 0;
+  EXPECT_THROW(options.Check(), OptionError);
+}
+
 }  // namespace
 }  // namespace borex::mask

@@ -197,5 +197,42 @@ TEST_F(OccludeBoxTest, RejectsNonFloatImages) {
                Error);
 }
 
+TEST(OccludeCuboidTest, HidesTheSquareInItsFramesOnlyAndTheFlipKeepsOnlyThat) {
+  constexpr int frames = 5, rows = 9, cols = 11;
+  cv::Mat clip(frames * rows, cols, CV_32FC3);
+  cv::randu(clip, 0.0, 1.0);
+  const cv::Vec3f fill(0.25f, 0.5f, 0.75f);
+  for (const Cuboid cuboid : {Cuboid{SquareBox(4, 5, 3, rows, cols), 1, 2},
+                              Cuboid{SquareBox(0, 10, 4, rows, cols), 3, 4},      // past the end
+                              Cuboid{SquareBox(20, 20, 3, rows, cols), 0, 5}}) {  // outside
+    cv::Mat hidden, only;
+    OccludeCuboid(clip, rows, cuboid, false, fill, hidden);
+    OccludeCuboid(clip, rows, cuboid, true, fill, only);
+    for (int t = 0; t < frames; ++t)
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+          const bool in_frames = t >= cuboid.frame0 && t < cuboid.frame0 + cuboid.frames;
+          const bool inside =
+              in_frames && r >= cuboid.square.row0 && r < cuboid.square.row0 + cuboid.square.rows &&
+              c >= cuboid.square.col0 && c < cuboid.square.col0 + cuboid.square.cols;
+          const cv::Vec3f original = clip.at<cv::Vec3f>(t * rows + r, c);
+          EXPECT_EQ(hidden.at<cv::Vec3f>(t * rows + r, c), inside ? fill : original);
+          EXPECT_EQ(only.at<cv::Vec3f>(t * rows + r, c), inside ? original : fill);
+        }
+  }
+}
+
+TEST(OccludeCuboidTest, OneFrameClipIsExactlyOccludeBox) {
+  cv::Mat image(12, 10, CV_32FC3);
+  cv::randu(image, 0.0, 1.0);
+  const PixelBox box = SquareBox(3, 8, 5, 12, 10);
+  for (const bool keep_only : {false, true}) {
+    cv::Mat expected, actual;
+    OccludeBox(image, box, keep_only, {0, 0, 0}, expected);
+    OccludeCuboid(image, 12, Cuboid{box, 0, 1}, keep_only, {0, 0, 0}, actual);
+    EXPECT_EQ(cv::norm(expected, actual, cv::NORM_INF), 0.0);
+  }
+}
+
 }  // namespace
 }  // namespace borex::mask

@@ -22,6 +22,27 @@ double Probability(const cv::Mat& image) {
   return 1.0 / (1.0 + std::exp(-(kGain * (mean[0] + mean[1] + mean[2]) / 3.0 + kBias)));
 }
 
+// RegionClassifier with a mean colour other than its default grey (so that the mean substrate is
+// seen to come from the model), recording the size of every batch it is given.
+class RecordingClassifier : public testing::RegionClassifier {
+ public:
+  RecordingClassifier(double gain = kGain, double bias = kBias)
+      : RegionClassifier(kRegion, gain, bias) {
+    info_.class_names = {"target", "other"};
+    info_.mean = {0.2f, 0.4f, 0.6f};
+  }
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+    batches.push_back(static_cast<int>(images.size()));
+    return RegionClassifier::Logits(images);
+  }
+  const model::ModelInfo& info() const override { return info_; }
+
+  std::vector<int> batches;
+
+ private:
+  model::ModelInfo info_;
+};
+
 cv::Mat RandomImage(int rows, int cols, int seed) {
   cv::Mat image(rows, cols, CV_32FC3);
   cv::RNG rng(seed);
@@ -76,12 +97,12 @@ class CurveTest : public ::testing::TestWithParam<std::tuple<Substrate, int, int
 
 TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
   const auto [substrate, step, batch_size] = GetParam();
-  testing::RegionClassifier classifier(kRegion, kGain, kBias);
+  RecordingClassifier classifier;
   const cv::Mat image = RandomImage(6, 7, 2), map = RandomMap(6, 7, 3);
   cv::Mat fill;
   if (substrate == Substrate::kBlack) fill = cv::Mat::zeros(image.size(), image.type());
-  if (substrate == Substrate::kMean)
-    fill = cv::Mat(image.size(), image.type(), cv::Scalar::all(0.5));
+  if (substrate == Substrate::kMean)  // the model's mean colour
+    fill = cv::Mat(image.size(), image.type(), cv::Scalar(0.2, 0.4, 0.6));
   if (substrate == Substrate::kBlur) cv::GaussianBlur(image, fill, {11, 11}, 5.0);
   MetricOptions options;
   options.step = step;
@@ -93,6 +114,11 @@ TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
   const long calls = classifier.model_calls();
   const Curve insertion = InsertionCurve(classifier, image, order, 0, options);
   EXPECT_EQ(classifier.model_calls() - calls, points);
+  // Full batches of batch_size images, then the rest.
+  std::vector<int> batches;
+  for (int left = points; left > 0; left -= batch_size)
+    batches.push_back(std::min(left, batch_size));
+  EXPECT_EQ(classifier.batches, batches);
   const Curve deletion = DeletionCurve(classifier, image, order, 0, options);
   const auto expected_insertion = BruteCurve(fill, image, order, step);
   const auto expected_deletion = BruteCurve(image, fill, order, step);
@@ -101,8 +127,12 @@ TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
     EXPECT_NEAR(insertion.scores[i], expected_insertion[i], 1e-6) << i;
     EXPECT_NEAR(deletion.scores[i], expected_deletion[i], 1e-6) << i;
   }
+  // The curves start and end at the image and at the substrate (k = n even when step does not
+  // divide n).
+  EXPECT_NEAR(insertion.scores.front(), Probability(fill), 1e-6);
   EXPECT_NEAR(insertion.scores.back(), Probability(image), 1e-6);
   EXPECT_NEAR(deletion.scores.front(), Probability(image), 1e-6);
+  EXPECT_NEAR(deletion.scores.back(), Probability(fill), 1e-6);
   // The trapezoid by hand, and the raw sum.
   double area = 0, sum = 0;
   const int m = static_cast<int>(expected_insertion.size());
@@ -111,6 +141,65 @@ TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
     area += (expected_insertion[i] + expected_insertion[i + 1]) / 2 / (m - 1);
   EXPECT_NEAR(insertion.auc, area, 1e-6);
   EXPECT_NEAR(insertion.sum, sum, 1e-5);
+  double deletion_sum = 0;
+  for (double score : expected_deletion) deletion_sum += score;
+  EXPECT_NEAR(deletion.sum, deletion_sum, 1e-5);
+  EXPECT_NEAR(deletion.auc,
+              (deletion_sum - (expected_deletion.front() + expected_deletion.back()) / 2) / (m - 1),
+              1e-6);
+}
+
+TEST(MetricsTest, AucIsRiseTrapezoidOverUniformX) {
+  // A 1x2 image whose probability is sigmoid(mean of its two pixels): black gives 0.5, pixel 0
+  // alone 0.9, both 0.7. Insertion with step 1, pixel 0 first: scores 0.5, 0.9, 0.7 at
+  // x = 0, 1/2, 1, area (0.5 + 0.9) / 4 + (0.9 + 0.7) / 4 = 0.75, sum 2.1.
+  testing::RegionClassifier classifier(cv::Rect(0, 0, 2, 1), 1.0, 0.0);
+  const auto logit = [](double p) { return std::log(p / (1 - p)); };
+  const double a = 2 * logit(0.9), b = 2 * logit(0.7) - a;
+  cv::Mat image(1, 2, CV_32FC3);
+  image.at<cv::Vec3f>(0, 0) = cv::Vec3f::all(static_cast<float>(a));
+  image.at<cv::Vec3f>(0, 1) = cv::Vec3f::all(static_cast<float>(b));
+  MetricOptions options;
+  options.step = 1;
+  const Curve curve = InsertionCurve(classifier, image, {0, 1}, 0, options);
+  ASSERT_EQ(curve.scores.size(), 3u);
+  EXPECT_NEAR(curve.scores[0], 0.5, 1e-6);
+  EXPECT_NEAR(curve.scores[1], 0.9, 1e-6);
+  EXPECT_NEAR(curve.scores[2], 0.7, 1e-6);
+  EXPECT_NEAR(curve.auc, 0.75, 1e-6);
+  EXPECT_NEAR(curve.sum, 2.1, 1e-6);
+  // Deletion removes pixel 0 first: 0.7, sigmoid(b / 2), 0.5.
+  const Curve deletion = DeletionCurve(classifier, image, {0, 1}, 0, options);
+  const double middle = 1 / (1 + std::exp(-b / 2));
+  EXPECT_NEAR(deletion.scores[1], middle, 1e-6);
+  EXPECT_NEAR(deletion.auc, (0.7 + middle) / 4 + (middle + 0.5) / 4, 1e-6);
+  // Step 0 means the width (2): k = 0, 2 only, the trapezoid of two points.
+  options.step = 0;
+  const Curve coarse = InsertionCurve(classifier, image, {0, 1}, 0, options);
+  ASSERT_EQ(coarse.scores.size(), 2u);
+  EXPECT_NEAR(coarse.auc, (0.5 + 0.7) / 2, 1e-6);
+}
+
+TEST(MetricsTest, BatchSizeDoesNotChangeTheResult) {
+  const cv::Mat image = RandomImage(9, 8, 11), map = RandomMap(9, 8, 12);
+  cv::Mat region = cv::Mat::zeros(9, 8, CV_8U);
+  region(kRegion).setTo(1);
+  MetricOptions options;
+  options.step = 5;  // 72 pixels: k = 0, 5, ..., 70, 72
+  std::vector<Evaluation> results;
+  for (int batch_size : {1, 4, 15, 16, 1000}) {
+    RecordingClassifier classifier;
+    options.batch_size = batch_size;
+    results.push_back(Evaluate(classifier, image, map, 0, region, options));
+    for (size_t i = 0; i + 2 < classifier.batches.size(); ++i)  // AD/AG's own batch of 2 last
+      EXPECT_LE(classifier.batches[i], batch_size);
+    EXPECT_EQ(results.back().model_calls, 16 + 16 + 2);
+  }
+  for (const Evaluation& e : results) {
+    EXPECT_EQ(e.insertion.scores, results[0].insertion.scores);
+    EXPECT_EQ(e.deletion.scores, results[0].deletion.scores);
+    EXPECT_EQ(e.CsvValues(), results[0].CsvValues());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -181,6 +270,20 @@ TEST(MetricsTest, AverageDropAndGainFollowOptiCam) {
   const DropGain other = AverageDropGain(classifier, image, dark, 1);
   EXPECT_GT(other.gain, 0);
   EXPECT_EQ(other.drop, 0);
+  // p = 1 (logit 1000 * mean >> 0): the gain is 0, not 0/0; the region blacked out gives
+  // logit 0, o = 1/2, a drop of 50%.
+  testing::RegionClassifier certain(kRegion, 1000.0, 0.0);
+  const cv::Mat bright(6, 7, CV_32FC3, cv::Scalar::all(0.5));
+  const DropGain sure = AverageDropGain(certain, bright, dark, 0);
+  EXPECT_EQ(sure.score, 1.0);
+  EXPECT_NEAR(sure.masked_score, 0.5, 1e-7);
+  EXPECT_NEAR(sure.drop, 50.0, 1e-5);
+  EXPECT_EQ(sure.gain, 0.0);
+  // Min-max scaling: an affine change of the map changes nothing.
+  cv::Mat scaled = map * 3.0 + 7.0;
+  const DropGain affine = AverageDropGain(classifier, image, scaled, 0);
+  EXPECT_NEAR(affine.drop, result.drop, 1e-3);
+  EXPECT_NEAR(affine.gain, result.gain, 1e-3);
 }
 
 TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
@@ -203,8 +306,33 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
        {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure", "f_measure_sum",
         "pointing_hit", "average_drop", "average_gain", "label", "model_calls"})
     EXPECT_TRUE(json.contains(key)) << key;
+  EXPECT_EQ(json["substrate"], "black");
+  EXPECT_EQ(json["curves"]["step"], 7);
+  EXPECT_EQ(json["curves"]["insertion"].get<std::vector<double>>(), e.insertion.scores);
+  EXPECT_EQ(json["curves"]["deletion"].get<std::vector<double>>(), e.deletion.scores);
+  EXPECT_EQ(json["f_measure_product"].get<double>(), e.f_measure->product_mean);
+  EXPECT_EQ(json["f_measure_product_sum"].get<double>(), e.f_measure->product_sum);
+  // Value() answers for every numeric JSON key with the JSON's value (pointing_hit as 1/0).
+  for (const auto& [key, value] : json.items()) {
+    if (key == "label" || key == "model_calls" || key == "curves" || key == "substrate") {
+      EXPECT_THROW(e.Value(key, "--fail-below"), OptionError) << key;
+      continue;
+    }
+    const double expected = value.is_boolean() ? value.get<bool>() : value.get<double>();
+    EXPECT_EQ(e.Value(key, "--fail-below"), expected) << key;
+  }
   EXPECT_EQ(e.Value("deletion", "--fail-above"), e.deletion.auc);
   EXPECT_THROW(e.Value("nope", "--fail-above"), OptionError);
+  // Views into larger matrices (not continuous) give the same result.
+  cv::Mat big_image = RandomImage(8, 9, 6), big_map(8, 9, CV_32F, cv::Scalar(0)),
+          big_region(8, 9, CV_8U, cv::Scalar(0));
+  const cv::Rect view(1, 1, 7, 6);
+  image.copyTo(big_image(view));
+  map.copyTo(big_map(view));
+  region.copyTo(big_region(view));
+  const Evaluation from_view =
+      Evaluate(classifier, big_image(view), big_map(view), 0, big_region(view), options);
+  EXPECT_EQ(from_view.CsvValues(), e.CsvValues());
 
   const Evaluation without = Evaluate(classifier, image, map, 0, cv::Mat(), options);
   EXPECT_FALSE(without.f_measure);
@@ -214,10 +342,23 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
   cv::Mat nan = map.clone();
   nan.at<float>(1, 1) = std::nanf("");
   EXPECT_THROW(Evaluate(classifier, image, nan, 0, region, options), InputError);
+  cv::Mat infinite = map.clone();
+  infinite.at<float>(5, 6) = -INFINITY;
+  EXPECT_THROW(Evaluate(classifier, image, infinite, 0, region, options), InputError);
   EXPECT_THROW(Evaluate(classifier, image, cv::Mat::zeros(5, 7, CV_32F), 0, region, options),
                InputError);
+  EXPECT_THROW(Evaluate(classifier, image, cv::Mat::zeros(6, 7, CV_64F), 0, region, options),
+               InputError);
+  const long calls = classifier.model_calls();
   options.step = -1;
   EXPECT_THROW(Evaluate(classifier, image, map, 0, region, options), OptionError);
+  options.step = 0;
+  options.batch_size = 0;
+  EXPECT_THROW(Evaluate(classifier, image, map, 0, region, options), OptionError);
+  options.batch_size = 1;
+  options.pointing_tolerance = -2;
+  EXPECT_THROW(Evaluate(classifier, image, map, 0, region, options), OptionError);
+  EXPECT_EQ(classifier.model_calls(), calls);  // rejected before any model call
   EXPECT_EQ(ParseSubstrate("blur", "--substrate"), Substrate::kBlur);
   EXPECT_THROW(ParseSubstrate("grey", "--substrate"), OptionError);
 }

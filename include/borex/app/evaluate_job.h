@@ -18,8 +18,11 @@ std::pair<std::string, double> ParseThreshold(const std::string& text, const std
 struct EvaluateJobOptions {
   model::TorchScriptOptions model;
   std::string image_path, saliency_path;
+  std::string video_path;       // a clip instead of an image (a video model)
+  int start_frame = 0;          // video: the first frame sampled
   std::string label;            // index or class name; empty: the model's top-1
-  std::string annotation_path;  // VOC XML: enables F-measure and the pointing game
+  std::string annotation_path;  // VOC XML (a clip: its JSON annotation, per-frame boxes):
+                                // enables F-measure and the pointing game
   std::string json_path;        // optional output
   metrics::MetricOptions metrics;
   std::vector<std::pair<std::string, double>> fail_below, fail_above;  // METRIC, bound

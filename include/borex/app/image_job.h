@@ -13,13 +13,25 @@
 
 namespace borex::app {
 
-// What every image command shares: model, image, label, outputs.
+// What every image command shares: model, image (or video clip), label, outputs.
+//
+// Images write PREFIX.npy (H x W float32), PREFIX.png (signed heat map), PREFIX_overlay.png and
+// PREFIX.json. Clips (video_path, a video model) write PREFIX.npy (T x H x W float32, the
+// sampled frames at the clip's resolution), PREFIX.mp4 (the heat map over the frames; an .avi
+// where no MP4 encoder is available, said in the JSON's "video_note"), PREFIX.json and, with
+// frame_pngs, PREFIX_f000.png ... (one overlay per frame).
 struct ImageJobOptions {
   model::TorchScriptOptions model;
   std::string image_path;
-  std::string label;       // index or class name; empty: the model's top-1 class
-  std::string out_prefix;  // writes PREFIX.npy, .png, _overlay.png, .json
+  std::string video_path;   // a clip instead of an image (exactly one of the two)
+  int start_frame = 0;      // video: the first frame to sample
+  bool frame_pngs = false;  // video: also write one PNG per frame
+  double fps = 0;           // video: frame rate of PREFIX.mp4 (0: 8 / frame stride)
+  std::string label;        // index or class name; empty: the model's top-1 class
+  std::string out_prefix;   // writes PREFIX.npy, .png, _overlay.png, .json
   void Check() const;
+  bool video() const { return !video_path.empty(); }
+  const std::string& input_path() const { return video() ? video_path : image_path; }
 };
 
 struct ExplainJobOptions {

@@ -22,11 +22,18 @@ struct GradCamOptions {
   std::string target_layer;  // submodule path; empty: the model's metadata target_layer
 };
 
-// The map at the layer's resolution (h x w), before upsampling.
+// The map at the layer's resolution (h x w; a 3D layer: d stacked h x w frames), before
+// upsampling. For a 3D layer (Chattopadhay et al.'s video experiments; BOREx RQ3) the sums over
+// positions ij run over all d·h·w positions.
 cv::Mat CamFromGradients(const model::LayerGradients& layer, CamVariant variant);
 
-// The map upsampled bilinearly to the image's size and divided by its maximum (values in [0,1];
-// all zero when the map is).
+// A stacked map of `depth` frames upsampled to `frames` frames of `frame_size`: bilinearly in
+// each frame, then linearly in time with pixel-centre alignment (PyTorch's trilinear
+// interpolation with align_corners=False). depth = frames = 1 is plain bilinear resizing.
+cv::Mat UpsampleClipMap(const cv::Mat& map, int depth, int frames, const cv::Size& frame_size);
+
+// The map upsampled to the image's size (video: the clip's frames, trilinearly) and divided by
+// its maximum (values in [0,1]; all zero when the map is).
 cv::Mat ComputeGradCam(model::Classifier& classifier, const cv::Mat& image, int label,
                        const GradCamOptions& options);
 

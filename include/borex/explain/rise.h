@@ -2,7 +2,9 @@
 // BOREx paper eqs. 5 and 6:
 //   S(λ)    ≈ (1/N) Σ_n m_n(λ) M(i⊙m_n, l) / p                     (eq. 5)
 //   S^PN(λ) ≈ (1/N) Σ_n (m_n(λ) − p) M(i⊙m_n, l) / (p(1 − p))      (eq. 6)
-// with p = p1, the keep-probability of the masks' grid cells.
+// with p = p1, the keep-probability of the masks' grid cells. For a video model (the paper's
+// "naively extended RISE", §1 and RQ3) λ ranges over the clip's voxels and the masks are random
+// 3D grids (mask/rise_masks.h).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@ namespace borex::explain {
 struct RiseOptions {
   int masks = 4000;                // N; Petsiuk et al. use 4000 for ResNet-50
   int grid = 7;                    // s: cells per side of the random binary grid
+  int grid_frames = 4;             // s_t: cells along time for a video model's clips
   double keep_prob = 0.5;          // p1 = P[cell kept]
   bool positive_negative = false;  // PN-RISE (eq. 6) instead of RISE (eq. 5)
   int batch_size = 32;             // images per forward pass
@@ -30,7 +33,8 @@ struct RiseOptions {
   nlohmann::json ToJson() const;  // every option by name
 };
 
-// The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size.
+// The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size
+// (for a video model, the stacked clip; the map is then stacked too).
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
                     const RiseOptions& options);
 

@@ -20,6 +20,11 @@ cv::Mat ReadImageRgb(const std::string& path);
 // infinite".
 cv::Mat ReadPriorMap(const std::string& path);
 
+// A video prior or saliency map: a (T, H, W) .npy of exactly `frames` frames, stacked as
+// (T·H) x W CV_32FC1 (see model::ModelInfo). InputError naming the file when the frame count
+// differs ("has 8 frames but the clip has 16") or a value is not finite.
+cv::Mat ReadClipMap(const std::string& path, int frames);
+
 // Encodes a CV_8UC3 BGR (or CV_8UC1) image by the extension of `path` (.png, .jpg, ...) and
 // writes it atomically. OutputError if the extension is not an image format OpenCV can write.
 void WriteImage(const std::string& path, const cv::Mat& bgr8);

@@ -1,8 +1,9 @@
 // The square masks of BOREx (paper §2, Algorithms 1 and 2): m is 0 on a square of side r centred
 // at pixel λ (those pixels are hidden) and 1 elsewhere; its flip m̄ = 1 − m keeps only the
-// square. Occlusion happens in pixel space, on the RGB [0, 1] image before the model's
-// normalisation: hidden pixels get a fill colour (black, or the model's mean colour, which
-// becomes 0 after normalisation as in the authors' code).
+// square. For video (§3.2) the square extends over consecutive frames: a cuboid. Occlusion happens
+// in pixel space, on the RGB [0, 1] image before the model's normalisation: hidden pixels get a
+// fill colour (black, or the model's mean colour, which becomes 0 after normalisation as in the
+// authors' code).
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -49,5 +50,23 @@ cv::Vec3f OcclusionFill(Occlusion occlusion, const cv::Vec3f& model_mean);
 // be the image itself (in-place occlusion). Cost: one image copy plus fills of rectangles.
 void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box,
                 const cv::Vec3f& fill, cv::Mat& out);
+
+// BOREx's video masks (paper §3.2): a square of side r hidden in each of t consecutive frames
+// n, ..., n + t − 1 of a clip, "the mask of side r and depth t applied at pixel (x, y) of frame
+// n". Frames past the clip's end are clipped, as squares are at the image's border. An image is
+// the clip of one frame with the cuboid {square, 0, 1}.
+struct Cuboid {
+  PixelBox square;  // in frame coordinates
+  int frame0 = 0;   // n
+  int frames = 1;   // t
+
+  bool covers(int frame) const { return frame >= frame0 && frame < frame0 + frames; }
+};
+
+// out = the stacked clip (CV_32FC3, clip_frames · frame_rows rows, see model::ModelInfo) with
+// the cuboid hidden (keep_only_cuboid = false: i ⊙ m) or with everything but the cuboid hidden
+// (true: i ⊙ m̄). For a one-frame clip this is exactly OccludeBox. `out` may be `clip`.
+void OccludeCuboid(const cv::Mat& clip, int frame_rows, const Cuboid& cuboid, bool keep_only_cuboid,
+                   const cv::Vec3f& fill, cv::Mat& out);
 
 }  // namespace borex::mask

@@ -19,7 +19,8 @@ Substrate ParseSubstrate(const std::string& name, const std::string& option);  /
 std::string SubstrateName(Substrate substrate);
 
 struct MetricOptions {
-  int step = 0;  // pixels revealed or removed per step; 0: the image's width (RISE: 224 at 224²)
+  int step = 0;  // pixels revealed or removed per step; 0: the image's width (RISE: 224 at 224²);
+                 // a clip (video model): its width times its frames
   Substrate substrate = Substrate::kBlack;
   int batch_size = 64;         // images per forward pass
   int pointing_tolerance = 0;  // pixels: a hit when the maximum is this close to the region
@@ -71,16 +72,21 @@ struct Evaluation {
   std::optional<bool> pointing_hit;
   DropGain drop_gain;
   long model_calls = 0;  // forward passes the evaluation made
+  int step = 0;          // the k increment used (options.step, or the image's width for 0)
+  Substrate substrate = Substrate::kBlack;
 
   // The metric columns of `borex batch` CSVs, in order: insertion, deletion, insertion_sum,
   // deletion_sum, f_measure, f_measure_sum, pointing_hit, average_drop, average_gain.
   static const std::vector<std::string>& CsvColumns();
   // Values for CsvColumns(): numbers with full precision, pointing_hit as 1/0, "" when empty.
   std::vector<std::string> CsvValues() const;
-  // The `borex evaluate` JSON keys (insertion, deletion, ..., label, model_calls, curves).
+  // The `borex evaluate` JSON: insertion, deletion (AUCs), insertion_sum, deletion_sum,
+  // f_measure, f_measure_sum, f_measure_product, f_measure_product_sum, pointing_hit (null when
+  // empty), average_drop, average_gain, score, masked_score, label, model_calls, substrate and
+  // curves {insertion, deletion, step}.
   nlohmann::json ToJson() const;
-  // The value of a metric by its key (for --fail-below/--fail-above); nullopt when empty;
-  // throws OptionError naming `option` for an unknown key.
+  // The value of a numeric metric by its JSON key (for --fail-below/--fail-above; pointing_hit
+  // as 1/0); nullopt when empty; throws OptionError naming `option` for any other key.
   std::optional<double> Value(const std::string& key, const std::string& option) const;
 };
 Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,

@@ -5,14 +5,28 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
 namespace borex::model {
 
+// How a video model wants its clip tensor laid out.
+enum class VideoLayout {
+  kNCTHW,  // [N, 3, T, H, W]: 3D CNNs (R3D, R(2+1)D, X3D, SlowFast's pathways)
+  kNTCHW,  // [N, T, 3, H, W]: frame-wise encoders followed by temporal layers
+};
+VideoLayout ParseVideoLayout(const std::string& name);  // "NCTHW" | "NTCHW" (--video-layout)
+std::string VideoLayoutName(VideoLayout layout);
+
 // What a model file says about itself (the "borex.json" TorchScript extra file), possibly
 // overridden by command-line flags. Empty/zero fields mean "not known".
+//
+// Video models (frames > 0) take clips of `frames` frames. Everywhere outside the TorchScript
+// backend a clip is one "stacked" CV_32FC3 image of (frames·H) rows x W columns, frame t in rows
+// [t·H, (t+1)·H): so a clip's saliency map is a CV_32FC1 (frames·H) x W matrix whose memory is
+// the row-major (T, H, W) array, and the metrics, RISE and the refiner's masks apply unchanged.
 struct ModelInfo {
   std::vector<std::string> class_names;
   cv::Size input_size{0, 0};  // width x height the model expects; 0: the image's own size
@@ -20,6 +34,13 @@ struct ModelInfo {
   cv::Vec3f std{0.229f, 0.224f, 0.225f};
   std::string target_layer;  // default Grad-CAM layer, e.g. "layer4"
   std::string description;
+  int frames = 0;        // T of a video model; 0: an image model
+  int frame_stride = 1;  // the model's frame sampling: every frame_stride-th frame of the clip
+  VideoLayout layout = VideoLayout::kNCTHW;
+
+  bool is_video() const { return frames > 0; }
+  // Frames per model input: T for a video model, 1 for an image model.
+  int clip_frames() const { return std::max(1, frames); }
 
   // "class 3 (dress)" or "class 3" when names are unknown.
   std::string ClassLabel(int index) const;
@@ -27,11 +48,13 @@ struct ModelInfo {
   int ResolveLabel(const std::string& label, int num_classes) const;
 };
 
-// A layer's activations A (K x h x w, row-major per channel) and dY/dA for one class score Y.
+// A layer's activations A (K x h x w, row-major per channel; K x d x h x w for a 3D layer of a
+// video model) and dY/dA for one class score Y.
 struct LayerGradients {
   int channels = 0, rows = 0, cols = 0;
-  Eigen::MatrixXf activations;  // K x (h*w)
-  Eigen::MatrixXf gradients;    // K x (h*w)
+  int depth = 1;                // d: frames of a 3D layer's output (1 for a 2D layer)
+  Eigen::MatrixXf activations;  // K x (d*h*w)
+  Eigen::MatrixXf gradients;    // K x (d*h*w)
   Eigen::VectorXf logits;       // the model's logits for the image
 };
 

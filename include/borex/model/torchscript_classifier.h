@@ -15,7 +15,11 @@ struct TorchScriptOptions {
   int threads = 0;             // intra-op threads; 0: all cores (LibTorch's own default is 1)
   // Overrides of the model's metadata (flags win over the file's borex.json).
   std::optional<cv::Vec3f> mean, std;
-  std::optional<cv::Size> input_size;
+  std::optional<cv::Size> input_size;  // per frame for a video model
+  // Video models: frames per clip, frame sampling stride, tensor layout (--frames,
+  // --frame-stride, --video-layout). --frames turns a model without video metadata into one.
+  std::optional<int> frames, frame_stride;
+  std::optional<VideoLayout> layout;
   std::string classes_file;  // one class name per line
   void Check() const;
 };
@@ -32,12 +36,13 @@ class TorchScriptClassifier : public Classifier {
   const ModelInfo& info() const override { return info_; }
   int num_classes() const override { return num_classes_; }
 
-  // The input size to use for an image of `image_size` (metadata, else the image's own).
+  // The input size to use for an image (a video model: a frame) of `image_size` (metadata, else
+  // the image's own).
   cv::Size WorkingSize(const cv::Size& image_size) const;
 
-  // Runs one forward pass on a blank image of `working_size` and checks that the output is an
-  // [N, C] tensor consistent with the class names; sets num_classes(). Not counted as a call;
-  // a size already validated is not checked again.
+  // Runs one forward pass on a blank image of `working_size` (video: the stacked clip) and checks
+  // that the output is an [N, C] tensor consistent with the class names; sets num_classes(). Not
+  // counted as a call; a size already validated is not checked again.
   void Validate(const cv::Size& working_size);
 
  private:

@@ -72,20 +72,38 @@ struct RefineOptions {
   mask::Occlusion occlusion = mask::Occlusion::kBlack;  // paper: black; code: the mean colour
   uint64_t seed = 0;
 
-  // Every option by name (as given: defaults not yet resolved for an image size).
-  nlohmann::json ToJson() const;
+  // Video (paper §3.2): cuboid masks of side r in t consecutive frames from frame n, and a GP
+  // over (row, col, n, r, t). The paper gives neither its depth set T nor the temporal length
+  // scales; these defaults are ours, relative to the clip's T frames.
+  std::vector<int> mask_frames;   // depths t in frames; empty: T/4 and T/2 (4 and 8 at T = 16)
+  int frame_step = 1;             // candidate first frames n every frame_step frames
+  double length_scale_frame = 0;  // frames, for n; 0: T/8 (2 at T = 16)
+  double length_scale_depth = 0;  // frames, for t; 0: T/4 (4 at T = 16)
+
+  // Every option by name (as given: defaults not yet resolved for an image size); the video
+  // options only for a video.
+  nlohmann::json ToJson(bool video = false) const;
   // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false.
   void ApplyAlgorithm();
-  void Check(int image_rows, int image_cols) const;
+  // Sizes of one frame (the image) and the clip's frames (1 for an image).
+  void Check(int image_rows, int image_cols, int clip_frames = 1) const;
   // Mask sides in pixels of a working image of the given size.
   std::vector<double> SidePixels(int image_rows, int image_cols) const;
+  // Mask depths in frames (1 for an image), sorted, without repeats.
+  std::vector<int> DepthFrames(int clip_frames) const;
   // The length scales in use (the defaults resolved for the working image's size).
   double PositionLengthScale(int image_rows, int image_cols) const;
   double SizeLengthScale(int image_rows, int image_cols) const;
+  double FrameLengthScale(int clip_frames) const;
+  double DepthLengthScale(int clip_frames) const;
   // --hyperopt bounds per dimension (row, col, side): the code's [1, 20] at 224, scaled likewise,
-  // doubled for the side (the code's size unit is the half-width).
-  std::pair<Eigen::Vector3d, Eigen::Vector3d> LengthScaleBounds(int image_rows,
-                                                                int image_cols) const;
+  // doubled for the side (the code's size unit is the half-width). Video: (row, col, n, side, t),
+  // with [0.5, T] frames for n and t.
+  std::pair<Eigen::VectorXd, Eigen::VectorXd> LengthScaleBounds(int image_rows, int image_cols,
+                                                                int clip_frames = 1) const;
 };
+
+// Parses "--mask-frames 2,4,8": positive frame counts.
+std::vector<int> ParseMaskFrames(const std::string& list);
 
 }  // namespace borex::refine

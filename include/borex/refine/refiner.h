@@ -22,7 +22,9 @@ namespace borex::refine {
 struct StepRecord {
   int iteration = 0;
   double row = 0, col = 0, side = 0;           // the mask: centre (pixel) and side (pixels)
-  double gp_row = 0, gp_col = 0, gp_side = 0;  // the point entered into the GP (after jitter)
+  double frame = 0, depth = 1;                 // video: first frame n and frames t of the cuboid
+  double gp_row = 0, gp_col = 0, gp_side = 0;  // the point entered into the GP (after jitter;
+                                               // video: jitter moves row, col and side only)
   double score_masked = 0;                     // M(i⊙m, l): the square hidden
   double score_reference = 0;                  // M(i⊙m̄, l) (flip) or M(i, l) (Algorithm 1)
   double observation = 0;                      // s, after squashing
@@ -40,9 +42,15 @@ struct RefineResult {
   double prior_scale = 0;  // factor applied to i0 (0 without a prior)
   double base_score = 0;   // M(i, l)
   std::vector<double> side_pixels;
+  std::vector<int> depth_frames;  // video: the cuboids' depths t ({1} for an image)
+  int frames = 1;                 // frames of the clip (1 for an image)
+  long candidates = 0;            // size of the GP's candidate set
   std::vector<StepRecord> steps;
 };
 
+// Video (paper §3.2): when the classifier is a video model, `image` is the stacked clip of
+// model::ModelInfo, the masks are cuboids (mask::Cuboid), the GP is over (row, col, n, r, t) and
+// the map (stacked like the clip) is (1/(p·k)) Σ_r Σ_t μ(λ, r, t)/(r²·t).
 class Refiner {
  public:
   // `image`: CV_32FC3 RGB in [0,1] at the model's input size. `prior`: CV_32FC1 of the same size,
@@ -55,8 +63,15 @@ class Refiner {
   const StepRecord& Step();
   RefineResult Finish();
 
-  // The posterior mean μ(λ, r) at every pixel for the i-th mask side (prior included).
-  cv::Mat PosteriorMeanForSide(int side_index) const;
+  // The posterior mean μ(λ, r) at every pixel for the i-th mask side (prior included); video:
+  // μ(λ, r, t) at every voxel for the j-th depth too, stacked.
+  cv::Mat PosteriorMeanForSide(int side_index, int depth_index = 0) const;
+
+  // GP points: 3 (row, col, side) for an image, 5 (row, col, n, side, t) for a clip.
+  int dimensions() const;
+  // Candidates: the GP's candidate set size (its memory is about 4·(iterations + dims) bytes
+  // per candidate).
+  long num_candidates() const;
 
  private:
   struct State;
@@ -72,6 +87,18 @@ RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, 
 // average): exposed for tests of the weighting.
 cv::Mat AggregateSides(const std::vector<cv::Mat>& means, const std::vector<double>& sides,
                        Aggregation aggregation, bool weighted_average);
+
+// The video form (§3.2): means[j·|sides| + i] = μ(·, r_i, t_j), stacked clips of `frames`
+// frames; pointwise (1/(p·k)) Σ_i Σ_j μ/(r_i²·t_j) (weighted) or the plain mean; box: each μ
+// averaged over the cuboids that cover a voxel (the square box in its frame, and first frames
+// n − t + 1 ... n inside the clip), then the plain mean.
+cv::Mat AggregateCuboids(const std::vector<cv::Mat>& means, const std::vector<double>& sides,
+                         const std::vector<int>& depths, int frames, Aggregation aggregation,
+                         bool weighted_average);
+
+// The mean over the window of first frames n − depth + 1 ... n (those >= 0) of a stacked map:
+// each voxel's average over the cuboids of `depth` frames that cover it.
+cv::Mat TrailingFrameAverage(const cv::Mat& map, int frames, int depth);
 
 // The code's box average: each pixel gets the mean of `map` over the (2⌊side/2⌋+1)-wide box
 // centred on it, counting only pixels inside the image.

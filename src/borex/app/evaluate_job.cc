@@ -5,6 +5,7 @@
 
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
+#include "borex/dataset/video_clips.h"
 #include "borex/dataset/voc.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/image.h"
@@ -53,7 +54,12 @@ std::pair<std::string, double> ParseThreshold(const std::string& text, const std
 void EvaluateJobOptions::Check() const {
   model.Check();
   metrics.Check();
-  if (image_path.empty()) throw OptionError("--image", "an image file is required");
+  if (image_path.empty() && video_path.empty())
+    throw OptionError("--image", "an image file (or --video CLIP) is required");
+  if (!image_path.empty() && !video_path.empty())
+    throw OptionError("--video", "give either --image or --video, not both");
+  if (start_frame < 0) throw OptionError("--start-frame", "must not be negative");
+  if (video_path.empty() && start_frame != 0) throw OptionError("--start-frame", "needs --video");
   if (saliency_path.empty()) throw OptionError("--saliency", "a saliency map is required");
   for (const auto& [metric, bound] : fail_below)
     CheckThresholdMetric(metric, "--fail-below", !annotation_path.empty());
@@ -64,13 +70,22 @@ void EvaluateJobOptions::Check() const {
 nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options) {
   options.Check();
   if (!options.json_path.empty()) io::CheckWritable(options.json_path);
-  const cv::Mat saliency = io::ReadPriorMap(options.saliency_path);
-  const dataset::Annotation annotation = options.annotation_path.empty()
-                                             ? dataset::Annotation{}
-                                             : dataset::ReadVocAnnotation(options.annotation_path);
+  const bool video = !options.video_path.empty();
+  // Inputs that need no model are read first, so that their errors come before any model work.
+  const cv::Mat saliency = video ? cv::Mat() : io::ReadPriorMap(options.saliency_path);
+  const bool annotated = !options.annotation_path.empty();
+  const dataset::Annotation annotation = annotated && !video
+                                             ? dataset::ReadVocAnnotation(options.annotation_path)
+                                             : dataset::Annotation{};
+  const dataset::ClipAnnotation clip_annotation =
+      annotated && video ? dataset::ReadClipAnnotation(options.annotation_path)
+                         : dataset::ClipAnnotation{};
   model::TorchScriptClassifier classifier(options.model);
-  const PreparedImage image = PrepareImage(classifier, options.image_path);
-  const cv::Mat map = MapAtWorkingSize(saliency, image, options.saliency_path);
+  const PreparedImage image =
+      video ? PrepareVideo(classifier, options.video_path, options.start_frame)
+            : PrepareImage(classifier, options.image_path);
+  const cv::Mat map = MapAtWorkingSize(video ? ReadMapFor(image, options.saliency_path) : saliency,
+                                       image, options.saliency_path);
   const int label = ChooseLabel(classifier, image, options.label);
   const auto& names = classifier.info().class_names;
   const std::string class_name = label < static_cast<int>(names.size()) ? names[label] : "";
@@ -80,18 +95,19 @@ nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options) {
       throw OptionError("--annotation",
                         "the model has no class names to match the annotation's "
                         "(give --classes)");
-    region =
-        dataset::BoxRegion(annotation, class_name, image.original.size(), image.working.size());
+    region = video
+                 ? dataset::ClipRegionMask(clip_annotation, class_name, image.working_frame_size(),
+                                           image.first_frame, image.frame_stride, image.frames)
+                 : dataset::BoxRegion(annotation, class_name, image.original.size(),
+                                      image.working.size());
   }
   const metrics::Evaluation evaluation =
       metrics::Evaluate(classifier, image.working, map, label, region, options.metrics);
 
   nlohmann::json result = evaluation.ToJson();
-  result["image"] = options.image_path;
+  result[video ? "video" : "image"] = video ? options.video_path : options.image_path;
   result["saliency"] = options.saliency_path;
   result["class_name"] = class_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(class_name);
-  result["step"] = options.metrics.step > 0 ? options.metrics.step : image.working.cols;
-  result["substrate"] = metrics::SubstrateName(options.metrics.substrate);
   nlohmann::json thresholds = nlohmann::json::array();
   auto check = [&](const std::pair<std::string, double>& bound, const char* kind) {
     const double value = *evaluation.Value(bound.first, kind);

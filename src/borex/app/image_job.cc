@@ -1,5 +1,6 @@
 #include "borex/app/image_job.h"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "borex/io/image.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/io/video.h"
 
 namespace borex::app {
 namespace {
@@ -31,11 +33,13 @@ struct LoadedImage {
 LoadedImage Load(const ImageJobOptions& options) {
   LoadedImage loaded;
   loaded.classifier = std::make_unique<model::TorchScriptClassifier>(options.model);
-  loaded.image = PrepareImage(*loaded.classifier, options.image_path);
+  loaded.image = options.video()
+                     ? PrepareVideo(*loaded.classifier, options.video_path, options.start_frame)
+                     : PrepareImage(*loaded.classifier, options.image_path);
   loaded.label = ChooseLabel(*loaded.classifier, loaded.image, options.label);
   loaded.confidence = loaded.image.probabilities[loaded.label];
   const auto& info = loaded.classifier->info();
-  spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.image_path,
+  spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.input_path(),
                info.ClassLabel(loaded.label), loaded.confidence,
                info.ClassLabel(loaded.image.top1));
   return loaded;
@@ -55,9 +59,19 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
   nlohmann::json summary;
   summary["version"] = BOREX_VERSION;
   summary["model"] = options.model.path;
-  summary["image"] = options.image_path;
-  summary["image_size"] = {loaded.image.original.rows, loaded.image.original.cols};
-  summary["working_size"] = {loaded.image.working.rows, loaded.image.working.cols};
+  const PreparedImage& image = loaded.image;
+  const cv::Size original = image.original_frame_size(), working = image.working_frame_size();
+  if (image.video) {
+    summary["video"] = options.video_path;
+    summary["frames"] = image.frames;
+    summary["first_frame"] = image.first_frame;
+    summary["frame_stride"] = image.frame_stride;
+    summary["layout"] = model::VideoLayoutName(info.layout);
+  } else {
+    summary["image"] = options.image_path;
+  }
+  summary["image_size"] = {original.height, original.width};  // per frame for a clip
+  summary["working_size"] = {working.height, working.width};
   summary["label"] = loaded.label;
   summary["class_name"] = loaded.label < static_cast<int>(info.class_names.size())
                               ? nlohmann::json(info.class_names[loaded.label])
@@ -68,23 +82,57 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
   return summary;
 }
 
-// Writes the map (resized to the image's own resolution) and the summary as one atomic set.
-void WriteOutputs(const std::string& prefix, const cv::Mat& working_map, const LoadedImage& loaded,
-                  nlohmann::json& summary, const std::string& trace_path,
+// Stages PREFIX.npy, the heat map(s) and, for a clip, PREFIX.mp4 and the per-frame PNGs; returns
+// the paths written.
+std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobOptions& options,
+                                   const cv::Mat& map, const PreparedImage& image,
+                                   nlohmann::json& summary) {
+  const std::string& prefix = options.out_prefix;
+  if (!image.video) {
+    io::WriteNpy(outputs.Stage(prefix + ".npy"), map);
+    WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderSignedHeatmap(map));
+    WriteEncoded(outputs.Stage(prefix + "_overlay.png"), io::RenderOverlay(image.original, map));
+    return {prefix + ".npy", prefix + ".png", prefix + "_overlay.png"};
+  }
+  io::WriteNpy3D(outputs.Stage(prefix + ".npy"), io::UnstackFrames(map, image.frames));
+  const std::vector<cv::Mat> frames =
+      io::RenderHeatmapFrames(map, image.frames, image.original, 0.5);
+  const double fps = options.fps > 0 ? options.fps : 8.0 / image.frame_stride;
+  const io::VideoWriteResult video = io::WriteVideo(outputs, prefix + ".mp4", frames, fps);
+  if (!video.note.empty()) spdlog::warn("{}", video.note);
+  summary["video_codec"] = video.codec;
+  summary["video_note"] = video.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(video.note);
+  std::vector<std::string> written = {prefix + ".npy", video.path};
+  if (options.frame_pngs)
+    for (size_t t = 0; t < frames.size(); ++t) {
+      const std::string path = prefix + fmt::format("_f{:03d}.png", t);
+      WriteEncoded(outputs.Stage(path), frames[t]);
+      written.push_back(path);
+    }
+  return written;
+}
+
+// Writes the map (resized to the image's own resolution; a clip's frames to theirs) and the
+// summary as one atomic set.
+void WriteOutputs(const ImageJobOptions& options, const cv::Mat& working_map,
+                  const LoadedImage& loaded, nlohmann::json& summary, const std::string& trace_path,
                   const nlohmann::json* trace) {
-  const cv::Mat map = Resize(working_map, loaded.image.original.size());
+  const PreparedImage& image = loaded.image;
+  const cv::Mat map = ResizeFrames(working_map, image.frames, image.original_frame_size());
   double min_value = 0, max_value = 0;
   cv::minMaxLoc(map, &min_value, &max_value);
-  summary["map"] = {{"shape", {map.rows, map.cols}}, {"min", min_value}, {"max", max_value}};
-  summary["outputs"] = {prefix + ".npy", prefix + ".png", prefix + "_overlay.png",
-                        prefix + ".json"};
+  const cv::Size frame = image.original_frame_size();
+  summary["map"] = {
+      {"shape", image.video ? nlohmann::json({image.frames, frame.height, frame.width})
+                            : nlohmann::json({map.rows, map.cols})},
+      {"min", min_value},
+      {"max", max_value}};
   io::AtomicOutputSet outputs;
-  io::WriteNpy(outputs.Stage(prefix + ".npy"), map);
-  WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderSignedHeatmap(map));
-  WriteEncoded(outputs.Stage(prefix + "_overlay.png"),
-               io::RenderOverlay(loaded.image.original, map));
+  std::vector<std::string> written = StageMaps(outputs, options, map, image, summary);
   if (trace != nullptr) io::WriteJson(outputs.Stage(trace_path), *trace);
-  io::WriteJson(outputs.Stage(prefix + ".json"), summary);
+  written.push_back(options.out_prefix + ".json");
+  summary["outputs"] = written;
+  io::WriteJson(outputs.Stage(options.out_prefix + ".json"), summary);
   outputs.Commit();
 }
 
@@ -100,9 +148,10 @@ void AddTiming(nlohmann::json& summary, const model::Classifier& classifier,
 nlohmann::json MethodSettings(const explain::ExplainOptions& options,
                               const model::ModelInfo& info) {
   nlohmann::json settings = {{"method", explain::MethodName(options.method)}};
-  if (options.method == explain::Method::kRise || options.method == explain::Method::kPnRise)
+  if (options.method == explain::Method::kRise || options.method == explain::Method::kPnRise) {
     settings.update(options.rise.ToJson());
-  else
+    if (info.is_video()) settings["grid_frames"] = options.rise.grid_frames;
+  } else
     settings["target_layer"] =
         options.cam.target_layer.empty() ? info.target_layer : options.cam.target_layer;
   return settings;
@@ -110,11 +159,18 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
 
 nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::RefineResult& result,
                               const cv::Size& working_size) {
-  nlohmann::json settings = o.ToJson();
+  const bool video = result.frames > 1;
+  nlohmann::json settings = o.ToJson(video);
   settings["mask_sides_px"] = result.side_pixels;
+  // working_size: of one frame
   settings["length_scale_position"] =
       o.PositionLengthScale(working_size.height, working_size.width);
   settings["length_scale_size"] = o.SizeLengthScale(working_size.height, working_size.width);
+  if (video) {
+    settings["mask_depths_frames"] = result.depth_frames;
+    settings["length_scale_frame"] = o.FrameLengthScale(result.frames);
+    settings["length_scale_depth"] = o.DepthLengthScale(result.frames);
+  }
   return settings;
 }
 
@@ -122,7 +178,14 @@ nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::Refi
 
 void ImageJobOptions::Check() const {
   model.Check();
-  if (image_path.empty()) throw OptionError("--image", "an image file is required");
+  if (image_path.empty() && video_path.empty())
+    throw OptionError("--image", "an image file (or --video CLIP) is required");
+  if (!image_path.empty() && !video_path.empty())
+    throw OptionError("--video", "give either --image or --video, not both");
+  if (start_frame < 0) throw OptionError("--start-frame", "must not be negative");
+  if (!video() && (start_frame != 0 || frame_pngs))
+    throw OptionError(frame_pngs ? "--frame-pngs" : "--start-frame", "needs --video");
+  if (!(fps >= 0)) throw OptionError("--fps", "must be positive (or 0 for the default)");
   if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
 }
 
@@ -143,7 +206,7 @@ nlohmann::json RunExplainJob(const ExplainJobOptions& options) {
   summary["command"] = "explain";
   summary["settings"] = MethodSettings(options.explain, loaded.classifier->info());
   AddTiming(summary, *loaded.classifier, start);
-  WriteOutputs(options.common.out_prefix, map, loaded, summary, "", nullptr);
+  WriteOutputs(options.common, map, loaded, summary, "", nullptr);
   return summary;
 }
 
@@ -156,7 +219,8 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   refine_options.ApplyAlgorithm();
 
   LoadedImage loaded = Load(options.common);
-  refine_options.Check(loaded.image.working.rows, loaded.image.working.cols);
+  const cv::Size working_frame = loaded.image.working_frame_size();
+  refine_options.Check(working_frame.height, working_frame.width, loaded.image.frames);
   const auto& info = loaded.classifier->info();
 
   // The prior i0 at the working resolution.
@@ -165,6 +229,10 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   const long calls_before_prior = loaded.classifier->model_calls();
   if (!refine_options.use_prior) {
     prior_summary = {{"source", "none"}};
+  } else if (!options.prior_path.empty() && loaded.image.video) {
+    prior = MapAtWorkingSize(ReadMapFor(loaded.image, options.prior_path), loaded.image,
+                             options.prior_path);
+    prior_summary = {{"source", options.prior_path}};
   } else if (!options.prior_path.empty()) {
     prior = io::ReadPriorMap(options.prior_path);
     if (prior.size() != loaded.image.working.size() && prior.size() != loaded.image.original.size())
@@ -195,7 +263,8 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
 
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "refine";
-  summary["settings"] = RefineSettings(refine_options, result, loaded.image.working.size());
+  summary["settings"] = RefineSettings(refine_options, result, working_frame);
+  summary["candidates"] = result.candidates;
   summary["prior"] = prior_summary;
   summary["prior"]["scale"] = result.prior_scale;
   summary["iterations"] = result.iterations;
@@ -204,22 +273,24 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   AddTiming(summary, *loaded.classifier, start);
   if (!options.trace_path.empty()) {
     const nlohmann::json trace = TraceJson(result, refine_options);
-    WriteOutputs(options.common.out_prefix, result.map, loaded, summary, options.trace_path,
-                 &trace);
+    WriteOutputs(options.common, result.map, loaded, summary, options.trace_path, &trace);
   } else {
-    WriteOutputs(options.common.out_prefix, result.map, loaded, summary, "", nullptr);
+    WriteOutputs(options.common, result.map, loaded, summary, "", nullptr);
   }
   return summary;
 }
 
 nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options) {
   nlohmann::json steps = nlohmann::json::array();
+  const bool video = result.frames > 1;
   for (const refine::StepRecord& step : result.steps) {
+    nlohmann::json point = {step.gp_row, step.gp_col, step.gp_side};
+    if (video) point = {step.gp_row, step.gp_col, step.frame, step.gp_side, step.depth};
     steps.push_back({{"iteration", step.iteration},
                      {"row", step.row},
                      {"col", step.col},
                      {"side", step.side},
-                     {"gp_point", {step.gp_row, step.gp_col, step.gp_side}},
+                     {"gp_point", point},
                      {"score_masked", step.score_masked},
                      {"score_reference", step.score_reference},
                      {"observation", step.observation},
@@ -229,9 +300,14 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
                      {"length_scales",
                       std::vector<double>(step.length_scales.data(),
                                           step.length_scales.data() + step.length_scales.size())}});
+    if (video) {
+      steps.back()["frame"] = step.frame;
+      steps.back()["depth"] = step.depth;
+    }
   }
   return {{"format", "borex-trace/1"},
-          {"settings", RefineSettings(options, result, result.map.size())},
+          {"settings", RefineSettings(options, result,
+                                      cv::Size(result.map.cols, result.map.rows / result.frames))},
           {"prior_scale", result.prior_scale},
           {"base_score", result.base_score},
           {"signal_variance", options.signal_variance},

@@ -4,6 +4,7 @@
 
 #include "borex/core/error.h"
 #include "borex/io/image.h"
+#include "borex/io/video.h"
 
 namespace borex::app {
 
@@ -15,17 +16,83 @@ cv::Mat Resize(const cv::Mat& source, const cv::Size& size) {
   return resized;
 }
 
+cv::Mat ResizeFrames(const cv::Mat& source, int frames, const cv::Size& frame_size) {
+  BOREX_CHECK_GT(frames, 0);
+  BOREX_CHECK_EQ(source.rows % frames, 0);
+  if (frames == 1) return Resize(source, frame_size);
+  const int rows = source.rows / frames;
+  cv::Mat resized(frames * frame_size.height, frame_size.width, source.type());
+  for (int t = 0; t < frames; ++t)
+    Resize(source.rowRange(t * rows, (t + 1) * rows), frame_size)
+        .copyTo(resized.rowRange(t * frame_size.height, (t + 1) * frame_size.height));
+  return resized;
+}
+
+namespace {
+
+// Scores the prepared working image (one model call).
+void Score(model::Classifier& classifier, PreparedImage& image) {
+  const Eigen::MatrixXf logits = classifier.Logits({image.working});
+  image.probabilities = model::Softmax(logits).row(0).transpose();
+  image.probabilities.maxCoeff(&image.top1);
+}
+
+}  // namespace
+
 PreparedImage PrepareImage(model::TorchScriptClassifier& classifier, const std::string& path) {
+  if (classifier.info().is_video())
+    throw OptionError("--image", path + ": the model is a video model (" +
+                                     std::to_string(classifier.info().frames) +
+                                     " frames): give the clip with --video");
   PreparedImage image;
   image.path = path;
   image.original = io::ReadImageRgb(path);
   const cv::Size working_size = classifier.WorkingSize(image.original.size());
   classifier.Validate(working_size);
   image.working = Resize(image.original, working_size);
-  const Eigen::MatrixXf logits = classifier.Logits({image.working});
-  image.probabilities = model::Softmax(logits).row(0).transpose();
-  image.probabilities.maxCoeff(&image.top1);
+  Score(classifier, image);
   return image;
+}
+
+PreparedImage PrepareVideo(model::TorchScriptClassifier& classifier, const std::string& path,
+                           int first_frame) {
+  const model::ModelInfo& info = classifier.info();
+  if (!info.is_video())
+    throw OptionError("--video", classifier.info().description.empty()
+                                     ? "the model is an image model (no frames in its "
+                                       "metadata): give --frames T for a video model"
+                                     : "the model is an image model (no frames in its metadata: " +
+                                           info.description.substr(0, 60) +
+                                           "...): give --frames T for a video model");
+  io::ClipSampling sampling;
+  sampling.frames = info.frames;
+  sampling.stride = info.frame_stride;
+  sampling.start = first_frame;
+  sampling.Check();
+  const std::vector<cv::Mat> frames = io::ReadVideoClip(path, sampling);
+  PreparedImage image;
+  image.path = path;
+  image.video = true;
+  image.frames = info.frames;
+  image.first_frame = first_frame;
+  image.frame_stride = info.frame_stride;
+  image.original = io::StackFrames(frames);
+  const cv::Size frame_size = classifier.WorkingSize(frames.front().size());
+  image.working = ResizeFrames(image.original, image.frames, frame_size);
+  classifier.Validate(image.working.size());
+  Score(classifier, image);
+  return image;
+}
+
+PreparedImage PrepareInput(model::TorchScriptClassifier& classifier, const std::string& path,
+                           int first_frame) {
+  if (classifier.info().is_video()) return PrepareVideo(classifier, path, first_frame);
+  BOREX_CHECK_EQ(first_frame, 0);
+  return PrepareImage(classifier, path);
+}
+
+cv::Mat ReadMapFor(const PreparedImage& image, const std::string& map_path) {
+  return image.video ? io::ReadClipMap(map_path, image.frames) : io::ReadPriorMap(map_path);
 }
 
 int ChooseLabel(const model::Classifier& classifier, const PreparedImage& image,
@@ -36,14 +103,17 @@ int ChooseLabel(const model::Classifier& classifier, const PreparedImage& image,
 
 cv::Mat MapAtWorkingSize(const cv::Mat& map, const PreparedImage& image,
                          const std::string& map_path) {
-  if (map.size() != image.original.size() && map.size() != image.working.size())
-    throw InputError(map_path, "map is " + std::to_string(map.rows) + "x" +
-                                   std::to_string(map.cols) + " (HxW) but the image is " +
-                                   std::to_string(image.original.rows) + "x" +
-                                   std::to_string(image.original.cols) + " and the model's input " +
-                                   std::to_string(image.working.rows) + "x" +
-                                   std::to_string(image.working.cols));
-  return Resize(map, image.working.size());
+  const auto hw = [](const cv::Size& size) {
+    return std::to_string(size.height) + "x" + std::to_string(size.width);
+  };
+  const cv::Size frame = {map.cols, map.rows / image.frames};
+  if (frame != image.original_frame_size() && frame != image.working_frame_size())
+    throw InputError(map_path, std::string(image.video ? "frames are " : "map is ") + hw(frame) +
+                                   " (HxW) but the " +
+                                   (image.video ? "clip's frames are " : "image is ") +
+                                   hw(image.original_frame_size()) + " and the model's input " +
+                                   hw(image.working_frame_size()));
+  return ResizeFrames(map, image.frames, image.working_frame_size());
 }
 
 }  // namespace borex::app

@@ -18,6 +18,8 @@ void RiseOptions::Check() const {
   if (grid <= 0) throw OptionError("--grid", "must be positive, got " + std::to_string(grid));
   if (!(keep_prob > 0 && keep_prob < 1))
     throw OptionError("--keep-prob", "must be in (0, 1), got " + std::to_string(keep_prob));
+  if (grid_frames <= 0)
+    throw OptionError("--grid-frames", "must be positive, got " + std::to_string(grid_frames));
   if (batch_size <= 0)
     throw OptionError("--batch-size", "must be positive, got " + std::to_string(batch_size));
 }
@@ -28,7 +30,11 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
   mask::RiseMaskOptions mask_options;
   mask_options.grid = options.grid;
   mask_options.keep_prob = options.keep_prob;
-  mask::RiseMaskGenerator generator(mask_options, image.rows, image.cols, options.seed);
+  mask_options.grid_frames = options.grid_frames;
+  const int frames = classifier.info().clip_frames();
+  BOREX_CHECK_EQ(image.rows % frames, 0);
+  mask::RiseMaskGenerator generator(mask_options, image.rows / frames, image.cols, options.seed,
+                                    frames);
   const cv::Vec3f fill = mask::OcclusionFill(options.occlusion, classifier.info().mean);
   const cv::Mat fill_image(image.size(), CV_32FC3, cv::Scalar(fill[0], fill[1], fill[2]));
 

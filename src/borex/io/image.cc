@@ -15,6 +15,18 @@
 namespace borex::io {
 namespace {
 
+// Counted directly: OpenCV's matrix expressions may simplify x - x to zero, hiding NaN.
+void CheckFinite(const std::string& path, const cv::Mat& map) {
+  int non_finite = 0;
+  for (int r = 0; r < map.rows; ++r) {
+    const float* row = map.ptr<float>(r);
+    for (int c = 0; c < map.cols; ++c) non_finite += !std::isfinite(row[c]);
+  }
+  if (non_finite > 0)
+    throw InputError(path, std::to_string(non_finite) + " of " + std::to_string(map.total()) +
+                               " values are NaN or infinite");
+}
+
 std::string LowerExtension(const std::string& path) {
   std::string extension = std::filesystem::path(path).extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(),
@@ -119,16 +131,20 @@ cv::Mat ReadPriorMap(const std::string& path) {
     }
     channels[0].convertTo(prior, CV_32F, 1.0 / full_scale);
   }
-  // Counted directly: OpenCV's matrix expressions may simplify x - x to zero, hiding NaN.
-  int non_finite = 0;
-  for (int r = 0; r < prior.rows; ++r) {
-    const float* row = prior.ptr<float>(r);
-    for (int c = 0; c < prior.cols; ++c) non_finite += !std::isfinite(row[c]);
-  }
-  if (non_finite > 0)
-    throw InputError(path, std::to_string(non_finite) + " of " + std::to_string(prior.total()) +
-                               " values are NaN or infinite");
+  CheckFinite(path, prior);
   return prior;
+}
+
+cv::Mat ReadClipMap(const std::string& path, int frames) {
+  const std::vector<cv::Mat> volume = ReadNpyMap3D(path);
+  if (static_cast<int>(volume.size()) != frames)
+    throw InputError(path, "has " + std::to_string(volume.size()) + " frame" +
+                               (volume.size() == 1 ? "" : "s") + " but the clip has " +
+                               std::to_string(frames) + " (expected a (T, H, W) array)");
+  cv::Mat stacked;
+  cv::vconcat(volume, stacked);
+  CheckFinite(path, stacked);
+  return stacked;
 }
 
 void WriteImage(const std::string& path, const cv::Mat& bgr8) {

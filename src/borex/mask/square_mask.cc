@@ -73,4 +73,19 @@ void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box,
   out(cv::Rect(right, inside.y, out.cols - right, inside.height)).setTo(fill_value);
 }
 
+void OccludeCuboid(const cv::Mat& clip, int frame_rows, const Cuboid& cuboid, bool keep_only_cuboid,
+                   const cv::Vec3f& fill, cv::Mat& out) {
+  BOREX_CHECK(clip.type() == CV_32FC3);
+  BOREX_CHECK_GT(frame_rows, 0);
+  BOREX_CHECK_EQ(clip.rows % frame_rows, 0);
+  clip.copyTo(out);
+  for (int frame = 0; frame < clip.rows / frame_rows; ++frame) {
+    cv::Mat band = out.rowRange(frame * frame_rows, (frame + 1) * frame_rows);
+    if (cuboid.covers(frame))
+      OccludeBox(band, cuboid.square, keep_only_cuboid, fill, band);  // in place
+    else if (keep_only_cuboid)
+      band.setTo(cv::Scalar(fill[0], fill[1], fill[2]));
+  }
+}
+
 }  // namespace borex::mask

@@ -12,8 +12,11 @@
 namespace borex::metrics {
 namespace {
 
-int EffectiveStep(const MetricOptions& options, const cv::Mat& image) {
-  return options.step > 0 ? options.step : image.cols;
+// 0: one image row per step, or for a clip one row in every frame (the curve then has as many
+// points as for one of its frames).
+int EffectiveStep(const MetricOptions& options, const model::Classifier& classifier,
+                  const cv::Mat& image) {
+  return options.step > 0 ? options.step : image.cols * classifier.info().clip_frames();
 }
 
 // k = 0, step, 2 step, ..., n (the last is n even when step does not divide n).
@@ -35,8 +38,12 @@ cv::Mat SubstrateImage(const model::Classifier& classifier, const cv::Mat& image
       return cv::Mat(image.size(), image.type(), cv::Scalar(mean[0], mean[1], mean[2]));
     }
     case Substrate::kBlur: {
-      cv::Mat blurred;
-      cv::GaussianBlur(image, blurred, cv::Size(11, 11), 5.0);  // RISE's insertion substrate
+      // RISE's insertion substrate, frame by frame for a clip (a view would blur across frames).
+      const int frames = classifier.info().clip_frames(), rows = image.rows / frames;
+      cv::Mat blurred(image.size(), image.type());
+      for (int t = 0; t < frames; ++t)
+        cv::GaussianBlur(image.rowRange(t * rows, (t + 1) * rows).clone(),
+                         blurred.rowRange(t * rows, (t + 1) * rows), cv::Size(11, 11), 5.0);
       return blurred;
     }
   }
@@ -47,10 +54,12 @@ cv::Mat SubstrateImage(const model::Classifier& classifier, const cv::Mat& image
 // of CurvePoints; built incrementally, evaluated batch by batch.
 Curve RunCurve(model::Classifier& classifier, const cv::Mat& start, const cv::Mat& source,
                const std::vector<int>& order, int label, const MetricOptions& options) {
-  BOREX_CHECK(start.isContinuous() && source.isContinuous());
+  options.Check();
+  BOREX_CHECK(start.type() == CV_32FC3 && source.type() == start.type());
+  BOREX_CHECK(start.isContinuous() && source.isContinuous() && source.size() == start.size());
   const int pixels = static_cast<int>(start.total());
   BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
-  const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, start), true);
+  const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, classifier, start), true);
   cv::Mat current = start.clone();
   auto* current_pixels = current.ptr<cv::Vec3f>();
   const auto* source_pixels = source.ptr<cv::Vec3f>();
@@ -58,6 +67,7 @@ Curve RunCurve(model::Classifier& classifier, const cv::Mat& start, const cv::Ma
   std::vector<cv::Mat> batch;
   int copied = 0;
   for (size_t i = 0; i < ks.size(); ++i) {
+    // Each image is the previous one plus the next `step` pixels of `source`.
     for (; copied < ks[i]; ++copied) current_pixels[order[copied]] = source_pixels[order[copied]];
     batch.push_back(current.clone());
     if (static_cast<int>(batch.size()) == options.batch_size || i + 1 == ks.size()) {
@@ -73,6 +83,8 @@ Curve RunCurve(model::Classifier& classifier, const cv::Mat& start, const cv::Ma
               static_cast<double>(curve.scores.size() - 1);
   return curve;
 }
+
+cv::Mat Continuous(const cv::Mat& mat) { return mat.isContinuous() ? mat : mat.clone(); }
 
 void CheckMap(const cv::Mat& image, const cv::Mat& saliency) {
   if (saliency.type() != CV_32FC1) throw InputError("saliency map", "is not a float32 map");
@@ -117,9 +129,10 @@ void MetricOptions::Check() const {
 }
 
 std::vector<int> RankPixels(const cv::Mat& saliency) {
-  BOREX_CHECK(saliency.type() == CV_32FC1 && saliency.isContinuous());
-  const float* values = saliency.ptr<float>();
-  std::vector<int> order(saliency.total());
+  BOREX_CHECK(saliency.type() == CV_32FC1);
+  const cv::Mat map = Continuous(saliency);
+  const float* values = map.ptr<float>();
+  std::vector<int> order(map.total());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [values](int a, int b) { return values[a] > values[b]; });
@@ -128,22 +141,25 @@ std::vector<int> RankPixels(const cv::Mat& saliency) {
 
 Curve InsertionCurve(model::Classifier& classifier, const cv::Mat& image,
                      const std::vector<int>& order, int label, const MetricOptions& options) {
-  return RunCurve(classifier, SubstrateImage(classifier, image, options.substrate), image, order,
-                  label, options);
+  const cv::Mat rgb = Continuous(image);
+  return RunCurve(classifier, SubstrateImage(classifier, rgb, options.substrate), rgb, order, label,
+                  options);
 }
 
 Curve DeletionCurve(model::Classifier& classifier, const cv::Mat& image,
                     const std::vector<int>& order, int label, const MetricOptions& options) {
-  return RunCurve(classifier, image, SubstrateImage(classifier, image, options.substrate), order,
-                  label, options);
+  const cv::Mat rgb = Continuous(image);
+  return RunCurve(classifier, rgb, SubstrateImage(classifier, rgb, options.substrate), order, label,
+                  options);
 }
 
 FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int step) {
-  BOREX_CHECK(region.type() == CV_8UC1 && region.isContinuous());
+  BOREX_CHECK(region.type() == CV_8UC1);
   BOREX_CHECK_EQ(order.size(), region.total());
   BOREX_CHECK_GT(step, 0);
-  const uchar* inside = region.ptr<uchar>();
-  const double region_size = cv::countNonZero(region);
+  const cv::Mat mask = Continuous(region);
+  const uchar* inside = mask.ptr<uchar>();
+  const double region_size = cv::countNonZero(mask);
   if (region_size == 0) throw Error("F-measure: the region is empty");
   const std::vector<int> ks = CurvePoints(static_cast<int>(order.size()), step, false);
   FMeasure f;
@@ -164,9 +180,13 @@ FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int
 }
 
 bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance) {
-  BOREX_CHECK(saliency.size() == region.size());
-  const float* values = saliency.ptr<float>();
-  const int best = static_cast<int>(std::max_element(values, values + saliency.total()) - values);
+  BOREX_CHECK(saliency.type() == CV_32FC1 && region.type() == CV_8UC1);
+  BOREX_CHECK(saliency.size() == region.size() && !saliency.empty());
+  BOREX_CHECK_GE(tolerance, 0);
+  const cv::Mat map = Continuous(saliency);
+  const float* values = map.ptr<float>();
+  // std::max_element returns the first of equal maxima: the first in row-major order.
+  const int best = static_cast<int>(std::max_element(values, values + map.total()) - values);
   const int row = best / saliency.cols, col = best % saliency.cols;
   for (int r = std::max(0, row - tolerance); r <= std::min(region.rows - 1, row + tolerance); ++r)
     for (int c = std::max(0, col - tolerance); c <= std::min(region.cols - 1, col + tolerance); ++c)
@@ -178,6 +198,8 @@ bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance) 
 
 DropGain AverageDropGain(model::Classifier& classifier, const cv::Mat& image,
                          const cv::Mat& saliency, int label) {
+  BOREX_CHECK(image.type() == CV_32FC3 && saliency.type() == CV_32FC1);
+  BOREX_CHECK(image.size() == saliency.size());
   double low = 0, high = 0;
   cv::minMaxLoc(saliency, &low, &high);
   cv::Mat weights;
@@ -220,8 +242,8 @@ std::vector<std::string> Evaluation::CsvValues() const {
 }
 
 nlohmann::json Evaluation::ToJson() const {
-  auto optional = [](const std::optional<double>& value) {
-    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  auto region_metric = [this](double FMeasure::*field) {
+    return f_measure ? nlohmann::json((*f_measure).*field) : nlohmann::json(nullptr);
   };
   return {
       {"label", label},
@@ -229,47 +251,63 @@ nlohmann::json Evaluation::ToJson() const {
       {"deletion", deletion.auc},
       {"insertion_sum", insertion.sum},
       {"deletion_sum", deletion.sum},
-      {"f_measure", optional(f_measure ? std::optional<double>(f_measure->mean) : std::nullopt)},
-      {"f_measure_sum", optional(f_measure ? std::optional<double>(f_measure->sum) : std::nullopt)},
-      {"f_measure_product",
-       optional(f_measure ? std::optional<double>(f_measure->product_mean) : std::nullopt)},
-      {"f_measure_product_sum",
-       optional(f_measure ? std::optional<double>(f_measure->product_sum) : std::nullopt)},
+      {"f_measure", region_metric(&FMeasure::mean)},
+      {"f_measure_sum", region_metric(&FMeasure::sum)},
+      {"f_measure_product", region_metric(&FMeasure::product_mean)},
+      {"f_measure_product_sum", region_metric(&FMeasure::product_sum)},
       {"pointing_hit", pointing_hit ? nlohmann::json(*pointing_hit) : nlohmann::json(nullptr)},
       {"average_drop", drop_gain.drop},
       {"average_gain", drop_gain.gain},
       {"score", drop_gain.score},
       {"masked_score", drop_gain.masked_score},
       {"model_calls", model_calls},
-      {"curves", {{"insertion", insertion.scores}, {"deletion", deletion.scores}}}};
+      {"substrate", SubstrateName(substrate)},
+      {"curves", {{"insertion", insertion.scores}, {"deletion", deletion.scores}, {"step", step}}}};
 }
 
 std::optional<double> Evaluation::Value(const std::string& key, const std::string& option) const {
-  const nlohmann::json json = ToJson();
-  if (key == "label" || key == "model_calls" || key == "curves" || !json.contains(key))
-    throw OptionError(option, "unknown metric '" + key + "'");
-  const nlohmann::json& value = json[key];
-  if (value.is_null()) return std::nullopt;
-  if (value.is_boolean()) return value.get<bool>() ? 1.0 : 0.0;
-  return value.get<double>();
+  using Optional = std::optional<double>;
+  if (key == "insertion") return insertion.auc;
+  if (key == "deletion") return deletion.auc;
+  if (key == "insertion_sum") return insertion.sum;
+  if (key == "deletion_sum") return deletion.sum;
+  if (key == "f_measure") return f_measure ? Optional(f_measure->mean) : std::nullopt;
+  if (key == "f_measure_sum") return f_measure ? Optional(f_measure->sum) : std::nullopt;
+  if (key == "f_measure_product")
+    return f_measure ? Optional(f_measure->product_mean) : std::nullopt;
+  if (key == "f_measure_product_sum")
+    return f_measure ? Optional(f_measure->product_sum) : std::nullopt;
+  if (key == "pointing_hit") return pointing_hit ? Optional(*pointing_hit ? 1 : 0) : std::nullopt;
+  if (key == "average_drop") return drop_gain.drop;
+  if (key == "average_gain") return drop_gain.gain;
+  if (key == "score") return drop_gain.score;
+  if (key == "masked_score") return drop_gain.masked_score;
+  throw OptionError(option,
+                    "unknown metric '" + key +
+                        "' (insertion, deletion, insertion_sum, deletion_sum, f_measure, "
+                        "f_measure_sum, f_measure_product, f_measure_product_sum, pointing_hit, "
+                        "average_drop, average_gain, score, masked_score)");
 }
 
 Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,
                     int label, const cv::Mat& region, const MetricOptions& options) {
   options.Check();
+  BOREX_CHECK(image.type() == CV_32FC3 && !image.empty());
   CheckMap(image, saliency);
   const long calls_before = classifier.model_calls();
   Evaluation evaluation;
   evaluation.label = label;
-  const cv::Mat map = saliency.isContinuous() ? saliency : saliency.clone();
-  const cv::Mat rgb = image.isContinuous() ? image : image.clone();
+  evaluation.step = EffectiveStep(options, classifier, image);
+  evaluation.substrate = options.substrate;
+  const cv::Mat map = Continuous(saliency);
+  const cv::Mat rgb = Continuous(image);
   const std::vector<int> order = RankPixels(map);
   evaluation.insertion = InsertionCurve(classifier, rgb, order, label, options);
   evaluation.deletion = DeletionCurve(classifier, rgb, order, label, options);
   if (!region.empty()) {
     BOREX_CHECK(region.size() == image.size());
-    const cv::Mat inside = region.isContinuous() ? region : region.clone();
-    evaluation.f_measure = FMeasureCurve(order, inside, EffectiveStep(options, image));
+    const cv::Mat inside = Continuous(region);
+    evaluation.f_measure = FMeasureCurve(order, inside, evaluation.step);
     evaluation.pointing_hit = PointingHit(map, inside, options.pointing_tolerance);
   }
   evaluation.drop_gain = AverageDropGain(classifier, rgb, map, label);

@@ -41,6 +41,16 @@ int ModelInfo::ResolveLabel(const std::string& label, int num_classes) const {
   return static_cast<int>(found - class_names.begin());
 }
 
+VideoLayout ParseVideoLayout(const std::string& name) {
+  if (name == "NCTHW" || name == "ncthw") return VideoLayout::kNCTHW;
+  if (name == "NTCHW" || name == "ntchw") return VideoLayout::kNTCHW;
+  throw OptionError("--video-layout", "'" + name + "' is not one of NCTHW, NTCHW");
+}
+
+std::string VideoLayoutName(VideoLayout layout) {
+  return layout == VideoLayout::kNCTHW ? "NCTHW" : "NTCHW";
+}
+
 ScoreKind ParseScoreKind(const std::string& name) {
   if (name == "prob") return ScoreKind::kProbability;
   if (name == "logit") return ScoreKind::kLogit;

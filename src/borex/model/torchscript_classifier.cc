@@ -50,6 +50,17 @@ void ParseMetadata(const std::string& path, const std::string& text, ModelInfo& 
     if (meta.contains("target_layer"))
       info.target_layer = meta.at("target_layer").get<std::string>();
     if (meta.contains("description")) info.description = meta.at("description").get<std::string>();
+    const bool video = meta.value("task", std::string()) == "video-classification";
+    if (meta.contains("frames") || video) {
+      info.frames = meta.value("frames", 0);
+      if (info.frames <= 0) throw std::runtime_error("a video model needs frames > 0");
+    }
+    if (meta.contains("frame_stride")) {
+      info.frame_stride = meta.at("frame_stride").get<int>();
+      if (info.frame_stride <= 0) throw std::runtime_error("frame_stride must be positive");
+    }
+    if (meta.contains("layout"))
+      info.layout = ParseVideoLayout(meta.at("layout").get<std::string>());
   } catch (const std::exception& e) {
     throw InputError(path, std::string("invalid ") + kMetadataFile + " metadata: " + e.what());
   }
@@ -97,6 +108,8 @@ struct TorchScriptClassifier::Impl {
   // Grad-CAM graphs (forward returning (logits, activation)), built once per layer.
   std::map<std::string, std::shared_ptr<torch::jit::GraphFunction>> layer_functions;
 
+  // [N, 3, H, W] for an image model; for a video model the stacked clips (T·H rows) become
+  // [N, 3, T, H, W] or [N, T, 3, H, W] as the model's layout says.
   torch::Tensor ToInput(const std::vector<cv::Mat>& images, const ModelInfo& info) const {
     const int rows = images.front().rows, cols = images.front().cols;
     auto batch = torch::empty({static_cast<long>(images.size()), rows, cols, 3}, torch::kFloat32);
@@ -113,9 +126,31 @@ struct TorchScriptClassifier::Impl {
                       image.ptr<float>(r), static_cast<size_t>(cols) * 3 * sizeof(float));
       }
     }
-    const auto mean = torch::tensor({info.mean[0], info.mean[1], info.mean[2]}).view({1, 3, 1, 1});
-    const auto std = torch::tensor({info.std[0], info.std[1], info.std[2]}).view({1, 3, 1, 1});
-    return ((batch.permute({0, 3, 1, 2}) - mean) / std).contiguous().to(device);
+    const auto mean = torch::tensor({info.mean[0], info.mean[1], info.mean[2]});
+    const auto std = torch::tensor({info.std[0], info.std[1], info.std[2]});
+    if (!info.is_video())
+      return ((batch.permute({0, 3, 1, 2}) - mean.view({1, 3, 1, 1})) / std.view({1, 3, 1, 1}))
+          .contiguous()
+          .to(device);
+    BOREX_CHECK_EQ(rows % info.frames, 0);
+    // Normalise channels-last, then move the channel axis where the layout wants it.
+    auto clip =
+        ((batch - mean) / std).view({batch.size(0), info.frames, rows / info.frames, cols, 3});
+    clip = info.layout == VideoLayout::kNCTHW ? clip.permute({0, 4, 1, 2, 3})
+                                              : clip.permute({0, 1, 4, 2, 3});
+    return clip.contiguous().to(device);
+  }
+
+  // "[1, 3, 16, 112, 112]" for a model input of `working_size` (a stacked clip for video).
+  static std::string InputShape(const ModelInfo& info, const cv::Size& working_size) {
+    if (!info.is_video())
+      return "[1, 3, " + std::to_string(working_size.height) + ", " +
+             std::to_string(working_size.width) + "]";
+    const std::string t = std::to_string(info.frames),
+                      h = std::to_string(working_size.height / info.frames),
+                      w = std::to_string(working_size.width);
+    return info.layout == VideoLayout::kNCTHW ? "[1, 3, " + t + ", " + h + ", " + w + "]"
+                                              : "[1, " + t + ", 3, " + h + ", " + w + "]";
   }
 
   torch::Tensor CheckedLogits(const torch::jit::IValue& output, long batch) const {
@@ -203,6 +238,14 @@ TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
   if (options.std) info_.std = *options.std;
   if (options.input_size) info_.input_size = *options.input_size;
   if (!options.classes_file.empty()) info_.class_names = ReadClassesFile(options.classes_file);
+  if (options.frames) info_.frames = *options.frames;
+  if (options.frame_stride) info_.frame_stride = *options.frame_stride;
+  if (options.layout) info_.layout = *options.layout;
+  if ((options.frame_stride || options.layout) && !info_.is_video())
+    throw OptionError(options.layout ? "--video-layout" : "--frame-stride",
+                      options.path +
+                          " is not a video model (no frames in its metadata): give "
+                          "--frames T to use it as one");
 }
 
 TorchScriptClassifier::~TorchScriptClassifier() = default;
@@ -220,10 +263,9 @@ void TorchScriptClassifier::Validate(const cv::Size& working_size) {
     logits = impl_->CheckedLogits(impl_->module.forward({impl_->ToInput(blank, info_)}), 1);
   } catch (const c10::Error& e) {
     std::string what = e.what_without_backtrace();
-    throw ModelError(impl_->path + ": model rejected a [1, 3, " +
-                     std::to_string(working_size.height) + ", " +
-                     std::to_string(working_size.width) + "] input (" +
-                     what.substr(0, what.find('\n')) + "); check --input-size");
+    throw ModelError(impl_->path + ": model rejected a " + Impl::InputShape(info_, working_size) +
+                     " input (" + what.substr(0, what.find('\n')) + "); check --input-size" +
+                     (info_.is_video() ? ", --frames and --video-layout" : ""));
   }
   num_classes_ = static_cast<int>(logits.size(1));
   if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
@@ -278,23 +320,27 @@ LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image,
   }
   if (logits.dim() != 2 || label < 0 || label >= logits.size(1))
     throw ModelError(impl_->path + ": model output is not [N, C] with C > label");
-  if (activation.dim() != 4 || activation.size(0) != 1)
-    throw OptionError("--target-layer", "'" + layer + "' outputs shape " +
-                                            Impl::ShapeString(activation) +
-                                            ", expected a convolutional [1, K, h, w] tensor");
+  // A 2D layer gives [1, K, h, w]; a 3D layer of a video model [1, K, d, h, w].
+  const int spatial_dims = info_.is_video() ? 3 : 2;
+  if (activation.dim() != 2 + spatial_dims || activation.size(0) != 1)
+    throw OptionError("--target-layer",
+                      "'" + layer + "' outputs shape " + Impl::ShapeString(activation) +
+                          (info_.is_video() ? ", expected a 3D-convolutional [1, K, d, h, w] tensor"
+                                            : ", expected a convolutional [1, K, h, w] tensor"));
   auto gradient = torch::autograd::grad({logits.index({0, label})}, {activation},
                                         /*grad_outputs=*/{}, /*retain_graph=*/false,
                                         /*create_graph=*/false, /*allow_unused=*/true)[0];
   if (!gradient.defined()) gradient = torch::zeros_like(activation);
   LayerGradients result;
   result.channels = static_cast<int>(activation.size(1));
-  result.rows = static_cast<int>(activation.size(2));
-  result.cols = static_cast<int>(activation.size(3));
+  result.depth = spatial_dims == 3 ? static_cast<int>(activation.size(2)) : 1;
+  result.rows = static_cast<int>(activation.size(activation.dim() - 2));
+  result.cols = static_cast<int>(activation.size(activation.dim() - 1));
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const auto to_matrix = [&](const torch::Tensor& t) -> Eigen::MatrixXf {
     auto cpu = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     return Eigen::Map<const RowMajor>(cpu.data_ptr<float>(), result.channels,
-                                      static_cast<long>(result.rows) * result.cols);
+                                      static_cast<long>(result.depth) * result.rows * result.cols);
   };
   result.activations = to_matrix(activation);
   result.gradients = to_matrix(gradient);
@@ -314,6 +360,8 @@ void TorchScriptOptions::Check() const {
     for (int c = 0; c < 3; ++c)
       if (!((*std)[c] > 0)) throw OptionError("--std", "values must be positive");
   }
+  if (frames && *frames <= 0) throw OptionError("--frames", "must be positive");
+  if (frame_stride && *frame_stride <= 0) throw OptionError("--frame-stride", "must be positive");
   if (input_size && (input_size->width <= 0 || input_size->height <= 0))
     throw OptionError("--input-size", "H and W must be positive");
 }

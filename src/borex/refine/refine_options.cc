@@ -1,5 +1,6 @@
 #include "borex/refine/refine_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -87,14 +88,56 @@ double RefineOptions::SizeLengthScale(int image_rows, int image_cols) const {
                                : 20.0 * std::min(image_rows, image_cols) / 224.0;
 }
 
-std::pair<Eigen::Vector3d, Eigen::Vector3d> RefineOptions::LengthScaleBounds(int image_rows,
-                                                                             int image_cols) const {
-  const double scale = std::min(image_rows, image_cols) / 224.0;
-  const Eigen::Vector3d units(1, 1, 2);
-  return {1.0 * scale * units, 20.0 * scale * units};
+double RefineOptions::FrameLengthScale(int clip_frames) const {
+  return length_scale_frame > 0 ? length_scale_frame : clip_frames / 8.0;
 }
 
-void RefineOptions::Check(int image_rows, int image_cols) const {
+double RefineOptions::DepthLengthScale(int clip_frames) const {
+  return length_scale_depth > 0 ? length_scale_depth : clip_frames / 4.0;
+}
+
+std::vector<int> RefineOptions::DepthFrames(int clip_frames) const {
+  if (clip_frames <= 1) return {1};
+  std::vector<int> depths = mask_frames;
+  if (depths.empty()) depths = {std::max(1, clip_frames / 4), std::max(1, clip_frames / 2)};
+  std::sort(depths.begin(), depths.end());
+  depths.erase(std::unique(depths.begin(), depths.end()), depths.end());
+  return depths;
+}
+
+std::pair<Eigen::VectorXd, Eigen::VectorXd> RefineOptions::LengthScaleBounds(
+    int image_rows, int image_cols, int clip_frames) const {
+  const double scale = std::min(image_rows, image_cols) / 224.0;
+  if (clip_frames <= 1) {
+    const Eigen::Vector3d units(1, 1, 2);
+    return {1.0 * scale * units, 20.0 * scale * units};
+  }
+  Eigen::VectorXd lower(5), upper(5);
+  lower << scale, scale, 0.5, 2 * scale, 0.5;
+  upper << 20 * scale, 20 * scale, clip_frames, 40 * scale, clip_frames;
+  return {lower, upper};
+}
+
+std::vector<int> ParseMaskFrames(const std::string& list) {
+  std::vector<int> frames;
+  std::stringstream stream(list);
+  for (std::string item; std::getline(stream, item, ',');) {
+    size_t used = 0;
+    int value = 0;
+    try {
+      value = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || value <= 0)
+      throw OptionError("--mask-frames", "'" + item + "' is not a positive number of frames");
+    frames.push_back(value);
+  }
+  if (frames.empty()) throw OptionError("--mask-frames", "needs at least one depth");
+  return frames;
+}
+
+void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const {
   if (iterations <= 0)
     throw OptionError("--iterations", "must be at least 1, got " + std::to_string(iterations));
   if (mask_sizes.empty()) throw OptionError("--mask-sizes", "needs at least one size");
@@ -114,30 +157,47 @@ void RefineOptions::Check(int image_rows, int image_cols) const {
   if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
   if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
   if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
+  if (clip_frames > 1) {
+    for (int depth : mask_frames)
+      if (depth <= 0 || depth > clip_frames)
+        throw OptionError("--mask-frames", std::to_string(depth) + " frames is not in 1.." +
+                                               std::to_string(clip_frames) +
+                                               " (the clip's frames)");
+    if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
+    if (length_scale_frame < 0 || length_scale_depth < 0)
+      throw OptionError("--length-scale-frames", "must be positive (or 0 for the default)");
+  }
 }
 
-nlohmann::json RefineOptions::ToJson() const {
-  return {{"algorithm", AlgorithmName(algorithm)},
-          {"iterations", iterations},
-          {"mask_sizes", MaskSizesString(mask_sizes)},
-          {"stride", stride},
-          {"kernel", gp::MaternName(kernel)},
-          {"length_scale_position", length_scale_position},
-          {"length_scale_size", length_scale_size},
-          {"noise_variance", noise_variance},
-          {"signal_variance", signal_variance},
-          {"kappa", kappa},
-          {"score", model::ScoreKindName(score)},
-          {"prior_mean_abs", prior_mean_abs},
-          {"flip", flip},
-          {"weighted_average", weighted_average},
-          {"use_prior", use_prior},
-          {"aggregation", AggregationName(aggregation)},
-          {"squash", squash},
-          {"hyperopt", hyperopt},
-          {"jitter", jitter},
-          {"occlude", mask::OcclusionName(occlusion)},
-          {"seed", seed}};
+nlohmann::json RefineOptions::ToJson(bool video) const {
+  nlohmann::json json = {{"algorithm", AlgorithmName(algorithm)},
+                         {"iterations", iterations},
+                         {"mask_sizes", MaskSizesString(mask_sizes)},
+                         {"stride", stride},
+                         {"kernel", gp::MaternName(kernel)},
+                         {"length_scale_position", length_scale_position},
+                         {"length_scale_size", length_scale_size},
+                         {"noise_variance", noise_variance},
+                         {"signal_variance", signal_variance},
+                         {"kappa", kappa},
+                         {"score", model::ScoreKindName(score)},
+                         {"prior_mean_abs", prior_mean_abs},
+                         {"flip", flip},
+                         {"weighted_average", weighted_average},
+                         {"use_prior", use_prior},
+                         {"aggregation", AggregationName(aggregation)},
+                         {"squash", squash},
+                         {"hyperopt", hyperopt},
+                         {"jitter", jitter},
+                         {"occlude", mask::OcclusionName(occlusion)},
+                         {"seed", seed}};
+  if (video) {
+    json["mask_frames"] = mask_frames;
+    json["frame_step"] = frame_step;
+    json["length_scale_frame"] = length_scale_frame;
+    json["length_scale_depth"] = length_scale_depth;
+  }
+  return json;
 }
 
 }  // namespace borex::refine

@@ -28,10 +28,13 @@ struct Refiner::State {
   cv::Mat image;
   int label;
   RefineOptions options;
-  cv::Mat prior;  // scaled i0, or zeros
+  cv::Mat prior;                   // scaled i0, or zeros
+  int frames = 1, frame_rows = 0;  // clip frames and rows per frame (an image: 1 and its rows)
+  bool video = false;              // GP over (row, col, n, side, t) instead of (row, col, side)
   std::vector<double> sides;
-  std::vector<int> grid_rows, grid_cols;
-  Eigen::MatrixXf candidates;  // 3 x n: (row, col, side)
+  std::vector<int> depths;  // {1} for an image
+  std::vector<int> grid_rows, grid_cols, grid_frames;
+  Eigen::MatrixXf candidates;  // dims x n: (row, col, side) or (row, col, n, side, t)
   Eigen::VectorXf candidate_prior;
   std::unique_ptr<gp::CandidateGp> gp;
   cv::Vec3f fill;
@@ -50,42 +53,62 @@ struct Refiner::State {
         options(std::move(options_in)),
         random(options.seed) {}
 
-  double PriorAt(double row, double col) const {
-    const int r = std::clamp(static_cast<int>(std::lround(row)), 0, prior.rows - 1);
-    const int c = std::clamp(static_cast<int>(std::lround(col)), 0, prior.cols - 1);
-    return prior.at<float>(r, c);
+  Eigen::Index per_block() const {
+    return static_cast<Eigen::Index>(grid_frames.size() * grid_rows.size() * grid_cols.size());
   }
 
-  // The first query: the code starts at the prior's maximum with the smallest mask; without a
-  // prior (or with a constant one) we start at the image centre.
+  double PriorAt(double row, double col, double frame) const {
+    const int n = std::clamp(static_cast<int>(std::lround(frame)), 0, frames - 1);
+    const int r = std::clamp(static_cast<int>(std::lround(row)), 0, frame_rows - 1);
+    const int c = std::clamp(static_cast<int>(std::lround(col)), 0, prior.cols - 1);
+    return prior.at<float>(n * frame_rows + r, c);
+  }
+
+  // The first query: the code starts at the prior's maximum with the smallest mask (video: and
+  // the shallowest cuboid); without a prior (or with a constant one) we start at the centre.
   Eigen::Index FirstCandidate() const {
-    const Eigen::Index per_side = static_cast<Eigen::Index>(grid_rows.size() * grid_cols.size());
     const Eigen::Index smallest_block =
-        per_side * (std::min_element(sides.begin(), sides.end()) - sides.begin());
-    const auto block = candidate_prior.segment(smallest_block, per_side);
+        per_block() * (std::min_element(sides.begin(), sides.end()) - sides.begin());
+    const auto block = candidate_prior.segment(smallest_block, per_block());
     Eigen::Index best = 0;
     if (block.maxCoeff() > block.minCoeff()) {
       block.maxCoeff(&best);
       return smallest_block + best;
     }
-    const Eigen::Index row_index = static_cast<Eigen::Index>(grid_rows.size() / 2);
-    const Eigen::Index col_index = static_cast<Eigen::Index>(grid_cols.size() / 2);
-    return smallest_block + row_index * static_cast<Eigen::Index>(grid_cols.size()) + col_index;
+    const auto centre = [](const std::vector<int>& grid) {
+      return static_cast<Eigen::Index>(grid.size() / 2);
+    };
+    return smallest_block +
+           (centre(grid_frames) * static_cast<Eigen::Index>(grid_rows.size()) + centre(grid_rows)) *
+               static_cast<Eigen::Index>(grid_cols.size()) +
+           centre(grid_cols);
   }
 
   // Scores of the two images of one observation, in one batch.
-  std::pair<double, double> Observe(double row, double col, double side) {
-    const mask::PixelBox box = mask::SquareBox(row, col, side, image.rows, image.cols);
-    mask::OccludeBox(image, box, /*keep_only_box=*/false, fill, masked);
+  std::pair<double, double> Observe(const StepRecord& step) {
+    mask::Cuboid cuboid;
+    cuboid.square = mask::SquareBox(step.row, step.col, step.side, frame_rows, image.cols);
+    cuboid.frame0 = static_cast<int>(std::lround(step.frame));
+    cuboid.frames = static_cast<int>(std::lround(step.depth));
+    mask::OccludeCuboid(image, frame_rows, cuboid, /*keep_only_cuboid=*/false, fill, masked);
     if (!options.flip) {
       const Eigen::VectorXf scores =
           model::ClassScores(classifier.Logits({masked}), label, options.score);
       return {scores[0], result.base_score};
     }
-    mask::OccludeBox(image, box, /*keep_only_box=*/true, fill, flipped);
+    mask::OccludeCuboid(image, frame_rows, cuboid, /*keep_only_cuboid=*/true, fill, flipped);
     const Eigen::VectorXf scores =
         model::ClassScores(classifier.Logits({masked, flipped}), label, options.score);
     return {scores[0], scores[1]};
+  }
+
+  Eigen::VectorXd GpPoint(const StepRecord& step) const {
+    Eigen::VectorXd point(video ? 5 : 3);
+    if (video)
+      point << step.gp_row, step.gp_col, step.frame, step.gp_side, step.depth;
+    else
+      point << step.gp_row, step.gp_col, step.gp_side;
+    return point;
   }
 };
 
@@ -97,10 +120,18 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.calls_at_start = classifier.model_calls();
   s.model_seconds_at_start = classifier.model_seconds();
   const RefineOptions& o = s.options;
-  o.Check(image.rows, image.cols);
   BOREX_CHECK(image.type() == CV_32FC3);
-  s.sides = o.SidePixels(image.rows, image.cols);
+  s.frames = classifier.info().clip_frames();
+  s.video = s.frames > 1;
+  BOREX_CHECK_EQ(image.rows % s.frames, 0);
+  s.frame_rows = image.rows / s.frames;
+  const int rows = s.frame_rows, cols = image.cols;
+  o.Check(rows, cols, s.frames);
+  s.sides = o.SidePixels(rows, cols);
+  s.depths = o.DepthFrames(s.frames);
   s.result.side_pixels = s.sides;
+  s.result.depth_frames = s.depths;
+  s.result.frames = s.frames;
   s.fill = mask::OcclusionFill(o.occlusion, classifier.info().mean);
 
   // Prior: i0 scaled so that mean |i0| = prior_mean_abs (the code's normalisation).
@@ -114,24 +145,37 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
     }
   }
 
-  // Candidates: grid centres x sides, laid out side-major so each side is one contiguous block.
-  for (int r = o.stride / 2; r < image.rows; r += o.stride) s.grid_rows.push_back(r);
-  for (int c = o.stride / 2; c < image.cols; c += o.stride) s.grid_cols.push_back(c);
-  const Eigen::Index per_side = static_cast<Eigen::Index>(s.grid_rows.size() * s.grid_cols.size());
-  s.candidates.resize(3, per_side * static_cast<Eigen::Index>(s.sides.size()));
+  // Candidates: grid centres (and first frames) x sides (x depths), laid out in blocks of one
+  // (depth, side) each, side-major within a depth, so each block is contiguous.
+  for (int r = o.stride / 2; r < rows; r += o.stride) s.grid_rows.push_back(r);
+  for (int c = o.stride / 2; c < cols; c += o.stride) s.grid_cols.push_back(c);
+  for (int n = 0; n < s.frames; n += s.video ? o.frame_step : 1) s.grid_frames.push_back(n);
+  const int dims = s.video ? 5 : 3;
+  s.candidates.resize(dims,
+                      s.per_block() * static_cast<Eigen::Index>(s.sides.size() * s.depths.size()));
   s.candidate_prior.resize(s.candidates.cols());
   Eigen::Index index = 0;
-  for (double side : s.sides)
-    for (int r : s.grid_rows)
-      for (int c : s.grid_cols) {
-        s.candidates.col(index) << static_cast<float>(r), static_cast<float>(c),
-            static_cast<float>(side);
-        s.candidate_prior[index++] = s.prior.at<float>(r, c);
-      }
+  for (int depth : s.depths)
+    for (double side : s.sides)
+      for (int n : s.grid_frames)
+        for (int r : s.grid_rows)
+          for (int c : s.grid_cols) {
+            if (s.video)
+              s.candidates.col(index) << static_cast<float>(r), static_cast<float>(c),
+                  static_cast<float>(n), static_cast<float>(side), static_cast<float>(depth);
+            else
+              s.candidates.col(index) << static_cast<float>(r), static_cast<float>(c),
+                  static_cast<float>(side);
+            s.candidate_prior[index++] = s.prior.at<float>(n * rows + r, c);
+          }
 
-  Eigen::VectorXd length_scales(3);
-  const double position = o.PositionLengthScale(image.rows, image.cols);
-  length_scales << position, position, o.SizeLengthScale(image.rows, image.cols);
+  Eigen::VectorXd length_scales(dims);
+  const double position = o.PositionLengthScale(rows, cols), size = o.SizeLengthScale(rows, cols);
+  if (s.video)
+    length_scales << position, position, o.FrameLengthScale(s.frames), size,
+        o.DepthLengthScale(s.frames);
+  else
+    length_scales << position, position, size;
   s.gp = std::make_unique<gp::CandidateGp>(
       gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance,
       /*max_observations=*/o.iterations);
@@ -168,10 +212,16 @@ const StepRecord& Refiner::Step() {
   }
   step.row = s.candidates(0, chosen);
   step.col = s.candidates(1, chosen);
-  step.side = s.candidates(2, chosen);
+  if (s.video) {
+    step.frame = s.candidates(2, chosen);
+    step.side = s.candidates(3, chosen);
+    step.depth = s.candidates(4, chosen);
+  } else {
+    step.side = s.candidates(2, chosen);
+  }
 
-  // Lines 6-7: the square mask and its flip, one batch.
-  const auto [masked, reference] = s.Observe(step.row, step.col, step.side);
+  // Lines 6-7: the square (cuboid) mask and its flip, one batch.
+  const auto [masked, reference] = s.Observe(step);
   step.score_masked = masked;
   step.score_reference = reference;
   double observation = reference - masked;
@@ -187,12 +237,10 @@ const StepRecord& Refiner::Step() {
     step.gp_col += o.jitter * s.random.Normal();
     step.gp_side += o.jitter * s.random.Normal();
   }
-  step.prior_at_point = s.PriorAt(step.gp_row, step.gp_col);
-  Eigen::VectorXd point(3);
-  point << step.gp_row, step.gp_col, step.gp_side;
-  s.gp->AddObservation(point, observation - step.prior_at_point);
+  step.prior_at_point = s.PriorAt(step.gp_row, step.gp_col, step.frame);
+  s.gp->AddObservation(s.GpPoint(step), observation - step.prior_at_point);
   if (o.hyperopt) {
-    const auto [lower, upper] = o.LengthScaleBounds(s.image.rows, s.image.cols);
+    const auto [lower, upper] = o.LengthScaleBounds(s.frame_rows, s.image.cols, s.frames);
     s.gp->SetKernel(gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(),
                                         s.gp->observed_values(), o.noise_variance, lower, upper));
   }
@@ -201,30 +249,44 @@ const StepRecord& Refiner::Step() {
   return s.result.steps.back();
 }
 
-cv::Mat Refiner::PosteriorMeanForSide(int side_index) const {
+cv::Mat Refiner::PosteriorMeanForSide(int side_index, int depth_index) const {
   const State& s = *state_;
-  const int rows = s.image.rows, cols = s.image.cols;
-  Eigen::MatrixXf points(3, static_cast<Eigen::Index>(rows) * cols);
+  const int rows = s.frame_rows, cols = s.image.cols;
+  Eigen::MatrixXf points(s.video ? 5 : 3, static_cast<Eigen::Index>(s.image.rows) * cols);
+  const float side = static_cast<float>(s.sides[side_index]);
+  const float depth = static_cast<float>(s.depths[depth_index]);
   Eigen::Index index = 0;
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c)
-      points.col(index++) << static_cast<float>(r), static_cast<float>(c),
-          static_cast<float>(s.sides[side_index]);
+  for (int n = 0; n < s.frames; ++n)
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) {
+        if (s.video)
+          points.col(index++) << static_cast<float>(r), static_cast<float>(c),
+              static_cast<float>(n), side, depth;
+        else
+          points.col(index++) << static_cast<float>(r), static_cast<float>(c), side;
+      }
   Eigen::VectorXf residual(points.cols());
   s.gp->PredictMean(points, residual);
-  cv::Mat mean(rows, cols, CV_32FC1);
+  cv::Mat mean(s.image.rows, cols, CV_32FC1);
   std::copy(residual.data(), residual.data() + residual.size(), mean.ptr<float>());
   return mean + s.prior;
 }
 
+int Refiner::dimensions() const { return state_->video ? 5 : 3; }
+
+long Refiner::num_candidates() const { return static_cast<long>(state_->candidates.cols()); }
+
 RefineResult Refiner::Finish() {
   State& s = *state_;
   std::vector<cv::Mat> means;
-  for (size_t i = 0; i < s.sides.size(); ++i)
-    means.push_back(PosteriorMeanForSide(static_cast<int>(i)));
+  for (size_t j = 0; j < s.depths.size(); ++j)
+    for (size_t i = 0; i < s.sides.size(); ++i)
+      means.push_back(PosteriorMeanForSide(static_cast<int>(i), static_cast<int>(j)));
   RefineResult result = s.result;
-  result.map = AggregateSides(means, s.sides, s.options.aggregation, s.options.weighted_average);
+  result.map = AggregateCuboids(means, s.sides, s.depths, s.frames, s.options.aggregation,
+                                s.options.weighted_average);
   result.iterations = static_cast<int>(result.steps.size());
+  result.candidates = num_candidates();
   result.model_calls = s.classifier.model_calls() - s.calls_at_start;
   result.model_seconds = s.classifier.model_seconds() - s.model_seconds_at_start;
   result.total_seconds = Seconds(s.start);
@@ -243,20 +305,51 @@ cv::Mat BoxAverage(const cv::Mat& map, double side) {
   return sums / counts;
 }
 
+cv::Mat TrailingFrameAverage(const cv::Mat& map, int frames, int depth) {
+  BOREX_CHECK(map.type() == CV_32FC1);
+  BOREX_CHECK_GT(depth, 0);
+  BOREX_CHECK_EQ(map.rows % frames, 0);
+  const int rows = map.rows / frames;
+  cv::Mat out(map.size(), CV_32FC1);
+  for (int n = 0; n < frames; ++n) {
+    cv::Mat band = out.rowRange(n * rows, (n + 1) * rows);
+    band.setTo(0);
+    const int first = std::max(0, n - depth + 1);
+    for (int m = first; m <= n; ++m) band += map.rowRange(m * rows, (m + 1) * rows);
+    band /= static_cast<double>(n - first + 1);
+  }
+  return out;
+}
+
+cv::Mat AggregateCuboids(const std::vector<cv::Mat>& means, const std::vector<double>& sides,
+                         const std::vector<int>& depths, int frames, Aggregation aggregation,
+                         bool weighted_average) {
+  BOREX_CHECK_EQ(means.size(), sides.size() * depths.size());
+  BOREX_CHECK(!means.empty());
+  BOREX_CHECK_EQ(means.front().rows % frames, 0);
+  const int rows = means.front().rows / frames;
+  cv::Mat total = cv::Mat::zeros(means.front().size(), CV_32FC1);
+  for (size_t j = 0; j < depths.size(); ++j)
+    for (size_t i = 0; i < sides.size(); ++i) {
+      const cv::Mat& mean = means[j * sides.size() + i];
+      if (aggregation == Aggregation::kBox) {
+        cv::Mat box(mean.size(), CV_32FC1);
+        for (int n = 0; n < frames; ++n)
+          // A copy of the frame: a filter on a view would read the neighbouring frames.
+          BoxAverage(mean.rowRange(n * rows, (n + 1) * rows).clone(), sides[i])
+              .copyTo(box.rowRange(n * rows, (n + 1) * rows));
+        total += depths[j] > 1 ? TrailingFrameAverage(box, frames, depths[j]) : box;
+      } else {
+        const double weight = weighted_average ? 1.0 / (sides[i] * sides[i] * depths[j]) : 1.0;
+        cv::scaleAdd(mean, weight, total, total);
+      }
+    }
+  return total / static_cast<double>(means.size());
+}
+
 cv::Mat AggregateSides(const std::vector<cv::Mat>& means, const std::vector<double>& sides,
                        Aggregation aggregation, bool weighted_average) {
-  BOREX_CHECK_EQ(means.size(), sides.size());
-  BOREX_CHECK(!means.empty());
-  cv::Mat total = cv::Mat::zeros(means.front().size(), CV_32FC1);
-  for (size_t i = 0; i < means.size(); ++i) {
-    if (aggregation == Aggregation::kBox) {
-      total += BoxAverage(means[i], sides[i]);
-    } else {
-      const double weight = weighted_average ? 1.0 / (sides[i] * sides[i]) : 1.0;
-      cv::scaleAdd(means[i], weight, total, total);
-    }
-  }
-  return total / static_cast<double>(means.size());
+  return AggregateCuboids(means, sides, {1}, 1, aggregation, weighted_average);
 }
 
 RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, int label,

@@ -1,0 +1,195 @@
+// `borex evaluate` as a library call on the region model (tests/data/region_model.pt: logit 0 =
+// 20 * mean over rows 8..15, cols 16..23 of the 32x32 input - 5, logit 1 = 0), where every
+// metric of a map that marks exactly that region has a closed form.
+#include "borex/app/evaluate_job.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "borex/core/error.h"
+#include "borex/io/npy.h"
+#include "support/temp_dir.h"
+
+namespace borex::app {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+class EvaluateJobTest : public borex::testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    // The region at the image file's resolution (40x48: rows 10..19, cols 24..35) and at the
+    // model's (32x32).
+    cv::Mat large = cv::Mat::zeros(40, 48, CV_32F), small = cv::Mat::zeros(32, 32, CV_32F);
+    large(cv::Rect(24, 10, 12, 10)).setTo(1);
+    small(cv::Rect(16, 8, 8, 8)).setTo(1);
+    io::WriteNpy(Path("map.npy"), large);
+    io::WriteNpy(Path("map32.npy"), small);
+    // VOC boxes: 1-based inclusive, in the file's 48x40 frame.
+    std::ofstream(Path("boxes.xml"))
+        << "<annotation><size><width>48</width><height>40</height></size>"
+           "<object><name>other</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax>"
+           "<ymax>5</ymax></bndbox></object>"
+           "<object><name>target</name><bndbox><xmin>25</xmin><ymin>11</ymin><xmax>36</xmax>"
+           "<ymax>20</ymax></bndbox></object></annotation>";
+  }
+
+  EvaluateJobOptions Job(const std::string& map = "map.npy") const {
+    EvaluateJobOptions job;
+    job.model.path = kData + "region_model.pt";
+    job.model.threads = 1;
+    job.image_path = kData + "region_image_40x48.png";
+    job.saliency_path = Path(map);
+    job.annotation_path = Path("boxes.xml");
+    job.json_path = Path("eval.json");
+    job.metrics.step = 64;  // the region's size: k = 0, 64, ..., 1024 (17 points)
+    return job;
+  }
+
+  nlohmann::json ReadJson() const {
+    std::ifstream in(Path("eval.json"));
+    return nlohmann::json::parse(in);
+  }
+};
+
+TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
+  EvaluateJobOptions job = Job();
+  job.fail_below = {{"insertion", 0.5}, {"pointing_hit", 1}};
+  job.fail_above = {{"deletion", 0.3}};
+  const nlohmann::json result = RunEvaluateJob(job);
+  EXPECT_EQ(ReadJson(), result);
+  for (const char* key : {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure",
+                          "f_measure_sum", "f_measure_product", "f_measure_product_sum",
+                          "pointing_hit", "average_drop", "average_gain", "label", "model_calls",
+                          "curves", "substrate", "class_name", "image", "saliency", "thresholds"})
+    EXPECT_TRUE(result.contains(key)) << key;
+  EXPECT_EQ(result["label"], 0);
+  EXPECT_EQ(result["class_name"], "target");
+  EXPECT_EQ(result["substrate"], "black");
+  EXPECT_EQ(result["curves"]["step"], 64);
+  EXPECT_EQ(result["model_calls"], 17 + 17 + 2);  // the evaluation's own calls
+
+  // The top 64 pixels are the region: revealed (insertion) or blacked out (deletion) at k = 64.
+  const double hidden = Sigmoid(-5), shown = Sigmoid(15);
+  const auto insertion = result["curves"]["insertion"].get<std::vector<double>>();
+  const auto deletion = result["curves"]["deletion"].get<std::vector<double>>();
+  ASSERT_EQ(insertion.size(), 17u);
+  ASSERT_EQ(deletion.size(), 17u);
+  for (size_t i = 0; i < 17; ++i) {
+    EXPECT_NEAR(insertion[i], i == 0 ? hidden : shown, 1e-5) << i;
+    EXPECT_NEAR(deletion[i], i == 0 ? shown : hidden, 1e-5) << i;
+  }
+  EXPECT_NEAR(result["insertion"].get<double>(), (hidden + 16 * shown - (hidden + shown) / 2) / 16,
+              1e-5);
+  EXPECT_NEAR(result["deletion"].get<double>(), (shown + 16 * hidden - (hidden + shown) / 2) / 16,
+              1e-5);
+  EXPECT_NEAR(result["insertion_sum"].get<double>(), hidden + 16 * shown, 1e-4);
+  EXPECT_NEAR(result["deletion_sum"].get<double>(), shown + 16 * hidden, 1e-4);
+  // The box is the region: at k = 64 j, P = 1 / j and R = 1.
+  double f_sum = 0, product_sum = 0;
+  for (int j = 1; j <= 16; ++j) f_sum += 2.0 / (j + 1), product_sum += 1.0 / j;
+  EXPECT_NEAR(result["f_measure_sum"].get<double>(), f_sum, 1e-12);
+  EXPECT_NEAR(result["f_measure"].get<double>(), f_sum / 16, 1e-12);
+  EXPECT_NEAR(result["f_measure_product_sum"].get<double>(), product_sum, 1e-12);
+  EXPECT_NEAR(result["f_measure_product"].get<double>(), product_sum / 16, 1e-12);
+  EXPECT_EQ(result["pointing_hit"], true);
+  // The map keeps the region and blacks out the rest: the score does not move.
+  EXPECT_NEAR(result["average_drop"].get<double>(), 0, 1e-3);
+  EXPECT_NEAR(result["average_gain"].get<double>(), 0, 1e-3);
+
+  ASSERT_EQ(result["thresholds"].size(), 3u);
+  EXPECT_TRUE(ThresholdsPassed(result));
+  const auto& check = result["thresholds"][2];
+  EXPECT_EQ(check["metric"], "deletion");
+  EXPECT_EQ(check["kind"], "fail_above");
+  EXPECT_EQ(check["bound"], 0.3);
+  EXPECT_EQ(check["value"], result["deletion"]);
+  EXPECT_EQ(check["passed"], true);
+}
+
+TEST_F(EvaluateJobTest, FailedCheckStillWritesTheJsonAndMapsAtTheModelSizeAgree) {
+  const nlohmann::json first = RunEvaluateJob(Job());
+  fs::remove(Path("eval.json"));
+  EvaluateJobOptions job = Job("map32.npy");
+  job.label = "target";
+  job.fail_below = {{"f_measure", 0.99}, {"insertion", 0.5}};
+  const nlohmann::json result = RunEvaluateJob(job);
+  EXPECT_FALSE(ThresholdsPassed(result));
+  const nlohmann::json written = ReadJson();
+  EXPECT_EQ(written["thresholds"][0]["metric"], "f_measure");
+  EXPECT_EQ(written["thresholds"][0]["kind"], "fail_below");
+  EXPECT_EQ(written["thresholds"][0]["passed"], false);
+  EXPECT_EQ(written["thresholds"][1]["passed"], true);
+  // The 32x32 map is the 40x48 one at the model's size.
+  for (const char* key : {"insertion", "deletion", "f_measure", "pointing_hit"})
+    EXPECT_EQ(result[key], first[key]) << key;
+}
+
+TEST_F(EvaluateJobTest, BadInputsThrowAndWriteNothing) {
+  const auto expect_error = [this](const EvaluateJobOptions& job, ExitCode code,
+                                   const std::string& needle) {
+    try {
+      RunEvaluateJob(job);
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(Path("eval.json"))) << needle;
+  };
+  io::WriteNpy(Path("wrong.npy"), cv::Mat::zeros(20, 20, CV_32F));
+  expect_error(Job("wrong.npy"), ExitCode::kInputError, "wrong.npy: map is 20x20");
+  cv::Mat nan = cv::Mat::ones(40, 48, CV_32F);
+  nan.at<float>(3, 4) = std::nanf("");
+  io::WriteNpy(Path("nan.npy"), nan);
+  expect_error(Job("nan.npy"), ExitCode::kInputError, "nan.npy");
+  std::ofstream(Path("other.xml"))
+      << "<annotation><object><name>other</name><bndbox><xmin>1</xmin><ymin>1</ymin>"
+         "<xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>";
+  EvaluateJobOptions no_box = Job();
+  no_box.annotation_path = Path("other.xml");
+  expect_error(no_box, ExitCode::kInputError, "other.xml: no box of class 'target'");
+
+  // Checks are validated before any model work: a model path that does not exist is never read.
+  EvaluateJobOptions unknown = Job();
+  unknown.model.path = Path("missing.pt");
+  unknown.fail_above = {{"nope", 1}};
+  expect_error(unknown, ExitCode::kUsage, "--fail-above: unknown metric 'nope'");
+  EvaluateJobOptions absent = unknown;
+  absent.fail_above.clear();
+  absent.annotation_path.clear();
+  for (const char* metric : {"f_measure", "f_measure_product_sum", "pointing_hit"}) {
+    absent.fail_below = {{metric, 0.1}};
+    expect_error(absent, ExitCode::kUsage, "--fail-below: '" + std::string(metric) + "' needs");
+  }
+  absent.fail_below = {{"average_drop", 1}};  // a metric that needs no annotation gets as far
+  expect_error(absent, ExitCode::kInputError, "missing.pt");  // as loading the model
+}
+
+TEST(ParseThresholdTest, MetricEqualsValue) {
+  EXPECT_EQ(ParseThreshold("insertion=0.5", "--fail-below"),
+            std::make_pair(std::string("insertion"), 0.5));
+  EXPECT_EQ(ParseThreshold("deletion=-1e-3", "--fail-above"),
+            std::make_pair(std::string("deletion"), -1e-3));
+  for (const char* bad : {"insertion", "=0.5", "insertion=", "insertion=0.5x", "insertion=nan",
+                          "insertion=inf", "insertion=abc", ""}) {
+    try {
+      ParseThreshold(bad, "--fail-below");
+      ADD_FAILURE() << bad;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "--fail-below: '" + std::string(bad) + "' is not METRIC=VALUE");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace borex::app

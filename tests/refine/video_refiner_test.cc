@@ -1,0 +1,202 @@
+// BOREx on video (paper §3.2): cuboid masks, the GP over (row, col, n, r, t) and the volume
+// weighting 1/(r²·t), on a fake video model whose score depends on a known region in known frames.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "borex/core/error.h"
+#include "borex/refine/refiner.h"
+#include "support/fake_classifier.h"
+
+namespace borex::refine {
+namespace {
+
+constexpr int kFrames = 8, kRows = 24, kCols = 24;
+const cv::Rect kRegion(14, 4, 6, 6);  // x, y, w, h in each frame: rows 4..9, cols 14..19
+constexpr int kFirst = 2, kLast = 4;  // the frames the model looks at
+
+// A soft score: the region seen in all three frames gives p = 0.95, in one 0.27, in none 0.05.
+testing::VideoRegionClassifier Model() {
+  return testing::VideoRegionClassifier(kFrames, kRows, kRegion, kFirst, kLast, 6.0, -3.0);
+}
+
+// A grey clip with the region bright in every frame (the model sees it only in kFirst..kLast).
+cv::Mat RegionClip() {
+  cv::Mat clip(kFrames * kRows, kCols, CV_32FC3, cv::Scalar::all(0.5));
+  for (int t = 0; t < kFrames; ++t)
+    clip(kRegion + cv::Point(0, t * kRows)).setTo(cv::Scalar::all(1));
+  return clip;
+}
+
+RefineOptions SmallOptions() {
+  RefineOptions options;
+  options.iterations = 10;
+  options.mask_sizes = ParseMaskSizes("5,9");
+  options.mask_frames = {2, 4};
+  options.stride = 2;
+  return options;
+}
+
+double Probability(model::Classifier& model, const cv::Mat& clip) {
+  return model::ClassScores(model.Logits({clip}), 0, model::ScoreKind::kProbability)[0];
+}
+
+TEST(VideoRefinerTest, GpIsOverFiveDimensionsAndCandidatesCoverFramesSidesAndDepths) {
+  auto model = Model();
+  RefineOptions options = SmallOptions();
+  options.frame_step = 2;
+  Refiner refiner(model, RegionClip(), 0, cv::Mat(), options);
+  EXPECT_EQ(refiner.dimensions(), 5);
+  // 12 x 12 centres, first frames 0, 2, 4, 6, 2 sides, 2 depths.
+  EXPECT_EQ(refiner.num_candidates(), 12L * 12 * 4 * 2 * 2);
+}
+
+TEST(VideoRefinerTest, ObservationIsTheFlippedMinusTheMaskedCuboid) {
+  auto model = Model();
+  const cv::Mat clip = RegionClip();
+  Refiner refiner(model, clip, 0, cv::Mat(), SmallOptions());
+  for (int i = 0; i < 6; ++i) {
+    const StepRecord step = refiner.Step();
+    // m and m̄ by hand: the pixels of the square in frames n .. n + t - 1 (clipped).
+    cv::Mat hidden = clip.clone(), only = clip.clone();
+    const int side = static_cast<int>(step.side);
+    for (int t = 0; t < kFrames; ++t)
+      for (int r = 0; r < kRows; ++r)
+        for (int c = 0; c < kCols; ++c) {
+          const bool in_frames = t >= step.frame && t < step.frame + step.depth;
+          const bool in_square = r >= step.row - side / 2 && r < step.row - side / 2 + side &&
+                                 c >= step.col - side / 2 && c < step.col - side / 2 + side;
+          (in_frames && in_square ? hidden : only).at<cv::Vec3f>(t * kRows + r, c) =
+              cv::Vec3f(0, 0, 0);
+        }
+    EXPECT_NEAR(step.score_masked, Probability(model, hidden), 1e-6) << i;
+    EXPECT_NEAR(step.score_reference, Probability(model, only), 1e-6) << i;
+    EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
+    EXPECT_TRUE(step.depth == 2 || step.depth == 4);
+  }
+}
+
+TEST(VideoRefinerTest, TwoModelCallsPerStepInOneBatch) {
+  auto model = Model();
+  const RefineResult result = RunRefinement(model, RegionClip(), 0, cv::Mat(), SmallOptions());
+  EXPECT_EQ(result.model_calls, 2 * 10);
+  EXPECT_EQ(result.frames, kFrames);
+  EXPECT_EQ(result.depth_frames, (std::vector<int>{2, 4}));
+  EXPECT_EQ(result.map.size(), cv::Size(kCols, kFrames * kRows));
+}
+
+TEST(VideoRefinerTest, VolumeWeightsAreExactlyInverseSideSquaredTimesDepth) {
+  const std::vector<double> sides = {3.0, 5.0};
+  const std::vector<int> depths = {2, 4, 8};
+  std::vector<cv::Mat> means;
+  double expected = 0;
+  int k = 0;
+  for (int depth : depths)
+    for (double side : sides) {
+      const double value = 1.0 + 0.5 * k++;
+      means.emplace_back(2 * 3, 4, CV_32FC1, cv::Scalar(value));
+      expected += value / (side * side * depth);
+    }
+  expected /= static_cast<double>(sides.size() * depths.size());  // 1/(p·k)
+  const cv::Mat map = AggregateCuboids(means, sides, depths, 2, Aggregation::kPointwise, true);
+  for (int r = 0; r < map.rows; ++r)
+    for (int c = 0; c < map.cols; ++c) EXPECT_NEAR(map.at<float>(r, c), expected, 1e-6);
+  const cv::Mat plain = AggregateCuboids(means, sides, depths, 2, Aggregation::kPointwise, false);
+  EXPECT_NEAR(plain.at<float>(0, 0), (1.0 + 1.5 + 2.0 + 2.5 + 3.0 + 3.5) / 6, 1e-6);
+}
+
+TEST(VideoRefinerTest, BoxAggregationAveragesOverTheCoveringCuboids) {
+  constexpr int frames = 5, rows = 6, cols = 7;
+  cv::Mat mean(frames * rows, cols, CV_32FC1);
+  cv::randu(mean, -1, 1);
+  const double side = 3;  // a 3-wide box
+  const int depth = 3;
+  const cv::Mat box = AggregateCuboids({mean}, {side}, {depth}, frames, Aggregation::kBox, true);
+  for (int n = 0; n < frames; ++n)
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) {
+        // Cuboids covering voxel (n, r, c): first frames m = n - 2 .. n (m >= 0), centres within
+        // the box (inside the frame).
+        double sum = 0;
+        int count = 0;
+        for (int m = std::max(0, n - depth + 1); m <= n; ++m)
+          for (int i = r - 1; i <= r + 1; ++i)
+            for (int j = c - 1; j <= c + 1; ++j)
+              if (i >= 0 && j >= 0 && i < rows && j < cols) {
+                // The box average is taken first, per first frame, then averaged over m.
+                sum += mean.at<float>(m * rows + i, j);
+                ++count;
+              }
+        // Equal weights per m only when every m has the same count: true here (same r, c).
+        EXPECT_NEAR(box.at<float>(n * rows + r, c), sum / count, 1e-5) << n << "," << r << "," << c;
+      }
+}
+
+TEST(VideoRefinerTest, FindsTheRegionAndItsFramesWithoutAPrior) {
+  auto model = Model();
+  RefineOptions options = SmallOptions();
+  options.iterations = 50;
+  options.kappa = 1.0;
+  options.mask_frames = {1, 3};
+  options.length_scale_frame = 1.0;
+  const RefineResult result = RunRefinement(model, RegionClip(), 0, cv::Mat(), options);
+  // The region's voxels in the watched frames against the same region in the other frames and
+  // against everything else.
+  double watched = 0, unwatched = 0;
+  for (int t = 0; t < kFrames; ++t) {
+    const double value = cv::mean(result.map(kRegion + cv::Point(0, t * kRows)))[0];
+    (t >= kFirst && t <= kLast ? watched : unwatched) += value;
+  }
+  watched /= kLast - kFirst + 1;
+  unwatched /= kFrames - (kLast - kFirst + 1);
+  EXPECT_GT(watched, unwatched + 1e-4) << watched << " vs " << unwatched;
+  cv::Mat outside(result.map.size(), CV_8U, cv::Scalar(255));
+  for (int t = 0; t < kFrames; ++t) outside(kRegion + cv::Point(0, t * kRows)).setTo(0);
+  const double elsewhere = cv::mean(result.map, outside)[0];
+  EXPECT_GT(watched, elsewhere + 1e-4) << watched << " vs " << elsewhere;
+}
+
+TEST(VideoRefinerTest, PriorVoxelsAreTheInitialMeanAndTheFirstQueryTheirMaximum) {
+  auto model = Model();
+  cv::Mat prior(kFrames * kRows, kCols, CV_32FC1, cv::Scalar(0.2));
+  prior.at<float>(5 * kRows + 13, 7) = 4.0f;  // frame 5, row 13, col 7: a candidate centre
+  Refiner refiner(model, RegionClip(), 0, prior, SmallOptions());
+  const cv::Mat mean = refiner.PosteriorMeanForSide(1, 1);
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  EXPECT_NEAR(mean.at<float>(5 * kRows + 13, 7), 4.0 * scale, 1e-5);
+  const StepRecord step = refiner.Step();
+  EXPECT_EQ(step.frame, 5.0);
+  EXPECT_EQ(step.row, 13.0);
+  EXPECT_EQ(step.col, 7.0);
+  EXPECT_EQ(step.side, 5.0);
+  EXPECT_EQ(step.depth, 2.0);
+}
+
+TEST(VideoRefinerTest, SameSeedSameMapBitForBit) {
+  RefineOptions options = SmallOptions();
+  options.jitter = 1.0;
+  options.seed = 3;
+  auto model_a = Model(), model_b = Model();
+  const cv::Mat a = RunRefinement(model_a, RegionClip(), 0, cv::Mat(), options).map;
+  const cv::Mat b = RunRefinement(model_b, RegionClip(), 0, cv::Mat(), options).map;
+  EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
+}
+
+TEST(VideoRefinerTest, RejectsDepthsBeyondTheClip) {
+  RefineOptions options = SmallOptions();
+  options.mask_frames = {2, 9};
+  try {
+    options.Check(kRows, kCols, kFrames);
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--mask-frames"), std::string::npos);
+  }
+  EXPECT_THROW(ParseMaskFrames("2,x"), OptionError);
+  EXPECT_THROW(ParseMaskFrames("0"), OptionError);
+  EXPECT_EQ(ParseMaskFrames("4,2"), (std::vector<int>{4, 2}));
+  EXPECT_EQ(RefineOptions().DepthFrames(16), (std::vector<int>{4, 8}));
+  EXPECT_EQ(RefineOptions().DepthFrames(1), (std::vector<int>{1}));
+}
+
+}  // namespace
+}  // namespace borex::refine
