@@ -75,13 +75,22 @@ Action AddBatchCommand(CLI::App& app) {
       "OUT/shard-K-of-N/, and `borex report OUT` merges the shards.\n\n"
       "Example:\n  borex batch --voc-root data/scenes --split val --model "
       "models/fashion_scenes_resnet.pt --methods rise,gradcam++,borex:rise,borex:gradcam++ "
-      "--out out/val");
+      "--out out/val\n  borex batch --video-root data/video_clips --split test --model "
+      "models/fashion_video_r2plus1d.pt --methods rise,gradcam++,borex:rise,borex:gradcam++ "
+      "--out out/video_test");
   AddModelFlags(*command, flags->options.model, flags->model);
   const std::string data = "Dataset and output";
-  command->add_option("--voc-root", flags->options.voc_root, "Dataset root (VOCdevkit layout)")
-      ->required()
+  auto* voc =
+      command->add_option("--voc-root", flags->options.voc_root, "Dataset root (VOCdevkit layout)")
+          ->group(data);
+  command
+      ->add_option("--video-root", flags->options.video_root,
+                   "Or a clip dataset for a video model (clips/, annotations/, splits/, "
+                   "classes.txt: scripts/make_video_clips.py)")
+      ->excludes(voc)
       ->group(data);
-  command->add_option("--split", flags->options.split, "ImageSets/Main/SPLIT.txt to run")
+  command->add_option("--split", flags->options.split,
+                      "ImageSets/Main/SPLIT.txt (clips: splits/SPLIT.txt) to run")
       ->required()
       ->group(data);
   command->add_option("--out", flags->options.out_dir, "Output directory")->required()->group(data);

@@ -1,4 +1,5 @@
-// `borex batch`: every image of a PascalVOC split, every method, one CSV row of metrics per
+// `borex batch`: every image of a PascalVOC split (or every clip of a clip dataset, for a video
+// model), every method, one CSV row of metrics per
 // (image, method), resumable and shardable. Rows are appended durably (io::CsvAppender) after the
 // image's map is written atomically, so a batch killed at any moment and started again skips the
 // finished work and never loses or duplicates a row.
@@ -39,6 +40,7 @@ std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
 struct BatchOptions {
   model::TorchScriptOptions model;
   std::string voc_root, split, out_dir;
+  std::string video_root;  // a clip dataset (dataset/video_clips.h) instead of voc_root
   std::string methods = "rise,gradcam++,borex:rise,borex:gradcam++";
   std::string label_map_path;  // empty: the model's class names, else the top-1 class
   int label_top_k = 10;        // classes considered when matching labels to annotations

@@ -20,10 +20,12 @@
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
 #include "borex/dataset/label_map.h"
+#include "borex/dataset/video_clips.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/io/video.h"
 #include "borex/refine/refiner.h"
 
 namespace borex::app {
@@ -129,7 +131,7 @@ class ImageMaps {
     auto run = runs_.find(name);
     if (run != runs_.end() && run->second->done.count(id_) > 0) {
       const std::string path = MapPath(*run->second, id_);
-      if (std::filesystem::exists(path)) map = io::ReadNpyMap(path);
+      if (std::filesystem::exists(path)) map = ReadMapFor(image_, path);
     }
     if (map.empty() || map.size() != image_.working.size()) {
       explain::ExplainOptions explain = options_.explain;
@@ -146,7 +148,8 @@ class ImageMaps {
     const cv::Mat prior = method.has_prior ? Plain(method.method) : cv::Mat();
     refine::RefineOptions refine = method.refine;
     refine.seed = seed_;
-    refine.Check(image_.working.rows, image_.working.cols);
+    const cv::Size frame = image_.working_frame_size();
+    refine.Check(frame.height, frame.width, image_.frames);
     return refine::RunRefinement(classifier_, image_.working, label_, prior, refine).map;
   }
 
@@ -163,6 +166,86 @@ class ImageMaps {
   const std::map<std::string, MethodRun*>& runs_;
   std::string id_;
   std::map<std::string, cv::Mat> maps_;
+};
+
+// The items of a batch: the images of a PascalVOC split, or the clips of a clip dataset
+// (dataset/video_clips.h) for a video model.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual std::string root() const = 0;
+  virtual std::vector<std::string> SplitIds(const std::string& split) const = 0;
+  virtual const std::vector<std::string>& class_names() const = 0;
+  virtual PreparedImage Prepare(model::TorchScriptClassifier& classifier,
+                                const std::string& id) const = 0;
+  virtual std::string AnnotationPath(const std::string& id) const = 0;
+  // The annotated objects (their names choose the label), read once per item.
+  virtual dataset::Annotation ReadAnnotation(const std::string& id) = 0;
+  // The ground-truth region of `class_name` at the working resolution (stacked for a clip).
+  virtual cv::Mat Region(const std::string& id, const dataset::Annotation& annotation,
+                         const std::string& class_name, const PreparedImage& image) const = 0;
+};
+
+class VocSource : public BatchSource {
+ public:
+  explicit VocSource(const std::string& root) : voc_(root) {}
+  std::string root() const override { return voc_.root(); }
+  std::vector<std::string> SplitIds(const std::string& split) const override {
+    return voc_.SplitIds(split);
+  }
+  const std::vector<std::string>& class_names() const override { return voc_.class_names(); }
+  PreparedImage Prepare(model::TorchScriptClassifier& classifier,
+                        const std::string& id) const override {
+    return PrepareImage(classifier, voc_.ImagePath(id));
+  }
+  std::string AnnotationPath(const std::string& id) const override {
+    return voc_.AnnotationPath(id);
+  }
+  dataset::Annotation ReadAnnotation(const std::string& id) override {
+    return dataset::ReadVocAnnotation(voc_.AnnotationPath(id));
+  }
+  cv::Mat Region(const std::string& id, const dataset::Annotation& annotation,
+                 const std::string& class_name, const PreparedImage& image) const override {
+    return voc_.Region(id, annotation, class_name, image.original.size(), image.working.size());
+  }
+
+ private:
+  dataset::VocDataset voc_;
+};
+
+class ClipSource : public BatchSource {
+ public:
+  explicit ClipSource(const std::string& root) : clips_(root) {}
+  std::string root() const override { return clips_.root(); }
+  std::vector<std::string> SplitIds(const std::string& split) const override {
+    return clips_.SplitIds(split);
+  }
+  const std::vector<std::string>& class_names() const override { return clips_.class_names(); }
+  PreparedImage Prepare(model::TorchScriptClassifier& classifier,
+                        const std::string& id) const override {
+    return PrepareVideo(classifier, clips_.ClipPath(id), 0);
+  }
+  std::string AnnotationPath(const std::string& id) const override {
+    return clips_.AnnotationPath(id);
+  }
+  dataset::Annotation ReadAnnotation(const std::string& id) override {
+    annotation_ = clips_.ReadAnnotation(id);
+    dataset::Annotation names;
+    names.path = annotation_.path;
+    for (const dataset::ClipObject& object : annotation_.objects)
+      names.objects.push_back({object.name, {}, false});
+    return names;
+  }
+  cv::Mat Region(const std::string& id, const dataset::Annotation&, const std::string& class_name,
+                 const PreparedImage& image) const override {
+    BOREX_CHECK_EQ(annotation_.id, id);
+    return dataset::ClipRegionMask(annotation_, class_name, image.working_frame_size(),
+                                   image.first_frame, image.frame_stride, image.frames);
+  }
+
+ private:
+  dataset::VideoClipDataset clips_;
+  dataset::ClipAnnotation annotation_;  // of the item whose annotation was read last
 };
 
 // What decides the numbers in a batch's rows (not threads, batch sizes or the method list):
@@ -182,11 +265,17 @@ nlohmann::json ResultSettings(const BatchOptions& options) {
                              ? nlohmann::json({model.input_size->height, model.input_size->width})
                              : nlohmann::json(nullptr)},
           {"classes", model.classes_file},
+          {"video", options.video_root.empty()
+                        ? nlohmann::json(nullptr)
+                        : nlohmann::json({{"frames", model.frames ? *model.frames : 0},
+                                          {"frame_stride", model.frame_stride ? *model.frame_stride : 0},
+                                          {"layout", model.layout ? model::VideoLayoutName(*model.layout) : ""},
+                                          {"grid_frames", options.explain.rise.grid_frames}})},
           {"label_map", options.label_map_path},
           {"label_top_k", options.label_top_k},
           {"rise", rise},
           {"target_layer", options.explain.cam.target_layer},
-          {"refine", options.refine.ToJson()},
+          {"refine", options.refine.ToJson(!options.video_root.empty())},
           {"metrics",
            {{"step", options.metrics.step},
             {"substrate", metrics::SubstrateName(options.metrics.substrate)},
@@ -238,7 +327,7 @@ void MakeDirectories(const std::string& path) {
 }
 
 dataset::LabelMap MakeLabelMap(const BatchOptions& options, const model::Classifier& classifier,
-                               const dataset::VocDataset& voc) {
+                               const BatchSource& voc) {
   if (!options.label_map_path.empty())
     return dataset::LabelMap::FromFile(options.label_map_path, classifier.num_classes(),
                                        voc.class_names());
@@ -259,10 +348,10 @@ struct EvaluationCost {
 // Every method not yet done for image `id`: map, metrics, map file, CSV row.
 void ProcessImage(const std::string& id, const PreparedImage& image,
                   const dataset::LabelMap& label_map, model::Classifier& classifier,
-                  const dataset::VocDataset& voc, const BatchOptions& options,
+                  BatchSource& voc, const BatchOptions& options,
                   const std::map<std::string, MethodRun*>& runs_by_name,
                   std::vector<MethodRun>& runs, EvaluationCost& evaluation_cost) {
-  const dataset::Annotation annotation = dataset::ReadVocAnnotation(voc.AnnotationPath(id));
+  const dataset::Annotation annotation = voc.ReadAnnotation(id);
   dataset::TargetLabel target{image.top1, ""};
   if (!label_map.empty()) {
     target =
@@ -274,8 +363,7 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
   }
   const cv::Mat region = target.class_name.empty()
                              ? cv::Mat()
-                             : voc.Region(id, annotation, target.class_name, image.original.size(),
-                                          image.working.size());
+                             : voc.Region(id, annotation, target.class_name, image);
   ImageMaps maps(classifier, image, target.label, ImageSeed(options.refine.seed, id), options,
                  runs_by_name, id);
   for (MethodRun& run : runs) {
@@ -293,7 +381,11 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
     evaluation_cost.model_calls += evaluation.model_calls;
 
     io::AtomicOutputSet output;
-    io::WriteNpy(output.Stage(ImageMaps::MapPath(run, id)), map);
+    const std::string map_path = output.Stage(ImageMaps::MapPath(run, id));
+    if (image.video)
+      io::WriteNpy3D(map_path, io::UnstackFrames(map, image.frames));  // (T, H, W)
+    else
+      io::WriteNpy(map_path, map);
     output.Commit();
     std::vector<std::string> row = {id, std::to_string(target.label)};
     for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
@@ -325,7 +417,10 @@ std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
 
 void BatchOptions::Check() const {
   model.Check();
-  if (voc_root.empty()) throw OptionError("--voc-root", "a dataset directory is required");
+  if (voc_root.empty() && video_root.empty())
+    throw OptionError("--voc-root", "a dataset directory (or --video-root) is required");
+  if (!voc_root.empty() && !video_root.empty())
+    throw OptionError("--video-root", "give either --voc-root or --video-root, not both");
   if (split.empty()) throw OptionError("--split", "a split name is required");
   if (out_dir.empty()) throw OptionError("--out", "an output directory is required");
   if (label_top_k < 1) throw OptionError("--label-top-k", "must be at least 1");
@@ -358,7 +453,12 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   options.Check();
   const std::vector<BatchMethod> methods =
       ParseBatchMethods(options.methods, options.refine, "--methods");
-  const dataset::VocDataset voc(options.voc_root);
+  std::unique_ptr<BatchSource> source;
+  if (options.video_root.empty())
+    source = std::make_unique<VocSource>(options.voc_root);
+  else
+    source = std::make_unique<ClipSource>(options.video_root);
+  BatchSource& voc = *source;
   std::vector<std::string> ids = voc.SplitIds(options.split);
   if (options.limit > 0 && static_cast<size_t>(options.limit) < ids.size())
     ids.resize(options.limit);
@@ -391,8 +491,9 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
         pending.push_back(id);
         break;
       }
-  spdlog::info("batch: {} images in {}/{} (shard {}), {} already done, {} to do; methods: {}",
-               shard_ids.size(), options.voc_root, options.split, options.shard.Name(),
+  spdlog::info("batch: {} {} in {}/{} (shard {}), {} already done, {} to do; methods: {}",
+               shard_ids.size(), options.video_root.empty() ? "images" : "clips", voc.root(),
+               options.split, options.shard.Name(),
                shard_ids.size() - pending.size(), pending.size(), options.methods);
 
   model::TorchScriptClassifier classifier(options.model);
@@ -408,7 +509,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
     const auto image_start = Clock::now();
     std::optional<PreparedImage> image;
     try {
-      image = PrepareImage(classifier, voc.ImagePath(id));
+      image = voc.Prepare(classifier, id);
     } catch (const InputError& e) {
       skip(id, e);
     } catch (const ModelError& e) {
@@ -443,7 +544,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   }
   nlohmann::json summary = {
       {"version", BOREX_VERSION},
-      {"voc_root", options.voc_root},
+      {options.video_root.empty() ? "voc_root" : "video_root", voc.root()},
       {"split", options.split},
       {"shard", options.shard.Name()},
       {"images_in_shard", shard_ids.size()},

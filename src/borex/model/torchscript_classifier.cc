@@ -92,6 +92,19 @@ std::vector<std::string> ModulePath(torch::jit::Node* node) {
   return path;
 }
 
+// One line saying why LibTorch failed: c10 errors without their backtrace; the TorchScript
+// interpreter's errors ("The following operation failed ...", a traceback, then the cause) by
+// their last line.
+std::string TorchErrorLine(const std::exception& error) {
+  if (const auto* c10_error = dynamic_cast<const c10::Error*>(&error)) {
+    const std::string what = c10_error->what_without_backtrace();
+    return what.substr(0, what.find('\n'));
+  }
+  std::string what = error.what();
+  while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+  return what.substr(what.rfind('\n') + 1);
+}
+
 std::vector<std::string> SplitPath(const std::string& layer) {
   std::vector<std::string> parts;
   std::stringstream stream(layer);
@@ -261,10 +274,11 @@ void TorchScriptClassifier::Validate(const cv::Size& working_size) {
   torch::Tensor logits;
   try {
     logits = impl_->CheckedLogits(impl_->module.forward({impl_->ToInput(blank, info_)}), 1);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
     throw ModelError(impl_->path + ": model rejected a " + Impl::InputShape(info_, working_size) +
-                     " input (" + what.substr(0, what.find('\n')) + "); check --input-size" +
+                     " input (" + TorchErrorLine(e) + "); check --input-size" +
                      (info_.is_video() ? ", --frames and --video-layout" : ""));
   }
   num_classes_ = static_cast<int>(logits.size(1));
@@ -282,10 +296,10 @@ Eigen::MatrixXf TorchScriptClassifier::Logits(const std::vector<cv::Mat>& images
   try {
     logits = impl_->CheckedLogits(impl_->module.forward({impl_->ToInput(images, info_)}),
                                   static_cast<long>(images.size()));
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    throw ModelError(impl_->path + ": forward pass failed (" + what.substr(0, what.find('\n')) +
-                     ")");
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ModelError(impl_->path + ": forward pass failed (" + TorchErrorLine(e) + ")");
   }
   Eigen::MatrixXf result(logits.size(0), logits.size(1));
   // torch is row-major [N, C]; Eigen's default is column-major.
@@ -313,10 +327,10 @@ LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image,
     auto outputs = (*function)({impl_->module._ivalue(), input}).toTuple();
     logits = outputs->elements()[0].toTensor();
     activation = outputs->elements()[1].toTensor();
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    throw ModelError(impl_->path + ": forward pass failed (" + what.substr(0, what.find('\n')) +
-                     ")");
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ModelError(impl_->path + ": forward pass failed (" + TorchErrorLine(e) + ")");
   }
   if (logits.dim() != 2 || label < 0 || label >= logits.size(1))
     throw ModelError(impl_->path + ": model output is not [N, C] with C > label");

@@ -1,0 +1,190 @@
+// End-to-end tests of borex on video (issue #4): refine, explain and evaluate on clips, and every
+// bad video input (one clear line, a non-zero status, no partial output).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "borex/io/npy.h"
+#include "borex/io/video.h"
+#include "support/run_borex.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSource = BOREX_SOURCE_DIR;
+// tests/data/video_region_model.json: 8 frames of 32x32, NCTHW; logit 0 depends on rows 8..15,
+// cols 16..23 of frames 2..4.
+const std::string kVideoModel = kSource + "/tests/data/video_region_model.pt";
+const std::string kImageModel = kSource + "/tests/data/region_model.pt";
+const std::string kBundledModel = kSource + "/models/fashion_video_r2plus1d.pt";
+
+using borex::testing::CommandResult;
+using borex::testing::RunBorex;
+
+class VideoCliTest : public borex::testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    WriteFrames("input_clip", 10, cv::Size(32, 32));
+    WriteFrames("input_short", 5, cv::Size(32, 32));
+    WriteFrames("input_varying", 10, cv::Size(32, 32));
+    cv::imwrite(Path("input_varying/000007.png"), cv::Mat(24, 32, CV_8UC3, cv::Scalar::all(90)));
+    std::ofstream(Path("input_empty.mp4")).close();
+    std::ofstream(Path("input_text.mp4")) << "not a video";
+    // The annotation of input_clip: the bright square in every frame.
+    nlohmann::json boxes = nlohmann::json::array();
+    for (int t = 0; t < 10; ++t) boxes.push_back({17, 9, 24, 16});
+    std::ofstream(Path("input_clip.json"))
+        << nlohmann::json{{"format", "borex-video-annotation/1"},
+                          {"id", "input_clip"},
+                          {"label", "target"},
+                          {"frames", 10},
+                          {"size", {32, 32}},
+                          {"objects", {{{"name", "target"}, {"boxes", boxes}}}}}
+               .dump();
+  }
+
+  // `count` numbered PNG frames: grey, with the model's square bright.
+  void WriteFrames(const std::string& name, int count, const cv::Size& size) {
+    fs::create_directories(Path(name));
+    for (int t = 0; t < count; ++t) {
+      cv::Mat frame(size, CV_8UC3, cv::Scalar::all(60));
+      frame(cv::Rect(16, 8, 8, 8)).setTo(cv::Scalar::all(255));
+      cv::imwrite(Path(name) + "/" + std::to_string(t) + ".png", frame);
+    }
+  }
+
+  // The command must fail with `status`, one error line mentioning `needle`, and write nothing
+  // but the inputs.
+  void ExpectCleanFailure(const std::string& args, int status, const std::string& needle) {
+    const CommandResult run = RunBorex(args);
+    EXPECT_EQ(run.status, status) << args << "\n" << run.err;
+    const auto error_line = run.err.find("borex: error: ");
+    ASSERT_NE(error_line, std::string::npos) << run.err;
+    const std::string line = run.err.substr(error_line);
+    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+    EXPECT_NE(line.find(needle), std::string::npos) << line;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      const std::string name = entry.path().filename().string();
+      EXPECT_TRUE(name.rfind("input_", 0) == 0) << "unexpected output " << name;
+    }
+  }
+
+  std::string Refine(const std::string& clip, const std::string& extra = "",
+                     const std::string& out = "clip") const {
+    return "refine --model " + kVideoModel + " --video " + Path(clip) +
+           " --iterations 6 --mask-sizes 6,10 --masks 40 --out " + Path(out) + " " + extra;
+  }
+};
+
+TEST_F(VideoCliTest, RefineWritesTheVolumeTheVideoTheFramesAndTheSummary) {
+  const CommandResult run = RunBorex(Refine("input_clip", "--frame-pngs --trace " +
+                                                              Path("trace.json") + " --seed 2"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::vector<cv::Mat> volume = borex::io::ReadNpyMap3D(Path("clip.npy"));
+  ASSERT_EQ(volume.size(), 8u);
+  EXPECT_EQ(volume[0].size(), cv::Size(32, 32));
+  const std::vector<cv::Mat> video = borex::io::ReadVideoFrames(Path("clip.mp4"));
+  EXPECT_EQ(video.size(), 8u);
+  for (int t = 0; t < 8; ++t) EXPECT_TRUE(fs::exists(Path("clip_f00" + std::to_string(t) + ".png")));
+  std::ifstream in(Path("clip.json"));
+  const nlohmann::json summary = nlohmann::json::parse(in);
+  EXPECT_EQ(summary["frames"], 8);
+  EXPECT_EQ(summary["layout"], "NCTHW");
+  EXPECT_EQ(summary["map"]["shape"], nlohmann::json({8, 32, 32}));
+  EXPECT_EQ(summary["settings"]["mask_depths_frames"], nlohmann::json({2, 4}));
+  EXPECT_EQ(summary["video_codec"], "avc1");
+  EXPECT_EQ(summary["iterations"], 6);
+  // 1 scoring call, 40 RISE masks, 2 per BO step.
+  EXPECT_EQ(summary["model_calls"], 1 + 40 + 2 * 6);
+  std::ifstream trace_in(Path("trace.json"));
+  const nlohmann::json trace = nlohmann::json::parse(trace_in);
+  ASSERT_EQ(trace["steps"].size(), 6u);
+  EXPECT_EQ(trace["steps"][0]["gp_point"].size(), 5u);
+  // Same seed, same volume.
+  ASSERT_EQ(RunBorex(Refine("input_clip", "--seed 2", "again")).status, 0);
+  const std::vector<cv::Mat> again = borex::io::ReadNpyMap3D(Path("again.npy"));
+  for (int t = 0; t < 8; ++t) EXPECT_EQ(cv::norm(volume[t], again[t], cv::NORM_INF), 0.0);
+}
+
+TEST_F(VideoCliTest, ExplainAndEvaluateAClipFromAVideoFile) {
+  // The clip as an MJPG video file, as OpenCV writes it.
+  borex::io::WriteVideo(Path("input_clip.avi"),
+                        [&] {
+                          std::vector<cv::Mat> frames;
+                          for (int t = 0; t < 10; ++t)
+                            frames.push_back(cv::imread(Path("input_clip/" + std::to_string(t) +
+                                                             ".png")));
+                          return frames;
+                        }(),
+                        8);
+  const CommandResult explain =
+      RunBorex("explain --model " + kVideoModel + " --video " + Path("input_clip.avi") +
+               " --method rise --masks 200 --grid 4 --out " + Path("rise"));
+  ASSERT_EQ(explain.status, 0) << explain.err;
+  const CommandResult evaluate =
+      RunBorex("evaluate --model " + kVideoModel + " --video " + Path("input_clip.avi") +
+               " --saliency " + Path("rise.npy") + " --annotation " + Path("input_clip.json") +
+               " --json " + Path("eval.json"));
+  ASSERT_EQ(evaluate.status, 0) << evaluate.err;
+  std::ifstream in(Path("eval.json"));
+  const nlohmann::json result = nlohmann::json::parse(in);
+  EXPECT_EQ(result["video"], Path("input_clip.avi"));
+  EXPECT_GT(result["insertion"].get<double>(), result["deletion"].get<double>());
+  EXPECT_TRUE(result["f_measure"].is_number());
+  // k in steps of one row in every frame: 32 * 8 voxels, 32 steps plus k = 0.
+  EXPECT_EQ(result["curves"]["step"], 256);
+  EXPECT_EQ(result["curves"]["insertion"].size(), 33u);
+}
+
+TEST_F(VideoCliTest, BadClipsGetOneLineAndNoOutput) {
+  ExpectCleanFailure(Refine("input_short"), 4, "has 5 frames");
+  ExpectCleanFailure(Refine("input_empty.mp4"), 4, "input_empty.mp4");
+  ExpectCleanFailure(Refine("input_text.mp4"), 4, "input_text.mp4");
+  ExpectCleanFailure(Refine("input_missing"), 4, "input_missing");
+  ExpectCleanFailure(Refine("input_varying"), 4, "is 32x24 but frame 0 is 32x32");
+  ExpectCleanFailure(Refine("input_clip", "--start-frame 5"), 4, "needs 13");
+}
+
+TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
+  borex::io::WriteNpy3D(Path("input_prior4.npy"),
+                        std::vector<cv::Mat>(4, cv::Mat(32, 32, CV_32F, cv::Scalar(0.5))));
+  ExpectCleanFailure(Refine("input_clip", "--prior " + Path("input_prior4.npy")), 4,
+                     "has 4 frames but the clip has 8");
+  borex::io::WriteNpy3D(Path("input_prior_size.npy"),
+                        std::vector<cv::Mat>(8, cv::Mat(20, 32, CV_32F, cv::Scalar(0.5))));
+  ExpectCleanFailure(Refine("input_clip", "--prior " + Path("input_prior_size.npy")), 4,
+                     "frames are 20x32");
+  ExpectCleanFailure(Refine("input_clip", "--video-layout NTCHW"), 5,
+                     "model rejected a [1, 8, 3, 32, 32] input");
+  ExpectCleanFailure(Refine("input_clip", "--video-layout NHWC"), 2, "--video-layout");
+  ExpectCleanFailure(Refine("input_clip", "--mask-frames 2,9"), 2, "--mask-frames");
+  ExpectCleanFailure("refine --model " + kImageModel + " --video " + Path("input_clip") +
+                         " --out " + Path("clip"),
+                     2, "image model");
+  ExpectCleanFailure("refine --model " + kVideoModel + " --image " + Path("input_clip/0.png") +
+                         " --out " + Path("clip"),
+                     2, "--video");
+}
+
+// The bundled video model on the bundled example clip.
+TEST_F(VideoCliTest, BundledModelRefinesTheExampleClip) {
+  const CommandResult run = RunBorex("refine --model " + kBundledModel + " --video " + kSource +
+                                     "/examples/clip_moving --iterations 10 --out " + Path("moving"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::vector<cv::Mat> volume = borex::io::ReadNpyMap3D(Path("moving.npy"));
+  EXPECT_EQ(volume.size(), 16u);
+  std::ifstream in(Path("moving.json"));
+  const nlohmann::json summary = nlohmann::json::parse(in);
+  std::ifstream annotation_in(kSource + "/examples/clip_moving.json");
+  const nlohmann::json annotation = nlohmann::json::parse(annotation_in);
+  EXPECT_EQ(summary["class_name"], annotation["label"]);
+}
+
+}  // namespace

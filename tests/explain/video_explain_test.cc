@@ -1,0 +1,112 @@
+// RISE on clips (random 3D grids) and the trilinear upsampling of 3D-layer CAMs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "borex/explain/grad_cam.h"
+#include "borex/explain/rise.h"
+#include "borex/model/torchscript_classifier.h"
+#include "support/fake_classifier.h"
+
+namespace borex::explain {
+namespace {
+
+// PyTorch's F.interpolate(mode="trilinear", align_corners=False), written out per voxel: the
+// source coordinate (u + 0.5)·in/out − 0.5, clamped at 0, and linear weights on each axis.
+double Trilinear(const cv::Mat& map, int depth, int t, int y, int x, int frames, cv::Size size) {
+  const int rows = map.rows / depth, cols = map.cols;
+  auto axis = [](int u, int in, int out, int& low, int& high, double& w) {
+    const double s = std::max(0.0, (u + 0.5) * in / out - 0.5);
+    low = std::min(static_cast<int>(s), in - 1);
+    high = std::min(low + 1, in - 1);
+    w = s - low;
+  };
+  int t0, t1, y0, y1, x0, x1;
+  double wt, wy, wx;
+  axis(t, depth, frames, t0, t1, wt);
+  axis(y, rows, size.height, y0, y1, wy);
+  axis(x, cols, size.width, x0, x1, wx);
+  auto at = [&](int d, int r, int c) { return static_cast<double>(map.at<float>(d * rows + r, c)); };
+  auto plane = [&](int d) {
+    return (1 - wy) * ((1 - wx) * at(d, y0, x0) + wx * at(d, y0, x1)) +
+           wy * ((1 - wx) * at(d, y1, x0) + wx * at(d, y1, x1));
+  };
+  return (1 - wt) * plane(t0) + wt * plane(t1);
+}
+
+TEST(UpsampleClipMapTest, EqualsTrilinearInterpolationWithoutCornerAlignment) {
+  constexpr int depth = 3, rows = 4, cols = 5, frames = 8;
+  const cv::Size size(15, 12);
+  cv::Mat map(depth * rows, cols, CV_32FC1);
+  cv::randu(map, 0, 1);
+  const cv::Mat up = UpsampleClipMap(map, depth, frames, size);
+  ASSERT_EQ(up.size(), cv::Size(15, frames * 12));
+  for (int t = 0; t < frames; ++t)
+    for (int y = 0; y < size.height; ++y)
+      for (int x = 0; x < size.width; ++x)
+        EXPECT_NEAR(up.at<float>(t * size.height + y, x),
+                    Trilinear(map, depth, t, y, x, frames, size), 1e-5)
+            << t << "," << y << "," << x;
+}
+
+TEST(UpsampleClipMapTest, OneFrameIsPlainBilinearResizing) {
+  cv::Mat map(3, 4, CV_32FC1);
+  cv::randu(map, 0, 1);
+  cv::Mat expected;
+  cv::resize(map, expected, cv::Size(8, 6), 0, 0, cv::INTER_LINEAR);
+  EXPECT_EQ(cv::norm(UpsampleClipMap(map, 1, 1, cv::Size(8, 6)), expected, cv::NORM_INF), 0.0);
+}
+
+// RISE extended to clips puts its mass on the region the model watches, in the frames it
+// watches, and on nothing else.
+TEST(VideoRiseTest, SaliencyLiesOnTheWatchedRegionInTheWatchedFrames) {
+  constexpr int frames = 8, rows = 24, cols = 24;
+  const cv::Rect region(14, 4, 6, 6);
+  testing::VideoRegionClassifier model(frames, rows, region, 2, 4, 8.0, -4.0);
+  cv::Mat clip(frames * rows, cols, CV_32FC3, cv::Scalar::all(0.5));
+  for (int t = 0; t < frames; ++t) clip(region + cv::Point(0, t * rows)).setTo(cv::Scalar::all(1));
+  for (const uint64_t seed : {0u, 1u, 2u}) {
+    RiseOptions options;
+    options.masks = 1500;
+    options.grid = 4;
+    options.grid_frames = 4;
+    options.seed = seed;
+    const cv::Mat map = ComputeRise(model, clip, 0, options);
+    ASSERT_EQ(map.size(), clip.size());
+    double watched = 0, unwatched = 0;
+    for (int t = 0; t < frames; ++t) {
+      const double value = cv::mean(map(region + cv::Point(0, t * rows)))[0];
+      (t >= 2 && t <= 4 ? watched : unwatched) += value;
+    }
+    watched /= 3;
+    unwatched /= 5;
+    cv::Mat outside(map.size(), CV_8U, cv::Scalar(255));
+    for (int t = 0; t < frames; ++t) outside(region + cv::Point(0, t * rows)).setTo(0);
+    const double elsewhere = cv::mean(map, outside)[0];
+    EXPECT_GT(watched, unwatched * 1.1) << seed;
+    EXPECT_GT(watched, elsewhere * 1.1) << seed;
+    // The same seed, the same map.
+    EXPECT_EQ(cv::norm(map, ComputeRise(model, clip, 0, options), cv::NORM_INF), 0.0);
+  }
+}
+
+TEST(VideoGradCamTest, TheMapCoversEveryFrameAtTheInputResolution) {
+  model::TorchScriptOptions options;
+  options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/tiny_video_cam.pt";
+  options.threads = 1;
+  model::TorchScriptClassifier classifier(options);
+  cv::Mat clip(8 * 16, 16, CV_32FC3);
+  cv::randu(clip, 0, 1);
+  GradCamOptions cam;
+  cam.variant = CamVariant::kGradCamPlusPlus;
+  const cv::Mat map = ComputeGradCam(classifier, clip, 1, cam);
+  ASSERT_EQ(map.size(), clip.size());
+  double low, high;
+  cv::minMaxLoc(map, &low, &high);
+  EXPECT_GE(low, 0.0);
+  EXPECT_LE(high, 1.0 + 1e-6);
+}
+
+}  // namespace
+}  // namespace borex::explain
