@@ -237,5 +237,39 @@ TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
   EXPECT_FALSE(fs::exists(Path("out/rise.csv")) && !io::ReadCsv(Path("out/rise.csv")).rows.empty());
 }
 
+// A batch over a clip dataset (tests/data/video_tiny: 3 clips of 4 frames of 16x16) with the
+// tiny 3D-CNN test model run on 4 frames, its classes mapped to the dataset's.
+TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
+  std::ofstream(Path("labels.txt")) << "0 trouser\n1 coat\n2 bag\n";
+  BatchOptions options = Options(Path("video"));
+  options.voc_root.clear();
+  options.video_root = kSource + "/tests/data/video_tiny";
+  options.model.path = kSource + "/tests/data/tiny_video_cam.pt";
+  options.model.frames = 4;
+  options.label_map_path = Path("labels.txt");
+  options.label_top_k = 3;
+  options.methods = "rise,gradcam++,borex:rise";
+  options.refine.mask_sizes = refine::ParseMaskSizes("4,6");
+  options.metrics.step = 64;
+  const nlohmann::json summary = RunBatch(options);
+  EXPECT_EQ(summary["images_processed"], 3) << summary.dump();
+  for (const std::string method : {"rise", "gradcam++", "borex:rise"}) {
+    const io::CsvTable table = io::ReadCsv(Path("video/" + method + ".csv"));
+    ASSERT_EQ(table.rows.size(), 3u) << method;
+    for (const auto& row : table.rows) {
+      const auto volume = io::ReadNpyMap3D(Path("video/maps/" + method + "/" + row[0] + ".npy"));
+      ASSERT_EQ(volume.size(), 4u);
+      EXPECT_EQ(volume[0].size(), cv::Size(16, 16));
+      EXPECT_FALSE(row[table.RequireColumn("f_measure")].empty());
+    }
+  }
+  // Resuming reads the stored volumes back.
+  const nlohmann::json again = RunBatch(options);
+  EXPECT_EQ(again["rows_resumed"], 9);
+  // Clips and images are not mixed up: a VOC root and a clip root together are refused.
+  options.voc_root = kTiny;
+  EXPECT_THROW(RunBatch(options), OptionError);
+}
+
 }  // namespace
 }  // namespace borex::app
