@@ -284,6 +284,12 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
                   "depth t (default: T/8 and T/4)")
       ->group(video);
 
+  command
+      .add_option("--max-gp-memory", flags.options.max_gp_megabytes,
+                  "Refuse candidate sets whose GP would need more than this many MB")
+      ->capture_default_str()
+      ->group(bo);
+
   const std::string variants = "Algorithm, ablations and the authors' code";
   command
       .add_option("--algorithm", flags.algorithm,

@@ -182,6 +182,24 @@ TEST(VideoRefinerTest, SameSeedSameMapBitForBit) {
   EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
 }
 
+TEST(VideoRefinerTest, CandidateSetsBeyondTheMemoryBoundAreRefusedBeforeAllocating) {
+  auto model = Model();
+  RefineOptions options = SmallOptions();
+  options.stride = 1;
+  // 24·24·8 first frames·2 sides·2 depths = 18432 candidates, (10 + 5 + 3)·4 bytes each.
+  EXPECT_NEAR(GpBytes(18432, 5, 10), 18432.0 * 18 * 4, 1e-6);
+  options.max_gp_megabytes = 1.0;
+  try {
+    Refiner refiner(model, RegionClip(), 0, cv::Mat(), options);
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("18432 candidates would need 1 MB"), std::string::npos)
+        << e.what();
+  }
+  options.max_gp_megabytes = 2.0;
+  EXPECT_NO_THROW(Refiner(model, RegionClip(), 0, cv::Mat(), options));
+}
+
 TEST(VideoRefinerTest, RejectsDepthsBeyondTheClip) {
   RefineOptions options = SmallOptions();
   options.mask_frames = {2, 9};

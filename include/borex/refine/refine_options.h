@@ -79,6 +79,9 @@ struct RefineOptions {
   int frame_step = 1;             // candidate first frames n every frame_step frames
   double length_scale_frame = 0;  // frames, for n; 0: T/8 (2 at T = 16)
   double length_scale_depth = 0;  // frames, for t; 0: T/4 (4 at T = 16)
+  // The GP's memory, (iterations + dims + 3) floats per candidate, may not exceed this: a larger
+  // candidate set is refused before anything is allocated (raise --stride or --mask-frame-step).
+  double max_gp_megabytes = 1536;
 
   // Every option by name (as given: defaults not yet resolved for an image size); the video
   // options only for a video.
@@ -102,6 +105,10 @@ struct RefineOptions {
   std::pair<Eigen::VectorXd, Eigen::VectorXd> LengthScaleBounds(int image_rows, int image_cols,
                                                                 int clip_frames = 1) const;
 };
+
+// Bytes the GP needs for `candidates` candidates of `dims` coordinates over `iterations`
+// observations: V (iterations rows), the candidates, and their mean, variance and prior.
+double GpBytes(long candidates, int dims, int iterations);
 
 // Parses "--mask-frames 2,4,8": positive frame counts.
 std::vector<int> ParseMaskFrames(const std::string& list);

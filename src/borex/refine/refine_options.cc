@@ -118,6 +118,10 @@ std::pair<Eigen::VectorXd, Eigen::VectorXd> RefineOptions::LengthScaleBounds(
   return {lower, upper};
 }
 
+double GpBytes(long candidates, int dims, int iterations) {
+  return 4.0 * static_cast<double>(candidates) * (iterations + dims + 3);
+}
+
 std::vector<int> ParseMaskFrames(const std::string& list) {
   std::vector<int> frames;
   std::stringstream stream(list);
@@ -157,6 +161,7 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
   if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
   if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
   if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
+  if (!(max_gp_megabytes > 0)) throw OptionError("--max-gp-memory", "must be positive");
   if (clip_frames > 1) {
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)

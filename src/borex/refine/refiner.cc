@@ -1,5 +1,7 @@
 #include "borex/refine/refiner.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -151,6 +153,14 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   for (int c = o.stride / 2; c < cols; c += o.stride) s.grid_cols.push_back(c);
   for (int n = 0; n < s.frames; n += s.video ? o.frame_step : 1) s.grid_frames.push_back(n);
   const int dims = s.video ? 5 : 3;
+  const long count = s.per_block() * static_cast<long>(s.sides.size() * s.depths.size());
+  const double megabytes = GpBytes(count, dims, o.iterations) / (1024.0 * 1024.0);
+  if (megabytes > o.max_gp_megabytes)
+    throw OptionError(
+        "--max-gp-memory",
+        fmt::format("{} candidates would need {:.0f} MB for the GP, more than "
+                    "{:.0f} MB: raise --stride{} or lower --iterations",
+                    count, megabytes, o.max_gp_megabytes, s.video ? ", --mask-frame-step" : ""));
   s.candidates.resize(dims,
                       s.per_block() * static_cast<Eigen::Index>(s.sides.size() * s.depths.size()));
   s.candidate_prior.resize(s.candidates.cols());

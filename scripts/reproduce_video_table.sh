@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Reproduces the video rows of the BOREx paper's Table 1 (RQ3: BOREx refining video-RISE and
+# video-Grad-CAM++) on the Fashion-MNIST clip benchmark with the bundled video model, and writes
+# the RQ3 section of docs/results.md.
+#
+#   scripts/reproduce_video_table.sh                 # 300 test clips, both cores
+#   TEST_CLIPS=60 scripts/reproduce_video_table.sh   # a quicker, smaller run
+#
+# Resumable: the batch skips finished rows. Environment: BOREX (binary, default build/borex),
+# DATA (clip dataset, generated with scripts/make_video_clips.py when absent), OUT (default
+# out/video), JOBS (shards run at once, default: the number of cores), TEST_CLIPS (300), SEED (0).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+borex=${BOREX:-$root/build/borex}
+data=${DATA:-$root/data/video_clips}
+out=${OUT:-$root/out/video}
+jobs=${JOBS:-$(nproc)}
+test_clips=${TEST_CLIPS:-300}
+seed=${SEED:-0}
+model=$root/models/fashion_video_r2plus1d.pt
+
+[[ -x $borex ]] || { echo "reproduce_video: $borex not found: run scripts/build.sh" >&2; exit 1; }
+if [[ ! -f $data/splits/test.txt ]]; then
+  echo "reproduce_video: generating the clip dataset in $data" >&2
+  /usr/bin/python3 "$root/scripts/make_video_clips.py" --out "$data" --seed 0
+fi
+split=test$test_clips
+head -n "$test_clips" "$data/splits/test.txt" > "$data/splits/$split.txt"
+methods=rise,gradcam++,borex:rise,borex:gradcam++
+dir=$out/$split
+mkdir -p "$dir" "$out/compare"
+
+# The batch, in $jobs shards run at once (each on one thread), then merged.
+pids=()
+for ((k = 1; k <= jobs; ++k)); do
+  "$borex" batch --model "$model" --video-root "$data" --split "$split" --methods "$methods" \
+    --seed "$seed" --threads 1 --shard "$k/$jobs" --out "$dir" > "$dir/shard-$k.log" 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+"$borex" report "$dir" --json "$dir/summary.json" --markdown "$dir/summary.md" >/dev/null
+
+# Subsets: clips whose items move, and clips whose items stay.
+/usr/bin/python3 "$root/scripts/video_results_markdown.py" subsets --data "$data" --dir "$dir" \
+  --methods "$methods"
+for subset in all moving static; do
+  for pair in "borex:rise rise" "borex:gradcam++ gradcam++"; do
+    read -r a b <<< "$pair"
+    for metric_alternative in "insertion greater" "deletion less" "f_measure greater"; do
+      read -r metric alternative <<< "$metric_alternative"
+      "$borex" compare "$dir/$subset/$a.csv" "$dir/$subset/$b.csv" --metric "$metric" \
+        --alternative "$alternative" --json "$out/compare/$subset.$a.vs.$b.$metric.json" >/dev/null
+    done
+  done
+done
+/usr/bin/python3 "$root/scripts/video_results_markdown.py" markdown --data "$data" --dir "$dir" \
+  --compare "$out/compare" --methods "$methods" --jobs "$jobs" --results "$root/docs/results.md"
+echo "reproduce_video: wrote the RQ3 section of docs/results.md" >&2
