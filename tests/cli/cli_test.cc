@@ -30,20 +30,8 @@ using borex::testing::RunBorex;
 
 class CliTest : public borex::testing::TempDirTest {
  protected:
-  // The command must fail with `status`, one error line mentioning `needle`, and leave `dir_`
-  // without any output file.
   void ExpectCleanFailure(const std::string& args, int status, const std::string& needle) {
-    const CommandResult run = RunBorex(args);
-    EXPECT_EQ(run.status, status) << args << "\n" << run.err;
-    const auto error_line = run.err.find("borex: error: ");
-    ASSERT_NE(error_line, std::string::npos) << run.err;
-    const std::string line = run.err.substr(error_line);
-    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
-    EXPECT_NE(line.find(needle), std::string::npos) << line;
-    for (const auto& entry : fs::directory_iterator(dir_)) {
-      const std::string name = entry.path().filename().string();
-      EXPECT_TRUE(name.rfind("input_", 0) == 0) << "unexpected output " << name;
-    }
+    borex::testing::ExpectCleanFailure(args, status, needle, dir_);
   }
 
   std::string RegionArgs() const {

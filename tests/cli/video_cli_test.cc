@@ -60,20 +60,8 @@ class VideoCliTest : public borex::testing::TempDirTest {
     }
   }
 
-  // The command must fail with `status`, one error line mentioning `needle`, and write nothing
-  // but the inputs.
   void ExpectCleanFailure(const std::string& args, int status, const std::string& needle) {
-    const CommandResult run = RunBorex(args);
-    EXPECT_EQ(run.status, status) << args << "\n" << run.err;
-    const auto error_line = run.err.find("borex: error: ");
-    ASSERT_NE(error_line, std::string::npos) << run.err;
-    const std::string line = run.err.substr(error_line);
-    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
-    EXPECT_NE(line.find(needle), std::string::npos) << line;
-    for (const auto& entry : fs::directory_iterator(dir_)) {
-      const std::string name = entry.path().filename().string();
-      EXPECT_TRUE(name.rfind("input_", 0) == 0) << "unexpected output " << name;
-    }
+    borex::testing::ExpectCleanFailure(args, status, needle, dir_);
   }
 
   std::string Refine(const std::string& clip, const std::string& extra = "",
@@ -84,15 +72,16 @@ class VideoCliTest : public borex::testing::TempDirTest {
 };
 
 TEST_F(VideoCliTest, RefineWritesTheVolumeTheVideoTheFramesAndTheSummary) {
-  const CommandResult run = RunBorex(Refine("input_clip", "--frame-pngs --trace " +
-                                                              Path("trace.json") + " --seed 2"));
+  const CommandResult run =
+      RunBorex(Refine("input_clip", "--frame-pngs --trace " + Path("trace.json") + " --seed 2"));
   ASSERT_EQ(run.status, 0) << run.err;
   const std::vector<cv::Mat> volume = borex::io::ReadNpyMap3D(Path("clip.npy"));
   ASSERT_EQ(volume.size(), 8u);
   EXPECT_EQ(volume[0].size(), cv::Size(32, 32));
   const std::vector<cv::Mat> video = borex::io::ReadVideoFrames(Path("clip.mp4"));
   EXPECT_EQ(video.size(), 8u);
-  for (int t = 0; t < 8; ++t) EXPECT_TRUE(fs::exists(Path("clip_f00" + std::to_string(t) + ".png")));
+  for (int t = 0; t < 8; ++t)
+    EXPECT_TRUE(fs::exists(Path("clip_f00" + std::to_string(t) + ".png")));
   std::ifstream in(Path("clip.json"));
   const nlohmann::json summary = nlohmann::json::parse(in);
   EXPECT_EQ(summary["frames"], 8);
@@ -115,15 +104,15 @@ TEST_F(VideoCliTest, RefineWritesTheVolumeTheVideoTheFramesAndTheSummary) {
 
 TEST_F(VideoCliTest, ExplainAndEvaluateAClipFromAVideoFile) {
   // The clip as an MJPG video file, as OpenCV writes it.
-  borex::io::WriteVideo(Path("input_clip.avi"),
-                        [&] {
-                          std::vector<cv::Mat> frames;
-                          for (int t = 0; t < 10; ++t)
-                            frames.push_back(cv::imread(Path("input_clip/" + std::to_string(t) +
-                                                             ".png")));
-                          return frames;
-                        }(),
-                        8);
+  borex::io::WriteVideo(
+      Path("input_clip.avi"),
+      [&] {
+        std::vector<cv::Mat> frames;
+        for (int t = 0; t < 10; ++t)
+          frames.push_back(cv::imread(Path("input_clip/" + std::to_string(t) + ".png")));
+        return frames;
+      }(),
+      8);
   const CommandResult explain =
       RunBorex("explain --model " + kVideoModel + " --video " + Path("input_clip.avi") +
                " --method rise --masks 200 --grid 4 --out " + Path("rise"));
@@ -165,9 +154,9 @@ TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
                      "model rejected a [1, 8, 3, 32, 32] input");
   ExpectCleanFailure(Refine("input_clip", "--video-layout NHWC"), 2, "--video-layout");
   ExpectCleanFailure(Refine("input_clip", "--mask-frames 2,9"), 2, "--mask-frames");
-  ExpectCleanFailure("refine --model " + kImageModel + " --video " + Path("input_clip") +
-                         " --out " + Path("clip"),
-                     2, "image model");
+  ExpectCleanFailure(
+      "refine --model " + kImageModel + " --video " + Path("input_clip") + " --out " + Path("clip"),
+      2, "image model");
   ExpectCleanFailure("refine --model " + kVideoModel + " --image " + Path("input_clip/0.png") +
                          " --out " + Path("clip"),
                      2, "--video");
@@ -175,8 +164,9 @@ TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
 
 // The bundled video model on the bundled example clip.
 TEST_F(VideoCliTest, BundledModelRefinesTheExampleClip) {
-  const CommandResult run = RunBorex("refine --model " + kBundledModel + " --video " + kSource +
-                                     "/examples/clip_moving --iterations 10 --out " + Path("moving"));
+  const CommandResult run =
+      RunBorex("refine --model " + kBundledModel + " --video " + kSource +
+               "/examples/clip_moving --iterations 10 --out " + Path("moving"));
   ASSERT_EQ(run.status, 0) << run.err;
   const std::vector<cv::Mat> volume = borex::io::ReadNpyMap3D(Path("moving.npy"));
   EXPECT_EQ(volume.size(), 16u);

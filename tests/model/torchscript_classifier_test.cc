@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -164,6 +165,106 @@ TEST(TorchScriptClassifierTest, RepeatedGradientCallsEqualAFreshClassifier) {
     const LayerGradients again = used.TargetLayerGradients(second, 3, "layer4");
     EXPECT_TRUE(again.gradients.isApprox(expected.gradients, 1e-5f)) << "round " << round;
     EXPECT_TRUE(again.activations.isApprox(expected.activations, 1e-5f)) << "round " << round;
+  }
+}
+
+// Video models: metadata, both input layouts, rejected layouts, and 3D-layer gradients and CAMs
+// against PyTorch (scripts/make_test_models.py).
+
+// tests/data/video_region_model.json: 8 frames of 32x32; logit 0 = 20 · mean over frames 2..4,
+// rows 8..15, cols 16..23 − 5.
+cv::Mat RegionClip(double inside, int bright_frame = -1) {
+  cv::Mat clip(8 * 32, 32, CV_32FC3, cv::Scalar::all(0.25));
+  for (int t = 2; t <= 4; ++t) clip(cv::Rect(16, t * 32 + 8, 8, 8)).setTo(cv::Scalar::all(inside));
+  if (bright_frame >= 0) clip.rowRange(bright_frame * 32, bright_frame * 32 + 32).setTo(1.0);
+  return clip;
+}
+
+TEST(VideoClassifierTest, ReadsVideoMetadataAndBothLayoutsGiveTheSameLogits) {
+  for (const char* file : {"video_region_model.pt", "video_region_model_ntchw.pt"}) {
+    TorchScriptClassifier classifier(Options(file));
+    const ModelInfo& info = classifier.info();
+    EXPECT_TRUE(info.is_video());
+    EXPECT_EQ(info.frames, 8);
+    EXPECT_EQ(info.clip_frames(), 8);
+    EXPECT_EQ(info.input_size, cv::Size(32, 32));
+    EXPECT_EQ(VideoLayoutName(info.layout),
+              std::string(file).find("ntchw") == std::string::npos ? "NCTHW" : "NTCHW");
+    classifier.Validate(cv::Size(32, 8 * 32));
+    // Frames outside 2..4 (here frame 6, all white) do not count.
+    const Eigen::MatrixXf logits = classifier.Logits({RegionClip(1.0, 6), RegionClip(0.0)});
+    EXPECT_NEAR(logits(0, 0), 15.0, 1e-4) << file;
+    EXPECT_NEAR(logits(1, 0), -5.0, 1e-4) << file;
+    EXPECT_EQ(classifier.model_calls(), 2);
+  }
+}
+
+TEST(VideoClassifierTest, AWrongLayoutIsRejectedWithTheShapeItWasGiven) {
+  TorchScriptOptions options = Options("video_region_model.pt");
+  options.layout = VideoLayout::kNTCHW;
+  TorchScriptClassifier classifier(options);
+  try {
+    classifier.Validate(cv::Size(32, 8 * 32));
+    FAIL();
+  } catch (const ModelError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("rejected a [1, 8, 3, 32, 32] input"), std::string::npos) << what;
+    EXPECT_NE(what.find("--video-layout"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos);
+  }
+}
+
+TEST(VideoClassifierTest, FramesFlagMakesAModelAVideoModelAndLayoutNeedsOne) {
+  TorchScriptOptions options = Options("video_region_model.pt");
+  options.frames = 4;
+  TorchScriptClassifier four(options);
+  EXPECT_EQ(four.info().frames, 4);
+  TorchScriptOptions image_model = Options("region_model.pt");
+  image_model.layout = VideoLayout::kNCTHW;
+  EXPECT_THROW(TorchScriptClassifier{image_model}, OptionError);
+  EXPECT_THROW(ParseVideoLayout("NHWC"), OptionError);
+  options.frames = 0;
+  EXPECT_THROW(options.Check(), OptionError);
+}
+
+// Activations, gradients and both CAMs of a 3D layer equal PyTorch's.
+TEST(VideoClassifierTest, ThreeDimensionalLayerGradientsAndCamsEqualPyTorch) {
+  std::ifstream in(kData + "tiny_video_cam_reference.json");
+  const nlohmann::json reference = nlohmann::json::parse(in);
+  TorchScriptClassifier classifier(Options("tiny_video_cam.pt"));
+  ASSERT_TRUE(classifier.info().is_video());
+  const int frames = 8, rows = 16, cols = 16;
+  cv::Mat clip(frames * rows, cols, CV_32FC3);
+  for (int c = 0; c < 3; ++c)
+    for (int t = 0; t < frames; ++t)
+      for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j)
+          clip.at<cv::Vec3f>(t * rows + i, j)[c] =
+              static_cast<float>(0.5 + 0.5 * std::sin(0.3 * i + 0.2 * j + 0.5 * t + c));
+  const int label = reference["label"].get<int>();
+  const LayerGradients layer = classifier.TargetLayerGradients(clip, label, "features.2");
+  const auto shape = reference["activations_shape"].get<std::vector<int>>();
+  ASSERT_EQ(layer.channels, shape[0]);
+  ASSERT_EQ(layer.depth, shape[1]);
+  ASSERT_EQ(layer.rows, shape[2]);
+  ASSERT_EQ(layer.cols, shape[3]);
+  const auto activations = reference["activations"].get<std::vector<float>>();
+  const auto gradients = reference["gradients"].get<std::vector<float>>();
+  const int positions = layer.depth * layer.rows * layer.cols;
+  for (int k = 0; k < layer.channels; ++k)
+    for (int p = 0; p < positions; ++p) {
+      EXPECT_NEAR(layer.activations(k, p), activations[k * positions + p], 1e-5);
+      EXPECT_NEAR(layer.gradients(k, p), gradients[k * positions + p], 1e-5);
+    }
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NEAR(layer.logits[i], reference["logits"][i].get<float>(), 1e-5);
+  for (auto [variant, key] : {std::pair{explain::CamVariant::kGradCam, "gradcam"},
+                              std::pair{explain::CamVariant::kGradCamPlusPlus, "gradcampp"}}) {
+    const cv::Mat cam = explain::CamFromGradients(layer, variant);  // d stacked h x w frames
+    ASSERT_EQ(cam.size(), cv::Size(layer.cols, layer.depth * layer.rows));
+    const auto expected = reference[key].get<std::vector<float>>();
+    for (int p = 0; p < positions; ++p)
+      EXPECT_NEAR(cam.ptr<float>()[p], expected[p], 1e-4) << key << " " << p;
   }
 }
 

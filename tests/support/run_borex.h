@@ -4,6 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -35,6 +38,23 @@ inline CommandResult RunBorex(const std::string& args) {
   run.err.assign(std::istreambuf_iterator<char>(err), {});
   std::filesystem::remove(err_path);
   return run;
+}
+
+// Expects `borex ARGS` to fail with `status` and one error line mentioning `needle`, and to
+// leave nothing in `dir` but the files whose names start with "input_".
+inline void ExpectCleanFailure(const std::string& args, int status, const std::string& needle,
+                               const std::filesystem::path& dir) {
+  const CommandResult run = RunBorex(args);
+  EXPECT_EQ(run.status, status) << args << "\n" << run.err;
+  const auto error_line = run.err.find("borex: error: ");
+  ASSERT_NE(error_line, std::string::npos) << run.err;
+  const std::string line = run.err.substr(error_line);
+  EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+  EXPECT_NE(line.find(needle), std::string::npos) << line;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name.rfind("input_", 0) == 0) << "unexpected output " << name;
+  }
 }
 
 }  // namespace borex::testing
