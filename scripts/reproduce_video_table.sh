@@ -8,7 +8,9 @@
 #
 # Resumable: the batch skips finished rows. Environment: BOREX (binary, default build/borex),
 # DATA (clip dataset, generated with scripts/make_video_clips.py when absent), OUT (default
-# out/video), JOBS (shards run at once, default: the number of cores), TEST_CLIPS (300), SEED (0).
+# out/video), JOBS (shards run at once, default: the number of cores), TEST_CLIPS (300),
+# VAL_CLIPS (40: the depth sets compared on the validation split), SEED (0), STEP (voxels per
+# insertion/deletion step, default 7168 = 4 rows of every frame: 28 steps per curve).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 borex=${BOREX:-$root/build/borex}
@@ -16,7 +18,9 @@ data=${DATA:-$root/data/video_clips}
 out=${OUT:-$root/out/video}
 jobs=${JOBS:-$(nproc)}
 test_clips=${TEST_CLIPS:-300}
+val_clips=${VAL_CLIPS:-40}
 seed=${SEED:-0}
+step=${STEP:-7168}
 model=$root/models/fashion_video_r2plus1d.pt
 
 [[ -x $borex ]] || { echo "reproduce_video: $borex not found: run scripts/build.sh" >&2; exit 1; }
@@ -24,21 +28,35 @@ if [[ ! -f $data/splits/test.txt ]]; then
   echo "reproduce_video: generating the clip dataset in $data" >&2
   /usr/bin/python3 "$root/scripts/make_video_clips.py" --out "$data" --seed 0
 fi
+mkdir -p "$out/compare"
+
+batch() {  # batch OUT_DIR SPLIT METHODS [flags...]: $jobs shards at once (one thread each), merged
+  local dir=$1 split=$2 methods=$3
+  shift 3
+  mkdir -p "$dir"
+  local pids=() k
+  for ((k = 1; k <= jobs; ++k)); do
+    "$borex" batch --model "$model" --video-root "$data" --split "$split" --methods "$methods" \
+      --seed "$seed" --step "$step" --threads 1 --shard "$k/$jobs" --out "$dir" "$@" \
+      > "$dir/shard-$k.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  "$borex" report "$dir" --json "$dir/summary.json" --markdown "$dir/summary.md" >/dev/null
+}
+
+# 1. The depth set T, which the paper does not give, on the validation split only.
+head -n "$val_clips" "$data/splits/val.txt" > "$data/splits/val$val_clips.txt"
+for depths in 4,8 8,16 4,8,16; do
+  batch "$out/val$val_clips/depths-$depths" "val$val_clips" borex:rise --mask-frames "$depths"
+done
+
+# 2. Table 1's video rows on the test split, with the defaults.
 split=test$test_clips
 head -n "$test_clips" "$data/splits/test.txt" > "$data/splits/$split.txt"
 methods=rise,gradcam++,borex:rise,borex:gradcam++
 dir=$out/$split
-mkdir -p "$dir" "$out/compare"
-
-# The batch, in $jobs shards run at once (each on one thread), then merged.
-pids=()
-for ((k = 1; k <= jobs; ++k)); do
-  "$borex" batch --model "$model" --video-root "$data" --split "$split" --methods "$methods" \
-    --seed "$seed" --threads 1 --shard "$k/$jobs" --out "$dir" > "$dir/shard-$k.log" 2>&1 &
-  pids+=($!)
-done
-for pid in "${pids[@]}"; do wait "$pid"; done
-"$borex" report "$dir" --json "$dir/summary.json" --markdown "$dir/summary.md" >/dev/null
+batch "$dir" "$split" "$methods"
 
 # Subsets: clips whose items move, and clips whose items stay.
 /usr/bin/python3 "$root/scripts/video_results_markdown.py" subsets --data "$data" --dir "$dir" \
@@ -54,5 +72,6 @@ for subset in all moving static; do
   done
 done
 /usr/bin/python3 "$root/scripts/video_results_markdown.py" markdown --data "$data" --dir "$dir" \
-  --compare "$out/compare" --methods "$methods" --jobs "$jobs" --results "$root/docs/results.md"
+  --compare "$out/compare" --methods "$methods" --jobs "$jobs" --results "$root/docs/results.md" \
+  --val "$out/val$val_clips"
 echo "reproduce_video: wrote the RQ3 section of docs/results.md" >&2

@@ -58,12 +58,9 @@ PreparedImage PrepareVideo(model::TorchScriptClassifier& classifier, const std::
                            int first_frame) {
   const model::ModelInfo& info = classifier.info();
   if (!info.is_video())
-    throw OptionError("--video", classifier.info().description.empty()
-                                     ? "the model is an image model (no frames in its "
-                                       "metadata): give --frames T for a video model"
-                                     : "the model is an image model (no frames in its metadata: " +
-                                           info.description.substr(0, 60) +
-                                           "...): give --frames T for a video model");
+    throw OptionError("--video",
+                      "the model is an image model (no frames in its metadata): give --frames T "
+                      "to use it as a video model");
   io::ClipSampling sampling;
   sampling.frames = info.frames;
   sampling.stride = info.frame_stride;
