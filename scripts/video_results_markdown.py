@@ -123,7 +123,7 @@ scripts/reproduce_video_table.sh` (its batch, report and compare commands are in
 - **Model:** `models/fashion_video_r2plus1d.pt` (see scripts/README-models.md).
 - **Methods:** video-RISE (the in-process prior: 100 random 8x8x4 grids, p1 = 0.3),
   video-Grad-CAM++ (3D target layer, trilinear upsampling), and BOREx refining each with the
-  defaults (cuboid masks of sides 60..150 px at 224 scaled to 112 and depths 4 and 8 frames,
+  defaults (cuboid masks of sides 60..150 px at 224 scaled to 112 and depths 8 and 16 frames,
   50 iterations, the paper's 1/(r^2 t) weighting).
 - **Metrics:** insertion and deletion over the clip's voxels ({settings["metrics"]["step"]}
   voxels per step, black substrate), F-measure (harmonic mean) against the per-frame boxes.
@@ -137,7 +137,7 @@ image settings in the tuning above):
 {val}
 
 Highest objective: depths {best}. The test run below uses the defaults
-(`--mask-frames` {settings["refine"]["mask_frames"] or "default: T/4, T/2"}).
+(`--mask-frames` {settings["refine"]["mask_frames"] or "default: T/2, T"}).
 
 {test_table(args)}
 

@@ -271,7 +271,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
   const std::string video = "Video: cuboid masks (paper section 3.2)";
   command
       .add_option("--mask-frames", flags.mask_frames,
-                  "Cuboid depths t in frames, e.g. 2,4,8 (default: T/4 and T/2 of the clip)")
+                  "Cuboid depths t in frames, e.g. 2,4,8 (default: T/2 and T, the clip's frames)")
       ->group(video);
   command
       .add_option("--mask-frame-step", flags.options.frame_step,

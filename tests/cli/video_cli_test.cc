@@ -87,7 +87,7 @@ TEST_F(VideoCliTest, RefineWritesTheVolumeTheVideoTheFramesAndTheSummary) {
   EXPECT_EQ(summary["frames"], 8);
   EXPECT_EQ(summary["layout"], "NCTHW");
   EXPECT_EQ(summary["map"]["shape"], nlohmann::json({8, 32, 32}));
-  EXPECT_EQ(summary["settings"]["mask_depths_frames"], nlohmann::json({2, 4}));
+  EXPECT_EQ(summary["settings"]["mask_depths_frames"], nlohmann::json({4, 8}));
   EXPECT_EQ(summary["video_codec"], "avc1");
   EXPECT_EQ(summary["iterations"], 6);
   // 1 scoring call, 40 RISE masks, 2 per BO step.

@@ -212,7 +212,7 @@ TEST(VideoRefinerTest, RejectsDepthsBeyondTheClip) {
   EXPECT_THROW(ParseMaskFrames("2,x"), OptionError);
   EXPECT_THROW(ParseMaskFrames("0"), OptionError);
   EXPECT_EQ(ParseMaskFrames("4,2"), (std::vector<int>{4, 2}));
-  EXPECT_EQ(RefineOptions().DepthFrames(16), (std::vector<int>{4, 8}));
+  EXPECT_EQ(RefineOptions().DepthFrames(16), (std::vector<int>{8, 16}));
   EXPECT_EQ(RefineOptions().DepthFrames(1), (std::vector<int>{1}));
 }
 

@@ -74,8 +74,9 @@ struct RefineOptions {
 
   // Video (paper §3.2): cuboid masks of side r in t consecutive frames from frame n, and a GP
   // over (row, col, n, r, t). The paper gives neither its depth set T nor the temporal length
-  // scales; these defaults are ours, relative to the clip's T frames.
-  std::vector<int> mask_frames;   // depths t in frames; empty: T/4 and T/2 (4 and 8 at T = 16)
+  // scales; these defaults are ours, relative to the clip's T frames. The depths measured best
+  // of {T/4, T/2}, {T/2, T} and {T/4, T/2, T} on validation clips (docs/results.md, RQ3).
+  std::vector<int> mask_frames;   // depths t in frames; empty: T/2 and T (8 and 16 at T = 16)
   int frame_step = 1;             // candidate first frames n every frame_step frames
   double length_scale_frame = 0;  // frames, for n; 0: T/8 (2 at T = 16)
   double length_scale_depth = 0;  // frames, for t; 0: T/4 (4 at T = 16)

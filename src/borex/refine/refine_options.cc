@@ -99,7 +99,7 @@ double RefineOptions::DepthLengthScale(int clip_frames) const {
 std::vector<int> RefineOptions::DepthFrames(int clip_frames) const {
   if (clip_frames <= 1) return {1};
   std::vector<int> depths = mask_frames;
-  if (depths.empty()) depths = {std::max(1, clip_frames / 4), std::max(1, clip_frames / 2)};
+  if (depths.empty()) depths = {std::max(1, clip_frames / 2), clip_frames};
   std::sort(depths.begin(), depths.end());
   depths.erase(std::unique(depths.begin(), depths.end()), depths.end());
   return depths;
