@@ -5,7 +5,8 @@ Usage:
   /usr/bin/python3 scripts/make_test_models.py [--out tests/data]
 
 Files written to --out (every model carries borex metadata in a "borex.json" TorchScript extra
-file, except no_metadata_model.pt; every file is far below 50 KB):
+file, except no_metadata_model.pt; every file is below 50 KB, except
+tiny_video_cam_reference.json: below 200 KB):
   region_model.pt            input [N,3,32,32]; logit 0 = 20 * mean(x[:, :, 8:16, 16:24]) - 5
                              (rows 8..15, cols 16..23), logit 1 = 0: the "target" probability
                              depends only on that region. `features` is an identity 1x1
@@ -21,6 +22,19 @@ file, except no_metadata_model.pt; every file is far below 50 KB):
   nested_cam_scripted.pt     target layer nested: backbone = Sequential(Sequential(conv, relu),
                              Sequential(conv, relu)); metadata target_layer "backbone.1".
   nested_cam_reference.json  the same reference values for "backbone.1" and class 0.
+  video_region_model.pt      video (task "video-classification", layout NCTHW): input
+                             [N,3,T=8,32,32]; logit 0 = 20 * mean(x[:, :, 2:5, 8:16, 16:24]) - 5
+                             (frames 2..4, rows 8..15, cols 16..23, 0-based inclusive), logit
+                             1 = 0. `features` is an identity 1x1x1 convolution (5-D output).
+  video_region_model_ntchw.pt  the same function of an input [N,T=8,3,32,32] (layout NTCHW); it
+                             permutes to NCTHW before `features`.
+  video_region_model.json    the region, frames, gain and bias of the two video region models.
+  tiny_video_cam.pt          input [N,3,8,16,16]; features = Conv3d(3,4,3,padding=1), ReLU,
+                             Conv3d(4,6,3,stride=(1,2,2),padding=1), ReLU; global average
+                             pooling, fc = Linear(6,3); target layer "features.2" (the second
+                             convolution, before its ReLU: output [N,6,8,8,8]). Scripted.
+  tiny_video_cam_reference.json  its reference values for class 1 and the input clip
+                             x[c,t,i,j] = 0.5 + 0.5 * sin(0.3 i + 0.2 j + 0.5 t + c) (keys below).
 
 Reference JSON keys: "image" [3][H][W] (CHW, RGB in [0,1], what the model gets: mean 0, std 1),
 "label", "logits" [C], "activations" [K][h][w], "gradients" [K][h][w] (dY_label/dA of the logit),
@@ -30,6 +44,14 @@ captured with a forward hook and autograd; the maps are computed explicitly in f
   Grad-CAM++: alpha_k^ij = g^2 / (2 g^2 + sum_ab A_k^ab g^3)  (0 where the denominator is 0),
               w_k = sum_ij alpha_k^ij ReLU(g_k^ij),  map = ReLU(sum_k w_k A_k)
 (Chattopadhay et al. 2018, closed form for an exponential output, with g = dY_c/dA).
+
+The video reference (tiny_video_cam_reference.json) has the same formulas with the sums and means
+over all T' x h x w positions, and every array flattened in row-major order with its shape:
+"input_formula", "input_shape" [3,T,H,W] and "input_layout" "CTHW" (the clip is computed in
+float64 and rounded to float32; mean 0, std 1: no normalisation), "label", "logits" [C],
+"activations_shape" [K,T',h,w], "activations", "gradients", "map_shape" [T',h,w], "gradcam",
+"gradcampp" (before upsampling and before the division by the maximum), plus "model" and
+"target_layer". Floats are written with 9 significant digits (exact for float32 values).
 
 Deterministic: every model and image is drawn from its own torch.manual_seed.
 """
@@ -44,7 +66,11 @@ from PIL import Image
 
 REGION_ROWS = (8, 16)   # rows 8..15 (0-based, end exclusive)
 REGION_COLS = (16, 24)  # cols 16..23
-MAX_FILE_BYTES = 50 * 1024
+MAX_FILE_BYTES = 50 * 1024         # every file, except the ones below
+MAX_VIDEO_FILE_BYTES = 200 * 1024  # tiny_video_cam_reference.json: 3072 activations and gradients
+VIDEO_REGION = {"frames": [2, 4], "rows": [8, 15], "cols": [16, 23]}  # 0-based, inclusive
+VIDEO_REGION_GAIN, VIDEO_REGION_BIAS = 20.0, -5.0
+VIDEO_CLIP_FORMULA = "x[c,t,i,j] = 0.5 + 0.5 * sin(0.3*i + 0.2*j + 0.5*t + c)"
 
 
 def borex_metadata(**fields):
@@ -102,27 +128,71 @@ class NestedCam(nn.Module):
         return self.fc(torch.flatten(self.pool(self.backbone(x)), 1))
 
 
+class VideoRegionModel(nn.Module):
+    """Logit 0 = 20 * mean(x[:, :, 2:5, 8:16, 16:24]) - 5 of an NCTHW clip (frames 2..4, rows
+    8..15, cols 16..23: VIDEO_REGION), logit 1 = 0. With `ntchw` the input is [N,T,3,H,W] and is
+    permuted to NCTHW first. `features` is an exact identity 1x1x1 convolution."""
+
+    def __init__(self, ntchw: bool):
+        super().__init__()
+        self.ntchw = ntchw
+        self.features = nn.Conv3d(3, 3, kernel_size=1, bias=True)
+        with torch.no_grad():  # an exact identity: features(x) == x
+            self.features.weight.copy_(torch.eye(3).view(3, 3, 1, 1, 1))
+            self.features.bias.zero_()
+
+    def forward(self, x):
+        if self.ntchw:
+            x = x.permute(0, 2, 1, 3, 4)
+        x = self.features(x)
+        region = x[:, :, 2:5, 8:16, 16:24]  # VIDEO_REGION
+        target = 20.0 * region.mean(dim=(1, 2, 3, 4)) - 5.0  # VIDEO_REGION_GAIN, _BIAS
+        return torch.stack([target, torch.zeros_like(target)], dim=1)
+
+
+class TinyVideoCam(nn.Module):
+    """A tiny 3D CNN; its target layer "features.2" is the second convolution (before ReLU)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv3d(3, 4, kernel_size=3, padding=1), nn.ReLU(),
+            nn.Conv3d(4, 6, kernel_size=3, stride=(1, 2, 2), padding=1), nn.ReLU())
+        self.pool = nn.AdaptiveAvgPool3d(1)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.features(x)), 1))
+
+
 def grad_cam(activations, gradients):
-    """Grad-CAM map [h,w] from A and g = dY_c/dA, both [K,h,w] float64."""
-    alpha = gradients.mean(dim=(1, 2))
-    return torch.relu((alpha[:, None, None] * activations).sum(0))
+    """Grad-CAM map [h,w] (or [T',h,w]) from A and g = dY_c/dA, both [K,h,w] (or [K,T',h,w])
+    float64; the means and sums run over all positions."""
+    positions = tuple(range(1, activations.dim()))
+    per_channel = (-1,) + (1,) * len(positions)
+    alpha = gradients.mean(dim=positions)
+    return torch.relu((alpha.view(per_channel) * activations).sum(0))
 
 
 def grad_cam_plus_plus(activations, gradients):
-    """Grad-CAM++ map [h,w] (exponential-output closed form) from A and g, both [K,h,w]."""
+    """Grad-CAM++ map [h,w] (or [T',h,w]; exponential-output closed form) from A and g, both
+    [K,h,w] (or [K,T',h,w])."""
+    positions = tuple(range(1, activations.dim()))
+    per_channel = (-1,) + (1,) * len(positions)
     g2, g3 = gradients ** 2, gradients ** 3
-    denominator = 2 * g2 + activations.sum(dim=(1, 2))[:, None, None] * g3
+    denominator = 2 * g2 + activations.sum(dim=positions).view(per_channel) * g3
     safe = torch.where(denominator != 0, denominator, torch.ones_like(denominator))
     alpha = torch.where(denominator != 0, g2 / safe, torch.zeros_like(g2))
-    weights = (alpha * torch.relu(gradients)).sum(dim=(1, 2))
-    return torch.relu((weights[:, None, None] * activations).sum(0))
+    weights = (alpha * torch.relu(gradients)).sum(dim=positions)
+    return torch.relu((weights.view(per_channel) * activations).sum(0))
 
 
-def cam_reference(model, layer_path, image, label):
-    """Reference activations, gradients, logits and CAMs of submodule `layer_path` for `label`.
+def layer_gradients(model, layer_path, example, label):
+    """Logits [C], activations A and gradients dY_label/dA (float64, batch dimension removed) of
+    submodule `layer_path` for one input `example` (no batch dimension).
 
     A is captured with a forward hook on the submodule, dY_label/dA with autograd
-    (retain_grad on the hooked output); the maps are then computed explicitly in float64.
+    (retain_grad on the hooked output).
     """
     layer = model.get_submodule(layer_path)
     captured = {}
@@ -132,16 +202,62 @@ def cam_reference(model, layer_path, image, label):
         captured["activation"] = output
 
     handle = layer.register_forward_hook(keep_output)
-    logits = model(image.unsqueeze(0))
+    logits = model(example.unsqueeze(0))
     handle.remove()
     logits[0, label].backward()
-    activations = captured["activation"][0].detach().double()
-    gradients = captured["activation"].grad[0].double()
+    return (logits[0].detach(), captured["activation"][0].detach().double(),
+            captured["activation"].grad[0].double())
+
+
+def cam_reference(model, layer_path, image, label):
+    """Reference activations, gradients, logits and CAMs of submodule `layer_path` for `label`;
+    the maps are computed explicitly in float64."""
+    logits, activations, gradients = layer_gradients(model, layer_path, image, label)
     return {"model": type(model).__name__, "target_layer": layer_path,
-            "image": image.tolist(), "label": label, "logits": logits[0].tolist(),
+            "image": image.tolist(), "label": label, "logits": logits.tolist(),
             "activations": activations.tolist(), "gradients": gradients.tolist(),
             "gradcam": grad_cam(activations, gradients).tolist(),
             "gradcampp": grad_cam_plus_plus(activations, gradients).tolist()}
+
+
+def flat_floats(tensor):
+    """Row-major list of the values, with 9 significant digits (exact for float32 values)."""
+    return [float(f"{v:.9g}") for v in tensor.flatten().tolist()]
+
+
+def video_clip_from_formula(channels, frames, height, width):
+    """The reference clip [C,T,H,W] of VIDEO_CLIP_FORMULA, computed in float64, then float32."""
+    c, t, i, j = torch.meshgrid(*(torch.arange(n, dtype=torch.float64)
+                                  for n in (channels, frames, height, width)), indexing="ij")
+    return (0.5 + 0.5 * torch.sin(0.3 * i + 0.2 * j + 0.5 * t + c)).float()
+
+
+def video_cam_reference(model, layer_path, clip, label):
+    """Like cam_reference for a clip [3,T,H,W] and a 5-D target layer: everything flattened."""
+    logits, activations, gradients = layer_gradients(model, layer_path, clip, label)
+    return {"model": type(model).__name__, "target_layer": layer_path,
+            "input_formula": VIDEO_CLIP_FORMULA, "input_shape": list(clip.shape),
+            "input_layout": "CTHW", "label": label, "logits": flat_floats(logits),
+            "activations_shape": list(activations.shape),
+            "activations": flat_floats(activations), "gradients": flat_floats(gradients),
+            "map_shape": list(activations.shape[1:]),
+            "gradcam": flat_floats(grad_cam(activations, gradients)),
+            "gradcampp": flat_floats(grad_cam_plus_plus(activations, gradients))}
+
+
+def check_tiny_video_gradients(model, clip, reference):
+    """Independent check: the target layer feeds ReLU and global average pooling, so
+    dY_c/dA_k^tij = fc.weight[c,k] / (T'*h*w) where A_k^tij > 0, else 0."""
+    shape = reference["activations_shape"]
+    activations = torch.tensor(reference["activations"], dtype=torch.float64).view(shape)
+    gradients = torch.tensor(reference["gradients"], dtype=torch.float64).view(shape)
+    positions = shape[1] * shape[2] * shape[3]
+    weight = model.fc.weight[reference["label"]].detach().double()
+    expected = (weight.view(-1, 1, 1, 1) / positions) * (activations > 0)
+    assert torch.allclose(gradients, expected, atol=1e-7), "bad video gradients"
+    for key in ("gradcam", "gradcampp"):
+        positive = sum(v > 0 for v in reference[key])
+        assert 0.2 * len(reference[key]) < positive < 0.8 * len(reference[key]), f"degenerate {key}"
 
 
 def check_tiny_gradients(model, reference):
@@ -223,15 +339,74 @@ def main():
     with open(out("nested_cam_reference.json"), "w") as f:
         json.dump(cam_reference(nested, "backbone.1", nested_image, 0), f)
 
+    # (g): the video region models (NCTHW and NTCHW) and their description.
+    frames, rows, cols = (range(a, b + 1) for a, b in (VIDEO_REGION["frames"],
+                                                        VIDEO_REGION["rows"],
+                                                        VIDEO_REGION["cols"]))
+    video_region_fields = dict(
+        task="video-classification", class_names=["target", "other"], input_size=[32, 32],
+        frames=8, frame_stride=1, mean=[0, 0, 0], std=[1, 1, 1], target_layer="features")
+    video_region_description = ("test model: logit 0 = 20*mean(frames 2-4, rows 8-15, "
+                                "cols 16-23) - 5, logit 1 = 0")
+    video_region = torch.jit.script(VideoRegionModel(ntchw=False).eval())
+    save_model(video_region, out("video_region_model.pt"), borex_metadata(
+        layout="NCTHW", description=video_region_description + " (input NCTHW)",
+        **video_region_fields))
+    video_region_ntchw = torch.jit.script(VideoRegionModel(ntchw=True).eval())
+    save_model(video_region_ntchw, out("video_region_model_ntchw.pt"), borex_metadata(
+        layout="NTCHW", description=video_region_description + " (input NTCHW)",
+        **video_region_fields))
+    with open(out("video_region_model.json"), "w") as f:
+        json.dump({"models": {"video_region_model.pt": "NCTHW",
+                              "video_region_model_ntchw.pt": "NTCHW"},
+                   "input_shape_ncthw": [3, 8, 32, 32], "class_names": ["target", "other"],
+                   "region": VIDEO_REGION, "indexing": "0-based, inclusive",
+                   "gain": VIDEO_REGION_GAIN, "bias": VIDEO_REGION_BIAS,
+                   "logit0": "gain * mean of x over the 3 channels and the region's frames, "
+                             "rows and cols + bias",
+                   "logit1": 0.0}, f, indent=2)
+        f.write("\n")
+    # Checks: the formula on a random clip; a white region on black in frames 2..4 gives
+    # "target" (p ~ 1), the same region in the other frames only gives "other" (p ~ 0.007).
+    random_clip = torch.rand(2, 3, 8, 32, 32)
+    expected = VIDEO_REGION_GAIN * random_clip[:, :, frames][:, :, :, rows][:, :, :, :, cols].mean(
+        dim=(1, 2, 3, 4)) + VIDEO_REGION_BIAS
+    with torch.no_grad():
+        assert torch.allclose(video_region(random_clip)[:, 0], expected, atol=1e-5)
+        assert torch.equal(video_region(random_clip),
+                           video_region_ntchw(random_clip.permute(0, 2, 1, 3, 4)))
+        inside, outside = torch.zeros(1, 3, 8, 32, 32), torch.zeros(1, 3, 8, 32, 32)
+        inside[:, :, frames.start:frames.stop, rows.start:rows.stop, cols.start:cols.stop] = 1.0
+        outside[:, :, :, rows.start:rows.stop, cols.start:cols.stop] = 1.0
+        outside[:, :, frames.start:frames.stop] = 0.0
+        assert torch.softmax(video_region(inside), 1)[0, 0] > 0.99
+        assert torch.softmax(video_region(outside), 1)[0, 0] < 0.01
+
+    # (h): the tiny 3D CNN for video Grad-CAM(++) and its reference values.
+    torch.manual_seed(9)  # seed picked so that both maps are partly positive, partly zero
+    tiny_video = TinyVideoCam().eval()
+    save_model(torch.jit.script(tiny_video), out("tiny_video_cam.pt"), borex_metadata(
+        task="video-classification", class_names=["a", "b", "c"], input_size=[16, 16], frames=8,
+        frame_stride=1, layout="NCTHW", mean=[0, 0, 0], std=[1, 1, 1], target_layer="features.2",
+        description="video Grad-CAM test model (scripts/make_test_models.py)"))
+    tiny_clip = video_clip_from_formula(3, 8, 16, 16)
+    tiny_video_reference = video_cam_reference(tiny_video, "features.2", tiny_clip, 1)
+    check_tiny_video_gradients(tiny_video, tiny_clip, tiny_video_reference)
+    with open(out("tiny_video_cam_reference.json"), "w") as f:
+        json.dump(tiny_video_reference, f)
+
     # Every exported model must reproduce the eager one, and every file must stay tiny.
     for path, eager, example in [("tiny_cam_scripted.pt", tiny, tiny_image),
                                  ("tiny_cam_traced.pt", tiny, tiny_image),
-                                 ("nested_cam_scripted.pt", nested, nested_image)]:
+                                 ("nested_cam_scripted.pt", nested, nested_image),
+                                 ("tiny_video_cam.pt", tiny_video, tiny_clip)]:
         loaded = torch.jit.load(os.path.join(args.out, path))
         assert torch.allclose(loaded(example[None]), eager(example[None])), path
     for path in written:
         size = os.path.getsize(path)
-        assert size < MAX_FILE_BYTES, f"{path} is {size} bytes"
+        limit = (MAX_VIDEO_FILE_BYTES if os.path.basename(path) == "tiny_video_cam_reference.json"
+                 else MAX_FILE_BYTES)
+        assert size < limit, f"{path} is {size} bytes"
         print(f"make_test_models: wrote {path} ({size} bytes)")
 
 
