@@ -89,8 +89,9 @@ Action AddBatchCommand(CLI::App& app) {
                    "classes.txt: scripts/make_video_clips.py)")
       ->excludes(voc)
       ->group(data);
-  command->add_option("--split", flags->options.split,
-                      "ImageSets/Main/SPLIT.txt (clips: splits/SPLIT.txt) to run")
+  command
+      ->add_option("--split", flags->options.split,
+                   "ImageSets/Main/SPLIT.txt (clips: splits/SPLIT.txt) to run")
       ->required()
       ->group(data);
   command->add_option("--out", flags->options.out_dir, "Output directory")->required()->group(data);

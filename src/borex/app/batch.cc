@@ -257,29 +257,31 @@ nlohmann::json ResultSettings(const BatchOptions& options) {
     return v ? nlohmann::json({(*v)[0], (*v)[1], (*v)[2]}) : nlohmann::json(nullptr);
   };
   const auto& model = options.model;
-  return {{"format", "borex-batch-settings/1"},
-          {"model", std::filesystem::path(model.path).filename().string()},
-          {"mean", optional_vec(model.mean)},
-          {"std", optional_vec(model.std)},
-          {"input_size", model.input_size
-                             ? nlohmann::json({model.input_size->height, model.input_size->width})
-                             : nlohmann::json(nullptr)},
-          {"classes", model.classes_file},
-          {"video", options.video_root.empty()
-                        ? nlohmann::json(nullptr)
-                        : nlohmann::json({{"frames", model.frames ? *model.frames : 0},
-                                          {"frame_stride", model.frame_stride ? *model.frame_stride : 0},
-                                          {"layout", model.layout ? model::VideoLayoutName(*model.layout) : ""},
-                                          {"grid_frames", options.explain.rise.grid_frames}})},
-          {"label_map", options.label_map_path},
-          {"label_top_k", options.label_top_k},
-          {"rise", rise},
-          {"target_layer", options.explain.cam.target_layer},
-          {"refine", options.refine.ToJson(!options.video_root.empty())},
-          {"metrics",
-           {{"step", options.metrics.step},
-            {"substrate", metrics::SubstrateName(options.metrics.substrate)},
-            {"pointing_tolerance", options.metrics.pointing_tolerance}}}};
+  return {
+      {"format", "borex-batch-settings/1"},
+      {"model", std::filesystem::path(model.path).filename().string()},
+      {"mean", optional_vec(model.mean)},
+      {"std", optional_vec(model.std)},
+      {"input_size", model.input_size
+                         ? nlohmann::json({model.input_size->height, model.input_size->width})
+                         : nlohmann::json(nullptr)},
+      {"classes", model.classes_file},
+      {"video",
+       options.video_root.empty()
+           ? nlohmann::json(nullptr)
+           : nlohmann::json({{"frames", model.frames ? *model.frames : 0},
+                             {"frame_stride", model.frame_stride ? *model.frame_stride : 0},
+                             {"layout", model.layout ? model::VideoLayoutName(*model.layout) : ""},
+                             {"grid_frames", options.explain.rise.grid_frames}})},
+      {"label_map", options.label_map_path},
+      {"label_top_k", options.label_top_k},
+      {"rise", rise},
+      {"target_layer", options.explain.cam.target_layer},
+      {"refine", options.refine.ToJson(!options.video_root.empty())},
+      {"metrics",
+       {{"step", options.metrics.step},
+        {"substrate", metrics::SubstrateName(options.metrics.substrate)},
+        {"pointing_tolerance", options.metrics.pointing_tolerance}}}};
 }
 
 // Records the settings in DIR/settings.json, or checks them against the recorded ones.
@@ -361,9 +363,8 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
                                                    std::to_string(options.label_top_k) +
                                                    " classes is annotated");
   }
-  const cv::Mat region = target.class_name.empty()
-                             ? cv::Mat()
-                             : voc.Region(id, annotation, target.class_name, image);
+  const cv::Mat region =
+      target.class_name.empty() ? cv::Mat() : voc.Region(id, annotation, target.class_name, image);
   ImageMaps maps(classifier, image, target.label, ImageSeed(options.refine.seed, id), options,
                  runs_by_name, id);
   for (MethodRun& run : runs) {
@@ -493,8 +494,8 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
       }
   spdlog::info("batch: {} {} in {}/{} (shard {}), {} already done, {} to do; methods: {}",
                shard_ids.size(), options.video_root.empty() ? "images" : "clips", voc.root(),
-               options.split, options.shard.Name(),
-               shard_ids.size() - pending.size(), pending.size(), options.methods);
+               options.split, options.shard.Name(), shard_ids.size() - pending.size(),
+               pending.size(), options.methods);
 
   model::TorchScriptClassifier classifier(options.model);
   std::optional<dataset::LabelMap> label_map;
