@@ -248,7 +248,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
   command
       .add_option("--length-scale", flags.length_scale,
                   "POS[,SIZE] kernel length scales in pixels (default: the code's 12 and 20 "
-                  "at 224, scaled to the input)")
+                  "at 224, scaled to the input; twice that for video)")
       ->group(bo);
   command
       .add_option("--noise", flags.options.noise_variance,
@@ -281,7 +281,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
   command
       .add_option("--length-scale-frames", flags.length_scale_frames,
                   "FRAME[,DEPTH] kernel length scales in frames for the first frame n and the "
-                  "depth t (default: T/8 and T/4)")
+                  "depth t (default: T/2 and T/2)")
       ->group(video);
 
   command

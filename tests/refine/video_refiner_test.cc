@@ -214,6 +214,13 @@ TEST(VideoRefinerTest, RejectsDepthsBeyondTheClip) {
   EXPECT_EQ(ParseMaskFrames("4,2"), (std::vector<int>{4, 2}));
   EXPECT_EQ(RefineOptions().DepthFrames(16), (std::vector<int>{8, 16}));
   EXPECT_EQ(RefineOptions().DepthFrames(1), (std::vector<int>{1}));
+  // Video length scales: twice the image's (12, 20 px at 224) in space, T/2 frames in time.
+  const RefineOptions defaults;
+  EXPECT_DOUBLE_EQ(defaults.PositionLengthScale(112, 112, 16), 12.0);
+  EXPECT_DOUBLE_EQ(defaults.SizeLengthScale(112, 112, 16), 20.0);
+  EXPECT_DOUBLE_EQ(defaults.PositionLengthScale(112, 112), 6.0);
+  EXPECT_DOUBLE_EQ(defaults.FrameLengthScale(16), 8.0);
+  EXPECT_DOUBLE_EQ(defaults.DepthLengthScale(16), 8.0);
 }
 
 }  // namespace

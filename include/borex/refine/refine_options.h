@@ -74,12 +74,14 @@ struct RefineOptions {
 
   // Video (paper §3.2): cuboid masks of side r in t consecutive frames from frame n, and a GP
   // over (row, col, n, r, t). The paper gives neither its depth set T nor the temporal length
-  // scales; these defaults are ours, relative to the clip's T frames. The depths measured best
-  // of {T/4, T/2}, {T/2, T} and {T/4, T/2, T} on validation clips (docs/results.md, RQ3).
+  // scales; these defaults are ours, relative to the clip's T frames, chosen on validation
+  // clips (docs/results.md, RQ3): the depths were the best of {T/4, T/2}, {T/2, T} and
+  // {T/4, T/2, T}; then the length scales of a clip (twice the image's in space, T/2 in time)
+  // beat the image's with T/8 and T/4.
   std::vector<int> mask_frames;   // depths t in frames; empty: T/2 and T (8 and 16 at T = 16)
   int frame_step = 1;             // candidate first frames n every frame_step frames
-  double length_scale_frame = 0;  // frames, for n; 0: T/8 (2 at T = 16)
-  double length_scale_depth = 0;  // frames, for t; 0: T/4 (4 at T = 16)
+  double length_scale_frame = 0;  // frames, for n; 0: T/2 (8 at T = 16)
+  double length_scale_depth = 0;  // frames, for t; 0: T/2 (8 at T = 16)
   // The GP's memory, (iterations + dims + 3) floats per candidate, may not exceed this: a larger
   // candidate set is refused before anything is allocated (raise --stride or --mask-frame-step).
   double max_gp_megabytes = 1536;
@@ -96,8 +98,9 @@ struct RefineOptions {
   // Mask depths in frames (1 for an image), sorted, without repeats.
   std::vector<int> DepthFrames(int clip_frames) const;
   // The length scales in use (the defaults resolved for the working image's size).
-  double PositionLengthScale(int image_rows, int image_cols) const;
-  double SizeLengthScale(int image_rows, int image_cols) const;
+  // (A clip: twice the image defaults, and T/2 frames for n and t.)
+  double PositionLengthScale(int image_rows, int image_cols, int clip_frames = 1) const;
+  double SizeLengthScale(int image_rows, int image_cols, int clip_frames = 1) const;
   double FrameLengthScale(int clip_frames) const;
   double DepthLengthScale(int clip_frames) const;
   // --hyperopt bounds per dimension (row, col, side): the code's [1, 20] at 224, scaled likewise,

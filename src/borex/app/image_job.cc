@@ -164,8 +164,9 @@ nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::Refi
   settings["mask_sides_px"] = result.side_pixels;
   // working_size: of one frame
   settings["length_scale_position"] =
-      o.PositionLengthScale(working_size.height, working_size.width);
-  settings["length_scale_size"] = o.SizeLengthScale(working_size.height, working_size.width);
+      o.PositionLengthScale(working_size.height, working_size.width, result.frames);
+  settings["length_scale_size"] =
+      o.SizeLengthScale(working_size.height, working_size.width, result.frames);
   if (video) {
     settings["mask_depths_frames"] = result.depth_frames;
     settings["length_scale_frame"] = o.FrameLengthScale(result.frames);

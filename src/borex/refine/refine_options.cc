@@ -77,23 +77,26 @@ std::vector<double> RefineOptions::SidePixels(int image_rows, int image_cols) co
   return sides;
 }
 
-// The code's length scales (12, 12) px and 10 half-width units (= 20 px of side) at 224 x 224.
-double RefineOptions::PositionLengthScale(int image_rows, int image_cols) const {
+// The code's length scales (12, 12) px and 10 half-width units (= 20 px of side) at 224 x 224;
+// twice those for a clip, which measured better on validation clips (docs/results.md, RQ3).
+double RefineOptions::PositionLengthScale(int image_rows, int image_cols, int clip_frames) const {
+  const double scale = clip_frames > 1 ? 2.0 : 1.0;
   return length_scale_position > 0 ? length_scale_position
-                                   : 12.0 * std::min(image_rows, image_cols) / 224.0;
+                                   : scale * 12.0 * std::min(image_rows, image_cols) / 224.0;
 }
 
-double RefineOptions::SizeLengthScale(int image_rows, int image_cols) const {
+double RefineOptions::SizeLengthScale(int image_rows, int image_cols, int clip_frames) const {
+  const double scale = clip_frames > 1 ? 2.0 : 1.0;
   return length_scale_size > 0 ? length_scale_size
-                               : 20.0 * std::min(image_rows, image_cols) / 224.0;
+                               : scale * 20.0 * std::min(image_rows, image_cols) / 224.0;
 }
 
 double RefineOptions::FrameLengthScale(int clip_frames) const {
-  return length_scale_frame > 0 ? length_scale_frame : clip_frames / 8.0;
+  return length_scale_frame > 0 ? length_scale_frame : clip_frames / 2.0;
 }
 
 double RefineOptions::DepthLengthScale(int clip_frames) const {
-  return length_scale_depth > 0 ? length_scale_depth : clip_frames / 4.0;
+  return length_scale_depth > 0 ? length_scale_depth : clip_frames / 2.0;
 }
 
 std::vector<int> RefineOptions::DepthFrames(int clip_frames) const {

@@ -180,7 +180,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
           }
 
   Eigen::VectorXd length_scales(dims);
-  const double position = o.PositionLengthScale(rows, cols), size = o.SizeLengthScale(rows, cols);
+  const double position = o.PositionLengthScale(rows, cols, s.frames),
+               size = o.SizeLengthScale(rows, cols, s.frames);
   if (s.video)
     length_scales << position, position, o.FrameLengthScale(s.frames), size,
         o.DepthLengthScale(s.frames);
