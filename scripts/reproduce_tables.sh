@@ -102,8 +102,13 @@ compare_three tuned_borex_rise_vs_rise "$tuned_dir/borex:rise.csv" "$tuned_dir/r
 compare_three tuned_borex_gradcampp_vs_gradcampp "$tuned_dir/borex:gradcam++.csv" \
   "$tuned_dir/gradcam++.csv"
 
-# 4. docs/results.md from the summaries and tests above.
+# 4. docs/results.md from the summaries and tests above, keeping the video section that
+# scripts/reproduce_video_table.sh writes (between its rq3 markers).
+results=$root/docs/results.md
+rq3=$(sed -n '/<!-- rq3:begin -->/,/<!-- rq3:end -->/p' "$results" 2>/dev/null || true)
 /usr/bin/python3 "$root/scripts/results_markdown.py" --out-dir "$out" --data "$data" \
   --test-split "test$test_images" --val-split "val$val_images" --seed "$seed" --step "$step" \
-  --jobs "$jobs" > "$root/docs/results.md"
+  --jobs "$jobs" > "$results.tmp"
+[[ -n $rq3 ]] && printf '\n%s\n' "$rq3" >> "$results.tmp"
+mv "$results.tmp" "$results"
 echo "reproduce: wrote docs/results.md" >&2

@@ -145,7 +145,9 @@ def main():
     print(f"""# Results: the BOREx paper's Tables 1 and 2, reproduced
 
 This file is written by `scripts/reproduce_tables.sh` (do not edit by hand; the discussion at the
-end comes from `docs/results-discussion.md`). Everything below was measured on the 2-core
+end comes from `docs/results-discussion.md`), except its last section, RQ3 (video), which
+`scripts/reproduce_video_table.sh` writes (its discussion from
+`docs/results-video-discussion.md`). Everything below was measured on the 2-core
 development machine, CPU only.
 
 ## Setting

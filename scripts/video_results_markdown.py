@@ -161,8 +161,9 @@ below uses.
 
 {test_table(args)}
 
-Costs per clip (the map only; evaluation excluded), on the 2-core development machine with
-{args.jobs} shards of one thread each:
+Costs per clip, on the 2-core development machine with {args.jobs} shards of one thread each:
+the map only, evaluation excluded; a BOREx row excludes its prior, which is computed once per
+clip and shared with the prior's own row.
 
 {cost_table(args)}
 
