@@ -141,6 +141,16 @@ TEST_F(VideoCliTest, BadClipsGetOneLineAndNoOutput) {
   ExpectCleanFailure(Refine("input_clip", "--start-frame 5"), 4, "needs 13");
 }
 
+// FFmpeg's own complaints ("moov atom not found") are silenced: stderr is borex's line alone.
+TEST_F(VideoCliTest, AnUnreadableVideoPrintsOnlyBorexsLine) {
+  for (const char* clip : {"input_empty.mp4", "input_text.mp4"}) {
+    const CommandResult run = RunBorex(Refine(clip));
+    EXPECT_EQ(run.status, 4);
+    EXPECT_EQ(run.err.rfind("borex: error: ", 0), 0u) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+}
+
 TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
   borex::io::WriteNpy3D(Path("input_prior4.npy"),
                         std::vector<cv::Mat>(4, cv::Mat(32, 32, CV_32F, cv::Scalar(0.5))));

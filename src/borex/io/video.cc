@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -101,8 +102,20 @@ class QuietOpenCvLog {
   cv::utils::logging::LogLevel previous_;
 };
 
+// FFmpeg prints its own errors ("moov atom not found") before borex's one-line message; only
+// fatal ones are kept unless the user set OPENCV_FFMPEG_LOGLEVEL. OpenCV reads the variable
+// when it first initialises FFmpeg, so this runs before any capture or writer is opened.
+void QuietFfmpegLog() {
+  static const bool once = [] {
+    ::setenv("OPENCV_FFMPEG_LOGLEVEL", "8", /*overwrite=*/0);  // AV_LOG_FATAL
+    return true;
+  }();
+  (void)once;
+}
+
 // Opens `path` with FFmpeg, else with whichever backend takes it; false when none does.
 bool OpenVideo(cv::VideoCapture& capture, const std::string& path, int fallback_api) {
+  QuietFfmpegLog();
   try {
     if (capture.open(path, cv::CAP_FFMPEG)) return true;
     const QuietOpenCvLog quiet;
@@ -201,6 +214,7 @@ bool WriteWithCodec(const std::string& file, const std::vector<cv::Mat>& frames,
                     const VideoCodec& codec, const cv::Size& size) {
   BOREX_CHECK_EQ(codec.fourcc.size(), 4u);
   const std::string& c = codec.fourcc;
+  QuietFfmpegLog();
   cv::VideoWriter writer;
   try {
     if (!writer.open(file, codec.api, cv::VideoWriter::fourcc(c[0], c[1], c[2], c[3]), fps, size))
