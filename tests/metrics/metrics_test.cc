@@ -245,6 +245,19 @@ TEST(MetricsTest, PointingGameWithAndWithoutTolerance) {
   EXPECT_TRUE(PointingHit(map, region, 0));
 }
 
+TEST(MetricsTest, PointingToleranceStaysInTheMaximumsFrame) {
+  // Two stacked frames of 5 rows: the maximum is in the last row of frame 0, the region in the
+  // first row of frame 1, one row below in the stacked layout but in another frame.
+  cv::Mat map = cv::Mat::zeros(10, 4, CV_32F);
+  map.at<float>(4, 1) = 1;
+  cv::Mat region = cv::Mat::zeros(10, 4, CV_8U);
+  region.at<uchar>(5, 1) = 1;
+  EXPECT_TRUE(PointingHit(map, region, 1));      // one image of 10 rows
+  EXPECT_FALSE(PointingHit(map, region, 1, 2));  // a clip of two frames
+  region.at<uchar>(3, 1) = 1;                    // the same frame, one row up
+  EXPECT_TRUE(PointingHit(map, region, 1, 2));
+}
+
 TEST(MetricsTest, AverageDropAndGainFollowOptiCam) {
   testing::RegionClassifier classifier(kRegion, kGain, kBias);
   const cv::Mat image = RandomImage(6, 7, 4), map = RandomMap(6, 7, 5);

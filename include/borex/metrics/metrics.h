@@ -52,8 +52,9 @@ struct FMeasure {
 FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int step);
 
 // Pointing game: is the map's maximum (first in row-major order) in the region, or within
-// `tolerance` pixels of it.
-bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance);
+// `tolerance` pixels of it. For a stacked clip of `frames` frames the tolerance stays inside
+// the maximum's frame.
+bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance, int frames = 1);
 
 // Opti-CAM's Average Drop and Average Gain terms for one image, in percent: the map min-max
 // scaled to [0, 1] multiplies the image; p = M(i, l), o = M(i ⊙ map, l);

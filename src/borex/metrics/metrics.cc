@@ -179,16 +179,19 @@ FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int
   return f;
 }
 
-bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance) {
+bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance, int frames) {
   BOREX_CHECK(saliency.type() == CV_32FC1 && region.type() == CV_8UC1);
   BOREX_CHECK(saliency.size() == region.size() && !saliency.empty());
   BOREX_CHECK_GE(tolerance, 0);
+  BOREX_CHECK(frames > 0 && saliency.rows % frames == 0);
   const cv::Mat map = Continuous(saliency);
   const float* values = map.ptr<float>();
   // std::max_element returns the first of equal maxima: the first in row-major order.
   const int best = static_cast<int>(std::max_element(values, values + map.total()) - values);
   const int row = best / saliency.cols, col = best % saliency.cols;
-  for (int r = std::max(0, row - tolerance); r <= std::min(region.rows - 1, row + tolerance); ++r)
+  const int frame_rows = saliency.rows / frames, top = row / frame_rows * frame_rows;
+  const int bottom = top + frame_rows - 1;  // the rows of the maximum's frame
+  for (int r = std::max(top, row - tolerance); r <= std::min(bottom, row + tolerance); ++r)
     for (int c = std::max(0, col - tolerance); c <= std::min(region.cols - 1, col + tolerance); ++c)
       if (region.at<uchar>(r, c) != 0 &&
           (r - row) * (r - row) + (c - col) * (c - col) <= tolerance * tolerance)
@@ -308,7 +311,8 @@ Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const c
     BOREX_CHECK(region.size() == image.size());
     const cv::Mat inside = Continuous(region);
     evaluation.f_measure = FMeasureCurve(order, inside, evaluation.step);
-    evaluation.pointing_hit = PointingHit(map, inside, options.pointing_tolerance);
+    evaluation.pointing_hit =
+        PointingHit(map, inside, options.pointing_tolerance, classifier.info().clip_frames());
   }
   evaluation.drop_gain = AverageDropGain(classifier, rgb, map, label);
   evaluation.model_calls = classifier.model_calls() - calls_before;
