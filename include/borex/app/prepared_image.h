@@ -38,10 +38,6 @@ PreparedImage PrepareImage(model::TorchScriptClassifier& classifier, const std::
 PreparedImage PrepareVideo(model::TorchScriptClassifier& classifier, const std::string& path,
                            int first_frame);
 
-// PrepareVideo for a video model, else PrepareImage (first_frame must then be 0).
-PreparedImage PrepareInput(model::TorchScriptClassifier& classifier, const std::string& path,
-                           int first_frame = 0);
-
 // `--label N|NAME`, or the top-1 class when `label` is empty.
 int ChooseLabel(const model::Classifier& classifier, const PreparedImage& image,
                 const std::string& label);

@@ -81,13 +81,6 @@ PreparedImage PrepareVideo(model::TorchScriptClassifier& classifier, const std::
   return image;
 }
 
-PreparedImage PrepareInput(model::TorchScriptClassifier& classifier, const std::string& path,
-                           int first_frame) {
-  if (classifier.info().is_video()) return PrepareVideo(classifier, path, first_frame);
-  BOREX_CHECK_EQ(first_frame, 0);
-  return PrepareImage(classifier, path);
-}
-
 cv::Mat ReadMapFor(const PreparedImage& image, const std::string& map_path) {
   return image.video ? io::ReadClipMap(map_path, image.frames) : io::ReadPriorMap(map_path);
 }

@@ -161,8 +161,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
         fmt::format("{} candidates would need {:.0f} MB for the GP, more than "
                     "{:.0f} MB: raise --stride{} or lower --iterations",
                     count, megabytes, o.max_gp_megabytes, s.video ? ", --mask-frame-step" : ""));
-  s.candidates.resize(dims,
-                      s.per_block() * static_cast<Eigen::Index>(s.sides.size() * s.depths.size()));
+  s.candidates.resize(dims, count);
   s.candidate_prior.resize(s.candidates.cols());
   Eigen::Index index = 0;
   for (int depth : s.depths)
