@@ -36,6 +36,19 @@ tiny_video_cam_reference.json: below 200 KB):
   tiny_video_cam_reference.json  its reference values for class 1 and the input clip
                              x[c,t,i,j] = 0.5 + 0.5 * sin(0.3 i + 0.2 j + 0.5 t + c) (keys below).
 
+  channel_model.pt           Opti-CAM test model: input [N,3,32,32]; features = Conv2d(3,4,
+                             kernel 4, stride 4) + ReLU whose channels are the 4x4-cell means of
+                             R, G, B and (R+G)/2 (output [N,4,8,8]); logit 0 = 10 * (mean of
+                             channel 2, blue, - mean of channel 0, red), logit 1 = 10 * (red -
+                             blue), logit 2 = 5 * mean(channel 3). Target layer "features".
+  channel_image.png          32x32, three bands on the 4x4 feature cells: columns 0..11 blue
+                             (0,0,255), 12..19 red (255,0,0), 20..31 green (0,255,0).
+  opticam_reference.json     Opti-CAM computed with PyTorch autograd and torch.optim.Adam on the
+                             channel model, class 0, for the image x[c,i,j] = 0.5 + 0.5 *
+                             sin(0.3 i + 0.2 j + c) ("input_formula"), 5 iterations at learning
+                             rate 0.1, from u = 0.5: per normalisation ("max", "minmax") the final
+                             "weights" softmax(u) [4], "map" [32][32] and the masked "logit".
+
 Reference JSON keys: "image" [3][H][W] (CHW, RGB in [0,1], what the model gets: mean 0, std 1),
 "label", "logits" [C], "activations" [K][h][w], "gradients" [K][h][w] (dY_label/dA of the logit),
 "gradcam" [h][w] and "gradcampp" [h][w], plus "model" and "target_layer". A and dY/dA are
@@ -268,6 +281,52 @@ def check_tiny_gradients(model, reference):
     assert torch.allclose(gradients, expected.expand_as(gradients), atol=1e-7), "bad gradients"
 
 
+class ChannelModel(nn.Module):
+    """Logits read feature channels: 0 <- blue - red, 1 <- red - blue, 2 <- (R+G)/2."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 4, kernel_size=4, stride=4), nn.ReLU())
+        weight = torch.zeros(4, 3, 4, 4)
+        for channel, rgb in enumerate([(1, 0, 0), (0, 1, 0), (0, 0, 1), (0.5, 0.5, 0)]):
+            for c in range(3):
+                weight[channel, c] = rgb[c] / 16.0
+        with torch.no_grad():
+            self.features[0].weight.copy_(weight)
+            self.features[0].bias.zero_()
+
+    def forward(self, x):
+        m = self.features(x).mean(dim=(2, 3))
+        blue_minus_red = 10.0 * (m[:, 2] - m[:, 0])
+        return torch.stack([blue_minus_red, -blue_minus_red, 5.0 * m[:, 3]], dim=1)
+
+
+def opticam_reference(model, image, label, iterations, lr, normalization):
+    """Opti-CAM by autograd: maximise logit_label(x * n(up(sum_k softmax(u)_k A_k)))."""
+    features = model.features(image[None]).detach()[0]  # post-ReLU [K, h, w]
+    u = torch.full((features.shape[0],), 0.5, requires_grad=True)
+    optimizer = torch.optim.Adam([u], lr=lr)
+
+    def masked(u):
+        s = (torch.softmax(u, 0)[:, None, None] * features).sum(0)
+        up = nn.functional.interpolate(s[None, None], size=image.shape[1:], mode="bilinear",
+                                       align_corners=False)[0, 0]
+        if normalization == "max":
+            saliency = up / up.max()
+        else:
+            saliency = (up - up.min()) / (up.max() - up.min())
+        return saliency, model((image * saliency)[None])[0, label]
+
+    for _ in range(iterations):
+        _, logit = masked(u)
+        optimizer.zero_grad()
+        (-logit).backward()
+        optimizer.step()
+    saliency, logit = masked(u)
+    return {"weights": torch.softmax(u, 0).tolist(), "map": saliency.tolist(),
+            "logit": logit.item()}
+
+
 def save_model(module, path, extra_files=None):
     torch.jit.save(module, path, _extra_files=extra_files or {})
     return path
@@ -394,6 +453,27 @@ def main():
     check_tiny_video_gradients(tiny_video, tiny_clip, tiny_video_reference)
     with open(out("tiny_video_cam_reference.json"), "w") as f:
         json.dump(tiny_video_reference, f)
+
+    # (i): the Opti-CAM channel model, its known-answer image and the autograd reference.
+    channel = ChannelModel().eval()
+    save_model(torch.jit.script(channel), out("channel_model.pt"), borex_metadata(
+        class_names=["blue", "red", "yellowish"], input_size=[32, 32], mean=[0, 0, 0],
+        std=[1, 1, 1], target_layer="features",
+        description="Opti-CAM test model: logit 0 = 10*(mean(blue) - mean(red)), 1 = -logit 0, "
+                    "2 = 5*mean((R+G)/2)"))
+    bands = np.zeros((32, 32, 3), np.uint8)
+    bands[:, :12, 2] = 255
+    bands[:, 12:20, 0] = 255
+    bands[:, 20:, 1] = 255
+    Image.fromarray(bands).save(out("channel_image.png"))
+    i, j = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    smooth = torch.stack([0.5 + 0.5 * torch.sin(0.3 * i + 0.2 * j + c) for c in range(3)])
+    opticam = {"model": "channel_model.pt", "label": 0, "iterations": 5, "learning_rate": 0.1,
+               "input_formula": "x[c,i,j] = 0.5 + 0.5 * sin(0.3*i + 0.2*j + c)"}
+    for normalization in ("max", "minmax"):
+        opticam[normalization] = opticam_reference(channel, smooth, 0, 5, 0.1, normalization)
+    with open(out("opticam_reference.json"), "w") as f:
+        json.dump(opticam, f)
 
     # Every exported model must reproduce the eager one, and every file must stay tiny.
     for path, eager, example in [("tiny_cam_scripted.pt", tiny, tiny_image),

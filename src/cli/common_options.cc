@@ -137,6 +137,55 @@ void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFla
       ->group(pre);
 }
 
+void AddOptimisingMethodFlags(CLI::App& command, explain::ExplainOptions& options,
+                              std::string& opticam_normalization, const std::string& group_prefix) {
+  const std::string opticam =
+      group_prefix + "Opti-CAM (Torres et al.; defaults: the authors' code)";
+  command
+      .add_option("--opticam-iterations", options.opticam.iterations,
+                  "Adam steps on the channel weights")
+      ->capture_default_str()
+      ->group(opticam);
+  command.add_option("--opticam-lr", options.opticam.learning_rate, "Adam learning rate")
+      ->capture_default_str()
+      ->group(opticam);
+  command
+      .add_option("--opticam-normalization", opticam_normalization,
+                  "Map to [0,1]: max (S/max S) | minmax (the authors' code)")
+      ->capture_default_str()
+      ->group(opticam);
+  const std::string fido = group_prefix + "FIDO (Chang et al.; defaults: the authors' code)";
+  explain::FidoOptions& f = options.fido;
+  command.add_option("--fido-iterations", f.iterations, "Adam steps on the mask logits")
+      ->capture_default_str()
+      ->group(fido);
+  command.add_option("--fido-lr", f.learning_rate, "Adam learning rate (decays linearly to 0)")
+      ->capture_default_str()
+      ->group(fido);
+  command.add_option("--fido-samples", f.samples, "Concrete mask samples per step (one batch)")
+      ->capture_default_str()
+      ->group(fido);
+  command.add_option("--fido-sparsity", f.sparsity, "Weight of the mask-area term, per pixel")
+      ->capture_default_str()
+      ->group(fido);
+  command
+      .add_option("--fido-smoothness", f.smoothness,
+                  "Weight of the squared-difference (TV) term between grid cells")
+      ->capture_default_str()
+      ->group(fido);
+  command.add_option("--fido-temperature", f.temperature, "Concrete relaxation temperature")
+      ->capture_default_str()
+      ->group(fido);
+  command
+      .add_option("--fido-annealing", f.annealing,
+                  "Steps over which the regularisers are phased in (0: at once)")
+      ->capture_default_str()
+      ->group(fido);
+  command.add_option("--fido-cell", f.cell, "Mask grid cell side in pixels")
+      ->capture_default_str()
+      ->group(fido);
+}
+
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group) {
   command.add_option("--masks", rise.masks, "RISE: number of random masks N")
       ->capture_default_str()

@@ -43,6 +43,12 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
 
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group);
 
+// The Opti-CAM and FIDO flags (--opticam-*, --fido-*), in two groups whose names start with
+// `group_prefix` ("" for explain, "Prior: " for refine); the normalisation name is parsed by
+// explain::ParseCamNormalization after parsing.
+void AddOptimisingMethodFlags(CLI::App& command, explain::ExplainOptions& options,
+                              std::string& opticam_normalization, const std::string& group_prefix);
+
 // The "outputs" of a job summary, comma-separated, for the command's closing line.
 std::string OutputList(const nlohmann::json& summary);
 

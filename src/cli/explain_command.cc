@@ -10,16 +10,19 @@ Action AddExplainCommand(CLI::App& app) {
   struct Flags {
     app::ExplainJobOptions job;
     ModelFlags common;
-    std::string method = "rise", score = "prob", occlude = "black";
+    std::string method = "rise", score = "prob", occlude = "black", opticam_normalization = "max";
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
-      "explain", "Compute a saliency map with RISE, PN-RISE, Grad-CAM or Grad-CAM++ alone");
+      "explain",
+      "Compute a saliency map with RISE, PN-RISE, Grad-CAM, Grad-CAM++, Opti-CAM or FIDO alone");
   command->footer(
       "Example:\n  borex explain --model models/fashion_scenes_resnet.pt "
       "--image examples/scene_single.png --method gradcam++ --out out/scene_gradcampp");
   AddCommonFlags(*command, flags->job.common, flags->common);
-  command->add_option("--method", flags->method, "rise | pn-rise | gradcam | gradcam++")
+  command
+      ->add_option("--method", flags->method,
+                   "rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | fido-sdr")
       ->capture_default_str();
   const std::string rise_group = "RISE / PN-RISE (Petsiuk et al.; defaults: full quality)";
   AddRiseFlags(*command, flags->job.explain.rise, rise_group);
@@ -36,10 +39,13 @@ Action AddExplainCommand(CLI::App& app) {
       ->add_option("--target-layer", flags->job.explain.cam.target_layer,
                    "Grad-CAM: submodule path such as layer4 (default: the model's metadata)")
       ->group("Grad-CAM / Grad-CAM++");
+  AddOptimisingMethodFlags(*command, flags->job.explain, flags->opticam_normalization, "");
   return [flags]() {
     flags->common.Apply(flags->job.common.model);
     flags->job.explain.method = explain::ParseMethod(flags->method, "--method");
     flags->job.explain.rise.score = model::ParseScoreKind(flags->score);
+    flags->job.explain.opticam.normalization =
+        explain::ParseCamNormalization(flags->opticam_normalization);
     flags->job.explain.rise.occlusion = mask::ParseOcclusion(flags->occlude);
     const nlohmann::json summary = app::RunExplainJob(flags->job);
     std::cout << "explain " << summary["settings"]["method"].get<std::string>() << ": label "

@@ -13,7 +13,7 @@ Action AddRefineCommand(CLI::App& app) {
     app::RefineJobOptions job;
     ModelFlags common;
     RefineFlags refine;
-    std::string prior_occlude = "black";
+    std::string prior_occlude = "black", opticam_normalization = "max";
     bool progress = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -39,7 +39,8 @@ Action AddRefineCommand(CLI::App& app) {
       ->group(prior);
   command
       ->add_option("--prior-method", flags->job.prior_method,
-                   "Compute the prior: rise | pn-rise | gradcam | gradcam++ | none")
+                   "Compute the prior: rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | "
+                   "fido-sdr | none")
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(*command, flags->job.prior.rise, prior);
@@ -50,8 +51,9 @@ Action AddRefineCommand(CLI::App& app) {
       ->group(prior);
   command
       ->add_option("--target-layer", flags->job.prior.cam.target_layer,
-                   "Grad-CAM prior: submodule path (default: the model's metadata)")
+                   "Grad-CAM / Opti-CAM prior: submodule path (default: the model's metadata)")
       ->group(prior);
+  AddOptimisingMethodFlags(*command, flags->job.prior, flags->opticam_normalization, "Prior: ");
   AddRefineFlags(*command, flags->refine);
 
   command->add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
@@ -66,6 +68,7 @@ Action AddRefineCommand(CLI::App& app) {
     job.prior.rise.seed = o.seed;
     job.prior.rise.score = o.score;
     job.prior.rise.occlusion = mask::ParseOcclusion(flags->prior_occlude);
+    job.prior.opticam.normalization = explain::ParseCamNormalization(flags->opticam_normalization);
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
     const nlohmann::json summary = app::RunRefineJob(job, [&](int done, int total) {
       if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "borex/core/error.h"
 #include "borex/explain/grad_cam.h"
@@ -265,6 +267,49 @@ TEST(VideoClassifierTest, ThreeDimensionalLayerGradientsAndCamsEqualPyTorch) {
     const auto expected = reference[key].get<std::vector<float>>();
     for (int p = 0; p < positions; ++p)
       EXPECT_NEAR(cam.ptr<float>()[p], expected[p], 1e-4) << key << " " << p;
+  }
+}
+
+// Input gradients in closed form: for the region models logit 0 = 20 · mean(region) − 5 and
+// logit 1 = 0, so ∂logit0/∂pixel_c = 20 / (3 · |region|) inside the region and 0 outside; the
+// log-odds equal logit 0 (two classes) and ∂p/∂x = p (1 − p) ∂logit0/∂x.
+void ExpectRegionGradient(const cv::Mat& gradient, const cv::Rect& region, int frame_rows,
+                          const std::vector<int>& frames, double per_pixel) {
+  for (int r = 0; r < gradient.rows; ++r)
+    for (int c = 0; c < gradient.cols; ++c) {
+      const int t = r / frame_rows;
+      const bool inside = region.contains(cv::Point(c, r % frame_rows)) &&
+                          std::find(frames.begin(), frames.end(), t) != frames.end();
+      for (int k = 0; k < 3; ++k)
+        ASSERT_NEAR(gradient.at<cv::Vec3f>(r, c)[k], inside ? per_pixel : 0.0, 1e-6)
+            << "row " << r << " col " << c;
+    }
+}
+
+TEST(TorchScriptClassifierTest, InputGradientsEqualTheClosedForm) {
+  TorchScriptClassifier classifier(Options("region_model.pt"));
+  cv::Mat image(32, 32, CV_32FC3, cv::Scalar::all(0.25));
+  image(cv::Rect(16, 8, 8, 8)).setTo(cv::Scalar::all(0.3));  // logit 0 = 20·0.3 − 5 = 1
+  const double p = 1 / (1 + std::exp(-1.0)), slope = 20.0 / (3 * 64);
+  for (const auto& [kind, score, scale] :
+       {std::tuple{ScoreKind::kLogit, 1.0, 1.0}, std::tuple{ScoreKind::kLogOdds, 1.0, 1.0},
+        std::tuple{ScoreKind::kProbability, p, p * (1 - p)}}) {
+    const InputGradients result = classifier.ScoreInputGradients({image, image}, 0, kind);
+    ASSERT_EQ(result.gradients.size(), 2u);
+    EXPECT_NEAR(result.scores[1], score, 1e-5) << ScoreKindName(kind);
+    EXPECT_NEAR(ClassScores(classifier.Logits({image}), 0, kind)[0], score, 1e-5);
+    ExpectRegionGradient(result.gradients[1], cv::Rect(16, 8, 8, 8), 32, {0}, slope * scale);
+  }
+}
+
+TEST(VideoClassifierTest, InputGradientsFollowBothLayouts) {
+  for (const char* file : {"video_region_model.pt", "video_region_model_ntchw.pt"}) {
+    TorchScriptClassifier classifier(Options(file));
+    const InputGradients result =
+        classifier.ScoreInputGradients({RegionClip(0.5)}, 0, ScoreKind::kLogit);
+    EXPECT_NEAR(result.scores[0], 5.0, 1e-4) << file;
+    ExpectRegionGradient(result.gradients[0], cv::Rect(16, 8, 8, 8), 32, {2, 3, 4},
+                         20.0 / (3 * 3 * 64));
   }
 }
 

@@ -32,6 +32,9 @@ cv::Mat CamFromGradients(const model::LayerGradients& layer, CamVariant variant)
 // interpolation with align_corners=False). depth = frames = 1 is plain bilinear resizing.
 cv::Mat UpsampleClipMap(const cv::Mat& map, int depth, int frames, const cv::Size& frame_size);
 
+// `layer`, or the model's metadata target layer when empty (OptionError when neither is set).
+std::string ResolveTargetLayer(const model::Classifier& classifier, const std::string& layer);
+
 // The map upsampled to the image's size (video: the clip's frames, trilinearly) and divided by
 // its maximum (values in [0,1]; all zero when the map is).
 cv::Mat ComputeGradCam(model::Classifier& classifier, const cv::Mat& image, int label,

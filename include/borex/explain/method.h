@@ -3,13 +3,16 @@
 
 #include <string>
 
+#include "borex/explain/fido.h"
 #include "borex/explain/grad_cam.h"
+#include "borex/explain/opti_cam.h"
 #include "borex/explain/rise.h"
 
 namespace borex::explain {
 
-enum class Method { kRise, kPnRise, kGradCam, kGradCamPlusPlus };
-// "rise" | "pn-rise" | "gradcam" | "gradcam++"; `option` names the flag in errors.
+enum class Method { kRise, kPnRise, kGradCam, kGradCamPlusPlus, kOptiCam, kFidoSsr, kFidoSdr };
+// "rise" | "pn-rise" | "gradcam" | "gradcam++" | "opticam" | "fido-ssr" | "fido-sdr"; `option`
+// names the flag in errors.
 Method ParseMethod(const std::string& name, const std::string& option);
 std::string MethodName(Method method);
 
@@ -17,6 +20,8 @@ struct ExplainOptions {
   Method method = Method::kRise;
   RiseOptions rise;    // RISE and PN-RISE
   GradCamOptions cam;  // Grad-CAM and Grad-CAM++ (variant set from `method`)
+  OptiCamOptions opticam;
+  FidoOptions fido;  // objective set from `method`
 };
 
 // The method's map for `label` at the image's resolution (the model's input size).

@@ -1,5 +1,6 @@
 // The classifier as borex sees it: a black box from a batch of RGB images to class scores, plus
-// the one white-box capability Grad-CAM needs (a layer's activations and their gradients).
+// two white-box capabilities: a layer's activations and their gradients (Grad-CAM, Opti-CAM),
+// and a score's gradient with respect to the input pixels (Opti-CAM's and FIDO's optimisers).
 // Nothing here includes LibTorch: only src/borex/model/torchscript_classifier.cc does, so that
 // the rest of the library compiles quickly.
 #pragma once
@@ -58,6 +59,21 @@ struct LayerGradients {
   Eigen::VectorXf logits;       // the model's logits for the image
 };
 
+// The quantity M(i, l) the explanation methods observe, or optimise.
+enum class ScoreKind {
+  kProbability,  // softmax(logits)_l
+  kLogit,        // logits_l
+  kLogOdds,      // log p_l − log Σ_{j≠l} p_j: FIDO's objective (Chang et al.'s code)
+};
+ScoreKind ParseScoreKind(const std::string& name);  // "prob" | "logit" | "log-odds"
+std::string ScoreKindName(ScoreKind kind);
+
+// Scores of a batch and their gradients with respect to the input pixels.
+struct InputGradients {
+  Eigen::VectorXf scores;          // N
+  std::vector<cv::Mat> gradients;  // per image CV_32FC3: ∂score/∂pixel (RGB [0,1] space)
+};
+
 class Classifier {
  public:
   virtual ~Classifier() = default;
@@ -70,6 +86,11 @@ class Classifier {
   // of logit `label` with respect to them, for one image.
   virtual LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
                                               const std::string& layer) = 0;
+
+  // The score of class `label` for each image and its gradient with respect to that image's
+  // pixels (through the model's normalisation). A black-box classifier throws ModelError.
+  virtual InputGradients ScoreInputGradients(const std::vector<cv::Mat>& images, int label,
+                                             ScoreKind kind);
 
   virtual const ModelInfo& info() const = 0;
   virtual int num_classes() const = 0;
@@ -84,15 +105,10 @@ class Classifier {
   double model_seconds_ = 0.0;
 };
 
-// The quantity M(i, l) the explanation methods observe.
-enum class ScoreKind { kProbability, kLogit };
-ScoreKind ParseScoreKind(const std::string& name);  // "prob" | "logit"
-std::string ScoreKindName(ScoreKind kind);
-
 // Row-wise softmax of an N x C matrix of logits.
 Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits);
 
-// Row-wise softmax of logits, column `label` (kProbability) or the raw logit (kLogit).
+// Column `label` of the scores of `kind` computed from the logits.
 Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind);
 
 // Scores of `images` for `label`, evaluated in batches of at most `batch_size` images.

@@ -33,6 +33,8 @@ class TorchScriptClassifier : public Classifier {
   Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override;
   LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
                                       const std::string& layer) override;
+  InputGradients ScoreInputGradients(const std::vector<cv::Mat>& images, int label,
+                                     ScoreKind kind) override;
   const ModelInfo& info() const override { return info_; }
   int num_classes() const override { return num_classes_; }
 

@@ -148,12 +148,35 @@ void AddTiming(nlohmann::json& summary, const model::Classifier& classifier,
 nlohmann::json MethodSettings(const explain::ExplainOptions& options,
                               const model::ModelInfo& info) {
   nlohmann::json settings = {{"method", explain::MethodName(options.method)}};
-  if (options.method == explain::Method::kRise || options.method == explain::Method::kPnRise) {
-    settings.update(options.rise.ToJson());
-    if (info.is_video()) settings["grid_frames"] = options.rise.grid_frames;
-  } else
-    settings["target_layer"] =
-        options.cam.target_layer.empty() ? info.target_layer : options.cam.target_layer;
+  const std::string target_layer =
+      options.cam.target_layer.empty() ? info.target_layer : options.cam.target_layer;
+  switch (options.method) {
+    case explain::Method::kRise:
+    case explain::Method::kPnRise:
+      settings.update(options.rise.ToJson());
+      if (info.is_video()) settings["grid_frames"] = options.rise.grid_frames;
+      break;
+    case explain::Method::kGradCam:
+    case explain::Method::kGradCamPlusPlus:
+      settings["target_layer"] = target_layer;
+      break;
+    case explain::Method::kOptiCam:
+      settings.update(options.opticam.ToJson());
+      settings["target_layer"] = target_layer;
+      settings["infill"] = "TODO";
+      break;
+    case explain::Method::kFidoSsr:
+    case explain::Method::kFidoSdr: {
+      explain::FidoOptions fido = options.fido;
+      fido.objective = options.method == explain::Method::kFidoSsr
+                           ? explain::FidoObjective::kSmallestSufficient
+                           : explain::FidoObjective::kSmallestDestroying;
+      fido.seed = options.rise.seed;
+      settings.update(fido.ToJson());
+      settings["infill"] = "TODO";
+      break;
+    }
+  }
   return settings;
 }
 

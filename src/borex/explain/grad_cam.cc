@@ -56,13 +56,17 @@ cv::Mat UpsampleClipMap(const cv::Mat& map, int depth, int frames, const cv::Siz
   return out;
 }
 
+std::string ResolveTargetLayer(const model::Classifier& classifier, const std::string& layer) {
+  const std::string resolved = layer.empty() ? classifier.info().target_layer : layer;
+  if (resolved.empty())
+    throw OptionError("--target-layer", "required: the model's metadata names no target layer");
+  return resolved;
+}
+
 cv::Mat ComputeGradCam(model::Classifier& classifier, const cv::Mat& image, int label,
                        const GradCamOptions& options) {
-  const std::string layer =
-      options.target_layer.empty() ? classifier.info().target_layer : options.target_layer;
-  if (layer.empty())
-    throw OptionError("--target-layer", "required: the model's metadata names no target layer");
-  const model::LayerGradients gradients = classifier.TargetLayerGradients(image, label, layer);
+  const model::LayerGradients gradients = classifier.TargetLayerGradients(
+      image, label, ResolveTargetLayer(classifier, options.target_layer));
   const int frames = classifier.info().clip_frames();
   BOREX_CHECK_EQ(image.rows % frames, 0);
   cv::Mat upsampled = UpsampleClipMap(CamFromGradients(gradients, options.variant), gradients.depth,

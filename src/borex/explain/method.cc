@@ -3,13 +3,28 @@
 #include "borex/core/error.h"
 
 namespace borex::explain {
+namespace {
+
+// The in-fill image of the optimising methods (TODO infill merge).
+cv::Mat DifferentiableFill(const model::Classifier& classifier, const cv::Mat& image,
+                           const ExplainOptions& options) {
+  const cv::Vec3f fill = mask::OcclusionFill(options.rise.occlusion, classifier.info().mean);
+  return cv::Mat(image.size(), CV_32FC3, cv::Scalar(fill[0], fill[1], fill[2]));
+}
+
+}  // namespace
 
 Method ParseMethod(const std::string& name, const std::string& option) {
   if (name == "rise") return Method::kRise;
   if (name == "pn-rise") return Method::kPnRise;
   if (name == "gradcam") return Method::kGradCam;
   if (name == "gradcam++") return Method::kGradCamPlusPlus;
-  throw OptionError(option, "'" + name + "' is not one of rise, pn-rise, gradcam, gradcam++");
+  if (name == "opticam") return Method::kOptiCam;
+  if (name == "fido-ssr") return Method::kFidoSsr;
+  if (name == "fido-sdr") return Method::kFidoSdr;
+  throw OptionError(option, "'" + name +
+                                "' is not one of rise, pn-rise, gradcam, gradcam++, opticam, "
+                                "fido-ssr, fido-sdr");
 }
 
 std::string MethodName(Method method) {
@@ -22,6 +37,12 @@ std::string MethodName(Method method) {
       return "gradcam";
     case Method::kGradCamPlusPlus:
       return "gradcam++";
+    case Method::kOptiCam:
+      return "opticam";
+    case Method::kFidoSsr:
+      return "fido-ssr";
+    case Method::kFidoSdr:
+      return "fido-sdr";
   }
   return "";
 }
@@ -41,6 +62,22 @@ cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
       cam.variant =
           options.method == Method::kGradCam ? CamVariant::kGradCam : CamVariant::kGradCamPlusPlus;
       return ComputeGradCam(classifier, image, label, cam);
+    }
+    case Method::kOptiCam: {
+      OptiCamOptions opticam = options.opticam;
+      opticam.target_layer = options.cam.target_layer;  // one --target-layer for the CAMs
+      return ComputeOptiCam(classifier, image, label, opticam,
+                            DifferentiableFill(classifier, image, options))
+          .map;
+    }
+    case Method::kFidoSsr:
+    case Method::kFidoSdr: {
+      FidoOptions fido = options.fido;
+      fido.objective = options.method == Method::kFidoSsr ? FidoObjective::kSmallestSufficient
+                                                          : FidoObjective::kSmallestDestroying;
+      fido.seed = options.rise.seed;  // one --seed for every random method
+      return ComputeFido(classifier, image, label, fido,
+                         DifferentiableFill(classifier, image, options));
     }
   }
   throw Error("unknown explanation method");

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <limits>
 
 #include "borex/core/error.h"
 
@@ -54,11 +56,24 @@ std::string VideoLayoutName(VideoLayout layout) {
 ScoreKind ParseScoreKind(const std::string& name) {
   if (name == "prob") return ScoreKind::kProbability;
   if (name == "logit") return ScoreKind::kLogit;
-  throw OptionError("--score", "'" + name + "' is not one of prob, logit");
+  if (name == "log-odds") return ScoreKind::kLogOdds;
+  throw OptionError("--score", "'" + name + "' is not one of prob, logit, log-odds");
 }
 
 std::string ScoreKindName(ScoreKind kind) {
-  return kind == ScoreKind::kProbability ? "prob" : "logit";
+  switch (kind) {
+    case ScoreKind::kProbability:
+      return "prob";
+    case ScoreKind::kLogit:
+      return "logit";
+    case ScoreKind::kLogOdds:
+      return "log-odds";
+  }
+  return "?";
+}
+
+InputGradients Classifier::ScoreInputGradients(const std::vector<cv::Mat>&, int, ScoreKind) {
+  throw ModelError("this classifier is a black box: it gives no input gradients");
 }
 
 Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits) {
@@ -72,7 +87,16 @@ Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits) {
 Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind) {
   BOREX_CHECK(label >= 0 && label < logits.cols());
   if (kind == ScoreKind::kLogit) return logits.col(label);
-  return Softmax(logits).col(label);
+  if (kind == ScoreKind::kProbability) return Softmax(logits).col(label);
+  // log p_l − log Σ_{j≠l} p_j = logit_l − log Σ_{j≠l} exp(logit_j), stably.
+  Eigen::VectorXf log_odds(logits.rows());
+  for (int n = 0; n < logits.rows(); ++n) {
+    Eigen::RowVectorXf others = logits.row(n);
+    others[label] = -std::numeric_limits<float>::infinity();
+    const float top = others.maxCoeff();
+    log_odds[n] = logits(n, label) - (top + std::log((others.array() - top).exp().sum()));
+  }
+  return log_odds;
 }
 
 Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
@@ -123,7 +124,14 @@ struct TorchScriptClassifier::Impl {
 
   // [N, 3, H, W] for an image model; for a video model the stacked clips (T·H rows) become
   // [N, 3, T, H, W] or [N, T, 3, H, W] as the model's layout says.
+  // [N, 3, H, W] for an image model; for a video model the stacked clips (T·H rows) become
+  // [N, 3, T, H, W] or [N, T, 3, H, W] as the model's layout says.
   torch::Tensor ToInput(const std::vector<cv::Mat>& images, const ModelInfo& info) const {
+    return Normalise(ToPixels(images).to(device), info);
+  }
+
+  // The images as one CPU tensor [N, H, W, 3] of RGB [0, 1] pixels.
+  static torch::Tensor ToPixels(const std::vector<cv::Mat>& images) {
     const int rows = images.front().rows, cols = images.front().cols;
     auto batch = torch::empty({static_cast<long>(images.size()), rows, cols, 3}, torch::kFloat32);
     float* data = batch.data_ptr<float>();
@@ -139,19 +147,25 @@ struct TorchScriptClassifier::Impl {
                       image.ptr<float>(r), static_cast<size_t>(cols) * 3 * sizeof(float));
       }
     }
-    const auto mean = torch::tensor({info.mean[0], info.mean[1], info.mean[2]});
-    const auto std = torch::tensor({info.std[0], info.std[1], info.std[2]});
+    return batch;
+  }
+
+  // [N, H, W, 3] RGB [0, 1] pixels (video: stacked clips) to the model's normalised input;
+  // differentiable, so input gradients flow back to the pixels.
+  torch::Tensor Normalise(const torch::Tensor& batch, const ModelInfo& info) const {
+    const long rows = batch.size(1), cols = batch.size(2);
+    const auto mean = torch::tensor({info.mean[0], info.mean[1], info.mean[2]}).to(device);
+    const auto std = torch::tensor({info.std[0], info.std[1], info.std[2]}).to(device);
     if (!info.is_video())
       return ((batch.permute({0, 3, 1, 2}) - mean.view({1, 3, 1, 1})) / std.view({1, 3, 1, 1}))
-          .contiguous()
-          .to(device);
+          .contiguous();
     BOREX_CHECK_EQ(rows % info.frames, 0);
     // Normalise channels-last, then move the channel axis where the layout wants it.
     auto clip =
         ((batch - mean) / std).view({batch.size(0), info.frames, rows / info.frames, cols, 3});
     clip = info.layout == VideoLayout::kNCTHW ? clip.permute({0, 4, 1, 2, 3})
                                               : clip.permute({0, 1, 4, 2, 3});
-    return clip.contiguous().to(device);
+    return clip.contiguous();
   }
 
   // "[1, 3, 16, 112, 112]" for a model input of `working_size` (a stacked clip for video).
@@ -174,6 +188,17 @@ struct TorchScriptClassifier::Impl {
       throw ModelError(path + ": model output has shape " + ShapeString(logits) +
                        ", expected [N, C] = [" + std::to_string(batch) + ", C]");
     return logits.to(torch::kCPU, torch::kFloat32);
+  }
+
+  // forward() on a model input, checked; LibTorch's errors become one-line ModelErrors.
+  torch::Tensor ForwardLogits(const torch::Tensor& input, long batch) {
+    try {
+      return CheckedLogits(module.forward({input}), batch);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ModelError(path + ": forward pass failed (" + TorchErrorLine(e) + ")");
+    }
   }
 
   static std::string ShapeString(const torch::Tensor& t) {
@@ -292,15 +317,8 @@ Eigen::MatrixXf TorchScriptClassifier::Logits(const std::vector<cv::Mat>& images
   BOREX_CHECK(!images.empty());
   const auto start = Clock::now();
   c10::InferenceMode guard;
-  torch::Tensor logits;
-  try {
-    logits = impl_->CheckedLogits(impl_->module.forward({impl_->ToInput(images, info_)}),
-                                  static_cast<long>(images.size()));
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ModelError(impl_->path + ": forward pass failed (" + TorchErrorLine(e) + ")");
-  }
+  const torch::Tensor logits =
+      impl_->ForwardLogits(impl_->ToInput(images, info_), static_cast<long>(images.size()));
   Eigen::MatrixXf result(logits.size(0), logits.size(1));
   // torch is row-major [N, C]; Eigen's default is column-major.
   Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> view(
@@ -361,6 +379,47 @@ LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image,
   auto cpu_logits = logits.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   result.logits = Eigen::Map<const Eigen::VectorXf>(cpu_logits.data_ptr<float>(), logits.size(1));
   model_calls_ += 1;
+  model_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+InputGradients TorchScriptClassifier::ScoreInputGradients(const std::vector<cv::Mat>& images,
+                                                          int label, ScoreKind kind) {
+  BOREX_CHECK(!images.empty());
+  const auto start = Clock::now();
+  torch::jit::GraphOptimizerEnabledGuard unoptimised(false);  // see TargetLayerGradients
+  torch::AutoGradMode grad_mode(true);
+  // The leaf is the batch of [0, 1] pixels, so the gradient includes the normalisation.
+  const int rows = images.front().rows, cols = images.front().cols;
+  auto pixels = Impl::ToPixels(images).to(impl_->device).requires_grad_(true);
+  const torch::Tensor logits =
+      impl_->ForwardLogits(impl_->Normalise(pixels, info_), static_cast<long>(images.size()));
+  if (label < 0 || label >= logits.size(1))
+    throw ModelError(impl_->path + ": model output is not [N, C] with C > label");
+  torch::Tensor scores;
+  switch (kind) {
+    case ScoreKind::kLogit:
+      scores = logits.select(1, label);
+      break;
+    case ScoreKind::kProbability:
+      scores = torch::softmax(logits, 1).select(1, label);
+      break;
+    case ScoreKind::kLogOdds: {
+      auto others = logits.clone();
+      others.select(1, label).fill_(-std::numeric_limits<float>::infinity());
+      scores = logits.select(1, label) - torch::logsumexp(others, 1);
+      break;
+    }
+  }
+  // Images are independent (eval mode), so one backward pass of the sum gives every gradient.
+  auto gradient = torch::autograd::grad({scores.sum()}, {pixels})[0].to(torch::kCPU).contiguous();
+  auto cpu_scores = scores.detach().to(torch::kCPU).contiguous();
+  InputGradients result;
+  result.scores = Eigen::Map<const Eigen::VectorXf>(cpu_scores.data_ptr<float>(), scores.size(0));
+  for (size_t n = 0; n < images.size(); ++n)
+    result.gradients.push_back(
+        cv::Mat(rows, cols, CV_32FC3, gradient[static_cast<long>(n)].data_ptr<float>()).clone());
+  model_calls_ += static_cast<long>(images.size());
   model_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
   return result;
 }
