@@ -10,7 +10,7 @@ Action AddExplainCommand(CLI::App& app) {
   struct Flags {
     app::ExplainJobOptions job;
     ModelFlags common;
-    std::string method = "rise", score = "prob", occlude = "black";
+    std::string method = "rise", score = "prob", infill = "black";
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
@@ -29,9 +29,8 @@ Action AddExplainCommand(CLI::App& app) {
   command->add_option("--score", flags->score, "Score observed: prob (softmax) or logit")
       ->capture_default_str()
       ->group(rise_group);
-  command->add_option("--occlude", flags->occlude, "Hidden pixels become: black | mean")
-      ->capture_default_str()
-      ->group(rise_group);
+  AddInfillOption(*command, "--infill,--occlude", flags->infill,
+                  "RISE: what the masks' hidden pixels become", rise_group);
   command
       ->add_option("--target-layer", flags->job.explain.cam.target_layer,
                    "Grad-CAM: submodule path such as layer4 (default: the model's metadata)")
@@ -40,7 +39,7 @@ Action AddExplainCommand(CLI::App& app) {
     flags->common.Apply(flags->job.common.model);
     flags->job.explain.method = explain::ParseMethod(flags->method, "--method");
     flags->job.explain.rise.score = model::ParseScoreKind(flags->score);
-    flags->job.explain.rise.occlusion = mask::ParseOcclusion(flags->occlude);
+    flags->job.explain.rise.infill = mask::ParseInfill(flags->infill, "--infill");
     const nlohmann::json summary = app::RunExplainJob(flags->job);
     std::cout << "explain " << summary["settings"]["method"].get<std::string>() << ": label "
               << summary["label"] << ", " << summary["model_calls"] << " model calls, "

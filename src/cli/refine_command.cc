@@ -13,7 +13,7 @@ Action AddRefineCommand(CLI::App& app) {
     app::RefineJobOptions job;
     ModelFlags common;
     RefineFlags refine;
-    std::string prior_occlude = "black";
+    std::string prior_infill = "black";
     bool progress = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -43,16 +43,13 @@ Action AddRefineCommand(CLI::App& app) {
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(*command, flags->job.prior.rise, prior);
-  command
-      ->add_option("--prior-occlude", flags->prior_occlude,
-                   "RISE prior: hidden pixels become black | mean")
-      ->capture_default_str()
-      ->group(prior);
+  AddInfillOption(*command, "--prior-infill,--prior-occlude", flags->prior_infill,
+                  "RISE prior: what the masks' hidden pixels become", prior);
   command
       ->add_option("--target-layer", flags->job.prior.cam.target_layer,
                    "Grad-CAM prior: submodule path (default: the model's metadata)")
       ->group(prior);
-  AddRefineFlags(*command, flags->refine);
+  AddRefineFlags(*command, flags->refine, "--infill,--occlude");
 
   command->add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
       ->group("Model and image");
@@ -65,7 +62,7 @@ Action AddRefineCommand(CLI::App& app) {
     const auto& o = job.refine;
     job.prior.rise.seed = o.seed;
     job.prior.rise.score = o.score;
-    job.prior.rise.occlusion = mask::ParseOcclusion(flags->prior_occlude);
+    job.prior.rise.infill = mask::ParseInfill(flags->prior_infill, "--prior-infill");
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
     const nlohmann::json summary = app::RunRefineJob(job, [&](int done, int total) {
       if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;
