@@ -51,7 +51,7 @@ Action AddBatchCommand(CLI::App& app) {
     app::BatchOptions options;
     ModelFlags model;
     RefineFlags refine;
-    std::string shard, substrate = "black", occlude = "black";
+    std::string shard, infill = "black", rise_infill = "black";
     bool quiet_progress = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -118,15 +118,15 @@ Action AddBatchCommand(CLI::App& app) {
 
   const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
   AddRiseFlags(*command, flags->options.explain.rise, methods);
-  command->add_option("--rise-occlude", flags->occlude, "RISE: hidden pixels become black | mean")
-      ->capture_default_str()
-      ->group(methods);
+  AddInfillOption(*command, "--rise-infill,--rise-occlude", flags->rise_infill,
+                  "RISE: what the masks' hidden pixels become", methods);
   command
       ->add_option("--target-layer", flags->options.explain.cam.target_layer,
                    "Grad-CAM: submodule path (default: the model's metadata)")
       ->group(methods);
-  AddRefineFlags(*command, flags->refine);
-  AddMetricFlags(*command, flags->options.metrics, flags->substrate);
+  // --infill is the metrics' substrate here; --occlude keeps its old meaning (the BO masks).
+  AddRefineFlags(*command, flags->refine, "--refine-infill,--occlude");
+  AddMetricFlags(*command, flags->options.metrics, flags->infill);
 
   return [flags]() {
     app::BatchOptions& options = flags->options;
@@ -134,8 +134,8 @@ Action AddBatchCommand(CLI::App& app) {
     options.refine = flags->refine.Parse();
     options.explain.rise.seed = options.refine.seed;
     options.explain.rise.score = options.refine.score;
-    options.explain.rise.occlusion = mask::ParseOcclusion(flags->occlude);
-    options.metrics.substrate = metrics::ParseSubstrate(flags->substrate, "--substrate");
+    options.explain.rise.infill = mask::ParseInfill(flags->rise_infill, "--rise-infill");
+    options.metrics.infill = mask::ParseInfill(flags->infill, "--infill");
     options.metrics.batch_size = options.explain.rise.batch_size;
     if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");
     BatchProgressReport report;

@@ -206,7 +206,23 @@ void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::stri
       ->group(group);
 }
 
-void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& substrate) {
+void AddInfillOption(CLI::App& command, const std::string& names, std::string& value,
+                     const std::string& what, const std::string& group) {
+  command
+      .add_option(names, value,
+                  what +
+                      ":\n"
+                      "black    RGB 0 (the BOREx paper)\n"
+                      "mean     the model's mean colour, 0 once normalised (the authors' code)\n"
+                      "blur     the image blurred, Gaussian 11x11 sigma 5, per frame (RISE)\n"
+                      "noise    uniform RGB noise in [0,1] per pixel, drawn once from the seed\n"
+                      "inpaint  OpenCV Telea inpainting from the visible pixels, per frame "
+                      "(slow: one inpainting per masked image)")
+      ->capture_default_str()
+      ->group(group);
+}
+
+void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& infill) {
   const std::string group = "Metrics";
   command
       .add_option("--step", options.step,
@@ -214,12 +230,8 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
                   "image's width, as RISE's 224 at 224x224)")
       ->capture_default_str()
       ->group(group);
-  command
-      .add_option("--substrate", substrate,
-                  "What hidden pixels become in insertion and deletion: black (paper) | blur "
-                  "(RISE's insertion) | mean (the model's mean colour)")
-      ->capture_default_str()
-      ->group(group);
+  AddInfillOption(command, "--infill,--substrate", infill,
+                  "What hidden pixels become in insertion and deletion", group);
   command
       .add_option("--pointing-tolerance", options.pointing_tolerance,
                   "Pointing game: a hit when the maximum lies within this many pixels of the "
@@ -259,14 +271,14 @@ refine::RefineOptions RefineFlags::Parse() const {
   }
   o.score = model::ParseScoreKind(score);
   o.aggregation = refine::ParseAggregation(aggregation);
-  o.occlusion = mask::ParseOcclusion(occlude);
+  o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
   if (no_prior) o.use_prior = false;
   return o;
 }
 
-void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
+void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& infill_names) {
   flags.mask_sizes = refine::MaskSizesString(flags.options.mask_sizes);
   const std::string prior = "Prior i0";
   command
@@ -365,11 +377,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags) {
       .add_flag("--hyperopt", flags.options.hyperopt,
                 "Re-fit length scales by maximum marginal likelihood every step [code]")
       ->group(variants);
-  command
-      .add_option("--occlude", flags.occlude,
-                  "Hidden pixels become black (paper) | mean (the model's mean colour) [code]")
-      ->capture_default_str()
-      ->group(variants);
+  flags.infill_option = infill_names.substr(0, infill_names.find(','));
+  AddInfillOption(command, infill_names, flags.infill,
+                  "BO observations: what the masks' hidden pixels become [code: mean]", variants);
   command
       .add_option("--jitter", flags.options.jitter,
                   "Std (px) of Gaussian jitter on chosen points; 0 = off (paper) [code: 1]")

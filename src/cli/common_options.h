@@ -29,17 +29,24 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& fl
 struct RefineFlags {
   refine::RefineOptions options;
   std::string algorithm = "borex", mask_sizes, kernel = "matern32", length_scale, score = "prob",
-              aggregation = "pointwise", occlude = "black", mask_frames, length_scale_frames;
+              aggregation = "pointwise", infill = "black", mask_frames, length_scale_frames;
+  std::string infill_option = "--infill";  // the in-fill flag's name, for errors
   bool no_flip = false, simple_average = false, no_prior = false;
   // The options with every flag applied (throws OptionError for malformed values).
   refine::RefineOptions Parse() const;
 };
-// --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants.
-void AddRefineFlags(CLI::App& command, RefineFlags& flags);
+// --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants;
+// `infill_names` names the BO observations' in-fill flag (CLI11 names, e.g. "--infill,--occlude").
+void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& infill_names);
 
-// --step, --substrate and --pointing-tolerance of the metrics; the substrate name is parsed
-// by metrics::ParseSubstrate after parsing.
-void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& substrate);
+// An in-fill flag (CLI11 `names`, the first one named in errors) bound to `value`, its help
+// "WHAT:" and one line per mode; parsed by mask::ParseInfill after parsing.
+void AddInfillOption(CLI::App& command, const std::string& names, std::string& value,
+                     const std::string& what, const std::string& group);
+
+// --step, --infill (alias --substrate) and --pointing-tolerance of the metrics; the in-fill
+// name is parsed by mask::ParseInfill after parsing.
+void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& infill);
 
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group);
 

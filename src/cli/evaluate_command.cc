@@ -28,7 +28,7 @@ Action AddEvaluateCommand(CLI::App& app) {
   struct Flags {
     app::EvaluateJobOptions job;
     ModelFlags model;
-    std::string substrate = "black";
+    std::string infill = "black";
     std::vector<std::string> fail_below, fail_above;
   };
   auto flags = std::make_shared<Flags>();
@@ -38,8 +38,8 @@ Action AddEvaluateCommand(CLI::App& app) {
   command->footer(
       "Metrics (pixels ranked by decreasing saliency, ties by index; k = 0, step, ..., all\n"
       "pixels; M = softmax probability of the label; names as in --json and --fail-*):\n"
-      "  insertion          area under M, top-k pixels shown on the substrate (higher: better)\n"
-      "  deletion           area under M, top-k pixels replaced by the substrate (lower: better)\n"
+      "  insertion          area under M, top-k pixels shown, the rest in-filled (higher: better)\n"
+      "  deletion           area under M, top-k pixels in-filled (--infill) (lower: better)\n"
       "  insertion_sum      the paper's raw sum of M over k (deletion_sum likewise)\n"
       "  f_measure          mean over k >= step of 2PR/(P+R), top-k pixels vs the label's boxes\n"
       "  f_measure_product  mean over k of P x R (the authors' code); *_sum: the sums over k\n"
@@ -83,7 +83,10 @@ Action AddEvaluateCommand(CLI::App& app) {
       ->group(group);
   command->add_option("--json", flags->job.json_path, "Write every metric and curve as JSON")
       ->group(group);
-  AddMetricFlags(*command, flags->job.metrics, flags->substrate);
+  AddMetricFlags(*command, flags->job.metrics, flags->infill);
+  command->add_option("--seed", flags->job.metrics.seed, "Seed of the noise in-fill")
+      ->capture_default_str()
+      ->group("Metrics");
   command->add_option("--batch-size", flags->job.metrics.batch_size, "Images per forward pass")
       ->capture_default_str()
       ->group("Metrics");
@@ -102,7 +105,7 @@ Action AddEvaluateCommand(CLI::App& app) {
   return [flags]() {
     auto& job = flags->job;
     flags->model.Apply(job.model);
-    job.metrics.substrate = metrics::ParseSubstrate(flags->substrate, "--substrate");
+    job.metrics.infill = mask::ParseInfill(flags->infill, "--infill");
     for (const std::string& text : flags->fail_below)
       job.fail_below.push_back(app::ParseThreshold(text, "--fail-below"));
     for (const std::string& text : flags->fail_above)
@@ -116,7 +119,7 @@ Action AddEvaluateCommand(CLI::App& app) {
                             "pointing_hit", "average_drop", "average_gain"})
       std::cout << "  " << Padded(key) << Format(result[key]) << "\n";
     std::cout << "  " << Padded("model_calls") << result["model_calls"] << "\n";
-    std::cout << "  " << Padded("substrate, step") << result["substrate"].get<std::string>() << ", "
+    std::cout << "  " << Padded("infill, step") << result["infill"].get<std::string>() << ", "
               << result["curves"]["step"] << " pixels\n";
     for (const auto& threshold : result["thresholds"])
       if (!threshold["passed"].get<bool>())

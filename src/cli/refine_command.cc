@@ -13,7 +13,7 @@ Action AddRefineCommand(CLI::App& app) {
     app::RefineJobOptions job;
     ModelFlags common;
     RefineFlags refine;
-    std::string prior_occlude = "black", opticam_normalization = "max";
+    std::string prior_infill = "black", opticam_normalization = "max";
     bool progress = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -44,17 +44,14 @@ Action AddRefineCommand(CLI::App& app) {
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(*command, flags->job.prior.rise, prior);
-  command
-      ->add_option("--prior-occlude", flags->prior_occlude,
-                   "RISE prior: hidden pixels become black | mean")
-      ->capture_default_str()
-      ->group(prior);
+  AddInfillOption(*command, "--prior-infill,--prior-occlude", flags->prior_infill,
+                  "RISE, Opti-CAM, FIDO prior: what hidden pixels become", prior);
   command
       ->add_option("--target-layer", flags->job.prior.cam.target_layer,
                    "Grad-CAM / Opti-CAM prior: submodule path (default: the model's metadata)")
       ->group(prior);
   AddOptimisingMethodFlags(*command, flags->job.prior, flags->opticam_normalization, "Prior: ");
-  AddRefineFlags(*command, flags->refine);
+  AddRefineFlags(*command, flags->refine, "--infill,--occlude");
 
   command->add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
       ->group("Model and image");
@@ -67,8 +64,8 @@ Action AddRefineCommand(CLI::App& app) {
     const auto& o = job.refine;
     job.prior.rise.seed = o.seed;
     job.prior.rise.score = o.score;
-    job.prior.rise.occlusion = mask::ParseOcclusion(flags->prior_occlude);
     job.prior.opticam.normalization = explain::ParseCamNormalization(flags->opticam_normalization);
+    job.prior.rise.infill = mask::ParseInfill(flags->prior_infill, "--prior-infill");
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
     const nlohmann::json summary = app::RunRefineJob(job, [&](int done, int total) {
       if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;

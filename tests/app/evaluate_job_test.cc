@@ -68,11 +68,11 @@ TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
   for (const char* key : {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure",
                           "f_measure_sum", "f_measure_product", "f_measure_product_sum",
                           "pointing_hit", "average_drop", "average_gain", "label", "model_calls",
-                          "curves", "substrate", "class_name", "image", "saliency", "thresholds"})
+                          "curves", "infill", "class_name", "image", "saliency", "thresholds"})
     EXPECT_TRUE(result.contains(key)) << key;
   EXPECT_EQ(result["label"], 0);
   EXPECT_EQ(result["class_name"], "target");
-  EXPECT_EQ(result["substrate"], "black");
+  EXPECT_EQ(result["infill"], "black");
   EXPECT_EQ(result["curves"]["step"], 64);
   EXPECT_EQ(result["model_calls"], 17 + 17 + 2);  // the evaluation's own calls
 

@@ -102,6 +102,9 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
       {base + " --voc-root " + kTiny + " --methods rise,lime", 2, "lime"},
       {base + " --voc-root " + kTiny + " --label-map " + Path("map.txt"), 4,
        "line 2: 'unicorn' is not a dataset class"},
+      {base + " --voc-root " + kTiny + " --infill bogus", 2, "--infill: 'bogus' is not one of"},
+      {base + " --voc-root " + kTiny + " --rise-infill bogus", 2, "--rise-infill"},
+      {base + " --voc-root " + kTiny + " --occlude bogus", 2, "--refine-infill"},
       {"report " + Path("nothing_here"), 4, "no such batch output directory"}};
   for (const Case& c : cases) {
     const auto run = RunBorex(c.args);
@@ -115,8 +118,9 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
 TEST_F(BatchCliTest, HelpExplainsMethodsAndOutputs) {
   const auto run = RunBorex("batch --help");
   EXPECT_EQ(run.status, 0);
-  for (const char* needle : {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum",
-                             "--step", "--substrate"})
+  for (const char* needle :
+       {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum", "--step", "--substrate",
+        "--infill", "--rise-infill", "--refine-infill"})
     EXPECT_NE(run.out.find(needle), std::string::npos) << needle;
 }
 

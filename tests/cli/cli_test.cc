@@ -108,8 +108,56 @@ TEST_F(CliTest, HelpListsTheIssueOptionsAndAnExample) {
         "--prior-method",   "--iterations", "--mask-sizes",  "--kernel",    "--length-scale",
         "--kappa",          "--score",      "--seed",        "--algorithm", "--no-flip",
         "--simple-average", "--no-prior",   "--aggregation", "--squash",    "--hyperopt",
-        "--occlude",        "--jitter",     "--out",         "--trace",     "Example"})
+        "--infill",         "--jitter",     "--out",         "--trace",     "Example"})
     EXPECT_NE(run.out.find(option), std::string::npos) << option;
+}
+
+// Every command that hides pixels takes --infill (old names as aliases) and records it.
+TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
+  const auto Json = [this](const std::string& name) {
+    std::ifstream in(Path(name));
+    return nlohmann::json::parse(in);
+  };
+  const std::string explain = "explain --model " + kRegionModel + " --image " + kRegionImage +
+                              " --method rise --masks 20 --batch-size 8 --threads 1";
+  CommandResult run = RunBorex(explain + " --infill inpaint --out " + Path("rise"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(Json("rise.json")["settings"]["infill"], "inpaint");
+  run = RunBorex(explain + " --occlude mean --out " + Path("rise_mean"));  // the old name
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(Json("rise_mean.json")["settings"]["infill"], "mean");
+
+  run = RunBorex(RegionArgs() + " --threads 1 --infill noise --prior-infill blur");
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto refine = Json("map.json");
+  EXPECT_EQ(refine["settings"]["infill"], "noise");
+  EXPECT_EQ(refine["prior"]["infill"], "blur");
+
+  const std::string evaluate = "evaluate --model " + kRegionModel + " --image " + kRegionImage +
+                               " --threads 1 --saliency " + Path("rise.npy") + " --json ";
+  run = RunBorex(evaluate + Path("eval.json") + " --infill noise --seed 4");
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(Json("eval.json")["infill"], "noise");
+  EXPECT_NE(run.out.find("infill, step"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("noise"), std::string::npos) << run.out;
+  run = RunBorex(evaluate + Path("eval_inpaint.json") + " --substrate inpaint");  // old name
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto inpaint = Json("eval_inpaint.json");
+  EXPECT_EQ(inpaint["infill"], "inpaint");
+  EXPECT_NE(inpaint["insertion"], Json("eval.json")["insertion"]);
+}
+
+TEST_F(CliTest, BadInfillNamesItsFlag) {
+  ExpectCleanFailure(RegionArgs() + " --infill bogus", 2,
+                     "--infill: 'bogus' is not one of black, mean, blur, noise, inpaint");
+  ExpectCleanFailure(RegionArgs() + " --occlude bogus", 2, "--infill: 'bogus'");
+  ExpectCleanFailure(RegionArgs() + " --prior-infill bogus", 2, "--prior-infill: 'bogus'");
+  ExpectCleanFailure("explain --model " + kRegionModel + " --image " + kRegionImage +
+                         " --infill bogus --out " + Path("map"),
+                     2, "--infill: 'bogus'");
+  ExpectCleanFailure("evaluate --model " + kRegionModel + " --image " + kRegionImage +
+                         " --saliency " + Path("input_none.npy") + " --infill bogus",
+                     2, "--infill: 'bogus'");
 }
 
 TEST_F(CliTest, MissingModel) {

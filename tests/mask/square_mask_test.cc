@@ -63,20 +63,9 @@ TEST(SquareBoxTest, RejectsInvalidArguments) {
   EXPECT_THROW(SquareBox(5, 5, INFINITY, 10, 10), Error);
 }
 
-TEST(OcclusionTest, ParseNameAndFill) {
-  EXPECT_EQ(ParseOcclusion("black"), Occlusion::kBlack);
-  EXPECT_EQ(ParseOcclusion("mean"), Occlusion::kMean);
-  EXPECT_EQ(OcclusionName(Occlusion::kBlack), "black");
-  EXPECT_EQ(OcclusionName(Occlusion::kMean), "mean");
-  try {
-    ParseOcclusion("grey");
-    FAIL();
-  } catch (const OptionError& e) {
-    EXPECT_EQ(std::string(e.what()), "--occlusion: unknown value \"grey\" (use black or mean)");
-  }
-  const cv::Vec3f imagenet_mean(0.485f, 0.456f, 0.406f);
-  EXPECT_EQ(OcclusionFill(Occlusion::kBlack, imagenet_mean), cv::Vec3f(0, 0, 0));
-  EXPECT_EQ(OcclusionFill(Occlusion::kMean, imagenet_mean), imagenet_mean);
+// A fill image of `like`'s size, every pixel `colour`.
+cv::Mat Filled(const cv::Mat& like, const cv::Vec3f& colour) {
+  return cv::Mat(like.size(), CV_32FC3, cv::Scalar(colour[0], colour[1], colour[2]));
 }
 
 class OccludeBoxTest : public testing::Test {
@@ -105,7 +94,7 @@ TEST_F(OccludeBoxTest, MaskHidesExactlyTheBox) {
   const PixelBox box = SquareBox(10, 12, 7, image_.rows, image_.cols);
   const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
   cv::Mat out;
-  OccludeBox(image_, box, /*keep_only_box=*/false, fill, out);
+  OccludeBox(image_, box, /*keep_only_box=*/false, Filled(image_, fill), out);
   ExpectFilledWhere(out, fill, [&](int r, int c) { return Inside(box, r, c); });
 }
 
@@ -113,7 +102,7 @@ TEST_F(OccludeBoxTest, FlippedMaskKeepsExactlyTheBox) {
   const PixelBox box = SquareBox(10, 12, 7, image_.rows, image_.cols);
   const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
   cv::Mat out;
-  OccludeBox(image_, box, /*keep_only_box=*/true, fill, out);
+  OccludeBox(image_, box, /*keep_only_box=*/true, Filled(image_, fill), out);
   ExpectFilledWhere(out, fill, [&](int r, int c) { return !Inside(box, r, c); });
 }
 
@@ -122,13 +111,13 @@ TEST_F(OccludeBoxTest, MaskAndFlipAreExactComplements) {
     const PixelBox box = SquareBox(3, 37, side, image_.rows, image_.cols);  // clipped corner box
     cv::Mat hidden, only;
     // Zero fill: the two images add up to the image, exactly (x + 0 = x in floating point).
-    OccludeBox(image_, box, false, cv::Vec3f(0, 0, 0), hidden);
-    OccludeBox(image_, box, true, cv::Vec3f(0, 0, 0), only);
+    OccludeBox(image_, box, false, Filled(image_, cv::Vec3f(0, 0, 0)), hidden);
+    OccludeBox(image_, box, true, Filled(image_, cv::Vec3f(0, 0, 0)), only);
     EXPECT_EQ(cv::norm(hidden + only, image_, cv::NORM_INF), 0.0) << side;
     // Any fill: at each pixel exactly one of the two shows the image and the other the fill.
     const cv::Vec3f fill(0.5f, 0.25f, 0.125f);
-    OccludeBox(image_, box, false, fill, hidden);
-    OccludeBox(image_, box, true, fill, only);
+    OccludeBox(image_, box, false, Filled(image_, fill), hidden);
+    OccludeBox(image_, box, true, Filled(image_, fill), only);
     int hidden_count = 0;
     for (int r = 0; r < image_.rows; ++r)
       for (int c = 0; c < image_.cols; ++c) {
@@ -143,10 +132,10 @@ TEST_F(OccludeBoxTest, MaskAndFlipAreExactComplements) {
 }
 
 TEST_F(OccludeBoxTest, MeanFillUsesTheModelMean) {
-  const cv::Vec3f mean = OcclusionFill(Occlusion::kMean, cv::Vec3f(0.485f, 0.456f, 0.406f));
+  const cv::Vec3f mean(0.485f, 0.456f, 0.406f);
   const PixelBox box = SquareBox(15, 20, 10, image_.rows, image_.cols);
   cv::Mat out;
-  OccludeBox(image_, box, false, mean, out);
+  OccludeBox(image_, box, false, Filled(image_, mean), out);
   EXPECT_EQ(out.at<cv::Vec3f>(15, 20), cv::Vec3f(0.485f, 0.456f, 0.406f));
   ExpectFilledWhere(out, mean, [&](int r, int c) { return Inside(box, r, c); });
 }
@@ -155,9 +144,9 @@ TEST_F(OccludeBoxTest, EmptyBoxHidesNothingOrEverything) {
   const PixelBox empty = SquareBox(-50, -50, 4, image_.rows, image_.cols);
   const cv::Vec3f fill(0, 0, 0);
   cv::Mat out;
-  OccludeBox(image_, empty, false, fill, out);
+  OccludeBox(image_, empty, false, Filled(image_, fill), out);
   ExpectFilledWhere(out, fill, [](int, int) { return false; });
-  OccludeBox(image_, empty, true, fill, out);
+  OccludeBox(image_, empty, true, Filled(image_, fill), out);
   ExpectFilledWhere(out, fill, [](int, int) { return true; });
 }
 
@@ -165,9 +154,9 @@ TEST_F(OccludeBoxTest, BoxStickingOutOfTheImageIsClipped) {
   const PixelBox box{25, 35, 20, 20};  // not from SquareBox: extends past the bottom-right
   const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
   cv::Mat out;
-  OccludeBox(image_, box, false, fill, out);
+  OccludeBox(image_, box, false, Filled(image_, fill), out);
   ExpectFilledWhere(out, fill, [&](int r, int c) { return Inside(box, r, c); });
-  OccludeBox(image_, box, true, fill, out);
+  OccludeBox(image_, box, true, Filled(image_, fill), out);
   ExpectFilledWhere(out, fill, [&](int r, int c) { return !Inside(box, r, c); });
 }
 
@@ -176,25 +165,54 @@ TEST_F(OccludeBoxTest, ReusesOutputBufferAndWorksInPlace) {
   const cv::Vec3f fill(0.1f, 0.2f, 0.3f);
   cv::Mat out(image_.size(), CV_32FC3);
   const uchar* buffer = out.data;
-  OccludeBox(image_, box, true, fill, out);
+  OccludeBox(image_, box, true, Filled(image_, fill), out);
   EXPECT_EQ(out.data, buffer);
-  OccludeBox(image_, box, false, fill, out);
+  OccludeBox(image_, box, false, Filled(image_, fill), out);
   EXPECT_EQ(out.data, buffer);
 
   const cv::Mat original = image_.clone();
   cv::Mat in_place = image_.clone();
-  OccludeBox(in_place, box, true, fill, in_place);
+  OccludeBox(in_place, box, true, Filled(in_place, fill), in_place);
   image_ = original;
   ExpectFilledWhere(in_place, fill, [&](int r, int c) { return !Inside(box, r, c); });
   in_place = original.clone();
-  OccludeBox(in_place, box, false, fill, in_place);
+  OccludeBox(in_place, box, false, Filled(in_place, fill), in_place);
   ExpectFilledWhere(in_place, fill, [&](int r, int c) { return Inside(box, r, c); });
 }
 
-TEST_F(OccludeBoxTest, RejectsNonFloatImages) {
+TEST_F(OccludeBoxTest, RejectsAFillOfAnotherSizeOrType) {
   cv::Mat out;
-  EXPECT_THROW(OccludeBox(cv::Mat(4, 4, CV_8UC3), PixelBox{0, 0, 2, 2}, false, {0, 0, 0}, out),
-               Error);
+  const PixelBox box{0, 0, 2, 2};
+  EXPECT_THROW(OccludeBox(image_, box, false, cv::Mat(4, 4, CV_32FC3), out), Error);
+  EXPECT_THROW(OccludeBox(image_, box, false, cv::Mat(image_.size(), CV_8UC3), out), Error);
+}
+
+TEST_F(OccludeBoxTest, HiddenPixelsComeFromTheFillImagePixelByPixel) {
+  cv::Mat fill(image_.size(), CV_32FC3);
+  cv::randu(fill, 2, 3);  // never an image value
+  const PixelBox box = SquareBox(12, 9, 8, image_.rows, image_.cols);
+  for (const bool keep_only : {false, true}) {
+    cv::Mat out;
+    OccludeBox(image_, box, keep_only, fill, out);
+    for (int r = 0; r < image_.rows; ++r)
+      for (int c = 0; c < image_.cols; ++c)
+        ASSERT_EQ(out.at<cv::Vec3f>(r, c), Inside(box, r, c) != keep_only
+                                               ? fill.at<cv::Vec3f>(r, c)
+                                               : image_.at<cv::Vec3f>(r, c));
+  }
+}
+
+TEST(OccludeCuboidTest, WorksOnAnyTypeSuchAsAHiddenRegion) {
+  constexpr int rows = 6, cols = 5;
+  const Cuboid cuboid{SquareBox(2, 2, 2, rows, cols), 1, 1};
+  cv::Mat hidden;
+  OccludeCuboid(cv::Mat::zeros(3 * rows, cols, CV_8UC1), rows, cuboid, false,
+                cv::Mat(3 * rows, cols, CV_8UC1, cv::Scalar(255)), hidden);
+  EXPECT_EQ(cv::countNonZero(hidden), 4);
+  EXPECT_EQ(hidden.at<uchar>(rows + 1, 1), 255);
+  OccludeCuboid(cv::Mat::zeros(3 * rows, cols, CV_8UC1), rows, cuboid, true,
+                cv::Mat(3 * rows, cols, CV_8UC1, cv::Scalar(255)), hidden);
+  EXPECT_EQ(cv::countNonZero(hidden), 3 * rows * cols - 4);
 }
 
 TEST(OccludeCuboidTest, HidesTheSquareInItsFramesOnlyAndTheFlipKeepsOnlyThat) {
@@ -206,8 +224,8 @@ TEST(OccludeCuboidTest, HidesTheSquareInItsFramesOnlyAndTheFlipKeepsOnlyThat) {
                               Cuboid{SquareBox(0, 10, 4, rows, cols), 3, 4},      // past the end
                               Cuboid{SquareBox(20, 20, 3, rows, cols), 0, 5}}) {  // outside
     cv::Mat hidden, only;
-    OccludeCuboid(clip, rows, cuboid, false, fill, hidden);
-    OccludeCuboid(clip, rows, cuboid, true, fill, only);
+    OccludeCuboid(clip, rows, cuboid, false, Filled(clip, fill), hidden);
+    OccludeCuboid(clip, rows, cuboid, true, Filled(clip, fill), only);
     for (int t = 0; t < frames; ++t)
       for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {
@@ -228,8 +246,9 @@ TEST(OccludeCuboidTest, OneFrameClipIsExactlyOccludeBox) {
   const PixelBox box = SquareBox(3, 8, 5, 12, 10);
   for (const bool keep_only : {false, true}) {
     cv::Mat expected, actual;
-    OccludeBox(image, box, keep_only, {0, 0, 0}, expected);
-    OccludeCuboid(image, 12, Cuboid{box, 0, 1}, keep_only, {0, 0, 0}, actual);
+    OccludeBox(image, box, keep_only, Filled(image, cv::Vec3f(0, 0, 0)), expected);
+    OccludeCuboid(image, 12, Cuboid{box, 0, 1}, keep_only, Filled(image, cv::Vec3f(0, 0, 0)),
+                  actual);
     EXPECT_EQ(cv::norm(expected, actual, cv::NORM_INF), 0.0);
   }
 }

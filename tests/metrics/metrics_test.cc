@@ -22,7 +22,7 @@ double Probability(const cv::Mat& image) {
   return 1.0 / (1.0 + std::exp(-(kGain * (mean[0] + mean[1] + mean[2]) / 3.0 + kBias)));
 }
 
-// RegionClassifier with a mean colour other than its default grey (so that the mean substrate is
+// RegionClassifier with a mean colour other than its default grey (so that the mean in-fill is
 // seen to come from the model), recording the size of every batch it is given.
 class RecordingClassifier : public testing::RegionClassifier {
  public:
@@ -93,20 +93,23 @@ TEST(MetricsTest, RankingIsByDecreasingSaliencyThenIndex) {
   EXPECT_EQ(tie_second - tie_first, 1);
 }
 
-class CurveTest : public ::testing::TestWithParam<std::tuple<Substrate, int, int>> {};
+class CurveTest : public ::testing::TestWithParam<std::tuple<mask::Infill, int, int>> {};
 
 TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
-  const auto [substrate, step, batch_size] = GetParam();
+  const auto [infill, step, batch_size] = GetParam();
   RecordingClassifier classifier;
   const cv::Mat image = RandomImage(6, 7, 2), map = RandomMap(6, 7, 3);
   cv::Mat fill;
-  if (substrate == Substrate::kBlack) fill = cv::Mat::zeros(image.size(), image.type());
-  if (substrate == Substrate::kMean)  // the model's mean colour
+  if (infill == mask::Infill::kBlack) fill = cv::Mat::zeros(image.size(), image.type());
+  if (infill == mask::Infill::kMean)  // the model's mean colour
     fill = cv::Mat(image.size(), image.type(), cv::Scalar(0.2, 0.4, 0.6));
-  if (substrate == Substrate::kBlur) cv::GaussianBlur(image, fill, {11, 11}, 5.0);
+  if (infill == mask::Infill::kBlur) cv::GaussianBlur(image, fill, {11, 11}, 5.0);
+  if (infill == mask::Infill::kNoise)  // the noise of options.seed
+    fill = mask::Infiller(image, infill, {0.2f, 0.4f, 0.6f}, image.rows, 9).fill();
   MetricOptions options;
   options.step = step;
-  options.substrate = substrate;
+  options.infill = infill;
+  options.seed = 9;
   options.batch_size = batch_size;
   const auto order = SortedIndices(map);
   const int points = (42 + step - 1) / step + 1;  // k = 0, step, ..., 42 (42 always included)
@@ -127,7 +130,7 @@ TEST_P(CurveTest, InsertionAndDeletionEqualTheImageByImageComputation) {
     EXPECT_NEAR(insertion.scores[i], expected_insertion[i], 1e-6) << i;
     EXPECT_NEAR(deletion.scores[i], expected_deletion[i], 1e-6) << i;
   }
-  // The curves start and end at the image and at the substrate (k = n even when step does not
+  // The curves start and end at the image and at the in-fill (k = n even when step does not
   // divide n).
   EXPECT_NEAR(insertion.scores.front(), Probability(fill), 1e-6);
   EXPECT_NEAR(insertion.scores.back(), Probability(image), 1e-6);
@@ -202,11 +205,45 @@ TEST(MetricsTest, BatchSizeDoesNotChangeTheResult) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Substrates, CurveTest,
-    ::testing::Values(std::tuple{Substrate::kBlack, 5, 64}, std::tuple{Substrate::kBlack, 5, 3},
-                      std::tuple{Substrate::kMean, 7, 2}, std::tuple{Substrate::kBlur, 1, 10},
-                      std::tuple{Substrate::kBlack, 42, 1}, std::tuple{Substrate::kBlack, 100, 8}));
+INSTANTIATE_TEST_SUITE_P(Infills, CurveTest,
+                         ::testing::Values(std::tuple{mask::Infill::kBlack, 5, 64},
+                                           std::tuple{mask::Infill::kBlack, 5, 3},
+                                           std::tuple{mask::Infill::kMean, 7, 2},
+                                           std::tuple{mask::Infill::kBlur, 1, 10},
+                                           std::tuple{mask::Infill::kNoise, 4, 5},
+                                           std::tuple{mask::Infill::kBlack, 42, 1},
+                                           std::tuple{mask::Infill::kBlack, 100, 8}));
+
+// Inpaint: the fill of each step depends on the pixels hidden then; insertion starts (nothing
+// visible) and deletion ends (everything hidden) at the model's mean colour.
+TEST(MetricsTest, InpaintCurvesInpaintEachStepFromItsVisiblePixels) {
+  RecordingClassifier classifier;
+  const cv::Mat image = RandomImage(6, 7, 2), map = RandomMap(6, 7, 3);
+  MetricOptions options;
+  options.step = 5;
+  options.infill = mask::Infill::kInpaint;
+  const auto order = SortedIndices(map);
+  const Curve insertion = InsertionCurve(classifier, image, order, 0, options);
+  const Curve deletion = DeletionCurve(classifier, image, order, 0, options);
+  const mask::Infiller infiller(image, mask::Infill::kInpaint, {0.2f, 0.4f, 0.6f}, image.rows, 0);
+  const int n = static_cast<int>(order.size());
+  size_t i = 0;
+  for (int k = 0;; k = std::min(n, k + options.step), ++i) {
+    cv::Mat top(image.size(), CV_8UC1, cv::Scalar(0));
+    for (int j = 0; j < k; ++j) top.ptr<uchar>()[order[j]] = 255;
+    cv::Mat inserted, deleted;
+    infiller.ApplyHidden(255 - top, inserted);
+    infiller.ApplyHidden(top, deleted);
+    ASSERT_LT(i, insertion.scores.size());
+    EXPECT_NEAR(insertion.scores[i], Probability(inserted), 1e-6) << k;
+    EXPECT_NEAR(deletion.scores[i], Probability(deleted), 1e-6) << k;
+    if (k == n) break;
+  }
+  EXPECT_EQ(i + 1, insertion.scores.size());
+  const cv::Mat mean(image.size(), CV_32FC3, cv::Scalar(0.2, 0.4, 0.6));
+  EXPECT_NEAR(insertion.scores.front(), Probability(mean), 1e-6);
+  EXPECT_NEAR(deletion.scores.back(), Probability(mean), 1e-6);
+}
 
 TEST(MetricsTest, FMeasureIsTheHarmonicMeanOverK) {
   // Map 1x4 ranking pixels 3, 1, 0, 2; region = pixels {1, 2}.
@@ -319,7 +356,7 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
        {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure", "f_measure_sum",
         "pointing_hit", "average_drop", "average_gain", "label", "model_calls"})
     EXPECT_TRUE(json.contains(key)) << key;
-  EXPECT_EQ(json["substrate"], "black");
+  EXPECT_EQ(json["infill"], "black");
   EXPECT_EQ(json["curves"]["step"], 7);
   EXPECT_EQ(json["curves"]["insertion"].get<std::vector<double>>(), e.insertion.scores);
   EXPECT_EQ(json["curves"]["deletion"].get<std::vector<double>>(), e.deletion.scores);
@@ -327,7 +364,7 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
   EXPECT_EQ(json["f_measure_product_sum"].get<double>(), e.f_measure->product_sum);
   // Value() answers for every numeric JSON key with the JSON's value (pointing_hit as 1/0).
   for (const auto& [key, value] : json.items()) {
-    if (key == "label" || key == "model_calls" || key == "curves" || key == "substrate") {
+    if (key == "label" || key == "model_calls" || key == "curves" || key == "infill") {
       EXPECT_THROW(e.Value(key, "--fail-below"), OptionError) << key;
       continue;
     }
@@ -372,8 +409,6 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
   options.pointing_tolerance = -2;
   EXPECT_THROW(Evaluate(classifier, image, map, 0, region, options), OptionError);
   EXPECT_EQ(classifier.model_calls(), calls);  // rejected before any model call
-  EXPECT_EQ(ParseSubstrate("blur", "--substrate"), Substrate::kBlur);
-  EXPECT_THROW(ParseSubstrate("grey", "--substrate"), OptionError);
 }
 
 }  // namespace

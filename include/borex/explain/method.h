@@ -18,7 +18,9 @@ std::string MethodName(Method method);
 
 struct ExplainOptions {
   Method method = Method::kRise;
-  RiseOptions rise;    // RISE and PN-RISE
+  // RISE and PN-RISE; rise.infill and rise.seed also serve Opti-CAM and FIDO (one --infill, one
+  // --seed for every method that hides pixels or draws random numbers).
+  RiseOptions rise;
   GradCamOptions cam;  // Grad-CAM and Grad-CAM++ (variant set from `method`)
   OptiCamOptions opticam;
   FidoOptions fido;  // objective set from `method`

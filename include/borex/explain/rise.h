@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
-#include "borex/mask/square_mask.h"
+#include "borex/mask/infill.h"
 #include "borex/model/classifier.h"
 
 namespace borex::explain {
@@ -24,7 +24,7 @@ struct RiseOptions {
   bool positive_negative = false;  // PN-RISE (eq. 6) instead of RISE (eq. 5)
   int batch_size = 32;             // images per forward pass
   model::ScoreKind score = model::ScoreKind::kProbability;
-  mask::Occlusion occlusion = mask::Occlusion::kBlack;  // what hidden pixels become
+  mask::Infill infill = mask::Infill::kBlack;  // what hidden pixels become (noise: from seed)
   uint64_t seed = 0;
 
   // The authors' deliberately cheap RISE prior for BOREx: 100 masks, s = 8, p1 = 0.3.

@@ -1,13 +1,11 @@
 // The square masks of BOREx (paper §2, Algorithms 1 and 2): m is 0 on a square of side r centred
 // at pixel λ (those pixels are hidden) and 1 elsewhere; its flip m̄ = 1 − m keeps only the
-// square. For video (§3.2) the square extends over consecutive frames: a cuboid. Occlusion happens
-// in pixel space, on the RGB [0, 1] image before the model's normalisation: hidden pixels get a
-// fill colour (black, or the model's mean colour, which becomes 0 after normalisation as in the
-// authors' code).
+// square. For video (§3.2) the square extends over consecutive frames: a cuboid. What hidden
+// pixels become is a fill image (mask/infill.h makes it: black, the model's mean colour, a blur,
+// noise or an inpainting).
 #pragma once
 
 #include <opencv2/core.hpp>
-#include <string>
 
 namespace borex::mask {
 
@@ -33,23 +31,13 @@ struct PixelBox {
 PixelBox SquareBox(double center_row, double center_col, double side, int image_rows,
                    int image_cols);
 
-// What hidden pixels become.
-enum class Occlusion {
-  kBlack,  // RGB (0, 0, 0): the paper
-  kMean,   // the model's mean colour: 0 after normalisation, the authors' code
-};
-// "black" | "mean"; OptionError("--occlusion", ...) for anything else.
-Occlusion ParseOcclusion(const std::string& name);
-std::string OcclusionName(Occlusion occlusion);
-// The RGB [0, 1] fill colour: black, or `model_mean` (ModelInfo::mean).
-cv::Vec3f OcclusionFill(Occlusion occlusion, const cv::Vec3f& model_mean);
-
-// out = the image (CV_32FC3) with the box filled with `fill` (keep_only_box = false: i ⊙ m, the
-// square hidden) or with everything outside the box filled (keep_only_box = true: i ⊙ m̄, only
-// the square visible). `out` is reused when it already has the image's size and type, and may
-// be the image itself (in-place occlusion). Cost: one image copy plus fills of rectangles.
-void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box,
-                const cv::Vec3f& fill, cv::Mat& out);
+// out = the image with the box's pixels taken from `fill` (an image of the same size and type,
+// any type) (keep_only_box = false: i ⊙ m, the square hidden) or with everything outside the box
+// taken from `fill` (keep_only_box = true: i ⊙ m̄, only the square visible). `out` is reused when
+// it already has the image's size and type, and may be the image itself (in-place occlusion).
+// Cost: one image copy plus copies of rectangles.
+void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box, const cv::Mat& fill,
+                cv::Mat& out);
 
 // BOREx's video masks (paper §3.2): a square of side r hidden in each of t consecutive frames
 // n, ..., n + t − 1 of a clip, "the mask of side r and depth t applied at pixel (x, y) of frame
@@ -63,10 +51,11 @@ struct Cuboid {
   bool covers(int frame) const { return frame >= frame0 && frame < frame0 + frames; }
 };
 
-// out = the stacked clip (CV_32FC3, clip_frames · frame_rows rows, see model::ModelInfo) with
-// the cuboid hidden (keep_only_cuboid = false: i ⊙ m) or with everything but the cuboid hidden
-// (true: i ⊙ m̄). For a one-frame clip this is exactly OccludeBox. `out` may be `clip`.
+// out = the stacked clip (clip_frames · frame_rows rows, see model::ModelInfo) with the cuboid
+// taken from `fill` (same size and type) (keep_only_cuboid = false: i ⊙ m) or with everything
+// but the cuboid taken from it (true: i ⊙ m̄). For a one-frame clip this is exactly OccludeBox.
+// `out` may be `clip`. Given a zero CV_8UC1 clip and a fill of 255, out is the hidden region.
 void OccludeCuboid(const cv::Mat& clip, int frame_rows, const Cuboid& cuboid, bool keep_only_cuboid,
-                   const cv::Vec3f& fill, cv::Mat& out);
+                   const cv::Mat& fill, cv::Mat& out);
 
 }  // namespace borex::mask

@@ -3,25 +3,24 @@
 // at the model's working resolution; the map must be CV_32F, the image's size, and finite.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "borex/mask/infill.h"
 #include "borex/model/classifier.h"
 
 namespace borex::metrics {
 
-// What hidden pixels become in insertion and deletion.
-enum class Substrate { kBlack, kBlur, kMean };
-Substrate ParseSubstrate(const std::string& name, const std::string& option);  // black|blur|mean
-std::string SubstrateName(Substrate substrate);
-
 struct MetricOptions {
   int step = 0;  // pixels revealed or removed per step; 0: the image's width (RISE: 224 at 224²);
                  // a clip (video model): its width times its frames
-  Substrate substrate = Substrate::kBlack;
+  // What hidden pixels become in insertion and deletion (the substrate; mask/infill.h).
+  mask::Infill infill = mask::Infill::kBlack;
+  std::uint64_t seed = 0;      // draws the noise in-fill
   int batch_size = 64;         // images per forward pass
   int pointing_tolerance = 0;  // pixels: a hit when the maximum is this close to the region
   void Check() const;          // throws OptionError naming --step / --batch-size / ...
@@ -36,8 +35,12 @@ struct Curve {
   double auc = 0;  // trapezoidal area over the fraction of pixels, in [0, 1] for probabilities
   double sum = 0;  // the paper's raw Σ_k M(i^(k), l)
 };
-// Insertion: only the top-k pixels visible, the rest substrate. Deletion: the top-k pixels
-// replaced by the substrate. Scores are softmax probabilities; batched by options.batch_size.
+// Insertion: only the top-k pixels visible, the rest in-filled (options.infill). Deletion: the
+// top-k pixels in-filled. Scores are softmax probabilities; batched by options.batch_size.
+// Insertion at k = 0 with inpaint (nothing visible) is the model's mean colour. Cost: one
+// masked image copy per step; inpaint also inpaints every frame at every step (the fill depends
+// on which pixels are hidden then), which at 224 x 224 and 224 steps is hundreds of
+// cv::inpaint calls per curve.
 Curve InsertionCurve(model::Classifier& classifier, const cv::Mat& image,
                      const std::vector<int>& order, int label, const MetricOptions& options);
 Curve DeletionCurve(model::Classifier& classifier, const cv::Mat& image,
@@ -74,7 +77,7 @@ struct Evaluation {
   DropGain drop_gain;
   long model_calls = 0;  // forward passes the evaluation made
   int step = 0;          // the k increment used (options.step, or the image's width for 0)
-  Substrate substrate = Substrate::kBlack;
+  mask::Infill infill = mask::Infill::kBlack;
 
   // The metric columns of `borex batch` CSVs, in order: insertion, deletion, insertion_sum,
   // deletion_sum, f_measure, f_measure_sum, pointing_hit, average_drop, average_gain.
@@ -83,7 +86,7 @@ struct Evaluation {
   std::vector<std::string> CsvValues() const;
   // The `borex evaluate` JSON: insertion, deletion (AUCs), insertion_sum, deletion_sum,
   // f_measure, f_measure_sum, f_measure_product, f_measure_product_sum, pointing_hit (null when
-  // empty), average_drop, average_gain, score, masked_score, label, model_calls, substrate and
+  // empty), average_drop, average_gain, score, masked_score, label, model_calls, infill and
   // curves {insertion, deletion, step}.
   nlohmann::json ToJson() const;
   // The value of a numeric metric by its JSON key (for --fail-below/--fail-above; pointing_hit

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "borex/gp/kernel.h"
-#include "borex/mask/square_mask.h"
+#include "borex/mask/infill.h"
 #include "borex/model/classifier.h"
 
 namespace borex::refine {
@@ -69,7 +69,7 @@ struct RefineOptions {
   // Std (pixels) of the Gaussian jitter added to each chosen (row, col, side) before it enters
   // the GP data; the mask itself is applied at the chosen point. 0 = off (paper); code: 1.
   double jitter = 0;
-  mask::Occlusion occlusion = mask::Occlusion::kBlack;  // paper: black; code: the mean colour
+  mask::Infill infill = mask::Infill::kBlack;  // paper: black; code: the mean colour
   uint64_t seed = 0;
 
   // Video (paper §3.2): cuboid masks of side r in t consecutive frames from frame n, and a GP

@@ -280,7 +280,7 @@ nlohmann::json ResultSettings(const BatchOptions& options) {
       {"refine", options.refine.ToJson(!options.video_root.empty())},
       {"metrics",
        {{"step", options.metrics.step},
-        {"substrate", metrics::SubstrateName(options.metrics.substrate)},
+        {"infill", mask::InfillName(options.metrics.infill)},
         {"pointing_tolerance", options.metrics.pointing_tolerance}}}};
 }
 
@@ -365,8 +365,10 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
   }
   const cv::Mat region =
       target.class_name.empty() ? cv::Mat() : voc.Region(id, annotation, target.class_name, image);
-  ImageMaps maps(classifier, image, target.label, ImageSeed(options.refine.seed, id), options,
-                 runs_by_name, id);
+  const uint64_t seed = ImageSeed(options.refine.seed, id);
+  ImageMaps maps(classifier, image, target.label, seed, options, runs_by_name, id);
+  metrics::MetricOptions metric_options = options.metrics;
+  metric_options.seed = seed;  // the noise in-fill's
   for (MethodRun& run : runs) {
     if (run.done.count(id) > 0) continue;
     const long calls_before = classifier.model_calls();
@@ -377,7 +379,7 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
 
     const auto evaluation_start = Clock::now();
     const metrics::Evaluation evaluation =
-        metrics::Evaluate(classifier, image.working, map, target.label, region, options.metrics);
+        metrics::Evaluate(classifier, image.working, map, target.label, region, metric_options);
     evaluation_cost.seconds += SecondsSince(evaluation_start);
     evaluation_cost.model_calls += evaluation.model_calls;
 

@@ -163,7 +163,7 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
     case explain::Method::kOptiCam:
       settings.update(options.opticam.ToJson());
       settings["target_layer"] = target_layer;
-      settings["infill"] = "TODO";
+      settings["infill"] = mask::InfillName(options.rise.infill);
       break;
     case explain::Method::kFidoSsr:
     case explain::Method::kFidoSdr: {
@@ -173,7 +173,7 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
                            : explain::FidoObjective::kSmallestDestroying;
       fido.seed = options.rise.seed;
       settings.update(fido.ToJson());
-      settings["infill"] = "TODO";
+      settings["infill"] = mask::InfillName(options.rise.infill);
       break;
     }
   }

@@ -1,15 +1,27 @@
 #include "borex/explain/method.h"
 
 #include "borex/core/error.h"
+#include "borex/mask/infill.h"
 
 namespace borex::explain {
 namespace {
 
-// The in-fill image of the optimising methods (TODO infill merge).
+// The in-fill image of the optimising methods: their gradient flows through the blend
+// keep·x + (1 − keep)·fill only, so the fill must not depend on the mask.
 cv::Mat DifferentiableFill(const model::Classifier& classifier, const cv::Mat& image,
                            const ExplainOptions& options) {
-  const cv::Vec3f fill = mask::OcclusionFill(options.rise.occlusion, classifier.info().mean);
-  return cv::Mat(image.size(), CV_32FC3, cv::Scalar(fill[0], fill[1], fill[2]));
+  const mask::Infill infill = options.rise.infill;
+  if (!mask::InfillIsMaskIndependent(infill))
+    throw OptionError("--infill", "'" + mask::InfillName(infill) + "' cannot be used with " +
+                                      MethodName(options.method) +
+                                      ": its optimiser needs a fill that does not depend on the "
+                                      "mask (black, mean, blur or noise)");
+  const int frames = classifier.info().clip_frames();
+  BOREX_CHECK_EQ(image.rows % frames, 0);
+  return mask::Infiller(image, infill, classifier.info().mean, image.rows / frames,
+                        options.rise.seed)
+      .fill()
+      .clone();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "borex/explain/rise.h"
 
 #include "borex/core/error.h"
+#include "borex/mask/infill.h"
 #include "borex/mask/rise_masks.h"
 
 namespace borex::explain {
@@ -35,8 +36,8 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
   BOREX_CHECK_EQ(image.rows % frames, 0);
   mask::RiseMaskGenerator generator(mask_options, image.rows / frames, image.cols, options.seed,
                                     frames);
-  const cv::Vec3f fill = mask::OcclusionFill(options.occlusion, classifier.info().mean);
-  const cv::Mat fill_image(image.size(), CV_32FC3, cv::Scalar(fill[0], fill[1], fill[2]));
+  const mask::Infiller infiller(image, options.infill, classifier.info().mean, image.rows / frames,
+                                options.seed);
 
   const double p = options.keep_prob;
   cv::Mat saliency = cv::Mat::zeros(image.size(), CV_32FC1);
@@ -47,10 +48,8 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
     masked.clear();
     for (int n = 0; n < batch; ++n) {
       cv::Mat mask = generator.Next();
-      cv::Mat mask3, out;
-      cv::merge(std::vector<cv::Mat>{mask, mask, mask}, mask3);
-      // i ⊙ m with soft masks: m·i + (1 − m)·fill.
-      out = image.mul(mask3) + fill_image.mul(cv::Scalar::all(1.0) - mask3);
+      cv::Mat out;
+      infiller.Apply(mask, out);  // i ⊙ m with soft masks: m·i + (1 − m)·fill
       masks.push_back(std::move(mask));
       masked.push_back(std::move(out));
     }
@@ -76,7 +75,7 @@ nlohmann::json RiseOptions::ToJson() const {
           {"batch_size", batch_size},
           {"seed", seed},
           {"score", model::ScoreKindName(score)},
-          {"occlude", mask::OcclusionName(occlusion)}};
+          {"infill", mask::InfillName(infill)}};
 }
 
 }  // namespace borex::explain

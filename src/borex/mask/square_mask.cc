@@ -35,56 +35,45 @@ PixelBox SquareBox(double center_row, double center_col, double side, int image_
   return box;
 }
 
-Occlusion ParseOcclusion(const std::string& name) {
-  if (name == "black") return Occlusion::kBlack;
-  if (name == "mean") return Occlusion::kMean;
-  throw OptionError("--occlusion", "unknown value \"" + name + "\" (use black or mean)");
-}
-
-std::string OcclusionName(Occlusion occlusion) {
-  return occlusion == Occlusion::kMean ? "mean" : "black";
-}
-
-cv::Vec3f OcclusionFill(Occlusion occlusion, const cv::Vec3f& model_mean) {
-  return occlusion == Occlusion::kMean ? model_mean : cv::Vec3f(0, 0, 0);
-}
-
-void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box,
-                const cv::Vec3f& fill, cv::Mat& out) {
-  BOREX_CHECK(image.type() == CV_32FC3);
-  const cv::Scalar fill_value(fill[0], fill[1], fill[2]);
+void OccludeBox(const cv::Mat& image, const PixelBox& box, bool keep_only_box, const cv::Mat& fill,
+                cv::Mat& out) {
+  BOREX_CHECK(fill.size() == image.size() && fill.type() == image.type());
   // A box from elsewhere may stick out of the image: only its part inside counts.
   const cv::Rect inside =
       box.empty() ? cv::Rect() : box.rect() & cv::Rect(0, 0, image.cols, image.rows);
   image.copyTo(out);  // reuses out's buffer when it fits; a no-op when out is image
+  const auto take = [&](const cv::Rect& rect) {
+    if (!rect.empty()) fill(rect).copyTo(out(rect));
+  };
   if (!keep_only_box) {
-    if (!inside.empty()) out(inside).setTo(fill_value);
+    take(inside);
     return;
   }
   if (inside.empty()) {
-    out.setTo(fill_value);
+    fill.copyTo(out);
     return;
   }
-  // m̄: fill the bands above and below the box, then left and right of it.
+  // m̄: the bands above and below the box, then left and right of it.
   const int right = inside.x + inside.width, bottom = inside.y + inside.height;
-  out.rowRange(0, inside.y).setTo(fill_value);
-  out.rowRange(bottom, out.rows).setTo(fill_value);
-  out(cv::Rect(0, inside.y, inside.x, inside.height)).setTo(fill_value);
-  out(cv::Rect(right, inside.y, out.cols - right, inside.height)).setTo(fill_value);
+  take(cv::Rect(0, 0, out.cols, inside.y));
+  take(cv::Rect(0, bottom, out.cols, out.rows - bottom));
+  take(cv::Rect(0, inside.y, inside.x, inside.height));
+  take(cv::Rect(right, inside.y, out.cols - right, inside.height));
 }
 
 void OccludeCuboid(const cv::Mat& clip, int frame_rows, const Cuboid& cuboid, bool keep_only_cuboid,
-                   const cv::Vec3f& fill, cv::Mat& out) {
-  BOREX_CHECK(clip.type() == CV_32FC3);
+                   const cv::Mat& fill, cv::Mat& out) {
   BOREX_CHECK_GT(frame_rows, 0);
   BOREX_CHECK_EQ(clip.rows % frame_rows, 0);
+  BOREX_CHECK(fill.size() == clip.size() && fill.type() == clip.type());
   clip.copyTo(out);
   for (int frame = 0; frame < clip.rows / frame_rows; ++frame) {
-    cv::Mat band = out.rowRange(frame * frame_rows, (frame + 1) * frame_rows);
+    const cv::Range rows(frame * frame_rows, (frame + 1) * frame_rows);
+    cv::Mat band = out.rowRange(rows);
     if (cuboid.covers(frame))
-      OccludeBox(band, cuboid.square, keep_only_cuboid, fill, band);  // in place
+      OccludeBox(band, cuboid.square, keep_only_cuboid, fill.rowRange(rows), band);  // in place
     else if (keep_only_cuboid)
-      band.setTo(cv::Scalar(fill[0], fill[1], fill[2]));
+      fill.rowRange(rows).copyTo(band);
   }
 }
 

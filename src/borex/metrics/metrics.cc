@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
 
@@ -28,48 +27,31 @@ std::vector<int> CurvePoints(int pixels, int step, bool include_zero) {
   return ks;
 }
 
-cv::Mat SubstrateImage(const model::Classifier& classifier, const cv::Mat& image,
-                       Substrate substrate) {
-  switch (substrate) {
-    case Substrate::kBlack:
-      return cv::Mat::zeros(image.size(), image.type());
-    case Substrate::kMean: {
-      const cv::Vec3f mean = classifier.info().mean;
-      return cv::Mat(image.size(), image.type(), cv::Scalar(mean[0], mean[1], mean[2]));
-    }
-    case Substrate::kBlur: {
-      // RISE's insertion substrate, frame by frame for a clip (a view would blur across frames).
-      const int frames = classifier.info().clip_frames(), rows = image.rows / frames;
-      cv::Mat blurred(image.size(), image.type());
-      for (int t = 0; t < frames; ++t)
-        cv::GaussianBlur(image.rowRange(t * rows, (t + 1) * rows).clone(),
-                         blurred.rowRange(t * rows, (t + 1) * rows), cv::Size(11, 11), 5.0);
-      return blurred;
-    }
-  }
-  return {};
-}
-
-// Scores of the images `start` with the top-k pixels (in `order`) taken from `source`, for the k
-// of CurvePoints; built incrementally, evaluated batch by batch.
-Curve RunCurve(model::Classifier& classifier, const cv::Mat& start, const cv::Mat& source,
+// Scores of the image with pixels hidden at each k of CurvePoints (insertion: all but the top-k
+// pixels of `order`; deletion: the top k), in-filled by options.infill. The hidden region is
+// updated incrementally; each step's image is in-filled afresh (for inpaint the fill depends on
+// the pixels hidden at that step); evaluated batch by batch.
+Curve RunCurve(model::Classifier& classifier, const cv::Mat& image, bool insertion,
                const std::vector<int>& order, int label, const MetricOptions& options) {
   options.Check();
-  BOREX_CHECK(start.type() == CV_32FC3 && source.type() == start.type());
-  BOREX_CHECK(start.isContinuous() && source.isContinuous() && source.size() == start.size());
-  const int pixels = static_cast<int>(start.total());
+  BOREX_CHECK(image.type() == CV_32FC3 && image.isContinuous());
+  const int pixels = static_cast<int>(image.total());
   BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
-  const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, classifier, start), true);
-  cv::Mat current = start.clone();
-  auto* current_pixels = current.ptr<cv::Vec3f>();
-  const auto* source_pixels = source.ptr<cv::Vec3f>();
+  const int frames = classifier.info().clip_frames();
+  BOREX_CHECK_EQ(image.rows % frames, 0);
+  const mask::Infiller infiller(image, options.infill, classifier.info().mean, image.rows / frames,
+                                options.seed);
+  const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, classifier, image), true);
+  cv::Mat hidden(image.size(), CV_8UC1, cv::Scalar(insertion ? 255 : 0));
+  uchar* hidden_pixels = hidden.ptr<uchar>();
   Curve curve;
   std::vector<cv::Mat> batch;
-  int copied = 0;
+  int changed = 0;
   for (size_t i = 0; i < ks.size(); ++i) {
-    // Each image is the previous one plus the next `step` pixels of `source`.
-    for (; copied < ks[i]; ++copied) current_pixels[order[copied]] = source_pixels[order[copied]];
-    batch.push_back(current.clone());
+    // Each step reveals (insertion) or hides (deletion) the next `step` pixels.
+    for (; changed < ks[i]; ++changed) hidden_pixels[order[changed]] = insertion ? 0 : 255;
+    batch.emplace_back();
+    infiller.ApplyHidden(hidden, batch.back());
     if (static_cast<int>(batch.size()) == options.batch_size || i + 1 == ks.size()) {
       const Eigen::VectorXf scores =
           model::ClassScores(classifier.Logits(batch), label, model::ScoreKind::kProbability);
@@ -103,25 +85,6 @@ void CheckMap(const cv::Mat& image, const cv::Mat& saliency) {
 
 }  // namespace
 
-Substrate ParseSubstrate(const std::string& name, const std::string& option) {
-  if (name == "black") return Substrate::kBlack;
-  if (name == "blur") return Substrate::kBlur;
-  if (name == "mean") return Substrate::kMean;
-  throw OptionError(option, "'" + name + "' is not black, blur or mean");
-}
-
-std::string SubstrateName(Substrate substrate) {
-  switch (substrate) {
-    case Substrate::kBlack:
-      return "black";
-    case Substrate::kBlur:
-      return "blur";
-    case Substrate::kMean:
-      return "mean";
-  }
-  return "?";
-}
-
 void MetricOptions::Check() const {
   if (step < 0) throw OptionError("--step", "must be 0 (the image width) or positive");
   if (batch_size < 1) throw OptionError("--batch-size", "must be at least 1");
@@ -141,16 +104,12 @@ std::vector<int> RankPixels(const cv::Mat& saliency) {
 
 Curve InsertionCurve(model::Classifier& classifier, const cv::Mat& image,
                      const std::vector<int>& order, int label, const MetricOptions& options) {
-  const cv::Mat rgb = Continuous(image);
-  return RunCurve(classifier, SubstrateImage(classifier, rgb, options.substrate), rgb, order, label,
-                  options);
+  return RunCurve(classifier, Continuous(image), /*insertion=*/true, order, label, options);
 }
 
 Curve DeletionCurve(model::Classifier& classifier, const cv::Mat& image,
                     const std::vector<int>& order, int label, const MetricOptions& options) {
-  const cv::Mat rgb = Continuous(image);
-  return RunCurve(classifier, rgb, SubstrateImage(classifier, rgb, options.substrate), order, label,
-                  options);
+  return RunCurve(classifier, Continuous(image), /*insertion=*/false, order, label, options);
 }
 
 FMeasure FMeasureCurve(const std::vector<int>& order, const cv::Mat& region, int step) {
@@ -264,7 +223,7 @@ nlohmann::json Evaluation::ToJson() const {
       {"score", drop_gain.score},
       {"masked_score", drop_gain.masked_score},
       {"model_calls", model_calls},
-      {"substrate", SubstrateName(substrate)},
+      {"infill", mask::InfillName(infill)},
       {"curves", {{"insertion", insertion.scores}, {"deletion", deletion.scores}, {"step", step}}}};
 }
 
@@ -301,7 +260,7 @@ Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const c
   Evaluation evaluation;
   evaluation.label = label;
   evaluation.step = EffectiveStep(options, classifier, image);
-  evaluation.substrate = options.substrate;
+  evaluation.infill = options.infill;
   const cv::Mat map = Continuous(saliency);
   const cv::Mat rgb = Continuous(image);
   const std::vector<int> order = RankPixels(map);

@@ -197,7 +197,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"squash", squash},
                          {"hyperopt", hyperopt},
                          {"jitter", jitter},
-                         {"occlude", mask::OcclusionName(occlusion)},
+                         {"infill", mask::InfillName(infill)},
                          {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;

@@ -12,7 +12,7 @@
 #include "borex/core/random.h"
 #include "borex/gp/gaussian_process.h"
 #include "borex/gp/hyperparameters.h"
-#include "borex/mask/square_mask.h"
+#include "borex/mask/infill.h"
 
 namespace borex::refine {
 namespace {
@@ -39,7 +39,7 @@ struct Refiner::State {
   Eigen::MatrixXf candidates;  // dims x n: (row, col, side) or (row, col, n, side, t)
   Eigen::VectorXf candidate_prior;
   std::unique_ptr<gp::CandidateGp> gp;
-  cv::Vec3f fill;
+  std::unique_ptr<mask::Infiller> infiller;  // the image with the chosen in-fill
   Random random;
   cv::Mat masked, flipped;
   RefineResult result;
@@ -92,13 +92,13 @@ struct Refiner::State {
     cuboid.square = mask::SquareBox(step.row, step.col, step.side, frame_rows, image.cols);
     cuboid.frame0 = static_cast<int>(std::lround(step.frame));
     cuboid.frames = static_cast<int>(std::lround(step.depth));
-    mask::OccludeCuboid(image, frame_rows, cuboid, /*keep_only_cuboid=*/false, fill, masked);
+    infiller->ApplyCuboid(cuboid, /*keep_only_cuboid=*/false, masked);
     if (!options.flip) {
       const Eigen::VectorXf scores =
           model::ClassScores(classifier.Logits({masked}), label, options.score);
       return {scores[0], result.base_score};
     }
-    mask::OccludeCuboid(image, frame_rows, cuboid, /*keep_only_cuboid=*/true, fill, flipped);
+    infiller->ApplyCuboid(cuboid, /*keep_only_cuboid=*/true, flipped);
     const Eigen::VectorXf scores =
         model::ClassScores(classifier.Logits({masked, flipped}), label, options.score);
     return {scores[0], scores[1]};
@@ -134,7 +134,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.result.side_pixels = s.sides;
   s.result.depth_frames = s.depths;
   s.result.frames = s.frames;
-  s.fill = mask::OcclusionFill(o.occlusion, classifier.info().mean);
+  s.infiller = std::make_unique<mask::Infiller>(image, o.infill, classifier.info().mean,
+                                                s.frame_rows, o.seed);
 
   // Prior: i0 scaled so that mean |i0| = prior_mean_abs (the code's normalisation).
   s.prior = cv::Mat::zeros(image.size(), CV_32FC1);
