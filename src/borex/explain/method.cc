@@ -3,13 +3,27 @@
 #include "borex/core/error.h"
 
 namespace borex::explain {
+namespace {
+
+const char kNotOneMap[] =
+    "undesirable gives two signed maps (hinder, others), not a saliency prior or a single map";
+
+}  // namespace
 
 Method ParseMethod(const std::string& name, const std::string& option) {
   if (name == "rise") return Method::kRise;
   if (name == "pn-rise") return Method::kPnRise;
   if (name == "gradcam") return Method::kGradCam;
   if (name == "gradcam++") return Method::kGradCamPlusPlus;
-  throw OptionError(option, "'" + name + "' is not one of rise, pn-rise, gradcam, gradcam++");
+  if (name == "undesirable") return Method::kUndesirable;
+  throw OptionError(option,
+                    "'" + name + "' is not one of rise, pn-rise, gradcam, gradcam++, undesirable");
+}
+
+Method ParseSingleMapMethod(const std::string& name, const std::string& option) {
+  const Method method = ParseMethod(name, option);
+  if (method == Method::kUndesirable) throw OptionError(option, kNotOneMap);
+  return method;
 }
 
 std::string MethodName(Method method) {
@@ -22,6 +36,8 @@ std::string MethodName(Method method) {
       return "gradcam";
     case Method::kGradCamPlusPlus:
       return "gradcam++";
+    case Method::kUndesirable:
+      return "undesirable";
   }
   return "";
 }
@@ -42,6 +58,8 @@ cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
           options.method == Method::kGradCam ? CamVariant::kGradCam : CamVariant::kGradCamPlusPlus;
       return ComputeGradCam(classifier, image, label, cam);
     }
+    case Method::kUndesirable:
+      throw OptionError("--method", kNotOneMap);
   }
   throw Error("unknown explanation method");
 }
