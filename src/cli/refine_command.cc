@@ -38,8 +38,10 @@ Action AddRefineCommand(CLI::App& app) {
                    "Initial map: .npy (float32/64, HxW; video: TxHxW) or a grayscale image")
       ->group(prior);
   command
-      ->add_option("--prior-method", flags->job.prior_method,
-                   "Compute the prior: rise | pn-rise | gradcam | gradcam++ | none")
+      ->add_option(
+          "--prior-method", flags->job.prior_method,
+          "Compute the prior: rise | pn-rise | gradcam | gradcam++ | none (not undesirable: "
+          "it gives two maps)")
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(*command, flags->job.prior.rise, prior);

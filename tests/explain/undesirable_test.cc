@@ -147,6 +147,7 @@ TEST(UndesirableTest, RejectsBadLabelsAndOptions) {
   RiseOptions options;
   options.masks = 4;
   EXPECT_THROW(ComputeUndesirable(model, TinyImage(), 3, options), Error);
+  EXPECT_THROW(ComputeUndesirable(model, TinyImage(), -1, options), Error);
   options.masks = 0;
   EXPECT_THROW(ComputeUndesirable(model, TinyImage(), 0, options), OptionError);
 }

@@ -21,11 +21,11 @@ UndesirableMaps ComputeUndesirable(model::Classifier& classifier, const cv::Mat&
                                    const RiseOptions& options) {
   options.Check();
   BOREX_CHECK(image.type() == CV_32FC3 && !image.empty());
-  if (label < 0 || label >= classifier.num_classes())
-    throw Error("undesirable: label " + std::to_string(label) + " is not a class of the model");
 
   // The unmasked image: s_c(I) and the weights p_j (p_c = 0: the sum runs over j ≠ c).
   const Eigen::MatrixXf logits = classifier.Logits({image});
+  if (label < 0 || label >= logits.cols())
+    throw Error("undesirable: label " + std::to_string(label) + " is not a class of the model");
   const float base_score = model::ClassScores(logits, label, options.score)[0];
   Eigen::VectorXf weights = model::Softmax(logits).row(0).transpose();
   weights[label] = 0;
