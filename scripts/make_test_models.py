@@ -29,6 +29,14 @@ tiny_video_cam_reference.json: below 200 KB):
   video_region_model_ntchw.pt  the same function of an input [N,T=8,3,32,32] (layout NTCHW); it
                              permutes to NCTHW before `features`.
   video_region_model.json    the region, frames, gain and bias of the two video region models.
+  distractor_model.pt        input [N,3,32,32], classes "target", "other", "rest"; with A = rows
+                             4..11 x cols 4..11, B = rows 4..11 x cols 20..27 (the planted
+                             distractor) and C = rows 20..27 x cols 12..19 (0-based, inclusive),
+                             means over the 3 channels: logit 0 = 8 * (mean(A) - 2 * mean(B)) + 4,
+                             logit 1 = 8 * mean(C) - 4, logit 2 = 0. Hiding B raises "target";
+                             C is the evidence of "other". `features`: identity 1x1 convolution.
+  distractor_image.png       32x32 RGB: grey 128, A white 255, B grey 102 (0.4), C white 255
+                             (=> p ~ [0.83, 0.17, 0.003]).
   tiny_video_cam.pt          input [N,3,8,16,16]; features = Conv3d(3,4,3,padding=1), ReLU,
                              Conv3d(4,6,3,stride=(1,2,2),padding=1), ReLU; global average
                              pooling, fc = Linear(6,3); target layer "features.2" (the second
@@ -83,6 +91,8 @@ MAX_FILE_BYTES = 50 * 1024         # every file, except the ones below
 MAX_VIDEO_FILE_BYTES = 200 * 1024  # tiny_video_cam_reference.json: 3072 activations and gradients
 VIDEO_REGION = {"frames": [2, 4], "rows": [8, 15], "cols": [16, 23]}  # 0-based, inclusive
 VIDEO_REGION_GAIN, VIDEO_REGION_BIAS = 20.0, -5.0
+# DistractorModel's regions A (class 0), B (the distractor), C (class 1): (rows, cols), end exclusive.
+DISTRACTOR_REGIONS = {"A": ((4, 12), (4, 12)), "B": ((4, 12), (20, 28)), "C": ((20, 28), (12, 20))}
 VIDEO_CLIP_FORMULA = "x[c,t,i,j] = 0.5 + 0.5 * sin(0.3*i + 0.2*j + 0.5*t + c)"
 
 
@@ -93,21 +103,44 @@ def borex_metadata(**fields):
     return {"borex.json": json.dumps(meta)}
 
 
+def identity_conv():
+    """A 1x1 convolution that is an exact identity (features(x) == x), for Grad-CAM."""
+    conv = nn.Conv2d(3, 3, kernel_size=1, bias=True)
+    with torch.no_grad():
+        conv.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+        conv.bias.zero_()
+    return conv
+
+
 class RegionModel(nn.Module):
     """Logit 0 = 20 * mean(region) - 5, logit 1 = 0: the score depends only on the region."""
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Conv2d(3, 3, kernel_size=1, bias=True)
-        with torch.no_grad():  # an exact identity: features(x) == x
-            self.features.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
-            self.features.bias.zero_()
+        self.features = identity_conv()
 
     def forward(self, x):
         x = self.features(x)
         region = x[:, :, 8:16, 16:24]  # REGION_ROWS x REGION_COLS
         target = 20.0 * region.mean(dim=(1, 2, 3)) - 5.0
         return torch.stack([target, torch.zeros_like(target)], dim=1)
+
+
+class DistractorModel(nn.Module):
+    """Logit 0 = 8 * (mean(A) - 2 * mean(B)) + 4, logit 1 = 8 * mean(C) - 4, logit 2 = 0 (regions:
+    DISTRACTOR_REGIONS): B is a distractor that hinders class 0, C supports class 1."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = identity_conv()
+
+    def forward(self, x):
+        x = self.features(x)
+        a = x[:, :, 4:12, 4:12].mean(dim=(1, 2, 3))
+        b = x[:, :, 4:12, 20:28].mean(dim=(1, 2, 3))
+        c = x[:, :, 20:28, 12:20].mean(dim=(1, 2, 3))
+        target = 8.0 * (a - 2.0 * b) + 4.0
+        return torch.stack([target, 8.0 * c - 4.0, torch.zeros_like(target)], dim=1)
 
 
 class BadOutputModel(nn.Module):
@@ -370,6 +403,30 @@ def main():
     x = torch.from_numpy(image).permute(2, 0, 1).float().unsqueeze(0) / 255.0
     p_target = torch.softmax(region(x), 1)[0, 0].item()
     assert p_target > 0.99, p_target
+
+    # (i): the distractor model and its image.
+    distractor = torch.jit.script(DistractorModel().eval())
+    save_model(distractor, out("distractor_model.pt"), borex_metadata(
+        class_names=["target", "other", "rest"], input_size=[32, 32], mean=[0, 0, 0],
+        std=[1, 1, 1], target_layer="features",
+        description="test model: logit 0 = 8*(mean(A) - 2*mean(B)) + 4 with A = rows 4-11 x "
+                    "cols 4-11, B = rows 4-11 x cols 20-27; logit 1 = 8*mean(C) - 4 with C = "
+                    "rows 20-27 x cols 12-19; logit 2 = 0"))
+    distractor_image = np.full((32, 32, 3), 128, np.uint8)
+    for name, value in (("A", 255), ("B", 102), ("C", 255)):
+        (r0, r1), (c0, c1) = DISTRACTOR_REGIONS[name]
+        distractor_image[r0:r1, c0:c1] = value
+    Image.fromarray(distractor_image).save(out("distractor_image.png"))
+    with torch.no_grad():
+        dx = torch.from_numpy(distractor_image).permute(2, 0, 1).float().unsqueeze(0) / 255.0
+        p = torch.softmax(distractor(dx), 1)[0]
+        assert p.argmax().item() == 0 and abs(p[0].item() - 0.83) < 0.01, p
+        random_image = torch.rand(2, 3, 32, 32)
+        means = {name: random_image[:, :, r0:r1, c0:c1].mean(dim=(1, 2, 3))
+                 for name, ((r0, r1), (c0, c1)) in DISTRACTOR_REGIONS.items()}
+        expected = torch.stack([8 * (means["A"] - 2 * means["B"]) + 4, 8 * means["C"] - 4,
+                                torch.zeros(2)], dim=1)
+        assert torch.allclose(distractor(random_image), expected, atol=1e-5)
 
     # (b): the tiny Grad-CAM network, scripted and traced, and its reference values.
     torch.manual_seed(1)

@@ -62,7 +62,7 @@ Action AddBatchCommand(CLI::App& app) {
       "For each image of VOC_ROOT/ImageSets/Main/SPLIT.txt and each method, writes the map to\n"
       "OUT/maps/METHOD/ID.npy (at the model's input resolution) and appends one row to\n"
       "OUT/METHOD.csv: image_id,label,insertion,deletion,insertion_sum,deletion_sum,f_measure,\n"
-      "f_measure_sum,pointing_hit,average_drop,average_gain,model_calls,seconds\n"
+      "f_measure_sum,pointing_hit,average_drop,average_gain,hide_top,model_calls,seconds\n"
       "(model_calls and seconds: producing the map; borex:X counts only the refinement).\n"
       "Methods: rise, pn-rise, gradcam, gradcam++, mokuwe (Algorithm 1), borex:PRIOR with PRIOR\n"
       "one of those four or none, optionally with :no-flip, :simple-average, :no-prior, :box.\n"

@@ -233,6 +233,11 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
   AddInfillOption(command, "--infill,--substrate", infill,
                   "What hidden pixels become in insertion and deletion", group);
   command
+      .add_option("--hide-percent", options.hide_percent,
+                  "hide_top: the top percent of the map's pixels hidden (substrate), in (0, 100]")
+      ->capture_default_str()
+      ->group(group);
+  command
       .add_option("--pointing-tolerance", options.pointing_tolerance,
                   "Pointing game: a hit when the maximum lies within this many pixels of the "
                   "region (TorchRay uses 15 at 224)")

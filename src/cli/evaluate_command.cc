@@ -34,7 +34,7 @@ Action AddEvaluateCommand(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand("evaluate",
                                          "Score a saliency map: insertion, deletion, F-measure, "
-                                         "pointing game, Average Drop/Gain");
+                                         "pointing game, Average Drop/Gain, hide-top");
   command->footer(
       "Metrics (pixels ranked by decreasing saliency, ties by index; k = 0, step, ..., all\n"
       "pixels; M = softmax probability of the label; names as in --json and --fail-*):\n"
@@ -46,6 +46,9 @@ Action AddEvaluateCommand(CLI::App& app) {
       "  pointing_hit       1 when the map's maximum is within --pointing-tolerance of a box\n"
       "  average_drop       Opti-CAM: 100 [p - o]+ / p, o = M of the image x min-max scaled map\n"
       "  average_gain       Opti-CAM: 100 [o - p]+ / (1 - p)\n"
+      "  hide_top           M with the map's top --hide-percent pixels replaced by the\n"
+      "                     substrate, minus M (Kang et al. 2019: positive for a hinder map of\n"
+      "                     `explain --method undesirable`, negative for a saliency map)\n"
       "f_measure* and pointing_hit need --annotation. Exit status 3 when a --fail-below or\n"
       "--fail-above check fails (metrics still printed and written, with \"thresholds\").\n\n"
       "Example:\n"
@@ -118,6 +121,10 @@ Action AddEvaluateCommand(CLI::App& app) {
                             "f_measure_sum", "f_measure_product", "f_measure_product_sum",
                             "pointing_hit", "average_drop", "average_gain"})
       std::cout << "  " << Padded(key) << Format(result[key]) << "\n";
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%g", result["hide_percent"].get<double>());
+    std::cout << "  " << Padded("hide_top (" + std::string(percent) + "%)")
+              << Format(result["hide_top"]) << "\n";
     std::cout << "  " << Padded("model_calls") << result["model_calls"] << "\n";
     std::cout << "  " << Padded("infill, step") << result["infill"].get<std::string>() << ", "
               << result["curves"]["step"] << " pixels\n";

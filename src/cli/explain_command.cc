@@ -15,16 +15,25 @@ Action AddExplainCommand(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
       "explain",
-      "Compute a saliency map with RISE, PN-RISE, Grad-CAM, Grad-CAM++, Opti-CAM or FIDO alone");
+      "Compute a saliency map with RISE, PN-RISE, Grad-CAM, Grad-CAM++, Opti-CAM or FIDO alone, "
+      "or the undesirable pixels of a class");
   command->footer(
-      "Example:\n  borex explain --model models/fashion_scenes_resnet.pt "
-      "--image examples/scene_single.png --method gradcam++ --out out/scene_gradcampp");
+      "--method undesirable (black-box, from the RISE masks; Kang et al. 2019) writes two signed\n"
+      "maps instead of one: PREFIX_hinder.npy/.png (> 0 where hiding a pixel raises the label's\n"
+      "score) and PREFIX_others.npy/.png (evidence for the other classes, weighted by their\n"
+      "probabilities); check a hinder map with `borex evaluate` (hide_top > 0).\n\n"
+      "Examples:\n  borex explain --model models/fashion_scenes_resnet.pt "
+      "--image examples/scene_single.png --method gradcam++ --out out/scene_gradcampp\n"
+      "  borex explain --model models/fashion_scenes_resnet.pt "
+      "--image examples/scene_single.png --method undesirable --out out/scene_undesirable");
   AddCommonFlags(*command, flags->job.common, flags->common);
   command
       ->add_option("--method", flags->method,
-                   "rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | fido-sdr")
+                   "rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | fido-sdr | "
+                   "undesirable")
       ->capture_default_str();
-  const std::string rise_group = "RISE / PN-RISE (Petsiuk et al.; defaults: full quality)";
+  const std::string rise_group =
+      "RISE / PN-RISE / undesirable (Petsiuk et al.; defaults: full quality)";
   AddRiseFlags(*command, flags->job.explain.rise, rise_group);
   command->add_option("--seed", flags->job.explain.rise.seed, "Seed of the random masks")
       ->capture_default_str()

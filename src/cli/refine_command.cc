@@ -40,7 +40,7 @@ Action AddRefineCommand(CLI::App& app) {
   command
       ->add_option("--prior-method", flags->job.prior_method,
                    "Compute the prior: rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | "
-                   "fido-sdr | none")
+                   "fido-sdr | none (not undesirable: it gives two maps)")
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(*command, flags->job.prior.rise, prior);

@@ -154,16 +154,17 @@ TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
 TEST_F(BatchTest, ReportRejectsConflictingRows) {
   fs::create_directories(dir_ / "out/shard-1-of-2");
   const std::string header = io::CsvLine(BatchCsvHeader());
-  std::ofstream(Path("out/rise.csv")) << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,5,0.1\n";
+  std::ofstream(Path("out/rise.csv")) << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,5,0.1\n";
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,5,0.3\nb,1,0.5,0.1,1,1,0.2,2,0,10,0,5,0.1\n";
+      << header
+      << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,5,0.3\nb,1,0.5,0.1,1,1,0.2,2,0,10,0,0.2,5,0.1\n";
   ReportOptions report;
   report.dirs = {Path("out")};
   const nlohmann::json summary = RunReport(report);  // a's duplicate differs only in seconds
   EXPECT_EQ(summary["methods"]["rise"]["images"], 2);
   EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["pointing_hit"].get<double>(), 0.5);
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << header << "a,2,0.5,0.1,1,1,0.2,2,1,10,0,5,0.1\n";
+      << header << "a,2,0.5,0.1,1,1,0.2,2,1,10,0,0.2,5,0.1\n";
   EXPECT_THROW(RunReport(report), InputError);
   std::ofstream(Path("out/shard-1-of-2/rise.csv")) << "image_id,x\n";
   EXPECT_THROW(RunReport(report), InputError);

@@ -74,7 +74,7 @@ TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
   EXPECT_EQ(result["class_name"], "target");
   EXPECT_EQ(result["infill"], "black");
   EXPECT_EQ(result["curves"]["step"], 64);
-  EXPECT_EQ(result["model_calls"], 17 + 17 + 2);  // the evaluation's own calls
+  EXPECT_EQ(result["model_calls"], 17 + 17 + 2 + 2);  // the evaluation's own calls
 
   // The top 64 pixels are the region: revealed (insertion) or blacked out (deletion) at k = 64.
   const double hidden = Sigmoid(-5), shown = Sigmoid(15);
@@ -103,6 +103,11 @@ TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
   // The map keeps the region and blacks out the rest: the score does not move.
   EXPECT_NEAR(result["average_drop"].get<double>(), 0, 1e-3);
   EXPECT_NEAR(result["average_gain"].get<double>(), 0, 1e-3);
+  // Hide-top: the top 10% (102 pixels) include the whole region, now black.
+  EXPECT_EQ(result["hide_percent"], 10.0);
+  EXPECT_EQ(result["hide_top_pixels"], 102);
+  EXPECT_NEAR(result["hide_top"].get<double>(), hidden - shown, 1e-5);
+  EXPECT_NEAR(result["hide_top_score"].get<double>(), hidden, 1e-5);
 
   ASSERT_EQ(result["thresholds"].size(), 3u);
   EXPECT_TRUE(ThresholdsPassed(result));

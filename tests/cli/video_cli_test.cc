@@ -130,6 +130,23 @@ TEST_F(VideoCliTest, ExplainAndEvaluateAClipFromAVideoFile) {
   // k in steps of one row in every frame: 32 * 8 voxels, 32 steps plus k = 0.
   EXPECT_EQ(result["curves"]["step"], 256);
   EXPECT_EQ(result["curves"]["insertion"].size(), 33u);
+  EXPECT_EQ(result["hide_top_pixels"], 819);  // round(10% of 8 * 32 * 32 voxels)
+
+  // The undesirable maps of the clip: two T x H x W volumes, each with its video.
+  const CommandResult undesirable =
+      RunBorex("explain --model " + kVideoModel + " --video " + Path("input_clip.avi") +
+               " --method undesirable --masks 100 --grid 4 --out " + Path("u"));
+  ASSERT_EQ(undesirable.status, 0) << undesirable.err;
+  for (const char* name : {"u_hinder.npy", "u_others.npy"}) {
+    const std::vector<cv::Mat> volume = borex::io::ReadNpyMap3D(Path(name));
+    ASSERT_EQ(volume.size(), 8u) << name;
+    EXPECT_EQ(volume[0].size(), cv::Size(32, 32)) << name;
+  }
+  std::ifstream summary_in(Path("u.json"));
+  const nlohmann::json summary = nlohmann::json::parse(summary_in);
+  EXPECT_EQ(summary["maps"]["hinder"]["shape"], nlohmann::json({8, 32, 32}));
+  EXPECT_EQ(summary["outputs"].size(), 5u);  // two .npy, two videos, the JSON
+  EXPECT_EQ(summary["model_calls"], 1 + 1 + 100);
 }
 
 TEST_F(VideoCliTest, BadClipsGetOneLineAndNoOutput) {

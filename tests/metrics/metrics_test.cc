@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/fmt/fmt.h>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -194,9 +195,10 @@ TEST(MetricsTest, BatchSizeDoesNotChangeTheResult) {
     RecordingClassifier classifier;
     options.batch_size = batch_size;
     results.push_back(Evaluate(classifier, image, map, 0, region, options));
-    for (size_t i = 0; i + 2 < classifier.batches.size(); ++i)  // AD/AG's own batch of 2 last
+    // AD/AG's and hide-top's own batches of 2 last
+    for (size_t i = 0; i + 3 < classifier.batches.size(); ++i)
       EXPECT_LE(classifier.batches[i], batch_size);
-    EXPECT_EQ(results.back().model_calls, 16 + 16 + 2);
+    EXPECT_EQ(results.back().model_calls, 16 + 16 + 2 + 2);
   }
   for (const Evaluation& e : results) {
     EXPECT_EQ(e.insertion.scores, results[0].insertion.scores);
@@ -344,7 +346,7 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
   MetricOptions options;  // step 0: the width, 7
   const Evaluation e = Evaluate(classifier, image, map, 0, region, options);
   EXPECT_EQ(e.insertion.scores.size(), 7u);  // k = 0, 7, ..., 42
-  EXPECT_EQ(e.model_calls, 7 + 7 + 2);
+  EXPECT_EQ(e.model_calls, 7 + 7 + 2 + 2);
   ASSERT_TRUE(e.f_measure && e.pointing_hit);
   EXPECT_NEAR(e.f_measure->mean, FMeasureCurve(SortedIndices(map), region, 7).mean, 1e-12);
   const auto values = e.CsvValues();
@@ -354,8 +356,11 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
   const nlohmann::json json = e.ToJson();
   for (const char* key :
        {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure", "f_measure_sum",
-        "pointing_hit", "average_drop", "average_gain", "label", "model_calls"})
+        "pointing_hit", "average_drop", "average_gain", "hide_top", "hide_top_score",
+        "hide_top_pixels", "hide_percent", "label", "model_calls"})
     EXPECT_TRUE(json.contains(key)) << key;
+  EXPECT_EQ(values.back(), fmt::format("{}", e.hide_top.change));
+  EXPECT_EQ(json["hide_top_pixels"], 4);  // round(10% of 42)
   EXPECT_EQ(json["infill"], "black");
   EXPECT_EQ(json["curves"]["step"], 7);
   EXPECT_EQ(json["curves"]["insertion"].get<std::vector<double>>(), e.insertion.scores);
@@ -408,7 +413,50 @@ TEST(MetricsTest, EvaluateCombinesEverythingAndRejectsBadMaps) {
   options.batch_size = 1;
   options.pointing_tolerance = -2;
   EXPECT_THROW(Evaluate(classifier, image, map, 0, region, options), OptionError);
+  options.pointing_tolerance = 0;
+  for (const double percent : {0.0, -5.0, 100.5, std::nan("")}) {
+    options.hide_percent = percent;
+    try {
+      Evaluate(classifier, image, map, 0, region, options);
+      ADD_FAILURE() << "accepted --hide-percent " << percent;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--hide-percent: must be in (0, 100]", 0), 0)
+          << e.what();
+    }
+  }
   EXPECT_EQ(classifier.model_calls(), calls);  // rejected before any model call
+}
+
+// Hide-top against the fake classifier's closed form: the map is 1 on the region, 0 elsewhere,
+// so its top pixels are the region's (ties in index order: row by row).
+TEST(MetricsTest, HideTopIsTheScoreChangeOfHidingTheTopPixels) {
+  const cv::Rect region(16, 8, 8, 8);  // 64 of 32x32 = 1024 pixels: 6.25%
+  const double gain = 10, bias = -3;
+  testing::RegionClassifier classifier(region, gain, bias);
+  cv::Mat image(32, 32, CV_32FC3, cv::Scalar::all(0.5));
+  image(region).setTo(cv::Scalar::all(0.9));
+  cv::Mat map = cv::Mat::zeros(32, 32, CV_32F);
+  map(region).setTo(1);
+  const std::vector<int> order = RankPixels(map);
+  auto sigmoid = [](double x) { return 1 / (1 + std::exp(-x)); };
+  MetricOptions options;
+  for (const auto& [percent, hidden_rows] : {std::pair{6.25, 8}, {3.125, 4}, {100.0, 8}}) {
+    options.hide_percent = percent;
+    for (const mask::Infill infill : {mask::Infill::kBlack, mask::Infill::kMean}) {
+      options.infill = infill;
+      const HideTop top = HideTopChange(classifier, image, order, 0, options);
+      // The region's rows 0..hidden_rows-1 become the substrate (0, or the model's mean 0.5;
+      // with 100% the rest of the image too, which the model does not see).
+      const double fill = infill == mask::Infill::kBlack ? 0.0 : 0.5;
+      const double region_mean = (hidden_rows * fill + (8 - hidden_rows) * 0.9) / 8;
+      const double expected = sigmoid(gain * region_mean + bias) - sigmoid(gain * 0.9 + bias);
+      EXPECT_NEAR(top.change, expected, 1e-6) << percent;
+      EXPECT_NEAR(top.score, sigmoid(gain * 0.9 + bias), 1e-6);
+      EXPECT_EQ(top.pixels, static_cast<int>(std::lround(percent / 100 * 1024)));
+    }
+  }
+  options.hide_percent = 0.01;  // rounds to 0 pixels: at least one is hidden
+  EXPECT_EQ(HideTopChange(classifier, image, order, 0, options).pixels, 1);
 }
 
 }  // namespace

@@ -20,6 +20,10 @@ namespace borex::app {
 // sampled frames at the clip's resolution), PREFIX.mp4 (the heat map over the frames; an .avi
 // where no MP4 encoder is available, said in the JSON's "video_note"), PREFIX.json and, with
 // frame_pngs, PREFIX_f000.png ... (one overlay per frame).
+//
+// `explain --method undesirable` gives two maps and writes each under its own prefix,
+// PREFIX_hinder.* and PREFIX_others.* (the files above, e.g. PREFIX_hinder.npy and
+// PREFIX_hinder.png), with one PREFIX.json whose "maps" {hinder, others} replaces "map".
 struct ImageJobOptions {
   model::TorchScriptOptions model;
   std::string image_path;
@@ -42,7 +46,8 @@ struct ExplainJobOptions {
 struct RefineJobOptions {
   ImageJobOptions common;
   std::string prior_path;             // .npy or grayscale image; takes precedence over prior_method
-  std::string prior_method = "rise";  // rise | pn-rise | gradcam | gradcam++ | none
+  std::string prior_method = "rise";  // rise | pn-rise | gradcam | gradcam++ | none (not
+                                      // undesirable: it gives two maps)
   explain::ExplainOptions prior;      // settings of an in-process prior (RISE: the cheap one)
   refine::RefineOptions refine;
   std::string trace_path;  // every BO step as JSON; empty: none

@@ -10,10 +10,24 @@
 
 namespace borex::explain {
 
-enum class Method { kRise, kPnRise, kGradCam, kGradCamPlusPlus, kOptiCam, kFidoSsr, kFidoSdr };
-// "rise" | "pn-rise" | "gradcam" | "gradcam++" | "opticam" | "fido-ssr" | "fido-sdr"; `option`
-// names the flag in errors.
+// kUndesirable (explain/undesirable.h) gives two signed maps, not one: only `borex explain`
+// takes it; Explain() and ParseSingleMapMethod() reject it.
+enum class Method {
+  kRise,
+  kPnRise,
+  kGradCam,
+  kGradCamPlusPlus,
+  kOptiCam,
+  kFidoSsr,
+  kFidoSdr,
+  kUndesirable
+};
+// "rise" | "pn-rise" | "gradcam" | "gradcam++" | "opticam" | "fido-ssr" | "fido-sdr" |
+// "undesirable"; `option` names the flag in errors.
 Method ParseMethod(const std::string& name, const std::string& option);
+// ParseMethod for where one map is needed (priors, batch): OptionError naming `option` for
+// "undesirable".
+Method ParseSingleMapMethod(const std::string& name, const std::string& option);
 std::string MethodName(Method method);
 
 struct ExplainOptions {
@@ -26,7 +40,8 @@ struct ExplainOptions {
   FidoOptions fido;  // objective set from `method`
 };
 
-// The method's map for `label` at the image's resolution (the model's input size).
+// The method's map for `label` at the image's resolution (the model's input size); OptionError
+// ("--method") for kUndesirable.
 cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
                 const ExplainOptions& options);
 

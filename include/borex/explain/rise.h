@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "borex/mask/infill.h"
 #include "borex/model/classifier.h"
@@ -32,6 +34,16 @@ struct RiseOptions {
   void Check() const;
   nlohmann::json ToJson() const;  // every option by name
 };
+
+// The one place where RISE-style masking happens (RISE, PN-RISE and the undesirable maps): draws
+// the options.masks random masks of `options` (grid, keep_prob, grid_frames, seed; for a video
+// model, 3D masks of the stacked clip), fills the hidden pixels of `image` (m·i + (1 − m)·fill,
+// fill from options.occlusion) and calls `visit` once per batch of options.batch_size with the
+// masks and the model's logits of the masked images. OptionError for invalid options.
+using MaskBatchVisitor =
+    std::function<void(const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits)>;
+void ForEachMaskBatch(model::Classifier& classifier, const cv::Mat& image,
+                      const RiseOptions& options, const MaskBatchVisitor& visit);
 
 // The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size
 // (for a video model, the stacked clip; the map is then stacked too).

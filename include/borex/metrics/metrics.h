@@ -23,6 +23,7 @@ struct MetricOptions {
   std::uint64_t seed = 0;      // draws the noise in-fill
   int batch_size = 64;         // images per forward pass
   int pointing_tolerance = 0;  // pixels: a hit when the maximum is this close to the region
+  double hide_percent = 10;    // hide-top: the top percent of pixels hidden, in (0, 100]
   void Check() const;          // throws OptionError naming --step / --batch-size / ...
 };
 
@@ -68,6 +69,19 @@ struct DropGain {
 DropGain AverageDropGain(model::Classifier& classifier, const cv::Mat& image,
                          const cv::Mat& saliency, int label);
 
+// Hide-top, the quantitative check of Kang et al. 2019 (explain/undesirable.h) as we read it:
+// the change of the label's softmax probability when the map's top k pixels (in `order`) are
+// replaced by the substrate, change = M(i with the top k hidden, l) − M(i, l), with
+// k = round(options.hide_percent / 100 · pixels), at least 1 (a clip: of its voxels). For a
+// hinder map (pixels that hinder the label) the change should be positive; for a saliency map of
+// the label's evidence, negative. Two forward passes.
+struct HideTop {
+  double change = 0, score = 0, hidden_score = 0;
+  int pixels = 0;  // k
+};
+HideTop HideTopChange(model::Classifier& classifier, const cv::Mat& image,
+                      const std::vector<int>& order, int label, const MetricOptions& options);
+
 // Every metric of one map. F-measure and pointing game need a region; without one they are empty.
 struct Evaluation {
   int label = 0;
@@ -75,19 +89,22 @@ struct Evaluation {
   std::optional<FMeasure> f_measure;
   std::optional<bool> pointing_hit;
   DropGain drop_gain;
-  long model_calls = 0;  // forward passes the evaluation made
-  int step = 0;          // the k increment used (options.step, or the image's width for 0)
+  HideTop hide_top;
+  double hide_percent = 10;  // options.hide_percent
+  long model_calls = 0;      // forward passes the evaluation made
+  int step = 0;              // the k increment used (options.step, or the image's width for 0)
   mask::Infill infill = mask::Infill::kBlack;
 
   // The metric columns of `borex batch` CSVs, in order: insertion, deletion, insertion_sum,
-  // deletion_sum, f_measure, f_measure_sum, pointing_hit, average_drop, average_gain.
+  // deletion_sum, f_measure, f_measure_sum, pointing_hit, average_drop, average_gain, hide_top.
   static const std::vector<std::string>& CsvColumns();
   // Values for CsvColumns(): numbers with full precision, pointing_hit as 1/0, "" when empty.
   std::vector<std::string> CsvValues() const;
   // The `borex evaluate` JSON: insertion, deletion (AUCs), insertion_sum, deletion_sum,
   // f_measure, f_measure_sum, f_measure_product, f_measure_product_sum, pointing_hit (null when
-  // empty), average_drop, average_gain, score, masked_score, label, model_calls, infill and
-  // curves {insertion, deletion, step}.
+  // empty), average_drop, average_gain, score, masked_score, hide_top (the change),
+  // hide_top_score (the score with the pixels hidden), hide_top_pixels (k), hide_percent, label,
+  // model_calls, infill and curves {insertion, deletion, step}.
   nlohmann::json ToJson() const;
   // The value of a numeric metric by its JSON key (for --fail-below/--fail-above; pointing_hit
   // as 1/0); nullopt when empty; throws OptionError naming `option` for any other key.

@@ -60,7 +60,7 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
   if (parts.empty() || parts[0].empty()) throw OptionError(option, "empty method name");
   if (parts[0] != "borex" && parts[0] != "mokuwe") {
     if (parts.size() > 1) throw OptionError(option, "'" + name + "': only borex takes variants");
-    method.method = explain::ParseMethod(parts[0], option);
+    method.method = explain::ParseSingleMapMethod(parts[0], option);
     return method;
   }
   method.refines = true;
@@ -75,7 +75,7 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
     throw OptionError(option, "'" + name + "': name the prior, e.g. borex:rise or borex:none");
   method.refine.algorithm = refine::Algorithm::kBorex;
   method.has_prior = parts[1] != "none";
-  if (method.has_prior) method.method = explain::ParseMethod(parts[1], option);
+  if (method.has_prior) method.method = explain::ParseSingleMapMethod(parts[1], option);
   method.refine.use_prior = method.has_prior;
   for (size_t i = 2; i < parts.size(); ++i) {
     const std::string& variant = parts[i];
@@ -281,7 +281,8 @@ nlohmann::json ResultSettings(const BatchOptions& options) {
       {"metrics",
        {{"step", options.metrics.step},
         {"infill", mask::InfillName(options.metrics.infill)},
-        {"pointing_tolerance", options.metrics.pointing_tolerance}}}};
+        {"pointing_tolerance", options.metrics.pointing_tolerance},
+        {"hide_percent", options.metrics.hide_percent}}}};
 }
 
 // Records the settings in DIR/settings.json, or checks them against the recorded ones.

@@ -10,6 +10,7 @@
 
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
+#include "borex/explain/undesirable.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/heatmap.h"
 #include "borex/io/image.h"
@@ -85,9 +86,8 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
 // Stages PREFIX.npy, the heat map(s) and, for a clip, PREFIX.mp4 and the per-frame PNGs; returns
 // the paths written.
 std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobOptions& options,
-                                   const cv::Mat& map, const PreparedImage& image,
-                                   nlohmann::json& summary) {
-  const std::string& prefix = options.out_prefix;
+                                   const std::string& prefix, const cv::Mat& map,
+                                   const PreparedImage& image, nlohmann::json& summary) {
   if (!image.video) {
     io::WriteNpy(outputs.Stage(prefix + ".npy"), map);
     WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderSignedHeatmap(map));
@@ -112,23 +112,39 @@ std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobO
   return written;
 }
 
-// Writes the map (resized to the image's own resolution; a clip's frames to theirs) and the
-// summary as one atomic set.
-void WriteOutputs(const ImageJobOptions& options, const cv::Mat& working_map,
+// A named map of a job: written as PREFIX + suffix + ".npy" etc.; `name` keys the summary.
+struct NamedMap {
+  std::string name, suffix;
+  cv::Mat map;  // at the working resolution
+};
+
+// Writes the maps (resized to the image's own resolution; a clip's frames to theirs) and the
+// summary as one atomic set. One map is described in summary["map"]; several, in
+// summary["maps"][name].
+void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& working_maps,
                   const LoadedImage& loaded, nlohmann::json& summary, const std::string& trace_path,
                   const nlohmann::json* trace) {
   const PreparedImage& image = loaded.image;
-  const cv::Mat map = ResizeFrames(working_map, image.frames, image.original_frame_size());
-  double min_value = 0, max_value = 0;
-  cv::minMaxLoc(map, &min_value, &max_value);
   const cv::Size frame = image.original_frame_size();
-  summary["map"] = {
-      {"shape", image.video ? nlohmann::json({image.frames, frame.height, frame.width})
-                            : nlohmann::json({map.rows, map.cols})},
-      {"min", min_value},
-      {"max", max_value}};
   io::AtomicOutputSet outputs;
-  std::vector<std::string> written = StageMaps(outputs, options, map, image, summary);
+  std::vector<std::string> written;
+  for (const NamedMap& named : working_maps) {
+    const cv::Mat map = ResizeFrames(named.map, image.frames, frame);
+    double min_value = 0, max_value = 0;
+    cv::minMaxLoc(map, &min_value, &max_value);
+    const nlohmann::json description = {
+        {"shape", image.video ? nlohmann::json({image.frames, frame.height, frame.width})
+                              : nlohmann::json({map.rows, map.cols})},
+        {"min", min_value},
+        {"max", max_value}};
+    if (working_maps.size() == 1)
+      summary["map"] = description;
+    else
+      summary["maps"][named.name] = description;
+    for (std::string& path :
+         StageMaps(outputs, options, options.out_prefix + named.suffix, map, image, summary))
+      written.push_back(std::move(path));
+  }
   if (trace != nullptr) io::WriteJson(outputs.Stage(trace_path), *trace);
   written.push_back(options.out_prefix + ".json");
   summary["outputs"] = written;
@@ -153,6 +169,7 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
   switch (options.method) {
     case explain::Method::kRise:
     case explain::Method::kPnRise:
+    case explain::Method::kUndesirable:
       settings.update(options.rise.ToJson());
       if (info.is_video()) settings["grid_frames"] = options.rise.grid_frames;
       break;
@@ -216,7 +233,7 @@ void ImageJobOptions::Check() const {
 void RefineJobOptions::Check() const {
   common.Check();
   if (prior_path.empty() && prior_method != "none")
-    explain::ParseMethod(prior_method, "--prior-method");
+    explain::ParseSingleMapMethod(prior_method, "--prior-method");
 }
 
 nlohmann::json RunExplainJob(const ExplainJobOptions& options) {
@@ -224,13 +241,22 @@ nlohmann::json RunExplainJob(const ExplainJobOptions& options) {
   options.common.Check();
   io::CheckWritable(options.common.out_prefix + ".json");
   LoadedImage loaded = Load(options.common);
-  const cv::Mat map =
-      explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, options.explain);
+  std::vector<NamedMap> maps;
+  if (options.explain.method == explain::Method::kUndesirable) {
+    explain::UndesirableMaps undesirable = explain::ComputeUndesirable(
+        *loaded.classifier, loaded.image.working, loaded.label, options.explain.rise);
+    maps = {{"hinder", "_hinder", std::move(undesirable.hinder)},
+            {"others", "_others", std::move(undesirable.others)}};
+  } else {
+    maps = {{"map", "",
+             explain::Explain(*loaded.classifier, loaded.image.working, loaded.label,
+                              options.explain)}};
+  }
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "explain";
   summary["settings"] = MethodSettings(options.explain, loaded.classifier->info());
   AddTiming(summary, *loaded.classifier, start);
-  WriteOutputs(options.common, map, loaded, summary, "", nullptr);
+  WriteOutputs(options.common, maps, loaded, summary, "", nullptr);
   return summary;
 }
 
@@ -266,7 +292,7 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
     prior_summary = {{"source", options.prior_path}};
   } else if (options.prior_method != "none") {
     explain::ExplainOptions prior_options = options.prior;
-    prior_options.method = explain::ParseMethod(options.prior_method, "--prior-method");
+    prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
     prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options);
     prior_summary = MethodSettings(prior_options, info);
     prior_summary["source"] = "computed";
@@ -297,9 +323,10 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   AddTiming(summary, *loaded.classifier, start);
   if (!options.trace_path.empty()) {
     const nlohmann::json trace = TraceJson(result, refine_options);
-    WriteOutputs(options.common, result.map, loaded, summary, options.trace_path, &trace);
+    WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, options.trace_path,
+                 &trace);
   } else {
-    WriteOutputs(options.common, result.map, loaded, summary, "", nullptr);
+    WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, "", nullptr);
   }
   return summary;
 }

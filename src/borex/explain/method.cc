@@ -6,6 +6,8 @@
 namespace borex::explain {
 namespace {
 
+const char kNotOneMap[] =
+    "undesirable gives two signed maps (hinder, others), not a saliency prior or a single map";
 // The in-fill image of the optimising methods: their gradient flows through the blend
 // keep·x + (1 − keep)·fill only, so the fill must not depend on the mask.
 cv::Mat DifferentiableFill(const model::Classifier& classifier, const cv::Mat& image,
@@ -34,9 +36,16 @@ Method ParseMethod(const std::string& name, const std::string& option) {
   if (name == "opticam") return Method::kOptiCam;
   if (name == "fido-ssr") return Method::kFidoSsr;
   if (name == "fido-sdr") return Method::kFidoSdr;
+  if (name == "undesirable") return Method::kUndesirable;
   throw OptionError(option, "'" + name +
                                 "' is not one of rise, pn-rise, gradcam, gradcam++, opticam, "
-                                "fido-ssr, fido-sdr");
+                                "fido-ssr, fido-sdr, undesirable");
+}
+
+Method ParseSingleMapMethod(const std::string& name, const std::string& option) {
+  const Method method = ParseMethod(name, option);
+  if (method == Method::kUndesirable) throw OptionError(option, kNotOneMap);
+  return method;
 }
 
 std::string MethodName(Method method) {
@@ -55,6 +64,8 @@ std::string MethodName(Method method) {
       return "fido-ssr";
     case Method::kFidoSdr:
       return "fido-sdr";
+    case Method::kUndesirable:
+      return "undesirable";
   }
   return "";
 }
@@ -91,6 +102,8 @@ cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
       return ComputeFido(classifier, image, label, fido,
                          DifferentiableFill(classifier, image, options));
     }
+    case Method::kUndesirable:
+      throw OptionError("--method", kNotOneMap);
   }
   throw Error("unknown explanation method");
 }

@@ -25,8 +25,8 @@ void RiseOptions::Check() const {
     throw OptionError("--batch-size", "must be positive, got " + std::to_string(batch_size));
 }
 
-cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
-                    const RiseOptions& options) {
+void ForEachMaskBatch(model::Classifier& classifier, const cv::Mat& image,
+                      const RiseOptions& options, const MaskBatchVisitor& visit) {
   options.Check();
   mask::RiseMaskOptions mask_options;
   mask_options.grid = options.grid;
@@ -39,8 +39,6 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
   const mask::Infiller infiller(image, options.infill, classifier.info().mean, image.rows / frames,
                                 options.seed);
 
-  const double p = options.keep_prob;
-  cv::Mat saliency = cv::Mat::zeros(image.size(), CV_32FC1);
   std::vector<cv::Mat> masks, masked;
   for (int done = 0; done < options.masks;) {
     const int batch = std::min(options.batch_size, options.masks - done);
@@ -53,16 +51,27 @@ cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int lab
       masks.push_back(std::move(mask));
       masked.push_back(std::move(out));
     }
-    const Eigen::VectorXf scores =
-        model::ClassScores(classifier.Logits(masked), label, options.score);
-    for (int n = 0; n < batch; ++n) {
-      if (options.positive_negative)
-        cv::scaleAdd(masks[n] - p, scores[n], saliency, saliency);  // (m − p)·M
-      else
-        cv::scaleAdd(masks[n], scores[n], saliency, saliency);  // m·M
-    }
+    visit(masks, classifier.Logits(masked));
     done += batch;
   }
+}
+
+cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
+                    const RiseOptions& options) {
+  const double p = options.keep_prob;
+  cv::Mat saliency = cv::Mat::zeros(image.size(), CV_32FC1);
+  ForEachMaskBatch(classifier, image, options,
+                   [&](const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
+                     const Eigen::VectorXf scores =
+                         model::ClassScores(logits, label, options.score);
+                     for (size_t n = 0; n < masks.size(); ++n) {
+                       const float score = scores[static_cast<Eigen::Index>(n)];
+                       if (options.positive_negative)
+                         cv::scaleAdd(masks[n] - p, score, saliency, saliency);  // (m − p)·M
+                       else
+                         cv::scaleAdd(masks[n], score, saliency, saliency);  // m·M
+                     }
+                   });
   const double normaliser =
       options.positive_negative ? options.masks * p * (1 - p) : options.masks * p;
   return saliency / normaliser;

@@ -27,6 +27,15 @@ std::vector<int> CurvePoints(int pixels, int step, bool include_zero) {
   return ks;
 }
 
+// The in-fill of hidden pixels for the metrics (options.infill, noise from options.seed).
+mask::Infiller MetricInfiller(const model::Classifier& classifier, const cv::Mat& image,
+                              const MetricOptions& options) {
+  const int frames = classifier.info().clip_frames();
+  BOREX_CHECK_EQ(image.rows % frames, 0);
+  return mask::Infiller(image, options.infill, classifier.info().mean, image.rows / frames,
+                        options.seed);
+}
+
 // Scores of the image with pixels hidden at each k of CurvePoints (insertion: all but the top-k
 // pixels of `order`; deletion: the top k), in-filled by options.infill. The hidden region is
 // updated incrementally; each step's image is in-filled afresh (for inpaint the fill depends on
@@ -37,10 +46,7 @@ Curve RunCurve(model::Classifier& classifier, const cv::Mat& image, bool inserti
   BOREX_CHECK(image.type() == CV_32FC3 && image.isContinuous());
   const int pixels = static_cast<int>(image.total());
   BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
-  const int frames = classifier.info().clip_frames();
-  BOREX_CHECK_EQ(image.rows % frames, 0);
-  const mask::Infiller infiller(image, options.infill, classifier.info().mean, image.rows / frames,
-                                options.seed);
+  const mask::Infiller infiller = MetricInfiller(classifier, image, options);
   const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, classifier, image), true);
   cv::Mat hidden(image.size(), CV_8UC1, cv::Scalar(insertion ? 255 : 0));
   uchar* hidden_pixels = hidden.ptr<uchar>();
@@ -89,6 +95,8 @@ void MetricOptions::Check() const {
   if (step < 0) throw OptionError("--step", "must be 0 (the image width) or positive");
   if (batch_size < 1) throw OptionError("--batch-size", "must be at least 1");
   if (pointing_tolerance < 0) throw OptionError("--pointing-tolerance", "must not be negative");
+  if (!(hide_percent > 0 && hide_percent <= 100))
+    throw OptionError("--hide-percent", fmt::format("must be in (0, 100], got {}", hide_percent));
 }
 
 std::vector<int> RankPixels(const cv::Mat& saliency) {
@@ -183,10 +191,31 @@ DropGain AverageDropGain(model::Classifier& classifier, const cv::Mat& image,
   return result;
 }
 
+HideTop HideTopChange(model::Classifier& classifier, const cv::Mat& image,
+                      const std::vector<int>& order, int label, const MetricOptions& options) {
+  options.Check();
+  const cv::Mat rgb = Continuous(image);
+  BOREX_CHECK(rgb.type() == CV_32FC3);
+  const int pixels = static_cast<int>(rgb.total());
+  BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
+  HideTop result;
+  result.pixels =
+      std::clamp(static_cast<int>(std::lround(options.hide_percent / 100.0 * pixels)), 1, pixels);
+  cv::Mat region = cv::Mat::zeros(rgb.size(), CV_8UC1), hidden;
+  for (int k = 0; k < result.pixels; ++k) region.ptr<uchar>()[order[k]] = 255;
+  MetricInfiller(classifier, rgb, options).ApplyHidden(region, hidden);
+  const Eigen::VectorXf scores =
+      model::ClassScores(classifier.Logits({rgb, hidden}), label, model::ScoreKind::kProbability);
+  result.score = scores[0];
+  result.hidden_score = scores[1];
+  result.change = result.hidden_score - result.score;
+  return result;
+}
+
 const std::vector<std::string>& Evaluation::CsvColumns() {
-  static const std::vector<std::string> columns = {"insertion",    "deletion",     "insertion_sum",
-                                                   "deletion_sum", "f_measure",    "f_measure_sum",
-                                                   "pointing_hit", "average_drop", "average_gain"};
+  static const std::vector<std::string> columns = {
+      "insertion",     "deletion",     "insertion_sum", "deletion_sum", "f_measure",
+      "f_measure_sum", "pointing_hit", "average_drop",  "average_gain", "hide_top"};
   return columns;
 }
 
@@ -200,7 +229,8 @@ std::vector<std::string> Evaluation::CsvValues() const {
           f_measure ? number(f_measure->sum) : "",
           pointing_hit ? (*pointing_hit ? "1" : "0") : "",
           number(drop_gain.drop),
-          number(drop_gain.gain)};
+          number(drop_gain.gain),
+          number(hide_top.change)};
 }
 
 nlohmann::json Evaluation::ToJson() const {
@@ -222,6 +252,10 @@ nlohmann::json Evaluation::ToJson() const {
       {"average_gain", drop_gain.gain},
       {"score", drop_gain.score},
       {"masked_score", drop_gain.masked_score},
+      {"hide_top", hide_top.change},
+      {"hide_top_score", hide_top.hidden_score},
+      {"hide_top_pixels", hide_top.pixels},
+      {"hide_percent", hide_percent},
       {"model_calls", model_calls},
       {"infill", mask::InfillName(infill)},
       {"curves", {{"insertion", insertion.scores}, {"deletion", deletion.scores}, {"step", step}}}};
@@ -244,11 +278,16 @@ std::optional<double> Evaluation::Value(const std::string& key, const std::strin
   if (key == "average_gain") return drop_gain.gain;
   if (key == "score") return drop_gain.score;
   if (key == "masked_score") return drop_gain.masked_score;
+  if (key == "hide_top") return hide_top.change;
+  if (key == "hide_top_score") return hide_top.hidden_score;
+  if (key == "hide_top_pixels") return hide_top.pixels;
+  if (key == "hide_percent") return hide_percent;
   throw OptionError(option,
                     "unknown metric '" + key +
                         "' (insertion, deletion, insertion_sum, deletion_sum, f_measure, "
                         "f_measure_sum, f_measure_product, f_measure_product_sum, pointing_hit, "
-                        "average_drop, average_gain, score, masked_score)");
+                        "average_drop, average_gain, score, masked_score, hide_top, "
+                        "hide_top_score, hide_top_pixels, hide_percent)");
 }
 
 Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,
@@ -274,6 +313,8 @@ Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const c
         PointingHit(map, inside, options.pointing_tolerance, classifier.info().clip_frames());
   }
   evaluation.drop_gain = AverageDropGain(classifier, rgb, map, label);
+  evaluation.hide_top = HideTopChange(classifier, rgb, order, label, options);
+  evaluation.hide_percent = options.hide_percent;
   evaluation.model_calls = classifier.model_calls() - calls_before;
   return evaluation;
 }
