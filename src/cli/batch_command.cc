@@ -119,7 +119,7 @@ Action AddBatchCommand(CLI::App& app) {
   const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
   AddRiseFlags(*command, flags->options.explain.rise, methods);
   AddInfillOption(*command, "--rise-infill,--rise-occlude", flags->rise_infill,
-                  "RISE: what the masks' hidden pixels become", methods);
+                  "RISE, Opti-CAM, FIDO: what hidden pixels become", methods);
   command
       ->add_option("--target-layer", flags->options.explain.cam.target_layer,
                    "Grad-CAM: submodule path (default: the model's metadata)")
@@ -135,6 +135,7 @@ Action AddBatchCommand(CLI::App& app) {
     options.explain.rise.seed = options.refine.seed;
     options.explain.rise.score = options.refine.score;
     options.explain.rise.infill = mask::ParseInfill(flags->rise_infill, "--rise-infill");
+    options.explain.infill_flag = "--rise-infill";
     options.metrics.infill = mask::ParseInfill(flags->infill, "--infill");
     options.metrics.batch_size = options.explain.rise.batch_size;
     if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");

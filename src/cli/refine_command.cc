@@ -66,6 +66,7 @@ Action AddRefineCommand(CLI::App& app) {
     job.prior.rise.score = o.score;
     job.prior.opticam.normalization = explain::ParseCamNormalization(flags->opticam_normalization);
     job.prior.rise.infill = mask::ParseInfill(flags->prior_infill, "--prior-infill");
+    job.prior.infill_flag = "--prior-infill";
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
     const nlohmann::json summary = app::RunRefineJob(job, [&](int done, int total) {
       if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;

@@ -35,7 +35,8 @@ struct ExplainOptions {
   // RISE and PN-RISE; rise.infill and rise.seed also serve Opti-CAM and FIDO (one --infill, one
   // --seed for every method that hides pixels or draws random numbers).
   RiseOptions rise;
-  GradCamOptions cam;  // Grad-CAM and Grad-CAM++ (variant set from `method`)
+  std::string infill_flag = "--infill";  // the flag that set rise.infill, for errors
+  GradCamOptions cam;                    // Grad-CAM and Grad-CAM++ (variant set from `method`)
   OptiCamOptions opticam;
   FidoOptions fido;  // objective set from `method`
 };

@@ -14,10 +14,11 @@ cv::Mat DifferentiableFill(const model::Classifier& classifier, const cv::Mat& i
                            const ExplainOptions& options) {
   const mask::Infill infill = options.rise.infill;
   if (!mask::InfillIsMaskIndependent(infill))
-    throw OptionError("--infill", "'" + mask::InfillName(infill) + "' cannot be used with " +
-                                      MethodName(options.method) +
-                                      ": its optimiser needs a fill that does not depend on the "
-                                      "mask (black, mean, blur or noise)");
+    throw OptionError(options.infill_flag,
+                      "'" + mask::InfillName(infill) + "' cannot be used with " +
+                          MethodName(options.method) +
+                          ": its optimiser needs a fill that does not depend on the "
+                          "mask (black, mean, blur or noise)");
   const int frames = classifier.info().clip_frames();
   BOREX_CHECK_EQ(image.rows % frames, 0);
   return mask::Infiller(image, infill, classifier.info().mean, image.rows / frames,
