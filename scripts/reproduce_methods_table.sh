@@ -14,36 +14,13 @@
 # are the first N of the test split. Resumable, as every borex batch.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-borex=${BOREX:-$root/build/borex}
-data=${DATA:-$root/data/scenes}
 out=${OUT:-$root/out/methods}
-jobs=${JOBS:-$(nproc)}
 infill_images=${INFILL_IMAGES:-50}
 method_images=${METHOD_IMAGES:-30}
 undesirable_images=${UNDESIRABLE_IMAGES:-30}
-seed=${SEED:-0}
-step=${STEP:-256}
-model=$root/models/fashion_scenes_resnet.pt
-
-[[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
-command -v parallel >/dev/null ||
-  { echo "reproduce: needs GNU parallel: run scripts/install_deps.sh --slow" >&2; exit 1; }
-if [[ ! -f $data/ImageSets/Main/test.txt ]]; then
-  echo "reproduce: generating the scene dataset in $data (several minutes)" >&2
-  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$data" --seed 0
-fi
+source "$root/scripts/scene_benchmark.sh"
 mkdir -p "$out"
-for n in "$infill_images" "$method_images" "$undesirable_images"; do
-  head -n "$n" "$data/ImageSets/Main/test.txt" > "$data/ImageSets/Main/test$n.txt"
-done
-common=(--model "$model" --voc-root "$data" --seed "$seed" --step "$step")
-
-batch() {  # batch OUT_DIR SPLIT METHODS [extra flags...]: sharded over $jobs processes, merged
-  local dir=$1 split=$2 methods=$3
-  shift 3
-  "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
-    "${common[@]}" --split "$split" --methods "$methods" --out "$dir" "$@"
-}
+for n in "$infill_images" "$method_images" "$undesirable_images"; do head_split test "$n"; done
 
 # 1. In-fill: RISE's masks and BOREx's observations hide pixels with X; the metrics are computed
 # with X as the substrate ("own") and with black ("black", the BOREx paper's yardstick).

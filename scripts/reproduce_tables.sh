@@ -13,38 +13,21 @@
 # step in pixels, 256 = 64 steps at 128x128).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-borex=${BOREX:-$root/build/borex}
-data=${DATA:-$root/data/scenes}
 out=${OUT:-$root/out/reproduce}
-jobs=${JOBS:-$(nproc)}
 test_images=${TEST_IMAGES:-500}
 val_images=${VAL_IMAGES:-100}
-seed=${SEED:-0}
-step=${STEP:-256}
-model=$root/models/fashion_scenes_resnet.pt
-
-[[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
-command -v parallel >/dev/null ||
-  { echo "reproduce: needs GNU parallel: run scripts/install_deps.sh --slow" >&2; exit 1; }
-if [[ ! -f $data/ImageSets/Main/test.txt ]]; then
-  echo "reproduce: generating the scene dataset in $data (several minutes)" >&2
-  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$data" --seed 0
-fi
+source "$root/scripts/scene_benchmark.sh"
 mkdir -p "$out/compare"
-# Fixed subsets: the first N ids of each split (the generator shuffles nothing, so these are
-# scenes 0..N-1; about a third of them show several target items).
-head -n "$test_images" "$data/ImageSets/Main/test.txt" > "$data/ImageSets/Main/test$test_images.txt"
-head -n "$val_images" "$data/ImageSets/Main/val.txt" > "$data/ImageSets/Main/val$val_images.txt"
+# Fixed subsets: the first N ids of each split (about a third of them show several items).
+head_split test "$test_images"
+head_split val "$val_images"
 
-common=(--model "$model" --voc-root "$data" --seed "$seed" --step "$step")
 all_methods=rise,gradcam++,borex:rise,borex:gradcam++,mokuwe,borex:rise:no-flip,borex:rise:simple-average,borex:none
 
-batch() {  # batch OUT_DIR SPLIT METHODS [extra flags...]: sharded over $jobs processes, merged
-  local dir=$1 split=$2 methods=$3
-  shift 3
-  "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
-    "${common[@]}" --split "$split" --methods "$methods" --out "$dir" "$@"
-  "$borex" report "$dir" --json "$dir/summary.json" --markdown "$dir/summary.md" >/dev/null
+# batch (scripts/scene_benchmark.sh) plus the merged summary of `borex report`.
+report_batch() {  # report_batch OUT_DIR SPLIT METHODS [extra flags...]
+  batch "$@"
+  "$borex" report "$1" --json "$1/summary.json" --markdown "$1/summary.md" >/dev/null
 }
 
 compare() {  # compare NAME A B METRIC ALTERNATIVE [--where ...]
@@ -64,7 +47,7 @@ compare_three() {  # compare_three NAME A B [--where ...]: the paper's three met
 
 # 1. Tables 1 and 2 with the defaults (the paper's choices, the authors' code where it is silent).
 test_dir=$out/test
-batch "$test_dir" "test$test_images" "$all_methods"
+report_batch "$test_dir" "test$test_images" "$all_methods"
 compare_three t1_borex_rise_vs_rise "$test_dir/borex:rise.csv" "$test_dir/rise.csv"
 compare_three t1_borex_gradcampp_vs_gradcampp "$test_dir/borex:gradcam++.csv" "$test_dir/gradcam++.csv"
 compare_three t1_borex_rise_vs_mokuwe "$test_dir/borex:rise.csv" "$test_dir/mokuwe.csv"
@@ -82,13 +65,13 @@ for line in "${configs[@]}"; do
   [[ -z $line || $line == \#* ]] && continue
   name=${line%%|*}
   read -r -a flags <<< "${line#*|}"
-  batch "$out/val-$name" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
+  report_batch "$out/val-$name" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
 done
 /usr/bin/python3 "$root/scripts/pick_tuned.py" "$out" "$root/scripts/tuning_configs.txt" --combine \
   > "$out/combined_flags.txt"
 read -r -a combined < "$out/combined_flags.txt"
 if [[ ${#combined[@]} -gt 2 ]]; then  # more than one improving change: try them together
-  batch "$out/val-combined" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ "${combined[@]}"
+  report_batch "$out/val-combined" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ "${combined[@]}"
 fi
 /usr/bin/python3 "$root/scripts/pick_tuned.py" "$out" "$root/scripts/tuning_configs.txt" \
   > "$out/tuned_flags.txt"
@@ -97,18 +80,20 @@ echo "reproduce: tuned flags: ${tuned[*]}" >&2
 
 # 3. The tuned setting on the test split (priors recomputed in the same run: identical maps).
 tuned_dir=$out/test-tuned
-batch "$tuned_dir" "test$test_images" rise,gradcam++,borex:rise,borex:gradcam++ "${tuned[@]}"
+report_batch "$tuned_dir" "test$test_images" rise,gradcam++,borex:rise,borex:gradcam++ "${tuned[@]}"
 compare_three tuned_borex_rise_vs_rise "$tuned_dir/borex:rise.csv" "$tuned_dir/rise.csv"
 compare_three tuned_borex_gradcampp_vs_gradcampp "$tuned_dir/borex:gradcam++.csv" \
   "$tuned_dir/gradcam++.csv"
 
-# 4. docs/results.md from the summaries and tests above, keeping the video section that
-# scripts/reproduce_video_table.sh writes (between its rq3 markers).
+# 4. docs/results.md from the summaries and tests above, keeping the sections that
+# scripts/reproduce_video_table.sh and scripts/reproduce_methods_table.sh write (between their
+# rq3 and methods markers).
 results=$root/docs/results.md
-rq3=$(sed -n '/<!-- rq3:begin -->/,/<!-- rq3:end -->/p' "$results" 2>/dev/null || true)
+kept=$(sed -n -e '/<!-- rq3:begin -->/,/<!-- rq3:end -->/p' \
+  -e '/<!-- methods:begin -->/,/<!-- methods:end -->/p' "$results" 2>/dev/null || true)
 /usr/bin/python3 "$root/scripts/results_markdown.py" --out-dir "$out" --data "$data" \
   --test-split "test$test_images" --val-split "val$val_images" --seed "$seed" --step "$step" \
   --jobs "$jobs" > "$results.tmp"
-[[ -n $rq3 ]] && printf '\n%s\n' "$rq3" >> "$results.tmp"
+[[ -n $kept ]] && printf '\n%s\n' "$kept" >> "$results.tmp"
 mv "$results.tmp" "$results"
 echo "reproduce: wrote docs/results.md" >&2

@@ -1,0 +1,33 @@
+# Sourced by the scene-benchmark reproduction scripts (reproduce_tables.sh,
+# reproduce_methods_table.sh): the shared settings from the environment (BOREX, DATA, JOBS, SEED,
+# STEP), the checks, and the dataset, generated when absent. Expects $root set by the caller.
+borex=${BOREX:-$root/build/borex}
+data=${DATA:-$root/data/scenes}
+jobs=${JOBS:-$(nproc)}
+seed=${SEED:-0}
+step=${STEP:-256}
+model=$root/models/fashion_scenes_resnet.pt
+
+[[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
+command -v parallel >/dev/null ||
+  { echo "reproduce: needs GNU parallel: run scripts/install_deps.sh --slow" >&2; exit 1; }
+if [[ ! -f $data/ImageSets/Main/test.txt ]]; then
+  echo "reproduce: generating the scene dataset in $data (several minutes)" >&2
+  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$data" --seed 0
+fi
+
+# head_split SPLIT N: the first N ids of SPLIT as the split SPLIT$N (the generator shuffles
+# nothing, so these are scenes 0..N-1).
+head_split() {
+  head -n "$2" "$data/ImageSets/Main/$1.txt" > "$data/ImageSets/Main/$1$2.txt"
+}
+
+# batch OUT_DIR SPLIT METHODS [extra flags...]: `borex batch` on the bundled model, sharded over
+# $jobs processes and merged (scripts/batch_parallel.sh).
+batch() {
+  local dir=$1 split=$2 methods=$3
+  shift 3
+  "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
+    --model "$model" --voc-root "$data" --seed "$seed" --step "$step" \
+    --split "$split" --methods "$methods" --out "$dir" "$@"
+}
