@@ -76,4 +76,8 @@ class Infiller {
   cv::Mat fill_;  // empty for inpaint
 };
 
+// out = keep·image + (1 − keep)·fill pixel by pixel (keep CV_32FC1, image and fill CV_32FC3 of
+// one size): exactly the image where keep = 1 and exactly the fill where keep = 0.
+void Blend(const cv::Mat& image, const cv::Mat& fill, const cv::Mat& keep, cv::Mat& out);
+
 }  // namespace borex::mask

@@ -4,6 +4,7 @@
 
 #include "borex/core/error.h"
 #include "borex/explain/grad_cam.h"
+#include "borex/mask/infill.h"
 
 namespace borex::explain {
 namespace {
@@ -66,16 +67,11 @@ Eigen::VectorXf MapUpsampler::Adjoint(const Eigen::VectorXf& pixels) const {
 }
 
 cv::Mat SoftMasked(const cv::Mat& image, const cv::Mat& fill, const Eigen::VectorXf& keep) {
-  BOREX_CHECK(image.type() == CV_32FC3 && fill.type() == CV_32FC3 && fill.size() == image.size());
   BOREX_CHECK_EQ(keep.size(), static_cast<long>(image.total()));
-  cv::Mat out(image.size(), CV_32FC3);
-  long i = 0;
-  for (int r = 0; r < image.rows; ++r) {
-    const auto* x = image.ptr<cv::Vec3f>(r);
-    const auto* f = fill.ptr<cv::Vec3f>(r);
-    auto* o = out.ptr<cv::Vec3f>(r);
-    for (int c = 0; c < image.cols; ++c, ++i) o[c] = f[c] + keep[i] * (x[c] - f[c]);
-  }
+  // A header on the vector's memory: the blend reads it as the row-major keep map.
+  const cv::Mat keep_map(image.rows, image.cols, CV_32FC1, const_cast<float*>(keep.data()));
+  cv::Mat out;
+  mask::Blend(image, fill, keep_map, out);
   return out;
 }
 

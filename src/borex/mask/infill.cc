@@ -110,15 +110,20 @@ cv::Mat Infiller::FillFor(const cv::Mat& hidden) const {
 
 void Infiller::Apply(const cv::Mat& keep, cv::Mat& out) const {
   BOREX_CHECK(keep.type() == CV_32FC1 && keep.size() == image_.size());
-  const cv::Mat fill = InfillIsMaskIndependent(infill_) ? fill_ : FillFor(keep < 0.5);
-  out.create(image_.size(), CV_32FC3);
-  for (int r = 0; r < image_.rows; ++r) {
+  Blend(image_, InfillIsMaskIndependent(infill_) ? fill_ : FillFor(keep < 0.5), keep, out);
+}
+
+void Blend(const cv::Mat& image, const cv::Mat& fill, const cv::Mat& keep, cv::Mat& out) {
+  BOREX_CHECK(image.type() == CV_32FC3 && fill.type() == CV_32FC3 && fill.size() == image.size());
+  BOREX_CHECK(keep.type() == CV_32FC1 && keep.size() == image.size());
+  out.create(image.size(), CV_32FC3);
+  for (int r = 0; r < image.rows; ++r) {
     const float* m = keep.ptr<float>(r);
-    const auto* x = image_.ptr<cv::Vec3f>(r);
+    const auto* x = image.ptr<cv::Vec3f>(r);
     const auto* f = fill.ptr<cv::Vec3f>(r);
     auto* o = out.ptr<cv::Vec3f>(r);
     // m·x + (1 − m)·f: exactly x where m = 1 and exactly f where m = 0.
-    for (int c = 0; c < image_.cols; ++c) o[c] = m[c] * x[c] + (1.0f - m[c]) * f[c];
+    for (int c = 0; c < image.cols; ++c) o[c] = m[c] * x[c] + (1.0f - m[c]) * f[c];
   }
 }
 
