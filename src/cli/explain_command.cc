@@ -35,10 +35,12 @@ Action AddExplainCommand(CLI::App& app) {
   const std::string rise_group =
       "RISE / PN-RISE / undesirable (Petsiuk et al.; defaults: full quality)";
   AddRiseFlags(*command, flags->job.explain.rise, rise_group);
-  command->add_option("--seed", flags->job.explain.rise.seed, "Seed of the random masks")
+  command
+      ->add_option("--seed", flags->job.explain.rise.seed,
+                   "Seed of RISE's masks, FIDO's samples, the noise in-fill")
       ->capture_default_str()
       ->group(rise_group);
-  command->add_option("--score", flags->score, "Score observed: prob (softmax) or logit")
+  command->add_option("--score", flags->score, "Score observed: prob (softmax), logit or log-odds")
       ->capture_default_str()
       ->group(rise_group);
   AddInfillOption(*command, "--infill,--occlude", flags->infill,
@@ -46,8 +48,8 @@ Action AddExplainCommand(CLI::App& app) {
                   rise_group);
   command
       ->add_option("--target-layer", flags->job.explain.cam.target_layer,
-                   "Grad-CAM: submodule path such as layer4 (default: the model's metadata)")
-      ->group("Grad-CAM / Grad-CAM++");
+                   "CAMs: submodule path such as layer4 (default: the model's metadata)")
+      ->group("Grad-CAM / Grad-CAM++ / Opti-CAM");
   AddOptimisingMethodFlags(*command, flags->job.explain, flags->opticam_normalization, "");
   return [flags, command]() {
     flags->common.Apply(flags->job.common.model);

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "borex/explain/fido.h"
 #include "borex/explain/grad_cam.h"
+#include "borex/explain/opti_cam.h"
 #include "borex/explain/rise.h"
 #include "borex/model/torchscript_classifier.h"
 #include "borex/refine/refiner.h"
@@ -142,6 +144,53 @@ TEST(VideoGradCamTest, TheMapCoversEveryFrameAtTheInputResolution) {
   cv::minMaxLoc(map, &low, &high);
   EXPECT_GE(low, 0.0);
   EXPECT_LE(high, 1.0 + 1e-6);
+}
+
+TEST(VideoOptiCamTest, OptimisesThe3DLayerAndGrowsTheMaskedLogit) {
+  // tiny_video_cam.pt's target layer is 3D ([1, 6, 8, 8, 8]): the weights combine d x h x w maps
+  // upsampled trilinearly; Adam must not lower the masked logit from the uniform start.
+  model::TorchScriptOptions options;
+  options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/tiny_video_cam.pt";
+  options.threads = 1;
+  model::TorchScriptClassifier classifier(options);
+  cv::Mat clip(8 * 16, 16, CV_32FC3);
+  cv::randu(clip, 0, 1);
+  const cv::Mat black = cv::Mat::zeros(clip.size(), CV_32FC3);
+  OptiCamOptions opticam;
+  opticam.iterations = 1;
+  const double start = ComputeOptiCam(classifier, clip, 1, opticam, black).logit;
+  opticam.iterations = 30;
+  const OptiCamResult result = ComputeOptiCam(classifier, clip, 1, opticam, black);
+  ASSERT_EQ(result.map.size(), clip.size());
+  EXPECT_EQ(result.weights.size(), 6);
+  double low, high;
+  cv::minMaxLoc(result.map, &low, &high);
+  EXPECT_GE(low, 0.0);
+  EXPECT_NEAR(high, 1.0, 1e-6);
+  EXPECT_GT(result.logit, start);
+}
+
+TEST(VideoFidoTest, SmallestDestroyingRegionIsTheCuboidTheModelWatches) {
+  // video_region_model.pt: logit 0 = 20 · mean over frames 2..4, rows 8..15, cols 16..23 − 5.
+  model::TorchScriptOptions options;
+  options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/video_region_model.pt";
+  options.threads = 1;
+  model::TorchScriptClassifier classifier(options);
+  cv::Mat clip(8 * 32, 32, CV_32FC3, cv::Scalar::all(0.25));
+  const cv::Rect region(16, 8, 8, 8);
+  for (int t = 2; t <= 4; ++t) clip(region + cv::Point(0, t * 32)).setTo(cv::Scalar::all(1.0));
+  FidoOptions fido;
+  fido.objective = FidoObjective::kSmallestDestroying;
+  fido.iterations = 150;
+  const cv::Mat map = ComputeFido(classifier, clip, 0, fido, cv::Mat::zeros(clip.size(), CV_32FC3));
+  ASSERT_EQ(map.size(), clip.size());
+  for (int t = 0; t < 8; ++t) {
+    const double inside = cv::mean(map(region + cv::Point(0, t * 32)))[0];
+    if (t >= 2 && t <= 4)
+      EXPECT_GT(inside, 0.7) << "frame " << t;
+    else
+      EXPECT_LT(inside, 0.2) << "frame " << t;  // the same pixels in frames it ignores
+  }
 }
 
 }  // namespace
