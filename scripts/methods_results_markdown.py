@@ -10,6 +10,8 @@ import os
 import statistics
 
 INFILLS = ["black", "mean", "blur", "noise", "inpaint"]
+METHOD_ORDER = ["rise", "gradcam++", "opticam", "fido-ssr", "fido-sdr", "borex:opticam",
+                "borex:fido-ssr"]
 
 
 def rows(path):
@@ -59,8 +61,10 @@ def methods_table(out):
              "model calls per image | seconds per image |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for directory, infill in [("methods", "black"), ("methods-blur", "blur")]:
-        for path in sorted(glob.glob(f"{out}/{directory}/*.csv")):
-            method = os.path.basename(path)[:-4]
+        for method in METHOD_ORDER:
+            path = f"{out}/{directory}/{method}.csv"
+            if not os.path.exists(path):
+                continue
             table = rows(path)
             lines.append(
                 f"| {method} | {infill} | {len(table)} | {fmt(mean(column(table, 'insertion')))} | "
@@ -72,17 +76,21 @@ def methods_table(out):
 
 
 def undesirable_table(out):
-    lines = ["| map | n | mean hide_top (10%) | median | share > 0 |", "|---|---:|---:|---:|---:|"]
+    lines = ["| map | n | mean p(label) before | mean hide_top (10%) | median | share > 0 |",
+             "|---|---:|---:|---:|---:|---:|"]
     for kind, name in [("hinder", "hinder (PREFIX_hinder.npy)"),
                        ("others", "others (PREFIX_others.npy)"), ("rise", "RISE (1000 masks)")]:
-        changes = []
+        changes, before = [], []
         for path in sorted(glob.glob(f"{out}/undesirable/*.{kind}.json")):
             with open(path) as f:
-                changes.append(float(json.load(f)["hide_top"]))
+                result = json.load(f)
+            changes.append(float(result["hide_top"]))
+            before.append(float(result["hide_top_score"]) - float(result["hide_top"]))
         if not changes:
             continue
         positive = sum(c > 0 for c in changes) / len(changes)
-        lines.append(f"| {name} | {len(changes)} | {changes and fmt(statistics.fmean(changes))} | "
+        lines.append(f"| {name} | {len(changes)} | {fmt(statistics.fmean(before))} | "
+                     f"{fmt(statistics.fmean(changes))} | "
                      f"{fmt(statistics.median(changes))} | {positive:.2f} |")
     return lines
 
