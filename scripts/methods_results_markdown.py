@@ -75,13 +75,13 @@ def methods_table(out):
     return lines
 
 
-def undesirable_table(out):
+def undesirable_table(out, pattern):
     lines = ["| map | n | mean p(label) before | mean hide_top (10%) | median | share > 0 |",
              "|---|---:|---:|---:|---:|---:|"]
     for kind, name in [("hinder", "hinder (PREFIX_hinder.npy)"),
                        ("others", "others (PREFIX_others.npy)"), ("rise", "RISE (1000 masks)")]:
         changes, before = [], []
-        for path in sorted(glob.glob(f"{out}/undesirable/*.{kind}.json")):
+        for path in sorted(glob.glob(f"{out}/undesirable/{pattern}.{kind}.json")):
             with open(path) as f:
                 result = json.load(f)
             changes.append(float(result["hide_top"]))
@@ -130,7 +130,10 @@ def main():
     print("`borex explain --method undesirable --masks 1000`, then `borex evaluate` of each map: "
           "hide_top is the target's probability after hiding the map's top 10% pixels (black) "
           "minus before. A hinder map should make it positive; a saliency map (RISE) negative.\n")
-    print("\n".join(undesirable_table(out)) + "\n")
+    print("For the model's top-1 class:\n")
+    print("\n".join(undesirable_table(out, "test_[0-9][0-9][0-9][0-9][0-9][0-9]")) + "\n")
+    print("For another item's class in scenes with several items (`--label` that class):\n")
+    print("\n".join(undesirable_table(out, "*.other")) + "\n")
     if os.path.exists(discussion):
         with open(discussion) as f:
             print(f.read().strip() + "\n")

@@ -37,24 +37,37 @@ batch "$out/methods" "test$method_images" \
   rise,gradcam++,opticam,fido-ssr,fido-sdr,borex:opticam,borex:fido-ssr
 batch "$out/methods-blur" "test$method_images" fido-ssr,fido-sdr --rise-infill blur
 
-# 3. Undesirable pixels: hide the top 10% of each map and record the target's score change.
+# 3. Undesirable pixels: hide the top 10% of each map and record the label's score change; for
+# the model's top-1 class, and, in scenes with several items, for another item's class (whose
+# probability has room to rise when what hinders it is hidden).
 und=$out/undesirable
 mkdir -p "$und"
-while read -r id; do
-  [[ -f $und/$id.rise.json ]] && continue
-  image=$data/JPEGImages/$id.png
-  [[ -f $image ]] || image=$data/JPEGImages/$id.jpg
+undesirable() {  # undesirable ID IMAGE NAME [--label CLASS]: both maps, RISE's, and their metrics
+  local id=$1 image=$2 name=$3
+  shift 3
+  [[ -f $und/$name.rise.json ]] && return 0
   "$borex" explain --model "$model" --image "$image" --method undesirable --masks 1000 \
-    --seed "$seed" --out "$und/$id" >/dev/null
+    --seed "$seed" "$@" --out "$und/$name" >/dev/null
   "$borex" explain --model "$model" --image "$image" --method rise --masks 1000 --seed "$seed" \
-    --out "$und/$id.rise-map" >/dev/null
+    "$@" --out "$und/$name.rise-map" >/dev/null
   for map in hinder others; do
-    "$borex" evaluate --model "$model" --image "$image" --saliency "$und/${id}_$map.npy" \
-      --json "$und/$id.$map.json" >/dev/null
+    "$borex" evaluate --model "$model" --image "$image" --saliency "$und/${name}_$map.npy" "$@" \
+      --json "$und/$name.$map.json" >/dev/null
   done
-  "$borex" evaluate --model "$model" --image "$image" --saliency "$und/$id.rise-map.npy" \
-    --json "$und/$id.rise.json.tmp" >/dev/null
-  mv "$und/$id.rise.json.tmp" "$und/$id.rise.json"
+  "$borex" evaluate --model "$model" --image "$image" --saliency "$und/$name.rise-map.npy" "$@" \
+    --json "$und/$name.rise.json.tmp" >/dev/null
+  mv "$und/$name.rise.json.tmp" "$und/$name.rise.json"
+}
+while read -r id; do
+  image=$data/JPEGImages/$id.png
+  undesirable "$id" "$image" "$id"
+  # Another annotated class than the top-1 one, if the scene has one.
+  other=$(/usr/bin/python3 -c '
+import json, re, sys
+top = json.load(open(sys.argv[2]))["class_name"]
+names = re.findall(r"<name>([^<]*)</name>", open(sys.argv[1]).read())
+print(next((n for n in names if n != top), ""))' "$data/Annotations/$id.xml" "$und/$id.json")
+  [[ -n $other ]] && undesirable "$id" "$image" "$id.other" --label "$other"
 done < "$data/ImageSets/Main/test$undesirable_images.txt"
 
 # 4. The section of docs/results.md.
