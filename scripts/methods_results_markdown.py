@@ -100,6 +100,7 @@ def main():
     parser.add_argument("--out-dir", required=True)
     parser.add_argument("--infill-images", type=int, required=True)
     parser.add_argument("--method-images", type=int, required=True)
+    parser.add_argument("--blur-images", type=int, required=True)
     parser.add_argument("--undesirable-images", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--step", type=int, default=256)
@@ -125,6 +126,8 @@ def main():
     print("Defaults throughout (Opti-CAM: 50 Adam steps, lr 0.1, max normalisation; FIDO: 300 "
           "steps, 8 samples, lr 0.05, λ 1e-3, cell 4); `borex:X` refines X's map with BOREx's "
           "defaults. The metrics' substrate is black.\n")
+    print(f"The blur rows are FIDO with `--infill blur` on the first {args.blur_images} of these "
+          "images (the black rows: all of them).\n")
     print("\n".join(methods_table(out)) + "\n")
     print(f"### Undesirable pixels ({args.undesirable_images} images)\n")
     print("`borex explain --method undesirable --masks 1000`, then `borex evaluate` of each map: "

@@ -5,22 +5,27 @@
 # FIDO (SSR, SDR) next to Grad-CAM++ and RISE, alone and as BOREx priors, (3) the undesirable-pixel
 # maps under the hide-top check.
 #
-#   scripts/reproduce_methods_table.sh      # about 35 minutes on 2 cores
-#   INFILL_IMAGES=10 METHOD_IMAGES=4 UNDESIRABLE_IMAGES=4 scripts/reproduce_methods_table.sh
+#   scripts/reproduce_methods_table.sh      # about an hour on 2 cores
+#   INFILL_IMAGES=10 METHOD_IMAGES=4 BLUR_IMAGES=2 UNDESIRABLE_IMAGES=4 \
+#     scripts/reproduce_methods_table.sh    # a smaller run
 #
 # Environment: BOREX (binary, default build/borex), DATA (default data/scenes, generated with
 # scripts/make_scenes.py when absent), OUT (default out/methods), JOBS (shards, default: cores),
-# INFILL_IMAGES (50), METHOD_IMAGES (30), UNDESIRABLE_IMAGES (30), SEED (0), STEP (256). Images
+# INFILL_IMAGES (50), METHOD_IMAGES (30), BLUR_IMAGES (16: FIDO with the blur in-fill),
+# UNDESIRABLE_IMAGES (30), SEED (0), STEP (256). Images
 # are the first N of the test split. Resumable, as every borex batch.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/methods}
 infill_images=${INFILL_IMAGES:-50}
 method_images=${METHOD_IMAGES:-30}
+blur_images=${BLUR_IMAGES:-16}
 undesirable_images=${UNDESIRABLE_IMAGES:-30}
 source "$root/scripts/scene_benchmark.sh"
 mkdir -p "$out"
-for n in "$infill_images" "$method_images" "$undesirable_images"; do head_split test "$n"; done
+for n in "$infill_images" "$method_images" "$blur_images" "$undesirable_images"; do
+  head_split test "$n"
+done
 
 # 1. In-fill: RISE's masks and BOREx's observations hide pixels with X; the metrics are computed
 # with X as the substrate ("own") and with black ("black", the BOREx paper's yardstick).
@@ -35,7 +40,7 @@ done
 # 2. The optimising methods with their defaults (black in-fill), and as BOREx priors.
 batch "$out/methods" "test$method_images" \
   rise,gradcam++,opticam,fido-ssr,fido-sdr,borex:opticam,borex:fido-ssr
-batch "$out/methods-blur" "test$method_images" fido-ssr,fido-sdr --rise-infill blur
+batch "$out/methods-blur" "test$blur_images" fido-ssr,fido-sdr --rise-infill blur
 
 # 3. Undesirable pixels: hide the top 10% of each map and record the label's score change; for
 # the model's top-1 class, and, in scenes with several items, for another item's class (whose
@@ -73,7 +78,7 @@ done < "$data/ImageSets/Main/test$undesirable_images.txt"
 # 4. The section of docs/results.md.
 results=$root/docs/results.md
 /usr/bin/python3 "$root/scripts/methods_results_markdown.py" --out-dir "$out" \
-  --infill-images "$infill_images" --method-images "$method_images" \
+  --infill-images "$infill_images" --method-images "$method_images" --blur-images "$blur_images" \
   --undesirable-images "$undesirable_images" --seed "$seed" --step "$step" --jobs "$jobs" \
   > "$out/section.md"
 /usr/bin/python3 - "$results" "$out/section.md" <<'PY'
