@@ -246,10 +246,32 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
 }
 
 refine::RefineOptions RefineFlags::Parse() const {
-  refine::RefineOptions o = options;
-  o.algorithm = refine::ParseAlgorithm(algorithm);
-  o.mask_sizes = refine::ParseMaskSizes(mask_sizes);
-  o.kernel = gp::ParseMaternNu(kernel);
+  refine::RefineOptions o = refine::RefineOptions::FromPreset(preset);
+  const auto given = [this](const std::string& name) {
+    return command == nullptr || command->count(name) > 0;
+  };
+  // Flags bound to `options`: copied when given.
+  using Copy = void (*)(refine::RefineOptions&, const refine::RefineOptions&);
+  static const std::pair<const char*, Copy> kBound[] = {
+      {"--prior-scale", [](auto& o, auto& f) { o.prior_mean_abs = f.prior_mean_abs; }},
+      {"--iterations", [](auto& o, auto& f) { o.iterations = f.iterations; }},
+      {"--stride", [](auto& o, auto& f) { o.stride = f.stride; }},
+      {"--noise", [](auto& o, auto& f) { o.noise_variance = f.noise_variance; }},
+      {"--kappa", [](auto& o, auto& f) { o.kappa = f.kappa; }},
+      {"--seed", [](auto& o, auto& f) { o.seed = f.seed; }},
+      {"--mask-frame-step", [](auto& o, auto& f) { o.frame_step = f.frame_step; }},
+      {"--max-gp-memory", [](auto& o, auto& f) { o.max_gp_megabytes = f.max_gp_megabytes; }},
+      {"--squash", [](auto& o, auto& f) { o.squash = f.squash; }},
+      {"--hyperopt", [](auto& o, auto& f) { o.hyperopt = f.hyperopt; }},
+      {"--fit-signal-variance",
+       [](auto& o, auto& f) { o.fit_signal_variance = f.fit_signal_variance; }},
+      {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
+  };
+  for (const auto& [name, copy] : kBound)
+    if (command != nullptr && command->count(name) > 0) copy(o, options);
+  if (given("--algorithm")) o.algorithm = refine::ParseAlgorithm(algorithm);
+  if (given("--mask-sizes")) o.mask_sizes = refine::ParseMaskSizes(mask_sizes);
+  if (given("--kernel")) o.kernel = gp::ParseMaternNu(kernel);
   if (!length_scale.empty()) {
     const auto comma = length_scale.find(',');
     try {
@@ -274,9 +296,10 @@ refine::RefineOptions RefineFlags::Parse() const {
     o.length_scale_frame = v[0];
     o.length_scale_depth = v[1];
   }
-  o.score = model::ParseScoreKind(score);
-  o.aggregation = refine::ParseAggregation(aggregation);
-  o.infill = mask::ParseInfill(infill, infill_option);
+  if (given("--score")) o.score = model::ParseScoreKind(score);
+  if (given("--aggregation")) o.aggregation = refine::ParseAggregation(aggregation);
+  if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
+  if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
   if (no_prior) o.use_prior = false;
@@ -284,12 +307,35 @@ refine::RefineOptions RefineFlags::Parse() const {
 }
 
 void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& infill_names) {
+  flags.command = &command;
   flags.mask_sizes = refine::MaskSizesString(flags.options.mask_sizes);
+  flags.aggregation = refine::AggregationName(flags.options.aggregation);
+  flags.prior_mean = refine::PriorMeanName(flags.options.prior_mean);
+  command
+      .add_option("--preset", flags.preset,
+                  "Starting settings; flags given override them. kriging: the defaults (the "
+                  "prior as the GP's fitted mean, docs/algorithm.md) | paper: Algorithm 2 as "
+                  "published (fixed prior mean, 1/r^2 average, kappa 10) | code: the authors' "
+                  "code (paper + stride 1, box, squash 10, hyperopt, mean in-fill, jitter 1)")
+      ->capture_default_str()
+      ->group("Preset");
   const std::string prior = "Prior i0";
   command
       .add_option("--prior-scale", flags.options.prior_mean_abs,
                   "Scale the prior so that mean |i0| equals this [code: 0.1]")
       ->capture_default_str()
+      ->group(prior);
+  command
+      .add_option("--prior-mean", flags.prior_mean,
+                  "fitted: GP mean a*i0 + b, a and b estimated with the GP (universal kriging) | "
+                  "fixed: GP mean i0 (paper)")
+      ->capture_default_str()
+      ->group(prior);
+  command
+      .add_flag("--fit-signal-variance,!--no-fit-signal-variance",
+                flags.options.fit_signal_variance,
+                "Final map: GP signal variance by maximum marginal likelihood (default on; "
+                "paper and code: off)")
       ->group(prior);
 
   const std::string bo = "Bayesian optimisation";

@@ -26,13 +26,17 @@ void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFla
 void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags);
 // The BOREx flags shared by `refine` and `batch`: numeric flags bind to `options`, the others
 // are parsed by Parse().
+// --preset chooses the starting options; each flag given on the command line then overrides
+// its field, and flags not given keep the preset's value.
 struct RefineFlags {
   refine::RefineOptions options;
-  std::string algorithm = "borex", mask_sizes, kernel = "matern32", length_scale, score = "prob",
-              aggregation = "pointwise", infill = "black", mask_frames, length_scale_frames;
+  std::string preset = options.preset, algorithm = "borex", mask_sizes, kernel = "matern32",
+              length_scale, score = "prob", aggregation, prior_mean, infill = "black",
+              mask_frames, length_scale_frames;
   std::string infill_option = "--infill";  // the in-fill flag's name, for errors
   bool no_flip = false, simple_average = false, no_prior = false;
-  // The options with every flag applied (throws OptionError for malformed values).
+  const CLI::App* command = nullptr;  // set by AddRefineFlags: which flags were given
+  // The preset's options with every given flag applied (throws OptionError for malformed values).
   refine::RefineOptions Parse() const;
 };
 // --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants;

@@ -1,6 +1,8 @@
 // Exact GP regression over a fixed candidate set, updated incrementally (Rasmussen & Williams,
-// "Gaussian Processes for Machine Learning", Algorithm 2.1 and eqs. 2.25-2.26). Zero prior mean:
-// callers subtract their own prior mean from the observations (BOREx models f(λ, r) − i0(λ)).
+// "Gaussian Processes for Machine Learning", Algorithm 2.1 and eqs. 2.25-2.26). Zero prior mean
+// by default: callers may subtract their own fixed prior mean from the observations (the paper's
+// BOREx models f(λ, r) − i0(λ)). Or, with SetMeanBasis, a mean function h(x)ᵀβ whose
+// coefficients are estimated with the GP (universal kriging, R&W §2.7).
 //
 // State after n observations X, y: the Cholesky factor L of K(X,X) + σn²I (double), z = L⁻¹y and
 // V = L⁻¹K(X, C) over the candidates C (float, one row per observation). Then
@@ -9,6 +11,7 @@
 // observation, instead of the authors' refit and full re-prediction (scikit-learn) per step.
 #pragma once
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "borex/gp/kernel.h"
@@ -22,38 +25,69 @@ class CandidateGp {
   CandidateGp(MaternKernel kernel, Eigen::MatrixXf candidates, double noise_variance = 0.01,
               int max_observations = 0);
 
-  // Adds (x, y) and updates the posterior at every candidate; x need not be a candidate.
-  // Duplicate points are allowed: see kMinimumPivotFraction in gaussian_process.cc.
-  void AddObservation(const Eigen::VectorXd& x, double y);
+  // Universal kriging (R&W §2.7, eqs. 2.41-2.42 with a Gaussian prior on β, integrated out): the
+  // prior mean is m(x) = h(x)ᵀβ over p basis functions, β ~ N(b, diag(B)). candidate_basis:
+  // |C| x p, h at every candidate. Call before the first observation; AddObservation and
+  // SetObservations then take h at each observed point. Keeps, besides L, z and V:
+  //   Zh = L⁻¹H (n x p) and W = VᵀZh (|C| x p), so that with A = B⁻¹ + ZhᵀZh,
+  //   β̄ = A⁻¹(Zhᵀz + B⁻¹b), mean(C) = Hcβ̄ + Vᵀ(z − Zhβ̄), var(C) = var₀(C) + diag(R A⁻¹ Rᵀ),
+  //   R = Hc − W: one more rank-one update of W per observation, O(|C|·p).
+  void SetMeanBasis(Eigen::MatrixXf candidate_basis, Eigen::VectorXd prior_mean,
+                    Eigen::VectorXd prior_variance);
 
-  // Replaces all observations (points: dim x n) and refits from scratch: L in double row by row,
-  // then V = L⁻¹K(X, C) as one blocked triangular solve rather than n memory-bound rank-one
-  // updates. Same posterior as n AddObservation calls, up to float rounding.
-  void SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values);
+  // Adds (x, y) and updates the posterior at every candidate; x need not be a candidate.
+  // basis: h(x) (p values) when a mean basis is set, else empty.
+  // Duplicate points are allowed: see kMinimumPivotFraction in gaussian_process.cc.
+  void AddObservation(const Eigen::VectorXd& x, double y,
+                      const Eigen::VectorXd& basis = Eigen::VectorXd());
+
+  // Replaces all observations (points: dim x n; basis: n x p, h at each point, when a mean basis
+  // is set) and refits from scratch: L in double row by row, then V = L⁻¹K(X, C) as one blocked
+  // triangular solve rather than n memory-bound rank-one updates. Same posterior as n
+  // AddObservation calls, up to float rounding.
+  void SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values,
+                       Eigen::MatrixXd basis = Eigen::MatrixXd());
 
   // Replaces the kernel and refits with the stored observations (after re-fitting
   // hyperparameters).
   void SetKernel(MaternKernel kernel);
 
-  // Posterior mean and variance (of f, without σn²) at every candidate.
-  const Eigen::VectorXf& candidate_mean() const { return mean_; }
-  const Eigen::VectorXf& candidate_variance() const { return variance_; }
+  // The same observations, mean basis and noise under another kernel, without candidates: for
+  // likelihoods and PredictMean at arbitrary points, O(n³) instead of O(n²·|C|).
+  CandidateGp WithKernelOnly(MaternKernel kernel) const;
 
-  // Posterior mean at arbitrary points (dim x m): out = K(points, X)·α, α = L⁻ᵀz (R&W eq. 2.25),
-  // in cache-sized chunks of points.
+  // Posterior mean and variance (of f, without σn²) at every candidate, the mean function's
+  // part and β's uncertainty included.
+  const Eigen::VectorXf& candidate_mean() const { return num_basis() ? total_mean_ : mean_; }
+  const Eigen::VectorXf& candidate_variance() const {
+    return num_basis() ? total_variance_ : variance_;
+  }
+
+  // The kriging part of the posterior mean at arbitrary points (dim x m): out = K(points, X)·α,
+  // α = L⁻ᵀ(z − Zhβ̄) = K⁻¹(y − Hβ̄) (R&W eqs. 2.25 and 2.41), in cache-sized chunks of points.
+  // Without a mean basis this is the whole posterior mean; with one, add h(x)ᵀβ̄.
   void PredictMean(const Eigen::Ref<const Eigen::MatrixXf>& points,
                    Eigen::Ref<Eigen::VectorXf> out) const;
-  // Posterior variance of f at x: k(x,x) − |L⁻¹k(X,x)|² (R&W eq. 2.26), clamped at 0.
-  double PredictVariance(const Eigen::VectorXd& x) const;
+  // Posterior variance of f at x: k(x,x) − |L⁻¹k(X,x)|² (R&W eq. 2.26), plus rᵀA⁻¹r with
+  // r = h(x) − Zhᵀl for a mean basis (eq. 2.42; basis: h(x)); clamped at 0.
+  double PredictVariance(const Eigen::VectorXd& x,
+                         const Eigen::VectorXd& basis = Eigen::VectorXd()) const;
 
-  // log p(y | X) = −½ zᵀz − Σ log L_ii − (n/2) log 2π (R&W eq. 2.30, Algorithm 2.1).
+  // log p(y | X) = −½ zᵀz − Σ log L_ii − (n/2) log 2π (R&W eq. 2.30, Algorithm 2.1). With a mean
+  // basis, of y ~ N(Hb, K + H diag(B) Hᵀ) (R&W eq. 2.43's model), by Woodbury and the
+  // determinant lemma on Zh.
   double LogMarginalLikelihood() const;
+
+  // β̄, the posterior mean of the mean function's coefficients (p values; empty without a basis).
+  Eigen::VectorXd MeanCoefficients() const;
+  int num_basis() const { return static_cast<int>(basis_prior_mean_.size()); }
 
   int num_observations() const { return static_cast<int>(values_.size()); }
   // How many observations needed the pivot floor (near-duplicates with tiny noise).
   int num_floored_pivots() const { return num_floored_pivots_; }
   const Eigen::MatrixXd& observed_points() const { return points_; }  // dim x n
   const Eigen::VectorXd& observed_values() const { return values_; }
+  const Eigen::MatrixXd& observed_basis() const { return observed_basis_; }  // n x p
   const Eigen::MatrixXf& candidates() const { return candidates_; }
   const MaternKernel& kernel() const { return kernel_; }
   double noise_variance() const { return noise_variance_; }
@@ -61,9 +95,15 @@ class CandidateGp {
  private:
   using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-  // Appends (x, y) to L, z, points_ and values_; returns l = L⁻¹k(X, x) (old L) and the pivot d.
-  void GrowCholesky(const Eigen::VectorXd& x, double y, Eigen::VectorXd* l, double* pivot);
+  // Appends (x, y, h) to L, z, Zh, points_, values_ and the observed basis; returns
+  // l = L⁻¹k(X, x) (old L) and the pivot d.
+  void GrowCholesky(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis,
+                    Eigen::VectorXd* l, double* pivot);
   void ReserveRows(Eigen::Index rows);
+  // A = B⁻¹ + ZhᵀZh, factored (p x p).
+  Eigen::LLT<Eigen::MatrixXd> CoefficientPrecision() const;
+  // total_mean_ and total_variance_ from mean_, variance_, W and β̄.
+  void UpdateMeanFunction();
 
   MaternKernel kernel_;
   Eigen::MatrixXf candidates_;  // dim x |C|
@@ -73,8 +113,15 @@ class CandidateGp {
   Eigen::MatrixXd cholesky_;  // L, n x n lower triangular
   Eigen::VectorXd z_;         // L⁻¹y
   RowMajorMatrixXf v_;        // V in its first n rows (capacity rows x |C|)
-  Eigen::VectorXf mean_, variance_;
+  Eigen::VectorXf mean_, variance_;  // Vᵀz and σf² − colsum(V∘V): the zero-mean GP's
   int num_floored_pivots_ = 0;
+  // Mean basis (p = 0 without one).
+  Eigen::VectorXd basis_prior_mean_, basis_prior_precision_;  // b and B⁻¹ (diagonal)
+  Eigen::MatrixXf candidate_basis_;                           // Hc, |C| x p
+  Eigen::MatrixXd observed_basis_;                            // H, n x p
+  Eigen::MatrixXd zh_;                                        // L⁻¹H, n x p
+  Eigen::MatrixXf w_;                                         // VᵀZh, |C| x p
+  Eigen::VectorXf total_mean_, total_variance_;
 };
 
 }  // namespace borex::gp

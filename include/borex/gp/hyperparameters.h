@@ -5,7 +5,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <vector>
 
+#include "borex/gp/gaussian_process.h"
 #include "borex/gp/kernel.h"
 
 namespace borex::gp {
@@ -29,5 +31,13 @@ MaternKernel FitLengthScales(const MaternKernel& initial, const Eigen::MatrixXd&
                              const Eigen::VectorXd& values, double noise_variance,
                              const Eigen::VectorXd& lower_bounds,
                              const Eigen::VectorXd& upper_bounds, int max_evaluations = 200);
+
+// The signal variance σf² among `grid` that maximises gp's log marginal likelihood (its mean
+// basis included) with its length scales and noise variance kept: type-II maximum likelihood on
+// a grid, O(|grid|·n³). The first of equal maxima wins.
+double FitSignalVariance(const CandidateGp& gp, const std::vector<double>& grid);
+
+// The default grid: 10^(k/4) for k = −16..4 (1e-4 .. 10).
+std::vector<double> SignalVarianceGrid();
 
 }  // namespace borex::gp

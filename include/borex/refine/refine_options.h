@@ -30,6 +30,17 @@ enum class Aggregation { kPointwise, kBox };
 Aggregation ParseAggregation(const std::string& name);  // "pointwise" | "box"
 std::string AggregationName(Aggregation aggregation);
 
+// How the prior enters the GP's mean.
+//  kFixed: the paper's μ(λ, r) = i0(λ) + GP residual, i0 scaled so that mean |i0| = prior_mean_abs.
+//  kFitted: universal kriging (R&W §2.7): m(λ, r) = a·ī0(λ, r) + b, where ī0(λ, r) is the scaled
+//           prior averaged over the mask's square (what the mask hides), with a ~ N(1,
+//           prior_coefficient_sd²) and b ~ N(0, prior_offset_sd²) estimated together with the
+//           GP from the observations. A prior that agrees with them keeps its weight; one that
+//           does not loses it. Without a prior, m = b (ordinary kriging).
+enum class PriorMean { kFixed, kFitted };
+PriorMean ParsePriorMean(const std::string& name);  // "fixed" | "fitted"
+std::string PriorMeanName(PriorMean prior_mean);
+
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
 struct MaskSize {
   double value = 0;
@@ -40,7 +51,13 @@ struct MaskSize {
 std::vector<MaskSize> ParseMaskSizes(const std::string& list);
 std::string MaskSizesString(const std::vector<MaskSize>& sizes);
 
+// Defaults: the preset "kriging" (docs/algorithm.md says why each differs from the paper, with
+// its validation numbers). Paper() and Code() keep the published method and the authors' code
+// reachable exactly.
 struct RefineOptions {
+  // The preset these options started from ("kriging", "paper", "code"); recorded in the JSON
+  // summary and the trace, changes nothing by itself.
+  std::string preset = "kriging";
   Algorithm algorithm = Algorithm::kBorex;
   int iterations = 50;  // N, the number of observations (paper and code: 50)
   // Mask sides L. Default: the code's boxes of 60, 90, 120, 150 px at 224 x 224.
@@ -57,6 +74,13 @@ struct RefineOptions {
   double kappa = 10.0;           // UCB exploration weight: u = μ + κσ (the code's ratio = 10)
   model::ScoreKind score = model::ScoreKind::kProbability;  // paper and code: probabilities
   double prior_mean_abs = 0.1;  // prior scaled so mean |i0| = this (the code's magnification)
+  PriorMean prior_mean = PriorMean::kFitted;  // paper: kFixed
+  double prior_coefficient_sd = 10.0;  // kFitted: a's prior std (a = 10: mean |a·i0| = 1)
+  double prior_offset_sd = 1.0;        // kFitted: b's prior std (observations lie in [−1, 1])
+  // The final map's GP signal variance σf² by maximum marginal likelihood (a grid of 10^(k/4),
+  // k = −16..4, with σn² fixed) instead of signal_variance; the search itself keeps
+  // signal_variance. Paper and code: off.
+  bool fit_signal_variance = true;
   // The paper's ablations (Table 2); --algorithm mokuwe turns all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
@@ -86,10 +110,20 @@ struct RefineOptions {
   // candidate set is refused before anything is allocated (raise --stride or --mask-frame-step).
   double max_gp_megabytes = 1536;
 
+  // The presets (--preset): the defaults; Algorithm 2 as published, with the authors' code
+  // where the paper is silent (the defaults before the kriging preset); and the authors' code's
+  // settings (stride 1, box average, squash 10, hyperopt, mean in-fill, jitter 1).
+  static RefineOptions Kriging();
+  static RefineOptions Paper();
+  static RefineOptions Code();
+  // By name: "kriging" | "paper" | "code" (OptionError("--preset") otherwise).
+  static RefineOptions FromPreset(const std::string& name);
+
   // Every option by name (as given: defaults not yet resolved for an image size); the video
   // options only for a video.
   nlohmann::json ToJson(bool video = false) const;
-  // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false.
+  // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false and uses the
+  // paper's fixed (zero) prior mean without a signal-variance fit: Algorithm 1 as published.
   void ApplyAlgorithm();
   // Sizes of one frame (the image) and the clip's frames (1 for an image).
   void Check(int image_rows, int image_cols, int clip_frames = 1) const;

@@ -317,6 +317,11 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   summary["candidates"] = result.candidates;
   summary["prior"] = prior_summary;
   summary["prior"]["scale"] = result.prior_scale;
+  if (refine_options.prior_mean == refine::PriorMean::kFitted) {
+    summary["prior"]["coefficient"] = result.prior_coefficient;  // a of m = a·ī0 + b
+    summary["prior"]["offset"] = result.prior_offset;            // b
+  }
+  summary["signal_variance"] = result.signal_variance;
   summary["iterations"] = result.iterations;
   summary["refine_model_calls"] = result.model_calls;
   summary["refine_seconds"] = result.total_seconds;
@@ -334,6 +339,13 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
 nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options) {
   nlohmann::json steps = nlohmann::json::array();
   const bool video = result.frames > 1;
+  // The GP's residual: s − i0 (fixed prior mean), or s − (a·ī0 + b) with the final a and b.
+  const bool fitted = options.prior_mean == refine::PriorMean::kFitted;
+  const auto residual = [&](const refine::StepRecord& step) {
+    return fitted ? step.observation -
+                        (result.prior_coefficient * step.prior_at_point + result.prior_offset)
+                  : step.observation - step.prior_at_point;
+  };
   for (const refine::StepRecord& step : result.steps) {
     nlohmann::json point = {step.gp_row, step.gp_col, step.gp_side};
     if (video) point = {step.gp_row, step.gp_col, step.frame, step.gp_side, step.depth};
@@ -346,7 +358,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
                      {"score_reference", step.score_reference},
                      {"observation", step.observation},
                      {"prior_at_point", step.prior_at_point},
-                     {"residual", step.observation - step.prior_at_point},
+                     {"residual", residual(step)},
                      {"acquisition", step.acquisition},
                      {"length_scales",
                       std::vector<double>(step.length_scales.data(),
@@ -361,7 +373,10 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
                                       cv::Size(result.map.cols, result.map.rows / result.frames))},
           {"prior_scale", result.prior_scale},
           {"base_score", result.base_score},
-          {"signal_variance", options.signal_variance},
+          {"prior_mean", refine::PriorMeanName(options.prior_mean)},
+          {"prior_coefficient", result.prior_coefficient},
+          {"prior_offset", result.prior_offset},
+          {"signal_variance", result.signal_variance},
           {"noise_variance", options.noise_variance},
           {"steps", steps}};
 }

@@ -49,8 +49,8 @@ void CandidateGp::ReserveRows(Eigen::Index rows) {
   v_.conservativeResize(capacity, candidates_.cols());
 }
 
-void CandidateGp::GrowCholesky(const Eigen::VectorXd& x, double y, Eigen::VectorXd* l,
-                               double* pivot) {
+void CandidateGp::GrowCholesky(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis,
+                               Eigen::VectorXd* l, double* pivot) {
   const Eigen::Index n = num_observations();
   // l = L⁻¹ k(X, x), d² = k(x,x) + σn² − lᵀl (R&W Algorithm 2.1, one row at a time).
   l->resize(n);
@@ -76,15 +76,69 @@ void CandidateGp::GrowCholesky(const Eigen::VectorXd& x, double y, Eigen::Vector
   const double z_new = (y - l->dot(z_)) / *pivot;
   z_.conservativeResize(n + 1);
   z_[n] = z_new;
+  if (num_basis() > 0) {
+    BOREX_CHECK_EQ(basis.size(), num_basis());
+    BOREX_CHECK(basis.allFinite());
+    observed_basis_.conservativeResize(n + 1, num_basis());
+    observed_basis_.row(n) = basis.transpose();
+    // The new row of L⁻¹H, as for z: (hᵀ − lᵀZh)/d.
+    const Eigen::RowVectorXd zh_new = (basis.transpose() - l->transpose() * zh_) / *pivot;
+    zh_.conservativeResize(n + 1, num_basis());
+    zh_.row(n) = zh_new;
+  } else {
+    BOREX_CHECK_EQ(basis.size(), 0);
+  }
 }
 
-void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y) {
+void CandidateGp::SetMeanBasis(Eigen::MatrixXf candidate_basis, Eigen::VectorXd prior_mean,
+                               Eigen::VectorXd prior_variance) {
+  BOREX_CHECK_EQ(num_observations(), 0);
+  BOREX_CHECK_EQ(candidate_basis.rows(), candidates_.cols());
+  BOREX_CHECK_EQ(candidate_basis.cols(), prior_mean.size());
+  BOREX_CHECK_EQ(prior_variance.size(), prior_mean.size());
+  BOREX_CHECK(candidate_basis.allFinite() && prior_mean.allFinite());
+  BOREX_CHECK((prior_variance.array() > 0).all() && prior_variance.allFinite());
+  const Eigen::Index p = prior_mean.size();
+  candidate_basis_ = std::move(candidate_basis);
+  basis_prior_mean_ = std::move(prior_mean);
+  basis_prior_precision_ = prior_variance.cwiseInverse();
+  observed_basis_.resize(0, p);
+  zh_.resize(0, p);
+  w_ = Eigen::MatrixXf::Zero(candidates_.cols(), p);
+  UpdateMeanFunction();
+}
+
+Eigen::LLT<Eigen::MatrixXd> CandidateGp::CoefficientPrecision() const {
+  Eigen::MatrixXd a = zh_.transpose() * zh_;
+  a.diagonal() += basis_prior_precision_;
+  return Eigen::LLT<Eigen::MatrixXd>(a);
+}
+
+Eigen::VectorXd CandidateGp::MeanCoefficients() const {
+  if (num_basis() == 0) return Eigen::VectorXd();
+  const Eigen::VectorXd c =
+      zh_.transpose() * z_ + basis_prior_precision_.cwiseProduct(basis_prior_mean_);
+  return CoefficientPrecision().solve(c);
+}
+
+void CandidateGp::UpdateMeanFunction() {
+  if (num_basis() == 0) return;
+  const Eigen::VectorXf beta = MeanCoefficients().cast<float>();
+  const Eigen::MatrixXf a_inverse =
+      CoefficientPrecision().solve(Eigen::MatrixXd::Identity(num_basis(), num_basis())).cast<float>();
+  const Eigen::MatrixXf r = candidate_basis_ - w_;  // R = Hc − VᵀZh
+  total_mean_ = mean_ + r * beta;
+  total_variance_ = variance_ + ((r * a_inverse).array() * r.array()).rowwise().sum().matrix();
+}
+
+void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y,
+                                 const Eigen::VectorXd& basis) {
   BOREX_CHECK_EQ(x.size(), kernel_.dimension());
   BOREX_CHECK(x.allFinite() && std::isfinite(y));
   const Eigen::Index n = num_observations();
   Eigen::VectorXd l;
   double pivot = 0;
-  GrowCholesky(x, y, &l, &pivot);
+  GrowCholesky(x, y, basis, &l, &pivot);
 
   // New row of V: v = (k(x, C) − Vᵀl)/d, one GEMV over the stored rows; then the rank-one
   // updates mean += z_new·v and var −= v∘v.
@@ -95,24 +149,37 @@ void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y) {
   v *= static_cast<float>(1.0 / pivot);
   mean_ += static_cast<float>(z_[n]) * v;
   variance_ = (variance_.array() - v.array().square()).max(0.0f);
+  if (num_basis() > 0) {
+    w_.noalias() += v * zh_.row(n).cast<float>();
+    UpdateMeanFunction();
+  }
 }
 
 // By value: callers may pass observed_points() and observed_values() themselves.
-void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values) {
+void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values,
+                                  Eigen::MatrixXd basis) {
   BOREX_CHECK_EQ(points.rows(), kernel_.dimension());
   BOREX_CHECK_EQ(points.cols(), values.size());
   BOREX_CHECK(points.allFinite() && values.allFinite());
+  if (num_basis() > 0) {
+    BOREX_CHECK_EQ(basis.rows(), values.size());
+    BOREX_CHECK_EQ(basis.cols(), num_basis());
+  }
   points_.resize(kernel_.dimension(), 0);
   values_.resize(0);
   cholesky_.resize(0, 0);
   z_.resize(0);
+  observed_basis_.resize(0, num_basis());
+  zh_.resize(0, num_basis());
   num_floored_pivots_ = 0;
 
-  // L and z in double, row by row (O(n³), with the same pivot floor as AddObservation).
+  // L, z and Zh in double, row by row (O(n³), with the same pivot floor as AddObservation).
   Eigen::VectorXd l;
   double pivot = 0;
   for (Eigen::Index i = 0; i < values.size(); ++i)
-    GrowCholesky(points.col(i), values[i], &l, &pivot);
+    GrowCholesky(points.col(i), values[i],
+                 num_basis() > 0 ? Eigen::VectorXd(basis.row(i).transpose()) : Eigen::VectorXd(),
+                 &l, &pivot);
 
   // V = L⁻¹ K(X, C): kernel rows, then one blocked (GEMM-based) triangular solve in float.
   const Eigen::Index n = num_observations();
@@ -131,19 +198,34 @@ void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values
   variance_.setConstant(static_cast<float>(kernel_.signal_variance()));
   for (Eigen::Index i = 0; i < n; ++i) variance_.array() -= v.row(i).transpose().array().square();
   variance_ = variance_.array().max(0.0f);
+  if (num_basis() > 0) {
+    w_.setZero();
+    if (n > 0) w_.noalias() = v.transpose() * zh_.cast<float>();
+    UpdateMeanFunction();
+  }
 }
 
 void CandidateGp::SetKernel(MaternKernel kernel) {
   BOREX_CHECK_EQ(kernel.dimension(), kernel_.dimension());
   kernel_ = std::move(kernel);
-  SetObservations(points_, values_);
+  SetObservations(points_, values_, observed_basis_);
+}
+
+CandidateGp CandidateGp::WithKernelOnly(MaternKernel kernel) const {
+  CandidateGp gp(std::move(kernel), Eigen::MatrixXf(kernel_.dimension(), 0), noise_variance_);
+  if (num_basis() > 0)
+    gp.SetMeanBasis(Eigen::MatrixXf(0, num_basis()), basis_prior_mean_,
+                    basis_prior_precision_.cwiseInverse());
+  gp.SetObservations(points_, values_, observed_basis_);
+  return gp;
 }
 
 void CandidateGp::PredictMean(const Eigen::Ref<const Eigen::MatrixXf>& points,
                               Eigen::Ref<Eigen::VectorXf> out) const {
   BOREX_CHECK_EQ(points.rows(), kernel_.dimension());
   BOREX_CHECK_EQ(out.size(), points.cols());
-  Eigen::VectorXd alpha = z_;  // α = L⁻ᵀz = (K + σn²I)⁻¹y
+  Eigen::VectorXd alpha = z_;  // α = L⁻ᵀ(z − Zhβ̄) = (K + σn²I)⁻¹(y − Hβ̄)
+  if (num_basis() > 0 && alpha.size() > 0) alpha -= zh_ * MeanCoefficients();
   if (alpha.size() > 0) cholesky_.triangularView<Eigen::Lower>().transpose().solveInPlace(alpha);
   Eigen::VectorXf column(std::min(kPredictChunk, points.cols()));
   for (Eigen::Index start = 0; start < points.cols(); start += kPredictChunk) {
@@ -157,18 +239,35 @@ void CandidateGp::PredictMean(const Eigen::Ref<const Eigen::MatrixXf>& points,
   }
 }
 
-double CandidateGp::PredictVariance(const Eigen::VectorXd& x) const {
+double CandidateGp::PredictVariance(const Eigen::VectorXd& x, const Eigen::VectorXd& basis) const {
   BOREX_CHECK_EQ(x.size(), kernel_.dimension());
+  BOREX_CHECK_EQ(basis.size(), num_basis());
   const Eigen::Index n = num_observations();
   Eigen::VectorXd l(n);
   for (Eigen::Index i = 0; i < n; ++i) l[i] = kernel_(points_.col(i), x);
   if (n > 0) cholesky_.triangularView<Eigen::Lower>().solveInPlace(l);
-  return std::max(0.0, kernel_(x, x) - l.squaredNorm());
+  double variance = kernel_(x, x) - l.squaredNorm();
+  if (num_basis() > 0) {
+    const Eigen::VectorXd r = basis - zh_.transpose() * l;
+    variance += r.dot(CoefficientPrecision().solve(r));
+  }
+  return std::max(0.0, variance);
 }
 
 double CandidateGp::LogMarginalLikelihood() const {
   const double n = static_cast<double>(num_observations());
-  return -0.5 * z_.squaredNorm() - cholesky_.diagonal().array().log().sum() -
+  if (num_basis() == 0)
+    return -0.5 * z_.squaredNorm() - cholesky_.diagonal().array().log().sum() -
+           0.5 * n * std::log(2.0 * M_PI);
+  const double log_det_k = 2.0 * cholesky_.diagonal().array().log().sum();
+  // e = L⁻¹(y − Hb); (K + HBHᵀ)⁻¹ = K⁻¹ − K⁻¹H A⁻¹ HᵀK⁻¹ and |K + HBHᵀ| = |K|·|B|·|A|.
+  const Eigen::VectorXd e = z_ - zh_ * basis_prior_mean_;
+  const Eigen::VectorXd q = zh_.transpose() * e;
+  const Eigen::LLT<Eigen::MatrixXd> a = CoefficientPrecision();
+  const double quadratic = e.squaredNorm() - q.dot(a.solve(q));
+  const double log_det_a = 2.0 * Eigen::MatrixXd(a.matrixL()).diagonal().array().log().sum();
+  const double log_det_b = -basis_prior_precision_.array().log().sum();
+  return -0.5 * quadratic - 0.5 * (log_det_k + log_det_b + log_det_a) -
          0.5 * n * std::log(2.0 * M_PI);
 }
 

@@ -174,4 +174,24 @@ MaternKernel FitLengthScales(const MaternKernel& initial, const Eigen::MatrixXd&
   return make(theta);
 }
 
+double FitSignalVariance(const CandidateGp& gp, const std::vector<double>& grid) {
+  BOREX_CHECK(!grid.empty());
+  double best = grid.front(), best_likelihood = -std::numeric_limits<double>::infinity();
+  for (double signal_variance : grid) {
+    const MaternKernel kernel(gp.kernel().nu(), gp.kernel().length_scales(), signal_variance);
+    const double likelihood = gp.WithKernelOnly(kernel).LogMarginalLikelihood();
+    if (likelihood > best_likelihood) {
+      best_likelihood = likelihood;
+      best = signal_variance;
+    }
+  }
+  return best;
+}
+
+std::vector<double> SignalVarianceGrid() {
+  std::vector<double> grid;
+  for (int k = -16; k <= 4; ++k) grid.push_back(std::pow(10.0, k / 4.0));
+  return grid;
+}
+
 }  // namespace borex::gp

@@ -28,6 +28,47 @@ std::string AggregationName(Aggregation aggregation) {
   return aggregation == Aggregation::kPointwise ? "pointwise" : "box";
 }
 
+PriorMean ParsePriorMean(const std::string& name) {
+  if (name == "fixed") return PriorMean::kFixed;
+  if (name == "fitted") return PriorMean::kFitted;
+  throw OptionError("--prior-mean", "'" + name + "' is not one of fixed, fitted");
+}
+
+std::string PriorMeanName(PriorMean prior_mean) {
+  return prior_mean == PriorMean::kFixed ? "fixed" : "fitted";
+}
+
+RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
+
+RefineOptions RefineOptions::Paper() {
+  RefineOptions o;
+  o.preset = "paper";
+  o.prior_mean = PriorMean::kFixed;
+  o.fit_signal_variance = false;
+  o.kappa = 10.0;
+  o.aggregation = Aggregation::kPointwise;
+  return o;
+}
+
+RefineOptions RefineOptions::Code() {
+  RefineOptions o = Paper();
+  o.preset = "code";
+  o.stride = 1;
+  o.aggregation = Aggregation::kBox;
+  o.squash = 10;
+  o.hyperopt = true;
+  o.infill = mask::Infill::kMean;
+  o.jitter = 1;
+  return o;
+}
+
+RefineOptions RefineOptions::FromPreset(const std::string& name) {
+  if (name == "kriging") return Kriging();
+  if (name == "paper") return Paper();
+  if (name == "code") return Code();
+  throw OptionError("--preset", "'" + name + "' is not one of kriging, paper, code");
+}
+
 std::vector<MaskSize> ParseMaskSizes(const std::string& list) {
   std::vector<MaskSize> sizes;
   std::stringstream stream(list);
@@ -67,6 +108,8 @@ void RefineOptions::ApplyAlgorithm() {
     flip = false;
     weighted_average = false;
     use_prior = false;
+    prior_mean = PriorMean::kFixed;
+    fit_signal_variance = false;
   }
 }
 
@@ -164,6 +207,9 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
   if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
   if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
   if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
+  if (!(prior_coefficient_sd > 0 && prior_offset_sd > 0) || !std::isfinite(prior_coefficient_sd) ||
+      !std::isfinite(prior_offset_sd))
+    throw OptionError("--prior-mean", "the coefficients' prior std must be positive");
   if (!(max_gp_megabytes > 0)) throw OptionError("--max-gp-memory", "must be positive");
   if (clip_frames > 1) {
     for (int depth : mask_frames)
@@ -178,7 +224,8 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
 }
 
 nlohmann::json RefineOptions::ToJson(bool video) const {
-  nlohmann::json json = {{"algorithm", AlgorithmName(algorithm)},
+  nlohmann::json json = {{"preset", preset},
+                         {"algorithm", AlgorithmName(algorithm)},
                          {"iterations", iterations},
                          {"mask_sizes", MaskSizesString(mask_sizes)},
                          {"stride", stride},
@@ -190,6 +237,10 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"kappa", kappa},
                          {"score", model::ScoreKindName(score)},
                          {"prior_mean_abs", prior_mean_abs},
+                         {"prior_mean", PriorMeanName(prior_mean)},
+                         {"prior_coefficient_sd", prior_coefficient_sd},
+                         {"prior_offset_sd", prior_offset_sd},
+                         {"fit_signal_variance", fit_signal_variance},
                          {"flip", flip},
                          {"weighted_average", weighted_average},
                          {"use_prior", use_prior},

@@ -23,6 +23,20 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
+// At frame n, the mean of frames n ... n + depth − 1 (those inside the clip): the frames a cuboid
+// of `depth` frames starting at n covers. The mirror of TrailingFrameAverage.
+cv::Mat LeadingFrameAverage(const cv::Mat& map, int frames, int depth) {
+  const int rows = map.rows / frames;
+  const auto reversed = [&](const cv::Mat& in) {
+    cv::Mat out(in.size(), in.type());
+    for (int n = 0; n < frames; ++n)
+      in.rowRange(n * rows, (n + 1) * rows).copyTo(out.rowRange((frames - 1 - n) * rows,
+                                                                (frames - n) * rows));
+    return out;
+  };
+  return reversed(TrailingFrameAverage(reversed(map), frames, depth));
+}
+
 }  // namespace
 
 struct Refiner::State {
@@ -31,13 +45,17 @@ struct Refiner::State {
   int label;
   RefineOptions options;
   cv::Mat prior;                   // scaled i0, or zeros
+  bool fitted_mean = false;        // PriorMean::kFitted: universal kriging on the basis below
+  bool has_prior = false;          // a non-constant prior was given and is used
+  std::vector<cv::Mat> prior_box;  // fitted, per (depth, side) block: ī0, i0 over the mask
   int frames = 1, frame_rows = 0;  // clip frames and rows per frame (an image: 1 and its rows)
   bool video = false;              // GP over (row, col, n, side, t) instead of (row, col, side)
   std::vector<double> sides;
   std::vector<int> depths;  // {1} for an image
   std::vector<int> grid_rows, grid_cols, grid_frames;
   Eigen::MatrixXf candidates;  // dims x n: (row, col, side) or (row, col, n, side, t)
-  Eigen::VectorXf candidate_prior;
+  Eigen::VectorXf candidate_prior;  // i0 at the candidate (fixed mean: the GP's prior mean)
+  Eigen::MatrixXf candidate_basis;  // fitted mean: (ī0, 1) or (1) at every candidate
   std::unique_ptr<gp::CandidateGp> gp;
   std::unique_ptr<mask::Infiller> infiller;  // the image with the chosen in-fill
   Random random;
@@ -104,6 +122,36 @@ struct Refiner::State {
     return {scores[0], scores[1]};
   }
 
+  // The kriging part of the posterior mean at every pixel (voxel) for one mask side (and depth).
+  cv::Mat KrigingMeanForSide(const gp::CandidateGp& predictor, int side_index,
+                             int depth_index) const {
+    const int rows = frame_rows, cols = image.cols;
+    Eigen::MatrixXf points(video ? 5 : 3, static_cast<Eigen::Index>(image.rows) * cols);
+    const float side = static_cast<float>(sides[side_index]);
+    const float depth = static_cast<float>(depths[depth_index]);
+    Eigen::Index index = 0;
+    for (int n = 0; n < frames; ++n)
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+          if (video)
+            points.col(index++) << static_cast<float>(r), static_cast<float>(c),
+                static_cast<float>(n), side, depth;
+          else
+            points.col(index++) << static_cast<float>(r), static_cast<float>(c), side;
+        }
+    Eigen::VectorXf mean(points.cols());
+    predictor.PredictMean(points, mean);
+    cv::Mat map(image.rows, cols, CV_32FC1);
+    std::copy(mean.data(), mean.data() + mean.size(), map.ptr<float>());
+    return map;
+  }
+
+  // The fitted mean function's coefficients (a, b); a = 0 without a prior.
+  std::pair<double, double> MeanCoefficients(const gp::CandidateGp& predictor) const {
+    const Eigen::VectorXd beta = predictor.MeanCoefficients();
+    return has_prior ? std::pair{beta[0], beta[1]} : std::pair{0.0, beta[0]};
+  }
+
   Eigen::VectorXd GpPoint(const StepRecord& step) const {
     Eigen::VectorXd point(video ? 5 : 3);
     if (video)
@@ -147,6 +195,10 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
       s.prior = prior * s.result.prior_scale;
     }
   }
+  s.fitted_mean = o.prior_mean == PriorMean::kFitted;
+  double prior_min = 0, prior_max = 0;
+  cv::minMaxLoc(s.prior, &prior_min, &prior_max);
+  s.has_prior = prior_max > prior_min;
 
   // Candidates: grid centres (and first frames) x sides (x depths), laid out in blocks of one
   // (depth, side) each, side-major within a depth, so each block is contiguous.
@@ -164,18 +216,37 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
                     count, megabytes, o.max_gp_megabytes, s.video ? ", --mask-frame-step" : ""));
   s.candidates.resize(dims, count);
   s.candidate_prior.resize(s.candidates.cols());
+  if (s.fitted_mean) {
+    s.candidate_basis.resize(count, s.has_prior ? 2 : 1);
+    s.candidate_basis.rightCols(1).setOnes();
+    // ī0 per (depth, side): the prior averaged over the square, then over the cuboid's frames.
+    if (s.has_prior)
+      for (int depth : s.depths)
+        for (double side : s.sides) {
+          cv::Mat box(s.prior.size(), CV_32FC1);
+          for (int n = 0; n < s.frames; ++n)
+            BoxAverage(s.prior.rowRange(n * rows, (n + 1) * rows).clone(), side)
+                .copyTo(box.rowRange(n * rows, (n + 1) * rows));
+          s.prior_box.push_back(depth > 1 ? LeadingFrameAverage(box, s.frames, depth) : box);
+        }
+  }
   Eigen::Index index = 0;
-  for (int depth : s.depths)
-    for (double side : s.sides)
+  for (size_t j = 0; j < s.depths.size(); ++j)
+    for (size_t i = 0; i < s.sides.size(); ++i)
       for (int n : s.grid_frames)
         for (int r : s.grid_rows)
           for (int c : s.grid_cols) {
+            const int depth = s.depths[j];
+            const double side = s.sides[i];
             if (s.video)
               s.candidates.col(index) << static_cast<float>(r), static_cast<float>(c),
                   static_cast<float>(n), static_cast<float>(side), static_cast<float>(depth);
             else
               s.candidates.col(index) << static_cast<float>(r), static_cast<float>(c),
                   static_cast<float>(side);
+            if (s.fitted_mean && s.has_prior)
+              s.candidate_basis(index, 0) =
+                  s.prior_box[j * s.sides.size() + i].at<float>(n * rows + r, c);
             s.candidate_prior[index++] = s.prior.at<float>(n * rows + r, c);
           }
 
@@ -190,6 +261,18 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.gp = std::make_unique<gp::CandidateGp>(
       gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance,
       /*max_observations=*/o.iterations);
+  if (s.fitted_mean) {
+    Eigen::VectorXd prior_mean(s.candidate_basis.cols()), prior_variance(prior_mean.size());
+    if (s.has_prior) {
+      prior_mean << 1.0, 0.0;
+      prior_variance << o.prior_coefficient_sd * o.prior_coefficient_sd,
+          o.prior_offset_sd * o.prior_offset_sd;
+    } else {
+      prior_mean << 0.0;
+      prior_variance << o.prior_offset_sd * o.prior_offset_sd;
+    }
+    s.gp->SetMeanBasis(s.candidate_basis, prior_mean, prior_variance);
+  }
 
   if (!o.flip) {
     const Eigen::VectorXf scores = model::ClassScores(classifier.Logits({image}), label, o.score);
@@ -212,7 +295,8 @@ const StepRecord& Refiner::Step() {
 
   // Line 5: (λ, r) = argmax u over the candidates, u = (prior + residual mean) + κσ.
   Eigen::Index chosen;
-  const Eigen::VectorXf total_mean = s.candidate_prior + s.gp->candidate_mean();
+  const Eigen::VectorXf total_mean =
+      s.fitted_mean ? s.gp->candidate_mean() : s.candidate_prior + s.gp->candidate_mean();
   if (step.iteration == 0) {
     chosen = s.FirstCandidate();
     step.acquisition = total_mean[chosen] + o.kappa * std::sqrt(s.gp->candidate_variance()[chosen]);
@@ -248,8 +332,15 @@ const StepRecord& Refiner::Step() {
     step.gp_col += o.jitter * s.random.Normal();
     step.gp_side += o.jitter * s.random.Normal();
   }
-  step.prior_at_point = s.PriorAt(step.gp_row, step.gp_col, step.frame);
-  s.gp->AddObservation(s.GpPoint(step), observation - step.prior_at_point);
+  if (s.fitted_mean) {
+    // The basis at the mask actually applied; the GP models s itself.
+    const Eigen::VectorXd basis = s.candidate_basis.row(chosen).transpose().cast<double>();
+    step.prior_at_point = s.has_prior ? basis[0] : 0.0;
+    s.gp->AddObservation(s.GpPoint(step), observation, basis);
+  } else {
+    step.prior_at_point = s.PriorAt(step.gp_row, step.gp_col, step.frame);
+    s.gp->AddObservation(s.GpPoint(step), observation - step.prior_at_point);
+  }
   if (o.hyperopt) {
     const auto [lower, upper] = o.LengthScaleBounds(s.frame_rows, s.image.cols, s.frames);
     s.gp->SetKernel(gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(),
@@ -262,25 +353,11 @@ const StepRecord& Refiner::Step() {
 
 cv::Mat Refiner::PosteriorMeanForSide(int side_index, int depth_index) const {
   const State& s = *state_;
-  const int rows = s.frame_rows, cols = s.image.cols;
-  Eigen::MatrixXf points(s.video ? 5 : 3, static_cast<Eigen::Index>(s.image.rows) * cols);
-  const float side = static_cast<float>(s.sides[side_index]);
-  const float depth = static_cast<float>(s.depths[depth_index]);
-  Eigen::Index index = 0;
-  for (int n = 0; n < s.frames; ++n)
-    for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < cols; ++c) {
-        if (s.video)
-          points.col(index++) << static_cast<float>(r), static_cast<float>(c),
-              static_cast<float>(n), side, depth;
-        else
-          points.col(index++) << static_cast<float>(r), static_cast<float>(c), side;
-      }
-  Eigen::VectorXf residual(points.cols());
-  s.gp->PredictMean(points, residual);
-  cv::Mat mean(s.image.rows, cols, CV_32FC1);
-  std::copy(residual.data(), residual.data() + residual.size(), mean.ptr<float>());
-  return mean + s.prior;
+  const cv::Mat kriging = s.KrigingMeanForSide(*s.gp, side_index, depth_index);
+  if (!s.fitted_mean) return kriging + s.prior;
+  const auto [a, b] = s.MeanCoefficients(*s.gp);
+  if (!s.has_prior) return kriging + b;
+  return kriging + a * s.prior_box[depth_index * s.sides.size() + side_index] + b;
 }
 
 int Refiner::dimensions() const { return state_->video ? 5 : 3; }
@@ -289,13 +366,38 @@ long Refiner::num_candidates() const { return static_cast<long>(state_->candidat
 
 RefineResult Refiner::Finish() {
   State& s = *state_;
+  const RefineOptions& o = s.options;
+  RefineResult result = s.result;
+  result.signal_variance = s.gp->kernel().signal_variance();
+  // The final map's GP: the search's, or the same data under the σf² of maximum likelihood.
+  std::unique_ptr<gp::CandidateGp> refitted;
+  if (o.fit_signal_variance && s.gp->num_observations() > 0) {
+    result.signal_variance = gp::FitSignalVariance(*s.gp, gp::SignalVarianceGrid());
+    refitted = std::make_unique<gp::CandidateGp>(s.gp->WithKernelOnly(gp::MaternKernel(
+        s.gp->kernel().nu(), s.gp->kernel().length_scales(), result.signal_variance)));
+  }
+  const gp::CandidateGp& predictor = refitted ? *refitted : *s.gp;
   std::vector<cv::Mat> means;
   for (size_t j = 0; j < s.depths.size(); ++j)
-    for (size_t i = 0; i < s.sides.size(); ++i)
-      means.push_back(PosteriorMeanForSide(static_cast<int>(i), static_cast<int>(j)));
-  RefineResult result = s.result;
-  result.map = AggregateCuboids(means, s.sides, s.depths, s.frames, s.options.aggregation,
-                                s.options.weighted_average);
+    for (size_t i = 0; i < s.sides.size(); ++i) {
+      cv::Mat kriging =
+          s.KrigingMeanForSide(predictor, static_cast<int>(i), static_cast<int>(j));
+      means.push_back(s.fitted_mean ? kriging : kriging + s.prior);
+    }
+  result.map = AggregateCuboids(means, s.sides, s.depths, s.frames, o.aggregation,
+                                o.weighted_average);
+  if (s.fitted_mean) {
+    // The mean function per pixel, a·i0 + b, unsmoothed: the aggregation back-projects what the
+    // masks observed, while i0 is a per-pixel map already. Weighted as a constant map would be.
+    const auto [a, b] = s.MeanCoefficients(predictor);
+    result.prior_coefficient = a;
+    result.prior_offset = b;
+    const std::vector<cv::Mat> ones(means.size(), cv::Mat::ones(1, 1, CV_32FC1));
+    const double gain =
+        AggregateCuboids(ones, s.sides, s.depths, 1, o.aggregation, o.weighted_average)
+            .at<float>(0, 0);
+    result.map += gain * (a * s.prior + b);
+  }
   result.iterations = static_cast<int>(result.steps.size());
   result.candidates = num_candidates();
   result.model_calls = s.classifier.model_calls() - s.calls_at_start;
