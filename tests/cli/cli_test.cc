@@ -79,6 +79,46 @@ TEST_F(CliTest, SameSeedSameMapBitForBit) {
   EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
 }
 
+// The maps of the defaults before the kriging preset (`--preset paper`) and of the authors' code's
+// settings (`--preset code`, then `--stride 1 --aggregation box --squash 10 --hyperopt --infill
+// mean --jitter 1`), written by the borex of commit 8d56b40 on the bundled model:
+// tests/data/presets/{paper,code}_scene_multi.npy. The presets must reproduce them bit for bit.
+TEST_F(CliTest, PresetsReproduceThePreviousMapsBitForBit) {
+  for (const std::string preset : {"paper", "code"}) {
+    const CommandResult run =
+        RunBorex("refine --threads 1 --preset " + preset + " --model " + kSceneModel +
+                 " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path(preset) +
+                 " --trace " + Path(preset + "_trace.json"));
+    ASSERT_EQ(run.status, 0) << run.err;
+    const cv::Mat expected =
+        borex::io::ReadNpyMap(kSource + "/tests/data/presets/" + preset + "_scene_multi.npy");
+    const cv::Mat map = borex::io::ReadNpyMap(Path(preset + ".npy"));
+    EXPECT_EQ(cv::norm(map, expected, cv::NORM_INF), 0.0) << preset;
+    std::ifstream summary_file(Path(preset + ".json")), trace_file(Path(preset + "_trace.json"));
+    EXPECT_EQ(nlohmann::json::parse(summary_file)["settings"]["preset"], preset);
+    EXPECT_EQ(nlohmann::json::parse(trace_file)["settings"]["preset"], preset);
+  }
+}
+
+TEST_F(CliTest, FlagsGivenOverrideThePresetAndTheRestKeepIt) {
+  const CommandResult run = RunBorex(
+      "refine --preset code --kappa 2 --stride 3 --iterations 4 --model " + kSceneModel +
+      " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path("mixed"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::ifstream summary_file(Path("mixed.json"));
+  const auto settings = nlohmann::json::parse(summary_file)["settings"];
+  EXPECT_EQ(settings["preset"], "code");
+  EXPECT_EQ(settings["kappa"], 2.0);
+  EXPECT_EQ(settings["stride"], 3);
+  EXPECT_EQ(settings["aggregation"], "box");  // the preset's
+  EXPECT_EQ(settings["hyperopt"], true);
+  EXPECT_EQ(settings["prior_mean"], "fixed");
+}
+
+TEST_F(CliTest, UnknownPresetIsAClearError) {
+  ExpectCleanFailure(RegionArgs() + " --preset papers", 2, "--preset");
+}
+
 TEST_F(CliTest, ExplainWritesTheSameOutputs) {
   for (const char* method : {"rise", "pn-rise", "gradcam", "gradcam++"}) {
     const CommandResult run =

@@ -278,5 +278,125 @@ TEST(GaussianProcessTest, RejectsInvalidInput) {
   EXPECT_THROW(gp.SetKernel(MaternKernel(MaternNu::kOneHalf, Eigen::Vector2d(1, 1))), Error);
 }
 
+// Universal kriging (R&W §2.7) in closed form, dense and in double: K = K(X,X) + σn²I,
+// A = B⁻¹ + HᵀK⁻¹H, β̄ = A⁻¹(HᵀK⁻¹y + B⁻¹b), mean = hᵀβ̄ + kᵀK⁻¹(y − Hβ̄),
+// var = k(x,x) − kᵀK⁻¹k + rᵀA⁻¹r with r = h − HᵀK⁻¹k, and log N(y; Hb, K + HBHᵀ) from its own
+// LDLT (not through Woodbury).
+struct DenseKriging {
+  DenseKriging(const MaternKernel& kernel, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+               const Eigen::MatrixXd& h, const Eigen::VectorXd& b, const Eigen::VectorXd& var_b,
+               double noise)
+      : gp(kernel, x, y, noise), h_(h) {
+    const Eigen::MatrixXd k_inv_h = gp.ldlt.solve(h);
+    a = Eigen::MatrixXd(var_b.cwiseInverse().asDiagonal()) + h.transpose() * k_inv_h;
+    beta = a.ldlt().solve(h.transpose() * gp.ldlt.solve(y) + var_b.cwiseInverse().cwiseProduct(b));
+    residual_alpha = gp.ldlt.solve(y - h * beta);
+    Eigen::MatrixXd covariance = gp.ldlt.reconstructedMatrix() +
+                                 h * var_b.asDiagonal() * h.transpose();
+    const Eigen::LDLT<Eigen::MatrixXd> full(covariance);
+    const Eigen::VectorXd e = y - h * b;
+    log_likelihood = -0.5 * e.dot(full.solve(e)) - 0.5 * full.vectorD().array().log().sum() -
+                     0.5 * static_cast<double>(y.size()) * std::log(2 * M_PI);
+  }
+  double KrigingMean(const Eigen::VectorXd& p) const { return gp.Cross(p).dot(residual_alpha); }
+  double Mean(const Eigen::VectorXd& p, const Eigen::VectorXd& hp) const {
+    return hp.dot(beta) + KrigingMean(p);
+  }
+  double Variance(const Eigen::VectorXd& p, const Eigen::VectorXd& hp) const {
+    const Eigen::VectorXd k = gp.Cross(p);
+    const Eigen::VectorXd r = hp - h_.transpose() * gp.ldlt.solve(k);
+    return gp.Variance(p) + r.dot(a.ldlt().solve(r));
+  }
+  DenseGp gp;
+  Eigen::MatrixXd h_, a;
+  Eigen::VectorXd beta, residual_alpha;
+  double log_likelihood;
+};
+
+// Basis (f(x), 1) with f smooth in the position, as a prior map averaged over a mask would be.
+Eigen::Vector2d Basis(const Eigen::VectorXd& x) {
+  return Eigen::Vector2d(std::sin(x[0] / 9.0) * std::cos(x[1] / 13.0) + 0.02 * x[2], 1.0);
+}
+
+Eigen::MatrixXf CandidateBasis(const Eigen::MatrixXf& candidates) {
+  Eigen::MatrixXf basis(candidates.cols(), 2);
+  for (Eigen::Index j = 0; j < candidates.cols(); ++j)
+    basis.row(j) = Basis(candidates.col(j).cast<double>()).transpose().cast<float>();
+  return basis;
+}
+
+TEST(UniversalKrigingTest, IncrementalStateEqualsTheDenseClosedFormAfterEveryStep) {
+  const Problem p = RandomProblem(21, 25, 300);
+  const Eigen::Vector2d prior_mean(1.0, 0.0), prior_variance(100.0, 1.0);
+  CandidateGp gp(TestKernel(), p.candidates, kNoise);
+  gp.SetMeanBasis(CandidateBasis(p.candidates), prior_mean, prior_variance);
+  // No observation: the prior mean function, and σf² plus hᵀBh.
+  for (Eigen::Index j = 0; j < 5; ++j) {
+    const Eigen::Vector2d h = Basis(p.candidates.col(j).cast<double>());
+    ExpectClose(gp.candidate_mean()[j], h.dot(prior_mean), "prior mean");
+    ExpectClose(gp.candidate_variance()[j], 1.0 + h.cwiseProduct(h).dot(prior_variance),
+                "prior variance");
+  }
+  Eigen::MatrixXd basis(p.points.cols(), 2);
+  for (Eigen::Index i = 0; i < p.points.cols(); ++i)
+    basis.row(i) = Basis(p.points.col(i)).transpose();
+  // Observations that follow 3·f + 0.4 plus the random values: a clear mean function.
+  const Eigen::VectorXd values = 3.0 * basis.col(0) + 0.4 * basis.col(1) + 0.3 * p.values;
+  for (Eigen::Index n = 1; n <= p.points.cols(); ++n) {
+    gp.AddObservation(p.points.col(n - 1), values[n - 1], basis.row(n - 1).transpose());
+    const std::string context = "n=" + std::to_string(n);
+    const DenseKriging dense(TestKernel(), p.points.leftCols(n), values.head(n),
+                             basis.topRows(n), prior_mean, prior_variance, kNoise);
+    const Eigen::VectorXd beta = gp.MeanCoefficients();
+    ExpectClose(beta[0], dense.beta[0], context + " a");
+    ExpectClose(beta[1], dense.beta[1], context + " b");
+    ExpectClose(gp.LogMarginalLikelihood(), dense.log_likelihood, context + " likelihood");
+    for (Eigen::Index j = 0; j < p.candidates.cols(); j += 7) {
+      const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+      ExpectClose(gp.candidate_mean()[j], dense.Mean(c, Basis(c)), context + " mean");
+      ExpectClose(gp.candidate_variance()[j], dense.Variance(c, Basis(c)), context + " variance");
+      ExpectClose(gp.PredictVariance(c, Basis(c)), dense.Variance(c, Basis(c)),
+                  context + " PredictVariance");
+    }
+  }
+  // The coefficients are found; β's uncertainty is what lifts the variance above the
+  // zero-mean GP's.
+  EXPECT_NEAR(gp.MeanCoefficients()[0], 3.0, 0.5);
+  // PredictMean: the kriging part only, K(x, X)K⁻¹(y − Hβ̄).
+  Eigen::VectorXf kriging(p.candidates.cols());
+  gp.PredictMean(p.candidates, kriging);
+  const DenseKriging dense(TestKernel(), p.points, values, basis, prior_mean, prior_variance,
+                           kNoise);
+  for (Eigen::Index j = 0; j < p.candidates.cols(); j += 11)
+    ExpectClose(kriging[j], dense.KrigingMean(p.candidates.col(j).cast<double>()), "kriging");
+  // A refit from scratch (SetObservations) and a kernel-only copy hold the same state.
+  CandidateGp fresh(TestKernel(), p.candidates, kNoise);
+  fresh.SetMeanBasis(CandidateBasis(p.candidates), prior_mean, prior_variance);
+  fresh.SetObservations(p.points, values, basis);
+  const CandidateGp copy = gp.WithKernelOnly(TestKernel());
+  EXPECT_EQ(copy.candidates().cols(), 0);
+  for (const CandidateGp* other : {static_cast<const CandidateGp*>(&fresh), &copy}) {
+    ExpectClose(other->MeanCoefficients()[0], dense.beta[0], "refit a");
+    ExpectClose(other->LogMarginalLikelihood(), dense.log_likelihood, "refit likelihood");
+  }
+  for (Eigen::Index j = 0; j < p.candidates.cols(); j += 7) {
+    const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+    ExpectClose(fresh.candidate_mean()[j], dense.Mean(c, Basis(c)), "refit mean");
+    ExpectClose(fresh.candidate_variance()[j], dense.Variance(c, Basis(c)), "refit variance");
+  }
+}
+
+TEST(UniversalKrigingTest, ConstantBasisIsOrdinaryKrigingAndTheObservationsSetTheLevel) {
+  const Problem p = RandomProblem(4, 20, 100);
+  CandidateGp gp(TestKernel(), p.candidates, kNoise);
+  gp.SetMeanBasis(Eigen::MatrixXf::Ones(p.candidates.cols(), 1), Eigen::VectorXd::Zero(1),
+                  Eigen::VectorXd::Constant(1, 1e6));
+  for (Eigen::Index i = 0; i < p.points.cols(); ++i)
+    gp.AddObservation(p.points.col(i), 5.0, Eigen::VectorXd::Ones(1));
+  // Every observation equal: the constant is the level (up to the GP's own share).
+  EXPECT_NEAR(gp.MeanCoefficients()[0], 5.0, 0.05);
+  EXPECT_NEAR(gp.candidate_mean()[0], 5.0, 0.05);
+}
+
 }  // namespace
 }  // namespace borex::gp

@@ -168,5 +168,40 @@ TEST(HyperparametersTest, PerDimensionBoundsHoldAndTheStartIsClamped) {
   EXPECT_THROW(FitLengthScales(start, s.points, s.values, kNoise, 0.0, 2.0), Error);
 }
 
+TEST(HyperparametersTest, SignalVarianceFitIsTheGridsLikelihoodMaximum) {
+  // Data drawn at amplitude 0.05: the fit must pick the grid value of the highest likelihood,
+  // computed here by refitting a GP per value.
+  std::mt19937_64 engine(3);
+  std::uniform_real_distribution<double> position(0, 40), unit(-1, 1);
+  Eigen::MatrixXd points(3, 30);
+  Eigen::VectorXd values(30);
+  for (int i = 0; i < 30; ++i) {
+    points.col(i) << position(engine), position(engine), 10;
+    values[i] = 0.05 * std::sin(points(0, i) / 6.0) + 0.01 * unit(engine);
+  }
+  const MaternKernel kernel(MaternNu::kThreeHalves, Eigen::Vector3d(8, 8, 10), 1.0);
+  CandidateGp gp(kernel, Eigen::MatrixXf(3, 0), 1e-4);
+  gp.SetObservations(points, values);
+  const std::vector<double> grid = SignalVarianceGrid();
+  ASSERT_EQ(grid.size(), 21u);
+  EXPECT_DOUBLE_EQ(grid.front(), 1e-4);
+  EXPECT_DOUBLE_EQ(grid.back(), 10.0);
+  double best = 0, best_likelihood = -1e300;
+  for (double s : grid) {
+    CandidateGp probe(MaternKernel(kernel.nu(), kernel.length_scales(), s), Eigen::MatrixXf(3, 0),
+                      1e-4);
+    probe.SetObservations(points, values);
+    if (probe.LogMarginalLikelihood() > best_likelihood) {
+      best_likelihood = probe.LogMarginalLikelihood();
+      best = s;
+    }
+  }
+  const double fitted = FitSignalVariance(gp, grid);
+  EXPECT_EQ(fitted, best);
+  // Amplitude 0.05: σf² near 0.0025, far below the default 1.
+  EXPECT_LT(fitted, 0.05);
+  EXPECT_GT(fitted, 1e-4);
+}
+
 }  // namespace
 }  // namespace borex::gp

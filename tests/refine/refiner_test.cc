@@ -116,6 +116,7 @@ TEST(RefinerTest, PriorIsScaledToMeanAbsoluteValueAndIsTheInitialMean) {
   cv::Mat prior(kSize, kSize, CV_32FC1);
   cv::randu(prior, -2, 3);
   RefineOptions options = SmallOptions();
+  options.prior_mean = PriorMean::kFixed;  // the paper's: μ starts at i0 itself
   Refiner refiner(model, RegionImage(), 0, prior, options);
   const cv::Mat mean = refiner.PosteriorMeanForSide(0);  // no observation yet
   EXPECT_NEAR(cv::mean(cv::abs(mean))[0], 0.1, 1e-5);
@@ -216,6 +217,108 @@ TEST(RefineOptionsTest, RejectsBadValuesWithTheOptionName) {
   EXPECT_TRUE(sizes[1].pixels);
   EXPECT_TRUE(sizes[2].pixels);
   EXPECT_DOUBLE_EQ(sizes[0].SidePixels(224), 56.0);
+}
+
+TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
+  const RefineOptions defaults;
+  EXPECT_EQ(defaults.preset, "kriging");
+  EXPECT_EQ(defaults.prior_mean, PriorMean::kFitted);
+  EXPECT_TRUE(defaults.fit_signal_variance);
+  const RefineOptions paper = RefineOptions::FromPreset("paper");
+  EXPECT_EQ(paper.preset, "paper");
+  EXPECT_EQ(paper.prior_mean, PriorMean::kFixed);
+  EXPECT_FALSE(paper.fit_signal_variance);
+  EXPECT_EQ(paper.aggregation, Aggregation::kPointwise);
+  EXPECT_EQ(paper.kappa, 10.0);
+  EXPECT_EQ(paper.stride, 2);
+  EXPECT_EQ(paper.squash, 0.0);
+  EXPECT_FALSE(paper.hyperopt);
+  EXPECT_EQ(paper.infill, mask::Infill::kBlack);
+  const RefineOptions code = RefineOptions::FromPreset("code");
+  EXPECT_EQ(code.preset, "code");
+  EXPECT_EQ(code.prior_mean, PriorMean::kFixed);
+  EXPECT_EQ(code.stride, 1);
+  EXPECT_EQ(code.aggregation, Aggregation::kBox);
+  EXPECT_EQ(code.squash, 10.0);
+  EXPECT_TRUE(code.hyperopt);
+  EXPECT_EQ(code.infill, mask::Infill::kMean);
+  EXPECT_EQ(code.jitter, 1.0);
+  EXPECT_EQ(RefineOptions::FromPreset("kriging").ToJson(), defaults.ToJson());
+  try {
+    RefineOptions::FromPreset("papers");
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--preset"), std::string::npos);
+  }
+  EXPECT_EQ(ParsePriorMean("fixed"), PriorMean::kFixed);
+  EXPECT_THROW(ParsePriorMean("kriged"), OptionError);
+  // Algorithm 1 as published: no prior, and a zero mean without a fit.
+  RefineOptions mokuwe;
+  mokuwe.algorithm = Algorithm::kMokuwe;
+  mokuwe.ApplyAlgorithm();
+  EXPECT_EQ(mokuwe.prior_mean, PriorMean::kFixed);
+  EXPECT_FALSE(mokuwe.fit_signal_variance);
+}
+
+TEST(RefinerTest, FittedMeanStartsAtThePriorAveragedOverEachMask) {
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 3);
+  RefineOptions options = SmallOptions();
+  ASSERT_EQ(options.prior_mean, PriorMean::kFitted);
+  Refiner refiner(model, RegionImage(), 0, prior, options);
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  // No observation: a = 1 and b = 0 (their prior means), so μ(·, r) = ī0(·, r).
+  for (int side_index : {0, 1}) {
+    const cv::Mat mean = refiner.PosteriorMeanForSide(side_index);
+    const cv::Mat expected = BoxAverage(prior * scale, side_index == 0 ? 6 : 10);
+    EXPECT_LT(cv::norm(mean, expected, cv::NORM_INF), 1e-5) << side_index;
+  }
+}
+
+TEST(RefinerTest, FittedMeanKeepsAGoodPriorAndItsCoefficientIsPositive) {
+  // A prior on the region the model reads: the refined map keeps its maximum there, and the
+  // observations give the prior a positive weight.
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0));
+  prior(kRegion).setTo(1.0);
+  cv::GaussianBlur(prior, prior, cv::Size(5, 5), 1.5);
+  RefineOptions options = SmallOptions();
+  options.iterations = 20;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_GT(result.prior_coefficient, 0.0);
+  EXPECT_GT(result.signal_variance, 0.0);
+  cv::Point max_location;
+  cv::minMaxLoc(result.map, nullptr, nullptr, nullptr, &max_location);
+  EXPECT_TRUE(kRegion.contains(max_location)) << max_location;
+  const double inside = cv::mean(result.map(kRegion))[0];
+  cv::Mat outside_mask(kSize, kSize, CV_8U, cv::Scalar(255));
+  outside_mask(kRegion).setTo(0);
+  EXPECT_GT(inside, cv::mean(result.map, outside_mask)[0]);
+}
+
+TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel) {
+  // Pointwise aggregation without the σf² fit: map − Σ_r w_r(μ(·, r) − a·ī0(·, r) − b)/p must be
+  // gain·(a·i0 + b), gain = Σ_r w_r / p, with μ from PosteriorMeanForSide.
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  RefineOptions options = SmallOptions();
+  options.fit_signal_variance = false;
+  Refiner refiner(model, RegionImage(), 0, prior, options);
+  while (!refiner.done()) refiner.Step();
+  std::vector<cv::Mat> kriging;
+  const RefineResult result = refiner.Finish();
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  const double a = result.prior_coefficient, b = result.prior_offset;
+  const std::vector<double> sides = {6, 10};
+  for (int i = 0; i < 2; ++i)
+    kriging.push_back(refiner.PosteriorMeanForSide(i) - a * BoxAverage(prior * scale, sides[i]) -
+                      b);
+  const double gain = (1.0 / 36 + 1.0 / 100) / 2;
+  const cv::Mat expected =
+      AggregateSides(kriging, sides, Aggregation::kPointwise, true) + gain * (a * prior * scale + b);
+  EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF), 1e-5 * cv::norm(expected, cv::NORM_INF));
 }
 
 }  // namespace

@@ -160,10 +160,27 @@ TEST(VideoRefinerTest, PriorVoxelsAreTheInitialMeanAndTheFirstQueryTheirMaximum)
   auto model = Model();
   cv::Mat prior(kFrames * kRows, kCols, CV_32FC1, cv::Scalar(0.2));
   prior.at<float>(5 * kRows + 13, 7) = 4.0f;  // frame 5, row 13, col 7: a candidate centre
+  RefineOptions paper = SmallOptions();
+  paper.prior_mean = PriorMean::kFixed;  // the paper's: μ starts at i0 itself
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  {
+    Refiner fixed(model, RegionClip(), 0, prior, paper);
+    EXPECT_NEAR(fixed.PosteriorMeanForSide(1, 1).at<float>(5 * kRows + 13, 7), 4.0 * scale, 1e-5);
+  }
+  // Fitted (the default): μ starts at ī0, i0 averaged over the cuboid's square in each of its
+  // frames n ... n + t − 1 (clipped at the clip's end).
   Refiner refiner(model, RegionClip(), 0, prior, SmallOptions());
   const cv::Mat mean = refiner.PosteriorMeanForSide(1, 1);
-  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
-  EXPECT_NEAR(mean.at<float>(5 * kRows + 13, 7), 4.0 * scale, 1e-5);
+  const double side = SmallOptions().SidePixels(kRows, kCols)[1];
+  const int depth = SmallOptions().DepthFrames(kFrames)[1];
+  for (int n : {0, 5, kFrames - 1}) {
+    double expected = 0;
+    int count = 0;
+    for (int m = n; m < std::min(kFrames, n + depth); ++m, ++count)
+      expected += BoxAverage(prior.rowRange(m * kRows, (m + 1) * kRows).clone() * scale, side)
+                      .at<float>(13, 7);
+    EXPECT_NEAR(mean.at<float>(n * kRows + 13, 7), expected / count, 1e-5) << n;
+  }
   const StepRecord step = refiner.Step();
   EXPECT_EQ(step.frame, 5.0);
   EXPECT_EQ(step.row, 13.0);
