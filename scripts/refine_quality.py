@@ -9,6 +9,12 @@ all images and on the single-item and multi-item scenes (counted from the VOC an
 
   /usr/bin/python3 scripts/refine_quality.py --data data/scenes out/tune/kriging [more dirs]
   ... --pair 'borex:rise=borex-paper:rise' (compare two methods of the same directory)
+  ... --summary   one row per directory: the selection rule of docs/algorithm.md
+
+--summary: per directory, the mean over the refined methods of (insertion + F-measure − deletion),
+the number of (prior, subset, metric) cells where the refined map is worse at one-sided p < 0.05,
+and the smallest such p. The defaults are chosen among the directories with no worse cell, by the
+highest objective.
 """
 import argparse
 import csv
@@ -64,41 +70,75 @@ def fmt_p(p):
     return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
 
 
+def default_pairs(directory):
+    pairs = []
+    for name in sorted(os.listdir(directory)):
+        if name.startswith("borex:") and name.endswith(".csv"):
+            base = name[len("borex:"):-4]
+            if os.path.exists(os.path.join(directory, base + ".csv")):
+                pairs.append(("borex:" + base, base))
+    return pairs
+
+
+def compare(directory, refined, base, data):
+    """{(subset, metric): (mean refined, mean base, p better, p worse, n)}."""
+    a = read(os.path.join(directory, refined + ".csv"))
+    b = read(os.path.join(directory, base + ".csv"))
+    ids = sorted(set(a) & set(b))
+    counts = {i: item_count(data, i) for i in ids}
+    out = {}
+    for subset, keep in (("all", lambda c: True), ("single", lambda c: c == 1),
+                         ("multi", lambda c: c > 1)):
+        chosen = [i for i in ids if keep(counts[i])]
+        for metric, sign in METRICS:
+            x = np.array([float(a[i][metric]) for i in chosen])
+            y = np.array([float(b[i][metric]) for i in chosen])
+            out[(subset, metric)] = (x.mean(), y.mean(), wilcoxon_greater(sign * (x - y)),
+                                     wilcoxon_greater(sign * (y - x)), len(chosen))
+    return out
+
+
+def summary(args):
+    print("| run | objective: mean (insertion + F − deletion) of the refined maps | "
+          "cells worse at p < 0.05 | smallest p (worse) |")
+    print("|---|---:|---:|---:|")
+    for directory in args.dirs:
+        objective, worse, smallest = [], 0, 1.0
+        for refined, base in default_pairs(directory):
+            result = compare(directory, refined, base, args.data)
+            objective.append(result[("all", "insertion")][0] + result[("all", "f_measure")][0] -
+                             result[("all", "deletion")][0])
+            for value in result.values():
+                worse += value[3] < 0.05
+                smallest = min(smallest, value[3])
+        print(f"| {os.path.basename(directory.rstrip('/'))} | {np.mean(objective):.4f} | {worse} | "
+              f"{fmt_p(smallest)} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dirs", nargs="+")
     parser.add_argument("--data", required=True, help="the VOC-layout dataset (annotations)")
     parser.add_argument("--pair", action="append", default=[],
                         help="A=B: compare method A (refined) with B; default: borex:X=X")
+    parser.add_argument("--summary", action="store_true", help="one row per directory")
     args = parser.parse_args()
+    if args.summary:
+        return summary(args)
     print("| run | refined | base | subset | n | " + " | ".join(
         f"{m} (refined / base, p better, p worse)" for m, _ in METRICS) + " |")
     print("|---|---|---|---|---:|" + "---|" * len(METRICS))
     for directory in args.dirs:
-        pairs = [tuple(p.split("=", 1)) for p in args.pair]
-        if not pairs:
-            for name in sorted(os.listdir(directory)):
-                if name.startswith("borex:") and name.endswith(".csv"):
-                    base = name[len("borex:"):-4]
-                    if os.path.exists(os.path.join(directory, base + ".csv")):
-                        pairs.append(("borex:" + base, base))
+        pairs = [tuple(p.split("=", 1)) for p in args.pair] or default_pairs(directory)
         for refined, base in pairs:
-            a = read(os.path.join(directory, refined + ".csv"))
-            b = read(os.path.join(directory, base + ".csv"))
-            ids = sorted(set(a) & set(b))
-            counts = {i: item_count(args.data, i) for i in ids}
-            for subset, keep in (("all", lambda c: True), ("single", lambda c: c == 1),
-                                 ("multi", lambda c: c > 1)):
-                chosen = [i for i in ids if keep(counts[i])]
-                cells = []
-                for metric, sign in METRICS:
-                    x = np.array([float(a[i][metric]) for i in chosen])
-                    y = np.array([float(b[i][metric]) for i in chosen])
-                    better = wilcoxon_greater(sign * (x - y))
-                    worse = wilcoxon_greater(sign * (y - x))
-                    cells.append(f"{x.mean():.4f} / {y.mean():.4f}, {fmt_p(better)}, {fmt_p(worse)}")
-                print(f"| {os.path.basename(directory.rstrip('/'))} | {refined} | {base} | {subset} | "
-                      f"{len(chosen)} | " + " | ".join(cells) + " |")
+            result = compare(directory, refined, base, args.data)
+            for subset in ("all", "single", "multi"):
+                cells = [f"{r:.4f} / {b:.4f}, {fmt_p(better)}, {fmt_p(worse)}"
+                         for r, b, better, worse, _ in
+                         (result[(subset, metric)] for metric, _ in METRICS)]
+                n = result[(subset, "insertion")][4]
+                print(f"| {os.path.basename(directory.rstrip('/'))} | {refined} | {base} | "
+                      f"{subset} | {n} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ compare_three() {  # compare_three NAME A B [--where ...]: the paper's three met
   compare "$name" "$a" "$b" f_measure greater "$@"
 }
 
-# 1. Tables 1 and 2 with the defaults (the paper's choices, the authors' code where it is silent).
+# 1. Tables 1 and 2 with `--preset paper` (scene_benchmark.sh: the paper's choices, the authors' code
+# where it is silent; the defaults before the kriging preset).
 test_dir=$out/test
 report_batch "$test_dir" "test$test_images" "$all_methods"
 compare_three t1_borex_rise_vs_rise "$test_dir/borex:rise.csv" "$test_dir/rise.csv"
@@ -86,11 +87,12 @@ compare_three tuned_borex_gradcampp_vs_gradcampp "$tuned_dir/borex:gradcam++.csv
   "$tuned_dir/gradcam++.csv"
 
 # 4. docs/results.md from the summaries and tests above, keeping the sections that
-# scripts/reproduce_video_table.sh and scripts/reproduce_methods_table.sh write (between their
-# rq3 and methods markers).
+# scripts/reproduce_video_table.sh, scripts/reproduce_methods_table.sh and
+# scripts/reproduce_refinement.sh write (between their rq3, methods and refinement markers).
 results=$root/docs/results.md
 kept=$(sed -n -e '/<!-- rq3:begin -->/,/<!-- rq3:end -->/p' \
-  -e '/<!-- methods:begin -->/,/<!-- methods:end -->/p' "$results" 2>/dev/null || true)
+  -e '/<!-- methods:begin -->/,/<!-- methods:end -->/p' \
+  -e '/<!-- refinement:begin -->/,/<!-- refinement:end -->/p' "$results" 2>/dev/null || true)
 /usr/bin/python3 "$root/scripts/results_markdown.py" --out-dir "$out" --data "$data" \
   --test-split "test$test_images" --val-split "val$val_images" --seed "$seed" --step "$step" \
   --jobs "$jobs" > "$results.tmp"

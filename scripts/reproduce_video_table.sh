@@ -38,7 +38,7 @@ batch() {  # batch OUT_DIR SPLIT METHODS [flags...]: $jobs shards at once (one t
   local pids=() k
   for ((k = 1; k <= jobs; ++k)); do
     "$borex" batch --model "$model" --video-root "$data" --split "$split" --methods "$methods" \
-      --seed "$seed" --step "$step" --threads 1 --shard "$k/$jobs" --out "$dir" "$@" \
+      --seed "$seed" --step "$step" --preset paper --threads 1 --shard "$k/$jobs" --out "$dir" "$@" \
       > "$dir/shard-$k.log" 2>&1 &
     pids+=($!)
   done

@@ -160,8 +160,10 @@ development machine, CPU only.
   `scripts/README-models.md`). The explained label is the annotated class (`borex batch` matches
   the model's class names to the annotation).
 - **Methods:** RISE is the BOREx authors' cheap prior (100 masks, 8x8 grid, p1 = 0.3), Grad-CAM++
-  on `layer4`; BOREx and Algorithm 1 run 50 iterations with the defaults of `borex refine`
-  (docs/algorithm.md). `borex:X` refines exactly the map X produced for the same image.
+  on `layer4`; BOREx and Algorithm 1 run 50 iterations with `--preset paper` (Algorithm 2 as
+  published: the defaults of `borex refine` until issue 11's kriging preset, whose measurements
+  are in the refinement section below; docs/algorithm.md). `borex:X` refines exactly the map X
+  produced for the same image.
 - **Metrics:** insertion and deletion as normalised areas under the curve (softmax probability,
   black substrate, {a.step} pixels per step), F-measure (harmonic mean of precision and recall of
   the top-k pixels against the union of the class's boxes, averaged over the same k), pointing
@@ -173,7 +175,7 @@ development machine, CPU only.
   `JOBS={a.jobs} scripts/reproduce_tables.sh` runs every command; its `batch`, `compare` and
   `report` calls are listed in that script.
 
-## Mean metrics per method (test split, defaults)
+## Mean metrics per method (test split, `--preset paper`)
 
 {open(os.path.join(out, "test", "summary.md")).read().strip()}
 
@@ -211,7 +213,7 @@ add X's own cost), measured while other work shared the 2 cores (so compare them
         m = load(path)["methods"]
         score = statistics.fmean(m[k]["insertion"] + m[k]["f_measure"] - m[k]["deletion"]
                                  for k in ("borex:rise", "borex:gradcam++"))
-        print(f"| {name} | `{flags or '(defaults)'}` | {score:.4f} |")
+        print(f"| {name} | `{flags or '(--preset paper)'}` | {score:.4f} |")
     print(f"""
 Chosen: `{tuned_flags or '(the defaults)'}`.
 

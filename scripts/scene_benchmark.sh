@@ -1,11 +1,14 @@
 # Sourced by the scene-benchmark reproduction scripts (reproduce_tables.sh,
-# reproduce_methods_table.sh): the shared settings from the environment (BOREX, DATA, JOBS, SEED,
-# STEP), the checks, and the dataset, generated when absent. Expects $root set by the caller.
+# reproduce_methods_table.sh, reproduce_refinement.sh): the shared settings from the environment
+# (BOREX, DATA, JOBS, SEED, STEP, PRESET), the checks, and the dataset, generated when absent.
+# Expects $root set by the caller. PRESET (default paper): the `--preset` of every batch, so that
+# the tables measured before the kriging preset became the default are reproduced as they were.
 borex=${BOREX:-$root/build/borex}
 data=${DATA:-$root/data/scenes}
 jobs=${JOBS:-$(nproc)}
 seed=${SEED:-0}
 step=${STEP:-256}
+preset=${PRESET:-paper}
 model=$root/models/fashion_scenes_resnet.pt
 
 [[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
@@ -28,6 +31,6 @@ batch() {
   local dir=$1 split=$2 methods=$3
   shift 3
   "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
-    --model "$model" --voc-root "$data" --seed "$seed" --step "$step" \
+    --model "$model" --voc-root "$data" --seed "$seed" --step "$step" --preset "$preset" \
     --split "$split" --methods "$methods" --out "$dir" "$@"
 }

@@ -299,6 +299,7 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--score")) o.score = model::ParseScoreKind(score);
   if (given("--aggregation")) o.aggregation = refine::ParseAggregation(aggregation);
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
+  if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
   if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
@@ -311,6 +312,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   flags.mask_sizes = refine::MaskSizesString(flags.options.mask_sizes);
   flags.aggregation = refine::AggregationName(flags.options.aggregation);
   flags.prior_mean = refine::PriorMeanName(flags.options.prior_mean);
+  flags.prior_basis = refine::PriorBasisName(flags.options.prior_basis);
   command
       .add_option("--preset", flags.preset,
                   "Starting settings; flags given override them. kriging: the defaults (the "
@@ -329,6 +331,12 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_option("--prior-mean", flags.prior_mean,
                   "fitted: GP mean a*i0 + b, a and b estimated with the GP (universal kriging) | "
                   "fixed: GP mean i0 (paper)")
+      ->capture_default_str()
+      ->group(prior);
+  command
+      .add_option("--prior-basis", flags.prior_basis,
+                  "Fitted mean's regressor for a mask: average (i0's mean over the square) | "
+                  "mass (i0's sum over it, in smallest-square units)")
       ->capture_default_str()
       ->group(prior);
   command

@@ -41,6 +41,15 @@ enum class PriorMean { kFixed, kFitted };
 PriorMean ParsePriorMean(const std::string& name);  // "fixed" | "fitted"
 std::string PriorMeanName(PriorMean prior_mean);
 
+// The fitted mean's regressor ī0(λ, r) for a mask.
+//  kMaskAverage: the mean of i0 over the mask's square (a mask over uniform saliency scores the
+//                same at every size).
+//  kMaskMass: the sum of i0 over the square in units of the smallest square's area (a mask
+//             scores by how much of the prior's mass it covers, as when it hides a whole object).
+enum class PriorBasis { kMaskAverage, kMaskMass };
+PriorBasis ParsePriorBasis(const std::string& name);  // "average" | "mass"
+std::string PriorBasisName(PriorBasis basis);
+
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
 struct MaskSize {
   double value = 0;
@@ -75,6 +84,7 @@ struct RefineOptions {
   model::ScoreKind score = model::ScoreKind::kProbability;  // paper and code: probabilities
   double prior_mean_abs = 0.1;  // prior scaled so mean |i0| = this (the code's magnification)
   PriorMean prior_mean = PriorMean::kFitted;  // paper: kFixed
+  PriorBasis prior_basis = PriorBasis::kMaskAverage;
   double prior_coefficient_sd = 10.0;  // kFitted: a's prior std (a = 10: mean |a·i0| = 1)
   double prior_offset_sd = 1.0;        // kFitted: b's prior std (observations lie in [−1, 1])
   // The final map's GP signal variance σf² by maximum marginal likelihood (a grid of 10^(k/4),

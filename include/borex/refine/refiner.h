@@ -106,5 +106,7 @@ cv::Mat TrailingFrameAverage(const cv::Mat& map, int frames, int depth);
 // The code's box average: each pixel gets the mean of `map` over the (2⌊side/2⌋+1)-wide box
 // centred on it, counting only pixels inside the image.
 cv::Mat BoxAverage(const cv::Mat& map, double side);
+// The sum of `map` over the same box (pixels outside the image count as 0).
+cv::Mat BoxSum(const cv::Mat& map, double side);
 
 }  // namespace borex::refine

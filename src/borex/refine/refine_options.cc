@@ -38,6 +38,16 @@ std::string PriorMeanName(PriorMean prior_mean) {
   return prior_mean == PriorMean::kFixed ? "fixed" : "fitted";
 }
 
+PriorBasis ParsePriorBasis(const std::string& name) {
+  if (name == "average") return PriorBasis::kMaskAverage;
+  if (name == "mass") return PriorBasis::kMaskMass;
+  throw OptionError("--prior-basis", "'" + name + "' is not one of average, mass");
+}
+
+std::string PriorBasisName(PriorBasis basis) {
+  return basis == PriorBasis::kMaskAverage ? "average" : "mass";
+}
+
 RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
 
 RefineOptions RefineOptions::Paper() {
@@ -238,6 +248,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"score", model::ScoreKindName(score)},
                          {"prior_mean_abs", prior_mean_abs},
                          {"prior_mean", PriorMeanName(prior_mean)},
+                         {"prior_basis", PriorBasisName(prior_basis)},
                          {"prior_coefficient_sd", prior_coefficient_sd},
                          {"prior_offset_sd", prior_offset_sd},
                          {"fit_signal_variance", fit_signal_variance},

@@ -220,14 +220,24 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
     s.candidate_basis.resize(count, s.has_prior ? 2 : 1);
     s.candidate_basis.rightCols(1).setOnes();
     // ī0 per (depth, side): the prior averaged over the square, then over the cuboid's frames.
+    const double smallest_side = *std::min_element(s.sides.begin(), s.sides.end());
     if (s.has_prior)
       for (int depth : s.depths)
         for (double side : s.sides) {
           cv::Mat box(s.prior.size(), CV_32FC1);
-          for (int n = 0; n < s.frames; ++n)
-            BoxAverage(s.prior.rowRange(n * rows, (n + 1) * rows).clone(), side)
-                .copyTo(box.rowRange(n * rows, (n + 1) * rows));
-          s.prior_box.push_back(depth > 1 ? LeadingFrameAverage(box, s.frames, depth) : box);
+          for (int n = 0; n < s.frames; ++n) {
+            const cv::Mat frame = s.prior.rowRange(n * rows, (n + 1) * rows).clone();
+            // kMaskMass: the sum over the square in units of the smallest square's area.
+            const cv::Mat value = o.prior_basis == PriorBasis::kMaskAverage
+                                      ? BoxAverage(frame, side)
+                                      : BoxSum(frame, side) / (smallest_side * smallest_side);
+            value.copyTo(box.rowRange(n * rows, (n + 1) * rows));
+          }
+          if (depth > 1) {
+            box = LeadingFrameAverage(box, s.frames, depth);
+            if (o.prior_basis == PriorBasis::kMaskMass) box *= depth / double(s.depths.front());
+          }
+          s.prior_box.push_back(box);
         }
   }
   Eigen::Index index = 0;
@@ -387,8 +397,11 @@ RefineResult Refiner::Finish() {
   result.map = AggregateCuboids(means, s.sides, s.depths, s.frames, o.aggregation,
                                 o.weighted_average);
   if (s.fitted_mean) {
-    // The mean function per pixel, a·i0 + b, unsmoothed: the aggregation back-projects what the
-    // masks observed, while i0 is a per-pixel map already. Weighted as a constant map would be.
+    // The prior's part per pixel, a·i0, unsmoothed: the aggregation back-projects what the masks
+    // observed, while i0 is a per-pixel map already; weighted as a constant map would be. b, what
+    // a mask over none of the prior's mass scores, is the baseline the map is relative to: it
+    // shifts every pixel alike, so it is left out, and pixels whose masks score above it are
+    // positive.
     const auto [a, b] = s.MeanCoefficients(predictor);
     result.prior_coefficient = a;
     result.prior_offset = b;
@@ -396,7 +409,7 @@ RefineResult Refiner::Finish() {
     const double gain =
         AggregateCuboids(ones, s.sides, s.depths, 1, o.aggregation, o.weighted_average)
             .at<float>(0, 0);
-    result.map += gain * (a * s.prior + b);
+    result.map += gain * a * s.prior;
   }
   result.iterations = static_cast<int>(result.steps.size());
   result.candidates = num_candidates();
@@ -416,6 +429,14 @@ cv::Mat BoxAverage(const cv::Mat& map, double side) {
                 cv::Size(2 * half + 1, 2 * half + 1), cv::Point(-1, -1), false,
                 cv::BORDER_CONSTANT);
   return sums / counts;
+}
+
+cv::Mat BoxSum(const cv::Mat& map, double side) {
+  const int half = static_cast<int>(side / 2);
+  cv::Mat sums;
+  cv::boxFilter(map, sums, CV_32F, cv::Size(2 * half + 1, 2 * half + 1), cv::Point(-1, -1),
+                /*normalize=*/false, cv::BORDER_CONSTANT);
+  return sums;
 }
 
 cv::Mat TrailingFrameAverage(const cv::Mat& map, int frames, int depth) {
