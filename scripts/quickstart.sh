@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Quick start: installs what is missing, builds, and refines a saliency map for a bundled scene
-# with the bundled Fashion-MNIST scene classifier. Outputs go to out/.
+# Quick start: installs what is missing, builds, computes a cheap RISE map (100 masks) for a
+# bundled scene with the bundled Fashion-MNIST scene classifier, and refines it with BOREx's
+# defaults. Outputs go to out/; docs/quickstart_scene_multi.png shows them
+# (scripts/quickstart_figure.py draws it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 scripts/build.sh
 mkdir -p out
+build/borex explain --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
+  --method rise --masks 100 --grid 8 --keep-prob 0.3 --seed 0 --out out/scene_multi_rise
 build/borex refine --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
-  --prior-method rise --seed 0 --out out/scene_multi_borex --trace out/scene_multi_trace.json
-echo "quickstart: wrote out/scene_multi_borex.{npy,png,_overlay.png,json} and out/scene_multi_trace.json"
+  --prior out/scene_multi_rise.npy --seed 0 --out out/scene_multi_borex \
+  --trace out/scene_multi_trace.json
+build/borex evaluate --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
+  --saliency out/scene_multi_borex.npy --annotation examples/scene_multi.xml
+echo "quickstart: wrote out/scene_multi_rise.{npy,png,json} (the prior)," \
+  "out/scene_multi_borex.{npy,png,_overlay.png,json} and out/scene_multi_trace.json"

@@ -13,7 +13,8 @@
 # Environment: as scripts/scene_benchmark.sh (BOREX, DATA, JOBS, SEED, STEP), OUT (default
 # out/refinement), TEST_IMAGES (500), VAL_IMAGES (100), MODEL2 (the second classifier; default
 # out/models/fashion_scenes_resnet_seed1.pt, trained when absent with
-# scripts/train_scene_classifier.py --seed 1 on 16000 scenes of data/scenes_m2). Resumable.
+# scripts/train_scene_classifier.py --seed 1 on 16000 scenes of data/scenes_m2), VALIDATION_ONLY
+# (set: stop after the validation runs). Resumable.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement}
@@ -31,10 +32,21 @@ val_dirs=()
 while IFS= read -r line; do
   [[ -z $line || $line == \#* ]] && continue
   name=${line%%|*}
-  read -r -a flags <<< "${line#*|}"
-  batch "$out/val-$name" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
+  read -r -a words <<< "${line#*|}"
+  flags=() config_preset=$preset  # --preset X sets scene_benchmark.sh's preset (given once)
+  for ((i = 0; i < ${#words[@]}; ++i)); do
+    if [[ ${words[i]} == --preset ]]; then
+      config_preset=${words[i + 1]}
+      i=$((i + 1))
+    else
+      flags+=("${words[i]}")
+    fi
+  done
+  preset=$config_preset batch "$out/val-$name" "val$val_images" \
+    rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
   val_dirs+=("$out/val-$name")
 done < "$root/scripts/refinement_configs.txt"
+[[ -n ${VALIDATION_ONLY:-} ]] && exit 0  # choose before the test split is touched
 
 # 2. Test split, once per preset: the defaults (kriging), the paper's and the code's.
 test_methods=rise,gradcam++,opticam,borex:rise,borex:gradcam++,borex:opticam

@@ -298,28 +298,34 @@ TEST(RefinerTest, FittedMeanKeepsAGoodPriorAndItsCoefficientIsPositive) {
 }
 
 TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel) {
-  // Pointwise aggregation without the σf² fit: map − Σ_r w_r(μ(·, r) − a·ī0(·, r) − b)/p must be
-  // gain·a·i0, gain = Σ_r w_r / p, with μ from PosteriorMeanForSide (the baseline b is left
-  // out).
-  testing::RegionClassifier model(kRegion);
-  cv::Mat prior(kSize, kSize, CV_32FC1);
-  cv::randu(prior, 0, 1);
-  RefineOptions options = SmallOptions();
-  options.fit_signal_variance = false;
-  Refiner refiner(model, RegionImage(), 0, prior, options);
-  while (!refiner.done()) refiner.Step();
-  std::vector<cv::Mat> kriging;
-  const RefineResult result = refiner.Finish();
-  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
-  const double a = result.prior_coefficient, b = result.prior_offset;
-  const std::vector<double> sides = {6, 10};
-  for (int i = 0; i < 2; ++i)
-    kriging.push_back(refiner.PosteriorMeanForSide(i) - a * BoxAverage(prior * scale, sides[i]) -
-                      b);
-  const double gain = (1.0 / 36 + 1.0 / 100) / 2;
-  const cv::Mat expected =
-      AggregateSides(kriging, sides, Aggregation::kPointwise, true) + gain * a * prior * scale;
-  EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF), 1e-5 * cv::norm(expected, cv::NORM_INF));
+  // Without the σf² fit: map − Agg_r(μ(·, r) − a·ī0(·, r) − b) must be gain·a·i0, with μ from
+  // PosteriorMeanForSide; gain = Σ_r w_r / p for the pointwise 1/r² average, 1 for the box
+  // average (the baseline b is left out; the prior's part is not smoothed).
+  for (const Aggregation aggregation : {Aggregation::kPointwise, Aggregation::kBox}) {
+    testing::RegionClassifier model(kRegion);
+    cv::Mat prior(kSize, kSize, CV_32FC1);
+    cv::randu(prior, 0, 1);
+    RefineOptions options = SmallOptions();
+    options.fit_signal_variance = false;
+    options.aggregation = aggregation;
+    Refiner refiner(model, RegionImage(), 0, prior, options);
+    while (!refiner.done()) refiner.Step();
+    const RefineResult result = refiner.Finish();
+    const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+    const double a = result.prior_coefficient, b = result.prior_offset;
+    const std::vector<double> sides = {6, 10};
+    std::vector<cv::Mat> kriging;
+    for (int i = 0; i < 2; ++i)
+      kriging.push_back(refiner.PosteriorMeanForSide(i) -
+                        a * BoxAverage(prior * scale, sides[i]) - b);
+    const double gain =
+        aggregation == Aggregation::kPointwise ? (1.0 / 36 + 1.0 / 100) / 2 : 1.0;
+    const cv::Mat expected =
+        AggregateSides(kriging, sides, aggregation, true) + gain * a * prior * scale;
+    EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF),
+              1e-5 * cv::norm(expected, cv::NORM_INF))
+        << AggregationName(aggregation);
+  }
 }
 
 }  // namespace

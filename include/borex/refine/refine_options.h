@@ -95,7 +95,7 @@ struct RefineOptions {
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
   bool use_prior = true;         // μ starts at i0 (false: at 0)
-  Aggregation aggregation = Aggregation::kPointwise;
+  Aggregation aggregation = Aggregation::kBox;  // paper: kPointwise
   // The code's squashing s ← 2(σ(g·s) − 0.5) = tanh(g·s/2); 0 = off (paper). The code's
   // experiment script uses g = 10.
   double squash = 0;
