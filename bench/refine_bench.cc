@@ -55,10 +55,14 @@ void BM_PlainForward(benchmark::State& state) {
   state.counters["model_calls"] = 100;
 }
 
+// BM_Refine/S/P: stride S, preset P (0: the kriging defaults, 1: the paper's).
 void BM_Refine(benchmark::State& state) {
   auto& model = Model();
   const cv::Mat image = Image(), prior = Prior();
-  borex::refine::RefineOptions options;  // defaults: 50 iterations, 4 mask sizes
+  // 50 iterations, 4 mask sizes.
+  borex::refine::RefineOptions options = state.range(1) == 0
+                                             ? borex::refine::RefineOptions::Kriging()
+                                             : borex::refine::RefineOptions::Paper();
   options.stride = static_cast<int>(state.range(0));
   double outside = 0, total = 0;
   for (auto _ : state) {
@@ -71,7 +75,14 @@ void BM_Refine(benchmark::State& state) {
 }
 
 BENCHMARK(BM_PlainForward)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Refine)->Arg(2)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Refine)
+    ->ArgNames({"stride", "paper"})
+    ->Args({2, 0})
+    ->Args({2, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -86,9 +86,9 @@ TEST_F(CliTest, SameSeedSameMapBitForBit) {
 TEST_F(CliTest, PresetsReproduceThePreviousMapsBitForBit) {
   for (const std::string preset : {"paper", "code"}) {
     const CommandResult run =
-        RunBorex("refine --threads 1 --preset " + preset + " --model " + kSceneModel +
-                 " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path(preset) +
-                 " --trace " + Path(preset + "_trace.json"));
+        RunBorex("refine --threads 1 --preset " + preset + " --model " + kSceneModel + " --image " +
+                 kSceneImage + " --prior-method gradcam++ --out " + Path(preset) + " --trace " +
+                 Path(preset + "_trace.json"));
     ASSERT_EQ(run.status, 0) << run.err;
     const cv::Mat expected =
         borex::io::ReadNpyMap(kSource + "/tests/data/presets/" + preset + "_scene_multi.npy");
@@ -101,9 +101,9 @@ TEST_F(CliTest, PresetsReproduceThePreviousMapsBitForBit) {
 }
 
 TEST_F(CliTest, FlagsGivenOverrideThePresetAndTheRestKeepIt) {
-  const CommandResult run = RunBorex(
-      "refine --preset code --kappa 2 --stride 3 --iterations 4 --model " + kSceneModel +
-      " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path("mixed"));
+  const CommandResult run =
+      RunBorex("refine --preset code --kappa 2 --stride 3 --iterations 4 --model " + kSceneModel +
+               " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path("mixed"));
   ASSERT_EQ(run.status, 0) << run.err;
   std::ifstream summary_file(Path("mixed.json"));
   const auto settings = nlohmann::json::parse(summary_file)["settings"];

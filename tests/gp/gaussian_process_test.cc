@@ -291,8 +291,8 @@ struct DenseKriging {
     a = Eigen::MatrixXd(var_b.cwiseInverse().asDiagonal()) + h.transpose() * k_inv_h;
     beta = a.ldlt().solve(h.transpose() * gp.ldlt.solve(y) + var_b.cwiseInverse().cwiseProduct(b));
     residual_alpha = gp.ldlt.solve(y - h * beta);
-    Eigen::MatrixXd covariance = gp.ldlt.reconstructedMatrix() +
-                                 h * var_b.asDiagonal() * h.transpose();
+    Eigen::MatrixXd covariance =
+        gp.ldlt.reconstructedMatrix() + h * var_b.asDiagonal() * h.transpose();
     const Eigen::LDLT<Eigen::MatrixXd> full(covariance);
     const Eigen::VectorXd e = y - h * b;
     log_likelihood = -0.5 * e.dot(full.solve(e)) - 0.5 * full.vectorD().array().log().sum() -
@@ -345,8 +345,8 @@ TEST(UniversalKrigingTest, IncrementalStateEqualsTheDenseClosedFormAfterEverySte
   for (Eigen::Index n = 1; n <= p.points.cols(); ++n) {
     gp.AddObservation(p.points.col(n - 1), values[n - 1], basis.row(n - 1).transpose());
     const std::string context = "n=" + std::to_string(n);
-    const DenseKriging dense(TestKernel(), p.points.leftCols(n), values.head(n),
-                             basis.topRows(n), prior_mean, prior_variance, kNoise);
+    const DenseKriging dense(TestKernel(), p.points.leftCols(n), values.head(n), basis.topRows(n),
+                             prior_mean, prior_variance, kNoise);
     const Eigen::VectorXd beta = gp.MeanCoefficients();
     ExpectClose(beta[0], dense.beta[0], context + " a");
     ExpectClose(beta[1], dense.beta[1], context + " b");

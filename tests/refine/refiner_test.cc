@@ -258,6 +258,8 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   mokuwe.ApplyAlgorithm();
   EXPECT_EQ(mokuwe.prior_mean, PriorMean::kFixed);
   EXPECT_FALSE(mokuwe.fit_signal_variance);
+  EXPECT_EQ(mokuwe.aggregation, Aggregation::kPointwise);
+  EXPECT_FALSE(mokuwe.weighted_average);
 }
 
 TEST(RefinerTest, FittedMeanStartsAtThePriorAveragedOverEachMask) {
@@ -316,14 +318,12 @@ TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel)
     const std::vector<double> sides = {6, 10};
     std::vector<cv::Mat> kriging;
     for (int i = 0; i < 2; ++i)
-      kriging.push_back(refiner.PosteriorMeanForSide(i) -
-                        a * BoxAverage(prior * scale, sides[i]) - b);
-    const double gain =
-        aggregation == Aggregation::kPointwise ? (1.0 / 36 + 1.0 / 100) / 2 : 1.0;
+      kriging.push_back(refiner.PosteriorMeanForSide(i) - a * BoxAverage(prior * scale, sides[i]) -
+                        b);
+    const double gain = aggregation == Aggregation::kPointwise ? (1.0 / 36 + 1.0 / 100) / 2 : 1.0;
     const cv::Mat expected =
         AggregateSides(kriging, sides, aggregation, true) + gain * a * prior * scale;
-    EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF),
-              1e-5 * cv::norm(expected, cv::NORM_INF))
+    EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF), 1e-5 * cv::norm(expected, cv::NORM_INF))
         << AggregationName(aggregation);
   }
 }

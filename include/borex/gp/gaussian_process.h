@@ -108,11 +108,11 @@ class CandidateGp {
   MaternKernel kernel_;
   Eigen::MatrixXf candidates_;  // dim x |C|
   double noise_variance_;
-  Eigen::MatrixXd points_;    // dim x n
-  Eigen::VectorXd values_;    // y
-  Eigen::MatrixXd cholesky_;  // L, n x n lower triangular
-  Eigen::VectorXd z_;         // L⁻¹y
-  RowMajorMatrixXf v_;        // V in its first n rows (capacity rows x |C|)
+  Eigen::MatrixXd points_;           // dim x n
+  Eigen::VectorXd values_;           // y
+  Eigen::MatrixXd cholesky_;         // L, n x n lower triangular
+  Eigen::VectorXd z_;                // L⁻¹y
+  RowMajorMatrixXf v_;               // V in its first n rows (capacity rows x |C|)
   Eigen::VectorXf mean_, variance_;  // Vᵀz and σf² − colsum(V∘V): the zero-mean GP's
   int num_floored_pivots_ = 0;
   // Mean basis (p = 0 without one).

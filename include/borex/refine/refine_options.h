@@ -133,7 +133,8 @@ struct RefineOptions {
   // options only for a video.
   nlohmann::json ToJson(bool video = false) const;
   // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false and uses the
-  // paper's fixed (zero) prior mean without a signal-variance fit: Algorithm 1 as published.
+  // paper's fixed (zero) prior mean, pointwise aggregation and no signal-variance fit: Algorithm 1
+  // as published.
   void ApplyAlgorithm();
   // Sizes of one frame (the image) and the clip's frames (1 for an image).
   void Check(int image_rows, int image_cols, int clip_frames = 1) const;

@@ -124,15 +124,15 @@ Eigen::VectorXd CandidateGp::MeanCoefficients() const {
 void CandidateGp::UpdateMeanFunction() {
   if (num_basis() == 0) return;
   const Eigen::VectorXf beta = MeanCoefficients().cast<float>();
-  const Eigen::MatrixXf a_inverse =
-      CoefficientPrecision().solve(Eigen::MatrixXd::Identity(num_basis(), num_basis())).cast<float>();
+  const Eigen::MatrixXf a_inverse = CoefficientPrecision()
+                                        .solve(Eigen::MatrixXd::Identity(num_basis(), num_basis()))
+                                        .cast<float>();
   const Eigen::MatrixXf r = candidate_basis_ - w_;  // R = Hc − VᵀZh
   total_mean_ = mean_ + r * beta;
   total_variance_ = variance_ + ((r * a_inverse).array() * r.array()).rowwise().sum().matrix();
 }
 
-void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y,
-                                 const Eigen::VectorXd& basis) {
+void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis) {
   BOREX_CHECK_EQ(x.size(), kernel_.dimension());
   BOREX_CHECK(x.allFinite() && std::isfinite(y));
   const Eigen::Index n = num_observations();

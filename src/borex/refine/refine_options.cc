@@ -8,45 +8,42 @@
 
 namespace borex::refine {
 
-Algorithm ParseAlgorithm(const std::string& name) {
-  if (name == "borex") return Algorithm::kBorex;
-  if (name == "mokuwe") return Algorithm::kMokuwe;
-  throw OptionError("--algorithm", "'" + name + "' is not one of borex, mokuwe");
-}
+namespace {
 
-std::string AlgorithmName(Algorithm algorithm) {
-  return algorithm == Algorithm::kBorex ? "borex" : "mokuwe";
-}
+// One table per two-valued enum: its names in enum order, and the flag named in errors.
+template <typename Enum>
+struct EnumNames {
+  const char* option;
+  const char* names[2];
+  Enum values[2];
 
-Aggregation ParseAggregation(const std::string& name) {
-  if (name == "pointwise") return Aggregation::kPointwise;
-  if (name == "box") return Aggregation::kBox;
-  throw OptionError("--aggregation", "'" + name + "' is not one of pointwise, box");
-}
+  Enum Parse(const std::string& name) const {
+    for (int i = 0; i < 2; ++i)
+      if (name == names[i]) return values[i];
+    throw OptionError(option, "'" + name + "' is not one of " + names[0] + ", " + names[1]);
+  }
+  std::string Name(Enum value) const { return value == values[0] ? names[0] : names[1]; }
+};
 
-std::string AggregationName(Aggregation aggregation) {
-  return aggregation == Aggregation::kPointwise ? "pointwise" : "box";
-}
+constexpr EnumNames<Algorithm> kAlgorithms{
+    "--algorithm", {"borex", "mokuwe"}, {Algorithm::kBorex, Algorithm::kMokuwe}};
+constexpr EnumNames<Aggregation> kAggregations{
+    "--aggregation", {"pointwise", "box"}, {Aggregation::kPointwise, Aggregation::kBox}};
+constexpr EnumNames<PriorMean> kPriorMeans{
+    "--prior-mean", {"fixed", "fitted"}, {PriorMean::kFixed, PriorMean::kFitted}};
+constexpr EnumNames<PriorBasis> kPriorBases{
+    "--prior-basis", {"average", "mass"}, {PriorBasis::kMaskAverage, PriorBasis::kMaskMass}};
 
-PriorMean ParsePriorMean(const std::string& name) {
-  if (name == "fixed") return PriorMean::kFixed;
-  if (name == "fitted") return PriorMean::kFitted;
-  throw OptionError("--prior-mean", "'" + name + "' is not one of fixed, fitted");
-}
+}  // namespace
 
-std::string PriorMeanName(PriorMean prior_mean) {
-  return prior_mean == PriorMean::kFixed ? "fixed" : "fitted";
-}
-
-PriorBasis ParsePriorBasis(const std::string& name) {
-  if (name == "average") return PriorBasis::kMaskAverage;
-  if (name == "mass") return PriorBasis::kMaskMass;
-  throw OptionError("--prior-basis", "'" + name + "' is not one of average, mass");
-}
-
-std::string PriorBasisName(PriorBasis basis) {
-  return basis == PriorBasis::kMaskAverage ? "average" : "mass";
-}
+Algorithm ParseAlgorithm(const std::string& name) { return kAlgorithms.Parse(name); }
+std::string AlgorithmName(Algorithm algorithm) { return kAlgorithms.Name(algorithm); }
+Aggregation ParseAggregation(const std::string& name) { return kAggregations.Parse(name); }
+std::string AggregationName(Aggregation aggregation) { return kAggregations.Name(aggregation); }
+PriorMean ParsePriorMean(const std::string& name) { return kPriorMeans.Parse(name); }
+std::string PriorMeanName(PriorMean prior_mean) { return kPriorMeans.Name(prior_mean); }
+PriorBasis ParsePriorBasis(const std::string& name) { return kPriorBases.Parse(name); }
+std::string PriorBasisName(PriorBasis basis) { return kPriorBases.Name(basis); }
 
 RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
 
@@ -120,6 +117,7 @@ void RefineOptions::ApplyAlgorithm() {
     use_prior = false;
     prior_mean = PriorMean::kFixed;
     fit_signal_variance = false;
+    aggregation = Aggregation::kPointwise;  // with weighted_average false: the plain mean of μ
   }
 }
 

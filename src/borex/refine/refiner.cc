@@ -30,8 +30,8 @@ cv::Mat LeadingFrameAverage(const cv::Mat& map, int frames, int depth) {
   const auto reversed = [&](const cv::Mat& in) {
     cv::Mat out(in.size(), in.type());
     for (int n = 0; n < frames; ++n)
-      in.rowRange(n * rows, (n + 1) * rows).copyTo(out.rowRange((frames - 1 - n) * rows,
-                                                                (frames - n) * rows));
+      in.rowRange(n * rows, (n + 1) * rows)
+          .copyTo(out.rowRange((frames - 1 - n) * rows, (frames - n) * rows));
     return out;
   };
   return reversed(TrailingFrameAverage(reversed(map), frames, depth));
@@ -53,7 +53,7 @@ struct Refiner::State {
   std::vector<double> sides;
   std::vector<int> depths;  // {1} for an image
   std::vector<int> grid_rows, grid_cols, grid_frames;
-  Eigen::MatrixXf candidates;  // dims x n: (row, col, side) or (row, col, n, side, t)
+  Eigen::MatrixXf candidates;       // dims x n: (row, col, side) or (row, col, n, side, t)
   Eigen::VectorXf candidate_prior;  // i0 at the candidate (fixed mean: the GP's prior mean)
   Eigen::MatrixXf candidate_basis;  // fitted mean: (ī0, 1) or (1) at every candidate
   std::unique_ptr<gp::CandidateGp> gp;
@@ -390,12 +390,11 @@ RefineResult Refiner::Finish() {
   std::vector<cv::Mat> means;
   for (size_t j = 0; j < s.depths.size(); ++j)
     for (size_t i = 0; i < s.sides.size(); ++i) {
-      cv::Mat kriging =
-          s.KrigingMeanForSide(predictor, static_cast<int>(i), static_cast<int>(j));
+      cv::Mat kriging = s.KrigingMeanForSide(predictor, static_cast<int>(i), static_cast<int>(j));
       means.push_back(s.fitted_mean ? kriging : kriging + s.prior);
     }
-  result.map = AggregateCuboids(means, s.sides, s.depths, s.frames, o.aggregation,
-                                o.weighted_average);
+  result.map =
+      AggregateCuboids(means, s.sides, s.depths, s.frames, o.aggregation, o.weighted_average);
   if (s.fitted_mean) {
     // The prior's part per pixel, a·i0, unsmoothed: the aggregation back-projects what the masks
     // observed, while i0 is a per-pixel map already; weighted as a constant map would be. b, what
