@@ -6,14 +6,13 @@
 # same script with another seed, and writes the "refinement" section of docs/results.md (between
 # its markers; the other sections are kept).
 #
-#   scripts/reproduce_refinement.sh       # about 2.5 hours on 2 cores (the second model's
-#                                         # training, 30 minutes, included)
+#   scripts/reproduce_refinement.sh       # about 1.5 hours on 2 cores
 #   TEST_IMAGES=100 VAL_IMAGES=30 scripts/reproduce_refinement.sh   # smaller
 #
 # Environment: as scripts/scene_benchmark.sh (BOREX, DATA, JOBS, SEED, STEP), OUT (default
 # out/refinement), TEST_IMAGES (500), SMALL_TEST_IMAGES (200: the paper's and the code's presets
 # and the second model), VAL_IMAGES (100), MODEL2 (the second classifier; default
-# out/models/fashion_scenes_resnet_seed1.pt, trained when absent with
+# models/fashion_scenes_resnet_seed1.pt, trained when absent with
 # scripts/train_scene_classifier.py --seed 1 on 16000 scenes of data/scenes_m2), VALIDATION_ONLY
 # (set: stop after the validation runs). Resumable.
 set -euo pipefail
@@ -22,7 +21,7 @@ out=${OUT:-$root/out/refinement}
 test_images=${TEST_IMAGES:-500}
 val_images=${VAL_IMAGES:-100}
 small_test_images=${SMALL_TEST_IMAGES:-200}
-model2=${MODEL2:-$root/out/models/fashion_scenes_resnet_seed1.pt}
+model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 source "$root/scripts/scene_benchmark.sh"
 mkdir -p "$out"
 head_split test "$test_images"

@@ -145,10 +145,14 @@ def main():
     print(f"""# Results: the BOREx paper's Tables 1 and 2, reproduced
 
 This file is written by `scripts/reproduce_tables.sh` (do not edit by hand; the discussion at the
-end comes from `docs/results-discussion.md`), except its last section, RQ3 (video), which
-`scripts/reproduce_video_table.sh` writes (its discussion from
-`docs/results-video-discussion.md`). Everything below was measured on the 2-core
-development machine, CPU only.
+end comes from `docs/results-discussion.md`), except three sections written by their own
+scripts: RQ3 (video), by `scripts/reproduce_video_table.sh` (its discussion from
+`docs/results-video-discussion.md`); the methods, by `scripts/reproduce_methods_table.sh`; and
+**the refinement defaults (issue 11)**, by `scripts/reproduce_refinement.sh` (its discussion from
+`docs/results-refinement-discussion.md`). The Tables 1 and 2 below are `--preset paper`, the
+published algorithm and the defaults before issue 11; [the refinement
+section](#refinement-that-refines-issue-11-the-kriging-defaults) measures today's defaults.
+Everything was measured on the 2-core development machine, CPU only.
 
 ## Setting
 
