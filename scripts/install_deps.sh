@@ -3,7 +3,8 @@
 # those already present (so a prepared machine does not need apt or root). Run as root or with
 # sudo available. With --slow, also what the "slow" tests need: slurm-wlm and munge
 # (tests/scripts/slurm_batch_test.sh starts its own private daemons and does not touch the
-# system's) and GNU parallel (scripts/batch_parallel.sh).
+# system's) and GNU parallel (scripts/batch_parallel.sh). With --ci, also what .ci/run's checks
+# need: clang (sanitizers, libFuzzer), clang-format and clang-tidy.
 set -euo pipefail
 
 packages=(
@@ -13,7 +14,13 @@ packages=(
   python3-torch python3-torchvision python3-numpy python3-pil dataset-fashion-mnist
 )
 
-[[ ${1-} == --slow ]] && packages+=(slurm-wlm munge parallel)
+for option in "$@"; do
+  case $option in
+    --slow) packages+=(slurm-wlm munge parallel) ;;
+    --ci) packages+=(clang clang-format clang-tidy) ;;
+    *) echo "install_deps: unknown option $option (--slow, --ci)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

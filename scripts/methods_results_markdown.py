@@ -117,8 +117,8 @@ def main():
           "producing the map (for `borex:X` the refinement only), measured while other work "
           "shared the 2 cores.\n")
     print(f"### In-fill ({args.infill_images} images)\n")
-    print("RISE's masks (`--rise-infill X`) and BOREx's observations (`--refine-infill X`) hide "
-          "pixels with X; \"own\" metrics use X as the substrate too (`--infill X`), \"black\" "
+    print("RISE's masks (`--rise-infill X`) and BOREx's observations (`--bo-infill X`) hide "
+          "pixels with X; \"own\" metrics use X as the substrate too (`--substrate X`), \"black\" "
           "ones the BOREx paper's black substrate, so that maps made with different in-fills are "
           "compared on one yardstick.\n")
     print("\n".join(infill_table(out)) + "\n")
@@ -126,7 +126,7 @@ def main():
     print("Defaults throughout (Opti-CAM: 50 Adam steps, lr 0.1, max normalisation; FIDO: 300 "
           "steps, 8 samples, lr 0.05, λ 1e-3, cell 4); `borex:X` refines X's map with BOREx's "
           "defaults. The metrics' substrate is black.\n")
-    print(f"The blur rows are FIDO with `--infill blur` on the first {args.blur_images} of these "
+    print(f"The blur rows are FIDO with `--rise-infill blur` on the first {args.blur_images} of these "
           "images (the black rows: all of them).\n")
     print("\n".join(methods_table(out)) + "\n")
     print(f"### Undesirable pixels ({args.undesirable_images} images)\n")

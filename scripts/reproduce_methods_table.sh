@@ -31,10 +31,10 @@ done
 # with X as the substrate ("own") and with black ("black", the BOREx paper's yardstick).
 for infill in black mean blur noise inpaint; do
   batch "$out/infill-$infill-own" "test$infill_images" rise,borex:rise \
-    --rise-infill "$infill" --refine-infill "$infill" --infill "$infill"
+    --rise-infill "$infill" --bo-infill "$infill" --substrate "$infill"
   [[ $infill == black ]] && continue
   batch "$out/infill-$infill-black" "test$infill_images" rise,borex:rise \
-    --rise-infill "$infill" --refine-infill "$infill" --infill black
+    --rise-infill "$infill" --bo-infill "$infill" --substrate black
 done
 
 # 2. The optimising methods with their defaults (black in-fill), and as BOREx priors.

@@ -5,6 +5,7 @@
 
 #include "borex/app/batch.h"
 #include "borex/core/error.h"
+#include "borex/model/torchscript_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -55,7 +56,6 @@ Action AddBatchCommand(CLI::App& app) {
     bool quiet_progress = false;
   };
   auto flags = std::make_shared<Flags>();
-  flags->options.explain.rise = explain::RiseOptions::CheapPrior();
   CLI::App* command = app.add_subcommand(
       "batch", "Run methods over a PascalVOC-layout split and score every map (resumable)");
   command->footer(
@@ -68,8 +68,11 @@ Action AddBatchCommand(CLI::App& app) {
       "one of those four or none, optionally with :no-flip, :simple-average, :no-prior, :box.\n"
       "borex:X refines the very map X produced for the same image (computed once), so the\n"
       "comparison is paired. Every random choice is seeded per image from --seed and the id.\n"
-      "The target label: --label-map, else the model's class names matched to the annotation's\n"
-      "(the best-ranked of the top --label-top-k that is annotated), else the top-1 class.\n"
+      "The target label: --label-map, else the model's class names matched to the annotated\n"
+      "names (the best-ranked of the top --label-top-k that is annotated); when no model class\n"
+      "is annotated anywhere in the split the batch stops, unless --allow-unmatched (top-1).\n"
+      "Dataset classes: classes.txt when present (VOC's 20 otherwise) and every <name> in the\n"
+      "split's annotations, so a VOC-layout dataset needs no classes.txt.\n"
       "The F-measure region is SegmentationClass/ID.png when present, else the boxes.\n"
       "Killed and restarted, a batch skips finished rows; --shard K/N writes under\n"
       "OUT/shard-K-of-N/, and `borex report OUT` merges the shards.\n\n"
@@ -78,7 +81,7 @@ Action AddBatchCommand(CLI::App& app) {
       "--out out/val\n  borex batch --video-root data/video_clips --split test --model "
       "models/fashion_video_r2plus1d.pt --methods rise,gradcam++,borex:rise,borex:gradcam++ "
       "--out out/video_test");
-  AddModelFlags(*command, flags->options.model, flags->model);
+  AddModelFlags(*command, flags->model);
   const std::string data = "Dataset and output";
   auto* voc =
       command->add_option("--voc-root", flags->options.voc_root, "Dataset root (VOCdevkit layout)")
@@ -103,6 +106,11 @@ Action AddBatchCommand(CLI::App& app) {
                    "Lines 'INDEX NAME' or 'FIRST-LAST NAME': model classes to dataset classes")
       ->group(data);
   command
+      ->add_flag("--allow-unmatched", flags->options.allow_unmatched,
+                 "Run even when no model class is an annotated class (each image's top-1 class, "
+                 "no F-measure or pointing game); without it such a batch stops")
+      ->group(data);
+  command
       ->add_option("--label-top-k", flags->options.label_top_k,
                    "Match labels among the model's top K classes")
       ->capture_default_str()
@@ -124,33 +132,32 @@ Action AddBatchCommand(CLI::App& app) {
       ->add_option("--target-layer", flags->options.explain.cam.target_layer,
                    "Grad-CAM: submodule path (default: the model's metadata)")
       ->group(methods);
-  // --infill is the metrics' substrate here; --occlude keeps its old meaning (the BO masks).
-  AddRefineFlags(*command, flags->refine, "--refine-infill,--occlude");
+  // Older spellings stay as aliases: --refine-infill and --occlude (the BO masks) and --infill
+  // (the metrics' substrate, AddMetricFlags).
+  AddRefineFlags(*command, flags->refine, "--bo-infill,--refine-infill,--occlude");
   AddMetricFlags(*command, flags->options.metrics, flags->infill);
 
   return [flags]() {
     app::BatchOptions& options = flags->options;
-    flags->model.Apply(options.model);
     options.refine = flags->refine.Parse();
-    options.explain.rise.seed = options.refine.seed;
-    options.explain.rise.score = options.refine.score;
     options.explain.rise.infill = mask::ParseInfill(flags->rise_infill, "--rise-infill");
     options.explain.infill_flag = "--rise-infill";
-    options.metrics.infill = mask::ParseInfill(flags->infill, "--infill");
+    options.metrics.infill = mask::ParseInfill(flags->infill, "--substrate");
     options.metrics.batch_size = options.explain.rise.batch_size;
     if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");
+    const model::TorchScriptOptions model_options = flags->model.Options();
+    options.Check();  // every flag before the model is loaded
+    model::TorchScriptClassifier classifier(model_options);
     BatchProgressReport report;
     app::BatchProgress progress;
     if (!flags->quiet_progress) progress = std::ref(report);
-    const nlohmann::json summary = app::RunBatch(options, progress);
-    std::cout << "batch: " << summary["images_processed"] << " images processed, "
-              << summary["skipped"].size() << " skipped, " << summary["rows_resumed"]
-              << " rows already done; " << summary["total_seconds"].get<double>() << " s ("
-              << summary["model_seconds"].get<double>() << " s in the model) -> "
-              << app::BatchOutputDir(options) << "\n";
-    for (const auto& skip : summary["skipped"])
-      std::cout << "  skipped " << skip["image_id"].get<std::string>() << ": "
-                << skip["reason"].get<std::string>() << "\n";
+    const app::BatchResult result = app::RunBatch(classifier, options, progress);
+    std::cout << "batch: " << result.images_processed << " images processed, "
+              << result.skipped.size() << " skipped, " << result.rows_resumed
+              << " rows already done; " << result.total_seconds << " s (" << result.model_seconds
+              << " s in the model) -> " << result.out_dir << "\n";
+    for (const auto& [id, reason] : result.skipped)
+      std::cout << "  skipped " << id << ": " << reason << "\n";
     return 0;
   };
 }

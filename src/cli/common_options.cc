@@ -1,64 +1,59 @@
 #include "common_options.h"
 
-#include <sstream>
+#include <tuple>
 
 #include "borex/core/error.h"
+#include "borex/core/parse.h"
 
 namespace borex::cli {
 namespace {
 
-std::vector<double> ParseNumbers(const std::string& text, const std::string& option, size_t count,
-                                 const std::string& form) {
-  std::vector<double> values;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    size_t used = 0;
-    double value = 0;
-    try {
-      value = std::stod(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size()) break;
-    values.push_back(value);
-  }
-  if (values.size() != count || (!text.empty() && text.back() == ','))
+// "0.485,0.456,0.406" -> three floats; `option` names the flag in errors.
+cv::Vec3f ParseTriple(const std::string& text, const std::string& option) {
+  const auto v = ParseNumberList(text, option, 3, 3, "three comma-separated numbers R,G,B");
+  return {static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2])};
+}
+
+// "224,224" (H,W) -> cv::Size(W, H).
+cv::Size ParseSize(const std::string& text, const std::string& option) {
+  const std::string form = "H,W (two positive integers)";
+  const auto v = ParseNumberList(text, option, 2, 2, form);
+  if (v[0] < 1 || v[1] < 1 || v[0] != static_cast<int>(v[0]) || v[1] != static_cast<int>(v[1]))
     throw OptionError(option, "'" + text + "' is not " + form);
-  return values;
+  return {static_cast<int>(v[1]), static_cast<int>(v[0])};
+}
+
+// "A[,B]": one positive number (used for both) or two.
+std::pair<double, double> ParsePositivePair(const std::string& text, const std::string& option,
+                                            const std::string& form) {
+  const auto v = ParseNumberList(text, option, 1, 2, form);
+  const double first = v[0], second = v.size() == 2 ? v[1] : v[0];
+  if (!(first > 0 && second > 0)) throw OptionError(option, "values must be positive");
+  return {first, second};
 }
 
 }  // namespace
 
-std::string OutputList(const nlohmann::json& summary) {
+std::string OutputList(const std::vector<std::string>& outputs) {
   std::string list;
-  for (const auto& path : summary["outputs"])
-    list += (list.empty() ? "" : ", ") + path.get<std::string>();
+  for (const std::string& path : outputs) list += (list.empty() ? "" : ", ") + path;
   return list;
 }
 
-cv::Vec3f ParseTriple(const std::string& text, const std::string& option) {
-  const auto v = ParseNumbers(text, option, 3, "three comma-separated numbers R,G,B");
-  return {static_cast<float>(v[0]), static_cast<float>(v[1]), static_cast<float>(v[2])};
-}
-
-cv::Size ParseSize(const std::string& text, const std::string& option) {
-  const auto v = ParseNumbers(text, option, 2, "H,W (two positive integers)");
-  if (v[0] < 1 || v[1] < 1 || v[0] != static_cast<int>(v[0]) || v[1] != static_cast<int>(v[1]))
-    throw OptionError(option, "'" + text + "' is not H,W (two positive integers)");
-  return {static_cast<int>(v[1]), static_cast<int>(v[0])};
-}
-
-void ModelFlags::Apply(model::TorchScriptOptions& model) const {
+model::TorchScriptOptions ModelFlags::Options() const {
+  model::TorchScriptOptions model = this->model;
   if (!mean.empty()) model.mean = ParseTriple(mean, "--mean");
   if (!std.empty()) model.std = ParseTriple(std, "--std");
   if (!input_size.empty()) model.input_size = ParseSize(input_size, "--input-size");
   if (frames != 0) model.frames = frames;
   if (frame_stride != 0) model.frame_stride = frame_stride;
   if (!video_layout.empty()) model.layout = model::ParseVideoLayout(video_layout);
+  model.Check();
+  return model;
 }
 
 void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags) {
-  AddModelFlags(command, job.model, flags);
+  AddModelFlags(command, flags);
   const std::string group = "Model and image";
   auto* image =
       command
@@ -95,7 +90,8 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& fl
       ->group(group);
 }
 
-void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFlags& flags) {
+void AddModelFlags(CLI::App& command, ModelFlags& flags) {
+  model::TorchScriptOptions& model = flags.model;
   const std::string group = "Model and image";
   command.add_option("--model", model.path, "TorchScript classifier (.pt)")
       ->required()
@@ -230,8 +226,9 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
                   "image's width, as RISE's 224 at 224x224)")
       ->capture_default_str()
       ->group(group);
-  AddInfillOption(command, "--infill,--substrate", infill,
-                  "What hidden pixels become in insertion and deletion", group);
+  AddInfillOption(command, "--substrate,--infill", infill,
+                  "What hidden pixels become in insertion and deletion (--infill: older name)",
+                  group);
   command
       .add_option("--hide-percent", options.hide_percent,
                   "hide_top: the top percent of the map's pixels hidden (substrate), in (0, 100]")
@@ -250,6 +247,13 @@ refine::RefineOptions RefineFlags::Parse() const {
   const auto given = [this](const std::string& name) {
     return command == nullptr || command->count(name) > 0;
   };
+  // --algorithm mokuwe is the preset's options as Algorithm 1; flags given after may still
+  // contradict it, which RefineOptions::CheckSettings refuses.
+  if (given("--algorithm")) {
+    const refine::Algorithm chosen = refine::ParseAlgorithm(algorithm);
+    if (chosen == refine::Algorithm::kMokuwe) o = o.Algorithm1();
+    o.algorithm = chosen;
+  }
   // Flags bound to `options`: copied when given.
   using Copy = void (*)(refine::RefineOptions&, const refine::RefineOptions&);
   static const std::pair<const char*, Copy> kBound[] = {
@@ -269,33 +273,15 @@ refine::RefineOptions RefineFlags::Parse() const {
   };
   for (const auto& [name, copy] : kBound)
     if (command != nullptr && command->count(name) > 0) copy(o, options);
-  if (given("--algorithm")) o.algorithm = refine::ParseAlgorithm(algorithm);
   if (given("--mask-sizes")) o.mask_sizes = refine::ParseMaskSizes(mask_sizes);
   if (given("--kernel")) o.kernel = gp::ParseMaternNu(kernel);
-  if (!length_scale.empty()) {
-    const auto comma = length_scale.find(',');
-    try {
-      o.length_scale_position = std::stod(length_scale.substr(0, comma));
-      o.length_scale_size = comma == std::string::npos ? o.length_scale_position
-                                                       : std::stod(length_scale.substr(comma + 1));
-    } catch (const std::exception&) {
-      throw OptionError("--length-scale", "'" + length_scale + "' is not POS[,SIZE]");
-    }
-    if (!(o.length_scale_position > 0 && o.length_scale_size > 0))
-      throw OptionError("--length-scale", "values must be positive");
-  }
+  if (!length_scale.empty())
+    std::tie(o.length_scale_position, o.length_scale_size) =
+        ParsePositivePair(length_scale, "--length-scale", "POS[,SIZE] (one or two numbers)");
   if (!mask_frames.empty()) o.mask_frames = refine::ParseMaskFrames(mask_frames);
-  if (!length_scale_frames.empty()) {
-    const auto v =
-        length_scale_frames.find(',') == std::string::npos
-            ? std::vector<double>(2, ParseNumbers(length_scale_frames, "--length-scale-frames", 1,
-                                                  "FRAME[,DEPTH]")[0])
-            : ParseNumbers(length_scale_frames, "--length-scale-frames", 2, "FRAME[,DEPTH]");
-    if (!(v[0] > 0 && v[1] > 0))
-      throw OptionError("--length-scale-frames", "values must be positive");
-    o.length_scale_frame = v[0];
-    o.length_scale_depth = v[1];
-  }
+  if (!length_scale_frames.empty())
+    std::tie(o.length_scale_frame, o.length_scale_depth) = ParsePositivePair(
+        length_scale_frames, "--length-scale-frames", "FRAME[,DEPTH] (one or two numbers)");
   if (given("--score")) o.score = model::ParseScoreKind(score);
   if (given("--aggregation")) o.aggregation = refine::ParseAggregation(aggregation);
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
@@ -318,7 +304,8 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "Starting settings; flags given override them. kriging: the defaults (the "
                   "prior as the GP's fitted mean, docs/algorithm.md) | paper: Algorithm 2 as "
                   "published (fixed prior mean, 1/r^2 average, kappa 10) | code: the authors' "
-                  "code (paper + stride 1, box, squash 10, hyperopt, mean in-fill, jitter 1)")
+                  "code (paper + stride 1, box, squash 10, hyperopt, mean in-fill, jitter 1) | "
+                  "mokuwe: Algorithm 1 as published (refine only; batch: --methods mokuwe)")
       ->capture_default_str()
       ->group("Preset");
   const std::string prior = "Prior i0";
@@ -438,7 +425,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->group(variants);
   flags.infill_option = infill_names.substr(0, infill_names.find(','));
   AddInfillOption(command, infill_names, flags.infill,
-                  "BO observations: what the masks' hidden pixels become [code: mean]", variants);
+                  "BO observations: what the masks' hidden pixels become [code: mean] (other "
+                  "names: older spellings)",
+                  variants);
   command
       .add_option("--jitter", flags.options.jitter,
                   "Std (px) of Gaussian jitter on chosen points; 0 = off (paper) [code: 1]")

@@ -6,21 +6,24 @@
 
 #include "borex/app/image_job.h"
 #include "borex/metrics/metrics.h"
+#include "borex/model/torchscript_classifier.h"
 
 namespace borex::cli {
 
-// Raw preprocessing flag values, converted by Apply() once CLI11 has parsed them.
+// The model's flags: the path, device and threads bound directly, the preprocessing values raw
+// until Options() converts them once CLI11 has parsed them.
 struct ModelFlags {
+  model::TorchScriptOptions model;
   std::string mean, std, input_size, video_layout;
   int frames = 0, frame_stride = 0;  // 0: not given
-  // Fills `model` from the parsed flags (throws OptionError for malformed values).
-  void Apply(model::TorchScriptOptions& model) const;
+  // The model options with every flag applied and checked (OptionError for malformed values).
+  model::TorchScriptOptions Options() const;
 };
 
 // --model, --device, --threads and the preprocessing flags (--mean, --std, --input-size,
 // --classes, and for video models --frames, --frame-stride, --video-layout), in the group
 // "Model".
-void AddModelFlags(CLI::App& command, model::TorchScriptOptions& model, ModelFlags& flags);
+void AddModelFlags(CLI::App& command, ModelFlags& flags);
 // The model flags plus --image (or --video with --start-frame, --fps, --frame-pngs), --label
 // and --out.
 void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags);
@@ -33,14 +36,15 @@ struct RefineFlags {
   std::string preset = options.preset, algorithm = "borex", mask_sizes, kernel = "matern32",
               length_scale, score = "prob", aggregation, prior_mean, prior_basis, infill = "black",
               mask_frames, length_scale_frames;
-  std::string infill_option = "--infill";  // the in-fill flag's name, for errors
+  std::string infill_option = "--bo-infill";  // the in-fill flag's name, for errors
   bool no_flip = false, simple_average = false, no_prior = false;
   const CLI::App* command = nullptr;  // set by AddRefineFlags: which flags were given
   // The preset's options with every given flag applied (throws OptionError for malformed values).
   refine::RefineOptions Parse() const;
 };
 // --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants;
-// `infill_names` names the BO observations' in-fill flag (CLI11 names, e.g. "--infill,--occlude").
+// `infill_names` names the BO observations' in-fill flag (CLI11 names: --bo-infill first, then
+// the command's older aliases).
 void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& infill_names);
 
 // An in-fill flag (CLI11 `names`, the first one named in errors) bound to `value`, its help
@@ -48,7 +52,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
 void AddInfillOption(CLI::App& command, const std::string& names, std::string& value,
                      const std::string& what, const std::string& group);
 
-// --step, --infill (alias --substrate) and --pointing-tolerance of the metrics; the in-fill
+// --step, --substrate (alias --infill) and --pointing-tolerance of the metrics; the substrate
 // name is parsed by mask::ParseInfill after parsing.
 void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& infill);
 
@@ -60,12 +64,7 @@ void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::stri
 void AddOptimisingMethodFlags(CLI::App& command, explain::ExplainOptions& options,
                               std::string& opticam_normalization, const std::string& group_prefix);
 
-// The "outputs" of a job summary, comma-separated, for the command's closing line.
-std::string OutputList(const nlohmann::json& summary);
-
-// "0.485,0.456,0.406" -> three floats; `option` names the flag in errors.
-cv::Vec3f ParseTriple(const std::string& text, const std::string& option);
-// "224,224" (H,W) -> cv::Size(W, H).
-cv::Size ParseSize(const std::string& text, const std::string& option);
+// The files a job wrote, comma-separated, for the command's closing line.
+std::string OutputList(const std::vector<std::string>& outputs);
 
 }  // namespace borex::cli

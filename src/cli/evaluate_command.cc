@@ -3,17 +3,16 @@
 
 #include "borex/app/evaluate_job.h"
 #include "borex/core/error.h"
+#include "borex/model/torchscript_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
 namespace borex::cli {
 namespace {
 
-std::string Format(const nlohmann::json& value) {
-  if (value.is_null()) return "-";
-  if (value.is_boolean()) return value.get<bool>() ? "hit" : "miss";
+std::string Format(double value) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.4f", value.get<double>());
+  std::snprintf(text, sizeof text, "%.4f", value);
   return text;
 }
 
@@ -39,7 +38,7 @@ Action AddEvaluateCommand(CLI::App& app) {
       "Metrics (pixels ranked by decreasing saliency, ties by index; k = 0, step, ..., all\n"
       "pixels; M = softmax probability of the label; names as in --json and --fail-*):\n"
       "  insertion          area under M, top-k pixels shown, the rest in-filled (higher: better)\n"
-      "  deletion           area under M, top-k pixels in-filled (--infill) (lower: better)\n"
+      "  deletion           area under M, top-k pixels in-filled (--substrate) (lower: better)\n"
       "  insertion_sum      the paper's raw sum of M over k (deletion_sum likewise)\n"
       "  f_measure          mean over k >= step of 2PR/(P+R), top-k pixels vs the label's boxes\n"
       "  f_measure_product  mean over k of P x R (the authors' code); *_sum: the sums over k\n"
@@ -54,7 +53,7 @@ Action AddEvaluateCommand(CLI::App& app) {
       "Example:\n"
       "  borex evaluate --model models/fashion_scenes_resnet.pt --image examples/scene_single.png "
       "--saliency out/scene_borex.npy --annotation examples/scene_single.xml --json out/eval.json");
-  AddModelFlags(*command, flags->job.model, flags->model);
+  AddModelFlags(*command, flags->model);
   const std::string group = "Model and image";
   auto* image = command->add_option("--image", flags->job.image_path, "The image the map explains")
                     ->group(group);
@@ -107,34 +106,39 @@ Action AddEvaluateCommand(CLI::App& app) {
 
   return [flags]() {
     auto& job = flags->job;
-    flags->model.Apply(job.model);
-    job.metrics.infill = mask::ParseInfill(flags->infill, "--infill");
+    job.metrics.infill = mask::ParseInfill(flags->infill, "--substrate");
     for (const std::string& text : flags->fail_below)
       job.fail_below.push_back(app::ParseThreshold(text, "--fail-below"));
     for (const std::string& text : flags->fail_above)
       job.fail_above.push_back(app::ParseThreshold(text, "--fail-above"));
-    const nlohmann::json result = app::RunEvaluateJob(job);
-    std::cout << "evaluate: label " << result["label"] << " ("
-              << (result["class_name"].is_string() ? result["class_name"].get<std::string>() : "?")
-              << ")\n";
+    const model::TorchScriptOptions model_options = flags->model.Options();
+    job.Check();  // every flag before the model is loaded
+    model::TorchScriptClassifier classifier(model_options);
+    const app::EvaluateJobResult job_result = app::RunEvaluateJob(classifier, job);
+    const metrics::Evaluation& evaluation = job_result.evaluation;
+    std::cout << "evaluate: label " << job_result.label << " ("
+              << (job_result.class_name.empty() ? "?" : job_result.class_name) << ")\n";
     for (const char* key : {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure",
                             "f_measure_sum", "f_measure_product", "f_measure_product_sum",
-                            "pointing_hit", "average_drop", "average_gain"})
-      std::cout << "  " << Padded(key) << Format(result[key]) << "\n";
+                            "pointing_hit", "average_drop", "average_gain"}) {
+      const std::optional<double> value = evaluation.Value(key, "--fail-below");
+      const std::string text = !value                               ? "-"
+                               : std::string(key) == "pointing_hit" ? (*value > 0 ? "hit" : "miss")
+                                                                    : Format(*value);
+      std::cout << "  " << Padded(key) << text << "\n";
+    }
     char percent[32];
-    std::snprintf(percent, sizeof percent, "%g", result["hide_percent"].get<double>());
+    std::snprintf(percent, sizeof percent, "%g", job.metrics.hide_percent);
     std::cout << "  " << Padded("hide_top (" + std::string(percent) + "%)")
-              << Format(result["hide_top"]) << "\n";
-    std::cout << "  " << Padded("model_calls") << result["model_calls"] << "\n";
-    std::cout << "  " << Padded("infill, step") << result["infill"].get<std::string>() << ", "
-              << result["curves"]["step"] << " pixels\n";
-    for (const auto& threshold : result["thresholds"])
-      if (!threshold["passed"].get<bool>())
-        std::cerr << "borex: check failed: " << threshold["metric"].get<std::string>() << " = "
-                  << threshold["value"].get<double>()
-                  << (threshold["kind"] == "fail_below" ? " < " : " > ")
-                  << threshold["bound"].get<double>() << "\n";
-    return app::ThresholdsPassed(result) ? 0 : static_cast<int>(ExitCode::kThreshold);
+              << Format(*evaluation.Value("hide_top", "--fail-below")) << "\n";
+    std::cout << "  " << Padded("model_calls") << evaluation.model_calls << "\n";
+    std::cout << "  " << Padded("substrate, step") << mask::InfillName(job.metrics.infill) << ", "
+              << job_result.summary["curves"]["step"] << " pixels\n";
+    for (const app::ThresholdCheck& threshold : job_result.thresholds)
+      if (!threshold.passed)
+        std::cerr << "borex: check failed: " << threshold.metric << " = " << threshold.value
+                  << (threshold.below ? " < " : " > ") << threshold.bound << "\n";
+    return job_result.passed() ? 0 : static_cast<int>(ExitCode::kThreshold);
   };
 }
 

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "borex/core/error.h"
+#include "borex/model/torchscript_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -43,7 +44,7 @@ Action AddExplainCommand(CLI::App& app) {
   command->add_option("--score", flags->score, "Score observed: prob (softmax), logit or log-odds")
       ->capture_default_str()
       ->group(rise_group);
-  AddInfillOption(*command, "--infill,--occlude", flags->infill,
+  AddInfillOption(*command, "--rise-infill,--infill,--occlude", flags->infill,
                   "RISE, Opti-CAM, FIDO: what hidden pixels become (FIDO, Opti-CAM: not inpaint)",
                   rise_group);
   command
@@ -52,21 +53,25 @@ Action AddExplainCommand(CLI::App& app) {
       ->group("Grad-CAM / Grad-CAM++ / Opti-CAM");
   AddOptimisingMethodFlags(*command, flags->job.explain, flags->opticam_normalization, "");
   return [flags, command]() {
-    flags->common.Apply(flags->job.common.model);
-    flags->job.explain.method = explain::ParseMethod(flags->method, "--method");
-    const bool cam = flags->job.explain.method == explain::Method::kGradCam ||
-                     flags->job.explain.method == explain::Method::kGradCamPlusPlus;
-    if (cam && command->count("--infill") > 0)
-      throw OptionError("--infill", flags->method + " hides no pixels: --infill does not apply");
-    flags->job.explain.rise.score = model::ParseScoreKind(flags->score);
-    flags->job.explain.opticam.normalization =
+    auto& job = flags->job;
+    job.explain.method = explain::ParseMethod(flags->method, "--method");
+    const bool cam = job.explain.method == explain::Method::kGradCam ||
+                     job.explain.method == explain::Method::kGradCamPlusPlus;
+    if (cam && command->count("--rise-infill") > 0)
+      throw OptionError("--rise-infill",
+                        flags->method + " hides no pixels: --rise-infill does not apply");
+    job.explain.rise.score = model::ParseScoreKind(flags->score);
+    job.explain.opticam.normalization =
         explain::ParseCamNormalization(flags->opticam_normalization);
-    flags->job.explain.rise.infill = mask::ParseInfill(flags->infill, "--infill");
-    const nlohmann::json summary = app::RunExplainJob(flags->job);
-    std::cout << "explain " << summary["settings"]["method"].get<std::string>() << ": label "
-              << summary["label"] << ", " << summary["model_calls"] << " model calls, "
-              << summary["timing"]["total_seconds"].get<double>() << " s -> " << OutputList(summary)
-              << "\n";
+    job.explain.rise.infill = mask::ParseInfill(flags->infill, "--rise-infill");
+    job.explain.infill_flag = "--rise-infill";
+    const model::TorchScriptOptions model_options = flags->common.Options();
+    job.common.Check();  // every flag before the model is loaded
+    model::TorchScriptClassifier classifier(model_options);
+    const app::ImageJobResult result = app::RunExplainJob(classifier, job);
+    std::cout << "explain " << explain::MethodName(job.explain.method) << ": label " << result.label
+              << ", " << result.model_calls << " model calls, " << result.total_seconds << " s -> "
+              << OutputList(result.outputs) << "\n";
     return 0;
   };
 }

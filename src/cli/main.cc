@@ -39,8 +39,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int status = app.exit(e);  // prints help, the version or the parse error
-    return status == 0 ? 0 : static_cast<int>(borex::ExitCode::kUsage);
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success))
+      return app.exit(e);  // --help, --version
+    // One line, like every other error (CLI11's own adds a second "Run with --help" line).
+    std::cerr << "borex: error: " << e.what() << " (see borex --help)\n";
+    return static_cast<int>(borex::ExitCode::kUsage);
   }
   spdlog::set_level(verbose ? spdlog::level::debug
                     : quiet ? spdlog::level::err

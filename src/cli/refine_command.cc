@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "borex/core/error.h"
+#include "borex/model/torchscript_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -17,7 +18,6 @@ Action AddRefineCommand(CLI::App& app) {
     bool progress = false;
   };
   auto flags = std::make_shared<Flags>();
-  flags->job.prior.rise = explain::RiseOptions::CheapPrior();
 
   CLI::App* command = app.add_subcommand(
       "refine", "Refine a saliency map with BOREx (Gaussian-process Bayesian optimisation)");
@@ -51,7 +51,7 @@ Action AddRefineCommand(CLI::App& app) {
                    "Grad-CAM / Opti-CAM prior: submodule path (default: the model's metadata)")
       ->group(prior);
   AddOptimisingMethodFlags(*command, flags->job.prior, flags->opticam_normalization, "Prior: ");
-  AddRefineFlags(*command, flags->refine, "--infill,--occlude");
+  AddRefineFlags(*command, flags->refine, "--bo-infill,--infill,--occlude");
 
   command->add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
       ->group("Model and image");
@@ -59,23 +59,22 @@ Action AddRefineCommand(CLI::App& app) {
 
   return [flags]() {
     auto& job = flags->job;
-    flags->common.Apply(job.common.model);
     job.refine = flags->refine.Parse();
-    const auto& o = job.refine;
-    job.prior.rise.seed = o.seed;
-    job.prior.rise.score = o.score;
     job.prior.opticam.normalization = explain::ParseCamNormalization(flags->opticam_normalization);
     job.prior.rise.infill = mask::ParseInfill(flags->prior_infill, "--prior-infill");
     job.prior.infill_flag = "--prior-infill";
+    const model::TorchScriptOptions model_options = flags->common.Options();
+    job.Check();  // every flag before the model is loaded
+    model::TorchScriptClassifier classifier(model_options);
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
-    const nlohmann::json summary = app::RunRefineJob(job, [&](int done, int total) {
-      if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;
-    });
+    const app::RefineJobResult result =
+        app::RunRefineJob(classifier, job, [&](int done, int total) {
+          if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;
+        });
     if (show_progress) std::cerr << "\n";
-    std::cout << "refine: label " << summary["label"] << " (confidence "
-              << summary["confidence"].get<double>() << "), " << summary["iterations"]
-              << " iterations, " << summary["model_calls"] << " model calls, "
-              << summary["timing"]["total_seconds"].get<double>() << " s -> " << OutputList(summary)
+    std::cout << "refine: label " << result.label << " (confidence " << result.confidence << "), "
+              << result.refinement.iterations << " iterations, " << result.model_calls
+              << " model calls, " << result.total_seconds << " s -> " << OutputList(result.outputs)
               << "\n";
     return 0;
   };

@@ -11,7 +11,10 @@
 #include "borex/app/report.h"
 #include "borex/core/error.h"
 #include "borex/io/csv.h"
+#include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/model/torchscript_classifier.h"
+#include "support/fake_classifier.h"
 #include "support/temp_dir.h"
 
 namespace borex::app {
@@ -58,17 +61,19 @@ class BatchTest : public testing::TempDirTest {
  protected:
   BatchOptions Options(const std::string& out) const {
     BatchOptions options;
-    options.model.path = kSource + "/models/fashion_scenes_resnet.pt";
-    options.model.threads = 2;
     options.voc_root = kTiny;
     options.split = "test";
     options.out_dir = out;
     options.methods = "rise,borex:rise,borex:none";
-    options.explain.rise = explain::RiseOptions::CheapPrior();
     options.explain.rise.masks = 16;
     options.refine.iterations = 4;
     options.metrics.step = 4096;
     return options;
+  }
+  // Runs the batch with a freshly loaded model_ (as the CLI does).
+  BatchResult Run(const BatchOptions& options) const {
+    model::TorchScriptClassifier classifier(model_);
+    return RunBatch(classifier, options);
   }
   static std::vector<std::vector<std::string>> Rows(const std::string& path) {
     return io::ReadCsv(path).rows;
@@ -79,11 +84,17 @@ class BatchTest : public testing::TempDirTest {
     for (auto& row : rows) row.pop_back();
     return rows;
   }
+  model::TorchScriptOptions model_ = [] {
+    model::TorchScriptOptions model;
+    model.path = kSource + "/models/fashion_scenes_resnet.pt";
+    model.threads = 2;
+    return model;
+  }();
 };
 
 TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
   const BatchOptions options = Options(Path("out"));
-  const nlohmann::json summary = RunBatch(options);
+  const nlohmann::json summary = Run(options).summary;
   EXPECT_EQ(summary["images_processed"], 6);
   EXPECT_TRUE(summary["skipped"].empty());
   for (const std::string method : {"rise", "borex:rise", "borex:none"}) {
@@ -102,7 +113,7 @@ TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
   EXPECT_EQ(Rows(Path("out/borex:rise.csv"))[0][BatchCsvHeader().size() - 2], "8");
 
   const auto before = Values(Path("out/borex:rise.csv"));
-  const nlohmann::json again = RunBatch(options);
+  const nlohmann::json again = Run(options).summary;
   EXPECT_EQ(again["images_processed"], 0);
   EXPECT_EQ(again["rows_resumed"], 18);
   std::ifstream runs(Path("out/batch_runs.jsonl"));
@@ -118,7 +129,7 @@ TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
     std::ofstream cut(Path("out/borex:rise.csv"), std::ios::trunc);
     cut << io::CsvLine(BatchCsvHeader());
   }
-  RunBatch(options);
+  Run(options);
   EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
 }
 
@@ -127,7 +138,7 @@ TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
   options.methods = "gradcam++,borex:gradcam++";
   for (int k = 1; k <= 2; ++k) {
     options.shard = {k, 2};
-    RunBatch(options);
+    Run(options);
   }
   EXPECT_EQ(Rows(Path("out/shard-1-of-2/gradcam++.csv")).size(), 3u);
   EXPECT_EQ(Rows(Path("out/shard-2-of-2/gradcam++.csv")).size(), 3u);
@@ -142,7 +153,7 @@ TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
   // The unsharded run gives the same values: seeds depend on the image, not the shard.
   BatchOptions whole = Options(Path("whole"));
   whole.methods = options.methods;
-  RunBatch(whole);
+  Run(whole);
   auto sorted = [](std::vector<std::vector<std::string>> rows) {
     std::sort(rows.begin(), rows.end());
     return rows;
@@ -182,7 +193,7 @@ TEST_F(BatchTest, SkipsBrokenImagesWithAReason) {
   BatchOptions options = Options(Path("out"));
   options.voc_root = Path("voc");
   options.methods = "gradcam";
-  const nlohmann::json summary = RunBatch(options);
+  const nlohmann::json summary = Run(options).summary;
   EXPECT_EQ(summary["images_processed"], 3);
   ASSERT_EQ(summary["skipped"].size(), 4u);
   EXPECT_NE(summary["skipped"][0]["reason"].get<std::string>().find("test_000001.xml"),
@@ -194,20 +205,20 @@ TEST_F(BatchTest, RefusesToMixResultsOfOtherSettings) {
   BatchOptions options = Options(Path("out"));
   options.methods = "gradcam";
   options.limit = 1;
-  RunBatch(options);
-  options.model.threads = 1;  // threads do not change results
-  EXPECT_NO_THROW(RunBatch(options));
+  Run(options);
+  model_.threads = 1;  // threads do not change results
+  EXPECT_NO_THROW(Run(options));
   options.refine.kappa = 3;  // BOREx settings do, even for methods not yet run
-  EXPECT_THROW(RunBatch(options), InputError);
+  EXPECT_THROW(Run(options), InputError);
   options = Options(Path("out"));
   options.methods = "gradcam";
   options.limit = 1;
   options.metrics.step = 1024;
-  EXPECT_THROW(RunBatch(options), InputError);
+  EXPECT_THROW(Run(options), InputError);
   // Shards written with other settings cannot be merged.
   options.out_dir = Path("out");
   options.shard = {1, 2};
-  RunBatch(options);
+  Run(options);
   ReportOptions report;
   report.dirs = {Path("out")};
   EXPECT_THROW(RunReport(report), InputError);
@@ -219,23 +230,118 @@ TEST_F(BatchTest, TwoBatchesCannotWriteOneDirectory) {
   ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);  // as a running batch holds it
   BatchOptions options = Options(Path("out"));
   options.methods = "gradcam";
-  EXPECT_THROW(RunBatch(options), OutputError);
+  EXPECT_THROW(Run(options), OutputError);
   ::close(fd);
   options.limit = 1;
-  EXPECT_NO_THROW(RunBatch(options));
+  EXPECT_NO_THROW(Run(options));
 }
 
 TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
   BatchOptions options = Options(Path("out"));
   options.methods = "rise,nope";
-  EXPECT_THROW(RunBatch(options), OptionError);
+  EXPECT_THROW(Run(options), OptionError);
   options = Options(Path("out"));
   options.voc_root = Path("absent");
-  EXPECT_THROW(RunBatch(options), InputError);
+  EXPECT_THROW(Run(options), InputError);
   options = Options(Path("out"));
   options.label_map_path = Path("absent_map.txt");
-  EXPECT_THROW(RunBatch(options), InputError);
+  EXPECT_THROW(Run(options), InputError);
   EXPECT_FALSE(fs::exists(Path("out/rise.csv")) && !io::ReadCsv(Path("out/rise.csv")).rows.empty());
+}
+
+// Bug: the output directory, settings.json and the CSV headers were written before the label map
+// was checked against the model, so a corrected rerun refused to resume.
+TEST_F(BatchTest, NothingIsWrittenBeforeTheLabelMapIsCheckedAgainstTheModel) {
+  std::ofstream(Path("labels.txt")) << "12 trouser\n";  // the model has 10 classes
+  BatchOptions options = Options(Path("out"));
+  options.label_map_path = Path("labels.txt");
+  EXPECT_THROW(Run(options), InputError);
+  EXPECT_FALSE(fs::exists(Path("out")));
+  std::ofstream(Path("labels.txt")) << "1 trouser\n";
+  options.limit = 3;  // test_000002 is a trouser
+  options.methods = "gradcam";
+  EXPECT_GE(Run(options).images_processed, 1);
+}
+
+// Bug: ParseBatchMethod overwrote the batch-level use_prior, so --no-prior did nothing while
+// settings.json recorded it; and a batch-level algorithm was ignored.
+TEST_F(BatchTest, BatchLevelNoPriorRunsAndAlgorithmIsRefused) {
+  BatchOptions variant = Options(Path("variant"));
+  variant.methods = "borex:rise:no-prior";
+  variant.limit = 2;
+  BatchOptions flag = variant;
+  flag.out_dir = Path("flag");
+  flag.methods = "borex:rise";
+  flag.refine.use_prior = false;
+  Run(variant);
+  Run(flag);
+  EXPECT_EQ(Values(Path("flag/borex:rise.csv")), Values(Path("variant/borex:rise:no-prior.csv")));
+  EXPECT_FALSE(io::ReadJson(Path("flag/settings.json"))["refine"]["use_prior"].get<bool>());
+
+  BatchOptions mokuwe = Options(Path("mokuwe"));
+  mokuwe.refine = refine::RefineOptions::Mokuwe();
+  try {
+    Run(mokuwe);
+    ADD_FAILURE() << "a batch-level algorithm was accepted";
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--algorithm"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(Path("mokuwe")));
+}
+
+// Bug: without classes.txt, borex assumed VOC's 20 names, matched none of the model's, and
+// explained the top-1 class without F-measure, with one warning line as the only sign.
+TEST_F(BatchTest, VocWithoutClassesTxtTakesTheAnnotatedNames) {
+  fs::copy(kTiny, dir_ / "voc", fs::copy_options::recursive);
+  fs::remove(dir_ / "voc/classes.txt");
+  BatchOptions options = Options(Path("out"));
+  options.voc_root = Path("voc");
+  options.methods = "gradcam";
+  const BatchResult result = Run(options);
+  EXPECT_EQ(result.images_processed, 6);
+  const io::CsvTable table = io::ReadCsv(Path("out/gradcam.csv"));
+  for (const auto& row : table.rows)
+    EXPECT_FALSE(row[table.RequireColumn("f_measure")].empty()) << row[0];
+  EXPECT_EQ(table.rows[2][1], "1");  // test_000002: trouser, as with classes.txt
+
+  // Annotations whose names no model class has: one line, nothing written, unless allowed.
+  for (const auto& entry : fs::directory_iterator(dir_ / "voc/Annotations")) {
+    std::ifstream in(entry.path());
+    std::string xml((std::istreambuf_iterator<char>(in)), {});
+    for (size_t at = xml.find("<name>"); at != std::string::npos; at = xml.find("<name>", at + 1))
+      xml.replace(at + 6, xml.find("</name>", at) - at - 6, "unicorn");
+    std::ofstream(entry.path(), std::ios::trunc) << xml;
+  }
+  options.out_dir = Path("unmatched");
+  try {
+    Run(options);
+    ADD_FAILURE() << "no annotated class matched, yet the batch ran";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("is an annotated class (unicorn)"), std::string::npos) << what;
+    EXPECT_NE(what.find("--allow-unmatched"), std::string::npos) << what;
+  }
+  EXPECT_FALSE(fs::exists(Path("unmatched")));
+  options.allow_unmatched = true;
+  EXPECT_EQ(Run(options).images_processed, 6);
+  const io::CsvTable unmatched = io::ReadCsv(Path("unmatched/gradcam.csv"));
+  EXPECT_TRUE(unmatched.rows[0][unmatched.RequireColumn("f_measure")].empty());
+}
+
+// The app layer runs on any model::Classifier: a fake one that is not a TorchScript model.
+TEST_F(BatchTest, RunsOnAnyClassifier) {
+  testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48));
+  BatchOptions options = Options(Path("fake"));
+  options.methods = "rise,borex:rise";
+  options.limit = 2;
+  options.allow_unmatched = true;  // the fake's classes are not the dataset's
+  const BatchResult result = RunBatch(fake, options);
+  EXPECT_EQ(result.images_processed, 2);
+  ASSERT_EQ(result.methods.size(), 2u);
+  EXPECT_EQ(result.methods[1].name, "borex:rise");
+  EXPECT_EQ(result.methods[1].rows_written, 2);
+  EXPECT_EQ(result.methods[1].model_calls, 2 * 4 * 2);  // 4 iterations, 2 images each
+  EXPECT_EQ(Rows(Path("fake/rise.csv")).size(), 2u);
 }
 
 // A batch over a clip dataset (tests/data/video_tiny: 3 clips of 4 frames of 16x16) with the
@@ -245,14 +351,14 @@ TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
   BatchOptions options = Options(Path("video"));
   options.voc_root.clear();
   options.video_root = kSource + "/tests/data/video_tiny";
-  options.model.path = kSource + "/tests/data/tiny_video_cam.pt";
-  options.model.frames = 4;
+  model_.path = kSource + "/tests/data/tiny_video_cam.pt";
+  model_.frames = 4;
   options.label_map_path = Path("labels.txt");
   options.label_top_k = 3;
   options.methods = "rise,gradcam++,borex:rise";
   options.refine.mask_sizes = refine::ParseMaskSizes("4,6");
   options.metrics.step = 64;
-  const nlohmann::json summary = RunBatch(options);
+  const nlohmann::json summary = Run(options).summary;
   EXPECT_EQ(summary["images_processed"], 3) << summary.dump();
   for (const std::string method : {"rise", "gradcam++", "borex:rise"}) {
     const io::CsvTable table = io::ReadCsv(Path("video/" + method + ".csv"));
@@ -265,11 +371,11 @@ TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
     }
   }
   // Resuming reads the stored volumes back.
-  const nlohmann::json again = RunBatch(options);
+  const nlohmann::json again = Run(options).summary;
   EXPECT_EQ(again["rows_resumed"], 9);
   // Clips and images are not mixed up: a VOC root and a clip root together are refused.
   options.voc_root = kTiny;
-  EXPECT_THROW(RunBatch(options), OptionError);
+  EXPECT_THROW(Run(options), OptionError);
 }
 
 }  // namespace

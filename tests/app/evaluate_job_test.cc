@@ -11,6 +11,7 @@
 
 #include "borex/core/error.h"
 #include "borex/io/npy.h"
+#include "borex/model/torchscript_classifier.h"
 #include "support/temp_dir.h"
 
 namespace borex::app {
@@ -43,14 +44,21 @@ class EvaluateJobTest : public borex::testing::TempDirTest {
 
   EvaluateJobOptions Job(const std::string& map = "map.npy") const {
     EvaluateJobOptions job;
-    job.model.path = kData + "region_model.pt";
-    job.model.threads = 1;
     job.image_path = kData + "region_image_40x48.png";
     job.saliency_path = Path(map);
     job.annotation_path = Path("boxes.xml");
     job.json_path = Path("eval.json");
     job.metrics.step = 64;  // the region's size: k = 0, 64, ..., 1024 (17 points)
     return job;
+  }
+
+  // Evaluates with tests/data/region_model.pt, as the CLI loads it.
+  static EvaluateJobResult Evaluate(const EvaluateJobOptions& job) {
+    model::TorchScriptOptions options;
+    options.path = kData + "region_model.pt";
+    options.threads = 1;
+    model::TorchScriptClassifier classifier(options);
+    return RunEvaluateJob(classifier, job);
   }
 
   nlohmann::json ReadJson() const {
@@ -63,7 +71,8 @@ TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
   EvaluateJobOptions job = Job();
   job.fail_below = {{"insertion", 0.5}, {"pointing_hit", 1}};
   job.fail_above = {{"deletion", 0.3}};
-  const nlohmann::json result = RunEvaluateJob(job);
+  const EvaluateJobResult evaluated = Evaluate(job);
+  const nlohmann::json& result = evaluated.summary;
   EXPECT_EQ(ReadJson(), result);
   for (const char* key : {"insertion", "deletion", "insertion_sum", "deletion_sum", "f_measure",
                           "f_measure_sum", "f_measure_product", "f_measure_product_sum",
@@ -110,7 +119,7 @@ TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
   EXPECT_NEAR(result["hide_top_score"].get<double>(), hidden, 1e-5);
 
   ASSERT_EQ(result["thresholds"].size(), 3u);
-  EXPECT_TRUE(ThresholdsPassed(result));
+  EXPECT_TRUE(evaluated.passed());
   const auto& check = result["thresholds"][2];
   EXPECT_EQ(check["metric"], "deletion");
   EXPECT_EQ(check["kind"], "fail_above");
@@ -120,13 +129,19 @@ TEST_F(EvaluateJobTest, EveryMetricMatchesItsClosedForm) {
 }
 
 TEST_F(EvaluateJobTest, FailedCheckStillWritesTheJsonAndMapsAtTheModelSizeAgree) {
-  const nlohmann::json first = RunEvaluateJob(Job());
+  const nlohmann::json first = Evaluate(Job()).summary;
   fs::remove(Path("eval.json"));
   EvaluateJobOptions job = Job("map32.npy");
   job.label = "target";
   job.fail_below = {{"f_measure", 0.99}, {"insertion", 0.5}};
-  const nlohmann::json result = RunEvaluateJob(job);
-  EXPECT_FALSE(ThresholdsPassed(result));
+  const EvaluateJobResult evaluated = Evaluate(job);
+  const nlohmann::json& result = evaluated.summary;
+  EXPECT_FALSE(evaluated.passed());
+  ASSERT_EQ(evaluated.thresholds.size(), 2u);
+  EXPECT_FALSE(evaluated.thresholds[0].passed);
+  EXPECT_TRUE(evaluated.thresholds[0].below);
+  EXPECT_EQ(evaluated.thresholds[0].metric, "f_measure");
+  EXPECT_TRUE(evaluated.thresholds[1].passed);
   const nlohmann::json written = ReadJson();
   EXPECT_EQ(written["thresholds"][0]["metric"], "f_measure");
   EXPECT_EQ(written["thresholds"][0]["kind"], "fail_below");
@@ -141,7 +156,7 @@ TEST_F(EvaluateJobTest, BadInputsThrowAndWriteNothing) {
   const auto expect_error = [this](const EvaluateJobOptions& job, ExitCode code,
                                    const std::string& needle) {
     try {
-      RunEvaluateJob(job);
+      Evaluate(job);
       ADD_FAILURE() << "no error for " << needle;
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), code) << e.what();
@@ -163,20 +178,27 @@ TEST_F(EvaluateJobTest, BadInputsThrowAndWriteNothing) {
   no_box.annotation_path = Path("other.xml");
   expect_error(no_box, ExitCode::kInputError, "other.xml: no box of class 'target'");
 
-  // Checks are validated before any model work: a model path that does not exist is never read.
+  // Checks need no model: the CLI runs them before it loads one.
+  const auto expect_check_error = [](const EvaluateJobOptions& job, const std::string& needle) {
+    try {
+      job.Check();
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const OptionError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
   EvaluateJobOptions unknown = Job();
-  unknown.model.path = Path("missing.pt");
   unknown.fail_above = {{"nope", 1}};
-  expect_error(unknown, ExitCode::kUsage, "--fail-above: unknown metric 'nope'");
+  expect_check_error(unknown, "--fail-above: unknown metric 'nope'");
   EvaluateJobOptions absent = unknown;
   absent.fail_above.clear();
   absent.annotation_path.clear();
   for (const char* metric : {"f_measure", "f_measure_product_sum", "pointing_hit"}) {
     absent.fail_below = {{metric, 0.1}};
-    expect_error(absent, ExitCode::kUsage, "--fail-below: '" + std::string(metric) + "' needs");
+    expect_check_error(absent, "--fail-below: '" + std::string(metric) + "' needs");
   }
-  absent.fail_below = {{"average_drop", 1}};  // a metric that needs no annotation gets as far
-  expect_error(absent, ExitCode::kInputError, "missing.pt");  // as loading the model
+  absent.fail_below = {{"average_drop", 1}};  // a metric that needs no annotation
+  EXPECT_NO_THROW(absent.Check());
 }
 
 TEST(ParseThresholdTest, MetricEqualsValue) {

@@ -6,6 +6,7 @@
 
 #include "borex/core/error.h"
 #include "borex/io/npy.h"
+#include "borex/model/torchscript_classifier.h"
 #include "support/temp_dir.h"
 
 namespace borex::app {
@@ -14,12 +15,18 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 
+// A test model from tests/data, as the CLI loads it.
+std::unique_ptr<model::TorchScriptClassifier> Model(const std::string& file) {
+  model::TorchScriptOptions options;
+  options.path = kData + file;
+  options.threads = 1;
+  return std::make_unique<model::TorchScriptClassifier>(options);
+}
+
 class ImageJobTest : public borex::testing::TempDirTest {
  protected:
   RefineJobOptions RegionJob(const std::string& image = "region_image.png") const {
     RefineJobOptions job;
-    job.common.model.path = kData + "region_model.pt";
-    job.common.model.threads = 1;
     job.common.image_path = kData + image;
     job.common.out_prefix = (dir_ / "map").string();
     job.refine.iterations = 10;
@@ -31,7 +38,10 @@ class ImageJobTest : public borex::testing::TempDirTest {
 TEST_F(ImageJobTest, RefineFindsTheRegionAndResizesToTheImage) {
   RefineJobOptions job = RegionJob("region_image_40x48.png");
   job.refine.iterations = 25;
-  const nlohmann::json summary = RunRefineJob(job);
+  const RefineJobResult result = RunRefineJob(*Model("region_model.pt"), job);
+  const nlohmann::json& summary = result.summary;
+  EXPECT_EQ(result.label, 0);
+  EXPECT_EQ(result.class_name, "target");
   EXPECT_EQ(summary["label"], 0);
   EXPECT_EQ(summary["class_name"], "target");
   EXPECT_EQ(summary["working_size"], nlohmann::json({32, 32}));
@@ -47,9 +57,11 @@ TEST_F(ImageJobTest, PriorMethodsAndModelCallCounts) {
   for (const char* method : {"rise", "none"}) {
     RefineJobOptions job = RegionJob();
     job.prior_method = method;
-    job.prior.rise = explain::RiseOptions::CheapPrior();
-    const nlohmann::json summary = RunRefineJob(job);
-    const long prior_calls = std::string(method) == "rise" ? 100 : 0;
+    const RefineJobResult result = RunRefineJob(*Model("region_model.pt"), job);
+    const nlohmann::json& summary = result.summary;
+    const long prior_calls = std::string(method) == "rise" ? 100 : 0;  // the default cheap prior
+    EXPECT_EQ(result.model_calls, 1 + prior_calls + 2 * 10) << method;
+    EXPECT_EQ(result.prior_model_calls, prior_calls) << method;
     EXPECT_EQ(summary["model_calls"], 1 + prior_calls + 2 * 10) << method;
     EXPECT_EQ(summary["prior"]["model_calls"], prior_calls) << method;
   }
@@ -58,20 +70,40 @@ TEST_F(ImageJobTest, PriorMethodsAndModelCallCounts) {
 TEST_F(ImageJobTest, NoOutputWhenTheJobFailsAfterLoading) {
   RefineJobOptions job = RegionJob();
   job.refine.iterations = 0;
-  EXPECT_THROW(RunRefineJob(job), OptionError);
+  EXPECT_THROW(RunRefineJob(*Model("region_model.pt"), job), OptionError);
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
 TEST_F(ImageJobTest, ExplainGradCamOnTheTinyModel) {
   ExplainJobOptions job;
-  job.common.model.path = kData + "tiny_cam_traced.pt";
   job.common.image_path = kData + "region_image.png";
   job.common.out_prefix = (dir_ / "cam").string();
   job.explain.method = explain::Method::kGradCamPlusPlus;
-  const nlohmann::json summary = RunExplainJob(job);
-  EXPECT_EQ(summary["settings"]["target_layer"], "features");
+  const ImageJobResult result = RunExplainJob(*Model("tiny_cam_traced.pt"), job);
+  EXPECT_EQ(result.summary["settings"]["target_layer"], "features");
   EXPECT_TRUE(fs::exists(dir_ / "cam_overlay.png"));
-  EXPECT_EQ(summary["model_calls"], 2);  // classification + one gradient pass
+  EXPECT_EQ(result.model_calls, 2);  // classification + one gradient pass
+  EXPECT_EQ(result.summary["model_calls"], 2);
+  ASSERT_EQ(result.outputs.size(), 4u);
+  EXPECT_EQ(result.outputs.back(), job.common.out_prefix + ".json");
+}
+
+// A library caller gets the documented defaults: the cheap 100-mask RISE prior (not RISE's
+// 4000 masks), whose seed is the refinement's.
+TEST_F(ImageJobTest, LibraryDefaultsAreTheDocumentedOnes) {
+  const RefineJobOptions job;
+  EXPECT_EQ(job.prior.rise.masks, 100);
+  EXPECT_EQ(job.prior_method, "rise");
+  EXPECT_EQ(job.refine.preset, "kriging");
+  RefineJobOptions seeded = RegionJob();
+  seeded.refine.iterations = 3;
+  seeded.refine.seed = 5;
+  const RefineJobResult five = RunRefineJob(*Model("region_model.pt"), seeded);
+  seeded.common.out_prefix = (dir_ / "other").string();
+  seeded.refine.seed = 6;
+  const RefineJobResult six = RunRefineJob(*Model("region_model.pt"), seeded);
+  EXPECT_NE(five.summary["prior"]["seed"], six.summary["prior"]["seed"]);
+  EXPECT_EQ(five.summary["prior"]["seed"], 5);
 }
 
 }  // namespace

@@ -102,9 +102,13 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
       {base + " --voc-root " + kTiny + " --methods rise,lime", 2, "lime"},
       {base + " --voc-root " + kTiny + " --label-map " + Path("map.txt"), 4,
        "line 2: 'unicorn' is not a dataset class"},
-      {base + " --voc-root " + kTiny + " --infill bogus", 2, "--infill: 'bogus' is not one of"},
+      {base + " --voc-root " + kTiny + " --infill bogus", 2, "--substrate: 'bogus' is not one of"},
       {base + " --voc-root " + kTiny + " --rise-infill bogus", 2, "--rise-infill"},
-      {base + " --voc-root " + kTiny + " --occlude bogus", 2, "--refine-infill"},
+      {base + " --voc-root " + kTiny + " --occlude bogus", 2, "--bo-infill"},
+      {base + " --voc-root " + kTiny + " --algorithm mokuwe", 2, "--algorithm: a batch chooses"},
+      {base + " --voc-root " + kTiny + " --length-scale 12abc", 2, "--length-scale: '12abc'"},
+      {base + " --voc-root " + kTiny + " --length-scale 12,20,30", 2, "--length-scale"},
+      {base + " --voc-root " + kTiny + " --iterations 12abc", 2, "--iterations"},
       {"report " + Path("nothing_here"), 4, "no such batch output directory"}};
   for (const Case& c : cases) {
     const auto run = RunBorex(c.args);
@@ -115,12 +119,27 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
   }
 }
 
+// Bug: a mistyped --model left OUT/settings.json, the CSV headers and maps/ behind, and the
+// corrected rerun then refused to resume ("/model differs").
+TEST_F(BatchCliTest, AModelThatDoesNotLoadLeavesNoOutput) {
+  std::vector<std::string> args = BatchArgs(Path("out"));
+  args[2] = kSource + "/models/typo.pt";
+  const auto failed = RunBorex(Joined(args));
+  EXPECT_EQ(failed.status, 4) << failed.err;
+  EXPECT_NE(failed.err.find("typo.pt"), std::string::npos) << failed.err;
+  EXPECT_FALSE(fs::exists(Path("out")));
+  args = BatchArgs(Path("out"));
+  args.insert(args.end(), {"--limit", "1"});
+  const auto fixed = RunBorex(Joined(args));
+  EXPECT_EQ(fixed.status, 0) << fixed.err;
+}
+
 TEST_F(BatchCliTest, HelpExplainsMethodsAndOutputs) {
   const auto run = RunBorex("batch --help");
   EXPECT_EQ(run.status, 0);
   for (const char* needle :
        {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum", "--step", "--substrate",
-        "--infill", "--rise-infill", "--refine-infill"})
+        "--infill", "--rise-infill", "--refine-infill", "--bo-infill", "--allow-unmatched"})
     EXPECT_NE(run.out.find(needle), std::string::npos) << needle;
 }
 

@@ -148,11 +148,13 @@ TEST_F(CliTest, HelpListsTheIssueOptionsAndAnExample) {
         "--prior-method",   "--iterations", "--mask-sizes",  "--kernel",    "--length-scale",
         "--kappa",          "--score",      "--seed",        "--algorithm", "--no-flip",
         "--simple-average", "--no-prior",   "--aggregation", "--squash",    "--hyperopt",
-        "--infill",         "--jitter",     "--out",         "--trace",     "Example"})
+        "--infill",         "--jitter",     "--out",         "--trace",     "Example",
+        "--bo-infill",      "--preset",     "mokuwe"})
     EXPECT_NE(run.out.find(option), std::string::npos) << option;
 }
 
-// Every command that hides pixels takes --infill (old names as aliases) and records it.
+// Every command that hides pixels names its in-fill by what it fills (--bo-infill,
+// --rise-infill, --prior-infill, --substrate), takes the old names as aliases, and records it.
 TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
   const auto Json = [this](const std::string& name) {
     std::ifstream in(Path(name));
@@ -160,14 +162,14 @@ TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
   };
   const std::string explain = "explain --model " + kRegionModel + " --image " + kRegionImage +
                               " --method rise --masks 20 --batch-size 8 --threads 1";
-  CommandResult run = RunBorex(explain + " --infill inpaint --out " + Path("rise"));
+  CommandResult run = RunBorex(explain + " --rise-infill inpaint --out " + Path("rise"));
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(Json("rise.json")["settings"]["infill"], "inpaint");
   run = RunBorex(explain + " --occlude mean --out " + Path("rise_mean"));  // the old name
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(Json("rise_mean.json")["settings"]["infill"], "mean");
 
-  run = RunBorex(RegionArgs() + " --threads 1 --infill noise --prior-infill blur");
+  run = RunBorex(RegionArgs() + " --threads 1 --bo-infill noise --prior-infill blur");
   ASSERT_EQ(run.status, 0) << run.err;
   const auto refine = Json("map.json");
   EXPECT_EQ(refine["settings"]["infill"], "noise");
@@ -175,12 +177,12 @@ TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
 
   const std::string evaluate = "evaluate --model " + kRegionModel + " --image " + kRegionImage +
                                " --threads 1 --saliency " + Path("rise.npy") + " --json ";
-  run = RunBorex(evaluate + Path("eval.json") + " --infill noise --seed 4");
+  run = RunBorex(evaluate + Path("eval.json") + " --substrate noise --seed 4");
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(Json("eval.json")["infill"], "noise");
-  EXPECT_NE(run.out.find("infill, step"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("substrate, step"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("noise"), std::string::npos) << run.out;
-  run = RunBorex(evaluate + Path("eval_inpaint.json") + " --substrate inpaint");  // old name
+  run = RunBorex(evaluate + Path("eval_inpaint.json") + " --infill inpaint");  // old name
   ASSERT_EQ(run.status, 0) << run.err;
   const auto inpaint = Json("eval_inpaint.json");
   EXPECT_EQ(inpaint["infill"], "inpaint");
@@ -189,15 +191,15 @@ TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
 
 TEST_F(CliTest, BadInfillNamesItsFlag) {
   ExpectCleanFailure(RegionArgs() + " --infill bogus", 2,
-                     "--infill: 'bogus' is not one of black, mean, blur, noise, inpaint");
-  ExpectCleanFailure(RegionArgs() + " --occlude bogus", 2, "--infill: 'bogus'");
+                     "--bo-infill: 'bogus' is not one of black, mean, blur, noise, inpaint");
+  ExpectCleanFailure(RegionArgs() + " --occlude bogus", 2, "--bo-infill: 'bogus'");
   ExpectCleanFailure(RegionArgs() + " --prior-infill bogus", 2, "--prior-infill: 'bogus'");
   ExpectCleanFailure("explain --model " + kRegionModel + " --image " + kRegionImage +
                          " --infill bogus --out " + Path("map"),
-                     2, "--infill: 'bogus'");
+                     2, "--rise-infill: 'bogus'");
   ExpectCleanFailure("evaluate --model " + kRegionModel + " --image " + kRegionImage +
                          " --saliency " + Path("input_none.npy") + " --infill bogus",
-                     2, "--infill: 'bogus'");
+                     2, "--substrate: 'bogus'");
 }
 
 TEST_F(CliTest, MissingModel) {

@@ -92,7 +92,7 @@ TEST_F(CompareCliTest, BadOptions) {
   ExpectCleanFailure("compare " + a + " " + b + " --metric insertoin", 4,
                      a + ": no column 'insertoin'");
   ExpectCleanFailure("compare " + a + " " + b + " --metric insertion --alternative bigger", 2,
-                     "--alternative: unknown alternative 'bigger'");
+                     "--alternative: 'bigger' is not one of two-sided, greater, less");
   ExpectCleanFailure("compare " + a + " " + b + " --metric insertion --where 'insertion<0.5'", 2,
                      "--where");
   EXPECT_EQ(RunBorex("compare " + a + " " + b).status, 2);  // --metric is required

@@ -77,11 +77,11 @@ TEST_F(OptimisingMethodsCliTest, OptiCamPriorForRefine) {
 TEST_F(OptimisingMethodsCliTest, BadCombinationsFailCleanly) {
   const std::string out = " --out " + Path("bad");
   ExpectCleanFailure("explain " + kRegion + " --method fido-ssr --infill inpaint" + out, 2,
-                     "--infill", dir_);
+                     "--rise-infill", dir_);
   ExpectCleanFailure("explain " + kChannel + " --method opticam --infill inpaint" + out, 2,
-                     "--infill", dir_);
-  ExpectCleanFailure("explain " + kChannel + " --method gradcam --infill blur" + out, 2, "--infill",
-                     dir_);
+                     "--rise-infill", dir_);
+  ExpectCleanFailure("explain " + kChannel + " --method gradcam --infill blur" + out, 2,
+                     "--rise-infill", dir_);
   ExpectCleanFailure("explain " + kChannel + " --method opticam --target-layer nope" + out, 2,
                      "--target-layer", dir_);
   ExpectCleanFailure("explain " + kChannel + " --method opticam --opticam-normalization l2" + out,

@@ -10,5 +10,7 @@ cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 cmake -S "$source_dir/tests/install/consumer" -B "$work/consumer" \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/consumer" >/dev/null
-"$work/consumer/consumer"
+"$work/consumer/consumer" "$source_dir/models/fashion_scenes_resnet.pt" \
+  "$source_dir/examples/scene_multi.png" "$work/scene_multi_borex"
+test -s "$work/scene_multi_borex.npy"
 "$work/prefix/bin/borex" --version

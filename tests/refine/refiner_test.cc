@@ -93,15 +93,35 @@ TEST(RefinerTest, ObservationIsFlippedMinusMaskedScore) {
 TEST(RefinerTest, AlgorithmOneObservesDropFromTheUnmaskedImage) {
   testing::RegionClassifier model(kRegion);
   const cv::Mat image = RegionImage();
-  RefineOptions options = SmallOptions();
-  options.algorithm = Algorithm::kMokuwe;
-  options.ApplyAlgorithm();
+  const RefineOptions options = SmallOptions().Algorithm1();
   Refiner refiner(model, image, 0, cv::Mat(), options);
   const StepRecord step = refiner.Step();
   EXPECT_NEAR(step.score_reference, Probability(model, image), 1e-6);
   EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
   // One call for M(i) and one for the step (no flip), plus the test's own Probability() call.
   EXPECT_EQ(model.model_calls(), 1 + 1 + 1);
+}
+
+// Bug: the refiner ignored `algorithm` (only the CLI applied it), so a library caller who set it
+// got Algorithm 2. Now Algorithm 1 is what the fields say, and a contradiction is refused.
+TEST(RefinerTest, AlgorithmOneAloneIsRefusedNotSilentlyAlgorithmTwo) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.algorithm = Algorithm::kMokuwe;
+  try {
+    RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+    ADD_FAILURE() << "mokuwe with the flip ran";
+  } catch (const OptionError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("--algorithm: mokuwe (Algorithm 1) has no flip (--no-flip)"),
+        std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(model.model_calls(), 0);
+  options = options.Algorithm1();
+  options.aggregation = Aggregation::kBox;
+  EXPECT_THROW(options.CheckSettings(), OptionError);
+  EXPECT_NO_THROW(SmallOptions().Algorithm1().CheckSettings());
 }
 
 TEST(RefinerTest, BorexBatchesMaskAndFlipTwoCallsPerStep) {
@@ -253,9 +273,10 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(ParsePriorMean("fixed"), PriorMean::kFixed);
   EXPECT_THROW(ParsePriorMean("kriged"), OptionError);
   // Algorithm 1 as published: no prior, and a zero mean without a fit.
-  RefineOptions mokuwe;
-  mokuwe.algorithm = Algorithm::kMokuwe;
-  mokuwe.ApplyAlgorithm();
+  const RefineOptions mokuwe = RefineOptions::Mokuwe();
+  EXPECT_EQ(mokuwe.algorithm, Algorithm::kMokuwe);
+  EXPECT_EQ(mokuwe.preset, "mokuwe");
+  EXPECT_EQ(RefineOptions::FromPreset("mokuwe").ToJson(), mokuwe.ToJson());
   EXPECT_EQ(mokuwe.prior_mean, PriorMean::kFixed);
   EXPECT_FALSE(mokuwe.fit_signal_variance);
   EXPECT_EQ(mokuwe.aggregation, Aggregation::kPointwise);

@@ -13,7 +13,7 @@
 #include "borex/dataset/voc.h"
 #include "borex/explain/method.h"
 #include "borex/metrics/metrics.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/classifier.h"
 #include "borex/refine/refine_options.h"
 
 namespace borex::app {
@@ -38,16 +38,22 @@ std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
                                            const std::string& option);
 
 struct BatchOptions {
-  model::TorchScriptOptions model;
   std::string voc_root, split, out_dir;
   std::string video_root;  // a clip dataset (dataset/video_clips.h) instead of voc_root
   std::string methods = "rise,gradcam++,borex:rise,borex:gradcam++";
-  std::string label_map_path;  // empty: the model's class names, else the top-1 class
+  std::string label_map_path;  // empty: the model's class names matched to annotated names
   int label_top_k = 10;        // classes considered when matching labels to annotations
+  // Without a label map, when no model class is an annotated class: run anyway, explaining each
+  // image's top-1 class without F-measure or pointing game (false: stop with one line).
+  bool allow_unmatched = false;
   dataset::Shard shard;
   int limit = 0;  // only the first LIMIT images of the split (0: all), before sharding
-  explain::ExplainOptions explain;  // RISE and Grad-CAM settings (the method field is unused)
-  refine::RefineOptions refine;     // BOREx settings shared by every borex:* method
+  // RISE, Grad-CAM, Opti-CAM and FIDO settings (the method field is unused); the seed and score
+  // are the refinement's (each image's seed is derived from refine.seed and its id).
+  explain::ExplainOptions explain = explain::ExplainOptions::Prior();
+  // BOREx settings shared by every borex:* method; `mokuwe` runs them as Algorithm1(). The
+  // algorithm itself is chosen per method in `methods`: refine.algorithm must stay borex.
+  refine::RefineOptions refine;
   metrics::MetricOptions metrics;
   void Check() const;
 };
@@ -60,8 +66,28 @@ std::string BatchOutputDir(const BatchOptions& options);
 // Called after each image: (images finished, images to do, image id, seconds for it).
 using BatchProgress = std::function<void(int, int, const std::string&, double)>;
 
-// Runs the batch; returns the summary (also written to <output dir>/batch.json): images done,
-// rows written and resumed per method, skipped images with reasons, model and total seconds.
-nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progress = {});
+struct BatchMethodResult {
+  std::string name, csv_path;
+  long rows_written = 0;  // by this run
+  long rows_total = 0;    // in the CSV, resumed rows included
+  long model_calls = 0;   // producing this run's maps
+  double seconds = 0;
+};
+
+struct BatchResult {
+  std::string out_dir;  // where this run wrote (BatchOutputDir)
+  long images_in_shard = 0, images_processed = 0, rows_resumed = 0;
+  std::vector<std::pair<std::string, std::string>> skipped;  // (image id, reason)
+  std::vector<BatchMethodResult> methods;                    // in --methods order
+  long model_calls = 0;
+  double model_seconds = 0, total_seconds = 0;
+  nlohmann::json summary;  // the document written to <out_dir>/batch.json
+};
+
+// Runs the batch with `classifier`. Every input (options, dataset, split, label map, the model
+// on the first image) is checked before anything is written; returns what was done, also
+// written to <output dir>/batch.json.
+BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& options,
+                     const BatchProgress& progress = {});
 
 }  // namespace borex::app

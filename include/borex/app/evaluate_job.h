@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "borex/metrics/metrics.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/classifier.h"
 
 namespace borex::app {
 
@@ -16,7 +16,6 @@ namespace borex::app {
 std::pair<std::string, double> ParseThreshold(const std::string& text, const std::string& option);
 
 struct EvaluateJobOptions {
-  model::TorchScriptOptions model;
   std::string image_path, saliency_path;
   std::string video_path;       // a clip instead of an image (a video model)
   int start_frame = 0;          // video: the first frame sampled
@@ -29,13 +28,28 @@ struct EvaluateJobOptions {
   void Check() const;
 };
 
-// The metrics as JSON (the keys of metrics::Evaluation::ToJson plus image, saliency, class_name
-// and "thresholds": [{metric, bound, kind, value, passed}]); written to json_path (atomically)
-// when set. A threshold on an unknown metric, or on F-measure/pointing without an annotation,
-// is an OptionError raised before any model work.
-nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options);
+// One --fail-below / --fail-above check.
+struct ThresholdCheck {
+  std::string metric;
+  bool below = true;  // --fail-below (fails when value < bound); else --fail-above
+  double bound = 0, value = 0;
+  bool passed = true;
+};
 
-// Whether every threshold in the result passed.
-bool ThresholdsPassed(const nlohmann::json& result);
+struct EvaluateJobResult {
+  int label = 0;
+  std::string class_name;  // empty when the model has no class names
+  metrics::Evaluation evaluation;
+  std::vector<ThresholdCheck> thresholds;
+  // The metrics as JSON (the keys of metrics::Evaluation::ToJson plus image, saliency,
+  // class_name and "thresholds": [{metric, bound, kind, value, passed}]), as written to json_path.
+  nlohmann::json summary;
+  bool passed() const;  // every threshold passed
+};
+
+// Evaluates the map with `classifier`; writes the summary to json_path (atomically) when set. A
+// threshold on an unknown metric, or on F-measure/pointing without an annotation, is an
+// OptionError raised before any model work.
+EvaluateJobResult RunEvaluateJob(model::Classifier& classifier, const EvaluateJobOptions& options);
 
 }  // namespace borex::app

@@ -1,6 +1,7 @@
-// The `borex explain` and `borex refine` commands as library calls: load the model and image,
-// pick the label, compute (and refine) a map, and write PREFIX.npy/.png/_overlay.png/.json (and
-// the trace) atomically. The CLI only fills these structs; tests call the functions directly.
+// The `borex explain` and `borex refine` commands as library calls: given a classifier (any
+// model::Classifier backend), load the image, pick the label, compute (and refine) a map, and
+// write PREFIX.npy/.png/_overlay.png/.json (and the trace) atomically. The CLI only fills these
+// structs and loads the model; tests call the functions directly, with fakes or real models.
 #pragma once
 
 #include <functional>
@@ -8,12 +9,12 @@
 #include <string>
 
 #include "borex/explain/method.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/classifier.h"
 #include "borex/refine/refiner.h"
 
 namespace borex::app {
 
-// What every image command shares: model, image (or video clip), label, outputs.
+// What every image command shares: image (or video clip), label, outputs.
 //
 // Images write PREFIX.npy (H x W float32), PREFIX.png (signed heat map), PREFIX_overlay.png and
 // PREFIX.json. Clips (video_path, a video model) write PREFIX.npy (T x H x W float32, the
@@ -25,7 +26,6 @@ namespace borex::app {
 // PREFIX_hinder.* and PREFIX_others.* (the files above, e.g. PREFIX_hinder.npy and
 // PREFIX_hinder.png), with one PREFIX.json whose "maps" {hinder, others} replaces "map".
 struct ImageJobOptions {
-  model::TorchScriptOptions model;
   std::string image_path;
   std::string video_path;   // a clip instead of an image (exactly one of the two)
   int start_frame = 0;      // video: the first frame to sample
@@ -46,9 +46,11 @@ struct ExplainJobOptions {
 struct RefineJobOptions {
   ImageJobOptions common;
   std::string prior_path;             // .npy or grayscale image; takes precedence over prior_method
-  std::string prior_method = "rise";  // rise | pn-rise | gradcam | gradcam++ | none (not
-                                      // undesirable: it gives two maps)
-  explain::ExplainOptions prior;      // settings of an in-process prior (RISE: the cheap one)
+  std::string prior_method = "rise";  // rise | pn-rise | gradcam | gradcam++ | opticam |
+                                      // fido-ssr | fido-sdr | none (not undesirable: two maps)
+  // Settings of a prior computed in process (the cheap RISE); its seed and score are the
+  // refinement's (refine.seed, refine.score), so one --seed decides the whole job.
+  explain::ExplainOptions prior = explain::ExplainOptions::Prior();
   refine::RefineOptions refine;
   std::string trace_path;  // every BO step as JSON; empty: none
   void Check() const;
@@ -57,9 +59,28 @@ struct RefineJobOptions {
 // Called after each BO step with (iteration index, iterations in total).
 using ProgressCallback = std::function<void(int, int)>;
 
-// Both return the summary written to PREFIX.json.
-nlohmann::json RunExplainJob(const ExplainJobOptions& options);
-nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallback& progress = {});
+// What a job did. `summary` is the document written to PREFIX.json; the typed fields repeat what
+// a caller usually needs from it.
+struct ImageJobResult {
+  int label = 0, top1 = 0;
+  std::string class_name;  // empty when the model has no class names
+  double confidence = 0;   // softmax probability of `label` on the whole image
+  long model_calls = 0;    // images through the model, prior included
+  double model_seconds = 0, total_seconds = 0;
+  std::vector<std::string> outputs;  // the files written
+  std::vector<cv::Mat> maps;  // at the image's own resolution: the map, or (undesirable) hinder
+                              // and others
+  nlohmann::json summary;
+};
+
+struct RefineJobResult : ImageJobResult {
+  refine::RefineResult refinement;  // the map at the working resolution and every BO step
+  long prior_model_calls = 0;       // of `model_calls`, those spent on an in-process prior
+};
+
+ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options);
+RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptions& options,
+                             const ProgressCallback& progress = {});
 
 // The trace document (settings, prior scaling and every step) of a refinement.
 nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options);

@@ -6,7 +6,7 @@
 #include <opencv2/core.hpp>
 #include <string>
 
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/classifier.h"
 
 namespace borex::app {
 
@@ -28,15 +28,14 @@ struct PreparedImage {
 
 // Reads `path`, checks the model accepts its working size, and scores it (one model call).
 // OptionError when the model is a video model (use PrepareVideo).
-PreparedImage PrepareImage(model::TorchScriptClassifier& classifier, const std::string& path);
+PreparedImage PrepareImage(model::Classifier& classifier, const std::string& path);
 
 // Reads a clip (any video OpenCV reads, or a folder of numbered frames), samples the model's
 // T frames from `first_frame` on, every frame_stride-th (model metadata or --frames and
 // --frame-stride), resizes each frame to the model's input size, checks the model accepts the
 // clip, and scores it (one model call). OptionError when the model is not a video model;
 // InputError when the clip is unreadable, empty, of varying frame size or too short.
-PreparedImage PrepareVideo(model::TorchScriptClassifier& classifier, const std::string& path,
-                           int first_frame);
+PreparedImage PrepareVideo(model::Classifier& classifier, const std::string& path, int first_frame);
 
 // `--label N|NAME`, or the top-1 class when `label` is empty.
 int ChooseLabel(const model::Classifier& classifier, const PreparedImage& image,

@@ -39,6 +39,10 @@ struct ExplainOptions {
   GradCamOptions cam;                    // Grad-CAM and Grad-CAM++ (variant set from `method`)
   OptiCamOptions opticam;
   FidoOptions fido;  // objective set from `method`
+
+  // A prior for BOREx: RISE with the authors' cheap settings (RiseOptions::CheapPrior), the
+  // default wherever borex computes a prior itself (refine, batch).
+  static ExplainOptions Prior();
 };
 
 // The method's map for `label` at the image's resolution (the model's input size); OptionError

@@ -35,7 +35,9 @@ struct ModelInfo {
   cv::Vec3f std{0.229f, 0.224f, 0.225f};
   std::string target_layer;  // default Grad-CAM layer, e.g. "layer4"
   std::string description;
-  int frames = 0;        // T of a video model; 0: an image model
+  std::string source;          // where the model came from (a file path), for summaries
+  std::string device = "cpu";  // where it runs, for summaries
+  int frames = 0;              // T of a video model; 0: an image model
   int frame_stride = 1;  // the model's frame sampling: every frame_stride-th frame of the clip
   VideoLayout layout = VideoLayout::kNCTHW;
 
@@ -93,7 +95,16 @@ class Classifier {
                                              ScoreKind kind);
 
   virtual const ModelInfo& info() const = 0;
+  // Number of classes C; a backend that learns it from a forward pass knows it after Validate.
   virtual int num_classes() const = 0;
+
+  // The input size for an image (a video model: a frame) of `image_size`: the model's own
+  // input size when its metadata gives one, else the image's.
+  virtual cv::Size WorkingSize(const cv::Size& image_size) const;
+  // Checks that the model accepts inputs of `working_size` (a video model: the stacked clip)
+  // before any work is done on them; throws ModelError with one line when it does not. A
+  // backend with nothing to check keeps this default.
+  virtual void Validate(const cv::Size& working_size) { (void)working_size; }
 
   // Counters for the timing report: forward passes (images, not batches) and seconds inside the
   // model, cumulative since construction.

@@ -38,14 +38,10 @@ class TorchScriptClassifier : public Classifier {
   const ModelInfo& info() const override { return info_; }
   int num_classes() const override { return num_classes_; }
 
-  // The input size to use for an image (a video model: a frame) of `image_size` (metadata, else
-  // the image's own).
-  cv::Size WorkingSize(const cv::Size& image_size) const;
-
   // Runs one forward pass on a blank image of `working_size` (video: the stacked clip) and checks
   // that the output is an [N, C] tensor consistent with the class names; sets num_classes(). Not
   // counted as a call; a size already validated is not checked again.
-  void Validate(const cv::Size& working_size);
+  void Validate(const cv::Size& working_size) override;
 
  private:
   struct Impl;

@@ -91,7 +91,7 @@ struct RefineOptions {
   // k = −16..4, with σn² fixed) instead of signal_variance; the search itself keeps
   // signal_variance. Paper and code: off.
   bool fit_signal_variance = true;
-  // The paper's ablations (Table 2); --algorithm mokuwe turns all three off.
+  // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
   bool use_prior = true;         // μ starts at i0 (false: at 0)
@@ -126,17 +126,23 @@ struct RefineOptions {
   static RefineOptions Kriging();
   static RefineOptions Paper();
   static RefineOptions Code();
-  // By name: "kriging" | "paper" | "code" (OptionError("--preset") otherwise).
+  // Algorithm 1 as published (the paper's settings, Algorithm1()).
+  static RefineOptions Mokuwe();
+  // By name: "kriging" | "paper" | "code" | "mokuwe" (OptionError("--preset") otherwise).
   static RefineOptions FromPreset(const std::string& name);
+  // These options as Algorithm 1: no flip, plain mean over sizes, no prior, the fixed (zero)
+  // prior mean, pointwise aggregation, no signal-variance fit; the rest (iterations, masks,
+  // kernel, ...) kept. Batch's `mokuwe` method runs the batch's options this way.
+  RefineOptions Algorithm1() const;
 
   // Every option by name (as given: defaults not yet resolved for an image size); the video
   // options only for a video.
   nlohmann::json ToJson(bool video = false) const;
-  // Applies --algorithm: mokuwe sets flip, weighted_average and use_prior to false and uses the
-  // paper's fixed (zero) prior mean, pointwise aggregation and no signal-variance fit: Algorithm 1
-  // as published.
-  void ApplyAlgorithm();
-  // Sizes of one frame (the image) and the clip's frames (1 for an image).
+  // OptionError naming the flag for any setting out of range, and for `algorithm` mokuwe
+  // combined with a part of Algorithm 2 (the refiner runs exactly what the fields say).
+  void CheckSettings() const;
+  // CheckSettings() and the checks against the working image: sizes of one frame (the image)
+  // and the clip's frames (1 for an image).
   void Check(int image_rows, int image_cols, int clip_frames = 1) const;
   // Mask sides in pixels of a working image of the given size.
   std::vector<double> SidePixels(int image_rows, int image_cols) const;

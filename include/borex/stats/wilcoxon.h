@@ -29,7 +29,7 @@ enum class Alternative { kTwoSided, kGreater, kLess };
 
 // "two-sided" | "greater" | "less"; anything else throws OptionError(option, ...).
 Alternative ParseAlternative(const std::string& name, const std::string& option);
-const char* AlternativeName(Alternative alternative);
+std::string AlternativeName(Alternative alternative);
 
 // How the p-value was obtained (see the rules above).
 enum class PValueMethod { kExact, kPermutation, kNormal };

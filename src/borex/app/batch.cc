@@ -64,19 +64,18 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
     return method;
   }
   method.refines = true;
-  method.refine = base;
   if (parts[0] == "mokuwe") {
     if (parts.size() > 1) throw OptionError(option, "'" + name + "': mokuwe takes no variants");
-    method.refine.algorithm = refine::Algorithm::kMokuwe;
-    method.refine.ApplyAlgorithm();
+    method.refine = base.Algorithm1();
     return method;
   }
   if (parts.size() < 2 || parts[1].empty())
     throw OptionError(option, "'" + name + "': name the prior, e.g. borex:rise or borex:none");
-  method.refine.algorithm = refine::Algorithm::kBorex;
+  method.refine = base;
   method.has_prior = parts[1] != "none";
   if (method.has_prior) method.method = explain::ParseSingleMapMethod(parts[1], option);
-  method.refine.use_prior = method.has_prior;
+  // --no-prior (base.use_prior false) applies to every borex:* method, like :no-prior.
+  method.refine.use_prior = method.has_prior && base.use_prior;
   for (size_t i = 2; i < parts.size(); ++i) {
     const std::string& variant = parts[i];
     if (variant == "no-flip") {
@@ -176,8 +175,7 @@ class BatchSource {
   virtual std::string root() const = 0;
   virtual std::vector<std::string> SplitIds(const std::string& split) const = 0;
   virtual const std::vector<std::string>& class_names() const = 0;
-  virtual PreparedImage Prepare(model::TorchScriptClassifier& classifier,
-                                const std::string& id) const = 0;
+  virtual PreparedImage Prepare(model::Classifier& classifier, const std::string& id) const = 0;
   virtual std::string AnnotationPath(const std::string& id) const = 0;
   // The annotated objects (their names choose the label), read once per item.
   virtual dataset::Annotation ReadAnnotation(const std::string& id) = 0;
@@ -194,8 +192,7 @@ class VocSource : public BatchSource {
     return voc_.SplitIds(split);
   }
   const std::vector<std::string>& class_names() const override { return voc_.class_names(); }
-  PreparedImage Prepare(model::TorchScriptClassifier& classifier,
-                        const std::string& id) const override {
+  PreparedImage Prepare(model::Classifier& classifier, const std::string& id) const override {
     return PrepareImage(classifier, voc_.ImagePath(id));
   }
   std::string AnnotationPath(const std::string& id) const override {
@@ -221,8 +218,7 @@ class ClipSource : public BatchSource {
     return clips_.SplitIds(split);
   }
   const std::vector<std::string>& class_names() const override { return clips_.class_names(); }
-  PreparedImage Prepare(model::TorchScriptClassifier& classifier,
-                        const std::string& id) const override {
+  PreparedImage Prepare(model::Classifier& classifier, const std::string& id) const override {
     return PrepareVideo(classifier, clips_.ClipPath(id), 0);
   }
   std::string AnnotationPath(const std::string& id) const override {
@@ -250,48 +246,37 @@ class ClipSource : public BatchSource {
 
 // What decides the numbers in a batch's rows (not threads, batch sizes or the method list):
 // resuming or merging rows computed under other settings would mix results.
-nlohmann::json ResultSettings(const BatchOptions& options) {
+nlohmann::json ResultSettings(const BatchOptions& options, const model::ModelInfo& info) {
   nlohmann::json rise = options.explain.rise.ToJson();
   rise.erase("batch_size");
-  auto optional_vec = [](const std::optional<cv::Vec3f>& v) {
-    return v ? nlohmann::json({(*v)[0], (*v)[1], (*v)[2]}) : nlohmann::json(nullptr);
-  };
-  const auto& model = options.model;
-  return {
-      {"format", "borex-batch-settings/1"},
-      {"model", std::filesystem::path(model.path).filename().string()},
-      {"mean", optional_vec(model.mean)},
-      {"std", optional_vec(model.std)},
-      {"input_size", model.input_size
-                         ? nlohmann::json({model.input_size->height, model.input_size->width})
-                         : nlohmann::json(nullptr)},
-      {"classes", model.classes_file},
-      {"video",
-       options.video_root.empty()
-           ? nlohmann::json(nullptr)
-           : nlohmann::json({{"frames", model.frames ? *model.frames : 0},
-                             {"frame_stride", model.frame_stride ? *model.frame_stride : 0},
-                             {"layout", model.layout ? model::VideoLayoutName(*model.layout) : ""},
-                             {"grid_frames", options.explain.rise.grid_frames}})},
-      {"label_map", options.label_map_path},
-      {"label_top_k", options.label_top_k},
-      {"rise", rise},
-      {"target_layer", options.explain.cam.target_layer},
-      {"refine", options.refine.ToJson(!options.video_root.empty())},
-      {"metrics",
-       {{"step", options.metrics.step},
-        {"infill", mask::InfillName(options.metrics.infill)},
-        {"pointing_tolerance", options.metrics.pointing_tolerance},
-        {"hide_percent", options.metrics.hide_percent}}}};
+  return {{"format", "borex-batch-settings/2"},
+          {"model", std::filesystem::path(info.source).filename().string()},
+          {"mean", {info.mean[0], info.mean[1], info.mean[2]}},
+          {"std", {info.std[0], info.std[1], info.std[2]}},
+          {"input_size", {info.input_size.height, info.input_size.width}},
+          {"classes", info.class_names},
+          {"video", info.is_video()
+                        ? nlohmann::json({{"frames", info.frames},
+                                          {"frame_stride", info.frame_stride},
+                                          {"layout", model::VideoLayoutName(info.layout)},
+                                          {"grid_frames", options.explain.rise.grid_frames}})
+                        : nlohmann::json(nullptr)},
+          {"label_map", options.label_map_path},
+          {"label_top_k", options.label_top_k},
+          {"rise", rise},
+          {"target_layer", options.explain.cam.target_layer},
+          {"refine", options.refine.ToJson(!options.video_root.empty())},
+          {"metrics",
+           {{"step", options.metrics.step},
+            {"infill", mask::InfillName(options.metrics.infill)},
+            {"pointing_tolerance", options.metrics.pointing_tolerance},
+            {"hide_percent", options.metrics.hide_percent}}}};
 }
 
-// Records the settings in DIR/settings.json, or checks them against the recorded ones.
-void CheckOrRecordSettings(const std::string& dir, const nlohmann::json& settings) {
+// Checks `settings` against DIR/settings.json when a run recorded it (reads only).
+void CheckRecordedSettings(const std::string& dir, const nlohmann::json& settings) {
   const std::string path = dir + "/settings.json";
-  if (!std::filesystem::exists(path)) {
-    io::WriteJson(path, settings);
-    return;
-  }
+  if (!std::filesystem::exists(path)) return;
   const nlohmann::json recorded = io::ReadJson(path);
   if (recorded == settings) return;
   const nlohmann::json patch = nlohmann::json::diff(recorded, settings);
@@ -329,17 +314,53 @@ void MakeDirectories(const std::string& path) {
   if (error) throw OutputError(path, "cannot create directory: " + error.message());
 }
 
+// The distinct object names the annotations of `ids` use, in order of first appearance (an
+// unreadable annotation is skipped here, and reported when its image's turn comes).
+std::vector<std::string> AnnotatedNames(BatchSource& source, const std::vector<std::string>& ids) {
+  std::vector<std::string> names;
+  for (const std::string& id : ids) {
+    try {
+      for (const std::string& name : source.ReadAnnotation(id).Names())
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    } catch (const InputError&) {
+    }
+  }
+  return names;
+}
+
+std::string NameList(const std::vector<std::string>& names) {
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < 6; ++i) list += (i ? ", " : "") + names[i];
+  return names.size() > 6 ? list + ", ..." : list;
+}
+
+// Which model class stands for which dataset class. The dataset's classes are its classes.txt
+// (VOC's 20 without one) and every name its annotations use, so a VOC-layout dataset of other
+// classes needs no classes.txt. With no --label-map, model classes match annotated names by
+// name; when none does, the batch stops unless --allow-unmatched.
 dataset::LabelMap MakeLabelMap(const BatchOptions& options, const model::Classifier& classifier,
-                               const BatchSource& voc) {
-  if (!options.label_map_path.empty())
-    return dataset::LabelMap::FromFile(options.label_map_path, classifier.num_classes(),
-                                       voc.class_names());
-  dataset::LabelMap map =
-      dataset::LabelMap::FromClassNames(classifier.info().class_names, voc.class_names());
-  if (map.empty())
-    spdlog::warn(
-        "batch: no model class name is a dataset class (give --label-map): explaining "
-        "each image's top-1 class, without F-measure or pointing game");
+                               BatchSource& source, const std::vector<std::string>& ids) {
+  const std::vector<std::string> annotated = AnnotatedNames(source, ids);
+  if (!options.label_map_path.empty()) {
+    std::vector<std::string> known = source.class_names();
+    for (const std::string& name : annotated)
+      if (std::find(known.begin(), known.end(), name) == known.end()) known.push_back(name);
+    return dataset::LabelMap::FromFile(options.label_map_path, classifier.num_classes(), known);
+  }
+  const std::vector<std::string>& model_classes = classifier.info().class_names;
+  dataset::LabelMap map = dataset::LabelMap::FromClassNames(model_classes, annotated);
+  if (!map.empty()) return map;
+  const std::string why =
+      (model_classes.empty() ? "the model has no class names"
+                             : "no model class (" + NameList(model_classes) + ")") +
+      " is an annotated class (" + (annotated.empty() ? "none" : NameList(annotated)) + ")";
+  if (!options.allow_unmatched)
+    throw InputError(source.root(), why +
+                                        ": give --label-map (or --classes), or --allow-unmatched "
+                                        "to explain each image's top-1 class without F-measure "
+                                        "or pointing game");
+  spdlog::warn("batch: {}: explaining each image's top-1 class, without F-measure or pointing game",
+               why);
   return map;
 }
 
@@ -420,7 +441,6 @@ std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
 }
 
 void BatchOptions::Check() const {
-  model.Check();
   if (voc_root.empty() && video_root.empty())
     throw OptionError("--voc-root", "a dataset directory (or --video-root) is required");
   if (!voc_root.empty() && !video_root.empty())
@@ -433,7 +453,13 @@ void BatchOptions::Check() const {
     throw InputError(label_map_path, "no such label map file");
   explain.rise.Check();
   metrics.Check();
-  ParseBatchMethods(methods, refine, "--methods");
+  if (refine.algorithm != refine::Algorithm::kBorex)
+    throw OptionError("--algorithm",
+                      "a batch chooses the algorithm per method: list mokuwe (Algorithm 1) in "
+                      "--methods instead");
+  refine.CheckSettings();
+  for (const BatchMethod& method : ParseBatchMethods(methods, refine, "--methods"))
+    if (method.refines) method.refine.CheckSettings();
 }
 
 const std::vector<std::string>& BatchCsvHeader() {
@@ -452,9 +478,15 @@ std::string BatchOutputDir(const BatchOptions& options) {
                                  : options.out_dir;
 }
 
-nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progress) {
+BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_options,
+                     const BatchProgress& progress) {
   const auto start = Clock::now();
-  options.Check();
+  const long calls_before = classifier.model_calls();
+  const double model_seconds_before = classifier.model_seconds();
+  batch_options.Check();
+  BatchOptions options = batch_options;
+  options.explain.rise.seed = options.refine.seed;  // ImageMaps derives each image's from it
+  options.explain.rise.score = options.refine.score;
   const std::vector<BatchMethod> methods =
       ParseBatchMethods(options.methods, options.refine, "--methods");
   std::unique_ptr<BatchSource> source;
@@ -470,10 +502,28 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   for (size_t i = 0; i < ids.size(); ++i)
     if (options.shard.Contains(i)) shard_ids.push_back(ids[i]);
 
+  // The last inputs, checked before anything is written: the recorded settings, the model on
+  // the first image that loads (kept for its turn), and the label map against its classes.
   const std::string out_dir = BatchOutputDir(options);
+  const nlohmann::json settings = ResultSettings(options, classifier.info());
+  CheckRecordedSettings(out_dir, settings);
+  std::optional<std::pair<std::string, PreparedImage>> probe;
+  for (const std::string& id : shard_ids) {
+    try {
+      probe.emplace(id, voc.Prepare(classifier, id));
+      break;
+    } catch (const InputError&) {  // skipped, with its reason, when its turn comes
+    } catch (const ModelError&) {
+    }
+  }
+  std::optional<dataset::LabelMap> label_map;
+  if (probe) label_map = MakeLabelMap(options, classifier, voc, ids);
+
   MakeDirectories(out_dir);
   const DirectoryLock lock(out_dir);
-  CheckOrRecordSettings(out_dir, ResultSettings(options));
+  CheckRecordedSettings(out_dir, settings);  // again: another batch may have recorded them
+  if (!std::filesystem::exists(out_dir + "/settings.json"))
+    io::WriteJson(out_dir + "/settings.json", settings);
   std::vector<MethodRun> runs(methods.size());
   std::map<std::string, MethodRun*> runs_by_name;
   long resumed_rows = 0;
@@ -500,27 +550,28 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
                options.split, options.shard.Name(), shard_ids.size() - pending.size(),
                pending.size(), options.methods);
 
-  model::TorchScriptClassifier classifier(options.model);
-  std::optional<dataset::LabelMap> label_map;
-  nlohmann::json skipped = nlohmann::json::array();
-  EvaluationCost evaluation;
-  int finished = 0;
+  BatchResult result;
   auto skip = [&](const std::string& id, const Error& e) {
     spdlog::warn("batch: skipping {}: {}", id, e.what());
-    skipped.push_back({{"image_id", id}, {"reason", e.what()}});
+    result.skipped.emplace_back(id, e.what());
   };
+  EvaluationCost evaluation;
+  int finished = 0;
   for (const std::string& id : pending) {
     const auto image_start = Clock::now();
     std::optional<PreparedImage> image;
-    try {
-      image = voc.Prepare(classifier, id);
-    } catch (const InputError& e) {
-      skip(id, e);
-    } catch (const ModelError& e) {
-      skip(id, e);
+    if (probe && probe->first == id) {
+      image = std::move(probe->second);
+      probe.reset();
+    } else {
+      try {
+        image = voc.Prepare(classifier, id);
+      } catch (const InputError& e) {
+        skip(id, e);
+      } catch (const ModelError& e) {
+        skip(id, e);
+      }
     }
-    // Outside the per-image handlers: a bad label map stops the batch.
-    if (image && !label_map) label_map = MakeLabelMap(options, classifier, voc);
     if (image) try {
         ProcessImage(id, *image, *label_map, classifier, voc, options, runs_by_name, runs,
                      evaluation);
@@ -534,9 +585,17 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
       progress(finished, static_cast<int>(pending.size()), id, SecondsSince(image_start));
   }
 
-  const double total_seconds = SecondsSince(start);
+  result.out_dir = out_dir;
+  result.images_in_shard = static_cast<long>(shard_ids.size());
+  result.images_processed = static_cast<long>(pending.size() - result.skipped.size());
+  result.rows_resumed = resumed_rows;
+  result.model_calls = classifier.model_calls() - calls_before;
+  result.model_seconds = classifier.model_seconds() - model_seconds_before;
+  result.total_seconds = SecondsSince(start);
   nlohmann::json per_method = nlohmann::json::object();
   for (const MethodRun& run : runs) {
+    result.methods.push_back({run.method.name, run.csv->path(), run.rows_written,
+                              static_cast<long>(run.done.size()), run.model_calls, run.seconds});
     per_method[run.method.name] = {
         {"csv", run.csv->path()},
         {"rows_written", run.rows_written},
@@ -546,22 +605,25 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
         {"images_per_minute",
          run.seconds > 0 ? nlohmann::json(60.0 * run.rows_written / run.seconds) : nullptr}};
   }
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& [id, reason] : result.skipped)
+    skipped.push_back({{"image_id", id}, {"reason", reason}});
   nlohmann::json summary = {
       {"version", BOREX_VERSION},
       {options.video_root.empty() ? "voc_root" : "video_root", voc.root()},
       {"split", options.split},
       {"shard", options.shard.Name()},
-      {"images_in_shard", shard_ids.size()},
-      {"images_processed", pending.size() - skipped.size()},
+      {"images_in_shard", result.images_in_shard},
+      {"images_processed", result.images_processed},
       {"rows_resumed", resumed_rows},
       {"skipped", skipped},
       {"methods", per_method},
       {"evaluation", {{"model_calls", evaluation.model_calls}, {"seconds", evaluation.seconds}}},
-      {"model_calls", classifier.model_calls()},
-      {"model_seconds", classifier.model_seconds()},
-      {"total_seconds", total_seconds},
-      {"total_over_model_time", classifier.model_seconds() > 0
-                                    ? nlohmann::json(total_seconds / classifier.model_seconds())
+      {"model_calls", result.model_calls},
+      {"model_seconds", result.model_seconds},
+      {"total_seconds", result.total_seconds},
+      {"total_over_model_time", result.model_seconds > 0
+                                    ? nlohmann::json(result.total_seconds / result.model_seconds)
                                     : nullptr}};
   io::WriteJson(out_dir + "/batch.json", summary);
   // batch.json describes the last run; every run's costs are kept, one JSON line each, so that
@@ -569,7 +631,8 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   nlohmann::json run = summary;
   run.erase("skipped");
   std::ofstream(out_dir + "/batch_runs.jsonl", std::ios::app) << run.dump() << "\n";
-  return summary;
+  result.summary = std::move(summary);
+  return result;
 }
 
 }  // namespace borex::app

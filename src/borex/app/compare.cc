@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "borex/core/error.h"
+#include "borex/core/parse.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 
@@ -48,11 +49,9 @@ IndexedCsv ReadIndexed(const std::string& path) {
 
 // The whole of `text` as a finite number.
 bool ParseFinite(const std::string& text, double* value) {
-  if (text.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  *value = std::strtod(text.c_str(), &end);
-  return end == text.c_str() + text.size() && errno != ERANGE && std::isfinite(*value);
+  const std::optional<double> number = ToNumber(text);
+  if (number) *value = *number;
+  return number.has_value();
 }
 
 // The value of `column` (named `name`) for image `id`; InputError when empty or not a number.

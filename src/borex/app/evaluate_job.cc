@@ -5,6 +5,7 @@
 
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
+#include "borex/core/parse.h"
 #include "borex/dataset/video_clips.h"
 #include "borex/dataset/voc.h"
 #include "borex/io/atomic_file.h"
@@ -36,23 +37,14 @@ void CheckThresholdMetric(const std::string& metric, const std::string& option,
 
 std::pair<std::string, double> ParseThreshold(const std::string& text, const std::string& option) {
   const size_t equals = text.find('=');
-  size_t used = 0;
-  double value = 0;
-  if (equals != std::string::npos && equals > 0) {
-    try {
-      value = std::stod(text.substr(equals + 1), &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-  }
-  if (equals == std::string::npos || equals == 0 || used == 0 || used != text.size() - equals - 1 ||
-      !std::isfinite(value))
+  const std::optional<double> value =
+      equals == std::string::npos ? std::nullopt : ToNumber(text.substr(equals + 1));
+  if (equals == std::string::npos || equals == 0 || !value)
     throw OptionError(option, "'" + text + "' is not METRIC=VALUE");
-  return {text.substr(0, equals), value};
+  return {text.substr(0, equals), *value};
 }
 
 void EvaluateJobOptions::Check() const {
-  model.Check();
   metrics.Check();
   if (image_path.empty() && video_path.empty())
     throw OptionError("--image", "an image file (or --video CLIP) is required");
@@ -67,7 +59,7 @@ void EvaluateJobOptions::Check() const {
     CheckThresholdMetric(metric, "--fail-above", !annotation_path.empty());
 }
 
-nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options) {
+EvaluateJobResult RunEvaluateJob(model::Classifier& classifier, const EvaluateJobOptions& options) {
   options.Check();
   if (!options.json_path.empty()) io::CheckWritable(options.json_path);
   const bool video = !options.video_path.empty();
@@ -80,7 +72,6 @@ nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options) {
   const dataset::ClipAnnotation clip_annotation =
       annotated && video ? dataset::ReadClipAnnotation(options.annotation_path)
                          : dataset::ClipAnnotation{};
-  model::TorchScriptClassifier classifier(options.model);
   const PreparedImage image =
       video ? PrepareVideo(classifier, options.video_path, options.start_frame)
             : PrepareImage(classifier, options.image_path);
@@ -101,34 +92,43 @@ nlohmann::json RunEvaluateJob(const EvaluateJobOptions& options) {
                  : dataset::BoxRegion(annotation, class_name, image.original.size(),
                                       image.working.size());
   }
-  const metrics::Evaluation evaluation =
+  EvaluateJobResult job;
+  job.label = label;
+  job.class_name = class_name;
+  job.evaluation =
       metrics::Evaluate(classifier, image.working, map, label, region, options.metrics);
 
-  nlohmann::json result = evaluation.ToJson();
+  nlohmann::json result = job.evaluation.ToJson();
   result[video ? "video" : "image"] = video ? options.video_path : options.image_path;
   result["saliency"] = options.saliency_path;
   result["class_name"] = class_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(class_name);
   nlohmann::json thresholds = nlohmann::json::array();
-  auto check = [&](const std::pair<std::string, double>& bound, const char* kind) {
-    const double value = *evaluation.Value(bound.first, kind);
-    const bool below = std::string(kind) == "--fail-below";
-    thresholds.push_back({{"metric", bound.first},
+  auto check = [&](const std::pair<std::string, double>& bound, bool below) {
+    ThresholdCheck threshold;
+    threshold.metric = bound.first;
+    threshold.below = below;
+    threshold.bound = bound.second;
+    threshold.value = *job.evaluation.Value(bound.first, below ? "--fail-below" : "--fail-above");
+    threshold.passed =
+        below ? !(threshold.value < threshold.bound) : !(threshold.value > threshold.bound);
+    thresholds.push_back({{"metric", threshold.metric},
                           {"kind", below ? "fail_below" : "fail_above"},
-                          {"bound", bound.second},
-                          {"value", value},
-                          {"passed", below ? !(value < bound.second) : !(value > bound.second)}});
+                          {"bound", threshold.bound},
+                          {"value", threshold.value},
+                          {"passed", threshold.passed}});
+    job.thresholds.push_back(threshold);
   };
-  for (const auto& bound : options.fail_below) check(bound, "--fail-below");
-  for (const auto& bound : options.fail_above) check(bound, "--fail-above");
+  for (const auto& bound : options.fail_below) check(bound, true);
+  for (const auto& bound : options.fail_above) check(bound, false);
   result["thresholds"] = thresholds;
   if (!options.json_path.empty()) io::WriteJson(options.json_path, result);
-  return result;
+  job.summary = std::move(result);
+  return job;
 }
 
-bool ThresholdsPassed(const nlohmann::json& result) {
-  for (const auto& threshold : result["thresholds"])
-    if (!threshold["passed"].get<bool>()) return false;
-  return true;
+bool EvaluateJobResult::passed() const {
+  return std::all_of(thresholds.begin(), thresholds.end(),
+                     [](const ThresholdCheck& check) { return check.passed; });
 }
 
 }  // namespace borex::app

@@ -25,21 +25,20 @@ using Clock = std::chrono::steady_clock;
 
 // The loaded inputs every image command starts from.
 struct LoadedImage {
-  std::unique_ptr<model::TorchScriptClassifier> classifier;
+  model::Classifier* classifier = nullptr;
   PreparedImage image;
   int label = 0;
   double confidence = 0;  // softmax probability of `label` on the unmasked image
 };
 
-LoadedImage Load(const ImageJobOptions& options) {
+LoadedImage Load(model::Classifier& classifier, const ImageJobOptions& options) {
   LoadedImage loaded;
-  loaded.classifier = std::make_unique<model::TorchScriptClassifier>(options.model);
-  loaded.image = options.video()
-                     ? PrepareVideo(*loaded.classifier, options.video_path, options.start_frame)
-                     : PrepareImage(*loaded.classifier, options.image_path);
-  loaded.label = ChooseLabel(*loaded.classifier, loaded.image, options.label);
+  loaded.classifier = &classifier;
+  loaded.image = options.video() ? PrepareVideo(classifier, options.video_path, options.start_frame)
+                                 : PrepareImage(classifier, options.image_path);
+  loaded.label = ChooseLabel(classifier, loaded.image, options.label);
   loaded.confidence = loaded.image.probabilities[loaded.label];
-  const auto& info = loaded.classifier->info();
+  const auto& info = classifier.info();
   spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.input_path(),
                info.ClassLabel(loaded.label), loaded.confidence,
                info.ClassLabel(loaded.image.top1));
@@ -59,7 +58,7 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
   const auto& info = loaded.classifier->info();
   nlohmann::json summary;
   summary["version"] = BOREX_VERSION;
-  summary["model"] = options.model.path;
+  summary["model"] = info.source;
   const PreparedImage& image = loaded.image;
   const cv::Size original = image.original_frame_size(), working = image.working_frame_size();
   if (image.video) {
@@ -79,7 +78,7 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
                               : nlohmann::json(nullptr);
   summary["confidence"] = loaded.confidence;
   summary["top1"] = loaded.image.top1;
-  summary["device"] = options.model.device;
+  summary["device"] = info.device;
   return summary;
 }
 
@@ -121,15 +120,17 @@ struct NamedMap {
 // Writes the maps (resized to the image's own resolution; a clip's frames to theirs) and the
 // summary as one atomic set. One map is described in summary["map"]; several, in
 // summary["maps"][name].
+// Fills the result's maps and outputs.
 void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& working_maps,
                   const LoadedImage& loaded, nlohmann::json& summary, const std::string& trace_path,
-                  const nlohmann::json* trace) {
+                  const nlohmann::json* trace, ImageJobResult& result) {
   const PreparedImage& image = loaded.image;
   const cv::Size frame = image.original_frame_size();
   io::AtomicOutputSet outputs;
   std::vector<std::string> written;
   for (const NamedMap& named : working_maps) {
     const cv::Mat map = ResizeFrames(named.map, image.frames, frame);
+    result.maps.push_back(map);
     double min_value = 0, max_value = 0;
     cv::minMaxLoc(map, &min_value, &max_value);
     const nlohmann::json description = {
@@ -150,15 +151,25 @@ void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& w
   summary["outputs"] = written;
   io::WriteJson(outputs.Stage(options.out_prefix + ".json"), summary);
   outputs.Commit();
+  result.outputs = std::move(written);
 }
 
-void AddTiming(nlohmann::json& summary, const model::Classifier& classifier,
-               Clock::time_point start) {
-  const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  summary["model_calls"] = classifier.model_calls();
-  summary["timing"] = {{"model_seconds", classifier.model_seconds()},
-                       {"other_seconds", total - classifier.model_seconds()},
-                       {"total_seconds", total}};
+// The job's counters: the classifier's since `calls_before`/`seconds_before` (a classifier may
+// serve several jobs).
+void AddTiming(nlohmann::json& summary, ImageJobResult& result, const LoadedImage& loaded,
+               long calls_before, double seconds_before, Clock::time_point start) {
+  result.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.model_calls = loaded.classifier->model_calls() - calls_before;
+  result.model_seconds = loaded.classifier->model_seconds() - seconds_before;
+  result.label = loaded.label;
+  result.top1 = loaded.image.top1;
+  result.confidence = loaded.confidence;
+  const auto& names = loaded.classifier->info().class_names;
+  if (loaded.label < static_cast<int>(names.size())) result.class_name = names[loaded.label];
+  summary["model_calls"] = result.model_calls;
+  summary["timing"] = {{"model_seconds", result.model_seconds},
+                       {"other_seconds", result.total_seconds - result.model_seconds},
+                       {"total_seconds", result.total_seconds}};
 }
 
 nlohmann::json MethodSettings(const explain::ExplainOptions& options,
@@ -218,7 +229,6 @@ nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::Refi
 }  // namespace
 
 void ImageJobOptions::Check() const {
-  model.Check();
   if (image_path.empty() && video_path.empty())
     throw OptionError("--image", "an image file (or --video CLIP) is required");
   if (!image_path.empty() && !video_path.empty())
@@ -232,43 +242,49 @@ void ImageJobOptions::Check() const {
 
 void RefineJobOptions::Check() const {
   common.Check();
+  refine.CheckSettings();
   if (prior_path.empty() && prior_method != "none")
     explain::ParseSingleMapMethod(prior_method, "--prior-method");
 }
 
-nlohmann::json RunExplainJob(const ExplainJobOptions& options) {
+ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options) {
   const auto start = Clock::now();
+  const long calls_before = classifier.model_calls();
+  const double seconds_before = classifier.model_seconds();
   options.common.Check();
   io::CheckWritable(options.common.out_prefix + ".json");
-  LoadedImage loaded = Load(options.common);
+  LoadedImage loaded = Load(classifier, options.common);
   std::vector<NamedMap> maps;
   if (options.explain.method == explain::Method::kUndesirable) {
     explain::UndesirableMaps undesirable = explain::ComputeUndesirable(
-        *loaded.classifier, loaded.image.working, loaded.label, options.explain.rise);
+        classifier, loaded.image.working, loaded.label, options.explain.rise);
     maps = {{"hinder", "_hinder", std::move(undesirable.hinder)},
             {"others", "_others", std::move(undesirable.others)}};
   } else {
     maps = {{"map", "",
-             explain::Explain(*loaded.classifier, loaded.image.working, loaded.label,
-                              options.explain)}};
+             explain::Explain(classifier, loaded.image.working, loaded.label, options.explain)}};
   }
+  ImageJobResult result;
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "explain";
-  summary["settings"] = MethodSettings(options.explain, loaded.classifier->info());
-  AddTiming(summary, *loaded.classifier, start);
-  WriteOutputs(options.common, maps, loaded, summary, "", nullptr);
-  return summary;
+  summary["settings"] = MethodSettings(options.explain, classifier.info());
+  AddTiming(summary, result, loaded, calls_before, seconds_before, start);
+  WriteOutputs(options.common, maps, loaded, summary, "", nullptr, result);
+  result.summary = std::move(summary);
+  return result;
 }
 
-nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallback& progress) {
+RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptions& options,
+                             const ProgressCallback& progress) {
   const auto start = Clock::now();
+  const long calls_before = classifier.model_calls();
+  const double seconds_before = classifier.model_seconds();
   options.Check();
   io::CheckWritable(options.common.out_prefix + ".json");
   if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
-  refine::RefineOptions refine_options = options.refine;
-  refine_options.ApplyAlgorithm();
+  const refine::RefineOptions& refine_options = options.refine;
 
-  LoadedImage loaded = Load(options.common);
+  LoadedImage loaded = Load(classifier, options.common);
   const cv::Size working_frame = loaded.image.working_frame_size();
   refine_options.Check(working_frame.height, working_frame.width, loaded.image.frames);
   const auto& info = loaded.classifier->info();
@@ -293,13 +309,17 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   } else if (options.prior_method != "none") {
     explain::ExplainOptions prior_options = options.prior;
     prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
+    prior_options.rise.seed = refine_options.seed;
+    prior_options.rise.score = refine_options.score;
     prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options);
     prior_summary = MethodSettings(prior_options, info);
     prior_summary["source"] = "computed";
   } else {
     prior_summary = {{"source", "none"}};
   }
-  prior_summary["model_calls"] = loaded.classifier->model_calls() - calls_before_prior;
+  RefineJobResult job_result;
+  job_result.prior_model_calls = loaded.classifier->model_calls() - calls_before_prior;
+  prior_summary["model_calls"] = job_result.prior_model_calls;
   if (!prior.empty() && cv::countNonZero(prior) == 0)
     spdlog::warn("the prior is zero everywhere: refining without prior information");
 
@@ -325,15 +345,18 @@ nlohmann::json RunRefineJob(const RefineJobOptions& options, const ProgressCallb
   summary["iterations"] = result.iterations;
   summary["refine_model_calls"] = result.model_calls;
   summary["refine_seconds"] = result.total_seconds;
-  AddTiming(summary, *loaded.classifier, start);
+  AddTiming(summary, job_result, loaded, calls_before, seconds_before, start);
   if (!options.trace_path.empty()) {
     const nlohmann::json trace = TraceJson(result, refine_options);
     WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, options.trace_path,
-                 &trace);
+                 &trace, job_result);
   } else {
-    WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, "", nullptr);
+    WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, "", nullptr,
+                 job_result);
   }
-  return summary;
+  job_result.summary = std::move(summary);
+  job_result.refinement = result;
+  return job_result;
 }
 
 nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options) {

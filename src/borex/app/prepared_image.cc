@@ -39,7 +39,7 @@ void Score(model::Classifier& classifier, PreparedImage& image) {
 
 }  // namespace
 
-PreparedImage PrepareImage(model::TorchScriptClassifier& classifier, const std::string& path) {
+PreparedImage PrepareImage(model::Classifier& classifier, const std::string& path) {
   if (classifier.info().is_video())
     throw OptionError("--image", path + ": the model is a video model (" +
                                      std::to_string(classifier.info().frames) +
@@ -54,7 +54,7 @@ PreparedImage PrepareImage(model::TorchScriptClassifier& classifier, const std::
   return image;
 }
 
-PreparedImage PrepareVideo(model::TorchScriptClassifier& classifier, const std::string& path,
+PreparedImage PrepareVideo(model::Classifier& classifier, const std::string& path,
                            int first_frame) {
   const model::ModelInfo& info = classifier.info();
   if (!info.is_video())

@@ -1,5 +1,6 @@
 #include "borex/explain/method.h"
 
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
 #include "borex/mask/infill.h"
 
@@ -29,18 +30,14 @@ cv::Mat DifferentiableFill(const model::Classifier& classifier, const cv::Mat& i
 
 }  // namespace
 
+const EnumNames<Method> kMethods{
+    {Method::kRise, "rise"},        {Method::kPnRise, "pn-rise"},
+    {Method::kGradCam, "gradcam"},  {Method::kGradCamPlusPlus, "gradcam++"},
+    {Method::kOptiCam, "opticam"},  {Method::kFidoSsr, "fido-ssr"},
+    {Method::kFidoSdr, "fido-sdr"}, {Method::kUndesirable, "undesirable"}};
+
 Method ParseMethod(const std::string& name, const std::string& option) {
-  if (name == "rise") return Method::kRise;
-  if (name == "pn-rise") return Method::kPnRise;
-  if (name == "gradcam") return Method::kGradCam;
-  if (name == "gradcam++") return Method::kGradCamPlusPlus;
-  if (name == "opticam") return Method::kOptiCam;
-  if (name == "fido-ssr") return Method::kFidoSsr;
-  if (name == "fido-sdr") return Method::kFidoSdr;
-  if (name == "undesirable") return Method::kUndesirable;
-  throw OptionError(option, "'" + name +
-                                "' is not one of rise, pn-rise, gradcam, gradcam++, opticam, "
-                                "fido-ssr, fido-sdr, undesirable");
+  return kMethods.Parse(name, option);
 }
 
 Method ParseSingleMapMethod(const std::string& name, const std::string& option) {
@@ -49,26 +46,12 @@ Method ParseSingleMapMethod(const std::string& name, const std::string& option) 
   return method;
 }
 
-std::string MethodName(Method method) {
-  switch (method) {
-    case Method::kRise:
-      return "rise";
-    case Method::kPnRise:
-      return "pn-rise";
-    case Method::kGradCam:
-      return "gradcam";
-    case Method::kGradCamPlusPlus:
-      return "gradcam++";
-    case Method::kOptiCam:
-      return "opticam";
-    case Method::kFidoSsr:
-      return "fido-ssr";
-    case Method::kFidoSdr:
-      return "fido-sdr";
-    case Method::kUndesirable:
-      return "undesirable";
-  }
-  return "";
+std::string MethodName(Method method) { return kMethods.Name(method); }
+
+ExplainOptions ExplainOptions::Prior() {
+  ExplainOptions options;
+  options.rise = RiseOptions::CheapPrior();
+  return options;
 }
 
 cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,

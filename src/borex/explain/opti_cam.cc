@@ -1,19 +1,23 @@
 #include "borex/explain/opti_cam.h"
 
 #include "borex/core/adam.h"
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
 #include "borex/explain/grad_cam.h"
 
 namespace borex::explain {
 
+namespace {
+const EnumNames<CamNormalization> kCamNormalizations{{CamNormalization::kMax, "max"},
+                                                     {CamNormalization::kMinMax, "minmax"}};
+}  // namespace
+
 CamNormalization ParseCamNormalization(const std::string& name) {
-  if (name == "max") return CamNormalization::kMax;
-  if (name == "minmax") return CamNormalization::kMinMax;
-  throw OptionError("--opticam-normalization", "'" + name + "' is not one of max, minmax");
+  return kCamNormalizations.Parse(name, "--opticam-normalization");
 }
 
 std::string CamNormalizationName(CamNormalization normalization) {
-  return normalization == CamNormalization::kMax ? "max" : "minmax";
+  return kCamNormalizations.Name(normalization);
 }
 
 void OptiCamOptions::Check() const {

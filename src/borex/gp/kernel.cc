@@ -3,28 +3,20 @@
 #include <cmath>
 #include <sstream>
 
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
 
 namespace borex::gp {
 
-MaternNu ParseMaternNu(const std::string& name) {
-  if (name == "matern12") return MaternNu::kOneHalf;
-  if (name == "matern32") return MaternNu::kThreeHalves;
-  if (name == "matern52") return MaternNu::kFiveHalves;
-  throw OptionError("--kernel", "'" + name + "' is not one of matern12, matern32, matern52");
-}
+namespace {
+const EnumNames<MaternNu> kMaternNames{{MaternNu::kOneHalf, "matern12"},
+                                       {MaternNu::kThreeHalves, "matern32"},
+                                       {MaternNu::kFiveHalves, "matern52"}};
+}  // namespace
 
-std::string MaternName(MaternNu nu) {
-  switch (nu) {
-    case MaternNu::kOneHalf:
-      return "matern12";
-    case MaternNu::kThreeHalves:
-      return "matern32";
-    case MaternNu::kFiveHalves:
-      return "matern52";
-  }
-  throw Error("unknown Matérn smoothness");
-}
+MaternNu ParseMaternNu(const std::string& name) { return kMaternNames.Parse(name, "--kernel"); }
+
+std::string MaternName(MaternNu nu) { return kMaternNames.Name(nu); }
 
 MaternKernel::MaternKernel(MaternNu nu, Eigen::VectorXd length_scales, double signal_variance)
     : nu_(nu), length_scales_(std::move(length_scales)), signal_variance_(signal_variance) {

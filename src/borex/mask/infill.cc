@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
 
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
 #include "borex/core/random.h"
 
@@ -46,28 +47,17 @@ cv::Mat MaskIndependentFill(const cv::Mat& image, Infill infill, const cv::Vec3f
 
 }  // namespace
 
+const EnumNames<Infill> kInfills{{Infill::kBlack, "black"},
+                                 {Infill::kMean, "mean"},
+                                 {Infill::kBlur, "blur"},
+                                 {Infill::kNoise, "noise"},
+                                 {Infill::kInpaint, "inpaint"}};
+
 Infill ParseInfill(const std::string& name, const std::string& option) {
-  for (const Infill infill :
-       {Infill::kBlack, Infill::kMean, Infill::kBlur, Infill::kNoise, Infill::kInpaint})
-    if (name == InfillName(infill)) return infill;
-  throw OptionError(option, "'" + name + "' is not one of black, mean, blur, noise, inpaint");
+  return kInfills.Parse(name, option);
 }
 
-std::string InfillName(Infill infill) {
-  switch (infill) {
-    case Infill::kBlack:
-      return "black";
-    case Infill::kMean:
-      return "mean";
-    case Infill::kBlur:
-      return "blur";
-    case Infill::kNoise:
-      return "noise";
-    case Infill::kInpaint:
-      return "inpaint";
-  }
-  return "?";
-}
+std::string InfillName(Infill infill) { return kInfills.Name(infill); }
 
 bool InfillIsMaskIndependent(Infill infill) { return infill != Infill::kInpaint; }
 

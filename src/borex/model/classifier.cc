@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
 
 namespace borex::model {
@@ -14,6 +15,10 @@ std::string ModelInfo::ClassLabel(int index) const {
   if (index >= 0 && index < static_cast<int>(class_names.size()))
     label += " (" + class_names[index] + ")";
   return label;
+}
+
+cv::Size Classifier::WorkingSize(const cv::Size& image_size) const {
+  return info().input_size.area() > 0 ? info().input_size : image_size;
 }
 
 int ModelInfo::ResolveLabel(const std::string& label, int num_classes) const {
@@ -43,34 +48,25 @@ int ModelInfo::ResolveLabel(const std::string& label, int num_classes) const {
   return static_cast<int>(found - class_names.begin());
 }
 
+namespace {
+const EnumNames<VideoLayout> kVideoLayouts{{VideoLayout::kNCTHW, "NCTHW"},
+                                           {VideoLayout::kNTCHW, "NTCHW"},
+                                           {VideoLayout::kNCTHW, "ncthw"},
+                                           {VideoLayout::kNTCHW, "ntchw"}};
+const EnumNames<ScoreKind> kScoreKinds{{ScoreKind::kProbability, "prob"},
+                                       {ScoreKind::kLogit, "logit"},
+                                       {ScoreKind::kLogOdds, "log-odds"}};
+}  // namespace
+
 VideoLayout ParseVideoLayout(const std::string& name) {
-  if (name == "NCTHW" || name == "ncthw") return VideoLayout::kNCTHW;
-  if (name == "NTCHW" || name == "ntchw") return VideoLayout::kNTCHW;
-  throw OptionError("--video-layout", "'" + name + "' is not one of NCTHW, NTCHW");
+  return kVideoLayouts.Parse(name, "--video-layout");
 }
 
-std::string VideoLayoutName(VideoLayout layout) {
-  return layout == VideoLayout::kNCTHW ? "NCTHW" : "NTCHW";
-}
+std::string VideoLayoutName(VideoLayout layout) { return kVideoLayouts.Name(layout); }
 
-ScoreKind ParseScoreKind(const std::string& name) {
-  if (name == "prob") return ScoreKind::kProbability;
-  if (name == "logit") return ScoreKind::kLogit;
-  if (name == "log-odds") return ScoreKind::kLogOdds;
-  throw OptionError("--score", "'" + name + "' is not one of prob, logit, log-odds");
-}
+ScoreKind ParseScoreKind(const std::string& name) { return kScoreKinds.Parse(name, "--score"); }
 
-std::string ScoreKindName(ScoreKind kind) {
-  switch (kind) {
-    case ScoreKind::kProbability:
-      return "prob";
-    case ScoreKind::kLogit:
-      return "logit";
-    case ScoreKind::kLogOdds:
-      return "log-odds";
-  }
-  return "?";
-}
+std::string ScoreKindName(ScoreKind kind) { return kScoreKinds.Name(kind); }
 
 InputGradients Classifier::ScoreInputGradients(const std::vector<cv::Mat>&, int, ScoreKind) {
   throw ModelError("this classifier is a black box: it gives no input gradients");

@@ -279,6 +279,8 @@ TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
   if (options.frames) info_.frames = *options.frames;
   if (options.frame_stride) info_.frame_stride = *options.frame_stride;
   if (options.layout) info_.layout = *options.layout;
+  info_.source = options.path;
+  info_.device = options.device;
   if ((options.frame_stride || options.layout) && !info_.is_video())
     throw OptionError(options.layout ? "--video-layout" : "--frame-stride",
                       options.path +
@@ -287,10 +289,6 @@ TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
 }
 
 TorchScriptClassifier::~TorchScriptClassifier() = default;
-
-cv::Size TorchScriptClassifier::WorkingSize(const cv::Size& image_size) const {
-  return info_.input_size.area() > 0 ? info_.input_size : image_size;
-}
 
 void TorchScriptClassifier::Validate(const cv::Size& working_size) {
   if (working_size == validated_size_) return;

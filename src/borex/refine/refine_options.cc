@@ -4,45 +4,38 @@
 #include <cmath>
 #include <sstream>
 
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
+#include "borex/core/parse.h"
 
 namespace borex::refine {
 
 namespace {
 
-// One table per two-valued enum: its names in enum order, and the flag named in errors.
-template <typename Enum>
-struct EnumNames {
-  const char* option;
-  const char* names[2];
-  Enum values[2];
-
-  Enum Parse(const std::string& name) const {
-    for (int i = 0; i < 2; ++i)
-      if (name == names[i]) return values[i];
-    throw OptionError(option, "'" + name + "' is not one of " + names[0] + ", " + names[1]);
-  }
-  std::string Name(Enum value) const { return value == values[0] ? names[0] : names[1]; }
-};
-
-constexpr EnumNames<Algorithm> kAlgorithms{
-    "--algorithm", {"borex", "mokuwe"}, {Algorithm::kBorex, Algorithm::kMokuwe}};
-constexpr EnumNames<Aggregation> kAggregations{
-    "--aggregation", {"pointwise", "box"}, {Aggregation::kPointwise, Aggregation::kBox}};
-constexpr EnumNames<PriorMean> kPriorMeans{
-    "--prior-mean", {"fixed", "fitted"}, {PriorMean::kFixed, PriorMean::kFitted}};
-constexpr EnumNames<PriorBasis> kPriorBases{
-    "--prior-basis", {"average", "mass"}, {PriorBasis::kMaskAverage, PriorBasis::kMaskMass}};
+const EnumNames<Algorithm> kAlgorithms{{Algorithm::kBorex, "borex"},
+                                       {Algorithm::kMokuwe, "mokuwe"}};
+const EnumNames<Aggregation> kAggregations{{Aggregation::kPointwise, "pointwise"},
+                                           {Aggregation::kBox, "box"}};
+const EnumNames<PriorMean> kPriorMeans{{PriorMean::kFixed, "fixed"},
+                                       {PriorMean::kFitted, "fitted"}};
+const EnumNames<PriorBasis> kPriorBases{{PriorBasis::kMaskAverage, "average"},
+                                        {PriorBasis::kMaskMass, "mass"}};
 
 }  // namespace
 
-Algorithm ParseAlgorithm(const std::string& name) { return kAlgorithms.Parse(name); }
+Algorithm ParseAlgorithm(const std::string& name) { return kAlgorithms.Parse(name, "--algorithm"); }
 std::string AlgorithmName(Algorithm algorithm) { return kAlgorithms.Name(algorithm); }
-Aggregation ParseAggregation(const std::string& name) { return kAggregations.Parse(name); }
+Aggregation ParseAggregation(const std::string& name) {
+  return kAggregations.Parse(name, "--aggregation");
+}
 std::string AggregationName(Aggregation aggregation) { return kAggregations.Name(aggregation); }
-PriorMean ParsePriorMean(const std::string& name) { return kPriorMeans.Parse(name); }
+PriorMean ParsePriorMean(const std::string& name) {
+  return kPriorMeans.Parse(name, "--prior-mean");
+}
 std::string PriorMeanName(PriorMean prior_mean) { return kPriorMeans.Name(prior_mean); }
-PriorBasis ParsePriorBasis(const std::string& name) { return kPriorBases.Parse(name); }
+PriorBasis ParsePriorBasis(const std::string& name) {
+  return kPriorBases.Parse(name, "--prior-basis");
+}
 std::string PriorBasisName(PriorBasis basis) { return kPriorBases.Name(basis); }
 
 RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
@@ -69,11 +62,29 @@ RefineOptions RefineOptions::Code() {
   return o;
 }
 
+RefineOptions RefineOptions::Mokuwe() {
+  RefineOptions o = Paper().Algorithm1();
+  o.preset = "mokuwe";
+  return o;
+}
+
+RefineOptions RefineOptions::Algorithm1() const {
+  RefineOptions o = *this;
+  o.algorithm = Algorithm::kMokuwe;
+  o.flip = false;
+  o.weighted_average = false;
+  o.use_prior = false;
+  o.prior_mean = PriorMean::kFixed;
+  o.fit_signal_variance = false;
+  o.aggregation = Aggregation::kPointwise;  // with weighted_average false: the plain mean of μ
+  return o;
+}
+
 RefineOptions RefineOptions::FromPreset(const std::string& name) {
-  if (name == "kriging") return Kriging();
-  if (name == "paper") return Paper();
-  if (name == "code") return Code();
-  throw OptionError("--preset", "'" + name + "' is not one of kriging, paper, code");
+  using Preset = RefineOptions (*)();
+  static const EnumNames<Preset> kPresets{
+      {&Kriging, "kriging"}, {&Paper, "paper"}, {&Code, "code"}, {&Mokuwe, "mokuwe"}};
+  return kPresets.Parse(name, "--preset")();
 }
 
 std::vector<MaskSize> ParseMaskSizes(const std::string& list) {
@@ -86,13 +97,9 @@ std::vector<MaskSize> ParseMaskSizes(const std::string& list) {
       size.pixels = true;
       number.resize(number.size() - 2);
     }
-    size_t used = 0;
-    try {
-      size.value = std::stod(number, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != number.size() || !std::isfinite(size.value) || size.value <= 0)
+    const std::optional<double> value = ToNumber(number);
+    size.value = value.value_or(0);
+    if (!value || size.value <= 0)
       throw OptionError("--mask-sizes", "'" + item +
                                             "' is not a positive number (a fraction of "
                                             "the shorter side, or pixels such as 60px)");
@@ -108,17 +115,6 @@ std::string MaskSizesString(const std::vector<MaskSize>& sizes) {
   for (size_t i = 0; i < sizes.size(); ++i)
     out << (i ? "," : "") << sizes[i].value << (sizes[i].pixels ? "px" : "");
   return out.str();
-}
-
-void RefineOptions::ApplyAlgorithm() {
-  if (algorithm == Algorithm::kMokuwe) {
-    flip = false;
-    weighted_average = false;
-    use_prior = false;
-    prior_mean = PriorMean::kFixed;
-    fit_signal_variance = false;
-    aggregation = Aggregation::kPointwise;  // with weighted_average false: the plain mean of μ
-  }
 }
 
 std::vector<double> RefineOptions::SidePixels(int image_rows, int image_cols) const {
@@ -180,33 +176,40 @@ std::vector<int> ParseMaskFrames(const std::string& list) {
   std::vector<int> frames;
   std::stringstream stream(list);
   for (std::string item; std::getline(stream, item, ',');) {
-    size_t used = 0;
-    int value = 0;
-    try {
-      value = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || value <= 0)
+    const std::optional<long> value = ToInteger(item);
+    if (!value || *value <= 0 || *value > 1000000)
       throw OptionError("--mask-frames", "'" + item + "' is not a positive number of frames");
-    frames.push_back(value);
+    frames.push_back(static_cast<int>(*value));
   }
   if (frames.empty()) throw OptionError("--mask-frames", "needs at least one depth");
   return frames;
 }
 
-void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const {
+void RefineOptions::CheckSettings() const {
+  if (algorithm == Algorithm::kMokuwe) {
+    // Algorithm 1 has none of Algorithm 2's parts: say which one was asked for, rather than
+    // run something that is neither.
+    struct Part {
+      bool present;
+      const char *what, *flag;
+    };
+    const Part parts[] = {
+        {flip, "flip", "--no-flip"},
+        {weighted_average, "1/r^2 average", "--simple-average"},
+        {use_prior, "prior", "--no-prior"},
+        {prior_mean == PriorMean::kFitted, "fitted prior mean", "--prior-mean fixed"},
+        {fit_signal_variance, "signal-variance fit", "--no-fit-signal-variance"},
+        {aggregation == Aggregation::kBox, "box aggregation", "--aggregation pointwise"}};
+    for (const Part& part : parts)
+      if (part.present)
+        throw OptionError("--algorithm", std::string("mokuwe (Algorithm 1) has no ") + part.what +
+                                             " (" + part.flag +
+                                             "): start from RefineOptions::Mokuwe() or "
+                                             "Algorithm1() (--preset mokuwe)");
+  }
   if (iterations <= 0)
     throw OptionError("--iterations", "must be at least 1, got " + std::to_string(iterations));
   if (mask_sizes.empty()) throw OptionError("--mask-sizes", "needs at least one size");
-  for (const MaskSize& size : mask_sizes) {
-    const double side = size.SidePixels(std::min(image_rows, image_cols));
-    if (side > std::min(image_rows, image_cols))
-      throw OptionError("--mask-sizes",
-                        MaskSizesString({size}) + " gives a " + std::to_string(std::lround(side)) +
-                            " px square, larger than the " + std::to_string(image_cols) + "x" +
-                            std::to_string(image_rows) + " working image");
-  }
   if (stride <= 0) throw OptionError("--stride", "must be at least 1");
   if (length_scale_position < 0 || length_scale_size < 0)
     throw OptionError("--length-scale", "must be positive (or 0 for the default)");
@@ -219,16 +222,27 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
       !std::isfinite(prior_offset_sd))
     throw OptionError("--prior-mean", "the coefficients' prior std must be positive");
   if (!(max_gp_megabytes > 0)) throw OptionError("--max-gp-memory", "must be positive");
-  if (clip_frames > 1) {
+  if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
+  if (length_scale_frame < 0 || length_scale_depth < 0)
+    throw OptionError("--length-scale-frames", "must be positive (or 0 for the default)");
+}
+
+void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const {
+  CheckSettings();
+  for (const MaskSize& size : mask_sizes) {
+    const double side = size.SidePixels(std::min(image_rows, image_cols));
+    if (side > std::min(image_rows, image_cols))
+      throw OptionError("--mask-sizes",
+                        MaskSizesString({size}) + " gives a " + std::to_string(std::lround(side)) +
+                            " px square, larger than the " + std::to_string(image_cols) + "x" +
+                            std::to_string(image_rows) + " working image");
+  }
+  if (clip_frames > 1)
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)
         throw OptionError("--mask-frames", std::to_string(depth) + " frames is not in 1.." +
                                                std::to_string(clip_frames) +
                                                " (the clip's frames)");
-    if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
-    if (length_scale_frame < 0 || length_scale_depth < 0)
-      throw OptionError("--length-scale-frames", "must be positive (or 0 for the default)");
-  }
 }
 
 nlohmann::json RefineOptions::ToJson(bool video) const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <numeric>
 
+#include "borex/core/enum_names.h"
 #include "borex/core/error.h"
 
 namespace borex::stats {
@@ -31,24 +32,15 @@ std::vector<uint64_t> SignedRankSumCounts(const std::vector<int>& doubled_ranks)
 
 }  // namespace
 
+const EnumNames<Alternative> kAlternatives{{Alternative::kTwoSided, "two-sided"},
+                                           {Alternative::kGreater, "greater"},
+                                           {Alternative::kLess, "less"}};
+
 Alternative ParseAlternative(const std::string& name, const std::string& option) {
-  if (name == "two-sided") return Alternative::kTwoSided;
-  if (name == "greater") return Alternative::kGreater;
-  if (name == "less") return Alternative::kLess;
-  throw OptionError(option, "unknown alternative '" + name + "' (two-sided | greater | less)");
+  return kAlternatives.Parse(name, option);
 }
 
-const char* AlternativeName(Alternative alternative) {
-  switch (alternative) {
-    case Alternative::kTwoSided:
-      return "two-sided";
-    case Alternative::kGreater:
-      return "greater";
-    case Alternative::kLess:
-      return "less";
-  }
-  return "?";
-}
+std::string AlternativeName(Alternative alternative) { return kAlternatives.Name(alternative); }
 
 const char* PValueMethodName(PValueMethod method) {
   switch (method) {
