@@ -473,6 +473,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   const std::string out_dir = BatchOutputDir(options);
   MakeDirectories(out_dir);
   const DirectoryLock lock(out_dir);
+  io::RemoveStaleTemporaries(out_dir);  // left by a killed run; under the lock, all stale
   CheckOrRecordSettings(out_dir, ResultSettings(options));
   std::vector<MethodRun> runs(methods.size());
   std::map<std::string, MethodRun*> runs_by_name;
@@ -482,6 +483,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
     run.method = methods[m];
     run.map_dir = out_dir + "/maps/" + run.method.name;
     MakeDirectories(run.map_dir);
+    io::RemoveStaleTemporaries(run.map_dir);
     run.csv = std::make_unique<io::CsvAppender>(out_dir + "/" + run.method.name + ".csv",
                                                 BatchCsvHeader());
     for (const auto& row : run.csv->existing_rows()) run.done.insert(row[0]);
@@ -568,7 +570,7 @@ nlohmann::json RunBatch(const BatchOptions& options, const BatchProgress& progre
   // a resumed batch's total time can still be told.
   nlohmann::json run = summary;
   run.erase("skipped");
-  std::ofstream(out_dir + "/batch_runs.jsonl", std::ios::app) << run.dump() << "\n";
+  io::AppendLineDurably(out_dir + "/batch_runs.jsonl", run.dump() + "\n");
   return summary;
 }
 
