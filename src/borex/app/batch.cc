@@ -16,6 +16,8 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
@@ -137,10 +139,19 @@ class ImageMaps {
       explain::ExplainOptions explain = options_.explain;
       explain.method = method;
       explain.rise.seed = seed_;
+      const long calls_before = classifier_.model_calls();
+      const auto start = Clock::now();
       map = explain::Explain(classifier_, image_.working, label_, explain);
+      costs_[name] = {classifier_.model_calls() - calls_before, SecondsSince(start)};
     }
     maps_[name] = map;
     return map;
+  }
+
+  // Model calls and seconds of the plain map computed here, whichever method asked for it first.
+  std::pair<long, double> Cost(explain::Method method) const {
+    const auto found = costs_.find(explain::MethodName(method));
+    return found == costs_.end() ? std::pair<long, double>{0, 0} : found->second;
   }
 
   cv::Mat Compute(const BatchMethod& method) {
@@ -166,6 +177,7 @@ class ImageMaps {
   const std::map<std::string, MethodRun*>& runs_;
   std::string id_;
   std::map<std::string, cv::Mat> maps_;
+  std::map<std::string, std::pair<long, double>> costs_;
 };
 
 // The items of a batch: the images of a PascalVOC split, or the clips of a clip dataset
@@ -372,11 +384,15 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
   metric_options.seed = seed;  // the noise in-fill's
   for (MethodRun& run : runs) {
     if (run.done.count(id) > 0) continue;
+    // A plain map's cost goes to its own row, never to a refinement's, whichever is listed first:
+    // else the rows would depend on the method order and on what a killed run had finished.
+    if (run.method.has_prior) maps.Plain(run.method.method);
     const long calls_before = classifier.model_calls();
     const auto method_start = Clock::now();
     const cv::Mat map = maps.Compute(run.method);
-    const double seconds = SecondsSince(method_start);
-    const long calls = classifier.model_calls() - calls_before;
+    double seconds = SecondsSince(method_start);
+    long calls = classifier.model_calls() - calls_before;
+    if (!run.method.refines) std::tie(calls, seconds) = maps.Cost(run.method.method);
 
     const auto evaluation_start = Clock::now();
     const metrics::Evaluation evaluation =
