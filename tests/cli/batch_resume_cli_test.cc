@@ -147,62 +147,91 @@ void ExpectSameOutputs(const std::string& whole, const std::string& out, size_t 
   EXPECT_EQ(last["rows_resumed"], summary["rows_resumed"]);
 }
 
+// Bytes `pid` has read so far (/proc/PID/io's rchar), or -1.
+long long BytesRead(pid_t pid) {
+  std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+  long long value = 0;
+  for (std::string key; io >> key >> value;)
+    if (key == "rchar:") return value;
+  return -1;
+}
+
+// Waits until the batch `pid` has read the model (its work starts then): true; or until it has
+// exited: false, with its wait status in *status.
+bool WaitForModel(pid_t pid, int* status) {
+  static const auto model_bytes = static_cast<long long>(fs::file_size(kModel));
+  const auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (Clock::now() < deadline) {
+    if (::waitpid(pid, status, WNOHANG) == pid) return false;
+    if (BytesRead(pid) >= model_bytes) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
 class BatchResumeCliTest : public borex::testing::TempDirTest {};
 
 TEST_F(BatchResumeCliTest, KilledAtTwentyRandomMomentsResumesToTheUninterruptedOutputs) {
   constexpr int kKills = 20;
-  constexpr size_t kImages = 6;
+  constexpr size_t kImages = 6, kRows = kImages * 2;  // 2 methods
+  if (BytesRead(::getpid()) < 0) GTEST_SKIP() << "no /proc/PID/io to tell when work starts";
+  // The uninterrupted run, timed: when it had read the model, and when each row appeared.
   const auto whole_start = Clock::now();
-  const auto whole = RunBorex(Joined(BatchArgs(Path("whole"))));
-  const double whole_seconds = SecondsSince(whole_start);
-  ASSERT_EQ(whole.status, 0) << whole.err;
-  // The same batch with nothing left to do: the cost of starting (loading the model) and ending.
-  const auto idle_start = Clock::now();
-  const auto idle = RunBorex(Joined(BatchArgs(Path("whole"))));
-  const double idle_seconds = SecondsSince(idle_start);
-  ASSERT_EQ(idle.status, 0) << idle.err;
-  ASSERT_EQ(RowCount(Path("whole")), kImages * kMethods.size());
+  const pid_t whole = Spawn(BatchArgs(Path("whole")), Path("whole.log"));
+  ASSERT_GT(whole, 0) << std::strerror(errno);
+  int status = 0;
+  ASSERT_TRUE(WaitForModel(whole, &status)) << ReadFile(Path("whole.log"));
+  const double loaded = SecondsSince(whole_start);
+  std::vector<double> row_seconds(kRows + 1, 0);  // work seconds until N rows were written
+  for (size_t rows = 0; ::waitpid(whole, &status, WNOHANG) == 0;) {
+    for (const size_t now = RowCount(Path("whole")); rows < now;)
+      row_seconds[++rows] = SecondsSince(whole_start) - loaded;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(Path("whole.log"));
+  ASSERT_EQ(RowCount(Path("whole")), kRows);
+  for (size_t rows = 1; rows <= kRows; ++rows)  // rows written between two polls
+    row_seconds[rows] = std::max(row_seconds[rows], row_seconds[rows - 1]);
+  const double work_seconds = SecondsSince(whole_start) - loaded;
 
-  // 20 moments spread at random over the work (the uninterrupted run past its start); each run is
-  // killed that far into the work counting what earlier runs finished, so the kills walk through
-  // the batch (a killed run's unfinished row is lost, so later ones may land after the end).
-  const size_t total_rows = kImages * kMethods.size();
-  const double work_seconds = std::max(whole_seconds - idle_seconds, 0.5);
+  // 20 moments spread at random over the uninterrupted run's work; each run is killed that far
+  // into its own work (once it has read the model) counting what earlier runs finished, so the
+  // kills walk through the batch. A killed run's unfinished row is lost, so the walk may lag.
   std::mt19937 rng(20240611);
   std::uniform_real_distribution<double> moment(0, work_seconds);
   std::vector<double> moments(kKills);
   for (double& t : moments) t = moment(rng);
   std::sort(moments.begin(), moments.end());
   const std::vector<std::string> args = BatchArgs(Path("killed"));
-  const std::string log = Path("killed.log");
   int mid_work = 0, progressed = 0;
-  std::ostringstream trace;  // per run: its delay and the rows after it
+  std::ostringstream trace;  // per run: its delay past loading the model, and the rows after it
   trace.precision(2);
   for (int i = 0; i < kKills; ++i) {
     const size_t rows_before = fs::exists(Path("killed")) ? RowCount(Path("killed")) : 0;
-    const double done = work_seconds * rows_before / total_rows;
-    const double seconds = idle_seconds + std::max(moments[i] - done, 0.0);
-    const pid_t pid = Spawn(args, log);
+    const double delay = std::max(moments[i] - row_seconds[rows_before], 0.0);
+    const pid_t pid = Spawn(args, Path("killed.log"));
     ASSERT_GT(pid, 0) << std::strerror(errno);
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    bool working = WaitForModel(pid, &status);
+    if (working) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      ::kill(pid, SIGKILL);
+      ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    }
     if (!WIFSIGNALED(status))
-      ASSERT_EQ(WEXITSTATUS(status), 0) << "kill " << i << ":\n" << ReadFile(log);
+      ASSERT_EQ(WEXITSTATUS(status), 0) << "run " << i << ":\n" << ReadFile(Path("killed.log"));
     const size_t rows_after = RowCount(Path("killed"));
-    EXPECT_GE(rows_after, rows_before) << "kill " << i;
-    if (rows_after > rows_before) ++progressed;
-    trace << " " << std::fixed << seconds << "s:" << rows_after;
-    // Mid-work: killed with rows still to write (the delay is past the time it takes to start).
-    if (WIFSIGNALED(status) && rows_after < total_rows) ++mid_work;
+    EXPECT_GE(rows_after, rows_before) << "run " << i;
+    progressed += rows_after > rows_before;
+    // Mid-work: killed past loading the model, with rows still to write.
+    mid_work += working && WIFSIGNALED(status) && rows_after < kRows;
+    trace << " " << std::fixed << delay << "s:" << rows_after;
   }
   const auto resumed = RunBorex(Joined(args));
   ASSERT_EQ(resumed.status, 0) << resumed.err;
-  std::cout << "uninterrupted " << whole_seconds << " s, idle " << idle_seconds << " s; "
+  std::cout << "uninterrupted: model read after " << loaded << " s, then " << work_seconds << " s; "
             << mid_work << " of " << kKills << " kills mid-work, " << progressed
             << " runs added rows; delay:rows" << trace.str() << "\n";
-  EXPECT_GE(mid_work, kKills / 2 + 1);
+  EXPECT_GE(mid_work, kKills * 3 / 4);
   ExpectSameOutputs(Path("whole"), Path("killed"), kImages);
 }
 
@@ -222,6 +251,33 @@ TEST_F(BatchResumeCliTest, ResumeRemovesTheTemporaryFilesOfAKilledRun) {
   std::set<std::string> expected = finished;
   expected.insert(".notes.txt");
   EXPECT_EQ(FileNames(out), expected);
+}
+
+// With borex:rise listed first, rise's map is computed for it; a kill before rise's own map and row
+// are written must not change any row: a map's model calls are its own method's row's, never the
+// refinement's (which counts 2 per iteration, as documented).
+TEST_F(BatchResumeCliTest, RowsDoNotDependOnTheMethodOrderOrWhatAKilledRunFinished) {
+  auto args = [&](const std::string& out) {
+    std::vector<std::string> args = BatchArgs(out, 2);
+    *(std::find(args.begin(), args.end(), "--methods") + 1) = "borex:rise,rise";
+    return Joined(args);
+  };
+  const auto whole = RunBorex(args(Path("whole")));
+  ASSERT_EQ(whole.status, 0) << whole.err;
+  fs::copy(Path("whole"), Path("killed"), fs::copy_options::recursive);
+  // As a kill after test_000001's borex:rise row, before its rise map and row, leaves it.
+  std::string rise = ReadFile(Path("killed/rise.csv"));
+  rise.erase(rise.rfind('\n', rise.size() - 2) + 1);
+  std::ofstream(Path("killed/rise.csv"), std::ios::trunc) << rise;
+  fs::remove(Path("killed/maps/rise/test_000001.npy"));
+  const auto resumed = RunBorex(args(Path("killed")));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  for (const std::string& method : kMethods)
+    EXPECT_EQ(Values(Path("killed/" + method + ".csv")), Values(Path("whole/" + method + ".csv")))
+        << method;
+  const int calls = borex::io::ReadCsv(Path("whole/rise.csv")).RequireColumn("model_calls");
+  for (const auto& row : Values(Path("whole/borex:rise.csv"))) EXPECT_EQ(row[calls], "50");
+  for (const auto& row : Values(Path("whole/rise.csv"))) EXPECT_EQ(row[calls], "16");
 }
 
 // A tmpfs of a given size mounted on a directory for the test's lifetime (needs CAP_SYS_ADMIN).
