@@ -345,6 +345,9 @@ TEST_F(BatchResumeCliTest, FullDiskStopsWithOneLineAndResumesOnceSpaceIsFreed) {
         errors.push_back(line);
     ASSERT_EQ(errors.size(), 1u) << full.err;
     EXPECT_EQ(errors[0].rfind("borex: error: " + out + "/", 0), 0u) << errors[0];
+    const size_t named = std::string("borex: error: ").size();
+    const fs::path file = errors[0].substr(named, errors[0].find(": ", named) - named);
+    EXPECT_NE(file.filename().string()[0], '.') << "names a temporary file: " << errors[0];
     EXPECT_NE(errors[0].find("No space left on device"), std::string::npos) << errors[0];
     // What it left is sound: no temporary files, only finished maps and rows of the reference.
     for (const std::string& name : FileNames(out)) {

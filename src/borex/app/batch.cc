@@ -400,13 +400,12 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
     evaluation_cost.seconds += SecondsSince(evaluation_start);
     evaluation_cost.model_calls += evaluation.model_calls;
 
-    io::AtomicOutputSet output;
-    const std::string map_path = output.Stage(ImageMaps::MapPath(run, id));
+    // WriteNpy writes atomically itself; given the final path, its errors name that path.
+    const std::string map_path = ImageMaps::MapPath(run, id);
     if (image.video)
       io::WriteNpy3D(map_path, io::UnstackFrames(map, image.frames));  // (T, H, W)
     else
       io::WriteNpy(map_path, map);
-    output.Commit();
     std::vector<std::string> row = {id, std::to_string(target.label)};
     for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
     row.push_back(std::to_string(calls));
