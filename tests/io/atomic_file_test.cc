@@ -123,6 +123,40 @@ TEST_F(AtomicFileTest, WriteBytesAtomicallyIntoMissingDirectoryNamesTheFile) {
   }
 }
 
+TEST_F(AtomicFileTest, RemoveStaleTemporariesRemovesOnlyTemporaryNames) {
+  AtomicOutputSet killed;  // as if its process died before Commit
+  WriteText(killed.Stage(Path("map.npy")), "half a map");
+  WriteText(killed.Stage(Path("rows")), "no extension");
+  for (const char* name : {"map.npy", ".notes.txt", ".a.tmp.x.1.npy", "b.npy.tmp.1.2.npy"})
+    WriteText(Path(name), "kept");
+  fs::create_directory(Path("sub"));
+  WriteText(Path("sub/.c.npy.tmp.1.2.npy"), "not searched");
+  EXPECT_EQ(RemoveStaleTemporaries(dir_.string()), 2);
+  EXPECT_EQ(Listing(), (std::vector<std::string>{".a.tmp.x.1.npy", ".notes.txt",
+                                                 "b.npy.tmp.1.2.npy", "map.npy", "sub"}));
+  EXPECT_TRUE(fs::exists(Path("sub/.c.npy.tmp.1.2.npy")));
+  EXPECT_EQ(RemoveStaleTemporaries(Path("absent")), 0);
+}
+
+TEST_F(AtomicFileTest, AppendLineDurablyAppendsWholeLinesAndCutsOffATornOne) {
+  AppendLineDurably(Path("runs.jsonl"), "{\"run\": 1}\n");
+  AppendLineDurably(Path("runs.jsonl"), "{\"run\": 2}\n");
+  EXPECT_EQ(ReadText(Path("runs.jsonl")), "{\"run\": 1}\n{\"run\": 2}\n");
+  std::ofstream(Path("runs.jsonl"), std::ios::app) << "{\"ru";  // a kill mid-write
+  AppendLineDurably(Path("runs.jsonl"), "{\"run\": 3}\n");
+  EXPECT_EQ(ReadText(Path("runs.jsonl")), "{\"run\": 1}\n{\"run\": 2}\n{\"run\": 3}\n");
+  WriteText(Path("torn.jsonl"), "no newline at all");
+  AppendLineDurably(Path("torn.jsonl"), "x\n");
+  EXPECT_EQ(ReadText(Path("torn.jsonl")), "x\n");
+  try {
+    AppendLineDurably(Path("missing/runs.jsonl"), "x\n");
+    FAIL() << "should throw";
+  } catch (const OutputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(Path("missing/runs.jsonl") + ": cannot open", 0), 0u)
+        << e.what();
+  }
+}
+
 TEST_F(AtomicFileTest, CheckWritableAcceptsWritableDirectoryAndLeavesNoProbe) {
   EXPECT_NO_THROW(CheckWritable(Path("x.json")));
   EXPECT_TRUE(Listing().empty());

@@ -46,6 +46,16 @@ class AtomicOutputSet {
 // Writes `bytes` to `path` through a temporary file (flushed to disk) and a rename.
 void WriteBytesAtomically(const std::string& path, const std::string& bytes);
 
+// Removes from `dir` (not from its subdirectories) the temporary files of AtomicOutputSets whose
+// process was killed between writing and renaming them. Only for a directory that no other process
+// is writing, e.g. one held under a lock: there every temporary file is stale. Returns how many.
+int RemoveStaleTemporaries(const std::string& dir);
+
+// Appends `line` (ending in '\n') to `path`, creating it, with one write() and fsync. A torn last
+// line (a kill or a full disk mid-write) is cut off first, so every line stays whole. Throws
+// OutputError naming the file, e.g. "runs.jsonl: cannot write (No space left on device)".
+void AppendLineDurably(const std::string& path, const std::string& line);
+
 // Fails early, before any expensive computation, if `path` cannot be written: OutputError
 // "out/x.json: directory out does not exist", "... directory out is not writable (Permission
 // denied)", or "out/x.json: is a directory". Tests writability by creating and removing a probe

@@ -11,11 +11,12 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
@@ -136,10 +137,19 @@ class ImageMaps {
       explain::ExplainOptions explain = options_.explain;
       explain.method = method;
       explain.rise.seed = seed_;
+      const long calls_before = classifier_.model_calls();
+      const auto start = Clock::now();
       map = explain::Explain(classifier_, image_.working, label_, explain);
+      costs_[name] = {classifier_.model_calls() - calls_before, SecondsSince(start)};
     }
     maps_[name] = map;
     return map;
+  }
+
+  // Model calls and seconds of the plain map computed here, whichever method asked for it first.
+  std::pair<long, double> Cost(explain::Method method) const {
+    const auto found = costs_.find(explain::MethodName(method));
+    return found == costs_.end() ? std::pair<long, double>{0, 0} : found->second;
   }
 
   cv::Mat Compute(const BatchMethod& method) {
@@ -165,6 +175,7 @@ class ImageMaps {
   const std::map<std::string, MethodRun*>& runs_;
   std::string id_;
   std::map<std::string, cv::Mat> maps_;
+  std::map<std::string, std::pair<long, double>> costs_;
 };
 
 // The items of a batch: the images of a PascalVOC split, or the clips of a clip dataset
@@ -393,11 +404,15 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
   metric_options.seed = seed;  // the noise in-fill's
   for (MethodRun& run : runs) {
     if (run.done.count(id) > 0) continue;
+    // A plain map's cost goes to its own row, never to a refinement's, whichever is listed first:
+    // else the rows would depend on the method order and on what a killed run had finished.
+    if (run.method.has_prior) maps.Plain(run.method.method);
     const long calls_before = classifier.model_calls();
     const auto method_start = Clock::now();
     const cv::Mat map = maps.Compute(run.method);
-    const double seconds = SecondsSince(method_start);
-    const long calls = classifier.model_calls() - calls_before;
+    double seconds = SecondsSince(method_start);
+    long calls = classifier.model_calls() - calls_before;
+    if (!run.method.refines) std::tie(calls, seconds) = maps.Cost(run.method.method);
 
     const auto evaluation_start = Clock::now();
     const metrics::Evaluation evaluation =
@@ -405,13 +420,12 @@ void ProcessImage(const std::string& id, const PreparedImage& image,
     evaluation_cost.seconds += SecondsSince(evaluation_start);
     evaluation_cost.model_calls += evaluation.model_calls;
 
-    io::AtomicOutputSet output;
-    const std::string map_path = output.Stage(ImageMaps::MapPath(run, id));
+    // WriteNpy writes atomically itself; given the final path, its errors name that path.
+    const std::string map_path = ImageMaps::MapPath(run, id);
     if (image.video)
       io::WriteNpy3D(map_path, io::UnstackFrames(map, image.frames));  // (T, H, W)
     else
       io::WriteNpy(map_path, map);
-    output.Commit();
     std::vector<std::string> row = {id, std::to_string(target.label)};
     for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
     row.push_back(std::to_string(calls));
@@ -521,6 +535,7 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
 
   MakeDirectories(out_dir);
   const DirectoryLock lock(out_dir);
+  io::RemoveStaleTemporaries(out_dir);       // left by a killed run; under the lock, all stale
   CheckRecordedSettings(out_dir, settings);  // again: another batch may have recorded them
   if (!std::filesystem::exists(out_dir + "/settings.json"))
     io::WriteJson(out_dir + "/settings.json", settings);
@@ -532,6 +547,7 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
     run.method = methods[m];
     run.map_dir = out_dir + "/maps/" + run.method.name;
     MakeDirectories(run.map_dir);
+    io::RemoveStaleTemporaries(run.map_dir);
     run.csv = std::make_unique<io::CsvAppender>(out_dir + "/" + run.method.name + ".csv",
                                                 BatchCsvHeader());
     for (const auto& row : run.csv->existing_rows()) run.done.insert(row[0]);
@@ -630,7 +646,7 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   // a resumed batch's total time can still be told.
   nlohmann::json run = summary;
   run.erase("skipped");
-  std::ofstream(out_dir + "/batch_runs.jsonl", std::ios::app) << run.dump() << "\n";
+  io::AppendLineDurably(out_dir + "/batch_runs.jsonl", run.dump() + "\n");
   result.summary = std::move(summary);
   return result;
 }

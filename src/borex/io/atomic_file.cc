@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <system_error>
 
 #include "borex/core/error.h"
@@ -30,25 +31,39 @@ fs::path ParentDirectory(const std::string& path) {
   return parent.empty() ? fs::path(".") : parent;
 }
 
+// Writes all of `bytes` to `fd`, fsyncs and closes it; returns the errno of the first failure, or
+// 0. The fd is closed whatever happens.
+int WriteSyncClose(int fd, const std::string& bytes) {
+  int error = 0;
+  size_t written = 0;
+  while (error == 0 && written < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno != EINTR) error = errno;
+    if (n == 0) error = EIO;  // no progress: do not spin
+    if (n > 0) written += static_cast<size_t>(n);
+  }
+  if (error == 0 && fsync(fd) != 0) error = errno;
+  if (close(fd) != 0 && error == 0) error = errno;
+  return error;
+}
+
 // Writes all of `bytes` and fsyncs, so that after the rename the content is on disk too (without
 // the fsync a power loss can leave a renamed but empty file on some filesystems).
 void WriteFileDurably(const std::string& temp_path, const std::string& final_path,
                       const std::string& bytes) {
   const int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw OutputError(final_path, "cannot create file (" + ErrnoText() + ")");
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = ErrnoText();
-      close(fd);
-      throw OutputError(final_path, "cannot write (" + reason + ")");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0)
-    throw OutputError(final_path, "cannot write (" + ErrnoText() + ")");
+  if (const int error = WriteSyncClose(fd, bytes); error != 0)
+    throw OutputError(final_path, "cannot write (" + std::string(std::strerror(error)) + ")");
+}
+
+// The bytes of `fd` up to and including its last newline: what to keep of a file whose last line
+// may be torn.
+off_t CompleteLinesSize(int fd, off_t size) {
+  std::string text(static_cast<size_t>(size), '\0');
+  if (pread(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) return size;
+  const size_t newline = text.rfind('\n');
+  return newline == std::string::npos ? 0 : static_cast<off_t>(newline + 1);
 }
 
 }  // namespace
@@ -94,6 +109,35 @@ void WriteBytesAtomically(const std::string& path, const std::string& bytes) {
   AtomicOutputSet output;
   WriteFileDurably(output.Stage(path), path, bytes);
   output.Commit();
+}
+
+int RemoveStaleTemporaries(const std::string& dir) {
+  // Stage()'s names: ".<name>.tmp.<pid>.<counter><extension>".
+  static const std::regex temporary(R"(\..+\.tmp\.[0-9]+\.[0-9]+(\.[^.]*)?)");
+  int removed = 0;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (!entry.is_regular_file(error) ||
+        !std::regex_match(entry.path().filename().string(), temporary))
+      continue;
+    if (fs::remove(entry.path(), error)) ++removed;
+  }
+  return removed;
+}
+
+void AppendLineDurably(const std::string& path, const std::string& line) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw OutputError(path, "cannot open for appending (" + ErrnoText() + ")");
+  const off_t size = lseek(fd, 0, SEEK_END);
+  char last = '\n';
+  if (size > 0 && pread(fd, &last, 1, size - 1) == 1 && last != '\n' &&
+      ftruncate(fd, CompleteLinesSize(fd, size)) != 0) {
+    const std::string reason = ErrnoText();
+    close(fd);
+    throw OutputError(path, "cannot cut off a torn last line (" + reason + ")");
+  }
+  if (const int error = WriteSyncClose(fd, line); error != 0)
+    throw OutputError(path, "cannot write (" + std::string(std::strerror(error)) + ")");
 }
 
 void CheckWritable(const std::string& path) {

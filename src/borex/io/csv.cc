@@ -88,11 +88,13 @@ void WriteAll(int fd, const std::string& bytes, const std::string& path) {
   while (written < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw OutputError(path, std::string("cannot write: ") + std::strerror(errno));
+    if (n <= 0)  // a short write leaves a torn line, which reopening cuts off
+      throw OutputError(path,
+                        std::string("cannot write (") + std::strerror(n < 0 ? errno : EIO) + ")");
     written += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0)
-    throw OutputError(path, std::string("cannot sync: ") + std::strerror(errno));
+    throw OutputError(path, std::string("cannot write (") + std::strerror(errno) + ")");
 }
 
 }  // namespace
