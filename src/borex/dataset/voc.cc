@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "borex/core/error.h"
+#include "borex/io/image.h"
 
 namespace borex::dataset {
 namespace {
@@ -142,6 +143,7 @@ const std::vector<std::string>& VocClassNames() {
 }
 
 cv::Mat ReadSegmentationIndices(const std::string& path) {
+  io::CheckDeclaredImageSize(path);
   const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (raw.empty()) throw InputError(path, "cannot read segmentation image");
   if (raw.depth() != CV_8U) throw InputError(path, "segmentation image is not 8-bit");
