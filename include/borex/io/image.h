@@ -30,8 +30,8 @@ cv::Mat ReadClipMap(const std::string& path, int frames);
 constexpr long long kMaxImagePixels = 1LL << 26;
 
 // Throws InputError naming the file when the width x height that its header declares exceeds
-// kMaxImagePixels. Reads the headers of PNG, JPEG, BMP and PNM/PFM files; other formats are left
-// to OpenCV's own limits. Called by the image readers before cv::imread.
+// kMaxImagePixels. Reads the headers of PNG, JPEG, BMP, PNM/PAM and PFM files; other formats are
+// left to OpenCV's own limits. Called by the image readers before cv::imread.
 void CheckDeclaredImageSize(const std::string& path);
 
 // Encodes a CV_8UC3 BGR (or CV_8UC1) image by the extension of `path` (.png, .jpg, ...) and

@@ -148,7 +148,12 @@ const std::vector<std::string>& VocClassNames() {
 
 cv::Mat ReadSegmentationIndices(const std::string& path) {
   io::CheckDeclaredImageSize(path);
-  const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  cv::Mat raw;
+  try {
+    raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {  // e.g. a header beyond OpenCV's own size limits
+    throw InputError(path, "cannot read segmentation image: " + e.err);
+  }
   if (raw.empty()) throw InputError(path, "cannot read segmentation image");
   if (raw.depth() != CV_8U) throw InputError(path, "segmentation image is not 8-bit");
   if (raw.channels() == 1) return raw;

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -38,8 +39,8 @@ std::string LowerExtension(const std::string& path) {
   return extension;
 }
 
-// The width x height declared by the header of a PNG, JPEG, BMP or PNM/PFM file (`bytes` is its
-// beginning, or all of it for JPEG), or -1 x -1 when the format is another or the header is cut
+// The width x height declared by the header of a PNG, JPEG, BMP, PNM/PAM or PFM file (`bytes` is
+// its beginning, or all of it for JPEG), or -1 x -1 when the format is another or the header is cut
 // short (OpenCV then reports the file as undecodable).
 std::pair<long long, long long> DeclaredSize(const std::string& bytes) {
   const auto byte = [&](size_t i) {
@@ -64,20 +65,36 @@ std::pair<long long, long long> DeclaredSize(const std::string& bytes) {
     const long long height = static_cast<int32_t>(little_endian(22, 4));    // < 0: top-down
     return {static_cast<int32_t>(little_endian(18, 4)), height < 0 ? -height : height};
   }
-  if (bytes.size() >= 2 && bytes[0] == 'P' && std::strchr("1234567Ff", bytes[1]) != nullptr) {
-    // "P5 <width> <height> ...", whitespace-separated, '#' comments to the end of the line.
+  if (bytes.size() >= 2 && bytes[0] == 'P' && std::strchr("123456Ff", bytes[1]) != nullptr) {
+    // "P5 <width> <height> ...": numbers between whitespace and '#' comments (to the end of the
+    // line); as OpenCV reads them, the byte that ends a number is skipped whatever it is.
     long long numbers[2] = {-1, -1};
     size_t at = 2;
     for (long long& number : numbers) {
-      while (at < bytes.size() &&
-             (std::isspace(static_cast<uint8_t>(bytes[at])) || bytes[at] == '#'))
-        at = bytes[at] == '#' ? bytes.find('\n', at) : at + 1;
-      if (at >= bytes.size() || !std::isdigit(static_cast<uint8_t>(bytes[at]))) return unknown;
+      while (at < bytes.size() && !std::isdigit(static_cast<uint8_t>(bytes[at]))) {
+        if (bytes[at] == '#')
+          at = bytes.find_first_of("\r\n", at);
+        else if (std::isspace(static_cast<uint8_t>(bytes[at])))
+          ++at;
+        else
+          return unknown;
+      }
+      if (at >= bytes.size()) return unknown;
       number = 0;
       for (; at < bytes.size() && std::isdigit(static_cast<uint8_t>(bytes[at])); ++at)
         number = std::min(10 * number + (bytes[at] - '0'), kMaxImagePixels + 1);
+      ++at;
     }
     return {numbers[0], numbers[1]};
+  }
+  if (bytes.compare(0, 2, "P7") == 0) {  // PAM: "WIDTH <n>" and "HEIGHT <n>" lines, then ENDHDR
+    std::istringstream header(bytes.substr(0, bytes.find("ENDHDR")));
+    long long width = -1, height = -1;
+    for (std::string token; header >> token;) {
+      if (token == "WIDTH") header >> width;
+      if (token == "HEIGHT") header >> height;
+    }
+    return {width, height};
   }
   if (bytes.compare(0, 2, "\xff\xd8") == 0) {
     // Segments up to the first start of frame (SOF0..SOF15 but DHT C4, JPG C8, DAC CC).
@@ -104,7 +121,12 @@ cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
   if (std::filesystem::is_directory(path, error))
     throw InputError(path, std::string("is a directory, not ") + kind);
   CheckDeclaredImageSize(path);
-  cv::Mat decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
+  cv::Mat decoded;
+  try {
+    decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {  // e.g. a header beyond OpenCV's own size limits
+    throw InputError(path, "cannot decode image: " + e.err);
+  }
   if (decoded.empty())
     throw InputError(path, "cannot decode image (not a supported image format?)");
   return decoded;
@@ -212,7 +234,7 @@ cv::Mat ReadClipMap(const std::string& path, int frames) {
 
 void CheckDeclaredImageSize(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::string bytes(64, '\0');
+  std::string bytes(4096, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
   if (bytes.compare(0, 2, "\xff\xd8") == 0)  // JPEG: the frame header follows EXIF & co.
