@@ -45,8 +45,10 @@ for name in "${harnesses[@]}"; do
   echo "fuzz.sh: $name ${limit[*]}" >&2
   status=0
   "$build/tests/fuzz/${name}_fuzz" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" "$corpus" >"$log" 2>&1 ||
-    status=$?
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-" "$corpus" >"$log" 2>&1 &
+  pid=$!
+  wait $pid || status=$?
+  rm -f /dev/shm/borex-fuzz-"$pid"-*  # the harness's input file
   grep -E '^(Done|#[0-9]+ +DONE)|stat::number_of_executed_units|stat::average_exec_per_sec' \
     "$log" | sed "s/^/  $name: /" >&2 || true
   if [[ $status -ne 0 ]]; then
@@ -55,7 +57,6 @@ for name in "${harnesses[@]}"; do
     failed+=("$name")
   fi
 done
-rm -f /dev/shm/borex-fuzz-*
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "fuzz.sh: findings in ${failed[*]}" >&2
   exit 1
