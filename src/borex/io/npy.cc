@@ -48,7 +48,9 @@ std::string ShapeText(const std::vector<size_t>& shape) {
 // numpy's name for a descr such as "<i8" -> "int64", "|b1" -> "bool".
 std::string DtypeName(const std::string& descr) {
   const char kind = descr.size() > 1 ? descr[1] : '?';
-  const int bytes = descr.size() > 2 ? std::atoi(descr.c_str() + 2) : 0;
+  // At most two digits: 8 * atoi("99999999999") overflows (found by tests/fuzz/prior_map_fuzz).
+  const int bytes = descr.size() > 2 && descr.size() <= 4 ? std::atoi(descr.c_str() + 2) : 0;
+  if (bytes <= 0) return "'" + descr + "'";
   switch (kind) {
     case 'f':
       return "float" + std::to_string(8 * bytes);
