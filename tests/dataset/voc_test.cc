@@ -55,6 +55,24 @@ TEST_F(VocTest, BoxRegionIsTheUnionOfTheClassBoxesScaled) {
   EXPECT_THROW(BoxRegion(annotation, "bird", {20, 10}, {20, 10}), InputError);
 }
 
+// Found by tests/fuzz/voc_annotation_fuzz: int overflow in BoxRegion (UBSan).
+TEST_F(VocTest, BoxRegionClampsHugeSizesAndCoordinates) {
+  const std::string huge_size =
+      "<annotation><size><width>100000</width><height>100000</height></size>" +
+      Object("cat", 1, 1, 50000, 100000) + "</annotation>";
+  const cv::Mat half =
+      BoxRegion(ReadVocAnnotation(Write("s.xml", huge_size)), "cat", {1, 1}, {20, 10});
+  EXPECT_EQ(cv::countNonZero(half), 10 * 10);
+  const Annotation extreme = ReadVocAnnotation(
+      Write("c.xml", Xml(Object("cat", -2147483647 - 1, 1, 2147483647, 2147483647))));
+  EXPECT_EQ(cv::countNonZero(BoxRegion(extreme, "cat", {20, 10}, {40, 20})), 40 * 20);
+  // A negative <size> is no size: the image's size scales the boxes.
+  const Annotation negative = ReadVocAnnotation(
+      Write("n.xml", "<annotation><size><width>-5</width><height>-5</height></size>" +
+                         Object("cat", 1, 1, 10, 10) + "</annotation>"));
+  EXPECT_EQ(cv::countNonZero(BoxRegion(negative, "cat", {20, 10}, {20, 10})), 10 * 10);
+}
+
 TEST_F(VocTest, RejectsBrokenAnnotations) {
   EXPECT_THROW(ReadVocAnnotation(Path("absent.xml")), InputError);
   EXPECT_THROW(ReadVocAnnotation(Write("bad.xml", "<annotation><object>")), InputError);

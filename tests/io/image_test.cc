@@ -162,6 +162,36 @@ TEST_F(ImageTest, ReadPriorMapErrorsNameTheFile) {
                           "file does not exist");
 }
 
+// Found by tests/fuzz/prior_map_fuzz: a 68-byte PNG declaring 32768 x 32768 16-bit RGBA made
+// OpenCV allocate 8 GiB before finding the data missing.
+TEST_F(ImageTest, ReadPriorMapRejectsHugeDeclaredSizesBeforeDecoding) {
+  cv::Mat small(3, 4, CV_16UC4, cv::Scalar::all(1000));
+  std::string png;
+  {
+    std::vector<uchar> encoded;
+    ASSERT_TRUE(cv::imencode(".png", small, encoded));
+    png.assign(encoded.begin(), encoded.end());
+  }
+  png.replace(16, 8, std::string("\x00\x00\x80\x00\x00\x00\x80\x00", 8));  // IHDR width, height
+  const std::string path = Path("huge.png");
+  std::ofstream(path, std::ios::binary) << png;
+  ExpectError<InputError>([&] { ReadPriorMap(path); }, path,
+                          "declares a 32768x32768 image, more than the 67108864 pixels borex "
+                          "reads");
+  const std::string pgm = Path("huge.pgm");
+  std::ofstream(pgm, std::ios::binary) << "P5\n# comment\n65536 1025\n65535\n";
+  ExpectError<InputError>([&] { ReadImageRgb(pgm); }, pgm,
+                          "declares a 65536x1025 image, more than the 67108864 pixels borex "
+                          "reads");
+  // At the limit, the header check lets it through (then the missing data is the error).
+  std::ofstream(Path("ok.pgm"), std::ios::binary) << "P5\n8192 8192\n255\n";
+  ExpectError<InputError>([&] { ReadPriorMap(Path("ok.pgm")); }, Path("ok.pgm"),
+                          "cannot decode image (not a supported image format?)");
+  const cv::Mat jpeg(2, 3, CV_8UC1, cv::Scalar(128));
+  EXPECT_EQ(ReadPriorMap(Imwrite("ok.jpg", jpeg)).size(), cv::Size(3, 2));
+  EXPECT_NO_THROW(CheckDeclaredImageSize(Path("ok.jpg")));
+}
+
 TEST_F(ImageTest, WriteImageEncodesByExtensionAtomically) {
   cv::Mat bgr(4, 5, CV_8UC3);
   cv::randu(bgr, 0, 256);

@@ -66,6 +66,20 @@ TEST_F(JsonFileTest, ParseErrorNamesFileAndPosition) {
   }
 }
 
+// Found by tests/fuzz/clip_annotation_fuzz: the parser reports this as out_of_range, not
+// parse_error, and it escaped ReadJson.
+TEST_F(JsonFileTest, NumberBeyondDoubleIsInputError) {
+  std::ofstream(Path("big.json")) << "{\"frames\": 1e999}";
+  try {
+    ReadJson(Path("big.json"));
+    FAIL() << "should throw";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(Path("big.json") + ": invalid JSON: number overflow", 0), 0u)
+        << message;
+  }
+}
+
 TEST_F(JsonFileTest, MissingFileAndEmptyFile) {
   try {
     ReadJson(Path("none.json"));

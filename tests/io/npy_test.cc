@@ -151,6 +151,9 @@ TEST_F(NpyTest, RejectsOtherDtypes) {
                   "dtype float16 not supported: use float32 or float64");
   ExpectReadError(WriteFile("b1.npy", NpyBytes("|b1", false, "(2, 3)", data)),
                   "dtype bool not supported: use float32 or float64");
+  // Found by tests/fuzz/prior_map_fuzz: the size's bits overflowed int.
+  ExpectReadError(WriteFile("f9.npy", NpyBytes("<f66666666664", false, "(2, 3)", data)),
+                  "dtype '<f66666666664' not supported: use float32 or float64");
 }
 
 TEST_F(NpyTest, RejectsWrongNumberOfDimensionsStatingTheShape) {
@@ -201,6 +204,31 @@ TEST_F(NpyTest, RejectsNonNpyFilesAndBadHeaders) {
     EXPECT_EQ(std::string(e.what()).rfind(Path("s.npy") + ": bad NPY header (", 0), 0u) << e.what();
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "one line";
   }
+}
+
+// Found by tests/fuzz/npy_fuzz: xtensor's header parser read past empty strings.
+TEST_F(NpyTest, RejectsEmptyOrIncompleteHeaderDictionaries) {
+  const std::string data = RawBytes(kSixValues);
+  ExpectReadError(WriteFile("empty.npy", std::string("\x93NUMPY\x01\x00\x00\x00", 10)),
+                  "bad NPY header (expected '{'): ");
+  const std::string no_shape = "{'descr': '<f4', 'fortran_order': False, 'shape': }\n";
+  ExpectReadError(
+      WriteFile("s.npy", std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(no_shape.size()) +
+                             '\0' + no_shape + data),
+      "bad NPY header (expected '('): {'descr': '<f4', 'fortran_order': False, "
+      "'shape': }");
+  try {
+    ReadNpyMap(WriteFile("neg.npy", NpyBytes("<f4", false, "(-1, 3)", data)));
+    ADD_FAILURE() << "negative dimension accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(Path("neg.npy") + ": bad NPY header (", 0), 0u)
+        << e.what();
+  }
+  // Keys in another order than numpy's are still a valid dictionary.
+  const std::string reordered = "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}\n";
+  ExpectTwoByThree(ReadNpyMap(WriteFile("r.npy", std::string("\x93NUMPY\x01\x00", 8) +
+                                                     static_cast<char>(reordered.size()) + '\0' +
+                                                     reordered + data)));
 }
 
 TEST_F(NpyTest, RejectsMissingFileAndDirectory) {

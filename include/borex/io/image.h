@@ -25,6 +25,15 @@ cv::Mat ReadPriorMap(const std::string& path);
 // differs ("has 8 frames but the clip has 16") or a value is not finite.
 cv::Mat ReadClipMap(const std::string& path, int frames);
 
+// The most pixels an input image may declare (8192 x 8192): larger images are rejected before
+// decoding, as a corrupt or hostile header can declare 32768 x 32768 16-bit RGBA (8 GiB).
+constexpr long long kMaxImagePixels = 1LL << 26;
+
+// Throws InputError naming the file when the width x height that its header declares exceeds
+// kMaxImagePixels. Reads the headers of PNG, JPEG, BMP, PNM/PAM and PFM files; other formats are
+// left to OpenCV's own limits. Called by the image readers before cv::imread.
+void CheckDeclaredImageSize(const std::string& path);
+
 // Encodes a CV_8UC3 BGR (or CV_8UC1) image by the extension of `path` (.png, .jpg, ...) and
 // writes it atomically. OutputError if the extension is not an image format OpenCV can write.
 void WriteImage(const std::string& path, const cv::Mat& bgr8);

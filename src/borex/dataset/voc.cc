@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "borex/core/error.h"
+#include "borex/io/image.h"
 
 namespace borex::dataset {
 namespace {
@@ -112,7 +113,9 @@ Annotation ReadVocAnnotation(const std::string& path) {
 
 cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
                   const cv::Size& image_size, const cv::Size& size) {
-  const cv::Size frame = annotation.size.area() > 0 ? annotation.size : image_size;
+  // Not size.area() > 0: it overflows int for a <size> of 100000 x 100000, and -5 x -5 passes it.
+  const cv::Size frame =
+      annotation.size.width > 0 && annotation.size.height > 0 ? annotation.size : image_size;
   const double sx = static_cast<double>(size.width) / frame.width;
   const double sy = static_cast<double>(size.height) / frame.height;
   cv::Mat region = cv::Mat::zeros(size, CV_8U);
@@ -120,13 +123,15 @@ cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
   for (const AnnotatedObject& object : annotation.objects) {
     if (object.name != class_name) continue;
     found = true;
-    // Box pixels [xmin-1, xmax] in 0-based half-open coordinates, scaled to `size`.
-    const int x0 =
-        std::clamp(static_cast<int>(std::floor((object.box.xmin - 1) * sx)), 0, size.width);
-    const int x1 = std::clamp(static_cast<int>(std::ceil(object.box.xmax * sx)), 0, size.width);
-    const int y0 =
-        std::clamp(static_cast<int>(std::floor((object.box.ymin - 1) * sy)), 0, size.height);
-    const int y1 = std::clamp(static_cast<int>(std::ceil(object.box.ymax * sy)), 0, size.height);
+    // Box pixels [xmin-1, xmax] in 0-based half-open coordinates, scaled to `size`; clamped
+    // before the conversion to int, as a file's coordinates can be anything up to INT_MAX.
+    const auto pixel = [](double position, int limit) {
+      return static_cast<int>(std::clamp(position, 0.0, static_cast<double>(limit)));
+    };
+    const int x0 = pixel(std::floor((object.box.xmin - 1.0) * sx), size.width);
+    const int x1 = pixel(std::ceil(object.box.xmax * sx), size.width);
+    const int y0 = pixel(std::floor((object.box.ymin - 1.0) * sy), size.height);
+    const int y1 = pixel(std::ceil(object.box.ymax * sy), size.height);
     if (x1 > x0 && y1 > y0) region(cv::Rect(x0, y0, x1 - x0, y1 - y0)).setTo(1);
   }
   if (!found) throw InputError(annotation.path, "no box of class '" + class_name + "'");
@@ -142,7 +147,13 @@ const std::vector<std::string>& VocClassNames() {
 }
 
 cv::Mat ReadSegmentationIndices(const std::string& path) {
-  const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  io::CheckDeclaredImageSize(path);
+  cv::Mat raw;
+  try {
+    raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {  // e.g. a header beyond OpenCV's own size limits
+    throw InputError(path, "cannot read segmentation image: " + e.err);
+  }
   if (raw.empty()) throw InputError(path, "cannot read segmentation image");
   if (raw.depth() != CV_8U) throw InputError(path, "segmentation image is not 8-bit");
   if (raw.channels() == 1) return raw;

@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
+#include <utility>
 #include <vector>
 
 #include "borex/core/error.h"
@@ -34,6 +39,80 @@ std::string LowerExtension(const std::string& path) {
   return extension;
 }
 
+// The width x height declared by the header of a PNG, JPEG, BMP, PNM/PAM or PFM file (`bytes` is
+// its beginning, or all of it for JPEG), or -1 x -1 when the format is another or the header is cut
+// short (OpenCV then reports the file as undecodable).
+std::pair<long long, long long> DeclaredSize(const std::string& bytes) {
+  const auto byte = [&](size_t i) {
+    return static_cast<long long>(static_cast<uint8_t>(bytes[i]));
+  };
+  const auto big_endian = [&](size_t at, int count) {
+    long long value = 0;
+    for (int i = 0; i < count; ++i) value = value << 8 | byte(at + i);
+    return value;
+  };
+  const auto little_endian = [&](size_t at, int count) {
+    long long value = 0;
+    for (int i = count - 1; i >= 0; --i) value = value << 8 | byte(at + i);
+    return value;
+  };
+  const std::pair<long long, long long> unknown{-1, -1};
+  if (bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0)
+    return bytes.size() >= 24 ? std::pair{big_endian(16, 4), big_endian(20, 4)} : unknown;
+  if (bytes.compare(0, 2, "BM") == 0 && bytes.size() >= 26) {
+    const long long header = little_endian(14, 4);
+    if (header == 12) return {little_endian(18, 2), little_endian(20, 2)};  // OS/2 bitmap
+    const long long height = static_cast<int32_t>(little_endian(22, 4));    // < 0: top-down
+    return {static_cast<int32_t>(little_endian(18, 4)), height < 0 ? -height : height};
+  }
+  if (bytes.size() >= 2 && bytes[0] == 'P' && std::strchr("123456Ff", bytes[1]) != nullptr) {
+    // "P5 <width> <height> ...": numbers between whitespace and '#' comments (to the end of the
+    // line); as OpenCV reads them, the byte that ends a number is skipped whatever it is.
+    long long numbers[2] = {-1, -1};
+    size_t at = 2;
+    for (long long& number : numbers) {
+      while (at < bytes.size() && !std::isdigit(static_cast<uint8_t>(bytes[at]))) {
+        if (bytes[at] == '#')
+          at = bytes.find_first_of("\r\n", at);
+        else if (std::isspace(static_cast<uint8_t>(bytes[at])))
+          ++at;
+        else
+          return unknown;
+      }
+      if (at >= bytes.size()) return unknown;
+      number = 0;
+      for (; at < bytes.size() && std::isdigit(static_cast<uint8_t>(bytes[at])); ++at)
+        number = std::min(10 * number + (bytes[at] - '0'), kMaxImagePixels + 1);
+      ++at;
+    }
+    return {numbers[0], numbers[1]};
+  }
+  if (bytes.compare(0, 2, "P7") == 0) {  // PAM: "WIDTH <n>" and "HEIGHT <n>" lines, then ENDHDR
+    std::istringstream header(bytes.substr(0, bytes.find("ENDHDR")));
+    long long width = -1, height = -1;
+    for (std::string token; header >> token;) {
+      if (token == "WIDTH") header >> width;
+      if (token == "HEIGHT") header >> height;
+    }
+    return {width, height};
+  }
+  if (bytes.compare(0, 2, "\xff\xd8") == 0) {
+    // Segments up to the first start of frame (SOF0..SOF15 but DHT C4, JPG C8, DAC CC).
+    for (size_t at = 2; at + 9 <= bytes.size();) {
+      if (byte(at) != 0xff) return unknown;
+      const long long marker = byte(at + 1);
+      if (marker == 0xff) {  // fill byte
+        ++at;
+        continue;
+      }
+      if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc)
+        return {big_endian(at + 7, 2), big_endian(at + 5, 2)};
+      at += 2 + big_endian(at + 2, 2);
+    }
+  }
+  return unknown;
+}
+
 // IMREAD_UNCHANGED keeps 16-bit depth and alpha (the default flags would reduce both to 8-bit
 // BGR) and, like PIL, ignores EXIF orientation.
 cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
@@ -41,7 +120,13 @@ cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
   if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
   if (std::filesystem::is_directory(path, error))
     throw InputError(path, std::string("is a directory, not ") + kind);
-  cv::Mat decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
+  CheckDeclaredImageSize(path);
+  cv::Mat decoded;
+  try {
+    decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {  // e.g. a header beyond OpenCV's own size limits
+    throw InputError(path, "cannot decode image: " + e.err);
+  }
   if (decoded.empty())
     throw InputError(path, "cannot decode image (not a supported image format?)");
   return decoded;
@@ -145,6 +230,21 @@ cv::Mat ReadClipMap(const std::string& path, int frames) {
   cv::vconcat(volume, stacked);
   CheckFinite(path, stacked);
   return stacked;
+}
+
+void CheckDeclaredImageSize(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(4096, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  if (bytes.compare(0, 2, "\xff\xd8") == 0)  // JPEG: the frame header follows EXIF & co.
+    bytes += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const auto [width, height] = DeclaredSize(bytes);
+  if (width > 0 && height > 0 &&
+      (width > kMaxImagePixels || height > kMaxImagePixels || width * height > kMaxImagePixels))
+    throw InputError(path, "declares a " + std::to_string(width) + "x" + std::to_string(height) +
+                               " image, more than the " + std::to_string(kMaxImagePixels) +
+                               " pixels borex reads");
 }
 
 void WriteImage(const std::string& path, const cv::Mat& bgr8) {

@@ -23,9 +23,10 @@ nlohmann::json ReadJson(const std::string& path) {
   if (!stream) throw InputError(path, "cannot open for reading");
   try {
     return nlohmann::json::parse(stream);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 5: ...";
-    // the bracketed id means nothing to a user.
+    // the bracketed id means nothing to a user. Not only parse_error: a number too large for a
+    // double ("1e999") is an out_of_range error (406) of the parser.
     std::string message = e.what();
     const size_t id_end = message.find("] ");
     if (message.rfind("[json.exception.", 0) == 0 && id_end != std::string::npos)

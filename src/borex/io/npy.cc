@@ -1,23 +1,26 @@
-// The header dictionary is parsed and the whole file written by xtensor (xt::detail::parse_header
-// and xt::dump_npy). The fixed preamble and the data are read here because xtensor 0.24's
-// load_npy (1) decodes the header length through a signed char, so a header whose length has a
-// low byte >= 0x80 (e.g. 182 or 246 bytes, which numpy writes for long shapes or descr strings)
-// is read with a length near 65535; (2) never checks that the data was fully read, so a truncated
-// file yields uninitialised memory; and (3) allocates whatever size the header claims before
-// reading, so a corrupt shape can exhaust memory. Here the claimed size is checked against the
-// file's size first.
+// The whole file is written by xtensor (xt::dump_npy) but read here: xtensor 0.24's load_npy
+// (1) decodes the header length through a signed char, so a header whose length has a low byte
+// >= 0x80 (e.g. 182 or 246 bytes, which numpy writes for long shapes or descr strings) is read
+// with a length near 65535; (2) never checks that the data was fully read, so a truncated file
+// yields uninitialised memory; and (3) allocates whatever size the header claims before reading,
+// so a corrupt shape can exhaust memory. Here the claimed size is checked against the file's size
+// first. Its header parser (xt::detail::parse_header) is not used either: it calls back() on
+// empty strings for headers such as "\n" or "{'shape':}" (undefined behaviour, found by
+// tests/fuzz/npy_fuzz) and reads a shape "(-1, 2x)" as (2^64 - 1, 2).
 #include "borex/io/npy.h"
 
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xnpy.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "borex/core/error.h"
 #include "borex/io/atomic_file.h"
@@ -45,7 +48,9 @@ std::string ShapeText(const std::vector<size_t>& shape) {
 // numpy's name for a descr such as "<i8" -> "int64", "|b1" -> "bool".
 std::string DtypeName(const std::string& descr) {
   const char kind = descr.size() > 1 ? descr[1] : '?';
-  const int bytes = descr.size() > 2 ? std::atoi(descr.c_str() + 2) : 0;
+  // At most two digits: 8 * atoi("99999999999") overflows (found by tests/fuzz/prior_map_fuzz).
+  const int bytes = descr.size() > 2 && descr.size() <= 4 ? std::atoi(descr.c_str() + 2) : 0;
+  if (bytes <= 0) return "'" + descr + "'";
   switch (kind) {
     case 'f':
       return "float" + std::to_string(8 * bytes);
@@ -80,6 +85,109 @@ std::string ReadWholeFile(const std::string& path) {
   if (stream.bad()) throw InputError(path, "read error");
   return bytes;
 }
+
+// The header dictionary as numpy writes it, "{'descr': '<f4', 'fortran_order': False,
+// 'shape': (224, 224), }" padded with spaces and ended by '\n': a Python dict literal of these
+// three keys (in any order) with a string, a bool and a tuple of integers. Throws
+// std::runtime_error naming the first thing it does not accept.
+class HeaderParser {
+ public:
+  explicit HeaderParser(const std::string& text) : text_(text) {}
+
+  void Parse(std::string* descr, bool* fortran_order, std::vector<size_t>* shape) {
+    bool seen[3] = {false, false, false};
+    Expect('{');
+    while (!Accept('}')) {
+      const std::string key = String();
+      Expect(':');
+      if (key == "descr") {
+        *descr = String();
+        seen[0] = true;
+      } else if (key == "fortran_order") {
+        *fortran_order = Bool();
+        seen[1] = true;
+      } else if (key == "shape") {
+        *shape = Shape();
+        seen[2] = true;
+      } else {
+        throw std::runtime_error("unexpected key '" + key + "'");
+      }
+      if (!Accept(',')) {
+        Expect('}');
+        break;
+      }
+    }
+    SkipSpace();
+    if (position_ != text_.size()) throw std::runtime_error("text after the dictionary");
+    if (!seen[0] || !seen[1] || !seen[2])
+      throw std::runtime_error("missing '" +
+                               std::string(!seen[0]   ? "descr"
+                                           : !seen[1] ? "fortran_order"
+                                                      : "shape") +
+                               "' key");
+  }
+
+ private:
+  void SkipSpace() {
+    while (position_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[position_])))
+      ++position_;
+  }
+  bool Accept(char c) {
+    SkipSpace();
+    if (position_ >= text_.size() || text_[position_] != c) return false;
+    ++position_;
+    return true;
+  }
+  void Expect(char c) {
+    if (!Accept(c)) throw std::runtime_error(std::string("expected '") + c + "'");
+  }
+  std::string String() {
+    SkipSpace();
+    const char quote = position_ < text_.size() ? text_[position_] : '\0';
+    if (quote != '\'' && quote != '"') throw std::runtime_error("expected a quoted string");
+    const size_t end = text_.find(quote, position_ + 1);
+    if (end == std::string::npos) throw std::runtime_error("unterminated string");
+    std::string value = text_.substr(position_ + 1, end - position_ - 1);
+    position_ = end + 1;
+    return value;
+  }
+  bool Bool() {
+    SkipSpace();
+    for (const bool value : {true, false}) {
+      const std::string word = value ? "True" : "False";
+      if (text_.compare(position_, word.size(), word) == 0) {
+        position_ += word.size();
+        return value;
+      }
+    }
+    throw std::runtime_error("expected True or False");
+  }
+  std::vector<size_t> Shape() {
+    std::vector<size_t> shape;
+    Expect('(');
+    while (!Accept(')')) {
+      SkipSpace();
+      size_t dim = 0, digits = 0;
+      for (; position_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[position_]));
+           ++position_, ++digits) {
+        const size_t digit = static_cast<size_t>(text_[position_] - '0');
+        if (dim > (std::numeric_limits<size_t>::max() - digit) / 10)
+          throw std::runtime_error("shape dimension out of range");
+        dim = 10 * dim + digit;
+      }
+      if (digits == 0) throw std::runtime_error("expected a non-negative integer in the shape");
+      shape.push_back(dim);
+      if (!Accept(',')) {
+        Expect(')');
+        break;
+      }
+    }
+    return shape;
+  }
+
+  const std::string& text_;
+  size_t position_ = 0;
+};
 
 template <typename T>
 void ConvertValues(const char* data, size_t count, bool swap_bytes, std::vector<float>& out) {
@@ -120,17 +228,17 @@ NpyArray ReadNpyArray(const std::string& path) {
   NpyArray array;
   std::string descr;
   try {
-    xt::detail::parse_header(header, descr, &array.fortran_order, array.shape);
-  } catch (const std::exception& e) {
+    HeaderParser(header).Parse(&descr, &array.fortran_order, &array.shape);
+  } catch (const std::runtime_error& e) {
     std::string dictionary = header.substr(0, header.find('\n'));
     dictionary.erase(dictionary.find_last_not_of(' ') + 1);
     throw InputError(path, std::string("bad NPY header (") + e.what() + "): " + dictionary);
   }
 
   const std::string dtype = DtypeName(descr);
-  if (descr[1] != 'f' || (descr.substr(2) != "4" && descr.substr(2) != "8"))
+  if (descr.size() != 3 || descr[1] != 'f' || (descr[2] != '4' && descr[2] != '8'))
     throw InputError(path, "dtype " + dtype + " not supported: use float32 or float64");
-  const size_t word_size = descr.substr(2) == "4" ? 4 : 8;
+  const size_t word_size = descr[2] == '4' ? 4 : 8;
 
   size_t count = 1;
   for (const size_t dim : array.shape) {
