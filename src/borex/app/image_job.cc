@@ -293,7 +293,9 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   cv::Mat prior;
   nlohmann::json prior_summary;
   const long calls_before_prior = loaded.classifier->model_calls();
-  if (!refine_options.use_prior) {
+  const bool no_prior =
+      !refine_options.use_prior || (options.prior_path.empty() && options.prior_method == "none");
+  if (no_prior) {
     prior_summary = {{"source", "none"}};
   } else if (!options.prior_path.empty() && loaded.image.video) {
     prior = MapAtWorkingSize(ReadMapFor(loaded.image, options.prior_path), loaded.image,
@@ -306,7 +308,7 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
                    prior.cols, prior.rows, loaded.image.original.cols, loaded.image.original.rows);
     prior = Resize(prior, loaded.image.working.size());
     prior_summary = {{"source", options.prior_path}};
-  } else if (options.prior_method != "none") {
+  } else {
     explain::ExplainOptions prior_options = options.prior;
     prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
     prior_options.rise.seed = refine_options.seed;
@@ -314,8 +316,6 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
     prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options);
     prior_summary = MethodSettings(prior_options, info);
     prior_summary["source"] = "computed";
-  } else {
-    prior_summary = {{"source", "none"}};
   }
   RefineJobResult job_result;
   job_result.prior_model_calls = loaded.classifier->model_calls() - calls_before_prior;
