@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # clang-tidy (.clang-tidy's checks, every warning an error) on the C++ files that changed: since
 # BASE (default: the parent commit; all files when there is none), or on the files given. Needs
-# build/compile_commands.json (scripts/build.sh writes it).
+# build/compile_commands.json (scripts/build.sh writes it). The fuzz harnesses are built only in
+# build-fuzz/ (scripts/fuzz.sh) and are left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-tidy >/dev/null || { echo "tidy: clang-tidy is missing (scripts/install_deps.sh --ci)" >&2; exit 1; }
@@ -11,9 +12,9 @@ if [[ $# -gt 0 ]]; then
 else
   base=${BASE:-HEAD~1}
   if git rev-parse -q --verify "$base" >/dev/null; then
-    mapfile -t files < <(git diff --name-only --diff-filter=d "$base" -- 'src/*.cc' 'tests/*.cc' 'bench/*.cc')
+    mapfile -t files < <(git diff --name-only --diff-filter=d "$base" -- 'src/*.cc' 'tests/*.cc' 'bench/*.cc' ':!tests/fuzz')
   else
-    mapfile -t files < <(git ls-files 'src/*.cc' 'tests/*.cc' 'bench/*.cc')
+    mapfile -t files < <(git ls-files 'src/*.cc' 'tests/*.cc' 'bench/*.cc' ':!tests/fuzz')
   fi
 fi
 [[ ${#files[@]} -eq 0 ]] && { echo "tidy: no changed C++ files"; exit 0; }
