@@ -197,7 +197,7 @@ std::vector<std::string> VideoClipDataset::SplitIds(const std::string& split) co
 }
 
 std::string VideoClipDataset::ClipPath(const std::string& id) const {
-  const std::string base = root_ + "/clips/" + id;
+  std::string base = root_ + "/clips/" + id;
   std::error_code error;
   if (fs::is_directory(base, error)) return base;
   for (const char* extension : {".mp4", ".avi"})

@@ -204,7 +204,7 @@ std::vector<std::string> VocDataset::SplitIds(const std::string& split) const {
 
 std::string VocDataset::ImagePath(const std::string& id) const {
   for (const char* extension : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}) {
-    const std::string path = root_ + "/JPEGImages/" + id + extension;
+    std::string path = root_ + "/JPEGImages/" + id + extension;
     if (FileExists(path)) return path;
   }
   throw InputError(root_ + "/JPEGImages/" + id + ".jpg", "no such image (.jpg, .jpeg or .png)");

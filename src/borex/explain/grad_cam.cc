@@ -57,7 +57,7 @@ cv::Mat UpsampleClipMap(const cv::Mat& map, int depth, int frames, const cv::Siz
 }
 
 std::string ResolveTargetLayer(const model::Classifier& classifier, const std::string& layer) {
-  const std::string resolved = layer.empty() ? classifier.info().target_layer : layer;
+  std::string resolved = layer.empty() ? classifier.info().target_layer : layer;
   if (resolved.empty())
     throw OptionError("--target-layer", "required: the model's metadata names no target layer");
   return resolved;

@@ -301,6 +301,7 @@ std::vector<cv::Mat> UnstackFrames(const cv::Mat& stacked, int frames) {
   BOREX_CHECK_EQ(stacked.rows % frames, 0);
   const int height = stacked.rows / frames;
   std::vector<cv::Mat> bands;
+  bands.reserve(frames);
   for (int t = 0; t < frames; ++t) bands.push_back(stacked.rowRange(t * height, (t + 1) * height));
   return bands;
 }
@@ -319,6 +320,7 @@ std::vector<cv::Mat> RenderHeatmapFrames(const cv::Mat& stacked_map, int frames,
   const std::vector<cv::Mat> images =
       stacked_rgb.empty() ? std::vector<cv::Mat>() : UnstackFrames(stacked_rgb, frames);
   std::vector<cv::Mat> rendered;
+  rendered.reserve(frames);
   for (int t = 0; t < frames; ++t)
     rendered.push_back(images.empty() ? RenderSignedHeatmap(maps[t], scale)
                                       : RenderOverlay(images[t], maps[t], opacity, scale));

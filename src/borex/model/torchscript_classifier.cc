@@ -183,7 +183,7 @@ struct TorchScriptClassifier::Impl {
   torch::Tensor CheckedLogits(const torch::jit::IValue& output, long batch) const {
     if (!output.isTensor())
       throw ModelError(path + ": model output is not a tensor (expected logits [N, C])");
-    auto logits = output.toTensor();
+    const torch::Tensor& logits = output.toTensor();
     if (logits.dim() != 2 || logits.size(0) != batch)
       throw ModelError(path + ": model output has shape " + ShapeString(logits) +
                        ", expected [N, C] = [" + std::to_string(batch) + ", C]");
