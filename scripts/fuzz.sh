@@ -12,6 +12,7 @@
 # label_map clip_annotation prior_map.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install_deps.sh --ci
 
 usage() {
   echo "usage: scripts/fuzz.sh (--seconds N | --runs N) [harness ...]" >&2

@@ -4,6 +4,7 @@
 # the run. Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install_deps.sh --ci
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS="-O1 -g1" \
   -DBOREX_SANITIZE=ON -DBOREX_WITH_TORCH=OFF -DBOREX_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build-asan -j "$(nproc)"

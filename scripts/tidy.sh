@@ -5,6 +5,7 @@
 # build-fuzz/ (scripts/fuzz.sh) and are left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install_deps.sh --ci
 command -v clang-tidy >/dev/null || { echo "tidy: clang-tidy is missing (scripts/install_deps.sh --ci)" >&2; exit 1; }
 [[ -f build/compile_commands.json ]] || { echo "tidy: no build/compile_commands.json (run scripts/build.sh)" >&2; exit 1; }
 if [[ $# -gt 0 ]]; then

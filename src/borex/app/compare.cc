@@ -47,25 +47,18 @@ IndexedCsv ReadIndexed(const std::string& path) {
   return csv;
 }
 
-// The whole of `text` as a finite number.
-bool ParseFinite(const std::string& text, double* value) {
-  const std::optional<double> number = ToNumber(text);
-  if (number) *value = *number;
-  return number.has_value();
-}
-
 // The value of `column` (named `name`) for image `id`; InputError when empty or not a number.
 double RequireValue(const IndexedCsv& csv, const std::string& id, int column,
                     const std::string& name) {
   const std::string& field = csv.Field(id, column);
   if (field.empty())
     throw InputError(csv.path(), fmt::format("image '{}': no value in column '{}'", id, name));
-  double value = 0;
-  if (!ParseFinite(field, &value))
+  const std::optional<double> value = ToNumber(field);
+  if (!value)
     throw InputError(
         csv.path(),
         fmt::format("image '{}': column '{}' has '{}', not a finite number", id, name, field));
-  return value;
+  return *value;
 }
 
 double Mean(const std::vector<double>& values) {
@@ -158,8 +151,9 @@ CompareFilter ParseCompareFilter(const std::string& text, const std::string& opt
   if (filter.path.empty()) throw malformed("no file");
   if (filter.metric.empty()) throw malformed("no metric");
   if (filter.metric.find_first_of("<>") != std::string::npos) throw malformed("two bounds");
-  if (!ParseFinite(text.substr(op + 1), &filter.value))
-    throw malformed("the bound is not a number");
+  const std::optional<double> bound = ToNumber(text.substr(op + 1));
+  if (!bound) throw malformed("the bound is not a number");
+  filter.value = *bound;
   return filter;
 }
 
