@@ -270,6 +270,7 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--fit-signal-variance",
        [](auto& o, auto& f) { o.fit_signal_variance = f.fit_signal_variance; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
+      {"--acquisition-batch", [](auto& o, auto& f) { o.acquisition_batch = f.acquisition_batch; }},
   };
   for (const auto& [name, copy] : kBound)
     if (command != nullptr && command->count(name) > 0) copy(o, options);
@@ -390,6 +391,13 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "depth t (default: T/2 and T/2)")
       ->group(video);
 
+  command
+      .add_option("--acquisition-batch", flags.options.acquisition_batch,
+                  "Observations chosen per model call (GP-BUCB): Q UCB maxima, each a pending "
+                  "point that lowers the variance around it, then one forward pass of their 2Q "
+                  "masked images. 1 = sequential (paper, code); --iterations counts observations")
+      ->capture_default_str()
+      ->group(bo);
   command
       .add_option("--max-gp-memory", flags.options.max_gp_megabytes,
                   "Refuse candidate sets whose GP would need more than this many MB")

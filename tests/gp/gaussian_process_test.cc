@@ -398,5 +398,71 @@ TEST(UniversalKrigingTest, ConstantBasisIsOrdinaryKrigingAndTheObservationsSetTh
   EXPECT_NEAR(gp.candidate_mean()[0], 5.0, 0.05);
 }
 
+// GP-BUCB: 12 observations, then 5 pending points, then their values. The variance with the
+// pending points equals the dense solve with them added (whatever their values); the mean stays;
+// resolving gives the state of 17 real observations.
+void ExpectPendingMatchesDenseAndResolvedMatchesSequential(bool with_basis) {
+  const Problem p = RandomProblem(31, 17, 300);
+  const Eigen::Vector2d prior_mean(1.0, 0.0), prior_variance(100.0, 1.0);
+  Eigen::MatrixXd basis(p.points.cols(), 2);
+  for (Eigen::Index i = 0; i < p.points.cols(); ++i)
+    basis.row(i) = Basis(p.points.col(i)).transpose();
+  const auto make = [&] {
+    CandidateGp gp(TestKernel(), p.candidates, kNoise);
+    if (with_basis) gp.SetMeanBasis(CandidateBasis(p.candidates), prior_mean, prior_variance);
+    return gp;
+  };
+  const auto h = [&](Eigen::Index i) {
+    return with_basis ? Eigen::VectorXd(basis.row(i).transpose()) : Eigen::VectorXd();
+  };
+  const auto candidate_h = [&](const Eigen::VectorXd& c) {
+    return with_basis ? Eigen::VectorXd(Basis(c)) : Eigen::VectorXd::Zero(2);
+  };
+  CandidateGp batched = make(), sequential = make();
+  for (Eigen::Index i = 0; i < 12; ++i) {
+    batched.AddObservation(p.points.col(i), p.values[i], h(i));
+    sequential.AddObservation(p.points.col(i), p.values[i], h(i));
+  }
+  const Eigen::VectorXf mean_before = batched.candidate_mean();
+  for (Eigen::Index i = 12; i < 17; ++i) batched.AddPending(p.points.col(i), h(i));
+  EXPECT_EQ(batched.num_pending(), 5);
+  EXPECT_LT((batched.candidate_mean() - mean_before).cwiseAbs().maxCoeff(), 1e-5);
+  // Any values give the same variance: compare with the dense solve at zeros.
+  const Eigen::MatrixXd h_all = with_basis ? basis : Eigen::MatrixXd::Zero(17, 2);
+  const Eigen::Vector2d var_b = with_basis ? prior_variance : Eigen::Vector2d(1e-12, 1e-12);
+  const DenseKriging dense_pending(TestKernel(), p.points, Eigen::VectorXd::Zero(17), h_all,
+                                   prior_mean, var_b, kNoise);
+  for (Eigen::Index j = 0; j < p.candidates.cols(); j += 5) {
+    const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+    ExpectClose(batched.candidate_variance()[j], dense_pending.Variance(c, candidate_h(c)),
+                "pending variance j=" + std::to_string(j));
+  }
+  EXPECT_THROW(batched.AddObservation(p.points.col(0), 0.1, h(0)), Error);
+
+  batched.ResolvePending(p.values.segment(12, 5));
+  for (Eigen::Index i = 12; i < 17; ++i)
+    sequential.AddObservation(p.points.col(i), p.values[i], h(i));
+  EXPECT_EQ(batched.num_pending(), 0);
+  EXPECT_EQ(batched.observed_values(), sequential.observed_values());
+  EXPECT_LT((batched.candidate_mean() - sequential.candidate_mean()).cwiseAbs().maxCoeff(), 1e-5);
+  EXPECT_LT((batched.candidate_variance() - sequential.candidate_variance()).cwiseAbs().maxCoeff(),
+            1e-5);
+  EXPECT_NEAR(batched.LogMarginalLikelihood(), sequential.LogMarginalLikelihood(), 1e-9);
+  const DenseKriging dense(TestKernel(), p.points, p.values, h_all, prior_mean, var_b, kNoise);
+  for (Eigen::Index j = 0; j < p.candidates.cols(); j += 5) {
+    const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+    ExpectClose(batched.candidate_mean()[j], dense.Mean(c, candidate_h(c)),
+                "resolved mean j=" + std::to_string(j));
+  }
+}
+
+TEST(GpBucbTest, PendingPointsUpdateTheVarianceExactlyAndResolveToTheSequentialState) {
+  ExpectPendingMatchesDenseAndResolvedMatchesSequential(/*with_basis=*/false);
+}
+
+TEST(GpBucbTest, PendingPointsWithAMeanBasisKeepTheMeanAndResolveToTheSequentialState) {
+  ExpectPendingMatchesDenseAndResolvedMatchesSequential(/*with_basis=*/true);
+}
+
 }  // namespace
 }  // namespace borex::gp

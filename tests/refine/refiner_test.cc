@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
+#include "borex/io/npy.h"
 #include "support/fake_classifier.h"
 
 namespace borex::refine {
@@ -72,7 +73,7 @@ TEST(RefinerTest, ObservationIsFlippedMinusMaskedScore) {
   const cv::Mat image = RegionImage();
   Refiner refiner(model, image, 0, cv::Mat(), SmallOptions());
   for (int i = 0; i < 4; ++i) {
-    const StepRecord step = refiner.Step();
+    const StepRecord step = refiner.Step().front();
     // Rebuild m and m̄ by hand: pixels whose centre lies in the square of side `side`.
     cv::Mat hidden = image.clone(), only = image.clone();
     for (int r = 0; r < kSize; ++r)
@@ -95,7 +96,7 @@ TEST(RefinerTest, AlgorithmOneObservesDropFromTheUnmaskedImage) {
   const cv::Mat image = RegionImage();
   const RefineOptions options = SmallOptions().Algorithm1();
   Refiner refiner(model, image, 0, cv::Mat(), options);
-  const StepRecord step = refiner.Step();
+  const StepRecord step = refiner.Step().front();
   EXPECT_NEAR(step.score_reference, Probability(model, image), 1e-6);
   EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
   // One call for M(i) and one for the step (no flip), plus the test's own Probability() call.
@@ -151,7 +152,7 @@ TEST(RefinerTest, FirstQueryIsThePriorsMaximumWithTheSmallestMask) {
   RefineOptions options = SmallOptions();
   options.mask_sizes = ParseMaskSizes("10,6,8");  // the smallest is not first
   Refiner refiner(model, RegionImage(), 0, prior, options);
-  const StepRecord step = refiner.Step();
+  const StepRecord step = refiner.Step().front();
   EXPECT_EQ(step.side, 6.0);
   EXPECT_EQ(step.row, 21.0);
   EXPECT_EQ(step.col, 5.0);
@@ -347,6 +348,146 @@ TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel)
     EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF), 1e-5 * cv::norm(expected, cv::NORM_INF))
         << AggregationName(aggregation);
   }
+}
+
+// A RegionClassifier that records the size of every forward pass.
+class BatchRecordingClassifier : public testing::RegionClassifier {
+ public:
+  using RegionClassifier::RegionClassifier;
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+    batch_sizes.push_back(static_cast<int>(images.size()));
+    return RegionClassifier::Logits(images);
+  }
+  std::vector<int> batch_sizes;
+};
+
+cv::Mat GoldenPrior() {
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  for (int r = 0; r < kSize; ++r)
+    for (int c = 0; c < kSize; ++c)
+      prior.at<float>(r, c) = static_cast<float>(
+          std::exp(-((r - 10) * (r - 10) + (c - 14) * (c - 14)) / 40.0) + 0.01 * c);
+  return prior;
+}
+
+RefineOptions GoldenOptions(const std::string& preset) {
+  RefineOptions options = RefineOptions::FromPreset(preset);
+  options.iterations = 12;
+  options.mask_sizes = ParseMaskSizes("6,10");
+  options.stride = 1;
+  options.seed = 3;
+  return options;
+}
+
+// tests/data/refine/sequential_<preset>.npy were written by the refiner before batch acquisition
+// existed (commit c1d514e, the same inputs): one observation per round must still give them.
+TEST(RefinerTest, OneObservationPerRoundGivesTheSequentialMapsBitForBit) {
+  for (const std::string preset : {"kriging", "paper", "code", "mokuwe"}) {
+    RefineOptions options = GoldenOptions(preset);
+    options.acquisition_batch = 1;
+    testing::RegionClassifier model(kRegion);
+    const cv::Mat map = RunRefinement(model, RegionImage(), 0, GoldenPrior(), options).map;
+    const cv::Mat golden = io::ReadNpyMap(std::string(BOREX_SOURCE_DIR) +
+                                          "/tests/data/refine/sequential_" + preset + ".npy");
+    ASSERT_EQ(golden.size(), map.size()) << preset;
+    EXPECT_EQ(cv::norm(map, golden, cv::NORM_INF), 0.0) << preset;
+  }
+}
+
+TEST(RefinerTest, AcquisitionBatchScoresEachRoundInOneForwardPassAndCountsObservations) {
+  BatchRecordingClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.acquisition_batch = 5;  // 12 observations: rounds of 5, 5 and 2
+  Refiner refiner(model, RegionImage(), 0, GoldenPrior(), options);
+  std::vector<size_t> round_sizes;
+  while (!refiner.done()) round_sizes.push_back(refiner.Step().size());
+  EXPECT_EQ(round_sizes, (std::vector<size_t>{5, 5, 2}));
+  EXPECT_EQ(model.batch_sizes, (std::vector<int>{10, 10, 4}));
+  const RefineResult result = refiner.Finish();
+  EXPECT_EQ(result.iterations, 12);
+  EXPECT_EQ(result.model_calls, 24);
+  // The pending points push the round's later choices away from the earlier ones.
+  for (size_t round = 0; round < 2; ++round)
+    for (size_t i = 0; i < 5; ++i)
+      for (size_t j = 0; j < i; ++j) {
+        const StepRecord& a = result.steps[round * 5 + i];
+        const StepRecord& b = result.steps[round * 5 + j];
+        EXPECT_FALSE(a.row == b.row && a.col == b.col && a.side == b.side)
+            << "round " << round << " repeats a mask";
+      }
+}
+
+TEST(RefinerTest, AcquisitionBatchStillFindsTheRegion) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.iterations = 32;
+  options.acquisition_batch = 4;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  cv::Point max_location;
+  cv::minMaxLoc(result.map, nullptr, nullptr, nullptr, &max_location);
+  EXPECT_TRUE(cv::Rect(kRegion.x - 2, kRegion.y - 2, kRegion.width + 4, kRegion.height + 4)
+                  .contains(max_location))
+      << max_location;
+}
+
+TEST(RefinerTest, AlgorithmOneScoresTheUnmaskedImageWithTheFirstRound) {
+  BatchRecordingClassifier model(kRegion);
+  RefineOptions options = SmallOptions().Algorithm1();
+  options.acquisition_batch = 3;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  EXPECT_EQ(model.batch_sizes, (std::vector<int>{4, 3, 3, 3}));  // M(i) + 3, then 3 per round
+  EXPECT_EQ(result.model_calls, 13);
+  EXPECT_NEAR(result.base_score, Probability(model, RegionImage()), 1e-6);
+}
+
+// Several images refined together: one forward pass per round for all of them, and each map is
+// the one it gets alone (the fake model scores every image independently of its batch).
+TEST(RefineTogetherTest, MapsEqualThoseRefinedAloneBitForBit) {
+  const std::vector<std::string> presets = {"kriging", "paper", "mokuwe"};
+  std::vector<cv::Mat> alone;
+  for (size_t i = 0; i < presets.size(); ++i) {
+    RefineOptions options = GoldenOptions(presets[i]);
+    options.acquisition_batch = static_cast<int>(i) + 1;
+    options.iterations = 10 + static_cast<int>(i);
+    testing::RegionClassifier model(kRegion);
+    alone.push_back(RunRefinement(model, RegionImage(), 0, GoldenPrior(), options).map);
+  }
+  BatchRecordingClassifier model(kRegion);
+  std::vector<std::unique_ptr<Refiner>> refiners;
+  std::vector<Refiner*> pointers;
+  for (size_t i = 0; i < presets.size(); ++i) {
+    RefineOptions options = GoldenOptions(presets[i]);
+    options.acquisition_batch = static_cast<int>(i) + 1;
+    options.iterations = 10 + static_cast<int>(i);
+    refiners.push_back(std::make_unique<Refiner>(model, RegionImage(), 0, GoldenPrior(), options));
+    pointers.push_back(refiners.back().get());
+  }
+  RefineTogether(model, pointers, /*max_batch=*/64);
+  // Rounds: 10 (Q = 1), 6 (Q = 2), 4 (Q = 3): 10 passes; the first holds 2 + 4 + 1 + 3 images.
+  ASSERT_EQ(model.batch_sizes.size(), 10u);
+  EXPECT_EQ(model.batch_sizes.front(), 10);
+  long calls = 0;
+  for (size_t i = 0; i < presets.size(); ++i) {
+    const RefineResult result = refiners[i]->Finish();
+    EXPECT_EQ(cv::norm(result.map, alone[i], cv::NORM_INF), 0.0) << presets[i];
+    calls += result.model_calls;
+  }
+  EXPECT_EQ(calls, model.model_calls());
+}
+
+TEST(RefineTogetherTest, ForwardPassesNeverExceedTheMaximumBatch) {
+  BatchRecordingClassifier model(kRegion);
+  std::vector<std::unique_ptr<Refiner>> refiners;
+  std::vector<Refiner*> pointers;
+  for (int i = 0; i < 3; ++i) {
+    RefineOptions options = SmallOptions();
+    options.acquisition_batch = 4;
+    refiners.push_back(std::make_unique<Refiner>(model, RegionImage(), 0, cv::Mat(), options));
+    pointers.push_back(refiners.back().get());
+  }
+  RefineTogether(model, pointers, /*max_batch=*/7);
+  for (int size : model.batch_sizes) EXPECT_LE(size, 7);
+  EXPECT_EQ(model.model_calls(), 3 * 24);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ TEST(VideoRefinerTest, ObservationIsTheFlippedMinusTheMaskedCuboid) {
   const cv::Mat clip = RegionClip();
   Refiner refiner(model, clip, 0, cv::Mat(), SmallOptions());
   for (int i = 0; i < 6; ++i) {
-    const StepRecord step = refiner.Step();
+    const StepRecord step = refiner.Step().front();
     // m and m̄ by hand: the pixels of the square in frames n .. n + t - 1 (clipped).
     cv::Mat hidden = clip.clone(), only = clip.clone();
     const int side = static_cast<int>(step.side);
@@ -181,7 +181,7 @@ TEST(VideoRefinerTest, PriorVoxelsAreTheInitialMeanAndTheFirstQueryTheirMaximum)
                       .at<float>(13, 7);
     EXPECT_NEAR(mean.at<float>(n * kRows + 13, 7), expected / count, 1e-5) << n;
   }
-  const StepRecord step = refiner.Step();
+  const StepRecord step = refiner.Step().front();
   EXPECT_EQ(step.frame, 5.0);
   EXPECT_EQ(step.row, 13.0);
   EXPECT_EQ(step.col, 7.0);

@@ -41,6 +41,19 @@ class CandidateGp {
   void AddObservation(const Eigen::VectorXd& x, double y,
                       const Eigen::VectorXd& basis = Eigen::VectorXd());
 
+  // GP-BUCB (Desautels, Krause & Burdick, JMLR 2014): a point whose observation is pending. The
+  // posterior variance does not depend on the observed values, so the variance at every
+  // candidate is updated exactly as AddObservation would; the pending value is taken to be its
+  // own posterior predictive mean, which leaves the posterior mean (and β̄) unchanged up to float
+  // rounding. Pending points stay the last rows until ResolvePending; AddObservation,
+  // SetObservations, SetKernel, WithKernelOnly and LogMarginalLikelihood refuse them.
+  void AddPending(const Eigen::VectorXd& x, const Eigen::VectorXd& basis = Eigen::VectorXd());
+  // The pending points' observed values, in the order they were added: the state becomes that of
+  // AddObservation with these values at those points (L, V and Zh are already right; only z, the
+  // mean and β̄ change), up to float rounding.
+  void ResolvePending(const Eigen::VectorXd& values);
+  int num_pending() const { return num_pending_; }
+
   // Replaces all observations (points: dim x n; basis: n x p, h at each point, when a mean basis
   // is set) and refits from scratch: L in double row by row, then V = L⁻¹K(X, C) as one blocked
   // triangular solve rather than n memory-bound rank-one updates. Same posterior as n
@@ -96,9 +109,12 @@ class CandidateGp {
   using RowMajorMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
   // Appends (x, y, h) to L, z, Zh, points_, values_ and the observed basis; returns
-  // l = L⁻¹k(X, x) (old L) and the pivot d.
+  // l = L⁻¹k(X, x) (old L) and the pivot d. pending: y is ignored and replaced by the posterior
+  // predictive mean at x, hᵀβ̄ + lᵀ(z − Zhβ̄).
   void GrowCholesky(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis,
-                    Eigen::VectorXd* l, double* pivot);
+                    Eigen::VectorXd* l, double* pivot, bool pending = false);
+  // GrowCholesky, then the new row of V and the rank-one updates of the posterior.
+  void Append(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis, bool pending);
   void ReserveRows(Eigen::Index rows);
   // A = B⁻¹ + ZhᵀZh, factored (p x p).
   Eigen::LLT<Eigen::MatrixXd> CoefficientPrecision() const;
@@ -115,6 +131,7 @@ class CandidateGp {
   RowMajorMatrixXf v_;               // V in its first n rows (capacity rows x |C|)
   Eigen::VectorXf mean_, variance_;  // Vᵀz and σf² − colsum(V∘V): the zero-mean GP's
   int num_floored_pivots_ = 0;
+  int num_pending_ = 0;  // the last rows of L, z, V: GP-BUCB's pending points
   // Mean basis (p = 0 without one).
   Eigen::VectorXd basis_prior_mean_, basis_prior_precision_;  // b and B⁻¹ (diagonal)
   Eigen::MatrixXf candidate_basis_;                           // Hc, |C| x p

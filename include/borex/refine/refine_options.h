@@ -105,6 +105,12 @@ struct RefineOptions {
   double jitter = 0;
   mask::Infill infill = mask::Infill::kBlack;  // paper: black; code: the mean colour
   uint64_t seed = 0;
+  // Observations chosen per round (GP-BUCB, Desautels et al. 2014): Q UCB maxima, each added to
+  // the GP as a pending point (the variance updated exactly, the mean kept) before the next is
+  // chosen, then one forward pass of their masked images. 1: one observation per model call, as
+  // the paper and the code (bit for bit the sequential search). `iterations` still counts
+  // observations. Paper and code: 1.
+  int acquisition_batch = 1;
 
   // Video (paper §3.2): cuboid masks of side r in t consecutive frames from frame n, and a GP
   // over (row, col, n, r, t). The paper gives neither its depth set T nor the temporal length

@@ -1,10 +1,14 @@
 // BOREx: GP-based refinement of a saliency map (Kikuchi et al., ACCV 2022, Algorithm 2), and the
 // baseline it extends (Mokuwe et al., Algorithm 1), as a stepper: construct, Step() until done(),
 // then Finish(). Callers drive it, observe every step (trace, progress) and may stop early.
+// A step is a round of options.acquisition_batch observations and one forward pass.
 //
 //   refine::Refiner refiner(classifier, image, label, prior, options);
 //   while (!refiner.done()) refiner.Step();
 //   refine::RefineResult result = refiner.Finish();
+//
+// RefineTogether drives several refiners (several images) with one forward pass per round for
+// all of them.
 #pragma once
 
 #include <Eigen/Core>
@@ -36,10 +40,10 @@ struct StepRecord {
 struct RefineResult {
   cv::Mat map;  // i_sal at the working (model input) resolution, CV_32FC1
   int iterations = 0;
-  long model_calls = 0;  // forward passes (images) during refinement
-  double model_seconds = 0;
-  double total_seconds = 0;
-  double prior_scale = 0;  // factor applied to i0 (0 without a prior)
+  long model_calls = 0;      // images this refinement had scored
+  double model_seconds = 0;  // its share of the forward passes' time
+  double total_seconds = 0;  // model_seconds plus the time in the refiner's own code
+  double prior_scale = 0;    // factor applied to i0 (0 without a prior)
   // Fitted prior mean: the final map's coefficients of m = a·ī0 + b (a = 0 without a prior).
   double prior_coefficient = 0, prior_offset = 0;
   double signal_variance = 0;  // the final map's GP σf² (fitted or the option's)
@@ -63,7 +67,14 @@ class Refiner {
   ~Refiner();
 
   bool done() const;
-  const StepRecord& Step();
+  // One round: up to options.acquisition_batch observations chosen by GP-BUCB, their masked
+  // images scored in one forward pass. Returns the round's records (also kept for Finish).
+  std::vector<StepRecord> Step();
+  // Step in two halves, for callers that score several refiners' images in one forward pass:
+  // the images to score, in order; then their logits (one row each, in that order) and the
+  // seconds of the forward pass charged to this refiner.
+  std::vector<cv::Mat> ProposeRound();
+  std::vector<StepRecord> ObserveRound(const Eigen::MatrixXf& logits, double model_seconds);
   RefineResult Finish();
 
   // The posterior mean μ(λ, r) at every pixel for the i-th mask side (prior included); video:
@@ -85,6 +96,12 @@ class Refiner {
 RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, int label,
                            const cv::Mat& prior, const RefineOptions& options,
                            const std::function<void(const StepRecord&)>& on_step = {});
+
+// Runs every refiner to done(): each round proposes every unfinished refiner's images and scores
+// them together, in forward passes of at most max_batch images. A refiner's maps are those it
+// gives alone whenever the model's scores of an image do not depend on the rest of its batch.
+void RefineTogether(model::Classifier& classifier, const std::vector<Refiner*>& refiners,
+                    int max_batch);
 
 // i_sal from the per-side posterior means μ(·, r_i) (Algorithm 2 line 12, or the code's box
 // average): exposed for tests of the weighting.

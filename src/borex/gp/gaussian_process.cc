@@ -50,12 +50,21 @@ void CandidateGp::ReserveRows(Eigen::Index rows) {
 }
 
 void CandidateGp::GrowCholesky(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis,
-                               Eigen::VectorXd* l, double* pivot) {
+                               Eigen::VectorXd* l, double* pivot, bool pending) {
   const Eigen::Index n = num_observations();
   // l = L⁻¹ k(X, x), d² = k(x,x) + σn² − lᵀl (R&W Algorithm 2.1, one row at a time).
   l->resize(n);
   for (Eigen::Index i = 0; i < n; ++i) (*l)[i] = kernel_(points_.col(i), x);
   if (n > 0) cholesky_.triangularView<Eigen::Lower>().solveInPlace(*l);
+  if (pending) {
+    // The predictive mean: with it as the value, z's new entry is zh_new·β̄ (0 without a basis),
+    // which is exactly what keeps mean(C) and β̄ as they are.
+    y = l->dot(z_);
+    if (num_basis() > 0) {
+      const Eigen::VectorXd beta = MeanCoefficients();
+      y += basis.dot(beta) - l->dot(zh_ * beta);
+    }
+  }
   double pivot_squared = kernel_(x, x) + noise_variance_ - l->squaredNorm();
   const double minimum = kMinimumPivotFraction * kernel_.signal_variance();
   if (!(pivot_squared >= minimum)) {
@@ -133,12 +142,41 @@ void CandidateGp::UpdateMeanFunction() {
 }
 
 void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis) {
+  BOREX_CHECK_EQ(num_pending_, 0);
+  BOREX_CHECK(std::isfinite(y));
+  Append(x, y, basis, /*pending=*/false);
+}
+
+void CandidateGp::AddPending(const Eigen::VectorXd& x, const Eigen::VectorXd& basis) {
+  Append(x, 0.0, basis, /*pending=*/true);
+  ++num_pending_;
+}
+
+void CandidateGp::ResolvePending(const Eigen::VectorXd& values) {
+  BOREX_CHECK_EQ(values.size(), num_pending_);
+  BOREX_CHECK(values.allFinite());
+  const Eigen::Index n = num_observations(), first = n - num_pending_;
+  // z = L⁻¹y: only the pending rows' entries change, in order (each depends on those before).
+  Eigen::VectorXd delta(num_pending_);
+  for (Eigen::Index i = first; i < n; ++i) {
+    values_[i] = values[i - first];
+    const double z_new = (values_[i] - cholesky_.row(i).head(i).dot(z_.head(i))) / cholesky_(i, i);
+    delta[i - first] = z_new - z_[i];
+    z_[i] = z_new;
+  }
+  mean_.noalias() += v_.middleRows(first, num_pending_).transpose() * delta.cast<float>();
+  num_pending_ = 0;
+  UpdateMeanFunction();
+}
+
+void CandidateGp::Append(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis,
+                         bool pending) {
   BOREX_CHECK_EQ(x.size(), kernel_.dimension());
-  BOREX_CHECK(x.allFinite() && std::isfinite(y));
+  BOREX_CHECK(x.allFinite());
   const Eigen::Index n = num_observations();
   Eigen::VectorXd l;
   double pivot = 0;
-  GrowCholesky(x, y, basis, &l, &pivot);
+  GrowCholesky(x, y, basis, &l, &pivot, pending);
 
   // New row of V: v = (k(x, C) − Vᵀl)/d, one GEMV over the stored rows; then the rank-one
   // updates mean += z_new·v and var −= v∘v.
@@ -161,6 +199,7 @@ void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values
   BOREX_CHECK_EQ(points.rows(), kernel_.dimension());
   BOREX_CHECK_EQ(points.cols(), values.size());
   BOREX_CHECK(points.allFinite() && values.allFinite());
+  BOREX_CHECK_EQ(num_pending_, 0);
   if (num_basis() > 0) {
     BOREX_CHECK_EQ(basis.rows(), values.size());
     BOREX_CHECK_EQ(basis.cols(), num_basis());
@@ -212,6 +251,7 @@ void CandidateGp::SetKernel(MaternKernel kernel) {
 }
 
 CandidateGp CandidateGp::WithKernelOnly(MaternKernel kernel) const {
+  BOREX_CHECK_EQ(num_pending_, 0);
   CandidateGp gp(std::move(kernel), Eigen::MatrixXf(kernel_.dimension(), 0), noise_variance_);
   if (num_basis() > 0)
     gp.SetMeanBasis(Eigen::MatrixXf(0, num_basis()), basis_prior_mean_,
@@ -255,6 +295,7 @@ double CandidateGp::PredictVariance(const Eigen::VectorXd& x, const Eigen::Vecto
 }
 
 double CandidateGp::LogMarginalLikelihood() const {
+  BOREX_CHECK_EQ(num_pending_, 0);
   const double n = static_cast<double>(num_observations());
   if (num_basis() == 0)
     return -0.5 * z_.squaredNorm() - cholesky_.diagonal().array().log().sum() -

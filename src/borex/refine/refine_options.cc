@@ -47,6 +47,7 @@ RefineOptions RefineOptions::Paper() {
   o.fit_signal_variance = false;
   o.kappa = 10.0;
   o.aggregation = Aggregation::kPointwise;
+  o.acquisition_batch = 1;
   return o;
 }
 
@@ -217,6 +218,9 @@ void RefineOptions::CheckSettings() const {
   if (!(kappa >= 0) || !std::isfinite(kappa)) throw OptionError("--kappa", "must be >= 0");
   if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
   if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
+  if (acquisition_batch < 1)
+    throw OptionError("--acquisition-batch",
+                      "must be at least 1, got " + std::to_string(acquisition_batch));
   if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
   if (!(prior_coefficient_sd > 0 && prior_offset_sd > 0) || !std::isfinite(prior_coefficient_sd) ||
       !std::isfinite(prior_offset_sd))
@@ -272,6 +276,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"hyperopt", hyperopt},
                          {"jitter", jitter},
                          {"infill", mask::InfillName(infill)},
+                         {"acquisition_batch", acquisition_batch},
                          {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;

@@ -59,11 +59,18 @@ struct Refiner::State {
   std::unique_ptr<gp::CandidateGp> gp;
   std::unique_ptr<mask::Infiller> infiller;  // the image with the chosen in-fill
   Random random;
-  cv::Mat masked, flipped;
   RefineResult result;
-  Clock::time_point start;
-  long calls_at_start;
-  double model_seconds_at_start;
+  // The round in flight between ProposeRound and ObserveRound: its records (mask and GP point
+  // chosen), their candidates, and whether the unmasked image leads its images (Algorithm 1's
+  // M(i, l), scored with the first round rather than in a forward pass of its own).
+  std::vector<StepRecord> round;
+  std::vector<Eigen::Index> round_candidates;
+  bool round_scores_base = false;
+  bool base_scored = false;
+  // This refiner's own costs: images it had scored and its share of the forward passes' time
+  // (several refiners may share a pass), and the time spent in its own code.
+  long model_calls = 0;
+  double model_seconds = 0, own_seconds = 0;
 
   State(model::Classifier& classifier_in, const cv::Mat& image_in, int label_in,
         RefineOptions options_in)
@@ -104,22 +111,66 @@ struct Refiner::State {
            centre(grid_cols);
   }
 
-  // Scores of the two images of one observation, in one batch.
-  std::pair<double, double> Observe(const StepRecord& step) {
+  // The images one observation scores: the square (cuboid) hidden, and with the flip its
+  // complement hidden.
+  void AppendMaskedImages(const StepRecord& step, std::vector<cv::Mat>& images) const {
     mask::Cuboid cuboid;
     cuboid.square = mask::SquareBox(step.row, step.col, step.side, frame_rows, image.cols);
     cuboid.frame0 = static_cast<int>(std::lround(step.frame));
     cuboid.frames = static_cast<int>(std::lround(step.depth));
+    cv::Mat masked;
     infiller->ApplyCuboid(cuboid, /*keep_only_cuboid=*/false, masked);
-    if (!options.flip) {
-      const Eigen::VectorXf scores =
-          model::ClassScores(classifier.Logits({masked}), label, options.score);
-      return {scores[0], result.base_score};
-    }
+    images.push_back(masked);
+    if (!options.flip) return;
+    cv::Mat flipped;
     infiller->ApplyCuboid(cuboid, /*keep_only_cuboid=*/true, flipped);
-    const Eigen::VectorXf scores =
-        model::ClassScores(classifier.Logits({masked, flipped}), label, options.score);
-    return {scores[0], scores[1]};
+    images.push_back(flipped);
+  }
+
+  // Line 5: (λ, r) = argmax u over the candidates, u = (prior + residual mean) + κσ; the first
+  // observation starts at FirstCandidate.
+  StepRecord Choose(Eigen::Index* chosen) {
+    StepRecord step;
+    step.iteration = static_cast<int>(result.steps.size() + round.size());
+    const Eigen::VectorXf total_mean =
+        fitted_mean ? gp->candidate_mean() : candidate_prior + gp->candidate_mean();
+    if (step.iteration == 0) {
+      *chosen = FirstCandidate();
+      step.acquisition =
+          total_mean[*chosen] + options.kappa * std::sqrt(gp->candidate_variance()[*chosen]);
+    } else {
+      double best = 0;
+      *chosen = acquisition::ArgmaxUcb(total_mean, gp->candidate_variance(), options.kappa, &best);
+      step.acquisition = best;
+    }
+    step.row = candidates(0, *chosen);
+    step.col = candidates(1, *chosen);
+    if (video) {
+      step.frame = candidates(2, *chosen);
+      step.side = candidates(3, *chosen);
+      step.depth = candidates(4, *chosen);
+    } else {
+      step.side = candidates(2, *chosen);
+    }
+    // The point entered into the GP: jittered (the mask itself is applied at the chosen point).
+    step.gp_row = step.row;
+    step.gp_col = step.col;
+    step.gp_side = step.side;
+    if (options.jitter > 0) {
+      step.gp_row += options.jitter * random.Normal();
+      step.gp_col += options.jitter * random.Normal();
+      step.gp_side += options.jitter * random.Normal();
+    }
+    // The fitted mean's basis is taken at the mask actually applied; the fixed prior at the GP
+    // point, whose residual the GP models.
+    step.prior_at_point = fitted_mean ? (has_prior ? candidate_basis(*chosen, 0) : 0.0)
+                                      : PriorAt(step.gp_row, step.gp_col, step.frame);
+    return step;
+  }
+
+  Eigen::VectorXd Basis(Eigen::Index chosen) const {
+    return fitted_mean ? Eigen::VectorXd(candidate_basis.row(chosen).transpose().cast<double>())
+                       : Eigen::VectorXd();
   }
 
   // The kriging part of the posterior mean at every pixel (voxel) for one mask side (and depth).
@@ -166,9 +217,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
                  const cv::Mat& prior, RefineOptions options)
     : state_(std::make_unique<State>(classifier, image, label, std::move(options))) {
   State& s = *state_;
-  s.start = Clock::now();
-  s.calls_at_start = classifier.model_calls();
-  s.model_seconds_at_start = classifier.model_seconds();
+  const auto start = Clock::now();
   const RefineOptions& o = s.options;
   BOREX_CHECK(image.type() == CV_32FC3);
   s.frames = classifier.info().clip_frames();
@@ -284,10 +333,9 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
     s.gp->SetMeanBasis(s.candidate_basis, prior_mean, prior_variance);
   }
 
-  if (!o.flip) {
-    const Eigen::VectorXf scores = model::ClassScores(classifier.Logits({image}), label, o.score);
-    s.result.base_score = scores[0];
-  }
+  // Algorithm 1's M(i, l) is scored with the first round's images (ProposeRound).
+  s.base_scored = o.flip;
+  s.own_seconds += Seconds(start);
 }
 
 Refiner::~Refiner() = default;
@@ -296,69 +344,82 @@ bool Refiner::done() const {
   return static_cast<int>(state_->result.steps.size()) >= state_->options.iterations;
 }
 
-const StepRecord& Refiner::Step() {
+std::vector<cv::Mat> Refiner::ProposeRound() {
   State& s = *state_;
   BOREX_CHECK(!done());
+  BOREX_CHECK(s.round.empty());
+  const auto start = Clock::now();
+  const int size = std::min(s.options.acquisition_batch,
+                            s.options.iterations - static_cast<int>(s.result.steps.size()));
+  std::vector<cv::Mat> images;
+  s.round_scores_base = !s.base_scored;
+  if (s.round_scores_base) images.push_back(s.image);
+  for (int j = 0; j < size; ++j) {
+    Eigen::Index chosen = 0;
+    s.round.push_back(s.Choose(&chosen));
+    s.round_candidates.push_back(chosen);
+    // GP-BUCB: every choice but the round's last becomes a pending point for the next.
+    if (j + 1 < size) s.gp->AddPending(s.GpPoint(s.round.back()), s.Basis(chosen));
+    s.AppendMaskedImages(s.round.back(), images);
+  }
+  s.own_seconds += Seconds(start);
+  return images;
+}
+
+std::vector<StepRecord> Refiner::ObserveRound(const Eigen::MatrixXf& logits, double model_seconds) {
+  State& s = *state_;
   const RefineOptions& o = s.options;
-  StepRecord step;
-  step.iteration = static_cast<int>(s.result.steps.size());
-
-  // Line 5: (λ, r) = argmax u over the candidates, u = (prior + residual mean) + κσ.
-  Eigen::Index chosen;
-  const Eigen::VectorXf total_mean =
-      s.fitted_mean ? s.gp->candidate_mean() : s.candidate_prior + s.gp->candidate_mean();
-  if (step.iteration == 0) {
-    chosen = s.FirstCandidate();
-    step.acquisition = total_mean[chosen] + o.kappa * std::sqrt(s.gp->candidate_variance()[chosen]);
-  } else {
-    double best = 0;
-    chosen = acquisition::ArgmaxUcb(total_mean, s.gp->candidate_variance(), o.kappa, &best);
-    step.acquisition = best;
+  BOREX_CHECK(!s.round.empty());
+  const Eigen::Index images =
+      (s.round_scores_base ? 1 : 0) + static_cast<Eigen::Index>(s.round.size()) * (o.flip ? 2 : 1);
+  BOREX_CHECK_EQ(logits.rows(), images);
+  const auto start = Clock::now();
+  s.model_calls += images;
+  s.model_seconds += model_seconds;
+  const Eigen::VectorXf scores = model::ClassScores(logits, s.label, o.score);
+  Eigen::Index next = 0;
+  if (s.round_scores_base) {
+    s.result.base_score = scores[next++];
+    s.base_scored = true;
   }
-  step.row = s.candidates(0, chosen);
-  step.col = s.candidates(1, chosen);
-  if (s.video) {
-    step.frame = s.candidates(2, chosen);
-    step.side = s.candidates(3, chosen);
-    step.depth = s.candidates(4, chosen);
-  } else {
-    step.side = s.candidates(2, chosen);
+  // Lines 6-9: s = reference − masked (squashed); the GP models s (fitted mean) or s − i0(λ).
+  Eigen::VectorXd values(static_cast<Eigen::Index>(s.round.size()));
+  for (size_t j = 0; j < s.round.size(); ++j) {
+    StepRecord& step = s.round[j];
+    step.score_masked = scores[next++];
+    step.score_reference = o.flip ? scores[next++] : s.result.base_score;
+    double observation = step.score_reference - step.score_masked;
+    if (o.squash > 0) observation = std::tanh(o.squash * observation / 2.0);
+    step.observation = observation;
+    values[static_cast<Eigen::Index>(j)] =
+        s.fitted_mean ? observation : observation - step.prior_at_point;
   }
-
-  // Lines 6-7: the square (cuboid) mask and its flip, one batch.
-  const auto [masked, reference] = s.Observe(step);
-  step.score_masked = masked;
-  step.score_reference = reference;
-  double observation = reference - masked;
-  if (o.squash > 0) observation = std::tanh(o.squash * observation / 2.0);
-  step.observation = observation;
-
-  // Lines 8-9: add the (jittered) point to D and update μ; the GP models s − i0(λ).
-  step.gp_row = step.row;
-  step.gp_col = step.col;
-  step.gp_side = step.side;
-  if (o.jitter > 0) {
-    step.gp_row += o.jitter * s.random.Normal();
-    step.gp_col += o.jitter * s.random.Normal();
-    step.gp_side += o.jitter * s.random.Normal();
-  }
-  if (s.fitted_mean) {
-    // The basis at the mask actually applied; the GP models s itself.
-    const Eigen::VectorXd basis = s.candidate_basis.row(chosen).transpose().cast<double>();
-    step.prior_at_point = s.has_prior ? basis[0] : 0.0;
-    s.gp->AddObservation(s.GpPoint(step), observation, basis);
-  } else {
-    step.prior_at_point = s.PriorAt(step.gp_row, step.gp_col, step.frame);
-    s.gp->AddObservation(s.GpPoint(step), observation - step.prior_at_point);
-  }
+  const Eigen::Index pending = values.size() - 1;
+  if (pending > 0) s.gp->ResolvePending(values.head(pending));
+  s.gp->AddObservation(s.GpPoint(s.round.back()), values[pending],
+                       s.Basis(s.round_candidates.back()));
   if (o.hyperopt) {
     const auto [lower, upper] = o.LengthScaleBounds(s.frame_rows, s.image.cols, s.frames);
     s.gp->SetKernel(gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(),
                                         s.gp->observed_values(), o.noise_variance, lower, upper));
   }
-  step.length_scales = s.gp->kernel().length_scales();
-  s.result.steps.push_back(step);
-  return s.result.steps.back();
+  std::vector<StepRecord> round = std::move(s.round);
+  s.round.clear();
+  s.round_candidates.clear();
+  for (StepRecord& step : round) {
+    step.length_scales = s.gp->kernel().length_scales();
+    s.result.steps.push_back(step);
+  }
+  s.own_seconds += Seconds(start);
+  return round;
+}
+
+std::vector<StepRecord> Refiner::Step() {
+  const std::vector<cv::Mat> images = ProposeRound();
+  model::Classifier& classifier = state_->classifier;
+  const double seconds_before = classifier.model_seconds();
+  const Eigen::MatrixXf logits = classifier.Logits(images);
+  return ObserveRound(logits, classifier.model_seconds() - seconds_before);
 }
 
 cv::Mat Refiner::PosteriorMeanForSide(int side_index, int depth_index) const {
@@ -376,6 +437,8 @@ long Refiner::num_candidates() const { return static_cast<long>(state_->candidat
 
 RefineResult Refiner::Finish() {
   State& s = *state_;
+  BOREX_CHECK(s.round.empty());
+  const auto start = Clock::now();
   const RefineOptions& o = s.options;
   RefineResult result = s.result;
   result.signal_variance = s.gp->kernel().signal_variance();
@@ -412,9 +475,9 @@ RefineResult Refiner::Finish() {
   }
   result.iterations = static_cast<int>(result.steps.size());
   result.candidates = num_candidates();
-  result.model_calls = s.classifier.model_calls() - s.calls_at_start;
-  result.model_seconds = s.classifier.model_seconds() - s.model_seconds_at_start;
-  result.total_seconds = Seconds(s.start);
+  result.model_calls = s.model_calls;
+  result.model_seconds = s.model_seconds;
+  result.total_seconds = s.own_seconds + Seconds(start) + s.model_seconds;
   return result;
 }
 
@@ -489,11 +552,48 @@ RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, 
                            const cv::Mat& prior, const RefineOptions& options,
                            const std::function<void(const StepRecord&)>& on_step) {
   Refiner refiner(classifier, image, label, prior, options);
-  while (!refiner.done()) {
-    const StepRecord& step = refiner.Step();
-    if (on_step) on_step(step);
-  }
+  while (!refiner.done())
+    for (const StepRecord& step : refiner.Step())
+      if (on_step) on_step(step);
   return refiner.Finish();
+}
+
+void RefineTogether(model::Classifier& classifier, const std::vector<Refiner*>& refiners,
+                    int max_batch) {
+  BOREX_CHECK_GE(max_batch, 1);
+  for (;;) {
+    std::vector<Refiner*> active;
+    std::vector<cv::Mat> images;
+    std::vector<Eigen::Index> counts;
+    for (Refiner* refiner : refiners) {
+      if (refiner->done()) continue;
+      std::vector<cv::Mat> proposed = refiner->ProposeRound();
+      active.push_back(refiner);
+      counts.push_back(static_cast<Eigen::Index>(proposed.size()));
+      for (cv::Mat& image : proposed) images.push_back(std::move(image));
+    }
+    if (active.empty()) return;
+    // One forward pass per max_batch images, in order; each refiner is charged its images'
+    // share of the time.
+    const double seconds_before = classifier.model_seconds();
+    Eigen::MatrixXf logits;
+    for (size_t first = 0; first < images.size(); first += static_cast<size_t>(max_batch)) {
+      const size_t last = std::min(images.size(), first + static_cast<size_t>(max_batch));
+      const Eigen::MatrixXf part = classifier.Logits(
+          std::vector<cv::Mat>(images.begin() + static_cast<std::ptrdiff_t>(first),
+                               images.begin() + static_cast<std::ptrdiff_t>(last)));
+      if (logits.size() == 0) logits.resize(static_cast<Eigen::Index>(images.size()), part.cols());
+      logits.middleRows(static_cast<Eigen::Index>(first), part.rows()) = part;
+    }
+    const double seconds_per_image =
+        (classifier.model_seconds() - seconds_before) / static_cast<double>(images.size());
+    Eigen::Index row = 0;
+    for (size_t i = 0; i < active.size(); ++i) {
+      active[i]->ObserveRound(logits.middleRows(row, counts[i]),
+                              seconds_per_image * static_cast<double>(counts[i]));
+      row += counts[i];
+    }
+  }
 }
 
 }  // namespace borex::refine
