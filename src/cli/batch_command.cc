@@ -124,6 +124,12 @@ Action AddBatchCommand(CLI::App& app) {
       ->group(data);
   command->add_flag("--no-progress", flags->quiet_progress, "No progress bar or per-image lines")
       ->group(data);
+  command
+      ->add_option("--images-in-flight", flags->options.images_in_flight,
+                   "Images processed together: their refinements share each round's forward "
+                   "pass (at most --batch-size images); the maps are those of one at a time")
+      ->capture_default_str()
+      ->group(data);
 
   const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
   AddRiseFlags(*command, flags->options.explain.rise, methods);

@@ -490,5 +490,23 @@ TEST(RefineTogetherTest, ForwardPassesNeverExceedTheMaximumBatch) {
   EXPECT_EQ(model.model_calls(), 3 * 24);
 }
 
+// Algorithm 1 and :no-flip score one image per observation; refined together, K images fill
+// each forward pass with K (the first with their unmasked images too).
+TEST(RefineTogetherTest, OneImageObservationsOfSeveralImagesNeverMakeABatchOfOne) {
+  BatchRecordingClassifier model(kRegion);
+  std::vector<std::unique_ptr<Refiner>> refiners;
+  std::vector<Refiner*> pointers;
+  for (int i = 0; i < 3; ++i) {
+    RefineOptions options = SmallOptions().Algorithm1();
+    options.seed = static_cast<uint64_t>(i);
+    refiners.push_back(std::make_unique<Refiner>(model, RegionImage(), 0, cv::Mat(), options));
+    pointers.push_back(refiners.back().get());
+  }
+  RefineTogether(model, pointers, /*max_batch=*/64);
+  ASSERT_EQ(model.batch_sizes.size(), 12u);
+  EXPECT_EQ(model.batch_sizes.front(), 6);
+  for (size_t i = 1; i < model.batch_sizes.size(); ++i) EXPECT_EQ(model.batch_sizes[i], 3);
+}
+
 }  // namespace
 }  // namespace borex::refine

@@ -48,6 +48,11 @@ struct BatchOptions {
   bool allow_unmatched = false;
   dataset::Shard shard;
   int limit = 0;  // only the first LIMIT images of the split (0: all), before sharding
+  // Images processed together: each refining method steps their refinements together, one
+  // forward pass per round for all of them (at most explain.rise.batch_size images per pass).
+  // The maps equal those of one image at a time whenever the model scores each image
+  // independently of its batch.
+  int images_in_flight = 1;
   // RISE, Grad-CAM, Opti-CAM and FIDO settings (the method field is unused); the seed and score
   // are the refinement's (each image's seed is derived from refine.seed and its id).
   explain::ExplainOptions explain = explain::ExplainOptions::Prior();

@@ -152,14 +152,15 @@ class ImageMaps {
     return found == costs_.end() ? std::pair<long, double>{0, 0} : found->second;
   }
 
-  cv::Mat Compute(const BatchMethod& method) {
-    if (!method.refines) return Plain(method.method);
+  // The refinement of a borex:* or mokuwe method for this image, ready to step (its prior, if
+  // any, computed first and charged to the prior's own row).
+  std::unique_ptr<refine::Refiner> MakeRefiner(const BatchMethod& method) {
     const cv::Mat prior = method.has_prior ? Plain(method.method) : cv::Mat();
     refine::RefineOptions refine = method.refine;
     refine.seed = seed_;
     const cv::Size frame = image_.working_frame_size();
     refine.Check(frame.height, frame.width, image_.frames);
-    return refine::RunRefinement(classifier_, image_.working, label_, prior, refine).map;
+    return std::make_unique<refine::Refiner>(classifier_, image_.working, label_, prior, refine);
   }
 
   static std::string MapPath(const MethodRun& run, const std::string& id) {
@@ -380,61 +381,126 @@ struct EvaluationCost {
   double seconds = 0;
 };
 
-// Every method not yet done for image `id`: map, metrics, map file, CSV row.
-void ProcessImage(const std::string& id, const PreparedImage& image,
-                  const dataset::LabelMap& label_map, model::Classifier& classifier,
-                  BatchSource& voc, const BatchOptions& options,
-                  const std::map<std::string, MethodRun*>& runs_by_name,
-                  std::vector<MethodRun>& runs, EvaluationCost& evaluation_cost) {
-  const dataset::Annotation annotation = voc.ReadAnnotation(id);
-  dataset::TargetLabel target{image.top1, ""};
+// One image of the images in flight: everything its rows need.
+struct InFlight {
+  std::string id;
+  PreparedImage image;
+  int label = 0;
+  cv::Mat region;
+  uint64_t seed = 0;
+  std::unique_ptr<ImageMaps> maps;
+  bool failed = false;
+};
+
+// Reads the image's annotation, chooses its label and region. Throws InputError.
+void Target(InFlight& item, const dataset::LabelMap& label_map, BatchSource& source,
+            const BatchOptions& options) {
+  const dataset::Annotation annotation = source.ReadAnnotation(item.id);
+  dataset::TargetLabel target{item.image.top1, ""};
   if (!label_map.empty()) {
-    target =
-        dataset::ChooseTargetLabel(image.probabilities, label_map, annotation, options.label_top_k);
+    target = dataset::ChooseTargetLabel(item.image.probabilities, label_map, annotation,
+                                        options.label_top_k);
     if (target.label < 0)
-      throw InputError(voc.AnnotationPath(id), "none of the model's top-" +
-                                                   std::to_string(options.label_top_k) +
-                                                   " classes is annotated");
+      throw InputError(source.AnnotationPath(item.id), "none of the model's top-" +
+                                                           std::to_string(options.label_top_k) +
+                                                           " classes is annotated");
   }
-  const cv::Mat region =
-      target.class_name.empty() ? cv::Mat() : voc.Region(id, annotation, target.class_name, image);
-  const uint64_t seed = ImageSeed(options.refine.seed, id);
-  ImageMaps maps(classifier, image, target.label, seed, options, runs_by_name, id);
+  item.label = target.label;
+  item.region = target.class_name.empty()
+                    ? cv::Mat()
+                    : source.Region(item.id, annotation, target.class_name, item.image);
+  item.seed = ImageSeed(options.refine.seed, item.id);
+}
+
+// Scores `map`, writes it and appends its row (after the map: a row always has its map).
+void WriteRow(InFlight& item, MethodRun& run, const cv::Mat& map, long calls, double seconds,
+              model::Classifier& classifier, const BatchOptions& options,
+              EvaluationCost& evaluation_cost) {
   metrics::MetricOptions metric_options = options.metrics;
-  metric_options.seed = seed;  // the noise in-fill's
+  metric_options.seed = item.seed;  // the noise in-fill's
+  const auto evaluation_start = Clock::now();
+  const metrics::Evaluation evaluation = metrics::Evaluate(classifier, item.image.working, map,
+                                                           item.label, item.region, metric_options);
+  evaluation_cost.seconds += SecondsSince(evaluation_start);
+  evaluation_cost.model_calls += evaluation.model_calls;
+
+  // WriteNpy writes atomically itself; given the final path, its errors name that path.
+  const std::string map_path = ImageMaps::MapPath(run, item.id);
+  if (item.image.video)
+    io::WriteNpy3D(map_path, io::UnstackFrames(map, item.image.frames));  // (T, H, W)
+  else
+    io::WriteNpy(map_path, map);
+  std::vector<std::string> row = {item.id, std::to_string(item.label)};
+  for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
+  row.push_back(std::to_string(calls));
+  row.push_back(Number(seconds));
+  run.csv->Append(row);
+  run.done.insert(item.id);
+  ++run.rows_written;
+  run.model_calls += calls;
+  run.seconds += seconds;
+}
+
+// Every method not yet done for the images in flight, method by method. A refining method
+// steps all their refiners together (refine::RefineTogether: one forward pass per round for all
+// of them); each image's map, calls and seconds are its own. `fail` is called once per image
+// that fails, which then takes no further part.
+template <typename Fail>
+void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
+                   const BatchOptions& options, std::vector<MethodRun>& runs,
+                   EvaluationCost& evaluation_cost, Fail fail) {
+  const auto guarded = [&](InFlight& item, const auto& work) {
+    if (item.failed) return;
+    try {
+      work();
+    } catch (const InputError& e) {
+      item.failed = true;
+      fail(item.id, e);
+    } catch (const ModelError& e) {
+      item.failed = true;
+      fail(item.id, e);
+    }
+  };
   for (MethodRun& run : runs) {
-    if (run.done.count(id) > 0) continue;
-    // A plain map's cost goes to its own row, never to a refinement's, whichever is listed first:
-    // else the rows would depend on the method order and on what a killed run had finished.
-    if (run.method.has_prior) maps.Plain(run.method.method);
-    const long calls_before = classifier.model_calls();
-    const auto method_start = Clock::now();
-    const cv::Mat map = maps.Compute(run.method);
-    double seconds = SecondsSince(method_start);
-    long calls = classifier.model_calls() - calls_before;
-    if (!run.method.refines) std::tie(calls, seconds) = maps.Cost(run.method.method);
-
-    const auto evaluation_start = Clock::now();
-    const metrics::Evaluation evaluation =
-        metrics::Evaluate(classifier, image.working, map, target.label, region, metric_options);
-    evaluation_cost.seconds += SecondsSince(evaluation_start);
-    evaluation_cost.model_calls += evaluation.model_calls;
-
-    // WriteNpy writes atomically itself; given the final path, its errors name that path.
-    const std::string map_path = ImageMaps::MapPath(run, id);
-    if (image.video)
-      io::WriteNpy3D(map_path, io::UnstackFrames(map, image.frames));  // (T, H, W)
-    else
-      io::WriteNpy(map_path, map);
-    std::vector<std::string> row = {id, std::to_string(target.label)};
-    for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
-    row.push_back(std::to_string(calls));
-    row.push_back(Number(seconds));
-    run.csv->Append(row);  // after the map: a row always has its map
-    run.done.insert(id);
-    ++run.rows_written;
-    run.model_calls += calls;
-    run.seconds += seconds;
+    const auto todo = [&](const InFlight& item) {
+      return !item.failed && run.done.count(item.id) == 0;
+    };
+    if (!run.method.refines) {
+      for (InFlight& item : items)
+        if (todo(item))
+          guarded(item, [&] {
+            const cv::Mat map = item.maps->Plain(run.method.method);
+            const auto [calls, seconds] = item.maps->Cost(run.method.method);
+            WriteRow(item, run, map, calls, seconds, classifier, options, evaluation_cost);
+          });
+      continue;
+    }
+    std::vector<InFlight*> refined;
+    std::vector<std::unique_ptr<refine::Refiner>> refiners;
+    for (InFlight& item : items)
+      if (todo(item))
+        guarded(item, [&] {
+          refiners.push_back(item.maps->MakeRefiner(run.method));
+          refined.push_back(&item);
+        });
+    if (refiners.empty()) continue;
+    std::vector<refine::Refiner*> pointers;
+    for (const auto& refiner : refiners) pointers.push_back(refiner.get());
+    try {
+      refine::RefineTogether(classifier, pointers, options.explain.rise.batch_size);
+    } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
+      for (InFlight* item : refined) {
+        item->failed = true;
+        fail(item->id, e);
+      }
+      continue;
+    }
+    for (size_t i = 0; i < refined.size(); ++i)
+      guarded(*refined[i], [&] {
+        const refine::RefineResult result = refiners[i]->Finish();
+        WriteRow(*refined[i], run, result.map, result.model_calls, result.total_seconds, classifier,
+                 options, evaluation_cost);
+      });
   }
 }
 
@@ -463,6 +529,9 @@ void BatchOptions::Check() const {
   if (out_dir.empty()) throw OptionError("--out", "an output directory is required");
   if (label_top_k < 1) throw OptionError("--label-top-k", "must be at least 1");
   if (limit < 0) throw OptionError("--limit", "must not be negative");
+  if (images_in_flight < 1)
+    throw OptionError("--images-in-flight",
+                      "must be at least 1, got " + std::to_string(images_in_flight));
   if (!label_map_path.empty() && !std::filesystem::is_regular_file(label_map_path))
     throw InputError(label_map_path, "no such label map file");
   explain.rise.Check();
@@ -573,32 +642,39 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   };
   EvaluationCost evaluation;
   int finished = 0;
-  for (const std::string& id : pending) {
-    const auto image_start = Clock::now();
-    std::optional<PreparedImage> image;
-    if (probe && probe->first == id) {
-      image = std::move(probe->second);
-      probe.reset();
-    } else {
+  const size_t in_flight = static_cast<size_t>(options.images_in_flight);
+  for (size_t first = 0; first < pending.size(); first += in_flight) {
+    const auto group_start = Clock::now();
+    const size_t last = std::min(pending.size(), first + in_flight);
+    std::vector<InFlight> items;
+    items.reserve(last - first);
+    for (size_t i = first; i < last; ++i) {
+      const std::string& id = pending[i];
       try {
-        image = voc.Prepare(classifier, id);
+        InFlight item;
+        item.id = id;
+        if (probe && probe->first == id) {
+          item.image = std::move(probe->second);
+          probe.reset();
+        } else {
+          item.image = voc.Prepare(classifier, id);
+        }
+        Target(item, *label_map, voc, options);
+        items.push_back(std::move(item));
+        items.back().maps =
+            std::make_unique<ImageMaps>(classifier, items.back().image, items.back().label,
+                                        items.back().seed, options, runs_by_name, id);
       } catch (const InputError& e) {
         skip(id, e);
       } catch (const ModelError& e) {
         skip(id, e);
       }
     }
-    if (image) try {
-        ProcessImage(id, *image, *label_map, classifier, voc, options, runs_by_name, runs,
-                     evaluation);
-      } catch (const InputError& e) {
-        skip(id, e);
-      } catch (const ModelError& e) {
-        skip(id, e);
-      }
-    ++finished;
-    if (progress)
-      progress(finished, static_cast<int>(pending.size()), id, SecondsSince(image_start));
+    ProcessImages(items, classifier, options, runs, evaluation, skip);
+    const double seconds_each = SecondsSince(group_start) / static_cast<double>(last - first);
+    for (size_t i = first; i < last; ++i)
+      if (progress)
+        progress(++finished, static_cast<int>(pending.size()), pending[i], seconds_each);
   }
 
   result.out_dir = out_dir;
