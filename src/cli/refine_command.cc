@@ -22,8 +22,12 @@ Action AddRefineCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "refine", "Refine a saliency map with BOREx (Gaussian-process Bayesian optimisation)");
   command->footer(
-      "Defaults follow the BOREx paper (Kikuchi et al., ACCV 2022, Algorithm 2); where it is\n"
-      "silent, the authors' code (exec_borex.py). Options marked [code] reproduce that code.\n\n"
+      "BOREx (Kikuchi et al., ACCV 2022, Algorithm 2). The defaults are the kriging preset\n"
+      "(docs/algorithm.md); --preset paper is the paper's method exactly and --preset code the\n"
+      "authors' code (exec_borex.py); options marked [code] are that code's settings.\n\n"
+      "Many images: use `borex batch`. It loads the model once (about 1 s of every refine run\n"
+      "goes to starting the process and loading LibTorch and the model, docs/benchmarks.md),\n"
+      "refines several images together (--images-in-flight) and scores every map.\n\n"
       "Example:\n  borex refine --model models/fashion_scenes_resnet.pt "
       "--image examples/scene_multi.png --prior-method rise --out out/scene_borex "
       "--trace out/scene_trace.json\n\n"

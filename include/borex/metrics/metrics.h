@@ -113,4 +113,22 @@ struct Evaluation {
 Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,
                     int label, const cv::Mat& region, const MetricOptions& options);
 
+// One map to evaluate: its image, map, label, region (may be empty) and the noise in-fill's seed.
+struct EvaluationInput {
+  cv::Mat image, saliency;
+  int label = 0;
+  cv::Mat region;
+  std::uint64_t seed = 0;
+};
+// Evaluate for several maps (of one image or of many) at once: every map is checked first, then
+// all their images go through the model as one stream in forward passes of options.batch_size,
+// and no image is scored twice: the image itself serves insertion's last point, deletion's first,
+// Average Drop/Gain and hide-top, and the fully in-filled image insertion's first point and
+// deletion's last. 2S + 2 images per map for curves of S + 1 points (Evaluate used to score
+// 2S + 6). Each result equals InsertionCurve, DeletionCurve, AverageDropGain and HideTopChange
+// run one by one whenever the model scores an image independently of its batch.
+std::vector<Evaluation> EvaluateAll(model::Classifier& classifier,
+                                    const std::vector<EvaluationInput>& inputs,
+                                    const MetricOptions& options);
+
 }  // namespace borex::metrics

@@ -412,39 +412,70 @@ void Target(InFlight& item, const dataset::LabelMap& label_map, BatchSource& sou
   item.seed = ImageSeed(options.refine.seed, item.id);
 }
 
-// Scores `map`, writes it and appends its row (after the map: a row always has its map).
-void WriteRow(InFlight& item, MethodRun& run, const cv::Mat& map, long calls, double seconds,
-              model::Classifier& classifier, const BatchOptions& options,
-              EvaluationCost& evaluation_cost) {
-  metrics::MetricOptions metric_options = options.metrics;
-  metric_options.seed = item.seed;  // the noise in-fill's
-  const auto evaluation_start = Clock::now();
-  const metrics::Evaluation evaluation = metrics::Evaluate(classifier, item.image.working, map,
-                                                           item.label, item.region, metric_options);
-  evaluation_cost.seconds += SecondsSince(evaluation_start);
-  evaluation_cost.model_calls += evaluation.model_calls;
+// A map of one image for one method, with the cost of producing it.
+struct ProducedMap {
+  InFlight* item;
+  cv::Mat map;
+  long calls = 0;
+  double seconds = 0;
+};
 
-  // WriteNpy writes atomically itself; given the final path, its errors name that path.
-  const std::string map_path = ImageMaps::MapPath(run, item.id);
-  if (item.image.video)
-    io::WriteNpy3D(map_path, io::UnstackFrames(map, item.image.frames));  // (T, H, W)
-  else
-    io::WriteNpy(map_path, map);
-  std::vector<std::string> row = {item.id, std::to_string(item.label)};
-  for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
-  row.push_back(std::to_string(calls));
-  row.push_back(Number(seconds));
-  run.csv->Append(row);
-  run.done.insert(item.id);
-  ++run.rows_written;
-  run.model_calls += calls;
-  run.seconds += seconds;
+// Scores the maps (all at once: metrics::EvaluateAll), writes each and appends its row (after the
+// map: a row always has its map).
+template <typename Fail>
+void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
+               model::Classifier& classifier, const BatchOptions& options,
+               EvaluationCost& evaluation_cost, Fail fail) {
+  if (produced.empty()) return;
+  std::vector<metrics::EvaluationInput> inputs;
+  for (const ProducedMap& p : produced)
+    inputs.push_back({p.item->image.working, p.map, p.item->label, p.item->region, p.item->seed});
+  const auto evaluation_start = Clock::now();
+  std::vector<metrics::Evaluation> evaluations;
+  // One bad map (InputError) or a failed pass: the maps one by one, to tell whose.
+  const auto failed = [&](const Error& e) {
+    if (produced.size() == 1) {
+      produced.front().item->failed = true;
+      fail(produced.front().item->id, e);
+      return;
+    }
+    for (const ProducedMap& p : produced)
+      WriteRows(std::vector<ProducedMap>{p}, run, classifier, options, evaluation_cost, fail);
+  };
+  try {
+    evaluations = metrics::EvaluateAll(classifier, inputs, options.metrics);
+  } catch (const InputError& e) {
+    return failed(e);
+  } catch (const ModelError& e) {
+    return failed(e);
+  }
+  evaluation_cost.seconds += SecondsSince(evaluation_start);
+  for (size_t i = 0; i < produced.size(); ++i) {
+    const ProducedMap& p = produced[i];
+    const metrics::Evaluation& evaluation = evaluations[i];
+    evaluation_cost.model_calls += evaluation.model_calls;
+    // WriteNpy writes atomically itself; given the final path, its errors name that path.
+    const std::string map_path = ImageMaps::MapPath(run, p.item->id);
+    if (p.item->image.video)
+      io::WriteNpy3D(map_path, io::UnstackFrames(p.map, p.item->image.frames));  // (T, H, W)
+    else
+      io::WriteNpy(map_path, p.map);
+    std::vector<std::string> row = {p.item->id, std::to_string(p.item->label)};
+    for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
+    row.push_back(std::to_string(p.calls));
+    row.push_back(Number(p.seconds));
+    run.csv->Append(row);
+    run.done.insert(p.item->id);
+    ++run.rows_written;
+    run.model_calls += p.calls;
+    run.seconds += p.seconds;
+  }
 }
 
 // Every method not yet done for the images in flight, method by method. A refining method
 // steps all their refiners together (refine::RefineTogether: one forward pass per round for all
-// of them); each image's map, calls and seconds are its own. `fail` is called once per image
-// that fails, which then takes no further part.
+// of them), and each method's maps are scored together; each image's map, calls and seconds are
+// its own. `fail` is called once per image that fails, which then takes no further part.
 template <typename Fail>
 void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
                    const BatchOptions& options, std::vector<MethodRun>& runs,
@@ -465,42 +496,41 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
     const auto todo = [&](const InFlight& item) {
       return !item.failed && run.done.count(item.id) == 0;
     };
+    std::vector<ProducedMap> produced;
     if (!run.method.refines) {
       for (InFlight& item : items)
         if (todo(item))
           guarded(item, [&] {
             const cv::Mat map = item.maps->Plain(run.method.method);
             const auto [calls, seconds] = item.maps->Cost(run.method.method);
-            WriteRow(item, run, map, calls, seconds, classifier, options, evaluation_cost);
+            produced.push_back({&item, map, calls, seconds});
           });
-      continue;
-    }
-    std::vector<InFlight*> refined;
-    std::vector<std::unique_ptr<refine::Refiner>> refiners;
-    for (InFlight& item : items)
-      if (todo(item))
-        guarded(item, [&] {
-          refiners.push_back(item.maps->MakeRefiner(run.method));
-          refined.push_back(&item);
-        });
-    if (refiners.empty()) continue;
-    std::vector<refine::Refiner*> pointers;
-    for (const auto& refiner : refiners) pointers.push_back(refiner.get());
-    try {
-      refine::RefineTogether(classifier, pointers, options.explain.rise.batch_size);
-    } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
-      for (InFlight* item : refined) {
-        item->failed = true;
-        fail(item->id, e);
+    } else {
+      std::vector<InFlight*> refined;
+      std::vector<std::unique_ptr<refine::Refiner>> refiners;
+      for (InFlight& item : items)
+        if (todo(item))
+          guarded(item, [&] {
+            refiners.push_back(item.maps->MakeRefiner(run.method));
+            refined.push_back(&item);
+          });
+      std::vector<refine::Refiner*> pointers;
+      for (const auto& refiner : refiners) pointers.push_back(refiner.get());
+      try {
+        refine::RefineTogether(classifier, pointers, options.explain.rise.batch_size);
+        for (size_t i = 0; i < refined.size(); ++i) {
+          const refine::RefineResult result = refiners[i]->Finish();
+          produced.push_back({refined[i], result.map, result.model_calls, result.total_seconds});
+        }
+      } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
+        for (InFlight* item : refined) {
+          item->failed = true;
+          fail(item->id, e);
+        }
+        continue;
       }
-      continue;
     }
-    for (size_t i = 0; i < refined.size(); ++i)
-      guarded(*refined[i], [&] {
-        const refine::RefineResult result = refiners[i]->Finish();
-        WriteRow(*refined[i], run, result.map, result.model_calls, result.total_seconds, classifier,
-                 options, evaluation_cost);
-      });
+    WriteRows(produced, run, classifier, options, evaluation_cost, fail);
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <numeric>
 
 #include "borex/core/error.h"
@@ -36,40 +38,128 @@ mask::Infiller MetricInfiller(const model::Classifier& classifier, const cv::Mat
                         options.seed);
 }
 
-// Scores of the image with pixels hidden at each k of CurvePoints (insertion: all but the top-k
-// pixels of `order`; deletion: the top k), in-filled by options.infill. The hidden region is
-// updated incrementally; each step's image is in-filled afresh (for inpaint the fill depends on
-// the pixels hidden at that step); evaluated batch by batch.
+// The images of an insertion or deletion curve, in order of k (CurvePoints, k = 0 included):
+// the image with all but the top-k pixels of `order` hidden (insertion) or the top k hidden
+// (deletion), in-filled by options.infill. The hidden region is updated incrementally; each
+// step's image is in-filled afresh (for inpaint the fill depends on the pixels hidden then).
+class CurveImages {
+ public:
+  CurveImages(const mask::Infiller& infiller, const cv::Mat& image, bool insertion,
+              const std::vector<int>& order, int step)
+      : infiller_(infiller),
+        insertion_(insertion),
+        order_(order),
+        ks_(CurvePoints(static_cast<int>(image.total()), step, true)),
+        hidden_(image.size(), CV_8UC1, cv::Scalar(insertion ? 255 : 0)) {
+    BOREX_CHECK_EQ(order.size(), image.total());
+  }
+  size_t size() const { return ks_.size(); }
+  // The image at the next k (calls go through k in order).
+  cv::Mat Next() {
+    BOREX_CHECK_LT(next_, ks_.size());
+    uchar* hidden = hidden_.ptr<uchar>();
+    for (; changed_ < ks_[next_]; ++changed_) hidden[order_[changed_]] = insertion_ ? 0 : 255;
+    ++next_;
+    cv::Mat out;
+    infiller_.ApplyHidden(hidden_, out);
+    return out;
+  }
+  // Moves past the next k without making its image (scored elsewhere already).
+  void Skip() {
+    BOREX_CHECK_LT(next_, ks_.size());
+    uchar* hidden = hidden_.ptr<uchar>();
+    for (; changed_ < ks_[next_]; ++changed_) hidden[order_[changed_]] = insertion_ ? 0 : 255;
+    ++next_;
+  }
+
+ private:
+  const mask::Infiller& infiller_;
+  bool insertion_;
+  const std::vector<int>& order_;
+  std::vector<int> ks_;
+  cv::Mat hidden_;
+  int changed_ = 0;
+  size_t next_ = 0;
+};
+
+Curve CurveFromScores(std::vector<double> scores) {
+  Curve curve;
+  curve.scores = std::move(scores);
+  curve.sum = std::accumulate(curve.scores.begin(), curve.scores.end(), 0.0);
+  curve.auc = (curve.sum - (curve.scores.front() + curve.scores.back()) / 2) /
+              static_cast<double>(curve.scores.size() - 1);
+  return curve;
+}
+
+// Scores (softmax probability of `labels[i]`) of images produced in order by `produce(i)`,
+// i < count, scored batch_size at a time.
+std::vector<double> ScoreStream(model::Classifier& classifier, size_t count, int batch_size,
+                                const std::function<cv::Mat(size_t)>& produce,
+                                const std::function<int(size_t)>& label_of) {
+  std::vector<double> scores;
+  scores.reserve(count);
+  std::vector<cv::Mat> batch;
+  for (size_t i = 0; i < count; ++i) {
+    batch.push_back(produce(i));
+    if (static_cast<int>(batch.size()) == batch_size || i + 1 == count) {
+      const Eigen::MatrixXf probabilities = model::Softmax(classifier.Logits(batch));
+      const size_t first = i + 1 - batch.size();
+      for (size_t j = 0; j < batch.size(); ++j)
+        scores.push_back(probabilities(static_cast<Eigen::Index>(j), label_of(first + j)));
+      batch.clear();
+    }
+  }
+  return scores;
+}
+
 Curve RunCurve(model::Classifier& classifier, const cv::Mat& image, bool insertion,
                const std::vector<int>& order, int label, const MetricOptions& options) {
   options.Check();
   BOREX_CHECK(image.type() == CV_32FC3 && image.isContinuous());
+  const mask::Infiller infiller = MetricInfiller(classifier, image, options);
+  CurveImages images(infiller, image, insertion, order, EffectiveStep(options, classifier, image));
+  return CurveFromScores(ScoreStream(
+      classifier, images.size(), options.batch_size, [&](size_t) { return images.Next(); },
+      [label](size_t) { return label; }));
+}
+
+// Average Drop/Gain's image: the map min-max scaled to [0, 1] times the image.
+cv::Mat DropGainImage(const cv::Mat& image, const cv::Mat& saliency) {
+  BOREX_CHECK(image.type() == CV_32FC3 && saliency.type() == CV_32FC1);
+  BOREX_CHECK(image.size() == saliency.size());
+  double low = 0, high = 0;
+  cv::minMaxLoc(saliency, &low, &high);
+  cv::Mat weights;
+  if (high > low)
+    saliency.convertTo(weights, CV_32F, 1.0 / (high - low), -low / (high - low));
+  else
+    weights = cv::Mat::ones(saliency.size(), CV_32F);
+  cv::Mat weights3, masked;
+  cv::merge(std::vector<cv::Mat>{weights, weights, weights}, weights3);
+  cv::multiply(image, weights3, masked);
+  return masked;
+}
+
+DropGain DropGainFromScores(double p, double o) {
+  DropGain result;
+  result.score = p;
+  result.masked_score = o;
+  result.drop = p > 0 ? 100.0 * std::max(0.0, p - o) / p : 0.0;
+  result.gain = p < 1 ? 100.0 * std::max(0.0, o - p) / (1 - p) : 0.0;
+  return result;
+}
+
+// Hide-top's image: the top k pixels of `order` in-filled; k = result->pixels.
+cv::Mat HideTopImage(const mask::Infiller& infiller, const cv::Mat& image,
+                     const std::vector<int>& order, const MetricOptions& options, HideTop* result) {
   const int pixels = static_cast<int>(image.total());
   BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
-  const mask::Infiller infiller = MetricInfiller(classifier, image, options);
-  const std::vector<int> ks = CurvePoints(pixels, EffectiveStep(options, classifier, image), true);
-  cv::Mat hidden(image.size(), CV_8UC1, cv::Scalar(insertion ? 255 : 0));
-  uchar* hidden_pixels = hidden.ptr<uchar>();
-  Curve curve;
-  std::vector<cv::Mat> batch;
-  int changed = 0;
-  for (size_t i = 0; i < ks.size(); ++i) {
-    // Each step reveals (insertion) or hides (deletion) the next `step` pixels.
-    for (; changed < ks[i]; ++changed) hidden_pixels[order[changed]] = insertion ? 0 : 255;
-    batch.emplace_back();
-    infiller.ApplyHidden(hidden, batch.back());
-    if (static_cast<int>(batch.size()) == options.batch_size || i + 1 == ks.size()) {
-      const Eigen::VectorXf scores =
-          model::ClassScores(classifier.Logits(batch), label, model::ScoreKind::kProbability);
-      for (int j = 0; j < scores.size(); ++j) curve.scores.push_back(scores[j]);
-      batch.clear();
-    }
-  }
-  const double sum = std::accumulate(curve.scores.begin(), curve.scores.end(), 0.0);
-  curve.sum = sum;
-  curve.auc = (sum - (curve.scores.front() + curve.scores.back()) / 2) /
-              static_cast<double>(curve.scores.size() - 1);
-  return curve;
+  result->pixels =
+      std::clamp(static_cast<int>(std::lround(options.hide_percent / 100.0 * pixels)), 1, pixels);
+  cv::Mat region = cv::Mat::zeros(image.size(), CV_8UC1), hidden;
+  for (int k = 0; k < result->pixels; ++k) region.ptr<uchar>()[order[k]] = 255;
+  infiller.ApplyHidden(region, hidden);
+  return hidden;
 }
 
 cv::Mat Continuous(const cv::Mat& mat) { return mat.isContinuous() ? mat : mat.clone(); }
@@ -168,27 +258,10 @@ bool PointingHit(const cv::Mat& saliency, const cv::Mat& region, int tolerance, 
 
 DropGain AverageDropGain(model::Classifier& classifier, const cv::Mat& image,
                          const cv::Mat& saliency, int label) {
-  BOREX_CHECK(image.type() == CV_32FC3 && saliency.type() == CV_32FC1);
-  BOREX_CHECK(image.size() == saliency.size());
-  double low = 0, high = 0;
-  cv::minMaxLoc(saliency, &low, &high);
-  cv::Mat weights;
-  if (high > low)
-    saliency.convertTo(weights, CV_32F, 1.0 / (high - low), -low / (high - low));
-  else
-    weights = cv::Mat::ones(saliency.size(), CV_32F);
-  cv::Mat weights3, masked;
-  cv::merge(std::vector<cv::Mat>{weights, weights, weights}, weights3);
-  cv::multiply(image, weights3, masked);
   const Eigen::VectorXf scores =
-      model::ClassScores(classifier.Logits({image, masked}), label, model::ScoreKind::kProbability);
-  DropGain result;
-  result.score = scores[0];
-  result.masked_score = scores[1];
-  const double p = result.score, o = result.masked_score;
-  result.drop = p > 0 ? 100.0 * std::max(0.0, p - o) / p : 0.0;
-  result.gain = p < 1 ? 100.0 * std::max(0.0, o - p) / (1 - p) : 0.0;
-  return result;
+      model::ClassScores(classifier.Logits({image, DropGainImage(image, saliency)}), label,
+                         model::ScoreKind::kProbability);
+  return DropGainFromScores(scores[0], scores[1]);
 }
 
 HideTop HideTopChange(model::Classifier& classifier, const cv::Mat& image,
@@ -196,14 +269,9 @@ HideTop HideTopChange(model::Classifier& classifier, const cv::Mat& image,
   options.Check();
   const cv::Mat rgb = Continuous(image);
   BOREX_CHECK(rgb.type() == CV_32FC3);
-  const int pixels = static_cast<int>(rgb.total());
-  BOREX_CHECK_EQ(static_cast<int>(order.size()), pixels);
   HideTop result;
-  result.pixels =
-      std::clamp(static_cast<int>(std::lround(options.hide_percent / 100.0 * pixels)), 1, pixels);
-  cv::Mat region = cv::Mat::zeros(rgb.size(), CV_8UC1), hidden;
-  for (int k = 0; k < result.pixels; ++k) region.ptr<uchar>()[order[k]] = 255;
-  MetricInfiller(classifier, rgb, options).ApplyHidden(region, hidden);
+  const cv::Mat hidden =
+      HideTopImage(MetricInfiller(classifier, rgb, options), rgb, order, options, &result);
   const Eigen::VectorXf scores =
       model::ClassScores(classifier.Logits({rgb, hidden}), label, model::ScoreKind::kProbability);
   result.score = scores[0];
@@ -292,31 +360,101 @@ std::optional<double> Evaluation::Value(const std::string& key, const std::strin
 
 Evaluation Evaluate(model::Classifier& classifier, const cv::Mat& image, const cv::Mat& saliency,
                     int label, const cv::Mat& region, const MetricOptions& options) {
+  return EvaluateAll(classifier, {{image, saliency, label, region, options.seed}}, options).front();
+}
+
+std::vector<Evaluation> EvaluateAll(model::Classifier& classifier,
+                                    const std::vector<EvaluationInput>& inputs,
+                                    const MetricOptions& options) {
   options.Check();
-  BOREX_CHECK(image.type() == CV_32FC3 && !image.empty());
-  CheckMap(image, saliency);
-  const long calls_before = classifier.model_calls();
-  Evaluation evaluation;
-  evaluation.label = label;
-  evaluation.step = EffectiveStep(options, classifier, image);
-  evaluation.infill = options.infill;
-  const cv::Mat map = Continuous(saliency);
-  const cv::Mat rgb = Continuous(image);
-  const std::vector<int> order = RankPixels(map);
-  evaluation.insertion = InsertionCurve(classifier, rgb, order, label, options);
-  evaluation.deletion = DeletionCurve(classifier, rgb, order, label, options);
-  if (!region.empty()) {
-    BOREX_CHECK(region.size() == image.size());
-    const cv::Mat inside = Continuous(region);
-    evaluation.f_measure = FMeasureCurve(order, inside, evaluation.step);
-    evaluation.pointing_hit =
-        PointingHit(map, inside, options.pointing_tolerance, classifier.info().clip_frames());
+  // Everything each map needs, checked before the first forward pass.
+  struct Work {
+    cv::Mat rgb, map;
+    std::vector<int> order;
+    std::unique_ptr<mask::Infiller> infiller;
+    std::unique_ptr<CurveImages> insertion, deletion;
+    size_t first = 0, count = 0;  // its images' place in the stream
+    Evaluation evaluation;
+  };
+  std::vector<Work> work(inputs.size());
+  size_t total = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const EvaluationInput& input = inputs[i];
+    BOREX_CHECK(input.image.type() == CV_32FC3 && !input.image.empty());
+    CheckMap(input.image, input.saliency);
+    Work& w = work[i];
+    w.rgb = Continuous(input.image);
+    w.map = Continuous(input.saliency);
+    w.order = RankPixels(w.map);
+    MetricOptions own = options;
+    own.seed = input.seed;
+    w.infiller = std::make_unique<mask::Infiller>(MetricInfiller(classifier, w.rgb, own));
+    const int step = EffectiveStep(options, classifier, w.rgb);
+    w.insertion = std::make_unique<CurveImages>(*w.infiller, w.rgb, true, w.order, step);
+    w.deletion = std::make_unique<CurveImages>(*w.infiller, w.rgb, false, w.order, step);
+    Evaluation& e = w.evaluation;
+    e.label = input.label;
+    e.step = step;
+    e.infill = options.infill;
+    e.hide_percent = options.hide_percent;
+    if (!input.region.empty()) {
+      BOREX_CHECK(input.region.size() == input.image.size());
+      const cv::Mat inside = Continuous(input.region);
+      e.f_measure = FMeasureCurve(w.order, inside, step);
+      e.pointing_hit =
+          PointingHit(w.map, inside, options.pointing_tolerance, classifier.info().clip_frames());
+    }
+    // The image, the substrate alone (insertion's first and deletion's last), the curves' inner
+    // points, Average Drop/Gain's image and hide-top's: no image is scored twice.
+    w.first = total;
+    w.count = 2 * w.insertion->size();
+    total += w.count;
+    e.model_calls = static_cast<long>(w.count);
   }
-  evaluation.drop_gain = AverageDropGain(classifier, rgb, map, label);
-  evaluation.hide_top = HideTopChange(classifier, rgb, order, label, options);
-  evaluation.hide_percent = options.hide_percent;
-  evaluation.model_calls = classifier.model_calls() - calls_before;
-  return evaluation;
+  // One stream over every map's images, in forward passes of options.batch_size.
+  const auto owner = [&](size_t index) {
+    const auto after = std::upper_bound(work.begin(), work.end(), index,
+                                        [](size_t i, const Work& w) { return i < w.first; });
+    return static_cast<size_t>(after - work.begin()) - 1;
+  };
+  const auto produce = [&](size_t index) -> cv::Mat {
+    Work& w = work[owner(index)];
+    const size_t inner = w.insertion->size() - 2;
+    const size_t j = index - w.first;
+    if (j == 0) return w.rgb;
+    if (j == 1) {
+      w.deletion->Skip();          // k = 0 of deletion: the image itself, scored at j = 0
+      return w.insertion->Next();  // k = 0 of insertion: every pixel hidden
+    }
+    if (j < 2 + inner) return w.insertion->Next();
+    if (j < 2 + 2 * inner) return w.deletion->Next();
+    if (j == 2 + 2 * inner) return DropGainImage(w.rgb, w.map);
+    return HideTopImage(*w.infiller, w.rgb, w.order, options, &w.evaluation.hide_top);
+  };
+  const std::vector<double> scores =
+      ScoreStream(classifier, total, options.batch_size, produce,
+                  [&](size_t index) { return work[owner(index)].evaluation.label; });
+  std::vector<Evaluation> evaluations;
+  for (Work& w : work) {
+    const auto at = [&](size_t j) { return scores[w.first + j]; };
+    const size_t inner = w.insertion->size() - 2;
+    std::vector<double> insertion = {at(1)}, deletion = {at(0)};
+    for (size_t j = 0; j < inner; ++j) {
+      insertion.push_back(at(2 + j));
+      deletion.push_back(at(2 + inner + j));
+    }
+    insertion.push_back(at(0));
+    deletion.push_back(at(1));
+    Evaluation& e = w.evaluation;
+    e.insertion = CurveFromScores(std::move(insertion));
+    e.deletion = CurveFromScores(std::move(deletion));
+    e.drop_gain = DropGainFromScores(at(0), at(2 + 2 * inner));
+    e.hide_top.score = at(0);
+    e.hide_top.hidden_score = at(3 + 2 * inner);
+    e.hide_top.change = e.hide_top.hidden_score - e.hide_top.score;
+    evaluations.push_back(std::move(e));
+  }
+  return evaluations;
 }
 
 }  // namespace borex::metrics
