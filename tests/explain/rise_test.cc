@@ -101,6 +101,41 @@ TEST(RiseTest, SameSeedSameMapDifferentSeedDifferentMap) {
   EXPECT_GT(cv::norm(a, c, cv::NORM_INF), 0.0);
 }
 
+// Several images' masks share forward passes; each map is the one it gets alone.
+TEST(RiseTest, SeveralImagesTogetherGiveTheMapsTheyGetAlone) {
+  class Recording : public testing::RegionClassifier {
+   public:
+    using RegionClassifier::RegionClassifier;
+    Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+      sizes.push_back(static_cast<int>(images.size()));
+      return RegionClassifier::Logits(images);
+    }
+    std::vector<int> sizes;
+  };
+  std::vector<MaskJob> jobs;
+  std::vector<int> labels;
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat image(kSize, kSize, CV_32FC3);
+    cv::randu(image, 0, 1);
+    RiseOptions options;
+    options.masks = 11 + 4 * i;  // 11, 15, 19: passes of 7 straddle the images
+    options.seed = 100 + static_cast<uint64_t>(i);
+    options.positive_negative = i == 1;
+    options.infill = i == 2 ? mask::Infill::kNoise : mask::Infill::kBlack;
+    options.batch_size = 7;
+    jobs.push_back({image, options});
+    labels.push_back(i % 2);
+  }
+  Recording together(kRegion);
+  const std::vector<cv::Mat> maps = ComputeRiseAll(together, jobs, labels);
+  EXPECT_EQ(together.sizes, (std::vector<int>{7, 7, 7, 7, 7, 7, 3}));  // 45 masks
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    testing::RegionClassifier alone(kRegion);
+    const cv::Mat map = ComputeRise(alone, jobs[i].image, labels[i], jobs[i].options);
+    EXPECT_EQ(cv::norm(map, maps[i], cv::NORM_INF), 0.0) << i;
+  }
+}
+
 TEST(RiseTest, RejectsBadOptions) {
   RiseOptions options;
   options.keep_prob = 1.0;

@@ -45,9 +45,28 @@ using MaskBatchVisitor =
 void ForEachMaskBatch(model::Classifier& classifier, const cv::Mat& image,
                       const RiseOptions& options, const MaskBatchVisitor& visit);
 
+// One image's masking for the several-image form: the image and its options (masks, seed, ...).
+struct MaskJob {
+  cv::Mat image;
+  RiseOptions options;
+};
+// ForEachMaskBatch for several images at once: every job's masks, job after job, go through the
+// model in forward passes of `batch_size` images (a pass may hold several jobs' masks), and
+// visit(job, masks, logits) is called for each job's part of each pass, in order. Each job sees
+// the masks and logits it would alone, whenever the model scores an image independently of its
+// batch.
+using JobMaskBatchVisitor = std::function<void(size_t job, const std::vector<cv::Mat>& masks,
+                                               const Eigen::MatrixXf& logits)>;
+void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
+                      int batch_size, const JobMaskBatchVisitor& visit);
+
 // The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size
 // (for a video model, the stacked clip; the map is then stacked too).
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
                     const RiseOptions& options);
+// ComputeRise for several images (labels[i] for jobs[i]), their masks scored together in
+// forward passes of jobs' first options.batch_size.
+std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
+                                    const std::vector<int>& labels);
 
 }  // namespace borex::explain

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -22,6 +23,7 @@
 #include "borex/core/error.h"
 #include "borex/dataset/label_map.h"
 #include "borex/dataset/video_clips.h"
+#include "borex/explain/rise.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
@@ -126,24 +128,44 @@ class ImageMaps {
   // else computed now.
   cv::Mat Plain(explain::Method method) {
     const std::string name = explain::MethodName(method);
-    if (auto found = maps_.find(name); found != maps_.end()) return found->second;
-    cv::Mat map;
-    auto run = runs_.find(name);
-    if (run != runs_.end() && run->second->done.count(id_) > 0) {
-      const std::string path = MapPath(*run->second, id_);
-      if (std::filesystem::exists(path)) map = ReadMapFor(image_, path);
-    }
-    if (map.empty() || map.size() != image_.working.size()) {
-      explain::ExplainOptions explain = options_.explain;
-      explain.method = method;
-      explain.rise.seed = seed_;
+    if (!Known(method)) {
       const long calls_before = classifier_.model_calls();
       const auto start = Clock::now();
-      map = explain::Explain(classifier_, image_.working, label_, explain);
-      costs_[name] = {classifier_.model_calls() - calls_before, SecondsSince(start)};
+      Provide(method, explain::Explain(classifier_, image_.working, label_, Options(method)),
+              classifier_.model_calls() - calls_before, SecondsSince(start));
     }
+    return maps_[name];
+  }
+
+  // Whether the plain map is at hand without computing it (computed, or read from this batch's
+  // earlier output, which this call then keeps).
+  bool Known(explain::Method method) {
+    const std::string name = explain::MethodName(method);
+    if (maps_.count(name) > 0) return true;
+    auto run = runs_.find(name);
+    if (run == runs_.end() || run->second->done.count(id_) == 0) return false;
+    const std::string path = MapPath(*run->second, id_);
+    if (!std::filesystem::exists(path)) return false;
+    const cv::Mat map = ReadMapFor(image_, path);
+    if (map.size() != image_.working.size()) return false;
     maps_[name] = map;
-    return map;
+    return true;
+  }
+
+  // The options this image's plain map of `method` is computed with.
+  explain::ExplainOptions Options(explain::Method method) const {
+    explain::ExplainOptions explain = options_.explain;
+    explain.method = method;
+    explain.rise.seed = seed_;
+    explain.rise.positive_negative = method == explain::Method::kPnRise;
+    return explain;
+  }
+
+  // A plain map computed elsewhere (with other images), and its cost.
+  void Provide(explain::Method method, const cv::Mat& map, long calls, double seconds) {
+    const std::string name = explain::MethodName(method);
+    maps_[name] = map;
+    costs_[name] = {calls, seconds};
   }
 
   // Model calls and seconds of the plain map computed here, whichever method asked for it first.
@@ -492,6 +514,46 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
       fail(item.id, e);
     }
   };
+  // The RISE and PN-RISE maps any method needs (its own rows, or as priors), of all the images
+  // at once: their masks share forward passes.
+  for (const explain::Method method : {explain::Method::kRise, explain::Method::kPnRise}) {
+    std::vector<InFlight*> missing;
+    for (InFlight& item : items) {
+      bool needed = false;
+      for (const MethodRun& run : runs)
+        needed |= !item.failed && run.done.count(item.id) == 0 && run.method.method == method &&
+                  (!run.method.refines || run.method.has_prior);
+      if (needed && !item.maps->Known(method)) missing.push_back(&item);
+    }
+    if (missing.empty()) continue;
+    std::vector<explain::MaskJob> jobs;
+    std::vector<int> labels;
+    for (InFlight* item : missing) {
+      jobs.push_back({item->image.working, item->maps->Options(method).rise});
+      labels.push_back(item->label);
+    }
+    const long calls_before = classifier.model_calls();
+    const auto start = Clock::now();
+    std::vector<cv::Mat> maps;
+    try {
+      maps = explain::ComputeRiseAll(classifier, jobs, labels);
+    } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
+      for (InFlight* item : missing) {
+        item->failed = true;
+        fail(item->id, e);
+      }
+      continue;
+    }
+    // Each image is charged its share: its masks, and the time in proportion.
+    const double calls = static_cast<double>(classifier.model_calls() - calls_before);
+    const double seconds = SecondsSince(start);
+    long total_masks = 0;
+    for (const explain::MaskJob& job : jobs) total_masks += job.options.masks;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      const double share = static_cast<double>(jobs[i].options.masks) / total_masks;
+      missing[i]->maps->Provide(method, maps[i], std::lround(calls * share), seconds * share);
+    }
+  }
   for (MethodRun& run : runs) {
     const auto todo = [&](const InFlight& item) {
       return !item.failed && run.done.count(item.id) == 0;

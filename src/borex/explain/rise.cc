@@ -27,54 +27,97 @@ void RiseOptions::Check() const {
 
 void ForEachMaskBatch(model::Classifier& classifier, const cv::Mat& image,
                       const RiseOptions& options, const MaskBatchVisitor& visit) {
-  options.Check();
-  mask::RiseMaskOptions mask_options;
-  mask_options.grid = options.grid;
-  mask_options.keep_prob = options.keep_prob;
-  mask_options.grid_frames = options.grid_frames;
-  const int frames = classifier.info().clip_frames();
-  BOREX_CHECK_EQ(image.rows % frames, 0);
-  mask::RiseMaskGenerator generator(mask_options, image.rows / frames, image.cols, options.seed,
-                                    frames);
-  const mask::Infiller infiller(image, options.infill, classifier.info().mean, image.rows / frames,
-                                options.seed);
+  ForEachMaskBatch(classifier, {{image, options}}, options.batch_size,
+                   [&](size_t, const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
+                     visit(masks, logits);
+                   });
+}
 
+void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
+                      int batch_size, const JobMaskBatchVisitor& visit) {
+  BOREX_CHECK_GT(batch_size, 0);
+  const int frames = classifier.info().clip_frames();
+  // Every job's generator and in-fill, checked before the first pass.
+  std::vector<mask::RiseMaskGenerator> generators;
+  std::vector<mask::Infiller> infillers;
+  for (const MaskJob& job : jobs) {
+    job.options.Check();
+    BOREX_CHECK_EQ(job.image.rows % frames, 0);
+    mask::RiseMaskOptions mask_options;
+    mask_options.grid = job.options.grid;
+    mask_options.keep_prob = job.options.keep_prob;
+    mask_options.grid_frames = job.options.grid_frames;
+    generators.emplace_back(mask_options, job.image.rows / frames, job.image.cols, job.options.seed,
+                            frames);
+    infillers.emplace_back(job.image, job.options.infill, classifier.info().mean,
+                           job.image.rows / frames, job.options.seed);
+  }
+  size_t job = 0;
+  int done = 0;  // masks of `job` drawn so far
   std::vector<cv::Mat> masks, masked;
-  for (int done = 0; done < options.masks;) {
-    const int batch = std::min(options.batch_size, options.masks - done);
+  std::vector<size_t> owners;
+  while (job < jobs.size()) {
     masks.clear();
     masked.clear();
-    for (int n = 0; n < batch; ++n) {
-      cv::Mat mask = generator.Next();
+    owners.clear();
+    for (; job < jobs.size() && static_cast<int>(masked.size()) < batch_size;) {
+      cv::Mat mask = generators[job].Next();
       cv::Mat out;
-      infiller.Apply(mask, out);  // i ⊙ m with soft masks: m·i + (1 − m)·fill
+      infillers[job].Apply(mask, out);  // i ⊙ m with soft masks: m·i + (1 − m)·fill
       masks.push_back(std::move(mask));
       masked.push_back(std::move(out));
+      owners.push_back(job);
+      if (++done == jobs[job].options.masks) {
+        ++job;
+        done = 0;
+      }
     }
-    visit(masks, classifier.Logits(masked));
-    done += batch;
+    const Eigen::MatrixXf logits = classifier.Logits(masked);
+    for (size_t first = 0; first < owners.size();) {
+      size_t last = first;
+      while (last < owners.size() && owners[last] == owners[first]) ++last;
+      visit(owners[first],
+            std::vector<cv::Mat>(masks.begin() + static_cast<std::ptrdiff_t>(first),
+                                 masks.begin() + static_cast<std::ptrdiff_t>(last)),
+            logits.middleRows(static_cast<Eigen::Index>(first),
+                              static_cast<Eigen::Index>(last - first)));
+      first = last;
+    }
   }
 }
 
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
                     const RiseOptions& options) {
-  const double p = options.keep_prob;
-  cv::Mat saliency = cv::Mat::zeros(image.size(), CV_32FC1);
-  ForEachMaskBatch(classifier, image, options,
-                   [&](const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
+  return ComputeRiseAll(classifier, {{image, options}}, {label}).front();
+}
+
+std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
+                                    const std::vector<int>& labels) {
+  BOREX_CHECK_EQ(jobs.size(), labels.size());
+  if (jobs.empty()) return {};
+  std::vector<cv::Mat> saliency;
+  for (const MaskJob& job : jobs) saliency.push_back(cv::Mat::zeros(job.image.size(), CV_32FC1));
+  ForEachMaskBatch(classifier, jobs, jobs.front().options.batch_size,
+                   [&](size_t j, const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
+                     const RiseOptions& options = jobs[j].options;
+                     const double p = options.keep_prob;
                      const Eigen::VectorXf scores =
-                         model::ClassScores(logits, label, options.score);
+                         model::ClassScores(logits, labels[j], options.score);
                      for (size_t n = 0; n < masks.size(); ++n) {
                        const float score = scores[static_cast<Eigen::Index>(n)];
                        if (options.positive_negative)
-                         cv::scaleAdd(masks[n] - p, score, saliency, saliency);  // (m − p)·M
+                         cv::scaleAdd(masks[n] - p, score, saliency[j], saliency[j]);  // (m − p)·M
                        else
-                         cv::scaleAdd(masks[n], score, saliency, saliency);  // m·M
+                         cv::scaleAdd(masks[n], score, saliency[j], saliency[j]);  // m·M
                      }
                    });
-  const double normaliser =
-      options.positive_negative ? options.masks * p * (1 - p) : options.masks * p;
-  return saliency / normaliser;
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    const RiseOptions& options = jobs[j].options;
+    const double p = options.keep_prob;
+    saliency[j] =
+        saliency[j] / (options.positive_negative ? options.masks * p * (1 - p) : options.masks * p);
+  }
+  return saliency;
 }
 
 nlohmann::json RiseOptions::ToJson() const {
