@@ -24,8 +24,10 @@ double Probability(testing::RegionClassifier& model, const cv::Mat& image) {
   return model::ClassScores(model.Logits({image}), 0, model::ScoreKind::kProbability)[0];
 }
 
+// One observation per round (the default is several): each Step() is one observation.
 RefineOptions SmallOptions() {
   RefineOptions options;
+  options.acquisition_batch = 1;
   options.iterations = 12;
   options.mask_sizes = ParseMaskSizes("6,10");
   options.stride = 1;

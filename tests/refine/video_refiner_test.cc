@@ -28,8 +28,10 @@ cv::Mat RegionClip() {
   return clip;
 }
 
+// One observation per round: each Step() is one observation.
 RefineOptions SmallOptions() {
   RefineOptions options;
+  options.acquisition_batch = 1;
   options.iterations = 10;
   options.mask_sizes = ParseMaskSizes("5,9");
   options.mask_frames = {2, 4};

@@ -109,8 +109,10 @@ struct RefineOptions {
   // the GP as a pending point (the variance updated exactly, the mean kept) before the next is
   // chosen, then one forward pass of their masked images. 1: one observation per model call, as
   // the paper and the code (bit for bit the sequential search). `iterations` still counts
-  // observations. Paper and code: 1.
-  int acquisition_batch = 1;
+  // observations. Default 4 (docs/results.md, issue 12): on validation, Q <= 8 was within noise
+  // of Q = 1 for both priors and Q = 16 was not; 4 keeps 13 rounds of 50 observations and fills
+  // a pass with 8 images. Paper and code: 1.
+  int acquisition_batch = 4;
 
   // Video (paper §3.2): cuboid masks of side r in t consecutive frames from frame n, and a GP
   // over (row, col, n, r, t). The paper gives neither its depth set T nor the temporal length

@@ -345,6 +345,7 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   summary["iterations"] = result.iterations;
   summary["refine_model_calls"] = result.model_calls;
   summary["refine_seconds"] = result.total_seconds;
+  summary["refine_model_seconds"] = result.model_seconds;
   AddTiming(summary, job_result, loaded, calls_before, seconds_before, start);
   if (!options.trace_path.empty()) {
     const nlohmann::json trace = TraceJson(result, refine_options);
