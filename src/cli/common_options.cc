@@ -267,6 +267,8 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--max-gp-memory", [](auto& o, auto& f) { o.max_gp_megabytes = f.max_gp_megabytes; }},
       {"--squash", [](auto& o, auto& f) { o.squash = f.squash; }},
       {"--hyperopt", [](auto& o, auto& f) { o.hyperopt = f.hyperopt; }},
+      {"--hyperopt-tolerance",
+       [](auto& o, auto& f) { o.hyperopt_tolerance = f.hyperopt_tolerance; }},
       {"--fit-signal-variance",
        [](auto& o, auto& f) { o.fit_signal_variance = f.fit_signal_variance; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
@@ -430,6 +432,13 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   command
       .add_flag("--hyperopt", flags.options.hyperopt,
                 "Re-fit length scales by maximum marginal likelihood every step [code]")
+      ->group(variants);
+  command
+      .add_option("--hyperopt-tolerance", flags.options.hyperopt_tolerance,
+                  "--hyperopt: keep the current length scales unless a fit raises the log "
+                  "marginal likelihood by more than this many nats (skips the rebuild over the "
+                  "candidates; approximate for > 0); 0 = take every fit (code)")
+      ->capture_default_str()
       ->group(variants);
   flags.infill_option = infill_names.substr(0, infill_names.find(','));
   AddInfillOption(command, infill_names, flags.infill,

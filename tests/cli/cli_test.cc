@@ -101,9 +101,10 @@ TEST_F(CliTest, PresetsReproduceThePreviousMapsBitForBit) {
 }
 
 TEST_F(CliTest, FlagsGivenOverrideThePresetAndTheRestKeepIt) {
-  const CommandResult run =
-      RunBorex("refine --preset code --kappa 2 --stride 3 --iterations 4 --model " + kSceneModel +
-               " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path("mixed"));
+  const CommandResult run = RunBorex(
+      "refine --preset code --kappa 2 --stride 3 --iterations 4 --hyperopt-tolerance 0.5 "
+      "--model " +
+      kSceneModel + " --image " + kSceneImage + " --prior-method gradcam++ --out " + Path("mixed"));
   ASSERT_EQ(run.status, 0) << run.err;
   std::ifstream summary_file(Path("mixed.json"));
   const auto settings = nlohmann::json::parse(summary_file)["settings"];
@@ -112,6 +113,7 @@ TEST_F(CliTest, FlagsGivenOverrideThePresetAndTheRestKeepIt) {
   EXPECT_EQ(settings["stride"], 3);
   EXPECT_EQ(settings["aggregation"], "box");  // the preset's
   EXPECT_EQ(settings["hyperopt"], true);
+  EXPECT_EQ(settings["hyperopt_tolerance"], 0.5);
   EXPECT_EQ(settings["prior_mean"], "fixed");
 }
 

@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
+#include "borex/gp/hyperparameters.h"
 #include "borex/io/npy.h"
 #include "support/fake_classifier.h"
 
@@ -394,6 +395,71 @@ TEST(RefinerTest, OneObservationPerRoundGivesTheSequentialMapsBitForBit) {
     ASSERT_EQ(golden.size(), map.size()) << preset;
     EXPECT_EQ(cv::norm(map, golden, cv::NORM_INF), 0.0) << preset;
   }
+}
+
+// The code preset (δ = 0) skips the rebuild over the candidates whenever the fit returns the
+// current length scales bit for bit (CandidateGp::SetKernel), and claims that this is exact: the
+// golden map was written by the refiner that rebuilt after every fit. The case must exercise the
+// skip (scales repeated from one step to the next).
+TEST(RefinerTest, HyperoptSkippingUnchangedKernelsGivesTheRefitEveryStepMap) {
+  const RefineOptions options = GoldenOptions("code");
+  EXPECT_EQ(options.hyperopt_tolerance, 0.0);
+  testing::RegionClassifier model(kRegion);
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, GoldenPrior(), options);
+  int repeated = 0;
+  for (size_t i = 1; i < result.steps.size(); ++i)
+    repeated += result.steps[i].length_scales == result.steps[i - 1].length_scales;
+  EXPECT_GT(repeated, 0);
+  const cv::Mat golden =
+      io::ReadNpyMap(std::string(BOREX_SOURCE_DIR) + "/tests/data/refine/sequential_code.npy");
+  EXPECT_EQ(cv::norm(result.map, golden, cv::NORM_INF), 0.0);
+}
+
+// δ > 0 keeps the current scales unless a fit gains more than δ nats: an infinite δ never
+// changes the kernel, which is exactly the search without --hyperopt; with a finite one, every
+// change of scales gains more than δ on the data of its step.
+TEST(RefinerTest, HyperoptToleranceKeepsTheScalesUnlessTheFitGainsMoreThanIt) {
+  const auto run = [](bool hyperopt, double tolerance) {
+    RefineOptions options = GoldenOptions("code");
+    options.hyperopt = hyperopt;
+    options.hyperopt_tolerance = tolerance;
+    testing::RegionClassifier model(kRegion, 10.0, -5.0);
+    return RunRefinement(model, RegionImage(), 0, GoldenPrior(), options);
+  };
+  const RefineResult off = run(false, 0), never = run(true, 1e300);
+  EXPECT_EQ(cv::norm(never.map, off.map, cv::NORM_INF), 0.0);
+  for (const StepRecord& step : never.steps)
+    EXPECT_EQ(step.length_scales, off.steps.front().length_scales);
+
+  constexpr double kTolerance = 0.05;
+  const RefineResult some = run(true, kTolerance);
+  const RefineOptions options = GoldenOptions("code");
+  Eigen::VectorXd previous = off.steps.front().length_scales;
+  int changes = 0;
+  for (size_t i = 0; i < some.steps.size(); ++i) {
+    const StepRecord& step = some.steps[i];
+    if (step.length_scales == previous) continue;
+    ++changes;
+    // The GP's data after step i: the jittered points and s − i0 (the fixed prior mean).
+    const auto n = static_cast<Eigen::Index>(i + 1);
+    Eigen::MatrixXd points(3, n);
+    Eigen::VectorXd values(n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const StepRecord& seen = some.steps[static_cast<size_t>(j)];
+      points.col(j) << seen.gp_row, seen.gp_col, seen.gp_side;
+      values[j] = seen.observation - seen.prior_at_point;
+    }
+    const auto likelihood = [&](const Eigen::VectorXd& scales) {
+      return gp::LogMarginalLikelihood(gp::MaternKernel(options.kernel, scales), points, values,
+                                       options.noise_variance);
+    };
+    EXPECT_GT(likelihood(step.length_scales) - likelihood(previous), kTolerance) << i;
+    previous = step.length_scales;
+  }
+  EXPECT_GT(changes, 0);
+  RefineOptions bad = GoldenOptions("code");
+  bad.hyperopt_tolerance = -1;
+  EXPECT_THROW(bad.CheckSettings(), OptionError);
 }
 
 TEST(RefinerTest, AcquisitionBatchScoresEachRoundInOneForwardPassAndCountsObservations) {

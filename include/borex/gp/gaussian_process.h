@@ -62,7 +62,11 @@ class CandidateGp {
                        Eigen::MatrixXd basis = Eigen::MatrixXd());
 
   // Replaces the kernel and refits with the stored observations (after re-fitting
-  // hyperparameters).
+  // hyperparameters), O(n³ + n²·|C|). A kernel equal to the current one (the same ν and σf² and
+  // every length scale bit for bit) is the same model: nothing is recomputed. L, z, Zh and hence
+  // the likelihood, β̄ and PredictMean are then bit for bit those of a refit (it would rebuild
+  // them row by row with the same arithmetic); the candidates' mean and variance stay those of
+  // the incremental updates, equal to a refit's up to float rounding.
   void SetKernel(MaternKernel kernel);
 
   // The same observations, mean basis and noise under another kernel, without candidates: for

@@ -100,6 +100,14 @@ struct RefineOptions {
   // experiment script uses g = 10.
   double squash = 0;
   bool hyperopt = false;  // re-fit length scales by maximum marginal likelihood every step (code)
+  // --hyperopt's acceptance tolerance δ in nats: after each fit the current length scales are
+  // kept unless the fitted ones raise the log marginal likelihood of the current data by more
+  // than δ, which spares the O(n²·|C|) rebuild of the candidates' cross-covariances. δ > 0 is an
+  // approximation, not the authors' method: the scales kept are up to δ nats short of the
+  // optimum found. 0: take every fit (the code, and the same scales at every step as a refit
+  // every step). Either way a fit that returns the current scales bit for bit (e.g. held at a
+  // bound) costs no rebuild, exactly (CandidateGp::SetKernel).
+  double hyperopt_tolerance = 0;
   // Std (pixels) of the Gaussian jitter added to each chosen (row, col, side) before it enters
   // the GP data; the mask itself is applied at the chosen point. 0 = off (paper); code: 1.
   double jitter = 0;

@@ -246,6 +246,10 @@ void CandidateGp::SetObservations(Eigen::MatrixXd points, Eigen::VectorXd values
 
 void CandidateGp::SetKernel(MaternKernel kernel) {
   BOREX_CHECK_EQ(kernel.dimension(), kernel_.dimension());
+  BOREX_CHECK_EQ(num_pending_, 0);
+  if (kernel.nu() == kernel_.nu() && kernel.signal_variance() == kernel_.signal_variance() &&
+      kernel.length_scales() == kernel_.length_scales())
+    return;
   kernel_ = std::move(kernel);
   SetObservations(points_, values_, observed_basis_);
 }

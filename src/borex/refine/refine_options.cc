@@ -218,6 +218,8 @@ void RefineOptions::CheckSettings() const {
   if (!(kappa >= 0) || !std::isfinite(kappa)) throw OptionError("--kappa", "must be >= 0");
   if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
   if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
+  if (!(hyperopt_tolerance >= 0) || !std::isfinite(hyperopt_tolerance))
+    throw OptionError("--hyperopt-tolerance", "must be >= 0 and finite (0 = take every fit)");
   if (acquisition_batch < 1)
     throw OptionError("--acquisition-batch",
                       "must be at least 1, got " + std::to_string(acquisition_batch));
@@ -274,6 +276,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"aggregation", AggregationName(aggregation)},
                          {"squash", squash},
                          {"hyperopt", hyperopt},
+                         {"hyperopt_tolerance", hyperopt_tolerance},
                          {"jitter", jitter},
                          {"infill", mask::InfillName(infill)},
                          {"acquisition_batch", acquisition_batch},

@@ -400,8 +400,18 @@ std::vector<StepRecord> Refiner::ObserveRound(const Eigen::MatrixXf& logits, dou
                        s.Basis(s.round_candidates.back()));
   if (o.hyperopt) {
     const auto [lower, upper] = o.LengthScaleBounds(s.frame_rows, s.image.cols, s.frames);
-    s.gp->SetKernel(gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(),
-                                        s.gp->observed_values(), o.noise_variance, lower, upper));
+    gp::MaternKernel fitted =
+        gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(), s.gp->observed_values(),
+                            o.noise_variance, lower, upper);
+    // δ > 0 (RefineOptions::hyperopt_tolerance): keep the current scales unless the fit gains
+    // more than δ nats. SetKernel skips the rebuild when the kernel is unchanged.
+    const auto likelihood = [&](const gp::MaternKernel& kernel) {
+      return gp::LogMarginalLikelihood(kernel, s.gp->observed_points(), s.gp->observed_values(),
+                                       o.noise_variance);
+    };
+    if (o.hyperopt_tolerance == 0 ||
+        likelihood(fitted) - likelihood(s.gp->kernel()) > o.hyperopt_tolerance)
+      s.gp->SetKernel(std::move(fitted));
   }
   std::vector<StepRecord> round = std::move(s.round);
   s.round.clear();
