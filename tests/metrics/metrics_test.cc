@@ -62,10 +62,12 @@ cv::Mat RandomMap(int rows, int cols, int seed) {
 // Indices by decreasing value, ties by index: a plain sort on (−value, index).
 std::vector<int> SortedIndices(const cv::Mat& map) {
   std::vector<std::pair<float, int>> keyed;
+  keyed.reserve(map.total());
   for (int i = 0; i < static_cast<int>(map.total()); ++i)
     keyed.push_back({-map.ptr<float>()[i], i});
   std::sort(keyed.begin(), keyed.end());
   std::vector<int> order;
+  order.reserve(keyed.size());
   for (const auto& item : keyed) order.push_back(item.second);
   return order;
 }

@@ -342,6 +342,7 @@ TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel)
     const double a = result.prior_coefficient, b = result.prior_offset;
     const std::vector<double> sides = {6, 10};
     std::vector<cv::Mat> kriging;
+    kriging.reserve(sides.size());
     for (int i = 0; i < 2; ++i)
       kriging.push_back(refiner.PosteriorMeanForSide(i) - a * BoxAverage(prior * scale, sides[i]) -
                         b);

@@ -62,12 +62,13 @@ TEST(VideoRefinerTest, ObservationIsTheFlippedMinusTheMaskedCuboid) {
     // m and m̄ by hand: the pixels of the square in frames n .. n + t - 1 (clipped).
     cv::Mat hidden = clip.clone(), only = clip.clone();
     const int side = static_cast<int>(step.side);
+    const int half = side / 2;  // the square's top-left corner is centre − ⌊side/2⌋
     for (int t = 0; t < kFrames; ++t)
       for (int r = 0; r < kRows; ++r)
         for (int c = 0; c < kCols; ++c) {
           const bool in_frames = t >= step.frame && t < step.frame + step.depth;
-          const bool in_square = r >= step.row - side / 2 && r < step.row - side / 2 + side &&
-                                 c >= step.col - side / 2 && c < step.col - side / 2 + side;
+          const bool in_square = r >= step.row - half && r < step.row - half + side &&
+                                 c >= step.col - half && c < step.col - half + side;
           (in_frames && in_square ? hidden : only).at<cv::Vec3f>(t * kRows + r, c) =
               cv::Vec3f(0, 0, 0);
         }

@@ -450,6 +450,7 @@ void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
                EvaluationCost& evaluation_cost, Fail fail) {
   if (produced.empty()) return;
   std::vector<metrics::EvaluationInput> inputs;
+  inputs.reserve(produced.size());
   for (const ProducedMap& p : produced)
     inputs.push_back({p.item->image.working, p.map, p.item->label, p.item->region, p.item->seed});
   const auto evaluation_start = Clock::now();
@@ -577,6 +578,7 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
             refined.push_back(&item);
           });
       std::vector<refine::Refiner*> pointers;
+      pointers.reserve(refiners.size());
       for (const auto& refiner : refiners) pointers.push_back(refiner.get());
       try {
         refine::RefineTogether(classifier, pointers, options.explain.rise.batch_size);

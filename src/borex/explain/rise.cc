@@ -96,6 +96,7 @@ std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::ve
   BOREX_CHECK_EQ(jobs.size(), labels.size());
   if (jobs.empty()) return {};
   std::vector<cv::Mat> saliency;
+  saliency.reserve(jobs.size());
   for (const MaskJob& job : jobs) saliency.push_back(cv::Mat::zeros(job.image.size(), CV_32FC1));
   ForEachMaskBatch(classifier, jobs, jobs.front().options.batch_size,
                    [&](size_t j, const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
