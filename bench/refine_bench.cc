@@ -6,13 +6,16 @@
 // BM_PlainForward runs the forward passes refine makes (50 batches of m and m̄) on fixed
 // images; BM_Refine runs the whole refinement (candidate set, GP updates, acquisition, masks,
 // final full-resolution map) with the same model and reports the share of its time outside the
-// model as the counter `outside_model_share`.
+// model as the counter `outside_model_share`. BM_Forward/N gives the model's time per image at
+// batch N; --system-malloc leaves glibc's allocator settings as they are (borex::ReuseFreedMemory
+// otherwise, as the CLI does), for the before/after in docs/benchmarks.md ("The allocator").
 #include <benchmark/benchmark.h>
 
 #include <iostream>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "borex/core/memory.h"
 #include "borex/model/torchscript_classifier.h"
 #include "borex/refine/refiner.h"
 
@@ -55,6 +58,19 @@ void BM_PlainForward(benchmark::State& state) {
   state.counters["model_calls"] = 100;
 }
 
+// BM_Forward/N: one forward pass of N images at the model's working size, and the time per
+// image (the counter ms_per_image), which decides how many masks a round and a batch should hold.
+void BM_Forward(benchmark::State& state) {
+  auto& model = Model();
+  cv::Mat image;
+  cv::resize(Image(), image, model.WorkingSize(cv::Size(224, 224)));
+  const std::vector<cv::Mat> batch(static_cast<size_t>(state.range(0)), image);
+  for (auto _ : state) benchmark::DoNotOptimize(model.Logits(batch));
+  state.counters["ms_per_image"] = benchmark::Counter(
+      static_cast<double>(state.range(0)) * 1e-3,
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 // BM_Refine/S/P: stride S, preset P (0: the kriging defaults, 1: the paper's, 2: the authors'
 // code's, whose --hyperopt re-fits the length scales after every observation).
 void BM_Refine(benchmark::State& state) {
@@ -76,6 +92,14 @@ void BM_Refine(benchmark::State& state) {
 }
 
 BENCHMARK(BM_PlainForward)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Forward)
+    ->ArgName("batch")
+    ->DenseRange(1, 8, 1)
+    ->Arg(16)
+    ->Arg(32)
+    ->Arg(64)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_Refine)
     ->ArgNames({"stride", "preset"})
     ->Args({2, 0})
@@ -90,21 +114,26 @@ BENCHMARK(BM_Refine)
 
 int main(int argc, char** argv) {
   std::vector<char*> rest;
+  bool system_malloc = false;
   for (int i = 0; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--model=", 0) == 0)
       g_model_path = arg.substr(8);
     else if (arg == "--model" && i + 1 < argc)
       g_model_path = argv[++i];
+    else if (arg == "--system-malloc")  // glibc's own thresholds, for the before/after
+      system_malloc = true;
     else if (arg.rfind("--threads=", 0) == 0)
       g_threads = std::stoi(arg.substr(10));
     else
       rest.push_back(argv[i]);
   }
   if (g_model_path.empty()) {
-    std::cerr << "usage: refine_bench --model RESNET18.pt [--threads=N] [benchmark flags]\n";
+    std::cerr << "usage: refine_bench --model MODEL.pt [--threads=N] [--system-malloc] [benchmark "
+                 "flags]\n";
     return 2;
   }
+  if (!system_malloc) borex::ReuseFreedMemory();
   int rest_count = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_count, rest.data());
   benchmark::RunSpecifiedBenchmarks();

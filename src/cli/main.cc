@@ -6,9 +6,11 @@
 #include <iostream>
 
 #include "borex/core/error.h"
+#include "borex/core/memory.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  borex::ReuseFreedMemory();  // a forward pass must not page-fault its activations in each time
   CLI::App app{
       "borex: saliency maps for image classifiers, refined by Bayesian optimisation "
       "(BOREx, Kikuchi et al., ACCV 2022)",

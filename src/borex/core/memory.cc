@@ -1,0 +1,24 @@
+#include "borex/core/memory.h"
+
+#include <climits>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+namespace borex {
+
+bool ReuseFreedMemory(const ReuseFreedMemoryOptions& options) {
+#ifdef __GLIBC__
+  // mallopt takes an int; setting either threshold also turns off glibc's dynamic adjustment.
+  if (options.mmap_threshold_bytes > INT_MAX || options.trim_threshold_bytes > INT_MAX)
+    return false;
+  return mallopt(M_MMAP_THRESHOLD, static_cast<int>(options.mmap_threshold_bytes)) == 1 &&
+         mallopt(M_TRIM_THRESHOLD, static_cast<int>(options.trim_threshold_bytes)) == 1;
+#else
+  (void)options;
+  return false;
+#endif
+}
+
+}  // namespace borex
