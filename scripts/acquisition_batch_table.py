@@ -2,7 +2,7 @@
 """Refinement quality and time against a setting that should change only speed: a markdown table.
 
 Each argument is NAME=DIR, a `borex batch` directory; the first is the reference. For every
-refined method borex:X in all of them, per setting: the mean insertion, deletion and F-measure,
+method that calls the model (each refinement borex:X, mokuwe), in all of them, per setting: the mean insertion, deletion and F-measure,
 the mean `seconds` (the CSV's time per image for that method), and the two-sided Wilcoxon
 signed-rank p-value of the paired per-image differences against the reference (normal
 approximation with the tie correction, zero differences dropped; scripts/refine_quality.py).
@@ -30,8 +30,11 @@ def main():
     parser.add_argument("settings", nargs="+", help="NAME=DIR, the reference first")
     args = parser.parse_args()
     settings = [s.split("=", 1) for s in args.settings]
+    # The methods that query the model (refinements, Algorithm 1): a white-box map makes none.
     methods = sorted(
-        f[:-4] for f in os.listdir(settings[0][1]) if f.startswith("borex:") and f.endswith(".csv"))
+        f[:-4] for f in os.listdir(settings[0][1]) if f.endswith(".csv")
+        and any(int(row["model_calls"]) > 0
+                for row in read(os.path.join(settings[0][1], f)).values()))
     header = "| method | setting | n | insertion (p) | deletion (p) | F-measure (p) | s/image |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))

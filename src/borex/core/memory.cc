@@ -10,10 +10,9 @@ namespace borex {
 
 bool ReuseFreedMemory(const ReuseFreedMemoryOptions& options) {
 #ifdef __GLIBC__
-  // mallopt takes an int; setting either threshold also turns off glibc's dynamic adjustment.
-  if (options.mmap_threshold_bytes > INT_MAX || options.trim_threshold_bytes > INT_MAX)
-    return false;
-  return mallopt(M_MMAP_THRESHOLD, static_cast<int>(options.mmap_threshold_bytes)) == 1 &&
+  // mallopt takes an int.
+  if (options.trim_threshold_bytes > INT_MAX) return false;
+  return mallopt(M_MMAP_MAX, 0) == 1 &&
          mallopt(M_TRIM_THRESHOLD, static_cast<int>(options.trim_threshold_bytes)) == 1;
 #else
   (void)options;
