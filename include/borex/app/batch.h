@@ -51,7 +51,9 @@ struct BatchOptions {
   // Images processed together: each refining method steps their refinements together, one
   // forward pass per round for all of them (at most explain.rise.batch_size images per pass).
   // The maps equal those of one image at a time whenever the model scores each image
-  // independently of its batch.
+  // independently of its batch. 1: on a CPU, K = 2 and 4 changed a batch's time by -3% to +4%
+  // (docs/benchmarks.md), since a round's 2Q images already fill a pass; more pay where a pass of
+  // 8 leaves the device idle.
   int images_in_flight = 1;
   // RISE, Grad-CAM, Opti-CAM and FIDO settings (the method field is unused); the seed and score
   // are the refinement's (each image's seed is derived from refine.seed and its id).
