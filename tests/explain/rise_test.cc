@@ -103,15 +103,6 @@ TEST(RiseTest, SameSeedSameMapDifferentSeedDifferentMap) {
 
 // Several images' masks share forward passes; each map is the one it gets alone.
 TEST(RiseTest, SeveralImagesTogetherGiveTheMapsTheyGetAlone) {
-  class Recording : public testing::RegionClassifier {
-   public:
-    using RegionClassifier::RegionClassifier;
-    Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
-      sizes.push_back(static_cast<int>(images.size()));
-      return RegionClassifier::Logits(images);
-    }
-    std::vector<int> sizes;
-  };
   std::vector<MaskJob> jobs;
   std::vector<int> labels;
   for (int i = 0; i < 3; ++i) {
@@ -126,9 +117,9 @@ TEST(RiseTest, SeveralImagesTogetherGiveTheMapsTheyGetAlone) {
     jobs.push_back({image, options});
     labels.push_back(i % 2);
   }
-  Recording together(kRegion);
+  testing::BatchRecordingClassifier together(kRegion);
   const std::vector<cv::Mat> maps = ComputeRiseAll(together, jobs, labels);
-  EXPECT_EQ(together.sizes, (std::vector<int>{7, 7, 7, 7, 7, 7, 3}));  // 45 masks
+  EXPECT_EQ(together.batch_sizes, (std::vector<int>{7, 7, 7, 7, 7, 7, 3}));  // 45 masks
   for (size_t i = 0; i < jobs.size(); ++i) {
     testing::RegionClassifier alone(kRegion);
     const cv::Mat map = ComputeRise(alone, jobs[i].image, labels[i], jobs[i].options);

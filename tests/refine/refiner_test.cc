@@ -25,6 +25,16 @@ double Probability(testing::RegionClassifier& model, const cv::Mat& image) {
   return model::ClassScores(model.Logits({image}), 0, model::ScoreKind::kProbability)[0];
 }
 
+// Whether the map's maximum lies in the region, grown by `margin` pixels on every side.
+::testing::AssertionResult MaximumInRegion(const cv::Mat& map, int margin) {
+  cv::Point max_location;
+  cv::minMaxLoc(map, nullptr, nullptr, nullptr, &max_location);
+  const cv::Rect grown(kRegion.x - margin, kRegion.y - margin, kRegion.width + 2 * margin,
+                       kRegion.height + 2 * margin);
+  if (grown.contains(max_location)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "maximum at " << max_location;
+}
+
 // One observation per round (the default is several): each Step() is one observation.
 RefineOptions SmallOptions() {
   RefineOptions options;
@@ -172,11 +182,7 @@ TEST(RefinerTest, FindsTheRegionWithoutAPrior) {
   const double inside = cv::mean(result.map(kRegion))[0];
   const double outside = cv::mean(result.map, outside_mask)[0];
   EXPECT_GT(inside, outside + 1e-4) << inside << " vs " << outside;
-  cv::Point max_location;
-  cv::minMaxLoc(result.map, nullptr, nullptr, nullptr, &max_location);
-  EXPECT_TRUE(cv::Rect(kRegion.x - 2, kRegion.y - 2, kRegion.width + 4, kRegion.height + 4)
-                  .contains(max_location))
-      << max_location;
+  EXPECT_TRUE(MaximumInRegion(result.map, 2));
 }
 
 TEST(RefinerTest, SameSeedSameMapBitForBit) {
@@ -315,9 +321,7 @@ TEST(RefinerTest, FittedMeanKeepsAGoodPriorAndItsCoefficientIsPositive) {
   const RefineResult result = RunRefinement(model, RegionImage(), 0, prior, options);
   EXPECT_GT(result.prior_coefficient, 0.0);
   EXPECT_GT(result.signal_variance, 0.0);
-  cv::Point max_location;
-  cv::minMaxLoc(result.map, nullptr, nullptr, nullptr, &max_location);
-  EXPECT_TRUE(kRegion.contains(max_location)) << max_location;
+  EXPECT_TRUE(MaximumInRegion(result.map, 0));
   const double inside = cv::mean(result.map(kRegion))[0];
   cv::Mat outside_mask(kSize, kSize, CV_8U, cv::Scalar(255));
   outside_mask(kRegion).setTo(0);
@@ -353,17 +357,6 @@ TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel)
         << AggregationName(aggregation);
   }
 }
-
-// A RegionClassifier that records the size of every forward pass.
-class BatchRecordingClassifier : public testing::RegionClassifier {
- public:
-  using RegionClassifier::RegionClassifier;
-  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
-    batch_sizes.push_back(static_cast<int>(images.size()));
-    return RegionClassifier::Logits(images);
-  }
-  std::vector<int> batch_sizes;
-};
 
 cv::Mat GoldenPrior() {
   cv::Mat prior(kSize, kSize, CV_32FC1);
@@ -464,7 +457,7 @@ TEST(RefinerTest, HyperoptToleranceKeepsTheScalesUnlessTheFitGainsMoreThanIt) {
 }
 
 TEST(RefinerTest, AcquisitionBatchScoresEachRoundInOneForwardPassAndCountsObservations) {
-  BatchRecordingClassifier model(kRegion);
+  testing::BatchRecordingClassifier model(kRegion);
   RefineOptions options = SmallOptions();
   options.acquisition_batch = 5;  // 12 observations: rounds of 5, 5 and 2
   Refiner refiner(model, RegionImage(), 0, GoldenPrior(), options);
@@ -492,15 +485,11 @@ TEST(RefinerTest, AcquisitionBatchStillFindsTheRegion) {
   options.iterations = 32;
   options.acquisition_batch = 4;
   const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
-  cv::Point max_location;
-  cv::minMaxLoc(result.map, nullptr, nullptr, nullptr, &max_location);
-  EXPECT_TRUE(cv::Rect(kRegion.x - 2, kRegion.y - 2, kRegion.width + 4, kRegion.height + 4)
-                  .contains(max_location))
-      << max_location;
+  EXPECT_TRUE(MaximumInRegion(result.map, 2));
 }
 
 TEST(RefinerTest, AlgorithmOneScoresTheUnmaskedImageWithTheFirstRound) {
-  BatchRecordingClassifier model(kRegion);
+  testing::BatchRecordingClassifier model(kRegion);
   RefineOptions options = SmallOptions().Algorithm1();
   options.acquisition_batch = 3;
   const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
@@ -521,7 +510,7 @@ TEST(RefineTogetherTest, MapsEqualThoseRefinedAloneBitForBit) {
     testing::RegionClassifier model(kRegion);
     alone.push_back(RunRefinement(model, RegionImage(), 0, GoldenPrior(), options).map);
   }
-  BatchRecordingClassifier model(kRegion);
+  testing::BatchRecordingClassifier model(kRegion);
   std::vector<std::unique_ptr<Refiner>> refiners;
   std::vector<Refiner*> pointers;
   for (size_t i = 0; i < presets.size(); ++i) {
@@ -545,7 +534,7 @@ TEST(RefineTogetherTest, MapsEqualThoseRefinedAloneBitForBit) {
 }
 
 TEST(RefineTogetherTest, ForwardPassesNeverExceedTheMaximumBatch) {
-  BatchRecordingClassifier model(kRegion);
+  testing::BatchRecordingClassifier model(kRegion);
   std::vector<std::unique_ptr<Refiner>> refiners;
   std::vector<Refiner*> pointers;
   for (int i = 0; i < 3; ++i) {
@@ -562,7 +551,7 @@ TEST(RefineTogetherTest, ForwardPassesNeverExceedTheMaximumBatch) {
 // Algorithm 1 and :no-flip score one image per observation; refined together, K images fill
 // each forward pass with K (the first with their unmasked images too).
 TEST(RefineTogetherTest, OneImageObservationsOfSeveralImagesNeverMakeABatchOfOne) {
-  BatchRecordingClassifier model(kRegion);
+  testing::BatchRecordingClassifier model(kRegion);
   std::vector<std::unique_ptr<Refiner>> refiners;
   std::vector<Refiner*> pointers;
   for (int i = 0; i < 3; ++i) {

@@ -39,6 +39,17 @@ class RegionClassifier : public model::Classifier {
   model::ModelInfo info_;
 };
 
+// A RegionClassifier that records the size of every forward pass.
+class BatchRecordingClassifier : public RegionClassifier {
+ public:
+  using RegionClassifier::RegionClassifier;
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+    batch_sizes.push_back(static_cast<int>(images.size()));
+    return RegionClassifier::Logits(images);
+  }
+  std::vector<int> batch_sizes;
+};
+
 // The video version: a model of `frames` frames (stacked clips, model::ModelInfo) whose logit 0
 // = gain · (mean intensity over `region` in frames first_frame ... last_frame) + bias.
 class VideoRegionClassifier : public model::Classifier {
