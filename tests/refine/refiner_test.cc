@@ -479,6 +479,22 @@ TEST(RefinerTest, AcquisitionBatchScoresEachRoundInOneForwardPassAndCountsObserv
       }
 }
 
+// --max-gp-memory counts the fitted mean's per-candidate arrays: a bound between the estimate
+// without them and the one with them refuses the fitted mean and admits the paper's fixed one.
+TEST(RefinerTest, MemoryBoundCountsTheFittedMeansArrays) {
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  RefineOptions options = SmallOptions();
+  const long candidates = 2L * kSize * kSize;  // stride 1, two sides
+  const double without = GpBytes(candidates, 3, options.iterations) / (1024.0 * 1024.0);
+  const double with = GpBytes(candidates, 3, options.iterations, 2) / (1024.0 * 1024.0);
+  options.max_gp_megabytes = (without + with) / 2;
+  EXPECT_THROW(Refiner(model, RegionImage(), 0, prior, options), OptionError);
+  options.prior_mean = PriorMean::kFixed;
+  EXPECT_NO_THROW(Refiner(model, RegionImage(), 0, prior, options));
+}
+
 TEST(RefinerTest, AcquisitionBatchStillFindsTheRegion) {
   testing::RegionClassifier model(kRegion);
   RefineOptions options = SmallOptions();

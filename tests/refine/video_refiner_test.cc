@@ -208,15 +208,19 @@ TEST(VideoRefinerTest, CandidateSetsBeyondTheMemoryBoundAreRefusedBeforeAllocati
   options.stride = 1;
   // 24·24·8 first frames·2 sides·2 depths = 18432 candidates, (10 + 5 + 3)·4 bytes each.
   EXPECT_NEAR(GpBytes(18432, 5, 10), 18432.0 * 18 * 4, 1e-6);
-  options.max_gp_megabytes = 1.0;
+  // A fitted mean of a·i0 + b (p = 2): Hc and W, 2 floats each, and the combined mean and
+  // variance.
+  EXPECT_NEAR(GpBytes(18432, 5, 10, 2), 18432.0 * (18 + 6) * 4, 1e-6);
+  // Without a prior the fitted mean is the constant b alone (p = 1): 22 floats, 1.55 MiB.
+  options.max_gp_megabytes = 1.5;
   try {
     Refiner refiner(model, RegionClip(), 0, cv::Mat(), options);
     FAIL();
   } catch (const OptionError& e) {
-    EXPECT_NE(std::string(e.what()).find("18432 candidates would need 1 MB"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("18432 candidates would need 2 MB"), std::string::npos)
         << e.what();
   }
-  options.max_gp_megabytes = 2.0;
+  options.max_gp_megabytes = 1.6;
   EXPECT_NO_THROW(Refiner(model, RegionClip(), 0, cv::Mat(), options));
 }
 

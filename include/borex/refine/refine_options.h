@@ -178,8 +178,10 @@ struct RefineOptions {
 };
 
 // Bytes the GP needs for `candidates` candidates of `dims` coordinates over `iterations`
-// observations: V (iterations rows), the candidates, and their mean, variance and prior.
-double GpBytes(long candidates, int dims, int iterations);
+// observations: V (iterations rows), the candidates, and their mean, variance and prior; with a
+// fitted mean of `basis_columns` regressors also the basis Hc and W = VᵀZh (p columns each) and
+// the combined mean and variance.
+double GpBytes(long candidates, int dims, int iterations, int basis_columns = 0);
 
 // Parses "--mask-frames 2,4,8": positive frame counts.
 std::vector<int> ParseMaskFrames(const std::string& list);

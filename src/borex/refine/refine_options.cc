@@ -169,8 +169,9 @@ std::pair<Eigen::VectorXd, Eigen::VectorXd> RefineOptions::LengthScaleBounds(
   return {lower, upper};
 }
 
-double GpBytes(long candidates, int dims, int iterations) {
-  return 4.0 * static_cast<double>(candidates) * (iterations + dims + 3);
+double GpBytes(long candidates, int dims, int iterations, int basis_columns) {
+  const int mean_function = basis_columns > 0 ? 2 * basis_columns + 2 : 0;
+  return 4.0 * static_cast<double>(candidates) * (iterations + dims + 3 + mean_function);
 }
 
 std::vector<int> ParseMaskFrames(const std::string& list) {

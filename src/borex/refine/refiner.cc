@@ -256,7 +256,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   for (int n = 0; n < s.frames; n += s.video ? o.frame_step : 1) s.grid_frames.push_back(n);
   const int dims = s.video ? 5 : 3;
   const long count = s.per_block() * static_cast<long>(s.sides.size() * s.depths.size());
-  const double megabytes = GpBytes(count, dims, o.iterations) / (1024.0 * 1024.0);
+  const int basis_columns = s.fitted_mean ? (s.has_prior ? 2 : 1) : 0;
+  const double megabytes = GpBytes(count, dims, o.iterations, basis_columns) / (1024.0 * 1024.0);
   if (megabytes > o.max_gp_megabytes)
     throw OptionError(
         "--max-gp-memory",
@@ -266,7 +267,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.candidates.resize(dims, count);
   s.candidate_prior.resize(s.candidates.cols());
   if (s.fitted_mean) {
-    s.candidate_basis.resize(count, s.has_prior ? 2 : 1);
+    s.candidate_basis.resize(count, basis_columns);
     s.candidate_basis.rightCols(1).setOnes();
     // ī0 per (depth, side): the prior averaged over the square, then over the cuboid's frames.
     const double smallest_side = *std::min_element(s.sides.begin(), s.sides.end());
