@@ -137,6 +137,7 @@ TEST_F(VideoCliTest, ExplainAndEvaluateAClipFromAVideoFile) {
       Path("input_clip.avi"),
       [&] {
         std::vector<cv::Mat> frames;
+        frames.reserve(10);
         for (int t = 0; t < 10; ++t)
           frames.push_back(cv::imread(Path("input_clip/" + std::to_string(t) + ".png")));
         return frames;

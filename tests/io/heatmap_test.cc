@@ -48,7 +48,7 @@ TEST(HeatmapTest, NegatingTheMapSwapsRedAndBlue) {
   const cv::Mat heat = RenderHeatmap(map, kSigned), mirrored = RenderHeatmap(-map, kSigned);
   for (int r = 0; r < map.rows; ++r)
     for (int c = 0; c < map.cols; ++c) {
-      const cv::Vec3b a = heat.at<cv::Vec3b>(r, c), b = mirrored.at<cv::Vec3b>(r, c);
+      const cv::Vec3b &a = heat.at<cv::Vec3b>(r, c), &b = mirrored.at<cv::Vec3b>(r, c);
       ASSERT_EQ(a, cv::Vec3b(b[2], b[1], b[0])) << r << "," << c;
     }
 }

@@ -29,6 +29,7 @@ cv::Scalar FrameColour(int t) { return cv::Scalar(30 + 40 * t, 100, 200 - 30 * t
 
 std::vector<cv::Mat> SyntheticClip(int frames = kFrames, cv::Size size = kSize) {
   std::vector<cv::Mat> clip;
+  clip.reserve(frames);
   for (int t = 0; t < frames; ++t) clip.emplace_back(size, CV_8UC3, FrameColour(t));
   return clip;
 }
@@ -151,6 +152,7 @@ TEST_F(VideoTest, RejectsBadVideosWithOneLineNamingThePath) {
 
 TEST_F(VideoTest, RejectsFramesOfVaryingSize) {
   std::vector<std::string> names;
+  names.reserve(7);
   for (int t = 0; t < 7; ++t) names.push_back(std::to_string(t) + ".png");
   const std::string folder = WriteFolder("mixed", names);
   ASSERT_TRUE(cv::imwrite(Path("mixed/7.png"), cv::Mat(48, 64 + 1, CV_8UC3)));
@@ -185,9 +187,11 @@ TEST_F(VideoTest, SamplingChecksItsOptions) {
 
 TEST_F(VideoTest, SamplesFramesWithStrideAndStart) {
   std::vector<cv::Mat> all;
+  all.reserve(10);
   for (int t = 0; t < 10; ++t) all.emplace_back(1, 1, CV_32FC1, cv::Scalar(t));
   const auto values = [](const std::vector<cv::Mat>& frames) {
     std::vector<float> v;
+    v.reserve(frames.size());
     for (const cv::Mat& frame : frames) v.push_back(frame.at<float>(0, 0));
     return v;
   };
