@@ -60,7 +60,7 @@ void AddRenderFlags(CLI::App& command, RenderFlags& flags) {
   command
       .add_option("--overlay-alpha", flags.options.alpha,
                   "Overlay opacity in [0, 1]: (1 - alpha) * image + alpha * colour (diverging: "
-                  "alpha * |value| / m towards red or blue)")
+                  "towards red or blue at alpha times the distance from the scale's middle)")
       ->capture_default_str()
       ->group(group);
   command
