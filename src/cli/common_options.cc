@@ -32,6 +32,43 @@ std::pair<double, double> ParsePositivePair(const std::string& text, const std::
   return {first, second};
 }
 
+void AddRenderFlags(CLI::App& command, RenderFlags& flags) {
+  flags.command = &command;
+  const std::string group = "Heat maps and overlays (PREFIX.png, PREFIX_overlay.png, video)";
+  command
+      .add_option("--colormap", flags.colormap,
+                  "Colours of the map:\n"
+                  "jet        blue (low) to red (high), as pytorch-grad-cam and the BOREx authors "
+                  "(default)\n"
+                  "turbo      JET's order, perceptually smoother\n"
+                  "viridis    dark blue to yellow, perceptually uniform\n"
+                  "diverging  blue, white, red (default of explain --method undesirable)")
+      ->group(group);
+  command
+      .add_option("--normalize", flags.normalize,
+                  "Which values the colours span:\n"
+                  "minmax      the map's minimum to its maximum (default)\n"
+                  "percentile  as minmax after clipping the highest --outlier-percent % of values\n"
+                  "signed      -m to m, m = max |value|: zero in the middle (default of explain "
+                  "--method undesirable)")
+      ->group(group);
+  command
+      .add_option("--outlier-percent", flags.options.outlier_percent,
+                  "--normalize percentile: percent of the highest values clipped, in [0, 100)")
+      ->capture_default_str()
+      ->group(group);
+  command
+      .add_option("--overlay-alpha", flags.options.alpha,
+                  "Overlay opacity in [0, 1]: (1 - alpha) * image + alpha * colour (diverging: "
+                  "towards red or blue at alpha times the distance from the scale's middle)")
+      ->capture_default_str()
+      ->group(group);
+  command
+      .add_flag("--colorbar", flags.options.colorbar,
+                "Add a legend strip (colour scale and values) to the heat map and the overlay")
+      ->group(group);
+}
+
 }  // namespace
 
 std::string OutputList(const std::vector<std::string>& outputs) {
@@ -52,7 +89,19 @@ model::TorchScriptOptions ModelFlags::Options() const {
   return model;
 }
 
-void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags) {
+void RenderFlags::Apply(app::ImageJobOptions& job) const {
+  const auto given = [this](const char* name) { return command->count(name) > 0; };
+  for (io::RenderOptions* render : {&job.render, &job.signed_render}) {
+    if (given("--colormap")) render->colormap = io::ParseColormap(colormap);
+    if (given("--normalize")) render->normalize = io::ParseNormalization(normalize);
+    if (given("--outlier-percent")) render->outlier_percent = options.outlier_percent;
+    if (given("--overlay-alpha")) render->alpha = options.alpha;
+    if (given("--colorbar")) render->colorbar = options.colorbar;
+  }
+}
+
+void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags,
+                    RenderFlags& render) {
   AddModelFlags(command, flags);
   const std::string group = "Model and image";
   auto* image =
@@ -88,6 +137,7 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& fl
                   "PREFIX.json")
       ->required()
       ->group(group);
+  AddRenderFlags(command, render);
 }
 
 void AddModelFlags(CLI::App& command, ModelFlags& flags) {

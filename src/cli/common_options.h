@@ -24,9 +24,21 @@ struct ModelFlags {
 // --classes, and for video models --frames, --frame-stride, --video-layout), in the group
 // "Model".
 void AddModelFlags(CLI::App& command, ModelFlags& flags);
-// The model flags plus --image (or --video with --start-frame, --fps, --frame-pngs), --label
-// and --out.
-void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags);
+// How maps are drawn: --colormap, --normalize, --outlier-percent, --overlay-alpha, --colorbar.
+// The numbers bind to `options`; Apply() parses the names after parsing.
+struct RenderFlags {
+  io::RenderOptions options;
+  std::string colormap, normalize;
+  const CLI::App* command = nullptr;  // set by AddCommonFlags: which flags were given
+  // Sets the job's saliency and signed renderings: each flag given overrides that field of both
+  // (a flag not given keeps each one's default). OptionError for an unknown name.
+  void Apply(app::ImageJobOptions& job) const;
+};
+
+// The model flags plus --image (or --video with --start-frame, --fps, --frame-pngs), --label,
+// --out and the rendering flags.
+void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& flags,
+                    RenderFlags& render);
 // The BOREx flags shared by `refine` and `batch`: numeric flags bind to `options`, the others
 // are parsed by Parse().
 // --preset chooses the starting options; each flag given on the command line then overrides

@@ -11,6 +11,7 @@ Action AddExplainCommand(CLI::App& app) {
   struct Flags {
     app::ExplainJobOptions job;
     ModelFlags common;
+    RenderFlags render;
     std::string method = "rise", score = "prob", infill = "black", opticam_normalization = "max";
   };
   auto flags = std::make_shared<Flags>();
@@ -27,7 +28,7 @@ Action AddExplainCommand(CLI::App& app) {
       "--image examples/scene_single.png --method gradcam++ --out out/scene_gradcampp\n"
       "  borex explain --model models/fashion_scenes_resnet.pt "
       "--image examples/scene_single.png --method undesirable --out out/scene_undesirable");
-  AddCommonFlags(*command, flags->job.common, flags->common);
+  AddCommonFlags(*command, flags->job.common, flags->common, flags->render);
   command
       ->add_option("--method", flags->method,
                    "rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | fido-sdr | "
@@ -65,6 +66,7 @@ Action AddExplainCommand(CLI::App& app) {
         explain::ParseCamNormalization(flags->opticam_normalization);
     job.explain.rise.infill = mask::ParseInfill(flags->infill, "--rise-infill");
     job.explain.infill_flag = "--rise-infill";
+    flags->render.Apply(job.common);
     const model::TorchScriptOptions model_options = flags->common.Options();
     job.common.Check();  // every flag before the model is loaded
     model::TorchScriptClassifier classifier(model_options);

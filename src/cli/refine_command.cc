@@ -13,6 +13,7 @@ Action AddRefineCommand(CLI::App& app) {
   struct Flags {
     app::RefineJobOptions job;
     ModelFlags common;
+    RenderFlags render;
     RefineFlags refine;
     std::string prior_infill = "black", opticam_normalization = "max";
     bool progress = false;
@@ -34,7 +35,7 @@ Action AddRefineCommand(CLI::App& app) {
       "Video (a video model; cuboid masks, paper section 3.2):\n  borex refine --model "
       "models/fashion_video_r2plus1d.pt --video examples/clip_moving --prior-method rise "
       "--out out/clip_borex");
-  AddCommonFlags(*command, flags->job.common, flags->common);
+  AddCommonFlags(*command, flags->job.common, flags->common, flags->render);
 
   const std::string prior = "Prior i0";
   command
@@ -67,6 +68,7 @@ Action AddRefineCommand(CLI::App& app) {
     job.prior.opticam.normalization = explain::ParseCamNormalization(flags->opticam_normalization);
     job.prior.rise.infill = mask::ParseInfill(flags->prior_infill, "--prior-infill");
     job.prior.infill_flag = "--prior-infill";
+    flags->render.Apply(job.common);
     const model::TorchScriptOptions model_options = flags->common.Options();
     job.Check();  // every flag before the model is loaded
     model::TorchScriptClassifier classifier(model_options);

@@ -8,6 +8,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "borex/io/heatmap.h"
+#include "borex/io/image.h"
 #include "borex/io/npy.h"
 #include "borex/io/video.h"
 #include "support/run_borex.h"
@@ -102,12 +104,40 @@ TEST_F(VideoCliTest, RefineWritesTheVolumeTheVideoTheFramesAndTheSummary) {
   for (int t = 0; t < 8; ++t) EXPECT_EQ(cv::norm(volume[t], again[t], cv::NORM_INF), 0.0);
 }
 
+// The rendering flags reach the clip's frames, drawn over ONE colour range for the whole clip.
+TEST_F(VideoCliTest, FramesFollowTheRenderingFlagsOverOneRangeForTheClip) {
+  const CommandResult run =
+      RunBorex(Refine("input_clip", "--frame-pngs --colormap turbo --colorbar", "styled"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const std::vector<cv::Mat> volume = borex::io::ReadNpyMap3D(Path("styled.npy"));
+  const cv::Mat stacked = borex::io::StackFrames(volume);
+  double low = 0, high = 0;
+  cv::minMaxLoc(stacked, &low, &high);
+  std::ifstream in(Path("styled.json"));
+  const nlohmann::json rendering = nlohmann::json::parse(in)["map"]["rendering"];
+  EXPECT_EQ(rendering["colormap"], "turbo");
+  EXPECT_EQ(rendering["colorbar"], true);
+  EXPECT_EQ(rendering["value_range"], nlohmann::json({low, high}));
+  borex::io::RenderOptions options;
+  options.colormap = borex::io::Colormap::kTurbo;
+  options.colorbar = true;
+  const cv::Mat frame = borex::io::ReadImageRgb(Path("input_clip/0.png"));
+  const std::vector<cv::Mat> expected = borex::io::RenderHeatmapFrames(
+      stacked, 8, borex::io::StackFrames(std::vector<cv::Mat>(8, frame)), options);
+  for (int t = 0; t < 8; ++t) {
+    const cv::Mat png = cv::imread(Path("styled_f00" + std::to_string(t) + ".png"));
+    EXPECT_GT(png.cols, 32);  // the colour bar
+    EXPECT_EQ(cv::norm(png, expected[t], cv::NORM_INF), 0) << "frame " << t;
+  }
+}
+
 TEST_F(VideoCliTest, ExplainAndEvaluateAClipFromAVideoFile) {
   // The clip as an MJPG video file, as OpenCV writes it.
   borex::io::WriteVideo(
       Path("input_clip.avi"),
       [&] {
         std::vector<cv::Mat> frames;
+        frames.reserve(10);
         for (int t = 0; t < 10; ++t)
           frames.push_back(cv::imread(Path("input_clip/" + std::to_string(t) + ".png")));
         return frames;

@@ -29,6 +29,7 @@ cv::Scalar FrameColour(int t) { return cv::Scalar(30 + 40 * t, 100, 200 - 30 * t
 
 std::vector<cv::Mat> SyntheticClip(int frames = kFrames, cv::Size size = kSize) {
   std::vector<cv::Mat> clip;
+  clip.reserve(frames);
   for (int t = 0; t < frames; ++t) clip.emplace_back(size, CV_8UC3, FrameColour(t));
   return clip;
 }
@@ -151,6 +152,7 @@ TEST_F(VideoTest, RejectsBadVideosWithOneLineNamingThePath) {
 
 TEST_F(VideoTest, RejectsFramesOfVaryingSize) {
   std::vector<std::string> names;
+  names.reserve(7);
   for (int t = 0; t < 7; ++t) names.push_back(std::to_string(t) + ".png");
   const std::string folder = WriteFolder("mixed", names);
   ASSERT_TRUE(cv::imwrite(Path("mixed/7.png"), cv::Mat(48, 64 + 1, CV_8UC3)));
@@ -185,9 +187,11 @@ TEST_F(VideoTest, SamplingChecksItsOptions) {
 
 TEST_F(VideoTest, SamplesFramesWithStrideAndStart) {
   std::vector<cv::Mat> all;
+  all.reserve(10);
   for (int t = 0; t < 10; ++t) all.emplace_back(1, 1, CV_32FC1, cv::Scalar(t));
   const auto values = [](const std::vector<cv::Mat>& frames) {
     std::vector<float> v;
+    v.reserve(frames.size());
     for (const cv::Mat& frame : frames) v.push_back(frame.at<float>(0, 0));
     return v;
   };
@@ -385,7 +389,7 @@ TEST(VideoHeatmapTest, FramesShareOneColourScale) {
   cv::Mat map(2 * 3, 4, CV_32FC1, cv::Scalar(0.5));
   map.rowRange(0, 3).setTo(1.0);
   map.at<float>(0, 0) = std::numeric_limits<float>::quiet_NaN();  // ignored by the scale
-  const std::vector<cv::Mat> heat = RenderHeatmapFrames(map, 2, cv::Mat(), 0.5);
+  const std::vector<cv::Mat> heat = RenderHeatmapFrames(map, 2, cv::Mat(), RenderOptions::Signed());
   ASSERT_EQ(heat.size(), 2u);
   EXPECT_EQ(heat[0].type(), CV_8UC3);
   EXPECT_EQ(heat[0].size(), cv::Size(4, 3));
@@ -393,30 +397,41 @@ TEST(VideoHeatmapTest, FramesShareOneColourScale) {
   EXPECT_EQ(heat[1].at<cv::Vec3b>(1, 1), cv::Vec3b(128, 128, 255));  // not saturated
   EXPECT_EQ(heat[0].at<cv::Vec3b>(0, 0), cv::Vec3b(128, 128, 128));  // NaN: grey
   // Rendered alone, frame 1 would be saturated.
-  EXPECT_EQ(RenderSignedHeatmap(map.rowRange(3, 6)).at<cv::Vec3b>(1, 1), cv::Vec3b(0, 0, 255));
+  EXPECT_EQ(RenderHeatmap(map.rowRange(3, 6), RenderOptions::Signed()).at<cv::Vec3b>(1, 1),
+            cv::Vec3b(0, 0, 255));
 }
 
 TEST(VideoHeatmapTest, AllZeroOrNonFiniteClipsRenderWithoutAScale) {
   cv::Mat map(2 * 2, 3, CV_32FC1, cv::Scalar(0));
   map.at<float>(3, 2) = std::numeric_limits<float>::infinity();
-  const std::vector<cv::Mat> heat = RenderHeatmapFrames(map, 2, cv::Mat(), 0.5);
+  const std::vector<cv::Mat> heat = RenderHeatmapFrames(map, 2, cv::Mat(), RenderOptions::Signed());
   EXPECT_EQ(heat[0].at<cv::Vec3b>(1, 1), cv::Vec3b(255, 255, 255));  // zero: white
   EXPECT_EQ(heat[1].at<cv::Vec3b>(1, 2), cv::Vec3b(128, 128, 128));  // infinity: grey
 }
 
-TEST(VideoHeatmapTest, OverlaysOntoTheClipFrames) {
+TEST(VideoHeatmapTest, OverlaysOntoTheClipFramesOverTheClipsRange) {
   cv::Mat map(2 * 2, 2, CV_32FC1, cv::Scalar(-0.25));
   map.rowRange(0, 2).setTo(0.5);
   cv::Mat clip(2 * 4, 4, CV_32FC3, cv::Scalar(0.2, 0.4, 0.6));
-  const std::vector<cv::Mat> overlay = RenderHeatmapFrames(map, 2, clip, 0.8);
+  RenderOptions options;  // min-max JET
+  options.alpha = 0.8;
+  const std::vector<cv::Mat> overlay = RenderHeatmapFrames(map, 2, clip, options);
   ASSERT_EQ(overlay.size(), 2u);
   EXPECT_EQ(overlay[1].size(), cv::Size(4, 4));  // the map is resized to the clip's frames
   for (int t = 0; t < 2; ++t) {
-    const cv::Mat expected =
-        RenderOverlay(clip.rowRange(4 * t, 4 * t + 4), map.rowRange(2 * t, 2 * t + 2), 0.8, 0.5);
+    const cv::Mat frame = clip.rowRange(4 * t, 4 * t + 4),
+                  frame_map = map.rowRange(2 * t, 2 * t + 2);
+    const cv::Mat expected = RenderOverlay(frame, frame_map, options, ValueRange{-0.25, 0.5});
     EXPECT_EQ(cv::norm(overlay[t], expected, cv::NORM_INF), 0) << "frame " << t;
+    // Each frame is constant: alone, it would get the colour map's first colour everywhere.
+    const double alone =
+        cv::norm(overlay[t], RenderOverlay(frame, frame_map, options), cv::NORM_INF);
+    if (t == 0)
+      EXPECT_GT(alone, 0);  // the clip's maximum: JET's last colour
+    else
+      EXPECT_EQ(alone, 0);  // the clip's minimum: JET's first colour
   }
-  EXPECT_THROW(RenderHeatmapFrames(map, 3, cv::Mat(), 0.5), Error);
+  EXPECT_THROW(RenderHeatmapFrames(map, 3, cv::Mat(), RenderOptions::Signed()), Error);
 }
 
 }  // namespace

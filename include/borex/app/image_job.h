@@ -9,6 +9,7 @@
 #include <string>
 
 #include "borex/explain/method.h"
+#include "borex/io/heatmap.h"
 #include "borex/model/classifier.h"
 #include "borex/refine/refiner.h"
 
@@ -16,11 +17,12 @@ namespace borex::app {
 
 // What every image command shares: image (or video clip), label, outputs.
 //
-// Images write PREFIX.npy (H x W float32), PREFIX.png (signed heat map), PREFIX_overlay.png and
-// PREFIX.json. Clips (video_path, a video model) write PREFIX.npy (T x H x W float32, the
-// sampled frames at the clip's resolution), PREFIX.mp4 (the heat map over the frames; an .avi
-// where no MP4 encoder is available, said in the JSON's "video_note"), PREFIX.json and, with
-// frame_pngs, PREFIX_f000.png ... (one overlay per frame).
+// Images write PREFIX.npy (H x W float32), PREFIX.png (the heat map), PREFIX_overlay.png (the
+// map over the image) and PREFIX.json (whose map description's "rendering" records how they were
+// drawn and the value range the colours span). Clips (video_path, a video model) write PREFIX.npy
+// (T x H x W float32, the sampled frames at the clip's resolution), PREFIX.mp4 (the heat map over
+// the frames; an .avi where no MP4 encoder is available, said in the JSON's "video_note"),
+// PREFIX.json and, with frame_pngs, PREFIX_f000.png ... (one overlay per frame).
 //
 // `explain --method undesirable` gives two maps and writes each under its own prefix,
 // PREFIX_hinder.* and PREFIX_others.* (the files above, e.g. PREFIX_hinder.npy and
@@ -33,6 +35,10 @@ struct ImageJobOptions {
   double fps = 0;           // video: frame rate of PREFIX.mp4 (0: 8 / frame stride)
   std::string label;        // index or class name; empty: the model's top-1 class
   std::string out_prefix;   // writes PREFIX.npy, .png, _overlay.png, .json
+  // How saliency maps are drawn (heat map, overlay, the clip's video and frames): min-max JET.
+  io::RenderOptions render;
+  // How the undesirable maps, whose sign is their meaning, are drawn: the signed diverging view.
+  io::RenderOptions signed_render = io::RenderOptions::Signed();
   void Check() const;
   bool video() const { return !video_path.empty(); }
   const std::string& input_path() const { return video() ? video_path : image_path; }

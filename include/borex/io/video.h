@@ -28,10 +28,12 @@
 #pragma once
 
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "borex/io/atomic_file.h"
+#include "borex/io/heatmap.h"
 
 namespace borex::io {
 
@@ -73,12 +75,14 @@ cv::Mat StackFrames(const std::vector<cv::Mat>& frames);
 // stacked.rows must be a multiple of `frames`.
 std::vector<cv::Mat> UnstackFrames(const cv::Mat& stacked, int frames);
 
-// Per-frame CV_8UC3 BGR renderings of a stacked saliency map: RenderSignedHeatmap of each frame
-// or, when `stacked_rgb` (the stacked clip, CV_32FC3) is not empty, RenderOverlay onto its
-// frames at `opacity` (the map is resized to the clip's frame size when they differ). All frames
-// share ONE colour scale, max |value| over the whole clip, so frames compare by colour.
+// Per-frame CV_8UC3 BGR renderings of a stacked saliency map: RenderHeatmap of each frame or,
+// when `stacked_rgb` (the stacked clip, CV_32FC3) is not empty, RenderOverlay onto its frames
+// (the map is resized to the clip's frame size when they differ). All frames share ONE colour
+// range, by default ColourRange over the whole clip, so frames compare by colour.
 std::vector<cv::Mat> RenderHeatmapFrames(const cv::Mat& stacked_map, int frames,
-                                         const cv::Mat& stacked_rgb, double opacity);
+                                         const cv::Mat& stacked_rgb,
+                                         const RenderOptions& options = {},
+                                         const std::optional<ValueRange>& range = std::nullopt);
 
 // One way of writing a video: a FourCC, the container extension it goes in and the
 // cv::VideoWriter backend (cv::CAP_FFMPEG, cv::CAP_OPENCV_MJPEG).

@@ -82,20 +82,29 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
   return summary;
 }
 
-// Stages PREFIX.npy, the heat map(s) and, for a clip, PREFIX.mp4 and the per-frame PNGs; returns
-// the paths written.
+// A named map of a job: written as PREFIX + suffix + ".npy" etc.; `name` keys the summary.
+struct NamedMap {
+  std::string name, suffix;
+  cv::Mat map;  // at the working resolution
+  io::RenderOptions render;
+};
+
+// Stages PREFIX.npy, the heat map(s) and, for a clip, PREFIX.mp4 and the per-frame PNGs, their
+// colours spanning `range` (a clip's: ColourRange over all its frames); returns the paths written.
 std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobOptions& options,
                                    const std::string& prefix, const cv::Mat& map,
+                                   const io::RenderOptions& render, const io::ValueRange& range,
                                    const PreparedImage& image, nlohmann::json& summary) {
   if (!image.video) {
     io::WriteNpy(outputs.Stage(prefix + ".npy"), map);
-    WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderSignedHeatmap(map));
-    WriteEncoded(outputs.Stage(prefix + "_overlay.png"), io::RenderOverlay(image.original, map));
+    WriteEncoded(outputs.Stage(prefix + ".png"), io::RenderHeatmap(map, render, range));
+    WriteEncoded(outputs.Stage(prefix + "_overlay.png"),
+                 io::RenderOverlay(image.original, map, render, range));
     return {prefix + ".npy", prefix + ".png", prefix + "_overlay.png"};
   }
   io::WriteNpy3D(outputs.Stage(prefix + ".npy"), io::UnstackFrames(map, image.frames));
   const std::vector<cv::Mat> frames =
-      io::RenderHeatmapFrames(map, image.frames, image.original, 0.5);
+      io::RenderHeatmapFrames(map, image.frames, image.original, render, range);
   const double fps = options.fps > 0 ? options.fps : 8.0 / image.frame_stride;
   const io::VideoWriteResult video = io::WriteVideo(outputs, prefix + ".mp4", frames, fps);
   if (!video.note.empty()) spdlog::warn("{}", video.note);
@@ -110,12 +119,6 @@ std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobO
     }
   return written;
 }
-
-// A named map of a job: written as PREFIX + suffix + ".npy" etc.; `name` keys the summary.
-struct NamedMap {
-  std::string name, suffix;
-  cv::Mat map;  // at the working resolution
-};
 
 // Writes the maps (resized to the image's own resolution; a clip's frames to theirs) and the
 // summary as one atomic set. One map is described in summary["map"]; several, in
@@ -133,17 +136,21 @@ void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& w
     result.maps.push_back(map);
     double min_value = 0, max_value = 0;
     cv::minMaxLoc(map, &min_value, &max_value);
+    const io::ValueRange range = io::ColourRange(map, named.render);
+    nlohmann::json rendering = named.render.ToJson();
+    rendering["value_range"] = {range.low, range.high};
     const nlohmann::json description = {
         {"shape", image.video ? nlohmann::json({image.frames, frame.height, frame.width})
                               : nlohmann::json({map.rows, map.cols})},
         {"min", min_value},
-        {"max", max_value}};
+        {"max", max_value},
+        {"rendering", rendering}};
     if (working_maps.size() == 1)
       summary["map"] = description;
     else
       summary["maps"][named.name] = description;
-    for (std::string& path :
-         StageMaps(outputs, options, options.out_prefix + named.suffix, map, image, summary))
+    for (std::string& path : StageMaps(outputs, options, options.out_prefix + named.suffix, map,
+                                       named.render, range, image, summary))
       written.push_back(std::move(path));
   }
   if (trace != nullptr) io::WriteJson(outputs.Stage(trace_path), *trace);
@@ -238,6 +245,8 @@ void ImageJobOptions::Check() const {
     throw OptionError(frame_pngs ? "--frame-pngs" : "--start-frame", "needs --video");
   if (!(fps >= 0)) throw OptionError("--fps", "must be positive (or 0 for the default)");
   if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
+  render.Check();
+  signed_render.Check();
 }
 
 void RefineJobOptions::Check() const {
@@ -258,11 +267,13 @@ ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOpti
   if (options.explain.method == explain::Method::kUndesirable) {
     explain::UndesirableMaps undesirable = explain::ComputeUndesirable(
         classifier, loaded.image.working, loaded.label, options.explain.rise);
-    maps = {{"hinder", "_hinder", std::move(undesirable.hinder)},
-            {"others", "_others", std::move(undesirable.others)}};
+    const io::RenderOptions& render = options.common.signed_render;
+    maps = {{"hinder", "_hinder", std::move(undesirable.hinder), render},
+            {"others", "_others", std::move(undesirable.others), render}};
   } else {
     maps = {{"map", "",
-             explain::Explain(classifier, loaded.image.working, loaded.label, options.explain)}};
+             explain::Explain(classifier, loaded.image.working, loaded.label, options.explain),
+             options.common.render}};
   }
   ImageJobResult result;
   nlohmann::json summary = CommonSummary(options.common, loaded);
@@ -349,11 +360,11 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   AddTiming(summary, job_result, loaded, calls_before, seconds_before, start);
   if (!options.trace_path.empty()) {
     const nlohmann::json trace = TraceJson(result, refine_options);
-    WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, options.trace_path,
-                 &trace, job_result);
+    WriteOutputs(options.common, {{"map", "", result.map, options.common.render}}, loaded, summary,
+                 options.trace_path, &trace, job_result);
   } else {
-    WriteOutputs(options.common, {{"map", "", result.map}}, loaded, summary, "", nullptr,
-                 job_result);
+    WriteOutputs(options.common, {{"map", "", result.map, options.common.render}}, loaded, summary,
+                 "", nullptr, job_result);
   }
   job_result.summary = std::move(summary);
   job_result.refinement = result;

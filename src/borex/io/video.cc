@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cfloat>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -307,23 +306,17 @@ std::vector<cv::Mat> UnstackFrames(const cv::Mat& stacked, int frames) {
 }
 
 std::vector<cv::Mat> RenderHeatmapFrames(const cv::Mat& stacked_map, int frames,
-                                         const cv::Mat& stacked_rgb, double opacity) {
-  BOREX_CHECK(!stacked_map.empty());
-  BOREX_CHECK_EQ(stacked_map.channels(), 1);
-  cv::Mat map;
-  stacked_map.convertTo(map, CV_32F);
-  // One scale for the clip: max |v| over its finite values (NaN and infinity fail the test).
-  const cv::Mat magnitude = cv::abs(map);
-  double scale = 0;
-  cv::minMaxLoc(magnitude, nullptr, &scale, nullptr, nullptr, magnitude <= FLT_MAX);
-  const std::vector<cv::Mat> maps = UnstackFrames(map, frames);
+                                         const cv::Mat& stacked_rgb, const RenderOptions& options,
+                                         const std::optional<ValueRange>& range) {
+  const ValueRange clip_range = range ? *range : ColourRange(stacked_map, options);
+  const std::vector<cv::Mat> maps = UnstackFrames(stacked_map, frames);
   const std::vector<cv::Mat> images =
       stacked_rgb.empty() ? std::vector<cv::Mat>() : UnstackFrames(stacked_rgb, frames);
   std::vector<cv::Mat> rendered;
   rendered.reserve(frames);
   for (int t = 0; t < frames; ++t)
-    rendered.push_back(images.empty() ? RenderSignedHeatmap(maps[t], scale)
-                                      : RenderOverlay(images[t], maps[t], opacity, scale));
+    rendered.push_back(images.empty() ? RenderHeatmap(maps[t], options, clip_range)
+                                      : RenderOverlay(images[t], maps[t], options, clip_range));
   return rendered;
 }
 
