@@ -138,7 +138,9 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
       {base + " --voc-root " + kTiny + " --length-scale 12abc", 2, "--length-scale: '12abc'"},
       {base + " --voc-root " + kTiny + " --length-scale 12,20,30", 2, "--length-scale"},
       {base + " --voc-root " + kTiny + " --iterations 12abc", 2, "--iterations"},
-      {"report " + Path("nothing_here"), 4, "no such batch output directory"}};
+      {"report " + Path("nothing_here"), 4, "no such batch output directory"},
+      {"report " + Path("nothing_here") + " --sample 3", 2, "--sample"},
+      {"report " + Path("nothing_here") + " --html --limit -1", 2, "--limit"}};
   for (const Case& c : cases) {
     const auto run = RunBorex(c.args);
     EXPECT_EQ(run.status, c.status) << c.args << "\n" << run.err;
