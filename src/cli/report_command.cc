@@ -17,7 +17,7 @@ Action AddReportCommand(CLI::App& app) {
       "With --html, FIRST_DIR/report.html shows every method's maps and curves per image (the\n"
       "curves when the batch ran with --save-curves); it opens from disk, no server needed.\n\n"
       "Examples:\n  borex report out/test --markdown out/test/summary.md\n"
-      "  borex report out/test --html --sample 200 --seed 1");
+      "  borex report out/test --html --sample 100 --seed 1");
   command->add_option("DIR", options->dirs, "Batch output directories")->required();
   command->add_option("--json", options->json_path, "Write the summary as JSON");
   command->add_option("--markdown", options->markdown_path, "Write the summary as Markdown");
