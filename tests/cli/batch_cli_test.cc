@@ -85,6 +85,7 @@ TEST_F(BatchCliTest, KilledBatchResumesToTheSameRows) {
   std::vector<std::string> args = BatchArgs(Path("killed"));
   args.insert(args.begin(), BOREX_CLI_PATH);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
