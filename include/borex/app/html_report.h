@@ -22,7 +22,7 @@ struct HtmlReportOptions {
   int sample = 0;          // instead: this many images drawn at random (0: use limit)
   std::uint64_t seed = 0;  // draws the sample
   int page_size = 50;      // rows the page's script shows at a time
-  void Check() const;      // throws OptionError naming --limit / --sample
+  void Check() const;      // throws OptionError naming --limit / --sample / --page-size
 };
 
 // One method of a batch: its merged rows (columns BatchCsvHeader()), where they are, and
