@@ -122,6 +122,11 @@ Action AddBatchCommand(CLI::App& app) {
                    "Only the first LIMIT images of the split, before sharding (0: all)")
       ->capture_default_str()
       ->group(data);
+  command
+      ->add_flag("--save-curves", flags->options.save_curves,
+                 "Keep every map's insertion and deletion curves, OUT/curves/METHOD/ID.csv (for "
+                 "report --html)")
+      ->group(data);
   command->add_flag("--no-progress", flags->quiet_progress, "No progress bar or per-image lines")
       ->group(data);
   command

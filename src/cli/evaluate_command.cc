@@ -85,6 +85,11 @@ Action AddEvaluateCommand(CLI::App& app) {
       ->group(group);
   command->add_option("--json", flags->job.json_path, "Write every metric and curve as JSON")
       ->group(group);
+  command
+      ->add_option("--curves", flags->job.curves_prefix,
+                   "Write PREFIX_curves.csv (curve, step, fraction, score) and PREFIX_curves.png "
+                   "(both curves plotted, their areas in the legend)")
+      ->group(group);
   AddMetricFlags(*command, flags->job.metrics, flags->infill);
   command->add_option("--seed", flags->job.metrics.seed, "Seed of the noise in-fill")
       ->capture_default_str()

@@ -14,14 +14,38 @@ Action AddReportCommand(CLI::App& app) {
       "each method by image id into FIRST_DIR/METHOD.csv (rows for the same image must agree\n"
       "except for model_calls and seconds), and prints the mean of every metric, the\n"
       "pointing-game accuracy, the model calls per image and the images per minute.\n\n"
-      "Example:\n  borex report out/test --markdown out/test/summary.md");
+      "With --html, FIRST_DIR/report.html shows every method's maps and curves per image (the\n"
+      "curves when the batch ran with --save-curves); it opens from disk, no server needed.\n\n"
+      "Examples:\n  borex report out/test --markdown out/test/summary.md\n"
+      "  borex report out/test --html --sample 100 --seed 1");
   command->add_option("DIR", options->dirs, "Batch output directories")->required();
   command->add_option("--json", options->json_path, "Write the summary as JSON");
   command->add_option("--markdown", options->markdown_path, "Write the summary as Markdown");
   command->add_flag("!--no-merge", options->merge, "Only summarise; do not write merged CSVs");
+  const std::string html = "HTML page";
+  CLI::Option* html_flag =
+      command
+          ->add_flag("--html", options->html,
+                     "Write FIRST_DIR/report.html: the summary, each borex:X against X, and per "
+                     "image its maps over it, metrics and curves (pictures in report_files/)")
+          ->group(html);
+  for (CLI::Option* option :
+       {command->add_option("--limit", options->html_options.limit,
+                            "--html: the first N images by id (0: all)"),
+        command->add_option("--sample", options->html_options.sample,
+                            "--html: instead N images drawn at random (--seed), shown by id"),
+        command->add_option("--seed", options->html_options.seed, "--html: seed of --sample"),
+        command->add_option("--page-size", options->html_options.page_size,
+                            "--html: rows the page shows at a time (its script pages, sorts, "
+                            "filters)")})
+    option->capture_default_str()->needs(html_flag)->group(html);
   return [options]() {
     const nlohmann::json summary = app::RunReport(*options);
     std::cout << app::ReportMarkdown(summary);
+    if (summary.contains("html"))
+      std::cout << "report: " << summary["html"]["path"].get<std::string>() << " ("
+                << summary["html"]["images_shown"] << " of " << summary["html"]["images"]
+                << " images)\n";
     return 0;
   };
 }

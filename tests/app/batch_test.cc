@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "borex/app/curves.h"
 #include "borex/app/report.h"
 #include "borex/core/error.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
 #include "borex/model/torchscript_classifier.h"
+#include "support/curve_area.h"
 #include "support/fake_classifier.h"
 #include "support/temp_dir.h"
 
@@ -131,6 +133,35 @@ TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
   }
   Run(options);
   EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+}
+
+TEST_F(BatchTest, SavedCurvesGiveEachRowsAreas) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "rise,borex:rise";
+  options.limit = 3;
+  options.save_curves = true;
+  Run(options);
+  for (const std::string method : {"rise", "borex:rise"}) {
+    const io::CsvTable table = io::ReadCsv(Path("out/" + method + ".csv"));
+    ASSERT_EQ(table.rows.size(), 3u);
+    for (const auto& row : table.rows) {
+      const SavedCurves curves =
+          ReadCurvesCsv(Path("out/curves/" + method + "/" + row[0] + ".csv"));
+      for (const auto& [curve, column] :
+           {std::pair<const metrics::Curve&, std::string>{curves.insertion, "insertion"},
+            {curves.deletion, "deletion"}}) {
+        ASSERT_EQ(curve.scores.size(), 128u * 128u / 4096u + 1u);  // --step 4096
+        EXPECT_NEAR(testing::TrapezoidArea(curve), std::stod(row[table.RequireColumn(column)]),
+                    1e-12)
+            << row[0];
+      }
+    }
+  }
+  // Without --save-curves no curves are kept.
+  options.out_dir = Path("plain");
+  options.save_curves = false;
+  Run(options);
+  EXPECT_FALSE(fs::exists(Path("plain/curves")));
 }
 
 TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {

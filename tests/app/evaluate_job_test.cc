@@ -9,7 +9,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <spdlog/fmt/fmt.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "borex/app/curves.h"
 #include "borex/core/error.h"
+#include "borex/io/csv.h"
 #include "borex/io/npy.h"
 #include "borex/model/torchscript_classifier.h"
 #include "support/temp_dir.h"
@@ -150,6 +156,41 @@ TEST_F(EvaluateJobTest, FailedCheckStillWritesTheJsonAndMapsAtTheModelSizeAgree)
   // The 32x32 map is the 40x48 one at the model's size.
   for (const char* key : {"insertion", "deletion", "f_measure", "pointing_hit"})
     EXPECT_EQ(result[key], first[key]) << key;
+}
+
+TEST_F(EvaluateJobTest, WritesTheCurvesAsCsvAndPlot) {
+  EvaluateJobOptions job = Job();
+  job.curves_prefix = Path("cat");
+  const EvaluateJobResult result = Evaluate(job);
+  const metrics::Evaluation& e = result.evaluation;
+  const io::CsvTable table = io::ReadCsv(Path("cat_curves.csv"));
+  EXPECT_EQ(table.header, (std::vector<std::string>{"curve", "step", "fraction", "score"}));
+  ASSERT_EQ(table.rows.size(), 2u * 17u);  // k = 0, 64, ..., 1024 for each curve
+  EXPECT_EQ(table.rows[0], (std::vector<std::string>{"insertion", "0", "0",
+                                                     fmt::format("{}", e.insertion.scores[0])}));
+  EXPECT_EQ(table.rows[17][0], "deletion");
+  EXPECT_EQ(std::stod(table.rows[18][2]), 64.0 / 1024);
+  const SavedCurves saved = ReadCurvesCsv(Path("cat_curves.csv"));
+  EXPECT_EQ(saved.insertion.scores, e.insertion.scores);  // full precision
+  EXPECT_EQ(saved.deletion.fractions, e.deletion.fractions);
+
+  const cv::Mat plot = cv::imread(Path("cat_curves.png"));
+  ASSERT_FALSE(plot.empty());
+  EXPECT_EQ(plot.size(), cv::Size(480, 340));
+  // Both curves are drawn: pixels of each curve's colour.
+  const auto count = [&](const cv::Scalar& bgr) {
+    cv::Mat hits;
+    cv::inRange(plot, bgr - cv::Scalar::all(8), bgr + cv::Scalar::all(8), hits);
+    return cv::countNonZero(hits);
+  };
+  EXPECT_GT(count({200, 110, 30}), 100);
+  EXPECT_GT(count({20, 130, 240}), 100);
+
+  // An unwritable prefix fails before the model runs, and nothing is written.
+  job.curves_prefix = Path("absent/cat");
+  job.json_path = Path("other.json");
+  EXPECT_THROW(Evaluate(job), OutputError);
+  EXPECT_FALSE(fs::exists(Path("other.json")));
 }
 
 TEST_F(EvaluateJobTest, BadInputsThrowAndWriteNothing) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -28,13 +29,27 @@ const std::string kTiny = kSource + "/tests/data/voc_tiny";
 class BatchCliTest : public borex::testing::TempDirTest {
  protected:
   std::vector<std::string> BatchArgs(const std::string& out) const {
-    return {"batch",      "--model",   kSource + "/models/fashion_scenes_resnet.pt",
-            "--voc-root", kTiny,       "--split",
-            "test",       "--methods", "rise,borex:rise",
-            "--masks",    "16",        "--iterations",
-            "25",         "--step",    "4096",
-            "--threads",  "1",         "--no-progress",
-            "--out",      out};
+    return {"batch",
+            "--model",
+            kSource + "/models/fashion_scenes_resnet.pt",
+            "--voc-root",
+            kTiny,
+            "--split",
+            "test",
+            "--methods",
+            "rise,borex:rise",
+            "--masks",
+            "16",
+            "--iterations",
+            "25",
+            "--step",
+            "4096",
+            "--threads",
+            "1",
+            "--no-progress",
+            "--save-curves",
+            "--out",
+            out};
   }
   std::string Joined(const std::vector<std::string>& args) const {
     std::string text;
@@ -47,6 +62,15 @@ class BatchCliTest : public borex::testing::TempDirTest {
     for (auto& row : rows) row.pop_back();
     std::sort(rows.begin(), rows.end());
     return rows;
+  }
+  // File name -> contents of every file in DIR, hidden ones (temporaries) included.
+  static std::map<std::string, std::string> Files(const std::string& dir) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      std::ifstream in(entry.path());
+      files[entry.path().filename().string()] = {std::istreambuf_iterator<char>(in), {}};
+    }
+    return files;
   }
   static size_t Lines(const std::string& path) {
     std::ifstream in(path);
@@ -61,6 +85,7 @@ TEST_F(BatchCliTest, KilledBatchResumesToTheSameRows) {
   std::vector<std::string> args = BatchArgs(Path("killed"));
   args.insert(args.begin(), BOREX_CLI_PATH);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
@@ -83,6 +108,11 @@ TEST_F(BatchCliTest, KilledBatchResumesToTheSameRows) {
     for (const auto& row : rows) ids.insert(row[0]);
     EXPECT_EQ(ids.size(), 6u) << method;
     EXPECT_EQ(rows, Values(Path("whole/" + method + ".csv"))) << method;
+    // One curves file per row, none lost or left half-written, equal to the whole run's.
+    const auto curves = Files(Path("killed/curves/" + method));
+    EXPECT_EQ(curves.size(), 6u) << method;
+    for (const std::string& id : ids) EXPECT_EQ(curves.count(id + ".csv"), 1u) << id;
+    EXPECT_EQ(curves, Files(Path("whole/curves/" + method))) << method;
   }
 }
 
@@ -109,7 +139,9 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
       {base + " --voc-root " + kTiny + " --length-scale 12abc", 2, "--length-scale: '12abc'"},
       {base + " --voc-root " + kTiny + " --length-scale 12,20,30", 2, "--length-scale"},
       {base + " --voc-root " + kTiny + " --iterations 12abc", 2, "--iterations"},
-      {"report " + Path("nothing_here"), 4, "no such batch output directory"}};
+      {"report " + Path("nothing_here"), 4, "no such batch output directory"},
+      {"report " + Path("nothing_here") + " --sample 3", 2, "--sample"},
+      {"report " + Path("nothing_here") + " --html --limit -1", 2, "--limit"}};
   for (const Case& c : cases) {
     const auto run = RunBorex(c.args);
     EXPECT_EQ(run.status, c.status) << c.args << "\n" << run.err;
@@ -139,7 +171,8 @@ TEST_F(BatchCliTest, HelpExplainsMethodsAndOutputs) {
   EXPECT_EQ(run.status, 0);
   for (const char* needle :
        {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum", "--step", "--substrate",
-        "--infill", "--rise-infill", "--refine-infill", "--bo-infill", "--allow-unmatched"})
+        "--infill", "--rise-infill", "--refine-infill", "--bo-infill", "--allow-unmatched",
+        "--save-curves"})
     EXPECT_NE(run.out.find(needle), std::string::npos) << needle;
 }
 

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
+#include "support/curve_area.h"
 #include "support/fake_classifier.h"
 
 namespace borex::metrics {
@@ -184,6 +185,34 @@ TEST(MetricsTest, AucIsRiseTrapezoidOverUniformX) {
   const Curve coarse = InsertionCurve(classifier, image, {0, 1}, 0, options);
   ASSERT_EQ(coarse.scores.size(), 2u);
   EXPECT_NEAR(coarse.auc, (0.5 + 0.7) / 2, 1e-6);
+}
+
+// The trapezoidal area under the points (fraction, score).
+double Trapezoid(const Curve& curve) {
+  double area = 0;
+  for (size_t i = 1; i < curve.scores.size(); ++i)
+    area +=
+        (curve.fractions[i] - curve.fractions[i - 1]) * (curve.scores[i] + curve.scores[i - 1]) / 2;
+  return area;
+}
+
+TEST(MetricsTest, CurvePointsGiveTheReportedAreas) {
+  testing::RegionClassifier classifier(kRegion, kGain, kBias);
+  const cv::Mat image = RandomImage(6, 7, 6), map = RandomMap(6, 7, 7);
+  for (const int step : {0, 1, 6, 14}) {  // 0: the width (7)
+    MetricOptions options;
+    options.step = step;
+    const Evaluation e = Evaluate(classifier, image, map, 0, cv::Mat(), options);
+    for (const Curve* curve : {&e.insertion, &e.deletion}) {
+      ASSERT_EQ(curve->fractions.size(), curve->scores.size()) << step;
+      EXPECT_EQ(curve->fractions.front(), 0.0);
+      EXPECT_EQ(curve->fractions.back(), 1.0);
+      EXPECT_EQ(curve->fractions[1], static_cast<double>(e.step) / 42) << step;
+      EXPECT_NEAR(testing::TrapezoidArea(*curve), curve->auc, 1e-12) << step;
+    }
+    const Curve alone = InsertionCurve(classifier, image, RankPixels(map), 0, options);
+    EXPECT_EQ(alone.fractions, e.insertion.fractions) << step;
+  }
 }
 
 TEST(MetricsTest, BatchSizeDoesNotChangeTheResult) {

@@ -55,6 +55,9 @@ struct BatchOptions {
   // (docs/benchmarks.md), since a round's 2Q images already fill a pass; more pay where a pass of
   // 8 leaves the device idle.
   int images_in_flight = 1;
+  // Also keep each map's insertion and deletion curves, OUT/curves/METHOD/ID.csv (app/curves.h),
+  // written like the maps: before the row, atomically (for `borex report --html`).
+  bool save_curves = false;
   // RISE, Grad-CAM, Opti-CAM and FIDO settings (the method field is unused); the seed and score
   // are the refinement's (each image's seed is derived from refine.seed and its id).
   explain::ExplainOptions explain = explain::ExplainOptions::Prior();

@@ -23,6 +23,7 @@ struct EvaluateJobOptions {
   std::string annotation_path;  // VOC XML (a clip: its JSON annotation, per-frame boxes):
                                 // enables F-measure and the pointing game
   std::string json_path;        // optional output
+  std::string curves_prefix;    // optional: PREFIX_curves.csv and PREFIX_curves.png (curves.h)
   metrics::MetricOptions metrics;
   std::vector<std::pair<std::string, double>> fail_below, fail_above;  // METRIC, bound
   void Check() const;
@@ -47,7 +48,8 @@ struct EvaluateJobResult {
   bool passed() const;  // every threshold passed
 };
 
-// Evaluates the map with `classifier`; writes the summary to json_path (atomically) when set. A
+// Evaluates the map with `classifier`; writes the summary to json_path and the curves under
+// curves_prefix (atomically) when set. A
 // threshold on an unknown metric, or on F-measure/pointing without an annotation, is an
 // OptionError raised before any model work.
 EvaluateJobResult RunEvaluateJob(model::Classifier& classifier, const EvaluateJobOptions& options);

@@ -1,11 +1,14 @@
 // `borex report`: merges the per-method CSVs of a batch and of its shards (OUT/METHOD.csv and
 // OUT/shard-K-of-N/METHOD.csv) into OUT/METHOD.csv, and summarises each method: mean metrics,
-// pointing-game accuracy, model calls and images per minute.
+// pointing-game accuracy, model calls and images per minute; with `html`, also OUT/report.html
+// (app/html_report.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "borex/app/html_report.h"
 
 namespace borex::app {
 
@@ -14,10 +17,14 @@ struct ReportOptions {
   std::string json_path;          // summary JSON (optional)
   std::string markdown_path;      // summary as a Markdown table (optional)
   bool merge = true;              // write the merged OUT/METHOD.csv files
+  bool html = false;              // write OUT/report.html (needs the merged CSVs)
+  HtmlReportOptions html_options;
 };
 
 // Throws InputError when two files give the same image different labels or metric values
-// (different datasets or settings), or when a file's header is not a batch CSV header.
+// (different datasets or settings), or when a file's header is not a batch CSV header. With
+// `html` the summary's "html" holds the page's path, images, images_shown, images_with_curves and
+// comparisons (CompareResult::ToJson each).
 nlohmann::json RunReport(const ReportOptions& options);
 
 // The summary as a Markdown table (one row per method).

@@ -33,6 +33,7 @@ std::vector<int> RankPixels(const cv::Mat& saliency);
 // Scores M(i^(k), l) at k = 0, step, 2 step, ..., all pixels (the last k is always the total).
 struct Curve {
   std::vector<double> scores;
+  std::vector<double> fractions;  // k / all pixels at each score: 0, ..., 1
   double auc = 0;  // trapezoidal area over the fraction of pixels, in [0, 1] for probabilities
   double sum = 0;  // the paper's raw Σ_k M(i^(k), l)
 };

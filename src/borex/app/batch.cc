@@ -19,6 +19,7 @@
 #include <tuple>
 #include <utility>
 
+#include "borex/app/curves.h"
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
 #include "borex/dataset/label_map.h"
@@ -108,6 +109,7 @@ struct MethodRun {
   long model_calls = 0;
   double seconds = 0;  // producing maps (evaluation excluded)
   std::string map_dir;
+  std::string curve_dir;  // empty: curves are not kept
 };
 
 // The maps of one image, computed at most once per method and shared by borex:* methods.
@@ -477,6 +479,8 @@ void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
     const ProducedMap& p = produced[i];
     const metrics::Evaluation& evaluation = evaluations[i];
     evaluation_cost.model_calls += evaluation.model_calls;
+    if (!run.curve_dir.empty())
+      io::WriteBytesAtomically(run.curve_dir + "/" + p.item->id + ".csv", CurvesCsv(evaluation));
     // WriteNpy writes atomically itself; given the final path, its errors name that path.
     const std::string map_path = ImageMaps::MapPath(run, p.item->id);
     if (p.item->image.video)
@@ -711,6 +715,11 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
     run.map_dir = out_dir + "/maps/" + run.method.name;
     MakeDirectories(run.map_dir);
     io::RemoveStaleTemporaries(run.map_dir);
+    if (options.save_curves) {
+      run.curve_dir = out_dir + "/curves/" + run.method.name;
+      MakeDirectories(run.curve_dir);
+      io::RemoveStaleTemporaries(run.curve_dir);
+    }
     run.csv = std::make_unique<io::CsvAppender>(out_dir + "/" + run.method.name + ".csv",
                                                 BatchCsvHeader());
     for (const auto& row : run.csv->existing_rows()) run.done.insert(row[0]);

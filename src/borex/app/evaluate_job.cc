@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "borex/app/curves.h"
 #include "borex/app/prepared_image.h"
 #include "borex/core/error.h"
 #include "borex/core/parse.h"
@@ -62,6 +63,7 @@ void EvaluateJobOptions::Check() const {
 EvaluateJobResult RunEvaluateJob(model::Classifier& classifier, const EvaluateJobOptions& options) {
   options.Check();
   if (!options.json_path.empty()) io::CheckWritable(options.json_path);
+  if (!options.curves_prefix.empty()) io::CheckWritable(options.curves_prefix + "_curves.csv");
   const bool video = !options.video_path.empty();
   // Inputs that need no model are read first, so that their errors come before any model work.
   const cv::Mat saliency = video ? cv::Mat() : io::ReadPriorMap(options.saliency_path);
@@ -122,6 +124,7 @@ EvaluateJobResult RunEvaluateJob(model::Classifier& classifier, const EvaluateJo
   for (const auto& bound : options.fail_above) check(bound, false);
   result["thresholds"] = thresholds;
   if (!options.json_path.empty()) io::WriteJson(options.json_path, result);
+  if (!options.curves_prefix.empty()) WriteCurves(options.curves_prefix, job.evaluation);
   job.summary = std::move(result);
   return job;
 }

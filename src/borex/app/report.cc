@@ -131,25 +131,45 @@ std::string Cell(const nlohmann::json& value, const char* format) {
 
 nlohmann::json RunReport(const ReportOptions& options) {
   if (options.dirs.empty()) throw OptionError("DIR", "give at least one batch output directory");
+  if (options.html) options.html_options.Check();
   const std::vector<fs::path> dirs = BatchDirectories(options.dirs);
   const nlohmann::json settings = CommonSettings(dirs);
   const auto files = FindMethodCsvs(dirs);
   if (files.empty()) throw InputError(options.dirs.front(), "no method CSV files found");
   nlohmann::json methods = nlohmann::json::object();
+  std::vector<ReportedMethod> reported;
   for (const auto& [method, paths] : files) {
-    const MergedMethod merged = Merge(paths);
+    MergedMethod merged = Merge(paths);
     methods[method] = Summarise(merged.rows);
     methods[method]["sources"] = paths;
     const std::string target = options.dirs.front() + "/" + method + ".csv";
     const bool only_target = paths.size() == 1 && fs::equivalent(paths.front(), target);
+    if (options.html && !options.merge && !only_target)
+      throw OptionError(
+          "--html", "compares the merged rows of " + method + ": drop --no-merge, or merge first");
     if (options.merge && !only_target) {
       std::string text = io::CsvLine(BatchCsvHeader());
       for (const auto& row : merged.rows) text += io::CsvLine(row);
       io::WriteBytesAtomically(target, text);
       spdlog::info("report: {} rows from {} files -> {}", merged.rows.size(), paths.size(), target);
     }
+    if (options.html) reported.push_back({method, target, std::move(merged.rows), methods[method]});
   }
   nlohmann::json summary = {{"dirs", options.dirs}, {"settings", settings}, {"methods", methods}};
+  if (options.html) {
+    std::vector<std::string> dir_names;
+    dir_names.reserve(dirs.size());
+    for (const fs::path& dir : dirs) dir_names.push_back(dir.string());
+    const HtmlReport html = WriteHtmlReport(dir_names, reported, options.html_options);
+    nlohmann::json comparisons = nlohmann::json::array();
+    for (const CompareResult& comparison : html.comparisons)
+      comparisons.push_back(comparison.ToJson());
+    summary["html"] = {{"path", html.path},
+                       {"images", html.images},
+                       {"images_shown", html.images_shown},
+                       {"images_with_curves", html.images_with_curves},
+                       {"comparisons", comparisons}};
+  }
   if (!options.json_path.empty()) io::WriteJson(options.json_path, summary);
   if (!options.markdown_path.empty())
     io::WriteBytesAtomically(options.markdown_path, ReportMarkdown(summary));

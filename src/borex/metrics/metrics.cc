@@ -54,6 +54,7 @@ class CurveImages {
     BOREX_CHECK_EQ(order.size(), image.total());
   }
   size_t size() const { return ks_.size(); }
+  const std::vector<int>& ks() const { return ks_; }
   // The image at the next k (calls go through k in order).
   cv::Mat Next() {
     BOREX_CHECK_LT(next_, ks_.size());
@@ -82,9 +83,14 @@ class CurveImages {
   size_t next_ = 0;
 };
 
-Curve CurveFromScores(std::vector<double> scores) {
+// The area treats the points as evenly spaced, which they are unless `step` does not divide the
+// pixel count (then the last step is shorter).
+Curve CurveFromScores(std::vector<double> scores, const std::vector<int>& ks) {
+  BOREX_CHECK_EQ(scores.size(), ks.size());
   Curve curve;
   curve.scores = std::move(scores);
+  curve.fractions.reserve(ks.size());
+  for (const int k : ks) curve.fractions.push_back(static_cast<double>(k) / ks.back());
   curve.sum = std::accumulate(curve.scores.begin(), curve.scores.end(), 0.0);
   curve.auc = (curve.sum - (curve.scores.front() + curve.scores.back()) / 2) /
               static_cast<double>(curve.scores.size() - 1);
@@ -118,9 +124,11 @@ Curve RunCurve(model::Classifier& classifier, const cv::Mat& image, bool inserti
   BOREX_CHECK(image.type() == CV_32FC3 && image.isContinuous());
   const mask::Infiller infiller = MetricInfiller(classifier, image, options);
   CurveImages images(infiller, image, insertion, order, EffectiveStep(options, classifier, image));
-  return CurveFromScores(ScoreStream(
-      classifier, images.size(), options.batch_size, [&](size_t) { return images.Next(); },
-      [label](size_t) { return label; }));
+  return CurveFromScores(
+      ScoreStream(
+          classifier, images.size(), options.batch_size, [&](size_t) { return images.Next(); },
+          [label](size_t) { return label; }),
+      images.ks());
 }
 
 // Average Drop/Gain's image: the map min-max scaled to [0, 1] times the image.
@@ -446,8 +454,8 @@ std::vector<Evaluation> EvaluateAll(model::Classifier& classifier,
     insertion.push_back(at(0));
     deletion.push_back(at(1));
     Evaluation& e = w.evaluation;
-    e.insertion = CurveFromScores(std::move(insertion));
-    e.deletion = CurveFromScores(std::move(deletion));
+    e.insertion = CurveFromScores(std::move(insertion), w.insertion->ks());
+    e.deletion = CurveFromScores(std::move(deletion), w.deletion->ks());
     e.drop_gain = DropGainFromScores(at(0), at(2 + 2 * inner));
     e.hide_top.score = at(0);
     e.hide_top.hidden_score = at(3 + 2 * inner);

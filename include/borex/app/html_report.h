@@ -1,0 +1,51 @@
+// `borex report OUT --html`: OUT/report.html, one page that needs no server and fetches nothing:
+// the per-method summary, each borex:X against X (Wilcoxon, app/compare.h), and one row per
+// image with the image, each method's map over it (io::RenderOverlay), its metrics and its
+// insertion and deletion curves (inline SVG, from `batch --save-curves`). Its inline script sorts,
+// filters and pages the rows; without it every row shows. The pictures are PNG files under
+// OUT/report_files/, referenced relative to OUT.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "borex/app/compare.h"
+
+namespace borex::app {
+
+struct HtmlReportOptions {
+  // At most this many images, the first by id (0: all). Parsing the page costs about 14 ms a row
+  // (two methods, Chromium, a loaded 2-core machine): 100 rows open in 1.5 s there, 500 in 5.7.
+  int limit = 100;
+  int sample = 0;          // instead: this many images drawn at random (0: use limit)
+  std::uint64_t seed = 0;  // draws the sample
+  int page_size = 50;      // rows the page's script shows at a time
+  void Check() const;      // throws OptionError naming --limit / --sample / --page-size
+};
+
+// One method of a batch: its merged rows (columns BatchCsvHeader()), where they are, and
+// RunReport's summary of them.
+struct ReportedMethod {
+  std::string name, csv_path;
+  std::vector<std::vector<std::string>> rows;
+  nlohmann::json summary;
+};
+
+struct HtmlReport {
+  std::string path;                        // OUT/report.html
+  long images = 0, images_shown = 0;       // rows of any method, and those on the page
+  long images_with_curves = 0;             // shown images with every method's curves saved
+  std::vector<CompareResult> comparisons;  // insertion and deletion of each borex:X against X
+};
+
+// Writes dirs.front()/report.html and its report_files/ (replacing an earlier report's). `dirs`:
+// the batch directory, then its shard directories (where maps and curves are looked for); the
+// dataset is the one its batch.json names. Throws InputError naming the file when the dataset or
+// an image shown is missing, before anything is written.
+HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
+                           const std::vector<ReportedMethod>& methods,
+                           const HtmlReportOptions& options);
+
+}  // namespace borex::app

@@ -1,0 +1,193 @@
+// `borex report --html` on a batch directory made by hand (no model): the page's summary,
+// comparisons and image rows, its references, its escaping and its choice of images.
+#include "borex/app/html_report.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
+
+#include "borex/app/batch.h"
+#include "borex/app/curves.h"
+#include "borex/app/report.h"
+#include "borex/core/error.h"
+#include "borex/io/csv.h"
+#include "borex/io/json_file.h"
+#include "borex/io/npy.h"
+#include "support/html_references.h"
+#include "support/temp_dir.h"
+
+namespace borex::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// An id that breaks a page that does not escape text and URLs.
+const std::string kOddId = "b<&\"#%odd";
+
+class HtmlReportTest : public testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    fs::create_directories(Path("voc/JPEGImages"));
+    for (const std::string& dir : {"out/maps/rise", "out/maps/borex:rise", "out/curves/rise"})
+      fs::create_directories(Path(dir));
+    io::WriteJson(Path("out/batch.json"), {{"voc_root", Path("voc")}, {"split", "test"}});
+    std::string rise = io::CsvLine(BatchCsvHeader()), borex = rise;
+    for (int i = 0; i < static_cast<int>(ids_.size()); ++i) {
+      const std::string& id = ids_[i];
+      cv::Mat image(40, 60, CV_8UC3);
+      cv::randu(image, 0, 255);
+      ASSERT_TRUE(cv::imwrite(Path("voc/JPEGImages/" + id + ".png"), image));
+      cv::Mat map(32, 32, CV_32F);
+      cv::randu(map, -1, 1);
+      io::WriteNpy(Path("out/maps/rise/" + id + ".npy"), map);
+      if (i != 0) io::WriteNpy(Path("out/maps/borex:rise/" + id + ".npy"), map);  // 0: no map
+      rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2));
+      borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i));
+      if (i < 2) {  // curves saved for rise's first two images only
+        metrics::Evaluation e;
+        e.insertion.scores = {0.1, 0.6, 0.9};
+        e.deletion.scores = {0.9, 0.3, 0.1};
+        e.insertion.fractions = e.deletion.fractions = {0, 0.5, 1};
+        std::ofstream(Path("out/curves/rise/" + id + ".csv")) << CurvesCsv(e);
+      }
+    }
+    std::ofstream(Path("out/rise.csv")) << rise;
+    std::ofstream(Path("out/borex:rise.csv")) << borex;
+  }
+
+  static std::vector<std::string> Row(const std::string& id, double insertion, double deletion) {
+    // image_id, label, insertion, deletion, the sums, f_measure, its sum, pointing_hit,
+    // average_drop, average_gain, hide_top, model_calls, seconds
+    return {id,
+            "1",
+            std::to_string(insertion),
+            std::to_string(deletion),
+            "4",
+            "2",
+            "",
+            "",
+            "",
+            "5",
+            "1",
+            "-0.1",
+            "40",
+            "0.5"};
+  }
+
+  ReportOptions Options() const {
+    ReportOptions options;
+    options.dirs = {Path("out")};
+    options.html = true;
+    return options;
+  }
+
+  std::string Page() const {
+    std::ifstream in(Path("out/report.html"));
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  static size_t Count(const std::string& text, const std::string& needle) {
+    size_t count = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      ++count;
+    return count;
+  }
+
+  // Image ids of the page's rows, in order.
+  std::vector<std::string> RowIds() const {
+    std::vector<std::string> ids;
+    const std::string page = Page(), marker = "<tr class=\"image\" data-id=\"";
+    for (size_t at = page.find(marker); at != std::string::npos; at = page.find(marker, at + 1)) {
+      const size_t begin = at + marker.size();
+      ids.push_back(page.substr(begin, page.find('"', begin) - begin));
+    }
+    return ids;
+  }
+
+  std::vector<std::string> ids_ = {"a_first", kOddId, "c_third", "d_fourth"};
+};
+
+TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
+  const nlohmann::json summary = RunReport(Options());
+  EXPECT_EQ(summary["html"]["path"], Path("out/report.html"));
+  EXPECT_EQ(summary["html"]["images"], 4);
+  EXPECT_EQ(summary["html"]["images_shown"], 4);
+  EXPECT_EQ(summary["html"]["images_with_curves"], 0);  // borex:rise has none
+  const std::string page = Page();
+  for (const std::string method : {"rise", "borex:rise"})
+    EXPECT_EQ(Count(page, "<tr class=\"method\" data-method=\"" + method + "\">"), 1u) << method;
+  EXPECT_EQ(Count(page, "<tr class=\"image\""), 4u);
+  EXPECT_EQ(Count(page, "<svg class=\"curves\""), 2u);
+  EXPECT_EQ(Count(page, "no curves saved"), 4u + 2u);
+  EXPECT_EQ(Count(page, "no map"), 1u);
+  // borex:rise against rise: higher insertion and lower deletion on every image.
+  ASSERT_EQ(summary["html"]["comparisons"].size(), 2u);
+  EXPECT_EQ(summary["html"]["comparisons"][0]["metric"], "insertion");
+  EXPECT_EQ(summary["html"]["comparisons"][0]["n"], 4);
+  EXPECT_NE(page.find("<table id=\"comparisons\">"), std::string::npos);
+  // No server, nothing fetched: no absolute or remote references.
+  EXPECT_EQ(page.find("http"), std::string::npos);
+
+  // Text is escaped: the odd id shows only as entities; its files are percent-encoded.
+  EXPECT_EQ(page.find(kOddId), std::string::npos);
+  EXPECT_NE(page.find("b&lt;&amp;&quot;#%odd"), std::string::npos);
+  EXPECT_NE(page.find("report_files/images/b%3C%26%22%23%25odd.png"), std::string::npos);
+
+  // Every referenced file exists and decodes: the image and each map over it.
+  const std::vector<std::string> references = testing::HtmlReferences(page);
+  EXPECT_EQ(references.size(), 4u + 4u + 3u);
+  for (const std::string& reference : references) {
+    EXPECT_EQ(reference.rfind("report_files/", 0), 0u) << reference;
+    const cv::Mat picture = cv::imread(Path("out/" + reference));
+    EXPECT_FALSE(picture.empty()) << reference;
+    EXPECT_EQ(picture.size(), cv::Size(60, 40)) << reference;
+  }
+}
+
+TEST_F(HtmlReportTest, LimitAndSampleChooseTheImagesDeterministically) {
+  ReportOptions options = Options();
+  options.html_options.limit = 2;
+  EXPECT_EQ(RunReport(options)["html"]["images_shown"], 2);
+  EXPECT_EQ(RowIds(), (std::vector<std::string>{"a_first", "b&lt;&amp;&quot;#%odd"}));
+  // A report replaces the previous one's pictures.
+  EXPECT_FALSE(fs::exists(Path("out/report_files/images/c_third.png")));
+
+  options.html_options.sample = 3;
+  std::set<std::vector<std::string>> samples;
+  for (const std::uint64_t seed : {1, 2, 3, 4, 5}) {
+    options.html_options.seed = seed;
+    RunReport(options);
+    const std::vector<std::string> ids = RowIds();
+    EXPECT_EQ(ids.size(), 3u);
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    RunReport(options);
+    EXPECT_EQ(RowIds(), ids) << "seed " << seed;  // the same seed, the same images
+    samples.insert(ids);
+  }
+  EXPECT_GT(samples.size(), 1u);  // the seed decides
+
+  options.html_options.sample = -1;
+  EXPECT_THROW(RunReport(options), OptionError);
+}
+
+TEST_F(HtmlReportTest, AMissingImageFailsBeforeAnythingIsWritten) {
+  fs::remove(Path("voc/JPEGImages/c_third.png"));
+  try {
+    RunReport(Options());
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("c_third"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(Path("out/report.html")));
+  EXPECT_FALSE(fs::exists(Path("out/report_files")));
+
+  fs::remove(Path("out/batch.json"));
+  EXPECT_THROW(RunReport(Options()), InputError);
+}
+
+}  // namespace
+}  // namespace borex::app
