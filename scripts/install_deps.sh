@@ -4,8 +4,9 @@
 # sudo available. With --slow, also what the "slow" tests need: slurm-wlm and munge
 # (tests/scripts/slurm_batch_test.sh starts its own private daemons and does not touch the
 # system's) and GNU parallel (scripts/batch_parallel.sh). With --ci, also what .ci/run's checks
-# need: clang (sanitizers, libFuzzer), clang-format and clang-tidy, and chromium (the "browser"
-# test renders `borex report --html` headless).
+# need: clang (sanitizers, libFuzzer), clang-format and clang-tidy. With --browser, chromium (the
+# "browser" test renders `borex report --html` headless; scripts/test.sh asks for it, the quick
+# start does not).
 set -euo pipefail
 
 packages=(
@@ -18,8 +19,9 @@ packages=(
 for option in "$@"; do
   case $option in
     --slow) packages+=(slurm-wlm munge parallel) ;;
-    --ci) packages+=(clang clang-format clang-tidy chromium) ;;
-    *) echo "install_deps: unknown option $option (--slow, --ci)" >&2; exit 2 ;;
+    --ci) packages+=(clang clang-format clang-tidy) ;;
+    --browser) packages+=(chromium) ;;
+    *) echo "install_deps: unknown option $option (--slow, --ci, --browser)" >&2; exit 2 ;;
   esac
 done
 
