@@ -14,7 +14,8 @@
 # and the second model), VAL_IMAGES (100), MODEL2 (the second classifier; default
 # models/fashion_scenes_resnet_seed1.pt, trained when absent with
 # scripts/train_scene_classifier.py --seed 1 on 16000 scenes of data/scenes_m2), VALIDATION_ONLY
-# (set: stop after the validation runs). Resumable.
+# (set: stop after the validation runs), CONFIGS (default scripts/refinement_configs.txt: the
+# settings to try on validation; a later round of candidates lives in its own file). Resumable.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement}
@@ -47,7 +48,7 @@ while IFS= read -r line; do
   preset=$config_preset batch "$out/val-$name" "val$val_images" \
     rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
   val_dirs+=("$out/val-$name")
-done < "$root/scripts/refinement_configs.txt"
+done < "${CONFIGS:-$root/scripts/refinement_configs.txt}"
 [[ -n ${VALIDATION_ONLY:-} ]] && exit 0  # choose before the test split is touched
 
 # 2. Test split, once per preset: the defaults (kriging) with the three priors on all test scenes;

@@ -321,6 +321,7 @@ refine::RefineOptions RefineFlags::Parse() const {
        [](auto& o, auto& f) { o.hyperopt_tolerance = f.hyperopt_tolerance; }},
       {"--fit-signal-variance",
        [](auto& o, auto& f) { o.fit_signal_variance = f.fit_signal_variance; }},
+      {"--fit-length-scale", [](auto& o, auto& f) { o.fit_length_scale = f.fit_length_scale; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
       {"--acquisition-batch", [](auto& o, auto& f) { o.acquisition_batch = f.acquisition_batch; }},
   };
@@ -384,6 +385,11 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                 flags.options.fit_signal_variance,
                 "Final map: GP signal variance by maximum marginal likelihood (default on; "
                 "paper and code: off)")
+      ->group(prior);
+  command
+      .add_flag("--fit-length-scale,!--no-fit-length-scale", flags.options.fit_length_scale,
+                "Final map: GP length scales times the factor (0.5 to 4) of maximum marginal "
+                "likelihood (default off; paper and code: off)")
       ->group(prior);
 
   const std::string bo = "Bayesian optimisation";

@@ -196,11 +196,52 @@ TEST(HyperparametersTest, SignalVarianceFitIsTheGridsLikelihoodMaximum) {
       best = s;
     }
   }
-  const double fitted = FitSignalVariance(gp, grid);
+  const MaternKernel fitted_kernel = FitKernelOnGrid(gp, grid);
+  const double fitted = fitted_kernel.signal_variance();
   EXPECT_EQ(fitted, best);
+  EXPECT_EQ(fitted_kernel.length_scales(), kernel.length_scales());  // factor grid {1}
   // Amplitude 0.05: σf² near 0.0025, far below the default 1.
   EXPECT_LT(fitted, 0.05);
   EXPECT_GT(fitted, 1e-4);
+}
+
+TEST(HyperparametersTest, KernelGridFitFindsTheDatasLengthScale) {
+  // A smooth function (correlation length ~24) sampled densely: fitted from length scales of 6,
+  // the joint grid must pick the (σf², factor) pair of the highest likelihood, computed here by
+  // refitting a GP per pair, and that pair must lengthen the scales.
+  std::mt19937_64 engine(5);
+  std::uniform_real_distribution<double> position(0, 100), unit(-1, 1);
+  Eigen::MatrixXd points(3, 40);
+  Eigen::VectorXd values(40);
+  for (int i = 0; i < 40; ++i) {
+    points.col(i) << position(engine), position(engine), 10;
+    values[i] = std::sin(points(0, i) / 24.0) * std::cos(points(1, i) / 24.0) + 0.01 * unit(engine);
+  }
+  const MaternKernel kernel(MaternNu::kThreeHalves, Eigen::Vector3d(6, 6, 6), 1.0);
+  CandidateGp gp(kernel, Eigen::MatrixXf(3, 0), 1e-4);
+  gp.SetObservations(points, values);
+  const std::vector<double> variances = SignalVarianceGrid(), factors = LengthScaleFactorGrid();
+  ASSERT_EQ(factors.size(), 7u);
+  EXPECT_DOUBLE_EQ(factors.front(), 0.5);
+  EXPECT_DOUBLE_EQ(factors.back(), 4.0);
+  double best_variance = 0, best_factor = 0, best_likelihood = -1e300;
+  for (double s : variances)
+    for (double f : factors) {
+      CandidateGp probe(MaternKernel(kernel.nu(), kernel.length_scales() * f, s),
+                        Eigen::MatrixXf(3, 0), 1e-4);
+      probe.SetObservations(points, values);
+      if (probe.LogMarginalLikelihood() > best_likelihood) {
+        best_likelihood = probe.LogMarginalLikelihood();
+        best_variance = s;
+        best_factor = f;
+      }
+    }
+  const MaternKernel fitted = FitKernelOnGrid(gp, variances, factors);
+  EXPECT_EQ(fitted.signal_variance(), best_variance);
+  EXPECT_DOUBLE_EQ(fitted.length_scales()[0], 6 * best_factor);
+  EXPECT_DOUBLE_EQ(fitted.length_scales()[2], 6 * best_factor);
+  EXPECT_GT(best_factor, 1.0);
+  EXPECT_EQ(fitted.nu(), kernel.nu());
 }
 
 }  // namespace

@@ -367,6 +367,53 @@ cv::Mat GoldenPrior() {
   return prior;
 }
 
+TEST(RefinerTest, LengthScaleFitIsTheGridsLikelihoodMaximumOverTheObservations) {
+  // The final map's length-scale factor must be the grid's maximum of the marginal likelihood
+  // of the observations under the fitted mean, recomputed here from the trace alone: points
+  // (row, col, side), values s, basis (ī0 at the mask, 1), coefficients' prior N((1, 0),
+  // diag(sd_a², sd_b²)). A factor other than 1 must change the map.
+  testing::RegionClassifier model(kRegion);
+  const cv::Mat prior = GoldenPrior();
+  RefineOptions options = SmallOptions();
+  options.iterations = 20;
+  options.fit_signal_variance = false;
+  options.fit_length_scale = true;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, prior, options);
+
+  const Eigen::Index n = static_cast<Eigen::Index>(result.steps.size());
+  Eigen::MatrixXd points(3, n), basis(n, 2);
+  Eigen::VectorXd values(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const StepRecord& step = result.steps[static_cast<size_t>(i)];
+    points.col(i) << step.gp_row, step.gp_col, step.gp_side;
+    values[i] = step.observation;
+    basis.row(i) << step.prior_at_point, 1.0;
+  }
+  const Eigen::Vector3d scales(options.PositionLengthScale(kSize, kSize),
+                               options.PositionLengthScale(kSize, kSize),
+                               options.SizeLengthScale(kSize, kSize));
+  double best_factor = 0, best_likelihood = -1e300;
+  for (double factor : gp::LengthScaleFactorGrid()) {
+    gp::CandidateGp probe(gp::MaternKernel(options.kernel, scales * factor, 1.0),
+                          Eigen::MatrixXf(3, 0), options.noise_variance);
+    probe.SetMeanBasis(Eigen::MatrixXf(0, 2), Eigen::Vector2d(1.0, 0.0),
+                       Eigen::Vector2d(options.prior_coefficient_sd * options.prior_coefficient_sd,
+                                       options.prior_offset_sd * options.prior_offset_sd));
+    probe.SetObservations(points, values, basis);
+    if (probe.LogMarginalLikelihood() > best_likelihood) {
+      best_likelihood = probe.LogMarginalLikelihood();
+      best_factor = factor;
+    }
+  }
+  EXPECT_NEAR(result.length_scale_factor, best_factor, 1e-12);
+  EXPECT_EQ(result.signal_variance, 1.0);  // σf² kept: only the factor was fitted
+
+  options.fit_length_scale = false;
+  const RefineResult unfitted = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_EQ(unfitted.length_scale_factor, 1.0);
+  if (best_factor != 1.0) EXPECT_GT(cv::norm(result.map, unfitted.map, cv::NORM_INF), 1e-6);
+}
+
 RefineOptions GoldenOptions(const std::string& preset) {
   RefineOptions options = RefineOptions::FromPreset(preset);
   options.iterations = 12;

@@ -32,12 +32,16 @@ MaternKernel FitLengthScales(const MaternKernel& initial, const Eigen::MatrixXd&
                              const Eigen::VectorXd& lower_bounds,
                              const Eigen::VectorXd& upper_bounds, int max_evaluations = 200);
 
-// The signal variance σf² among `grid` that maximises gp's log marginal likelihood (its mean
-// basis included) with its length scales and noise variance kept: type-II maximum likelihood on
-// a grid, O(|grid|·n³). The first of equal maxima wins.
-double FitSignalVariance(const CandidateGp& gp, const std::vector<double>& grid);
+// The kernel of gp's ν with σf² among `signal_variances` and length scales gp's times one factor
+// among `length_scale_factors` (all dimensions alike) that maximises gp's log marginal likelihood
+// (its mean basis included, noise variance kept): type-II maximum likelihood on a grid,
+// O(|grid|·n³). The first of equal maxima wins (variances outer, factors inner).
+MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& signal_variances,
+                             const std::vector<double>& length_scale_factors = {1.0});
 
-// The default grid: 10^(k/4) for k = −16..4 (1e-4 .. 10).
+// The default σf² grid: 10^(k/4) for k = −16..4 (1e-4 .. 10).
 std::vector<double> SignalVarianceGrid();
+// The default length-scale factors: 2^(k/2) for k = −2..4 (0.5 .. 4).
+std::vector<double> LengthScaleFactorGrid();
 
 }  // namespace borex::gp

@@ -91,6 +91,9 @@ struct RefineOptions {
   // k = −16..4, with σn² fixed) instead of signal_variance; the search itself keeps
   // signal_variance. Paper and code: off.
   bool fit_signal_variance = true;
+  // The final map's length scales: the search's times the factor among 2^(k/2), k = −2..4, of
+  // maximum marginal likelihood (jointly with σf² when fit_signal_variance). Paper and code: off.
+  bool fit_length_scale = false;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)

@@ -353,6 +353,7 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
     summary["prior"]["offset"] = result.prior_offset;            // b
   }
   summary["signal_variance"] = result.signal_variance;
+  summary["length_scale_factor"] = result.length_scale_factor;
   summary["iterations"] = result.iterations;
   summary["refine_model_calls"] = result.model_calls;
   summary["refine_seconds"] = result.total_seconds;
@@ -412,6 +413,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
           {"prior_coefficient", result.prior_coefficient},
           {"prior_offset", result.prior_offset},
           {"signal_variance", result.signal_variance},
+          {"length_scale_factor", result.length_scale_factor},
           {"noise_variance", options.noise_variance},
           {"steps", steps}};
 }

@@ -174,23 +174,33 @@ MaternKernel FitLengthScales(const MaternKernel& initial, const Eigen::MatrixXd&
   return make(theta);
 }
 
-double FitSignalVariance(const CandidateGp& gp, const std::vector<double>& grid) {
-  BOREX_CHECK(!grid.empty());
-  double best = grid.front(), best_likelihood = -std::numeric_limits<double>::infinity();
-  for (double signal_variance : grid) {
-    const MaternKernel kernel(gp.kernel().nu(), gp.kernel().length_scales(), signal_variance);
-    const double likelihood = gp.WithKernelOnly(kernel).LogMarginalLikelihood();
-    if (likelihood > best_likelihood) {
-      best_likelihood = likelihood;
-      best = signal_variance;
+MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& signal_variances,
+                             const std::vector<double>& length_scale_factors) {
+  BOREX_CHECK(!signal_variances.empty());
+  BOREX_CHECK(!length_scale_factors.empty());
+  MaternKernel best = gp.kernel();
+  double best_likelihood = -std::numeric_limits<double>::infinity();
+  for (double signal_variance : signal_variances)
+    for (double factor : length_scale_factors) {
+      MaternKernel kernel(gp.kernel().nu(), gp.kernel().length_scales() * factor, signal_variance);
+      const double likelihood = gp.WithKernelOnly(kernel).LogMarginalLikelihood();
+      if (likelihood > best_likelihood) {
+        best_likelihood = likelihood;
+        best = std::move(kernel);
+      }
     }
-  }
   return best;
 }
 
 std::vector<double> SignalVarianceGrid() {
   std::vector<double> grid;
   for (int k = -16; k <= 4; ++k) grid.push_back(std::pow(10.0, k / 4.0));
+  return grid;
+}
+
+std::vector<double> LengthScaleFactorGrid() {
+  std::vector<double> grid;
+  for (int k = -2; k <= 4; ++k) grid.push_back(std::pow(2.0, k / 2.0));
   return grid;
 }
 

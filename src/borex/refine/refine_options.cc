@@ -45,6 +45,7 @@ RefineOptions RefineOptions::Paper() {
   o.preset = "paper";
   o.prior_mean = PriorMean::kFixed;
   o.fit_signal_variance = false;
+  o.fit_length_scale = false;
   o.kappa = 10.0;
   o.aggregation = Aggregation::kPointwise;
   o.acquisition_batch = 1;
@@ -77,6 +78,7 @@ RefineOptions RefineOptions::Algorithm1() const {
   o.use_prior = false;
   o.prior_mean = PriorMean::kFixed;
   o.fit_signal_variance = false;
+  o.fit_length_scale = false;
   o.aggregation = Aggregation::kPointwise;  // with weighted_average false: the plain mean of μ
   return o;
 }
@@ -201,6 +203,7 @@ void RefineOptions::CheckSettings() const {
         {use_prior, "prior", "--no-prior"},
         {prior_mean == PriorMean::kFitted, "fitted prior mean", "--prior-mean fixed"},
         {fit_signal_variance, "signal-variance fit", "--no-fit-signal-variance"},
+        {fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
         {aggregation == Aggregation::kBox, "box aggregation", "--aggregation pointwise"}};
     for (const Part& part : parts)
       if (part.present)
@@ -271,6 +274,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"prior_coefficient_sd", prior_coefficient_sd},
                          {"prior_offset_sd", prior_offset_sd},
                          {"fit_signal_variance", fit_signal_variance},
+                         {"fit_length_scale", fit_length_scale},
                          {"flip", flip},
                          {"weighted_average", weighted_average},
                          {"use_prior", use_prior},

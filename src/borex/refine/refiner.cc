@@ -453,12 +453,18 @@ RefineResult Refiner::Finish() {
   const RefineOptions& o = s.options;
   RefineResult result = s.result;
   result.signal_variance = s.gp->kernel().signal_variance();
-  // The final map's GP: the search's, or the same data under the σf² of maximum likelihood.
+  // The final map's GP: the search's, or the same data under the σf² and/or the length-scale
+  // factor of maximum likelihood.
   std::unique_ptr<gp::CandidateGp> refitted;
-  if (o.fit_signal_variance && s.gp->num_observations() > 0) {
-    result.signal_variance = gp::FitSignalVariance(*s.gp, gp::SignalVarianceGrid());
-    refitted = std::make_unique<gp::CandidateGp>(s.gp->WithKernelOnly(gp::MaternKernel(
-        s.gp->kernel().nu(), s.gp->kernel().length_scales(), result.signal_variance)));
+  if ((o.fit_signal_variance || o.fit_length_scale) && s.gp->num_observations() > 0) {
+    const gp::MaternKernel fitted = gp::FitKernelOnGrid(
+        *s.gp,
+        o.fit_signal_variance ? gp::SignalVarianceGrid()
+                              : std::vector<double>{s.gp->kernel().signal_variance()},
+        o.fit_length_scale ? gp::LengthScaleFactorGrid() : std::vector<double>{1.0});
+    result.signal_variance = fitted.signal_variance();
+    result.length_scale_factor = fitted.length_scales()[0] / s.gp->kernel().length_scales()[0];
+    refitted = std::make_unique<gp::CandidateGp>(s.gp->WithKernelOnly(fitted));
   }
   const gp::CandidateGp& predictor = refitted ? *refitted : *s.gp;
   std::vector<cv::Mat> means;
