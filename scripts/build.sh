@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds borex in build/ (Release, ccache when available).
 #   scripts/build.sh                    # everything: the library, the CLI, tests, benchmarks
-#   scripts/build.sh --target borex     # only the CLI and what it links (the quick start)
+#   scripts/build.sh --target borex_cli # only the CLI (build/borex) and what it links (quick start)
 # Other arguments are passed to cmake's configure step, e.g. scripts/build.sh -DBOREX_SANITIZE=ON.
 set -euo pipefail
 cd "$(dirname "$0")/.."

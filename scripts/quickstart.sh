@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
-scripts/build.sh --target borex
+scripts/build.sh --target borex_cli
 mkdir -p out
 build/borex explain --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
   --method rise --masks 100 --grid 8 --keep-prob 0.3 --seed 0 --out out/scene_multi_rise
