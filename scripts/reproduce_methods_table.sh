@@ -81,17 +81,5 @@ results=$root/docs/results.md
   --infill-images "$infill_images" --method-images "$method_images" --blur-images "$blur_images" \
   --undesirable-images "$undesirable_images" --seed "$seed" --step "$step" --jobs "$jobs" \
   > "$out/section.md"
-/usr/bin/python3 - "$results" "$out/section.md" <<'PY'
-import sys
-path, section = sys.argv[1], open(sys.argv[2]).read().strip()
-begin, end = "<!-- methods:begin -->", "<!-- methods:end -->"
-text = open(path).read() if __import__("os").path.exists(path) else ""
-block = f"{begin}\n{section}\n{end}"
-if begin in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(path + ".tmp", "w").write(text)
-PY
-mv "$results.tmp" "$results"
+/usr/bin/python3 "$root/scripts/replace_results_section.py" methods "$results" "$out/section.md"
 echo "reproduce: wrote the methods section of docs/results.md" >&2

@@ -78,7 +78,6 @@ done
 # 4. The section of docs/results.md.
 section=$out/refinement.md
 {
-  echo "<!-- refinement:begin -->"
   echo "## Refinement that refines (issue 11): the kriging defaults"
   echo
   echo "Written by \`scripts/reproduce_refinement.sh\` (validation $val_images scenes, test" \
@@ -131,16 +130,8 @@ PY
   done
   echo
   cat "$root/docs/results-refinement-discussion.md"
-  echo "<!-- refinement:end -->"
 } > "$section"
 
-results=$root/docs/results.md
-/usr/bin/python3 - "$results" "$section" <<'PY'
-import re, sys
-results, section = sys.argv[1], open(sys.argv[2]).read().rstrip() + "\n"
-text = open(results).read()
-pattern = re.compile(r"<!-- refinement:begin -->.*?<!-- refinement:end -->\n?", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-open(results, "w").write(text)
-PY
+/usr/bin/python3 "$root/scripts/replace_results_section.py" refinement "$root/docs/results.md" \
+  "$section"
 echo "reproduce_refinement: wrote the refinement section of docs/results.md" >&2

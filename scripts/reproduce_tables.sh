@@ -86,13 +86,11 @@ compare_three tuned_borex_rise_vs_rise "$tuned_dir/borex:rise.csv" "$tuned_dir/r
 compare_three tuned_borex_gradcampp_vs_gradcampp "$tuned_dir/borex:gradcam++.csv" \
   "$tuned_dir/gradcam++.csv"
 
-# 4. docs/results.md from the summaries and tests above, keeping the sections that
-# scripts/reproduce_video_table.sh, scripts/reproduce_methods_table.sh and
-# scripts/reproduce_refinement.sh write (between their rq3, methods and refinement markers).
+# 4. docs/results.md from the summaries and tests above, keeping every section other scripts
+# write between their markers (<!-- NAME:begin --> ... <!-- NAME:end -->: rq3, methods,
+# refinement, throughput, refinement2; scripts/replace_results_section.py).
 results=$root/docs/results.md
-kept=$(sed -n -e '/<!-- rq3:begin -->/,/<!-- rq3:end -->/p' \
-  -e '/<!-- methods:begin -->/,/<!-- methods:end -->/p' \
-  -e '/<!-- refinement:begin -->/,/<!-- refinement:end -->/p' "$results" 2>/dev/null || true)
+kept=$(sed -n '/<!-- [a-z0-9]*:begin -->/,/<!-- [a-z0-9]*:end -->/p' "$results" 2>/dev/null || true)
 /usr/bin/python3 "$root/scripts/results_markdown.py" --out-dir "$out" --data "$data" \
   --test-split "test$test_images" --val-split "val$val_images" --seed "$seed" --step "$step" \
   --jobs "$jobs" > "$results.tmp"

@@ -497,10 +497,12 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->capture_default_str()
       ->group(variants);
   flags.infill_option = infill_names.substr(0, infill_names.find(','));
-  AddInfillOption(command, infill_names, flags.infill,
-                  "BO observations: what the masks' hidden pixels become [code: mean] (other "
-                  "names: older spellings)",
-                  variants);
+  flags.infill = mask::InfillName(flags.options.infill);
+  AddInfillOption(
+      command, infill_names, flags.infill,
+      "BO observations: what the masks' hidden pixels become [paper: black; code: mean] (other "
+      "names: older spellings)",
+      variants);
   command
       .add_option("--jitter", flags.options.jitter,
                   "Std (px) of Gaussian jitter on chosen points; 0 = off (paper) [code: 1]")

@@ -46,7 +46,7 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& fl
 struct RefineFlags {
   refine::RefineOptions options;
   std::string preset = options.preset, algorithm = "borex", mask_sizes, kernel = "matern32",
-              length_scale, score = "prob", aggregation, prior_mean, prior_basis, infill = "black",
+              length_scale, score = "prob", aggregation, prior_mean, prior_basis, infill,
               mask_frames, length_scale_frames;
   std::string infill_option = "--bo-infill";  // the in-fill flag's name, for errors
   bool no_flip = false, simple_average = false, no_prior = false;

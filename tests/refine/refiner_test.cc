@@ -82,25 +82,31 @@ TEST(AggregateSidesTest, BoxAverageMatchesBruteForceWithoutPadding) {
 }
 
 TEST(RefinerTest, ObservationIsFlippedMinusMaskedScore) {
-  testing::RegionClassifier model(kRegion);
-  const cv::Mat image = RegionImage();
-  Refiner refiner(model, image, 0, cv::Mat(), SmallOptions());
-  for (int i = 0; i < 4; ++i) {
-    const StepRecord step = refiner.Step().front();
-    // Rebuild m and m̄ by hand: pixels whose centre lies in the square of side `side`.
-    cv::Mat hidden = image.clone(), only = image.clone();
-    for (int r = 0; r < kSize; ++r)
-      for (int c = 0; c < kSize; ++c) {
-        const bool inside = std::abs(r - step.row) <= (step.side - 1) / 2.0 + 1e-9 &&
-                            std::abs(c - step.col) <= (step.side - 1) / 2.0 + 1e-9;
-        const bool inside_even = r >= step.row - step.side / 2 && r < step.row + step.side / 2 &&
-                                 c >= step.col - step.side / 2 && c < step.col + step.side / 2;
-        const bool in_square = static_cast<int>(step.side) % 2 == 1 ? inside : inside_even;
-        (in_square ? hidden : only).at<cv::Vec3f>(r, c) = cv::Vec3f(0, 0, 0);
-      }
-    EXPECT_NEAR(step.score_masked, Probability(model, hidden), 1e-6);
-    EXPECT_NEAR(step.score_reference, Probability(model, only), 1e-6);
-    EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
+  // Hidden pixels become black, or the model's mean colour (RegionClassifier: 0.5 grey).
+  for (const auto& [infill, fill] : {std::pair{mask::Infill::kBlack, cv::Vec3f(0, 0, 0)},
+                                     std::pair{mask::Infill::kMean, cv::Vec3f(0.5, 0.5, 0.5)}}) {
+    testing::RegionClassifier model(kRegion, 20.0, -15.0);
+    const cv::Mat image = RegionImage();
+    RefineOptions options = SmallOptions();
+    options.infill = infill;
+    Refiner refiner(model, image, 0, cv::Mat(), options);
+    for (int i = 0; i < 4; ++i) {
+      const StepRecord step = refiner.Step().front();
+      // Rebuild m and m̄ by hand: pixels whose centre lies in the square of side `side`.
+      cv::Mat hidden = image.clone(), only = image.clone();
+      for (int r = 0; r < kSize; ++r)
+        for (int c = 0; c < kSize; ++c) {
+          const bool inside = std::abs(r - step.row) <= (step.side - 1) / 2.0 + 1e-9 &&
+                              std::abs(c - step.col) <= (step.side - 1) / 2.0 + 1e-9;
+          const bool inside_even = r >= step.row - step.side / 2 && r < step.row + step.side / 2 &&
+                                   c >= step.col - step.side / 2 && c < step.col + step.side / 2;
+          const bool in_square = static_cast<int>(step.side) % 2 == 1 ? inside : inside_even;
+          (in_square ? hidden : only).at<cv::Vec3f>(r, c) = fill;
+        }
+      EXPECT_NEAR(step.score_masked, Probability(model, hidden), 1e-6) << mask::InfillName(infill);
+      EXPECT_NEAR(step.score_reference, Probability(model, only), 1e-6) << mask::InfillName(infill);
+      EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
+    }
   }
 }
 
@@ -172,7 +178,9 @@ TEST(RefinerTest, FirstQueryIsThePriorsMaximumWithTheSmallestMask) {
 }
 
 TEST(RefinerTest, FindsTheRegionWithoutAPrior) {
-  testing::RegionClassifier model(kRegion);
+  // Logit 20·brightness − 15: the region's own brightness (1) gives p = 0.993, the in-fill's
+  // grey (0.5) p = 0.007, so hiding the region moves the score with either in-fill.
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
   RefineOptions options = SmallOptions();
   options.iterations = 30;
   options.kappa = 2.0;
@@ -254,6 +262,8 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(defaults.preset, "kriging");
   EXPECT_EQ(defaults.prior_mean, PriorMean::kFitted);
   EXPECT_TRUE(defaults.fit_signal_variance);
+  EXPECT_FALSE(defaults.fit_length_scale);
+  EXPECT_EQ(defaults.infill, mask::Infill::kMean);
   const RefineOptions paper = RefineOptions::FromPreset("paper");
   EXPECT_EQ(paper.preset, "paper");
   EXPECT_EQ(paper.prior_mean, PriorMean::kFixed);
@@ -291,6 +301,7 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_FALSE(mokuwe.fit_signal_variance);
   EXPECT_EQ(mokuwe.aggregation, Aggregation::kPointwise);
   EXPECT_FALSE(mokuwe.weighted_average);
+  EXPECT_EQ(mokuwe.infill, mask::Infill::kBlack);
 }
 
 TEST(RefinerTest, FittedMeanStartsAtThePriorAveragedOverEachMask) {
@@ -429,6 +440,8 @@ TEST(RefinerTest, OneObservationPerRoundGivesTheSequentialMapsBitForBit) {
   for (const std::string preset : {"kriging", "paper", "code", "mokuwe"}) {
     RefineOptions options = GoldenOptions(preset);
     options.acquisition_batch = 1;
+    // The kriging map was written before the defaults' in-fill became the mean colour.
+    if (preset == "kriging") options.infill = mask::Infill::kBlack;
     testing::RegionClassifier model(kRegion);
     const cv::Mat map = RunRefinement(model, RegionImage(), 0, GoldenPrior(), options).map;
     const cv::Mat golden = io::ReadNpyMap(std::string(BOREX_SOURCE_DIR) +

@@ -114,7 +114,10 @@ struct RefineOptions {
   // Std (pixels) of the Gaussian jitter added to each chosen (row, col, side) before it enters
   // the GP data; the mask itself is applied at the chosen point. 0 = off (paper); code: 1.
   double jitter = 0;
-  mask::Infill infill = mask::Infill::kBlack;  // paper: black; code: the mean colour
+  // What a mask's hidden pixels become in the observations: the model's mean colour, an input
+  // of zero after its normalisation (the authors' code; docs/algorithm.md, second round: on
+  // validation it was the one change that left no cell worse than the prior). Paper: black.
+  mask::Infill infill = mask::Infill::kMean;
   uint64_t seed = 0;
   // Observations chosen per round (GP-BUCB, Desautels et al. 2014): Q UCB maxima, each added to
   // the GP as a pending point (the variance updated exactly, the mean kept) before the next is

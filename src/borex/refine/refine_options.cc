@@ -46,6 +46,7 @@ RefineOptions RefineOptions::Paper() {
   o.prior_mean = PriorMean::kFixed;
   o.fit_signal_variance = false;
   o.fit_length_scale = false;
+  o.infill = mask::Infill::kBlack;
   o.kappa = 10.0;
   o.aggregation = Aggregation::kPointwise;
   o.acquisition_batch = 1;

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Issue 11, second round: the candidates of scripts/refinement_configs_round2*.txt on the
+# validation split (scripts/reproduce_refinement.sh's step 1 and selection rule), then the
+# chosen default, the mean-colour in-fill of the masks (--bo-infill mean), against the defaults
+# it replaced (--bo-infill black) on the test split, image by image, with the priors RISE,
+# Grad-CAM++ and Opti-CAM, and on the second classifier; writes the "refinement2" section of
+# docs/results.md (between its markers; the other sections are kept).
+#
+#   scripts/reproduce_refinement_round2.sh     # about 1.5 hours on 2 idle cores
+#
+# Environment: as scripts/reproduce_refinement.sh (BOREX, DATA, JOBS, SEED, STEP, OUT, default
+# out/refinement2, TEST_IMAGES 500, SMALL_TEST_IMAGES 200, MODEL2). Resumable.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-$root/out/refinement2}
+test_images=${TEST_IMAGES:-500}
+small_test_images=${SMALL_TEST_IMAGES:-200}
+model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
+source "$root/scripts/scene_benchmark.sh"
+head_split test "$test_images"
+head_split test "$small_test_images"
+quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
+[[ -f $model2 ]] || { echo "reproduce: $model2 not found: run scripts/reproduce_refinement.sh" \
+  "first (it trains the second classifier)" >&2; exit 1; }
+
+# 1. Validation: each round-2 file of candidates (the first holds today's defaults).
+configs=("$root"/scripts/refinement_configs_round2*.txt)
+for file in "${configs[@]}"; do
+  CONFIGS=$file VALIDATION_ONLY=1 OUT=$out "$root/scripts/reproduce_refinement.sh"
+done
+val_dirs=()
+for file in "${configs[@]}"; do
+  while IFS= read -r line; do
+    [[ -z $line || $line == \#* ]] || val_dirs+=("$out/val-${line%%|*}")
+  done < "$file"
+done
+
+# 2. Test split, once: the chosen default against the previous one, the same images.
+methods=rise,gradcam++,opticam,borex:rise,borex:gradcam++,borex:opticam
+preset=kriging batch "$out/test-previous" "test$test_images" "$methods" --bo-infill black
+preset=kriging batch "$out/test-chosen" "test$test_images" "$methods"
+
+# 3. The second classifier (seed 1), first SMALL_TEST_IMAGES test scenes.
+methods=rise,gradcam++,borex:rise,borex:gradcam++
+preset=kriging model=$model2 batch "$out/model2-test-previous" "test$small_test_images" \
+  "$methods" --bo-infill black
+preset=kriging model=$model2 batch "$out/model2-test-chosen" "test$small_test_images" "$methods"
+
+# 4. The section of docs/results.md.
+for dir in test model2-test; do
+  for prior in rise gradcam++ opticam; do
+    [[ -f $out/$dir-previous/borex:$prior.csv ]] || continue
+    cp "$out/$dir-previous/borex:$prior.csv" "$out/$dir-chosen/previous-borex:$prior.csv"
+  done
+done
+pairs=(--pair borex:rise=previous-borex:rise --pair borex:gradcam++=previous-borex:gradcam++)
+section=$out/refinement2.md
+{
+  echo "## Refinement, second round (issue 11): the masks' in-fill"
+  echo
+  echo "Written by \`scripts/reproduce_refinement_round2.sh\` (validation 100 scenes, test" \
+    "$test_images scenes, second model $small_test_images, seed $seed, metric step $step," \
+    "$jobs shards). Cells as in the section above: mean of the refined map / mean of the other," \
+    "one-sided Wilcoxon p that the refined map is better, p that it is worse."
+  echo
+  echo "### Validation split: the candidates"
+  echo
+  quality --summary "${val_dirs[@]}"
+  echo
+  quality "${val_dirs[@]}"
+  echo
+  echo "### Test split, measured once: the chosen default against its prior"
+  echo
+  quality "$out/test-chosen" "$out/test-previous"
+  echo
+  echo "### Test split: the chosen default against the previous default, image by image"
+  echo
+  quality "$out/test-chosen" "${pairs[@]}" --pair borex:opticam=previous-borex:opticam
+  echo
+  echo "### The second classifier (seed 1)"
+  echo
+  quality "$out/model2-test-chosen" "$out/model2-test-previous"
+  echo
+  quality "$out/model2-test-chosen" "${pairs[@]}"
+  echo
+  cat "$root/docs/results-refinement2-discussion.md"
+} > "$section"
+/usr/bin/python3 "$root/scripts/replace_results_section.py" refinement2 "$root/docs/results.md" \
+  "$section"
+echo "reproduce_refinement_round2: wrote the refinement2 section of docs/results.md" >&2
