@@ -216,28 +216,46 @@ void CheckInterrupt(int /*done*/, int /*total*/) {
   if (PyErr_CheckSignals() != 0) throw py::error_already_set();
 }
 
+// A call's model argument, and its command's flags (registered by `add_flags`, as the
+// executable registers them) parsed from the explicit arguments (flag, value) and the keywords.
+template <typename Flags>
+struct ParsedCall {
+  ModelArgument model;
+  std::unique_ptr<CommandLine> line;  // keeps what `flags` reads (which flags were given)
+  std::shared_ptr<Flags> flags;
+};
+
+template <typename Flags>
+ParsedCall<Flags> ParseCall(const std::string& function,
+                            std::shared_ptr<Flags> (*add_flags)(CLI::App&), const py::object& model,
+                            const std::vector<std::pair<const char*, py::object>>& arguments,
+                            const py::kwargs& options) {
+  ParsedCall<Flags> call;
+  call.model = ReadModelArgument(model);
+  call.line = std::make_unique<CommandLine>(function);
+  call.flags = add_flags(call.line->command());
+  if (!call.model.path.empty()) call.line->Add("--model", py::str(call.model.path));
+  for (const auto& [flag, value] : arguments) call.line->Add(flag, value);
+  call.line->AddKeywords(options);
+  call.line->Parse();
+  return call;
+}
+
 py::tuple Refine(const py::object& model, const py::object& image, const py::object& label,
                  const py::object& prior, const py::object& prior_method, const py::object& seed,
                  const py::kwargs& options) {
-  const ModelArgument model_argument = ReadModelArgument(model);
-  CommandLine line("borex.refine");
-  const std::shared_ptr<cli::RefineCommandFlags> flags = cli::AddRefineCommandFlags(line.command());
-  if (!model_argument.path.empty()) line.Add("--model", py::str(model_argument.path));
-  line.Add("--label", label);
-  line.Add("--prior-method", prior_method);
-  line.Add("--seed", seed);
-  line.AddKeywords(options);
-  line.Parse();
-  const app::RefineJobOptions job = flags->Job();
+  const auto call =
+      ParseCall("borex.refine", &cli::AddRefineCommandFlags, model,
+                {{"--label", label}, {"--prior-method", prior_method}, {"--seed", seed}}, options);
+  const app::RefineJobOptions job = call.flags->Job();
   job.CheckSettings();
   const cv::Mat rgb = ImageFromArray(image, "image");
   const cv::Mat prior_map = prior.is_none() ? cv::Mat() : MapFromArray(prior, "prior", rgb.size());
   if (prior_map.empty() && job.prior_method != "none")
-    RefuseWhiteBox(model_argument,
-                   explain::ParseSingleMapMethod(job.prior_method, "--prior-method"),
+    RefuseWhiteBox(call.model, explain::ParseSingleMapMethod(job.prior_method, "--prior-method"),
                    "--prior-method");
   const std::unique_ptr<model::Classifier> classifier =
-      MakeClassifier(model_argument, flags->model, line.command());
+      MakeClassifier(call.model, call.flags->model, call.line->command());
   app::RefineJobResult result;
   {
     const py::gil_scoped_release release;
@@ -248,22 +266,15 @@ py::tuple Refine(const py::object& model, const py::object& image, const py::obj
 
 py::tuple Explain(const py::object& model, const py::object& image, const py::object& label,
                   const py::object& method, const py::object& seed, const py::kwargs& options) {
-  const ModelArgument model_argument = ReadModelArgument(model);
-  CommandLine line("borex.explain");
-  const std::shared_ptr<cli::ExplainCommandFlags> flags =
-      cli::AddExplainCommandFlags(line.command());
-  if (!model_argument.path.empty()) line.Add("--model", py::str(model_argument.path));
-  line.Add("--label", label);
-  line.Add("--method", method);
-  line.Add("--seed", seed);
-  line.AddKeywords(options);
-  line.Parse();
-  const app::ExplainJobOptions job = flags->Job();
+  const auto call =
+      ParseCall("borex.explain", &cli::AddExplainCommandFlags, model,
+                {{"--label", label}, {"--method", method}, {"--seed", seed}}, options);
+  const app::ExplainJobOptions job = call.flags->Job();
   job.common.CheckSettings();
   const cv::Mat rgb = ImageFromArray(image, "image");
-  RefuseWhiteBox(model_argument, job.explain.method, "--method");
+  RefuseWhiteBox(call.model, job.explain.method, "--method");
   const std::unique_ptr<model::Classifier> classifier =
-      MakeClassifier(model_argument, flags->model, line.command());
+      MakeClassifier(call.model, call.flags->model, call.line->command());
   app::ImageJobResult result;
   {
     const py::gil_scoped_release release;
@@ -280,21 +291,14 @@ py::tuple Explain(const py::object& model, const py::object& image, const py::ob
 
 py::object Evaluate(const py::object& model, const py::object& image, const py::object& saliency,
                     const py::object& label, const py::object& seed, const py::kwargs& options) {
-  const ModelArgument model_argument = ReadModelArgument(model);
-  CommandLine line("borex.evaluate");
-  const std::shared_ptr<cli::EvaluateCommandFlags> flags =
-      cli::AddEvaluateCommandFlags(line.command());
-  if (!model_argument.path.empty()) line.Add("--model", py::str(model_argument.path));
-  line.Add("--label", label);
-  line.Add("--seed", seed);
-  line.AddKeywords(options);
-  line.Parse();
-  const app::EvaluateJobOptions job = flags->Job();
+  const auto call = ParseCall("borex.evaluate", &cli::AddEvaluateCommandFlags, model,
+                              {{"--label", label}, {"--seed", seed}}, options);
+  const app::EvaluateJobOptions job = call.flags->Job();
   job.CheckSettings();
   const cv::Mat rgb = ImageFromArray(image, "image");
   const cv::Mat map = MapFromArray(saliency, "saliency", rgb.size());
   const std::unique_ptr<model::Classifier> classifier =
-      MakeClassifier(model_argument, flags->model, line.command());
+      MakeClassifier(call.model, call.flags->model, call.line->command());
   app::EvaluateJobResult result;
   {
     const py::gil_scoped_release release;
@@ -305,8 +309,8 @@ py::object Evaluate(const py::object& model, const py::object& image, const py::
 
 // borex::Error as the Python exception that fits: a bad argument or option value is a
 // ValueError, a file that cannot be read or written an OSError, the rest a RuntimeError; the
-// message is borex's one line.
-void TranslateErrors(std::exception_ptr error) {
+// message is borex's one line. (pybind11's translator type takes the pointer by value.)
+void TranslateErrors(std::exception_ptr error) {  // NOLINT(performance-unnecessary-value-param)
   try {
     if (error) std::rethrow_exception(error);
   } catch (const OptionError& e) {

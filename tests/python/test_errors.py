@@ -56,24 +56,20 @@ class ErrorsTest(unittest.TestCase):
         self.assertOneLine(context, "saliency: dtype int64, expected float32 or float64")
 
     def test_options(self):
-        with self.assertRaises(ValueError) as context:
-            borex.refine(logits, IMAGE, iteratons=5)
-        self.assertOneLine(context, "iteratons: not an option of borex.refine")
-        with self.assertRaises(ValueError) as context:
-            borex.refine(logits, IMAGE, iterations=0)
-        self.assertOneLine(context, "--iterations")
-        with self.assertRaises(ValueError) as context:
-            borex.refine(logits, IMAGE, preset="fast")
-        self.assertOneLine(context, "--preset: 'fast' is not one of")
-        with self.assertRaises(ValueError) as context:
-            borex.refine(logits, IMAGE, no_flip="yes")
-        self.assertOneLine(context, "--no-flip: is a switch: give True or False")
-        with self.assertRaises(ValueError) as context:
-            borex.explain(logits, IMAGE, video="clip.mp4")
-        self.assertOneLine(context, "video: not a keyword of borex.explain")
-        with self.assertRaises(ValueError) as context:
-            borex.explain(logits, IMAGE, mean="0.5,0.5,0.5")
-        self.assertOneLine(context, "--mean: does not apply to a Python callable")
+        cases = [
+            (borex.refine, {"iteratons": 5}, "iteratons: not an option of borex.refine"),
+            (borex.refine, {"iterations": 0}, "--iterations"),
+            (borex.refine, {"preset": "fast"}, "--preset: 'fast' is not one of"),
+            (borex.refine, {"no_flip": "yes"}, "--no-flip: is a switch: give True or False"),
+            (borex.explain, {"video": "clip.mp4"}, "video: not a keyword of borex.explain"),
+            (borex.explain, {"mean": "0.5,0.5,0.5"}, "--mean: does not apply to a Python callable"),
+            (borex.explain, {"masks": True}, "--masks: takes a value, not True or False"),
+        ]
+        for function, options, fragment in cases:
+            with self.subTest(fragment):
+                with self.assertRaises(ValueError) as context:
+                    function(logits, IMAGE, **options)
+                self.assertOneLine(context, fragment)
         with self.assertRaises(ValueError) as context:
             borex.evaluate(logits, IMAGE, np.ones((32, 32)), fail_below={"insertionn": 0.5})
         self.assertOneLine(context, "--fail-below", "insertionn")
