@@ -14,6 +14,7 @@ packages=(
   libtorch-dev libopencv-dev libeigen3-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libxtensor-dev libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-numpy python3-pil dataset-fashion-mnist
+  pybind11-dev python3-dev
 )
 
 for option in "$@"; do

@@ -4,6 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "borex/app/evaluate_job.h"
+#include "borex/app/image_job.h"
+#include "common_options.h"
 
 namespace borex::cli {
 
@@ -16,5 +23,41 @@ Action AddEvaluateCommand(CLI::App& app);
 Action AddBatchCommand(CLI::App& app);
 Action AddReportCommand(CLI::App& app);
 Action AddCompareCommand(CLI::App& app);
+
+// The flags of the image commands apart from running them: the executable and the Python module
+// (src/python/borex_module.cc) register the same definitions, so that both take the same option
+// names, defaults and checks. Add*CommandFlags registers a command's flags on `command` and
+// returns the values CLI11 writes into; once `command` has parsed, Job() gives the job's options,
+// converted (OptionError naming the flag for a malformed value) but not yet checked, and
+// model.Options() the model's.
+struct ExplainCommandFlags {
+  app::ExplainJobOptions job;
+  ModelFlags model;
+  RenderFlags render;
+  std::string method = "rise", score = "prob", infill = "black", opticam_normalization = "max";
+  const CLI::App* command = nullptr;  // which flags were given
+  app::ExplainJobOptions Job() const;
+};
+std::shared_ptr<ExplainCommandFlags> AddExplainCommandFlags(CLI::App& command);
+
+struct RefineCommandFlags {
+  app::RefineJobOptions job;
+  ModelFlags model;
+  RenderFlags render;
+  RefineFlags refine;
+  std::string prior_infill = "black", opticam_normalization = "max";
+  bool progress = false;
+  app::RefineJobOptions Job() const;
+};
+std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command);
+
+struct EvaluateCommandFlags {
+  app::EvaluateJobOptions job;
+  ModelFlags model;
+  std::string infill = "black";
+  std::vector<std::string> fail_below, fail_above;
+  app::EvaluateJobOptions Job() const;
+};
+std::shared_ptr<EvaluateCommandFlags> AddEvaluateCommandFlags(CLI::App& command);
 
 }  // namespace borex::cli

@@ -23,14 +23,78 @@ std::string Padded(const std::string& key) {
 
 }  // namespace
 
+std::shared_ptr<EvaluateCommandFlags> AddEvaluateCommandFlags(CLI::App& command) {
+  auto flags = std::make_shared<EvaluateCommandFlags>();
+  AddModelFlags(command, flags->model);
+  const std::string group = "Model and image";
+  auto* image = command.add_option("--image", flags->job.image_path, "The image the map explains")
+                    ->group(group);
+  command
+      .add_option("--video", flags->job.video_path,
+                  "Or the clip the map explains (a video model): a video file or a folder of "
+                  "frames; the metrics then run over the clip's voxels")
+      ->excludes(image)
+      ->group(group);
+  command
+      .add_option("--start-frame", flags->job.start_frame,
+                  "Video: the first frame sampled (as given to refine/explain)")
+      ->capture_default_str()
+      ->group(group);
+  command
+      .add_option("--saliency", flags->job.saliency_path,
+                  "The map: .npy (HxW; video: TxHxW) or a grayscale image, at the image's or "
+                  "the model's size")
+      ->required()
+      ->group(group);
+  command
+      .add_option("--label", flags->job.label,
+                  "Class the map explains: index or name (default: the model's top-1)")
+      ->group(group);
+  command
+      .add_option("--annotation", flags->job.annotation_path,
+                  "PascalVOC XML (video: the clip's JSON with per-frame boxes): boxes for "
+                  "F-measure and the pointing game")
+      ->group(group);
+  command.add_option("--json", flags->job.json_path, "Write every metric and curve as JSON")
+      ->group(group);
+  command
+      .add_option("--curves", flags->job.curves_prefix,
+                  "Write PREFIX_curves.csv (curve, step, fraction, score) and PREFIX_curves.png "
+                  "(both curves plotted, their areas in the legend)")
+      ->group(group);
+  AddMetricFlags(command, flags->job.metrics, flags->infill);
+  command.add_option("--seed", flags->job.metrics.seed, "Seed of the noise in-fill")
+      ->capture_default_str()
+      ->group("Metrics");
+  command.add_option("--batch-size", flags->job.metrics.batch_size, "Images per forward pass")
+      ->capture_default_str()
+      ->group("Metrics");
+  const std::string checks = "Checks (for CI)";
+  command
+      .add_option("--fail-below", flags->fail_below,
+                  "METRIC=VALUE: exit 3 when the metric is below VALUE (repeatable)")
+      ->take_all()
+      ->group(checks);
+  command
+      .add_option("--fail-above", flags->fail_above,
+                  "METRIC=VALUE: exit 3 when the metric is above VALUE (repeatable)")
+      ->take_all()
+      ->group(checks);
+
+  return flags;
+}
+
+app::EvaluateJobOptions EvaluateCommandFlags::Job() const {
+  app::EvaluateJobOptions job = this->job;
+  job.metrics.infill = mask::ParseInfill(infill, "--substrate");
+  for (const std::string& text : fail_below)
+    job.fail_below.push_back(app::ParseThreshold(text, "--fail-below"));
+  for (const std::string& text : fail_above)
+    job.fail_above.push_back(app::ParseThreshold(text, "--fail-above"));
+  return job;
+}
+
 Action AddEvaluateCommand(CLI::App& app) {
-  struct Flags {
-    app::EvaluateJobOptions job;
-    ModelFlags model;
-    std::string infill = "black";
-    std::vector<std::string> fail_below, fail_above;
-  };
-  auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand("evaluate",
                                          "Score a saliency map: insertion, deletion, F-measure, "
                                          "pointing game, Average Drop/Gain, hide-top");
@@ -53,69 +117,9 @@ Action AddEvaluateCommand(CLI::App& app) {
       "Example:\n"
       "  borex evaluate --model models/fashion_scenes_resnet.pt --image examples/scene_single.png "
       "--saliency out/scene_borex.npy --annotation examples/scene_single.xml --json out/eval.json");
-  AddModelFlags(*command, flags->model);
-  const std::string group = "Model and image";
-  auto* image = command->add_option("--image", flags->job.image_path, "The image the map explains")
-                    ->group(group);
-  command
-      ->add_option("--video", flags->job.video_path,
-                   "Or the clip the map explains (a video model): a video file or a folder of "
-                   "frames; the metrics then run over the clip's voxels")
-      ->excludes(image)
-      ->group(group);
-  command
-      ->add_option("--start-frame", flags->job.start_frame,
-                   "Video: the first frame sampled (as given to refine/explain)")
-      ->capture_default_str()
-      ->group(group);
-  command
-      ->add_option("--saliency", flags->job.saliency_path,
-                   "The map: .npy (HxW; video: TxHxW) or a grayscale image, at the image's or "
-                   "the model's size")
-      ->required()
-      ->group(group);
-  command
-      ->add_option("--label", flags->job.label,
-                   "Class the map explains: index or name (default: the model's top-1)")
-      ->group(group);
-  command
-      ->add_option("--annotation", flags->job.annotation_path,
-                   "PascalVOC XML (video: the clip's JSON with per-frame boxes): boxes for "
-                   "F-measure and the pointing game")
-      ->group(group);
-  command->add_option("--json", flags->job.json_path, "Write every metric and curve as JSON")
-      ->group(group);
-  command
-      ->add_option("--curves", flags->job.curves_prefix,
-                   "Write PREFIX_curves.csv (curve, step, fraction, score) and PREFIX_curves.png "
-                   "(both curves plotted, their areas in the legend)")
-      ->group(group);
-  AddMetricFlags(*command, flags->job.metrics, flags->infill);
-  command->add_option("--seed", flags->job.metrics.seed, "Seed of the noise in-fill")
-      ->capture_default_str()
-      ->group("Metrics");
-  command->add_option("--batch-size", flags->job.metrics.batch_size, "Images per forward pass")
-      ->capture_default_str()
-      ->group("Metrics");
-  const std::string checks = "Checks (for CI)";
-  command
-      ->add_option("--fail-below", flags->fail_below,
-                   "METRIC=VALUE: exit 3 when the metric is below VALUE (repeatable)")
-      ->take_all()
-      ->group(checks);
-  command
-      ->add_option("--fail-above", flags->fail_above,
-                   "METRIC=VALUE: exit 3 when the metric is above VALUE (repeatable)")
-      ->take_all()
-      ->group(checks);
-
+  const std::shared_ptr<EvaluateCommandFlags> flags = AddEvaluateCommandFlags(*command);
   return [flags]() {
-    auto& job = flags->job;
-    job.metrics.infill = mask::ParseInfill(flags->infill, "--substrate");
-    for (const std::string& text : flags->fail_below)
-      job.fail_below.push_back(app::ParseThreshold(text, "--fail-below"));
-    for (const std::string& text : flags->fail_above)
-      job.fail_above.push_back(app::ParseThreshold(text, "--fail-above"));
+    const app::EvaluateJobOptions job = flags->Job();
     const model::TorchScriptOptions model_options = flags->model.Options();
     job.Check();  // every flag before the model is loaded
     model::TorchScriptClassifier classifier(model_options);

@@ -7,14 +7,53 @@
 
 namespace borex::cli {
 
+std::shared_ptr<ExplainCommandFlags> AddExplainCommandFlags(CLI::App& command) {
+  auto flags = std::make_shared<ExplainCommandFlags>();
+  flags->command = &command;
+  AddCommonFlags(command, flags->job.common, flags->model, flags->render);
+  command
+      .add_option("--method", flags->method,
+                  "rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | fido-sdr | "
+                  "undesirable")
+      ->capture_default_str();
+  const std::string rise_group =
+      "RISE / PN-RISE / undesirable (Petsiuk et al.; defaults: full quality)";
+  AddRiseFlags(command, flags->job.explain.rise, rise_group);
+  command
+      .add_option("--seed", flags->job.explain.rise.seed,
+                  "Seed of RISE's masks, FIDO's samples, the noise in-fill")
+      ->capture_default_str()
+      ->group(rise_group);
+  command.add_option("--score", flags->score, "Score observed: prob (softmax), logit or log-odds")
+      ->capture_default_str()
+      ->group(rise_group);
+  AddInfillOption(command, "--rise-infill,--infill,--occlude", flags->infill,
+                  "RISE, Opti-CAM, FIDO: what hidden pixels become (FIDO, Opti-CAM: not inpaint)",
+                  rise_group);
+  command
+      .add_option("--target-layer", flags->job.explain.cam.target_layer,
+                  "CAMs: submodule path such as layer4 (default: the model's metadata)")
+      ->group("Grad-CAM / Grad-CAM++ / Opti-CAM");
+  AddOptimisingMethodFlags(command, flags->job.explain, flags->opticam_normalization, "");
+  return flags;
+}
+
+app::ExplainJobOptions ExplainCommandFlags::Job() const {
+  app::ExplainJobOptions job = this->job;
+  job.explain.method = explain::ParseMethod(method, "--method");
+  const bool cam = job.explain.method == explain::Method::kGradCam ||
+                   job.explain.method == explain::Method::kGradCamPlusPlus;
+  if (cam && command->count("--rise-infill") > 0)
+    throw OptionError("--rise-infill", method + " hides no pixels: --rise-infill does not apply");
+  job.explain.rise.score = model::ParseScoreKind(score);
+  job.explain.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
+  job.explain.rise.infill = mask::ParseInfill(infill, "--rise-infill");
+  job.explain.infill_flag = "--rise-infill";
+  render.Apply(job.common);
+  return job;
+}
+
 Action AddExplainCommand(CLI::App& app) {
-  struct Flags {
-    app::ExplainJobOptions job;
-    ModelFlags common;
-    RenderFlags render;
-    std::string method = "rise", score = "prob", infill = "black", opticam_normalization = "max";
-  };
-  auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
       "explain",
       "Compute a saliency map with RISE, PN-RISE, Grad-CAM, Grad-CAM++, Opti-CAM or FIDO alone, "
@@ -28,46 +67,10 @@ Action AddExplainCommand(CLI::App& app) {
       "--image examples/scene_single.png --method gradcam++ --out out/scene_gradcampp\n"
       "  borex explain --model models/fashion_scenes_resnet.pt "
       "--image examples/scene_single.png --method undesirable --out out/scene_undesirable");
-  AddCommonFlags(*command, flags->job.common, flags->common, flags->render);
-  command
-      ->add_option("--method", flags->method,
-                   "rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | fido-sdr | "
-                   "undesirable")
-      ->capture_default_str();
-  const std::string rise_group =
-      "RISE / PN-RISE / undesirable (Petsiuk et al.; defaults: full quality)";
-  AddRiseFlags(*command, flags->job.explain.rise, rise_group);
-  command
-      ->add_option("--seed", flags->job.explain.rise.seed,
-                   "Seed of RISE's masks, FIDO's samples, the noise in-fill")
-      ->capture_default_str()
-      ->group(rise_group);
-  command->add_option("--score", flags->score, "Score observed: prob (softmax), logit or log-odds")
-      ->capture_default_str()
-      ->group(rise_group);
-  AddInfillOption(*command, "--rise-infill,--infill,--occlude", flags->infill,
-                  "RISE, Opti-CAM, FIDO: what hidden pixels become (FIDO, Opti-CAM: not inpaint)",
-                  rise_group);
-  command
-      ->add_option("--target-layer", flags->job.explain.cam.target_layer,
-                   "CAMs: submodule path such as layer4 (default: the model's metadata)")
-      ->group("Grad-CAM / Grad-CAM++ / Opti-CAM");
-  AddOptimisingMethodFlags(*command, flags->job.explain, flags->opticam_normalization, "");
-  return [flags, command]() {
-    auto& job = flags->job;
-    job.explain.method = explain::ParseMethod(flags->method, "--method");
-    const bool cam = job.explain.method == explain::Method::kGradCam ||
-                     job.explain.method == explain::Method::kGradCamPlusPlus;
-    if (cam && command->count("--rise-infill") > 0)
-      throw OptionError("--rise-infill",
-                        flags->method + " hides no pixels: --rise-infill does not apply");
-    job.explain.rise.score = model::ParseScoreKind(flags->score);
-    job.explain.opticam.normalization =
-        explain::ParseCamNormalization(flags->opticam_normalization);
-    job.explain.rise.infill = mask::ParseInfill(flags->infill, "--rise-infill");
-    job.explain.infill_flag = "--rise-infill";
-    flags->render.Apply(job.common);
-    const model::TorchScriptOptions model_options = flags->common.Options();
+  const std::shared_ptr<ExplainCommandFlags> flags = AddExplainCommandFlags(*command);
+  return [flags]() {
+    const app::ExplainJobOptions job = flags->Job();
+    const model::TorchScriptOptions model_options = flags->model.Options();
     job.common.Check();  // every flag before the model is loaded
     model::TorchScriptClassifier classifier(model_options);
     const app::ImageJobResult result = app::RunExplainJob(classifier, job);

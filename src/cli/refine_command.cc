@@ -9,17 +9,48 @@
 
 namespace borex::cli {
 
-Action AddRefineCommand(CLI::App& app) {
-  struct Flags {
-    app::RefineJobOptions job;
-    ModelFlags common;
-    RenderFlags render;
-    RefineFlags refine;
-    std::string prior_infill = "black", opticam_normalization = "max";
-    bool progress = false;
-  };
-  auto flags = std::make_shared<Flags>();
+std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command) {
+  auto flags = std::make_shared<RefineCommandFlags>();
+  AddCommonFlags(command, flags->job.common, flags->model, flags->render);
+  const std::string prior = "Prior i0";
+  command
+      .add_option("--prior", flags->job.prior_path,
+                  "Initial map: .npy (float32/64, HxW; video: TxHxW) or a grayscale image")
+      ->group(prior);
+  command
+      .add_option("--prior-method", flags->job.prior_method,
+                  "Compute the prior: rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | "
+                  "fido-sdr | none (not undesirable: it gives two maps)")
+      ->capture_default_str()
+      ->group(prior);
+  AddRiseFlags(command, flags->job.prior.rise, prior);
+  AddInfillOption(command, "--prior-infill,--prior-occlude", flags->prior_infill,
+                  "RISE, Opti-CAM, FIDO prior: what hidden pixels become", prior);
+  command
+      .add_option("--target-layer", flags->job.prior.cam.target_layer,
+                  "Grad-CAM / Opti-CAM prior: submodule path (default: the model's metadata)")
+      ->group(prior);
+  AddOptimisingMethodFlags(command, flags->job.prior, flags->opticam_normalization, "Prior: ");
+  AddRefineFlags(command, flags->refine, "--bo-infill,--infill,--occlude");
 
+  command.add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
+      ->group("Model and image");
+  command.add_flag("--progress", flags->progress, "Show a progress line on the terminal");
+
+  return flags;
+}
+
+app::RefineJobOptions RefineCommandFlags::Job() const {
+  app::RefineJobOptions job = this->job;
+  job.refine = refine.Parse();
+  job.prior.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
+  job.prior.rise.infill = mask::ParseInfill(prior_infill, "--prior-infill");
+  job.prior.infill_flag = "--prior-infill";
+  render.Apply(job.common);
+  return job;
+}
+
+Action AddRefineCommand(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "refine", "Refine a saliency map with BOREx (Gaussian-process Bayesian optimisation)");
   command->footer(
@@ -35,41 +66,10 @@ Action AddRefineCommand(CLI::App& app) {
       "Video (a video model; cuboid masks, paper section 3.2):\n  borex refine --model "
       "models/fashion_video_r2plus1d.pt --video examples/clip_moving --prior-method rise "
       "--out out/clip_borex");
-  AddCommonFlags(*command, flags->job.common, flags->common, flags->render);
-
-  const std::string prior = "Prior i0";
-  command
-      ->add_option("--prior", flags->job.prior_path,
-                   "Initial map: .npy (float32/64, HxW; video: TxHxW) or a grayscale image")
-      ->group(prior);
-  command
-      ->add_option("--prior-method", flags->job.prior_method,
-                   "Compute the prior: rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | "
-                   "fido-sdr | none (not undesirable: it gives two maps)")
-      ->capture_default_str()
-      ->group(prior);
-  AddRiseFlags(*command, flags->job.prior.rise, prior);
-  AddInfillOption(*command, "--prior-infill,--prior-occlude", flags->prior_infill,
-                  "RISE, Opti-CAM, FIDO prior: what hidden pixels become", prior);
-  command
-      ->add_option("--target-layer", flags->job.prior.cam.target_layer,
-                   "Grad-CAM / Opti-CAM prior: submodule path (default: the model's metadata)")
-      ->group(prior);
-  AddOptimisingMethodFlags(*command, flags->job.prior, flags->opticam_normalization, "Prior: ");
-  AddRefineFlags(*command, flags->refine, "--bo-infill,--infill,--occlude");
-
-  command->add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
-      ->group("Model and image");
-  command->add_flag("--progress", flags->progress, "Show a progress line on the terminal");
-
+  const std::shared_ptr<RefineCommandFlags> flags = AddRefineCommandFlags(*command);
   return [flags]() {
-    auto& job = flags->job;
-    job.refine = flags->refine.Parse();
-    job.prior.opticam.normalization = explain::ParseCamNormalization(flags->opticam_normalization);
-    job.prior.rise.infill = mask::ParseInfill(flags->prior_infill, "--prior-infill");
-    job.prior.infill_flag = "--prior-infill";
-    flags->render.Apply(job.common);
-    const model::TorchScriptOptions model_options = flags->common.Options();
+    const app::RefineJobOptions job = flags->Job();
+    const model::TorchScriptOptions model_options = flags->model.Options();
     job.Check();  // every flag before the model is loaded
     model::TorchScriptClassifier classifier(model_options);
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);

@@ -26,6 +26,9 @@ struct EvaluateJobOptions {
   std::string curves_prefix;    // optional: PREFIX_curves.csv and PREFIX_curves.png (curves.h)
   metrics::MetricOptions metrics;
   std::vector<std::pair<std::string, double>> fail_below, fail_above;  // METRIC, bound
+  // Every setting but the image and the map: what EvaluateImage needs.
+  void CheckSettings() const;
+  // CheckSettings(), an image or a clip, and a map.
   void Check() const;
 };
 
@@ -53,5 +56,11 @@ struct EvaluateJobResult {
 // threshold on an unknown metric, or on F-measure/pointing without an annotation, is an
 // OptionError raised before any model work.
 EvaluateJobResult RunEvaluateJob(model::Classifier& classifier, const EvaluateJobOptions& options);
+
+// The same for an image in memory (CV_32FC3, RGB in [0,1]) and its map (CV_32FC1 at the image's
+// or the model's resolution) instead of options' image and saliency files, which must be empty;
+// the summary's "image" and "saliency" are null.
+EvaluateJobResult EvaluateImage(model::Classifier& classifier, const cv::Mat& image,
+                                const cv::Mat& saliency, const EvaluateJobOptions& options);
 
 }  // namespace borex::app

@@ -2,6 +2,8 @@
 // model::Classifier backend), load the image, pick the label, compute (and refine) a map, and
 // write PREFIX.npy/.png/_overlay.png/.json (and the trace) atomically. The CLI only fills these
 // structs and loads the model; tests call the functions directly, with fakes or real models.
+// ExplainImage and RefineImage do the same for an image (and a prior) held in memory, as the
+// Python module gives them, and write files only when an output prefix is set.
 #pragma once
 
 #include <functional>
@@ -39,6 +41,9 @@ struct ImageJobOptions {
   io::RenderOptions render;
   // How the undesirable maps, whose sign is their meaning, are drawn: the signed diverging view.
   io::RenderOptions signed_render = io::RenderOptions::Signed();
+  // Every setting but the inputs and the output prefix: what a job on an image in memory needs.
+  void CheckSettings() const;
+  // CheckSettings(), an image or a clip, and an output prefix.
   void Check() const;
   bool video() const { return !video_path.empty(); }
   const std::string& input_path() const { return video() ? video_path : image_path; }
@@ -58,7 +63,8 @@ struct RefineJobOptions {
   // refinement's (refine.seed, refine.score), so one --seed decides the whole job.
   explain::ExplainOptions prior = explain::ExplainOptions::Prior();
   refine::RefineOptions refine;
-  std::string trace_path;  // every BO step as JSON; empty: none
+  std::string trace_path;      // every BO step as JSON; empty: none
+  void CheckSettings() const;  // as ImageJobOptions::CheckSettings
   void Check() const;
 };
 
@@ -87,6 +93,19 @@ struct RefineJobResult : ImageJobResult {
 ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options);
 RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptions& options,
                              const ProgressCallback& progress = {});
+
+// The jobs on an image in memory (CV_32FC3, RGB in [0,1], as io::ReadImageRgb gives) instead of
+// options.common's image or clip, which must be empty. Nothing is written unless
+// options.common.out_prefix is set (then the same files as from a file, the summary's "image"
+// null). The result's maps and summary are those of the file job on the same pixels.
+ImageJobResult ExplainImage(model::Classifier& classifier, const cv::Mat& image,
+                            const ExplainJobOptions& options);
+// `prior` (CV_32FC1 at the image's or the model's resolution; empty: options.prior_method's)
+// takes the place of options.prior_path, which must be empty; the summary's prior "source" is
+// "array".
+RefineJobResult RefineImage(model::Classifier& classifier, const cv::Mat& image,
+                            const cv::Mat& prior, const RefineJobOptions& options,
+                            const ProgressCallback& progress = {});
 
 // The trace document (settings, prior scaling and every step) of a refinement.
 nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options);

@@ -29,6 +29,10 @@ struct PreparedImage {
 // Reads `path`, checks the model accepts its working size, and scores it (one model call).
 // OptionError when the model is a video model (use PrepareVideo).
 PreparedImage PrepareImage(model::Classifier& classifier, const std::string& path);
+// The same for an image in memory, CV_32FC3 RGB in [0,1] (as io::ReadImageRgb gives); `name`
+// stands for the path in errors.
+PreparedImage PrepareImage(model::Classifier& classifier, const cv::Mat& rgb,
+                           const std::string& name);
 
 // Reads a clip (any video OpenCV reads, or a folder of numbered frames), samples the model's
 // T frames from `first_frame` on, every frame_stride-th (model metadata or --frames and

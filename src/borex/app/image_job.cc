@@ -31,19 +31,46 @@ struct LoadedImage {
   double confidence = 0;  // softmax probability of `label` on the unmasked image
 };
 
-LoadedImage Load(model::Classifier& classifier, const ImageJobOptions& options) {
+// The image prepared (scored once) and its label chosen; `name` is the input in the log line.
+LoadedImage Label(model::Classifier& classifier, PreparedImage image, const std::string& label,
+                  const std::string& name) {
   LoadedImage loaded;
   loaded.classifier = &classifier;
-  loaded.image = options.video() ? PrepareVideo(classifier, options.video_path, options.start_frame)
-                                 : PrepareImage(classifier, options.image_path);
-  loaded.label = ChooseLabel(classifier, loaded.image, options.label);
+  loaded.image = std::move(image);
+  loaded.label = ChooseLabel(classifier, loaded.image, label);
   loaded.confidence = loaded.image.probabilities[loaded.label];
   const auto& info = classifier.info();
-  spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", options.input_path(),
-               info.ClassLabel(loaded.label), loaded.confidence,
-               info.ClassLabel(loaded.image.top1));
+  spdlog::info("{}: {} with confidence {:.4f} (top-1: {})", name, info.ClassLabel(loaded.label),
+               loaded.confidence, info.ClassLabel(loaded.image.top1));
   return loaded;
 }
+
+LoadedImage Load(model::Classifier& classifier, const ImageJobOptions& options) {
+  return Label(classifier,
+               options.video() ? PrepareVideo(classifier, options.video_path, options.start_frame)
+                               : PrepareImage(classifier, options.image_path),
+               options.label, options.input_path());
+}
+
+// An image in memory instead of options' files: the settings checked, the outputs' paths writable.
+LoadedImage LoadInMemory(model::Classifier& classifier, const cv::Mat& image,
+                         const ImageJobOptions& options) {
+  if (options.video() || !options.image_path.empty())
+    throw OptionError(options.video() ? "--video" : "--image",
+                      "the image is given in memory: no file may be given too");
+  if (!options.out_prefix.empty()) io::CheckWritable(options.out_prefix + ".json");
+  return Label(classifier, PrepareImage(classifier, image, "image"), options.label, "image");
+}
+
+// Where a job starts: the clock and the classifier's counters (a classifier may serve several
+// jobs).
+struct JobStart {
+  explicit JobStart(const model::Classifier& classifier)
+      : calls(classifier.model_calls()), seconds(classifier.model_seconds()) {}
+  Clock::time_point time = Clock::now();
+  long calls = 0;
+  double seconds = 0;
+};
 
 void WriteEncoded(const std::string& path, const cv::Mat& bgr8) {
   std::vector<uchar> bytes;
@@ -68,7 +95,8 @@ nlohmann::json CommonSummary(const ImageJobOptions& options, const LoadedImage& 
     summary["frame_stride"] = image.frame_stride;
     summary["layout"] = model::VideoLayoutName(info.layout);
   } else {
-    summary["image"] = options.image_path;
+    summary["image"] = options.image_path.empty() ? nlohmann::json(nullptr)  // in memory
+                                                  : nlohmann::json(options.image_path);
   }
   summary["image_size"] = {original.height, original.width};  // per frame for a clip
   summary["working_size"] = {working.height, working.width};
@@ -120,15 +148,16 @@ std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobO
   return written;
 }
 
-// Writes the maps (resized to the image's own resolution; a clip's frames to theirs) and the
-// summary as one atomic set. One map is described in summary["map"]; several, in
-// summary["maps"][name].
-// Fills the result's maps and outputs.
+// Resizes the maps to the image's own resolution (a clip's frames to theirs) into result.maps and
+// describes them in the summary: one map in summary["map"], several in summary["maps"][name].
+// With an output prefix, writes the maps and the summary (and the trace when `trace` is given)
+// as one atomic set; summary["outputs"] lists the files written.
 void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& working_maps,
                   const LoadedImage& loaded, nlohmann::json& summary, const std::string& trace_path,
                   const nlohmann::json* trace, ImageJobResult& result) {
   const PreparedImage& image = loaded.image;
   const cv::Size frame = image.original_frame_size();
+  const bool write_maps = !options.out_prefix.empty();
   io::AtomicOutputSet outputs;
   std::vector<std::string> written;
   for (const NamedMap& named : working_maps) {
@@ -149,25 +178,28 @@ void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& w
       summary["map"] = description;
     else
       summary["maps"][named.name] = description;
+    if (!write_maps) continue;
     for (std::string& path : StageMaps(outputs, options, options.out_prefix + named.suffix, map,
                                        named.render, range, image, summary))
       written.push_back(std::move(path));
   }
-  if (trace != nullptr) io::WriteJson(outputs.Stage(trace_path), *trace);
-  written.push_back(options.out_prefix + ".json");
+  if (trace != nullptr) {
+    io::WriteJson(outputs.Stage(trace_path), *trace);
+    if (!write_maps) written.push_back(trace_path);
+  }
+  if (write_maps) written.push_back(options.out_prefix + ".json");
   summary["outputs"] = written;
-  io::WriteJson(outputs.Stage(options.out_prefix + ".json"), summary);
+  if (write_maps) io::WriteJson(outputs.Stage(options.out_prefix + ".json"), summary);
   outputs.Commit();
   result.outputs = std::move(written);
 }
 
-// The job's counters: the classifier's since `calls_before`/`seconds_before` (a classifier may
-// serve several jobs).
+// The job's counters: the classifier's since `start`.
 void AddTiming(nlohmann::json& summary, ImageJobResult& result, const LoadedImage& loaded,
-               long calls_before, double seconds_before, Clock::time_point start) {
-  result.total_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  result.model_calls = loaded.classifier->model_calls() - calls_before;
-  result.model_seconds = loaded.classifier->model_seconds() - seconds_before;
+               const JobStart& start) {
+  result.total_seconds = std::chrono::duration<double>(Clock::now() - start.time).count();
+  result.model_calls = loaded.classifier->model_calls() - start.calls;
+  result.model_seconds = loaded.classifier->model_seconds() - start.seconds;
   result.label = loaded.label;
   result.top1 = loaded.image.top1;
   result.confidence = loaded.confidence;
@@ -233,36 +265,10 @@ nlohmann::json RefineSettings(const refine::RefineOptions& o, const refine::Refi
   return settings;
 }
 
-}  // namespace
-
-void ImageJobOptions::Check() const {
-  if (image_path.empty() && video_path.empty())
-    throw OptionError("--image", "an image file (or --video CLIP) is required");
-  if (!image_path.empty() && !video_path.empty())
-    throw OptionError("--video", "give either --image or --video, not both");
-  if (start_frame < 0) throw OptionError("--start-frame", "must not be negative");
-  if (!video() && (start_frame != 0 || frame_pngs))
-    throw OptionError(frame_pngs ? "--frame-pngs" : "--start-frame", "needs --video");
-  if (!(fps >= 0)) throw OptionError("--fps", "must be positive (or 0 for the default)");
-  if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
-  render.Check();
-  signed_render.Check();
-}
-
-void RefineJobOptions::Check() const {
-  common.Check();
-  refine.CheckSettings();
-  if (prior_path.empty() && prior_method != "none")
-    explain::ParseSingleMapMethod(prior_method, "--prior-method");
-}
-
-ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options) {
-  const auto start = Clock::now();
-  const long calls_before = classifier.model_calls();
-  const double seconds_before = classifier.model_seconds();
-  options.common.Check();
-  io::CheckWritable(options.common.out_prefix + ".json");
-  LoadedImage loaded = Load(classifier, options.common);
+// The explanation of a loaded image, written when options.common has an output prefix.
+ImageJobResult Explain(const LoadedImage& loaded, const ExplainJobOptions& options,
+                       const JobStart& start) {
+  model::Classifier& classifier = *loaded.classifier;
   std::vector<NamedMap> maps;
   if (options.explain.method == explain::Method::kUndesirable) {
     explain::UndesirableMaps undesirable = explain::ComputeUndesirable(
@@ -279,23 +285,23 @@ ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOpti
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "explain";
   summary["settings"] = MethodSettings(options.explain, classifier.info());
-  AddTiming(summary, result, loaded, calls_before, seconds_before, start);
+  AddTiming(summary, result, loaded, start);
   WriteOutputs(options.common, maps, loaded, summary, "", nullptr, result);
   result.summary = std::move(summary);
   return result;
 }
 
-RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptions& options,
-                             const ProgressCallback& progress) {
-  const auto start = Clock::now();
-  const long calls_before = classifier.model_calls();
-  const double seconds_before = classifier.model_seconds();
-  options.Check();
-  io::CheckWritable(options.common.out_prefix + ".json");
-  if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
-  const refine::RefineOptions& refine_options = options.refine;
+// The prior given to a refinement (a file or an array), at the working resolution; read only
+// when the refinement uses it.
+using GivenPrior = std::function<cv::Mat()>;
 
-  LoadedImage loaded = Load(classifier, options.common);
+// The refinement of a loaded image from `given_prior` (named `prior_source` in the summary) or,
+// when there is none, the prior options.prior_method computes; written when options.common has
+// an output prefix, the trace when options has a trace path.
+RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& options,
+                       const GivenPrior& given_prior, const std::string& prior_source,
+                       const ProgressCallback& progress, const JobStart& start) {
+  const refine::RefineOptions& refine_options = options.refine;
   const cv::Size working_frame = loaded.image.working_frame_size();
   refine_options.Check(working_frame.height, working_frame.width, loaded.image.frames);
   const auto& info = loaded.classifier->info();
@@ -305,20 +311,12 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   nlohmann::json prior_summary;
   const long calls_before_prior = loaded.classifier->model_calls();
   const bool no_prior =
-      !refine_options.use_prior || (options.prior_path.empty() && options.prior_method == "none");
+      !refine_options.use_prior || (!given_prior && options.prior_method == "none");
   if (no_prior) {
     prior_summary = {{"source", "none"}};
-  } else if (!options.prior_path.empty() && loaded.image.video) {
-    prior = MapAtWorkingSize(ReadMapFor(loaded.image, options.prior_path), loaded.image,
-                             options.prior_path);
-    prior_summary = {{"source", options.prior_path}};
-  } else if (!options.prior_path.empty()) {
-    prior = io::ReadPriorMap(options.prior_path);
-    if (prior.size() != loaded.image.working.size() && prior.size() != loaded.image.original.size())
-      spdlog::warn("{}: prior is {}x{} but the image is {}x{}; resizing it", options.prior_path,
-                   prior.cols, prior.rows, loaded.image.original.cols, loaded.image.original.rows);
-    prior = Resize(prior, loaded.image.working.size());
-    prior_summary = {{"source", options.prior_path}};
+  } else if (given_prior) {
+    prior = given_prior();
+    prior_summary = {{"source", prior_source}};
   } else {
     explain::ExplainOptions prior_options = options.prior;
     prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
@@ -358,7 +356,7 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   summary["refine_model_calls"] = result.model_calls;
   summary["refine_seconds"] = result.total_seconds;
   summary["refine_model_seconds"] = result.model_seconds;
-  AddTiming(summary, job_result, loaded, calls_before, seconds_before, start);
+  AddTiming(summary, job_result, loaded, start);
   if (!options.trace_path.empty()) {
     const nlohmann::json trace = TraceJson(result, refine_options);
     WriteOutputs(options.common, {{"map", "", result.map, options.common.render}}, loaded, summary,
@@ -370,6 +368,95 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   job_result.summary = std::move(summary);
   job_result.refinement = result;
   return job_result;
+}
+
+}  // namespace
+
+void ImageJobOptions::CheckSettings() const {
+  if (start_frame < 0) throw OptionError("--start-frame", "must not be negative");
+  if (!video() && (start_frame != 0 || frame_pngs))
+    throw OptionError(frame_pngs ? "--frame-pngs" : "--start-frame", "needs --video");
+  if (!(fps >= 0)) throw OptionError("--fps", "must be positive (or 0 for the default)");
+  render.Check();
+  signed_render.Check();
+}
+
+void ImageJobOptions::Check() const {
+  if (image_path.empty() && video_path.empty())
+    throw OptionError("--image", "an image file (or --video CLIP) is required");
+  if (!image_path.empty() && !video_path.empty())
+    throw OptionError("--video", "give either --image or --video, not both");
+  CheckSettings();
+  if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
+}
+
+void RefineJobOptions::CheckSettings() const {
+  common.CheckSettings();
+  refine.CheckSettings();
+  if (prior_path.empty() && prior_method != "none")
+    explain::ParseSingleMapMethod(prior_method, "--prior-method");
+}
+
+void RefineJobOptions::Check() const {
+  common.Check();
+  CheckSettings();
+}
+
+ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options) {
+  const JobStart start(classifier);
+  options.common.Check();
+  io::CheckWritable(options.common.out_prefix + ".json");
+  return Explain(Load(classifier, options.common), options, start);
+}
+
+ImageJobResult ExplainImage(model::Classifier& classifier, const cv::Mat& image,
+                            const ExplainJobOptions& options) {
+  const JobStart start(classifier);
+  options.common.CheckSettings();
+  return Explain(LoadInMemory(classifier, image, options.common), options, start);
+}
+
+RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptions& options,
+                             const ProgressCallback& progress) {
+  const JobStart start(classifier);
+  options.Check();
+  io::CheckWritable(options.common.out_prefix + ".json");
+  if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
+  const LoadedImage loaded = Load(classifier, options.common);
+  GivenPrior given_prior;
+  const std::string& path = options.prior_path;
+  if (!path.empty() && loaded.image.video) {
+    given_prior = [&] {
+      return MapAtWorkingSize(ReadMapFor(loaded.image, path), loaded.image, path);
+    };
+  } else if (!path.empty()) {
+    given_prior = [&] {
+      const cv::Mat prior = io::ReadPriorMap(path);
+      const PreparedImage& image = loaded.image;
+      if (prior.size() != image.working.size() && prior.size() != image.original.size())
+        spdlog::warn("{}: prior is {}x{} but the image is {}x{}; resizing it", path, prior.cols,
+                     prior.rows, image.original.cols, image.original.rows);
+      return Resize(prior, image.working.size());
+    };
+  }
+  return Refine(loaded, options, given_prior, path, progress, start);
+}
+
+RefineJobResult RefineImage(model::Classifier& classifier, const cv::Mat& image,
+                            const cv::Mat& prior, const RefineJobOptions& options,
+                            const ProgressCallback& progress) {
+  const JobStart start(classifier);
+  options.CheckSettings();
+  if (!options.prior_path.empty())
+    throw OptionError("--prior", "the prior is given in memory: no file may be given too");
+  if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
+  const LoadedImage loaded = LoadInMemory(classifier, image, options.common);
+  GivenPrior given_prior;
+  if (!prior.empty()) {
+    BOREX_CHECK_EQ(prior.type(), CV_32FC1);
+    given_prior = [&] { return MapAtWorkingSize(prior, loaded.image, "prior"); };
+  }
+  return Refine(loaded, options, given_prior, "array", progress, start);
 }
 
 nlohmann::json TraceJson(const refine::RefineResult& result, const refine::RefineOptions& options) {

@@ -40,13 +40,19 @@ void Score(model::Classifier& classifier, PreparedImage& image) {
 }  // namespace
 
 PreparedImage PrepareImage(model::Classifier& classifier, const std::string& path) {
+  return PrepareImage(classifier, io::ReadImageRgb(path), path);
+}
+
+PreparedImage PrepareImage(model::Classifier& classifier, const cv::Mat& rgb,
+                           const std::string& name) {
+  BOREX_CHECK_EQ(rgb.type(), CV_32FC3);
   if (classifier.info().is_video())
-    throw OptionError("--image", path + ": the model is a video model (" +
+    throw OptionError("--image", name + ": the model is a video model (" +
                                      std::to_string(classifier.info().frames) +
                                      " frames): give the clip with --video");
   PreparedImage image;
-  image.path = path;
-  image.original = io::ReadImageRgb(path);
+  image.path = name;
+  image.original = rgb;
   const cv::Size working_size = classifier.WorkingSize(image.original.size());
   classifier.Validate(working_size);
   image.working = Resize(image.original, working_size);
