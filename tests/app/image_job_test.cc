@@ -17,7 +17,7 @@ const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 
 // A test model from tests/data, as the CLI loads it.
 std::unique_ptr<model::TorchScriptClassifier> Model(const std::string& file) {
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = kData + file;
   options.threads = 1;
   return std::make_unique<model::TorchScriptClassifier>(options);

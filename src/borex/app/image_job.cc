@@ -261,6 +261,7 @@ ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOpti
   const long calls_before = classifier.model_calls();
   const double seconds_before = classifier.model_seconds();
   options.common.Check();
+  explain::CheckMethodSupported(classifier, options.explain.method, "--method");
   io::CheckWritable(options.common.out_prefix + ".json");
   LoadedImage loaded = Load(classifier, options.common);
   std::vector<NamedMap> maps;
@@ -291,9 +292,15 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
   const long calls_before = classifier.model_calls();
   const double seconds_before = classifier.model_seconds();
   options.Check();
+  const refine::RefineOptions& refine_options = options.refine;
+  const bool computes_prior =
+      refine_options.use_prior && options.prior_path.empty() && options.prior_method != "none";
+  if (computes_prior)
+    explain::CheckMethodSupported(
+        classifier, explain::ParseSingleMapMethod(options.prior_method, "--prior-method"),
+        "--prior-method");
   io::CheckWritable(options.common.out_prefix + ".json");
   if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
-  const refine::RefineOptions& refine_options = options.refine;
 
   LoadedImage loaded = Load(classifier, options.common);
   const cv::Size working_frame = loaded.image.working_frame_size();

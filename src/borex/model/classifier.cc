@@ -68,6 +68,10 @@ ScoreKind ParseScoreKind(const std::string& name) { return kScoreKinds.Parse(nam
 
 std::string ScoreKindName(ScoreKind kind) { return kScoreKinds.Name(kind); }
 
+LayerGradients Classifier::TargetLayerGradients(const cv::Mat&, int, const std::string&) {
+  throw ModelError("this classifier is a black box: it gives no layer gradients");
+}
+
 InputGradients Classifier::ScoreInputGradients(const std::vector<cv::Mat>&, int, ScoreKind) {
   throw ModelError("this classifier is a black box: it gives no input gradients");
 }
