@@ -5,6 +5,7 @@
 #include <iterator>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
+#include <regex>
 #include <sstream>
 
 #include "borex/core/error.h"
@@ -17,16 +18,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One line from an OpenCV error: its description without the "OpenCV(4.6.0) file:line: error:"
-// prefixes and the "> " continuation marks of nested errors.
+// prefixes (nested errors repeat them) and the "> " continuation marks.
 std::string OpenCvErrorLine(const cv::Exception& error) {
-  std::string text = error.err.empty() ? error.what() : error.err;
+  static const std::regex kPrefix(R"(OpenCV\([^)]*\) [^ ]+:[0-9]+: error: )");
+  const std::string text = std::regex_replace(error.err.empty() ? error.what() : error.err,
+                                              kPrefix, "");
   std::string line;
   std::istringstream lines(text);
   for (std::string part; std::getline(lines, part);) {
     while (!part.empty() && (part.front() == '>' || part.front() == ' ')) part.erase(0, 1);
-    const size_t prefix = part.rfind(" error: ");
-    if (part.rfind("OpenCV(", 0) == 0 && prefix != std::string::npos)
-      part.erase(0, prefix + std::string(" error: ").size());
     if (!part.empty()) line += (line.empty() ? "" : " ") + part;
   }
   return line.empty() ? "unknown OpenCV error" : line;
