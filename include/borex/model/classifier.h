@@ -51,6 +51,8 @@ struct ModelInfo {
   std::string ClassLabel(int index) const;
   // Parses "--label N|NAME": an index in [0, num_classes) or a class name.
   int ResolveLabel(const std::string& label, int num_classes) const;
+  // ModelError naming `source` when class names are given and their number is not the model's.
+  void CheckClassCount(int num_classes) const;
 };
 
 // A layer's activations A (K x h x w, row-major per channel; K x d x h x w for a 3D layer of a

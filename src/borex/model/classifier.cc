@@ -17,6 +17,12 @@ std::string ModelInfo::ClassLabel(int index) const {
   return label;
 }
 
+void ModelInfo::CheckClassCount(int num_classes) const {
+  if (!class_names.empty() && static_cast<int>(class_names.size()) != num_classes)
+    throw ModelError(source + ": model has " + std::to_string(num_classes) + " outputs but " +
+                     std::to_string(class_names.size()) + " class names are given");
+}
+
 cv::Size Classifier::WorkingSize(const cv::Size& image_size) const {
   return info().input_size.area() > 0 ? info().input_size : image_size;
 }

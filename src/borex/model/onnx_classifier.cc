@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 // prefixes (nested errors repeat them) and the "> " continuation marks.
 std::string OpenCvErrorLine(const cv::Exception& error) {
   static const std::regex kPrefix(R"(OpenCV\([^)]*\) [^ ]+:[0-9]+: error: )");
-  const std::string text = std::regex_replace(error.err.empty() ? error.what() : error.err,
-                                              kPrefix, "");
+  const std::string text =
+      std::regex_replace(error.err.empty() ? error.what() : error.err, kPrefix, "");
   std::string line;
   std::istringstream lines(text);
   for (std::string part; std::getline(lines, part);) {
@@ -188,9 +188,7 @@ void OnnxClassifier::Validate(const cv::Size& working_size) {
   }
   impl_->CheckOutput(logits, count);
   num_classes_ = logits.size[1];
-  if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
-    throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) + " outputs but " +
-                     std::to_string(info_.class_names.size()) + " class names are given");
+  info_.CheckClassCount(num_classes_);
   validated_size_ = working_size;
 }
 

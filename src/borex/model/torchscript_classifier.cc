@@ -239,9 +239,7 @@ void TorchScriptClassifier::Validate(const cv::Size& working_size) {
                      (info_.is_video() ? ", --frames and --video-layout" : ""));
   }
   num_classes_ = static_cast<int>(logits.size(1));
-  if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
-    throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) + " outputs but " +
-                     std::to_string(info_.class_names.size()) + " class names are given");
+  info_.CheckClassCount(num_classes_);
   validated_size_ = working_size;
 }
 
