@@ -229,7 +229,7 @@ class OnnxFileErrorTest : public borex::testing::TempDirTest {
       OnnxClassifier classifier(Options(path));
     } catch (const InputError& e) {
       EXPECT_EQ(e.code(), ExitCode::kInputError);
-      const std::string message = e.what();
+      std::string message = e.what();
       EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
       EXPECT_EQ(message.find('\n'), std::string::npos) << message;
       return message;
