@@ -26,7 +26,7 @@ int g_threads = 0;
 
 borex::model::TorchScriptClassifier& Model() {
   static borex::model::TorchScriptClassifier* classifier = [] {
-    borex::model::TorchScriptOptions options;
+    borex::model::ModelOptions options;
     options.path = g_model_path;
     options.threads = g_threads;
     auto* loaded = new borex::model::TorchScriptClassifier(options);

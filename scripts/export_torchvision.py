@@ -15,9 +15,18 @@ Usage:
   /usr/bin/python3 scripts/export_torchvision.py --arch vgg16 --weights random --out /tmp/vgg.pt \\
       --target-layer features.29
 
+--onnx writes an ONNX file (torch.onnx.export, opset 13, dynamic batch axis) instead, with the
+same metadata as the ONNX metadata_props entry "borex.json"; borex runs it with OpenCV's DNN
+module as a black box (RISE, BOREx, the metrics; not Grad-CAM). OpenCV 4.6 imports and runs
+resnet*, vgg* and alexnet-style graphs; see docs/models.md for the architectures it does not.
+
+  /usr/bin/python3 scripts/export_torchvision.py --arch resnet18 --weights random --onnx \
+      --out /tmp/resnet18.onnx
+
 --weights pretrained downloads torchvision's ImageNet weights (needs internet, or a filled
 torch hub cache); --weights random uses a seeded random initialisation (for speed tests and for
-testing borex offline; its predictions are meaningless).
+testing borex offline; its predictions are meaningless; with --onnx its batch-norm statistics are
+also drawn from the seed, see below).
 
 Default target layers: resnet/resnext/wide_resnet/regnet: "layer4"; vgg, alexnet, densenet,
 mobilenet, efficientnet, squeezenet, convnext, mnasnet: "features". Other architectures need
@@ -27,8 +36,13 @@ import argparse
 import json
 import sys
 
+import os
+
 import torch
 import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from borex_onnx import export_onnx  # noqa: E402
 
 INPUT_SIZE = [224, 224]
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
@@ -71,6 +85,9 @@ def main():
                         help="Grad-CAM submodule path (default: by architecture)")
     parser.add_argument("--seed", type=int, default=0, help="seed for --weights random")
     parser.add_argument("--trace", action="store_true", help="trace instead of script")
+    parser.add_argument("--onnx", action="store_true",
+                        help="write ONNX (with the metadata as metadata_props) instead of "
+                             "TorchScript")
     args = parser.parse_args()
     torch.set_num_threads(2)
 
@@ -106,6 +123,21 @@ def main():
                            f"weights, exported by scripts/export_torchvision.py"}
 
     example = torch.rand(2, 3, *INPUT_SIZE, generator=torch.Generator().manual_seed(args.seed))
+    if args.onnx:
+        if args.weights == "random":
+            # An untrained network's batch-norm statistics are all 0 and 1: torch's exporter
+            # merges them into shared initializers behind Identity nodes, which OpenCV 4.6's
+            # importer rejects. Seeded statistics near those keep the graph importable.
+            generator = torch.Generator().manual_seed(args.seed)
+            for module in model.modules():
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                    count = module.running_mean.numel()
+                    module.running_mean.copy_(0.1 * torch.rand(count, generator=generator) - 0.05)
+                    module.running_var.copy_(0.9 + 0.2 * torch.rand(count, generator=generator))
+        export_onnx(model, example, args.out, meta)
+        print(f"export_torchvision: wrote {args.out} ({args.arch}, {args.weights} weights, ONNX "
+              f"opset 13, dynamic batch, {len(class_names)} classes)")
+        return
     exported, how = export(model, example, args.trace)
     with torch.no_grad():
         expected, actual = model(example), exported(example)

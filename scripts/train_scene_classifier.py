@@ -8,7 +8,7 @@ layer4 is the last convolutional block, the Grad-CAM layer), keeps the weights o
 the best val accuracy, reports test accuracy (overall and per class), and saves the model with
 torch.jit.script in eval mode, with borex metadata in a "borex.json" TorchScript extra file
 (class names, input size, normalisation, target layer), so `borex refine --model M --image I`
-needs no other flag.
+needs no other flag. --onnx also writes an ONNX file with the same metadata (metadata_props).
 
 The label of a scene is the <name> of its objects (every object of a scene has the same class).
 Inputs are RGB scaled to [0, 1] and normalised with the per-channel mean/std of the train split.
@@ -40,6 +40,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from borex_onnx import export_onnx  # noqa: E402
 
 INPUT_SIZE = 128
 
@@ -152,6 +155,9 @@ def main():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="scene directory from make_scenes.py")
     parser.add_argument("--out", required=True, help="output TorchScript file (.pt)")
+    parser.add_argument("--onnx", default=None,
+                        help="also write the model as ONNX to this file, with the same metadata "
+                             "(metadata_props \"borex.json\"; dynamic batch axis)")
     parser.add_argument("--epochs", type=int, default=16, help="training epochs (default 16)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (default 3e-3)")
@@ -241,6 +247,8 @@ def main():
         if not torch.allclose(scripted(example), model(example), atol=1e-5):
             raise SystemExit("train_scene_classifier: scripted model disagrees with the original")
     torch.jit.save(scripted, args.out, _extra_files={"borex.json": json.dumps(meta)})
+    if args.onnx:
+        export_onnx(model, example, args.onnx, meta)
     # Test scenes the model classifies correctly, for picking examples.
     correct_test_ids = [i for i, p, t in zip(test_ids, test_predictions, test_y) if p == t]
     facts = {"command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),

@@ -76,6 +76,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_video_clips import CLASS_SLUGS, CLIP_SIZE, FRAMES, load_fashion, make_clip  # noqa: E402
+from borex_onnx import export_onnx  # noqa: E402
 
 TARGET_LAYER = "layer3"
 AUGMENT_CODE = 99  # the augmentation generators' seeds: (seed, AUGMENT_CODE, epoch, batch)
@@ -232,6 +233,12 @@ def main():
         description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", help="output TorchScript file (.pt); required unless --benchmark")
+    parser.add_argument("--onnx", default=None,
+                        help="also write the model as ONNX to this file, with the same metadata "
+                             "(metadata_props \"borex.json\")")
+    parser.add_argument("--onnx-batch", type=int, default=8,
+                        help="--onnx: the graph's fixed batch size (default 8; OpenCV 4.6 cannot "
+                             "run this model's time-into-batch reshapes with a dynamic batch)")
     parser.add_argument("--frame-epochs", type=int, default=18,
                         help="first phase: epochs of single-frame clips (default 18)")
     parser.add_argument("--frame-clips-per-epoch", type=int, default=12000,
@@ -402,6 +409,8 @@ def main():
         activation = model.get_submodule(TARGET_LAYER)(model.layer2(model.layer1(
             F.relu(model.stem(example)))))
     torch.jit.save(scripted, args.out, _extra_files={"borex.json": json.dumps(meta)})
+    if args.onnx:
+        export_onnx(model, example, args.onnx, meta, batch=args.onnx_batch)
     forward = benchmark_in_child(args.out, args.threads)
     print(f"forward pass, batch 1, {args.threads} threads: median {forward['median'] * 1e3:.2f} ms"
           f", min {forward['min'] * 1e3:.2f} ms (load average {forward['load_average_before']})"

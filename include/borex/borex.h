@@ -1,16 +1,17 @@
 // borex in one include: every public header of the library. Link borex::borex (the TorchScript
-// backend included) or borex::borex_core (everything but the TorchScript backend, for your own
-// model::Classifier). Example (README, "Using the library"):
+// backend and model::OpenClassifier included) or borex::borex_core (everything but the
+// TorchScript backend: the ONNX backend, or your own model::Classifier). Example (README, "Using
+// the library"):
 //
 //   #include <borex/borex.h>
 //
-//   borex::model::TorchScriptOptions model;
-//   model.path = "models/fashion_scenes_resnet.pt";
-//   borex::model::TorchScriptClassifier classifier(model);
+//   borex::model::ModelOptions model;
+//   model.path = "models/fashion_scenes_resnet.pt";  // or an .onnx file
+//   const auto classifier = borex::model::OpenClassifier(model);
 //   borex::app::RefineJobOptions job;  // the defaults: kriging preset, the cheap RISE prior
 //   job.common.image_path = "examples/scene_multi.png";
 //   job.common.out_prefix = "out/scene_multi_borex";
-//   const borex::app::RefineJobResult result = borex::app::RunRefineJob(classifier, job);
+//   const borex::app::RefineJobResult result = borex::app::RunRefineJob(*classifier, job);
 #pragma once
 
 #include "borex/core/adam.h"
@@ -20,6 +21,9 @@
 #include "borex/core/random.h"
 
 #include "borex/model/classifier.h"
+#include "borex/model/onnx_classifier.h"
+#include "borex/model/onnx_model_proto.h"
+#include "borex/model/open_classifier.h"         // OpenClassifier links with borex::borex only
 #include "borex/model/torchscript_classifier.h"  // links with borex::borex only
 
 #include "borex/mask/infill.h"
@@ -53,6 +57,7 @@
 #include "borex/io/image.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/io/protobuf_wire.h"
 #include "borex/io/video.h"
 
 #include "borex/dataset/label_map.h"

@@ -6,7 +6,7 @@
 
 #include "borex/app/batch.h"
 #include "borex/core/error.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -159,13 +159,13 @@ Action AddBatchCommand(CLI::App& app) {
     options.metrics.infill = mask::ParseInfill(flags->infill, "--substrate");
     options.metrics.batch_size = options.explain.rise.batch_size;
     if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");
-    const model::TorchScriptOptions model_options = flags->model.Options();
+    const model::ModelOptions model_options = flags->model.Options();
     options.Check();  // every flag before the model is loaded
-    model::TorchScriptClassifier classifier(model_options);
+    const std::unique_ptr<model::Classifier> classifier = model::OpenClassifier(model_options);
     BatchProgressReport report;
     app::BatchProgress progress;
     if (!flags->quiet_progress) progress = std::ref(report);
-    const app::BatchResult result = app::RunBatch(classifier, options, progress);
+    const app::BatchResult result = app::RunBatch(*classifier, options, progress);
     std::cout << "batch: " << result.images_processed << " images processed, "
               << result.skipped.size() << " skipped, " << result.rows_resumed
               << " rows already done; " << result.total_seconds << " s (" << result.model_seconds

@@ -77,8 +77,8 @@ std::string OutputList(const std::vector<std::string>& outputs) {
   return list;
 }
 
-model::TorchScriptOptions ModelFlags::Options() const {
-  model::TorchScriptOptions model = this->model;
+model::ModelOptions ModelFlags::Options() const {
+  model::ModelOptions model = this->model;
   if (!mean.empty()) model.mean = ParseTriple(mean, "--mean");
   if (!std.empty()) model.std = ParseTriple(std, "--std");
   if (!input_size.empty()) model.input_size = ParseSize(input_size, "--input-size");
@@ -141,12 +141,18 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& fl
 }
 
 void AddModelFlags(CLI::App& command, ModelFlags& flags) {
-  model::TorchScriptOptions& model = flags.model;
+  model::ModelOptions& model = flags.model;
   const std::string group = "Model and image";
-  command.add_option("--model", model.path, "TorchScript classifier (.pt)")
+  command
+      .add_option("--model", model.path,
+                  "Classifier file: TorchScript (.pt, scripted or traced; every method) or ONNX "
+                  "(.onnx, run by OpenCV's DNN module; black-box methods only: rise, pn-rise, "
+                  "undesirable, BOREx, the metrics). docs/models.md")
       ->required()
       ->group(group);
-  command.add_option("--device", model.device, "cpu or cuda")->capture_default_str()->group(group);
+  command.add_option("--device", model.device, "cpu or cuda (cuda: TorchScript models only)")
+      ->capture_default_str()
+      ->group(group);
   command
       .add_option("--threads", model.threads, "CPU threads for the model (default 0: all cores)")
       ->capture_default_str()

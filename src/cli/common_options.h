@@ -6,18 +6,18 @@
 
 #include "borex/app/image_job.h"
 #include "borex/metrics/metrics.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 
 namespace borex::cli {
 
 // The model's flags: the path, device and threads bound directly, the preprocessing values raw
 // until Options() converts them once CLI11 has parsed them.
 struct ModelFlags {
-  model::TorchScriptOptions model;
+  model::ModelOptions model;
   std::string mean, std, input_size, video_layout;
   int frames = 0, frame_stride = 0;  // 0: not given
   // The model options with every flag applied and checked (OptionError for malformed values).
-  model::TorchScriptOptions Options() const;
+  model::ModelOptions Options() const;
 };
 
 // --model, --device, --threads and the preprocessing flags (--mean, --std, --input-size,

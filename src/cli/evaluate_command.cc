@@ -3,7 +3,7 @@
 
 #include "borex/app/evaluate_job.h"
 #include "borex/core/error.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -120,10 +120,10 @@ Action AddEvaluateCommand(CLI::App& app) {
   const std::shared_ptr<EvaluateCommandFlags> flags = AddEvaluateCommandFlags(*command);
   return [flags]() {
     const app::EvaluateJobOptions job = flags->Job();
-    const model::TorchScriptOptions model_options = flags->model.Options();
+    const model::ModelOptions model_options = flags->model.Options();
     job.Check();  // every flag before the model is loaded
-    model::TorchScriptClassifier classifier(model_options);
-    const app::EvaluateJobResult job_result = app::RunEvaluateJob(classifier, job);
+    const std::unique_ptr<model::Classifier> classifier = model::OpenClassifier(model_options);
+    const app::EvaluateJobResult job_result = app::RunEvaluateJob(*classifier, job);
     const metrics::Evaluation& evaluation = job_result.evaluation;
     std::cout << "evaluate: label " << job_result.label << " ("
               << (job_result.class_name.empty() ? "?" : job_result.class_name) << ")\n";

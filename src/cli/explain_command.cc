@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "borex/core/error.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -70,10 +70,10 @@ Action AddExplainCommand(CLI::App& app) {
   const std::shared_ptr<ExplainCommandFlags> flags = AddExplainCommandFlags(*command);
   return [flags]() {
     const app::ExplainJobOptions job = flags->Job();
-    const model::TorchScriptOptions model_options = flags->model.Options();
+    const model::ModelOptions model_options = flags->model.Options();
     job.common.Check();  // every flag before the model is loaded
-    model::TorchScriptClassifier classifier(model_options);
-    const app::ImageJobResult result = app::RunExplainJob(classifier, job);
+    const std::unique_ptr<model::Classifier> classifier = model::OpenClassifier(model_options);
+    const app::ImageJobResult result = app::RunExplainJob(*classifier, job);
     std::cout << "explain " << explain::MethodName(job.explain.method) << ": label " << result.label
               << ", " << result.model_calls << " model calls, " << result.total_seconds << " s -> "
               << OutputList(result.outputs) << "\n";

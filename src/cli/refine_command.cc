@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "borex/core/error.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 #include "commands.h"
 #include "common_options.h"
 
@@ -69,12 +69,12 @@ Action AddRefineCommand(CLI::App& app) {
   const std::shared_ptr<RefineCommandFlags> flags = AddRefineCommandFlags(*command);
   return [flags]() {
     const app::RefineJobOptions job = flags->Job();
-    const model::TorchScriptOptions model_options = flags->model.Options();
+    const model::ModelOptions model_options = flags->model.Options();
     job.Check();  // every flag before the model is loaded
-    model::TorchScriptClassifier classifier(model_options);
+    const std::unique_ptr<model::Classifier> classifier = model::OpenClassifier(model_options);
     const bool show_progress = flags->progress && isatty(STDERR_FILENO);
     const app::RefineJobResult result =
-        app::RunRefineJob(classifier, job, [&](int done, int total) {
+        app::RunRefineJob(*classifier, job, [&](int done, int total) {
           if (show_progress) std::cerr << "\rrefine: " << done << "/" << total << std::flush;
         });
     if (show_progress) std::cerr << "\n";

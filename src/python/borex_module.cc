@@ -18,7 +18,7 @@
 #include "borex/app/evaluate_job.h"
 #include "borex/app/image_job.h"
 #include "borex/core/error.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 #include "callable_classifier.h"
 #include "commands.h"
 
@@ -27,12 +27,6 @@ using namespace pybind11::literals;  // "name"_a
 
 namespace borex::python {
 namespace {
-
-// The one place a model file is opened. When the library opens ONNX files too, this becomes
-// model::OpenClassifier, which picks the backend by the file's extension.
-std::unique_ptr<model::Classifier> OpenModelFile(const model::TorchScriptOptions& options) {
-  return std::make_unique<model::TorchScriptClassifier>(options);
-}
 
 // The model argument: a model file's path or a callable (with its description).
 struct ModelArgument {
@@ -172,9 +166,9 @@ class CommandLine {
 std::unique_ptr<model::Classifier> MakeClassifier(const ModelArgument& argument,
                                                   cli::ModelFlags flags, const CLI::App& command) {
   if (!argument.callable) {
-    const model::TorchScriptOptions options = flags.Options();
+    const model::ModelOptions options = flags.Options();
     const py::gil_scoped_release release;  // loading takes a while
-    return OpenModelFile(options);
+    return model::OpenClassifier(options);
   }
   for (const auto& [flag, instead] : ModelFileFlags())
     if (command.count(flag) > 0)
@@ -189,21 +183,6 @@ std::unique_ptr<model::Classifier> MakeClassifier(const ModelArgument& argument,
   info.device = "python";
   info.input_size = flags.Options().input_size.value_or(cv::Size(0, 0));
   return std::make_unique<CallableClassifier>(*argument.callable, std::move(info));
-}
-
-// OptionError naming `option` for a method that needs gradients, with a callable model.
-void RefuseWhiteBox(const ModelArgument& model, explain::Method method, const std::string& option) {
-  if (!model.callable) return;
-  switch (method) {
-    case explain::Method::kRise:
-    case explain::Method::kPnRise:
-    case explain::Method::kUndesirable:
-      return;
-    default:
-      throw OptionError(option, explain::MethodName(method) +
-                                    " needs a TorchScript model (it uses gradients); a Python "
-                                    "callable is a black box: use rise or pn-rise");
-  }
 }
 
 py::object ToPython(const nlohmann::json& document) {
@@ -251,9 +230,6 @@ py::tuple Refine(const py::object& model, const py::object& image, const py::obj
   job.CheckSettings();
   const cv::Mat rgb = ImageFromArray(image, "image");
   const cv::Mat prior_map = prior.is_none() ? cv::Mat() : MapFromArray(prior, "prior", rgb.size());
-  if (prior_map.empty() && job.prior_method != "none")
-    RefuseWhiteBox(call.model, explain::ParseSingleMapMethod(job.prior_method, "--prior-method"),
-                   "--prior-method");
   const std::unique_ptr<model::Classifier> classifier =
       MakeClassifier(call.model, call.flags->model, call.line->command());
   app::RefineJobResult result;
@@ -272,7 +248,6 @@ py::tuple Explain(const py::object& model, const py::object& image, const py::ob
   const app::ExplainJobOptions job = call.flags->Job();
   job.common.CheckSettings();
   const cv::Mat rgb = ImageFromArray(image, "image");
-  RefuseWhiteBox(call.model, job.explain.method, "--method");
   const std::unique_ptr<model::Classifier> classifier =
       MakeClassifier(call.model, call.flags->model, call.line->command());
   app::ImageJobResult result;
@@ -369,16 +344,17 @@ PYBIND11_MODULE(borex, module) {
                ScoreUnitsName(model.scores) + "')";
       });
 
-  module.def("refine", &Refine, "model"_a, "image"_a, "label"_a = py::none(),
-             "prior"_a = py::none(), "prior_method"_a = "rise", "seed"_a = 0,
-             "Refine a saliency map with BOREx: `borex refine` on an array.\n\n"
-             "model: a TorchScript file's path, a callable f(batch) -> logits, or a "
-             "borex.CallableModel. image: H x W x 3 RGB, uint8 or float32 in [0, 1]. label: a "
-             "class index or name (None: the top-1 class). prior: an H x W map (None: computed "
-             "with prior_method). Other keyword arguments are refine's flags with underscores "
-             "(iterations=30, mask_sizes=[0.2, 0.4], preset='paper', out='out/x' to also write "
-             "the files). Returns (map, summary): the float32 H x W map and the summary the "
-             "executable writes to PREFIX.json, as a dict.");
+  module.def(
+      "refine", &Refine, "model"_a, "image"_a, "label"_a = py::none(), "prior"_a = py::none(),
+      "prior_method"_a = "rise", "seed"_a = 0,
+      "Refine a saliency map with BOREx: `borex refine` on an array.\n\n"
+      "model: a TorchScript (.pt) or ONNX (.onnx) file's path, a callable f(batch) -> logits, or a "
+      "borex.CallableModel. image: H x W x 3 RGB, uint8 or float32 in [0, 1]. label: a "
+      "class index or name (None: the top-1 class). prior: an H x W map (None: computed "
+      "with prior_method). Other keyword arguments are refine's flags with underscores "
+      "(iterations=30, mask_sizes=[0.2, 0.4], preset='paper', out='out/x' to also write "
+      "the files). Returns (map, summary): the float32 H x W map and the summary the "
+      "executable writes to PREFIX.json, as a dict.");
   module.def("explain", &Explain, "model"_a, "image"_a, "label"_a = py::none(), "method"_a = "rise",
              "seed"_a = 0,
              "A saliency map from one method: `borex explain` on an array.\n\n"

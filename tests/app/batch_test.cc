@@ -86,8 +86,8 @@ class BatchTest : public testing::TempDirTest {
     for (auto& row : rows) row.pop_back();
     return rows;
   }
-  model::TorchScriptOptions model_ = [] {
-    model::TorchScriptOptions model;
+  model::ModelOptions model_ = [] {
+    model::ModelOptions model;
     model.path = kSource + "/models/fashion_scenes_resnet.pt";
     model.threads = 2;
     return model;

@@ -60,7 +60,7 @@ class EvaluateJobTest : public borex::testing::TempDirTest {
 
   // Evaluates with tests/data/region_model.pt, as the CLI loads it.
   static EvaluateJobResult Evaluate(const EvaluateJobOptions& job) {
-    model::TorchScriptOptions options;
+    model::ModelOptions options;
     options.path = kData + "region_model.pt";
     options.threads = 1;
     model::TorchScriptClassifier classifier(options);

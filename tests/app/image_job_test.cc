@@ -17,7 +17,7 @@ const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 
 // A test model from tests/data, as the CLI loads it.
 std::unique_ptr<model::TorchScriptClassifier> Model(const std::string& file) {
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = kData + file;
   options.threads = 1;
   return std::make_unique<model::TorchScriptClassifier>(options);
@@ -60,9 +60,10 @@ TEST_F(ImageJobTest, PriorMethodsAndModelCallCounts) {
     const RefineJobResult result = RunRefineJob(*Model("region_model.pt"), job);
     const nlohmann::json& summary = result.summary;
     const long prior_calls = std::string(method) == "rise" ? 100 : 0;  // the default cheap prior
-    EXPECT_EQ(result.model_calls, 1 + prior_calls + 2 * 10) << method;
+    const long refine_calls = 2L * 10;  // an image and its flip per iteration
+    EXPECT_EQ(result.model_calls, 1 + prior_calls + refine_calls) << method;
     EXPECT_EQ(result.prior_model_calls, prior_calls) << method;
-    EXPECT_EQ(summary["model_calls"], 1 + prior_calls + 2 * 10) << method;
+    EXPECT_EQ(summary["model_calls"], 1 + prior_calls + refine_calls) << method;
     EXPECT_EQ(summary["prior"]["model_calls"], prior_calls) << method;
   }
 }

@@ -17,7 +17,7 @@ const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 const cv::Rect kRegion(16, 8, 8, 8);  // region_model.pt reads rows 8..15, cols 16..23
 
 std::unique_ptr<model::TorchScriptClassifier> RegionModel() {
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = kData + "region_model.pt";
   options.threads = 1;
   auto classifier = std::make_unique<model::TorchScriptClassifier>(options);

@@ -16,7 +16,7 @@ namespace {
 const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 
 std::unique_ptr<model::TorchScriptClassifier> LoadModel(const std::string& file) {
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = kData + file;
   options.threads = 1;
   auto classifier = std::make_unique<model::TorchScriptClassifier>(options);

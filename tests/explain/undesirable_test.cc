@@ -180,7 +180,7 @@ TEST(UndesirableTest, ExplainAndPriorsRejectTheTwoMapMethod) {
 class DistractorModelTest : public ::testing::Test {
  protected:
   DistractorModelTest() {
-    model::TorchScriptOptions options;
+    model::ModelOptions options;
     options.path = kData + "distractor_model.pt";
     options.threads = 1;
     classifier_ = std::make_unique<model::TorchScriptClassifier>(options);

@@ -99,7 +99,7 @@ TEST(VideoRiseTest, SaliencyLiesOnTheWatchedRegionInTheWatchedFrames) {
 // The same on the TorchScript video test model (tests/data/video_region_model.json: rows
 // 8..15, cols 16..23 of frames 2..4 of 8 frames of 32x32), and BOREx refining that map.
 TEST(VideoRiseTest, TorchScriptRegionModelGetsItsSaliencyThereFromRiseAndFromBorex) {
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/video_region_model.pt";
   options.threads = 1;
   model::TorchScriptClassifier classifier(options);
@@ -130,7 +130,7 @@ TEST(VideoRiseTest, TorchScriptRegionModelGetsItsSaliencyThereFromRiseAndFromBor
 }
 
 TEST(VideoGradCamTest, TheMapCoversEveryFrameAtTheInputResolution) {
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/tiny_video_cam.pt";
   options.threads = 1;
   model::TorchScriptClassifier classifier(options);
@@ -149,7 +149,7 @@ TEST(VideoGradCamTest, TheMapCoversEveryFrameAtTheInputResolution) {
 TEST(VideoOptiCamTest, OptimisesThe3DLayerAndGrowsTheMaskedLogit) {
   // tiny_video_cam.pt's target layer is 3D ([1, 6, 8, 8, 8]): the weights combine d x h x w maps
   // upsampled trilinearly; Adam must not lower the masked logit from the uniform start.
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/tiny_video_cam.pt";
   options.threads = 1;
   model::TorchScriptClassifier classifier(options);
@@ -172,7 +172,7 @@ TEST(VideoOptiCamTest, OptimisesThe3DLayerAndGrowsTheMaskedLogit) {
 
 TEST(VideoFidoTest, SmallestDestroyingRegionIsTheCuboidTheModelWatches) {
   // video_region_model.pt: logit 0 = 20 · mean over frames 2..4, rows 8..15, cols 16..23 − 5.
-  model::TorchScriptOptions options;
+  model::ModelOptions options;
   options.path = std::string(BOREX_SOURCE_DIR) + "/tests/data/video_region_model.pt";
   options.threads = 1;
   model::TorchScriptClassifier classifier(options);

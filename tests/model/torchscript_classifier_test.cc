@@ -17,8 +17,8 @@ namespace {
 
 const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
 
-TorchScriptOptions Options(const std::string& file) {
-  TorchScriptOptions options;
+ModelOptions Options(const std::string& file) {
+  ModelOptions options;
   options.path = kData + file;
   options.threads = 1;
   return options;
@@ -60,7 +60,7 @@ TEST(TorchScriptClassifierTest, FlagsOverrideMetadataAndDefaultsAreImageNet) {
   TorchScriptClassifier bare(Options("no_metadata_model.pt"));
   EXPECT_NEAR(bare.info().mean[0], 0.485f, 1e-6);
   EXPECT_EQ(bare.WorkingSize(cv::Size(48, 40)), cv::Size(48, 40));
-  TorchScriptOptions options = Options("region_model.pt");
+  ModelOptions options = Options("region_model.pt");
   options.mean = cv::Vec3f(0.1f, 0.2f, 0.3f);
   options.input_size = cv::Size(40, 30);
   const std::string classes =
@@ -152,7 +152,7 @@ namespace {
 // runs, and the optimised graph returned other layer gradients for every later image. Each call
 // must give what a fresh classifier gives.
 TEST(TorchScriptClassifierTest, RepeatedGradientCallsEqualAFreshClassifier) {
-  TorchScriptOptions options;
+  ModelOptions options;
   options.path = std::string(BOREX_SOURCE_DIR) + "/models/fashion_scenes_resnet.pt";
   options.threads = 2;
   cv::Mat first(128, 128, CV_32FC3), second(128, 128, CV_32FC3);
@@ -202,7 +202,7 @@ TEST(VideoClassifierTest, ReadsVideoMetadataAndBothLayoutsGiveTheSameLogits) {
 }
 
 TEST(VideoClassifierTest, AWrongLayoutIsRejectedWithTheShapeItWasGiven) {
-  TorchScriptOptions options = Options("video_region_model.pt");
+  ModelOptions options = Options("video_region_model.pt");
   options.layout = VideoLayout::kNTCHW;
   TorchScriptClassifier classifier(options);
   try {
@@ -217,11 +217,11 @@ TEST(VideoClassifierTest, AWrongLayoutIsRejectedWithTheShapeItWasGiven) {
 }
 
 TEST(VideoClassifierTest, FramesFlagMakesAModelAVideoModelAndLayoutNeedsOne) {
-  TorchScriptOptions options = Options("video_region_model.pt");
+  ModelOptions options = Options("video_region_model.pt");
   options.frames = 4;
   TorchScriptClassifier four(options);
   EXPECT_EQ(four.info().frames, 4);
-  TorchScriptOptions image_model = Options("region_model.pt");
+  ModelOptions image_model = Options("region_model.pt");
   image_model.layout = VideoLayout::kNCTHW;
   EXPECT_THROW(TorchScriptClassifier{image_model}, OptionError);
   EXPECT_THROW(ParseVideoLayout("NHWC"), OptionError);

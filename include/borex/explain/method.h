@@ -30,6 +30,14 @@ Method ParseMethod(const std::string& name, const std::string& option);
 Method ParseSingleMapMethod(const std::string& name, const std::string& option);
 std::string MethodName(Method method);
 
+// Whether `method` needs the model's gradients (Grad-CAM, Grad-CAM++, Opti-CAM, FIDO): only a
+// white-box classifier (model::Classifier::white_box(), a TorchScript model) gives them.
+bool NeedsGradients(Method method);
+// OptionError naming `option` and the method when `method` needs gradients and `classifier` is a
+// black box (an ONNX model). Jobs call it before any work, so that nothing is written.
+void CheckMethodSupported(const model::Classifier& classifier, Method method,
+                          const std::string& option);
+
 struct ExplainOptions {
   Method method = Method::kRise;
   // RISE and PN-RISE; rise.infill and rise.seed also serve Opti-CAM and FIDO (one --infill, one

@@ -1,8 +1,9 @@
 // The classifier as borex sees it: a black box from a batch of RGB images to class scores, plus
-// two white-box capabilities: a layer's activations and their gradients (Grad-CAM, Opti-CAM),
-// and a score's gradient with respect to the input pixels (Opti-CAM's and FIDO's optimisers).
-// Nothing here includes LibTorch: only src/borex/model/torchscript_classifier.cc does, so that
-// the rest of the library compiles quickly.
+// two white-box capabilities that a backend may have (white_box()): a layer's activations and
+// their gradients (Grad-CAM, Opti-CAM), and a score's gradient with respect to the input pixels
+// (Opti-CAM's and FIDO's optimisers). Nothing here includes LibTorch: only
+// src/borex/model/torchscript_classifier.cc does, so that the rest of the library compiles
+// quickly.
 #pragma once
 
 #include <Eigen/Core>
@@ -36,6 +37,7 @@ struct ModelInfo {
   std::string target_layer;  // default Grad-CAM layer, e.g. "layer4"
   std::string description;
   std::string source;          // where the model came from (a file path), for summaries
+  std::string format;          // "TorchScript", "ONNX": the file's format, for messages
   std::string device = "cpu";  // where it runs, for summaries
   int frames = 0;              // T of a video model; 0: an image model
   int frame_stride = 1;  // the model's frame sampling: every frame_stride-th frame of the clip
@@ -49,6 +51,8 @@ struct ModelInfo {
   std::string ClassLabel(int index) const;
   // Parses "--label N|NAME": an index in [0, num_classes) or a class name.
   int ResolveLabel(const std::string& label, int num_classes) const;
+  // ModelError naming `source` when class names are given and their number is not the model's.
+  void CheckClassCount(int num_classes) const;
 };
 
 // A layer's activations A (K x h x w, row-major per channel; K x d x h x w for a 3D layer of a
@@ -84,10 +88,15 @@ class Classifier {
   // N x C matrix. Preprocessing (normalisation, layout) is the classifier's business.
   virtual Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) = 0;
 
+  // Whether the two gradient methods below work. Callers check it before any work (see
+  // explain::CheckMethodSupported) rather than rely on the methods' errors.
+  virtual bool white_box() const { return false; }
+
   // Activations of `layer` (a submodule path such as "layer4" or "features.7") and the gradient
-  // of logit `label` with respect to them, for one image.
+  // of logit `label` with respect to them, for one image. A black-box classifier throws
+  // ModelError.
   virtual LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
-                                              const std::string& layer) = 0;
+                                              const std::string& layer);
 
   // The score of class `label` for each image and its gradient with respect to that image's
   // pixels (through the model's normalisation). A black-box classifier throws ModelError.

@@ -670,6 +670,9 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   options.explain.rise.score = options.refine.score;
   const std::vector<BatchMethod> methods =
       ParseBatchMethods(options.methods, options.refine, "--methods");
+  for (const BatchMethod& method : methods)
+    if (!method.refines || method.has_prior)
+      explain::CheckMethodSupported(classifier, method.method, "--methods");
   std::unique_ptr<BatchSource> source;
   if (options.video_root.empty())
     source = std::make_unique<VocSource>(options.voc_root);

@@ -295,6 +295,16 @@ ImageJobResult Explain(const LoadedImage& loaded, const ExplainJobOptions& optio
 // when the refinement uses it.
 using GivenPrior = std::function<cv::Mat()>;
 
+// A prior method the classifier cannot run (a white-box method on a black-box model) is refused
+// before anything is loaded or written; a given prior needs no method.
+void CheckPriorMethodSupported(const model::Classifier& classifier, const RefineJobOptions& options,
+                               bool prior_given) {
+  if (options.refine.use_prior && !prior_given && options.prior_method != "none")
+    explain::CheckMethodSupported(
+        classifier, explain::ParseSingleMapMethod(options.prior_method, "--prior-method"),
+        "--prior-method");
+}
+
 // The refinement of a loaded image from `given_prior` (named `prior_source` in the summary) or,
 // when there is none, the prior options.prior_method computes; written when options.common has
 // an output prefix, the trace when options has a trace path.
@@ -405,6 +415,7 @@ void RefineJobOptions::Check() const {
 ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options) {
   const JobStart start(classifier);
   options.common.Check();
+  explain::CheckMethodSupported(classifier, options.explain.method, "--method");
   io::CheckWritable(options.common.out_prefix + ".json");
   return Explain(Load(classifier, options.common), options, start);
 }
@@ -413,6 +424,7 @@ ImageJobResult ExplainImage(model::Classifier& classifier, const cv::Mat& image,
                             const ExplainJobOptions& options) {
   const JobStart start(classifier);
   options.common.CheckSettings();
+  explain::CheckMethodSupported(classifier, options.explain.method, "--method");
   return Explain(LoadInMemory(classifier, image, options.common), options, start);
 }
 
@@ -420,6 +432,7 @@ RefineJobResult RunRefineJob(model::Classifier& classifier, const RefineJobOptio
                              const ProgressCallback& progress) {
   const JobStart start(classifier);
   options.Check();
+  CheckPriorMethodSupported(classifier, options, !options.prior_path.empty());
   io::CheckWritable(options.common.out_prefix + ".json");
   if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
   const LoadedImage loaded = Load(classifier, options.common);
@@ -449,6 +462,7 @@ RefineJobResult RefineImage(model::Classifier& classifier, const cv::Mat& image,
   options.CheckSettings();
   if (!options.prior_path.empty())
     throw OptionError("--prior", "the prior is given in memory: no file may be given too");
+  CheckPriorMethodSupported(classifier, options, !prior.empty());
   if (!options.trace_path.empty()) io::CheckWritable(options.trace_path);
   const LoadedImage loaded = LoadInMemory(classifier, image, options.common);
   GivenPrior given_prior;

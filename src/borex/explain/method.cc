@@ -48,6 +48,35 @@ Method ParseSingleMapMethod(const std::string& name, const std::string& option) 
 
 std::string MethodName(Method method) { return kMethods.Name(method); }
 
+bool NeedsGradients(Method method) {
+  switch (method) {
+    case Method::kGradCam:
+    case Method::kGradCamPlusPlus:
+    case Method::kOptiCam:
+    case Method::kFidoSsr:
+    case Method::kFidoSdr:
+      return true;
+    case Method::kRise:
+    case Method::kPnRise:
+    case Method::kUndesirable:
+      return false;
+  }
+  return false;
+}
+
+void CheckMethodSupported(const model::Classifier& classifier, Method method,
+                          const std::string& option) {
+  if (!NeedsGradients(method) || classifier.white_box()) return;
+  const model::ModelInfo& info = classifier.info();
+  const std::string model = info.source.empty() ? "this model" : info.source;
+  const std::string format = info.format.empty() ? "" : " (" + info.format + ")";
+  throw OptionError(option, MethodName(method) +
+                                " needs a TorchScript model: it uses the model's gradients, and " +
+                                model + format +
+                                " is run as a black box; use a black-box method such as rise or "
+                                "pn-rise");
+}
+
 ExplainOptions ExplainOptions::Prior() {
   ExplainOptions options;
   options.rise = RiseOptions::CheapPrior();

@@ -17,6 +17,12 @@ std::string ModelInfo::ClassLabel(int index) const {
   return label;
 }
 
+void ModelInfo::CheckClassCount(int num_classes) const {
+  if (!class_names.empty() && static_cast<int>(class_names.size()) != num_classes)
+    throw ModelError(source + ": model has " + std::to_string(num_classes) + " outputs but " +
+                     std::to_string(class_names.size()) + " class names are given");
+}
+
 cv::Size Classifier::WorkingSize(const cv::Size& image_size) const {
   return info().input_size.area() > 0 ? info().input_size : image_size;
 }
@@ -67,6 +73,10 @@ std::string VideoLayoutName(VideoLayout layout) { return kVideoLayouts.Name(layo
 ScoreKind ParseScoreKind(const std::string& name) { return kScoreKinds.Parse(name, "--score"); }
 
 std::string ScoreKindName(ScoreKind kind) { return kScoreKinds.Name(kind); }
+
+LayerGradients Classifier::TargetLayerGradients(const cv::Mat&, int, const std::string&) {
+  throw ModelError("this classifier is a black box: it gives no layer gradients");
+}
 
 InputGradients Classifier::ScoreInputGradients(const std::vector<cv::Mat>&, int, ScoreKind) {
   throw ModelError("this classifier is a black box: it gives no input gradients");

@@ -15,69 +15,17 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 #include <thread>
 
 #include "borex/core/error.h"
+#include "borex/model/open_classifier.h"
 
 namespace borex::model {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr char kMetadataFile[] = "borex.json";
-
-cv::Vec3f ReadVec3(const nlohmann::json& value, const std::string& what) {
-  if (!value.is_array() || value.size() != 3)
-    throw std::runtime_error(what + " must have 3 values");
-  return {value[0].get<float>(), value[1].get<float>(), value[2].get<float>()};
-}
-
-void ParseMetadata(const std::string& path, const std::string& text, ModelInfo& info) {
-  try {
-    const auto meta = nlohmann::json::parse(text);
-    if (meta.contains("class_names"))
-      info.class_names = meta.at("class_names").get<std::vector<std::string>>();
-    if (meta.contains("input_size")) {
-      const auto size = meta.at("input_size").get<std::vector<int>>();
-      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
-        throw std::runtime_error("input_size must be [H, W] with positive values");
-      info.input_size = cv::Size(size[1], size[0]);
-    }
-    if (meta.contains("mean")) info.mean = ReadVec3(meta.at("mean"), "mean");
-    if (meta.contains("std")) info.std = ReadVec3(meta.at("std"), "std");
-    if (meta.contains("target_layer"))
-      info.target_layer = meta.at("target_layer").get<std::string>();
-    if (meta.contains("description")) info.description = meta.at("description").get<std::string>();
-    const bool video = meta.value("task", std::string()) == "video-classification";
-    if (meta.contains("frames") || video) {
-      info.frames = meta.value("frames", 0);
-      if (info.frames <= 0) throw std::runtime_error("a video model needs frames > 0");
-    }
-    if (meta.contains("frame_stride")) {
-      info.frame_stride = meta.at("frame_stride").get<int>();
-      if (info.frame_stride <= 0) throw std::runtime_error("frame_stride must be positive");
-    }
-    if (meta.contains("layout"))
-      info.layout = ParseVideoLayout(meta.at("layout").get<std::string>());
-  } catch (const std::exception& e) {
-    throw InputError(path, std::string("invalid ") + kMetadataFile + " metadata: " + e.what());
-  }
-}
-
-std::vector<std::string> ReadClassesFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "cannot open class-names file");
-  std::vector<std::string> names;
-  for (std::string line; std::getline(in, line);) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty()) names.push_back(line);
-  }
-  if (names.empty()) throw InputError(path, "class-names file has no names");
-  return names;
-}
 
 // The path of module instances that a node came from after inlining ("layer4", "0", "conv1").
 // Entries named SELF are calls to another method of the same module and "?" entries are plain
@@ -122,8 +70,6 @@ struct TorchScriptClassifier::Impl {
   // Grad-CAM graphs (forward returning (logits, activation)), built once per layer.
   std::map<std::string, std::shared_ptr<torch::jit::GraphFunction>> layer_functions;
 
-  // [N, 3, H, W] for an image model; for a video model the stacked clips (T·H rows) become
-  // [N, 3, T, H, W] or [N, T, 3, H, W] as the model's layout says.
   // [N, 3, H, W] for an image model; for a video model the stacked clips (T·H rows) become
   // [N, 3, T, H, W] or [N, T, 3, H, W] as the model's layout says.
   torch::Tensor ToInput(const std::vector<cv::Mat>& images, const ModelInfo& info) const {
@@ -243,7 +189,7 @@ struct TorchScriptClassifier::Impl {
   }
 };
 
-TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
+TorchScriptClassifier::TorchScriptClassifier(const ModelOptions& options)
     : impl_(std::make_unique<Impl>()) {
   options.Check();
   impl_->path = options.path;
@@ -261,7 +207,7 @@ TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
   std::ifstream probe(options.path, std::ios::binary);
   if (!probe) throw InputError(options.path, "cannot open model file (does it exist?)");
   probe.close();
-  torch::jit::ExtraFilesMap extra_files{{kMetadataFile, ""}};
+  torch::jit::ExtraFilesMap extra_files{{kMetadataKey, ""}};
   try {
     impl_->module = torch::jit::load(options.path, impl_->device, extra_files);
   } catch (const c10::Error& e) {
@@ -270,22 +216,10 @@ TorchScriptClassifier::TorchScriptClassifier(const TorchScriptOptions& options)
     throw InputError(options.path, "not a loadable TorchScript model (" + what + ")");
   }
   impl_->module.eval();
-  if (!extra_files[kMetadataFile].empty())
-    ParseMetadata(options.path, extra_files[kMetadataFile], info_);
-  if (options.mean) info_.mean = *options.mean;
-  if (options.std) info_.std = *options.std;
-  if (options.input_size) info_.input_size = *options.input_size;
-  if (!options.classes_file.empty()) info_.class_names = ReadClassesFile(options.classes_file);
-  if (options.frames) info_.frames = *options.frames;
-  if (options.frame_stride) info_.frame_stride = *options.frame_stride;
-  if (options.layout) info_.layout = *options.layout;
-  info_.source = options.path;
-  info_.device = options.device;
-  if ((options.frame_stride || options.layout) && !info_.is_video())
-    throw OptionError(options.layout ? "--video-layout" : "--frame-stride",
-                      options.path +
-                          " is not a video model (no frames in its metadata): give "
-                          "--frames T to use it as one");
+  if (!extra_files[kMetadataKey].empty())
+    ParseModelMetadata(options.path, extra_files[kMetadataKey], info_);
+  info_.format = "TorchScript";
+  ApplyModelOptions(options, info_);
 }
 
 TorchScriptClassifier::~TorchScriptClassifier() = default;
@@ -305,9 +239,7 @@ void TorchScriptClassifier::Validate(const cv::Size& working_size) {
                      (info_.is_video() ? ", --frames and --video-layout" : ""));
   }
   num_classes_ = static_cast<int>(logits.size(1));
-  if (!info_.class_names.empty() && static_cast<int>(info_.class_names.size()) != num_classes_)
-    throw ModelError(impl_->path + ": model has " + std::to_string(num_classes_) + " outputs but " +
-                     std::to_string(info_.class_names.size()) + " class names are given");
+  info_.CheckClassCount(num_classes_);
   validated_size_ = working_size;
 }
 
@@ -420,21 +352,6 @@ InputGradients TorchScriptClassifier::ScoreInputGradients(const std::vector<cv::
   model_calls_ += static_cast<long>(images.size());
   model_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
   return result;
-}
-
-void TorchScriptOptions::Check() const {
-  if (path.empty()) throw OptionError("--model", "a TorchScript model file is required");
-  if (device != "cpu" && device != "cuda")
-    throw OptionError("--device", "'" + device + "' is not one of cpu, cuda");
-  if (threads < 0) throw OptionError("--threads", "must be >= 0");
-  if (std) {
-    for (int c = 0; c < 3; ++c)
-      if (!((*std)[c] > 0)) throw OptionError("--std", "values must be positive");
-  }
-  if (frames && *frames <= 0) throw OptionError("--frames", "must be positive");
-  if (frame_stride && *frame_stride <= 0) throw OptionError("--frame-stride", "must be positive");
-  if (input_size && (input_size->width <= 0 || input_size->height <= 0))
-    throw OptionError("--input-size", "H and W must be positive");
 }
 
 }  // namespace borex::model

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    borex::model::TorchScriptOptions model;
+    borex::model::ModelOptions model;
     model.path = argv[1];
     model.threads = 1;
     borex::model::TorchScriptClassifier classifier(model);

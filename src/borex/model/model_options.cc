@@ -1,0 +1,105 @@
+// The parts of borex/model/open_classifier.h that both backends share (in borex_core).
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "borex/core/error.h"
+#include "borex/model/open_classifier.h"
+
+namespace borex::model {
+namespace {
+
+cv::Vec3f ReadVec3(const nlohmann::json& value, const std::string& what) {
+  if (!value.is_array() || value.size() != 3)
+    throw std::runtime_error(what + " must have 3 values");
+  return {value[0].get<float>(), value[1].get<float>(), value[2].get<float>()};
+}
+
+std::vector<std::string> ReadClassesFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "cannot open class-names file");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) names.push_back(line);
+  }
+  if (names.empty()) throw InputError(path, "class-names file has no names");
+  return names;
+}
+
+}  // namespace
+
+bool IsOnnxPath(const std::string& path) {
+  const std::string suffix = ".onnx";
+  if (path.size() < suffix.size()) return false;
+  return std::equal(suffix.begin(), suffix.end(), path.end() - suffix.size(), [](char a, char b) {
+    return a == std::tolower(static_cast<unsigned char>(b));
+  });
+}
+
+void ParseModelMetadata(const std::string& path, const std::string& text, ModelInfo& info) {
+  try {
+    const auto meta = nlohmann::json::parse(text);
+    if (meta.contains("class_names"))
+      info.class_names = meta.at("class_names").get<std::vector<std::string>>();
+    if (meta.contains("input_size")) {
+      const auto size = meta.at("input_size").get<std::vector<int>>();
+      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0)
+        throw std::runtime_error("input_size must be [H, W] with positive values");
+      info.input_size = cv::Size(size[1], size[0]);
+    }
+    if (meta.contains("mean")) info.mean = ReadVec3(meta.at("mean"), "mean");
+    if (meta.contains("std")) info.std = ReadVec3(meta.at("std"), "std");
+    if (meta.contains("target_layer"))
+      info.target_layer = meta.at("target_layer").get<std::string>();
+    if (meta.contains("description")) info.description = meta.at("description").get<std::string>();
+    const bool video = meta.value("task", std::string()) == "video-classification";
+    if (meta.contains("frames") || video) {
+      info.frames = meta.value("frames", 0);
+      if (info.frames <= 0) throw std::runtime_error("a video model needs frames > 0");
+    }
+    if (meta.contains("frame_stride")) {
+      info.frame_stride = meta.at("frame_stride").get<int>();
+      if (info.frame_stride <= 0) throw std::runtime_error("frame_stride must be positive");
+    }
+    if (meta.contains("layout"))
+      info.layout = ParseVideoLayout(meta.at("layout").get<std::string>());
+  } catch (const std::exception& e) {
+    throw InputError(path, std::string("invalid ") + kMetadataKey + " metadata: " + e.what());
+  }
+}
+
+void ApplyModelOptions(const ModelOptions& options, ModelInfo& info) {
+  if (options.mean) info.mean = *options.mean;
+  if (options.std) info.std = *options.std;
+  if (options.input_size) info.input_size = *options.input_size;
+  if (!options.classes_file.empty()) info.class_names = ReadClassesFile(options.classes_file);
+  if (options.frames) info.frames = *options.frames;
+  if (options.frame_stride) info.frame_stride = *options.frame_stride;
+  if (options.layout) info.layout = *options.layout;
+  info.source = options.path;
+  info.device = options.device;
+  if ((options.frame_stride || options.layout) && !info.is_video())
+    throw OptionError(options.layout ? "--video-layout" : "--frame-stride",
+                      options.path +
+                          " is not a video model (no frames in its metadata): give "
+                          "--frames T to use it as one");
+}
+
+void ModelOptions::Check() const {
+  if (path.empty()) throw OptionError("--model", "a model file (.pt or .onnx) is required");
+  if (device != "cpu" && device != "cuda")
+    throw OptionError("--device", "'" + device + "' is not one of cpu, cuda");
+  if (threads < 0) throw OptionError("--threads", "must be >= 0");
+  if (std) {
+    for (int c = 0; c < 3; ++c)
+      if (!((*std)[c] > 0)) throw OptionError("--std", "values must be positive");
+  }
+  if (frames && *frames <= 0) throw OptionError("--frames", "must be positive");
+  if (frame_stride && *frame_stride <= 0) throw OptionError("--frame-stride", "must be positive");
+  if (input_size && (input_size->width <= 0 || input_size->height <= 0))
+    throw OptionError("--input-size", "H and W must be positive");
+}
+
+}  // namespace borex::model
