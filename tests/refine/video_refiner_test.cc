@@ -54,28 +54,33 @@ TEST(VideoRefinerTest, GpIsOverFiveDimensionsAndCandidatesCoverFramesSidesAndDep
 }
 
 TEST(VideoRefinerTest, ObservationIsTheFlippedMinusTheMaskedCuboid) {
-  auto model = Model();
-  const cv::Mat clip = RegionClip();
-  Refiner refiner(model, clip, 0, cv::Mat(), SmallOptions());
-  for (int i = 0; i < 6; ++i) {
-    const StepRecord step = refiner.Step().front();
-    // m and m̄ by hand: the pixels of the square in frames n .. n + t - 1 (clipped).
-    cv::Mat hidden = clip.clone(), only = clip.clone();
-    const int side = static_cast<int>(step.side);
-    const int half = side / 2;  // the square's top-left corner is centre − ⌊side/2⌋
-    for (int t = 0; t < kFrames; ++t)
-      for (int r = 0; r < kRows; ++r)
-        for (int c = 0; c < kCols; ++c) {
-          const bool in_frames = t >= step.frame && t < step.frame + step.depth;
-          const bool in_square = r >= step.row - half && r < step.row - half + side &&
-                                 c >= step.col - half && c < step.col - half + side;
-          (in_frames && in_square ? hidden : only).at<cv::Vec3f>(t * kRows + r, c) =
-              cv::Vec3f(0, 0, 0);
-        }
-    EXPECT_NEAR(step.score_masked, Probability(model, hidden), 1e-6) << i;
-    EXPECT_NEAR(step.score_reference, Probability(model, only), 1e-6) << i;
-    EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
-    EXPECT_TRUE(step.depth == 2 || step.depth == 4);
+  // Hidden voxels become black, or the model's mean colour (VideoRegionClassifier: 0.5 grey).
+  for (const auto& [infill, fill] : {std::pair{mask::Infill::kBlack, cv::Vec3f(0, 0, 0)},
+                                     std::pair{mask::Infill::kMean, cv::Vec3f(0.5, 0.5, 0.5)}}) {
+    auto model = Model();
+    const cv::Mat clip = RegionClip();
+    RefineOptions options = SmallOptions();
+    options.infill = infill;
+    Refiner refiner(model, clip, 0, cv::Mat(), options);
+    for (int i = 0; i < 6; ++i) {
+      const StepRecord step = refiner.Step().front();
+      // m and m̄ by hand: the pixels of the square in frames n .. n + t - 1 (clipped).
+      cv::Mat hidden = clip.clone(), only = clip.clone();
+      const int side = static_cast<int>(step.side);
+      const int half = side / 2;  // the square's top-left corner is centre − ⌊side/2⌋
+      for (int t = 0; t < kFrames; ++t)
+        for (int r = 0; r < kRows; ++r)
+          for (int c = 0; c < kCols; ++c) {
+            const bool in_frames = t >= step.frame && t < step.frame + step.depth;
+            const bool in_square = r >= step.row - half && r < step.row - half + side &&
+                                   c >= step.col - half && c < step.col - half + side;
+            (in_frames && in_square ? hidden : only).at<cv::Vec3f>(t * kRows + r, c) = fill;
+          }
+      EXPECT_NEAR(step.score_masked, Probability(model, hidden), 1e-6) << i;
+      EXPECT_NEAR(step.score_reference, Probability(model, only), 1e-6) << i;
+      EXPECT_NEAR(step.observation, step.score_reference - step.score_masked, 1e-12);
+      EXPECT_TRUE(step.depth == 2 || step.depth == 4);
+    }
   }
 }
 
