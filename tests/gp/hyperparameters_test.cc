@@ -168,9 +168,30 @@ TEST(HyperparametersTest, PerDimensionBoundsHoldAndTheStartIsClamped) {
   EXPECT_THROW(FitLengthScales(start, s.points, s.values, kNoise, 0.0, 2.0), Error);
 }
 
+// The (σf², length-scale factor) pair of the highest likelihood, found by refitting a GP per pair
+// (the fit's independent check).
+std::pair<double, double> RefittedGridMaximum(const MaternKernel& kernel,
+                                              const Eigen::MatrixXd& points,
+                                              const Eigen::VectorXd& values,
+                                              const std::vector<double>& variances,
+                                              const std::vector<double>& factors) {
+  std::pair<double, double> best;
+  double best_likelihood = -1e300;
+  for (double variance : variances)
+    for (double factor : factors) {
+      CandidateGp probe(MaternKernel(kernel.nu(), kernel.length_scales() * factor, variance),
+                        Eigen::MatrixXf(3, 0), 1e-4);
+      probe.SetObservations(points, values);
+      if (probe.LogMarginalLikelihood() > best_likelihood) {
+        best_likelihood = probe.LogMarginalLikelihood();
+        best = {variance, factor};
+      }
+    }
+  return best;
+}
+
 TEST(HyperparametersTest, SignalVarianceFitIsTheGridsLikelihoodMaximum) {
-  // Data drawn at amplitude 0.05: the fit must pick the grid value of the highest likelihood,
-  // computed here by refitting a GP per value.
+  // Data drawn at amplitude 0.05: the fit must pick the grid value of the highest likelihood.
   std::mt19937_64 engine(3);
   std::uniform_real_distribution<double> position(0, 40), unit(-1, 1);
   Eigen::MatrixXd points(3, 30);
@@ -186,19 +207,9 @@ TEST(HyperparametersTest, SignalVarianceFitIsTheGridsLikelihoodMaximum) {
   ASSERT_EQ(grid.size(), 21u);
   EXPECT_DOUBLE_EQ(grid.front(), 1e-4);
   EXPECT_DOUBLE_EQ(grid.back(), 10.0);
-  double best = 0, best_likelihood = -1e300;
-  for (double s : grid) {
-    CandidateGp probe(MaternKernel(kernel.nu(), kernel.length_scales(), s), Eigen::MatrixXf(3, 0),
-                      1e-4);
-    probe.SetObservations(points, values);
-    if (probe.LogMarginalLikelihood() > best_likelihood) {
-      best_likelihood = probe.LogMarginalLikelihood();
-      best = s;
-    }
-  }
   const MaternKernel fitted_kernel = FitKernelOnGrid(gp, grid);
   const double fitted = fitted_kernel.signal_variance();
-  EXPECT_EQ(fitted, best);
+  EXPECT_EQ(fitted, RefittedGridMaximum(kernel, points, values, grid, {1.0}).first);
   EXPECT_EQ(fitted_kernel.length_scales(), kernel.length_scales());  // factor grid {1}
   // Amplitude 0.05: σf² near 0.0025, far below the default 1.
   EXPECT_LT(fitted, 0.05);
@@ -207,8 +218,8 @@ TEST(HyperparametersTest, SignalVarianceFitIsTheGridsLikelihoodMaximum) {
 
 TEST(HyperparametersTest, KernelGridFitFindsTheDatasLengthScale) {
   // A smooth function (correlation length ~24) sampled densely: fitted from length scales of 6,
-  // the joint grid must pick the (σf², factor) pair of the highest likelihood, computed here by
-  // refitting a GP per pair, and that pair must lengthen the scales.
+  // the joint grid must pick the (σf², factor) pair of the highest likelihood, and that pair
+  // must lengthen the scales.
   std::mt19937_64 engine(5);
   std::uniform_real_distribution<double> position(0, 100), unit(-1, 1);
   Eigen::MatrixXd points(3, 40);
@@ -224,18 +235,8 @@ TEST(HyperparametersTest, KernelGridFitFindsTheDatasLengthScale) {
   ASSERT_EQ(factors.size(), 7u);
   EXPECT_DOUBLE_EQ(factors.front(), 0.5);
   EXPECT_DOUBLE_EQ(factors.back(), 4.0);
-  double best_variance = 0, best_factor = 0, best_likelihood = -1e300;
-  for (double s : variances)
-    for (double f : factors) {
-      CandidateGp probe(MaternKernel(kernel.nu(), kernel.length_scales() * f, s),
-                        Eigen::MatrixXf(3, 0), 1e-4);
-      probe.SetObservations(points, values);
-      if (probe.LogMarginalLikelihood() > best_likelihood) {
-        best_likelihood = probe.LogMarginalLikelihood();
-        best_variance = s;
-        best_factor = f;
-      }
-    }
+  const auto [best_variance, best_factor] =
+      RefittedGridMaximum(kernel, points, values, variances, factors);
   const MaternKernel fitted = FitKernelOnGrid(gp, variances, factors);
   EXPECT_EQ(fitted.signal_variance(), best_variance);
   EXPECT_DOUBLE_EQ(fitted.length_scales()[0], 6 * best_factor);
