@@ -31,6 +31,7 @@ fi
 mkdir -p "$out/compare"
 
 batch() {  # batch OUT_DIR SPLIT METHODS [flags...]: $jobs shards at once (one thread each), merged
+  # (RISE hides with black, as when the RQ3 table was measured; the default is now the mean colour)
   local dir=$1 split=$2 methods=$3
   shift 3
   [[ -f $dir/summary.json ]] && return  # finished earlier
@@ -38,7 +39,7 @@ batch() {  # batch OUT_DIR SPLIT METHODS [flags...]: $jobs shards at once (one t
   local pids=() k
   for ((k = 1; k <= jobs; ++k)); do
     "$borex" batch --model "$model" --video-root "$data" --split "$split" --methods "$methods" \
-      --seed "$seed" --step "$step" --preset paper --threads 1 --shard "$k/$jobs" --out "$dir" "$@" \
+      --seed "$seed" --step "$step" --preset paper --rise-infill black --threads 1 --shard "$k/$jobs" --out "$dir" "$@" \
       > "$dir/shard-$k.log" 2>&1 &
     pids+=($!)
   done

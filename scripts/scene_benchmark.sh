@@ -1,14 +1,17 @@
 # Sourced by the scene-benchmark reproduction scripts (reproduce_tables.sh,
 # reproduce_methods_table.sh, reproduce_refinement.sh): the shared settings from the environment
-# (BOREX, DATA, JOBS, SEED, STEP, PRESET), the checks, and the dataset, generated when absent.
-# Expects $root set by the caller. PRESET (default paper): the `--preset` of every batch, so that
-# the tables measured before the kriging preset became the default are reproduced as they were.
+# (BOREX, DATA, JOBS, SEED, STEP, PRESET, RISE_INFILL), the checks, and the dataset, generated
+# when absent. Expects $root set by the caller. PRESET (default paper): the `--preset` of every
+# batch, so that the tables measured before the kriging preset became the default are reproduced
+# as they were; RISE_INFILL (default black) likewise for RISE's masks (and the RISE prior's), the
+# in-fill before the mean colour became RISE's default (a batch's own --rise-infill wins).
 borex=${BOREX:-$root/build/borex}
 data=${DATA:-$root/data/scenes}
 jobs=${JOBS:-$(nproc)}
 seed=${SEED:-0}
 step=${STEP:-256}
 preset=${PRESET:-paper}
+rise_infill=${RISE_INFILL:-black}
 model=$root/models/fashion_scenes_resnet.pt
 
 [[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
@@ -30,7 +33,9 @@ head_split() {
 batch() {
   local dir=$1 split=$2 methods=$3
   shift 3
+  local infill=(--rise-infill "$rise_infill") flag
+  for flag in "$@"; do [[ $flag == --rise-infill ]] && infill=(); done
   "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
     --model "$model" --voc-root "$data" --seed "$seed" --step "$step" --preset "$preset" \
-    --split "$split" --methods "$methods" --out "$dir" "$@"
+    --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "$@"
 }

@@ -53,7 +53,7 @@ Action AddBatchCommand(CLI::App& app) {
     app::BatchOptions options;
     ModelFlags model;
     RefineFlags refine;
-    std::string shard, infill = "black", rise_infill = "black";
+    std::string shard, infill = "black", rise_infill;
     bool quiet_progress = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -140,8 +140,8 @@ Action AddBatchCommand(CLI::App& app) {
 
   const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
   AddRiseFlags(*command, flags->options.explain.rise, methods);
-  AddInfillOption(*command, "--rise-infill,--rise-occlude", flags->rise_infill,
-                  "RISE, Opti-CAM, FIDO: what hidden pixels become", methods);
+  AddMethodInfillOption(*command, "--rise-infill,--rise-occlude", flags->rise_infill,
+                        "RISE, Opti-CAM, FIDO: what hidden pixels become", methods);
   command
       ->add_option("--target-layer", flags->options.explain.cam.target_layer,
                    "Grad-CAM: submodule path (default: the model's metadata)")
@@ -154,8 +154,7 @@ Action AddBatchCommand(CLI::App& app) {
   return [flags]() {
     app::BatchOptions& options = flags->options;
     options.refine = flags->refine.Parse();
-    options.explain.rise.infill = mask::ParseInfill(flags->rise_infill, "--rise-infill");
-    options.explain.infill_flag = "--rise-infill";
+    ApplyMethodInfill(flags->rise_infill, "--rise-infill", options.explain);
     options.metrics.infill = mask::ParseInfill(flags->infill, "--substrate");
     options.metrics.batch_size = options.explain.rise.batch_size;
     if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");

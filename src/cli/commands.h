@@ -34,7 +34,7 @@ struct ExplainCommandFlags {
   app::ExplainJobOptions job;
   ModelFlags model;
   RenderFlags render;
-  std::string method = "rise", score = "prob", infill = "black", opticam_normalization = "max";
+  std::string method = "rise", score = "prob", infill, opticam_normalization = "max";
   const CLI::App* command = nullptr;  // which flags were given
   app::ExplainJobOptions Job() const;
 };
@@ -45,7 +45,7 @@ struct RefineCommandFlags {
   ModelFlags model;
   RenderFlags render;
   RefineFlags refine;
-  std::string prior_infill = "black", opticam_normalization = "max";
+  std::string prior_infill, opticam_normalization = "max";
   bool progress = false;
   app::RefineJobOptions Job() const;
 };

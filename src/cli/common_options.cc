@@ -265,13 +265,30 @@ void AddInfillOption(CLI::App& command, const std::string& names, std::string& v
                   what +
                       ":\n"
                       "black    RGB 0 (the BOREx paper)\n"
-                      "mean     the model's mean colour, 0 once normalised (the authors' code)\n"
+                      "mean     the model's mean colour, 0 once normalised (the RISE and BOREx "
+                      "authors' code)\n"
                       "blur     the image blurred, Gaussian 11x11 sigma 5, per frame (RISE)\n"
                       "noise    uniform RGB noise in [0,1] per pixel, drawn once from the seed\n"
                       "inpaint  OpenCV Telea inpainting from the visible pixels, per frame "
                       "(slow: one inpainting per masked image)")
       ->capture_default_str()
       ->group(group);
+}
+
+void AddMethodInfillOption(CLI::App& command, const std::string& names, std::string& value,
+                           const std::string& what, const std::string& group) {
+  const explain::ExplainOptions defaults;
+  AddInfillOption(command, names, value,
+                  what + " (default: " + mask::InfillName(defaults.rise.infill) +
+                      " for RISE, PN-RISE and undesirable, " +
+                      mask::InfillName(defaults.optimising_infill) + " for Opti-CAM and FIDO)",
+                  group);
+}
+
+void ApplyMethodInfill(const std::string& value, const std::string& flag,
+                       explain::ExplainOptions& options) {
+  if (!value.empty()) options.SetInfill(mask::ParseInfill(value, flag));
+  options.infill_flag = flag;
 }
 
 void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& infill) {

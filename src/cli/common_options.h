@@ -64,6 +64,14 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
 void AddInfillOption(CLI::App& command, const std::string& names, std::string& value,
                      const std::string& what, const std::string& group);
 
+// The explanation methods' in-fill flag: AddInfillOption with each method's own default
+// (explain::ExplainOptions) named in the help, `value` left empty; ApplyMethodInfill then gives
+// every method the flag's in-fill when it was given and records `flag` for errors.
+void AddMethodInfillOption(CLI::App& command, const std::string& names, std::string& value,
+                           const std::string& what, const std::string& group);
+void ApplyMethodInfill(const std::string& value, const std::string& flag,
+                       explain::ExplainOptions& options);
+
 // --step, --substrate (alias --infill) and --pointing-tolerance of the metrics; the substrate
 // name is parsed by mask::ParseInfill after parsing.
 void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& infill);

@@ -27,9 +27,9 @@ std::shared_ptr<ExplainCommandFlags> AddExplainCommandFlags(CLI::App& command) {
   command.add_option("--score", flags->score, "Score observed: prob (softmax), logit or log-odds")
       ->capture_default_str()
       ->group(rise_group);
-  AddInfillOption(command, "--rise-infill,--infill,--occlude", flags->infill,
-                  "RISE, Opti-CAM, FIDO: what hidden pixels become (FIDO, Opti-CAM: not inpaint)",
-                  rise_group);
+  AddMethodInfillOption(
+      command, "--rise-infill,--infill,--occlude", flags->infill,
+      "RISE, Opti-CAM, FIDO: what hidden pixels become (FIDO, Opti-CAM: not inpaint)", rise_group);
   command
       .add_option("--target-layer", flags->job.explain.cam.target_layer,
                   "CAMs: submodule path such as layer4 (default: the model's metadata)")
@@ -47,8 +47,7 @@ app::ExplainJobOptions ExplainCommandFlags::Job() const {
     throw OptionError("--rise-infill", method + " hides no pixels: --rise-infill does not apply");
   job.explain.rise.score = model::ParseScoreKind(score);
   job.explain.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
-  job.explain.rise.infill = mask::ParseInfill(infill, "--rise-infill");
-  job.explain.infill_flag = "--rise-infill";
+  ApplyMethodInfill(infill, "--rise-infill", job.explain);
   render.Apply(job.common);
   return job;
 }

@@ -24,8 +24,8 @@ std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command) {
       ->capture_default_str()
       ->group(prior);
   AddRiseFlags(command, flags->job.prior.rise, prior);
-  AddInfillOption(command, "--prior-infill,--prior-occlude", flags->prior_infill,
-                  "RISE, Opti-CAM, FIDO prior: what hidden pixels become", prior);
+  AddMethodInfillOption(command, "--prior-infill,--prior-occlude", flags->prior_infill,
+                        "RISE, Opti-CAM, FIDO prior: what hidden pixels become", prior);
   command
       .add_option("--target-layer", flags->job.prior.cam.target_layer,
                   "Grad-CAM / Opti-CAM prior: submodule path (default: the model's metadata)")
@@ -44,8 +44,7 @@ app::RefineJobOptions RefineCommandFlags::Job() const {
   app::RefineJobOptions job = this->job;
   job.refine = refine.Parse();
   job.prior.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
-  job.prior.rise.infill = mask::ParseInfill(prior_infill, "--prior-infill");
-  job.prior.infill_flag = "--prior-infill";
+  ApplyMethodInfill(prior_infill, "--prior-infill", job.prior);
   render.Apply(job.common);
   return job;
 }

@@ -164,7 +164,10 @@ TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
   };
   const std::string explain = "explain --model " + kRegionModel + " --image " + kRegionImage +
                               " --method rise --masks 20 --batch-size 8 --threads 1";
-  CommandResult run = RunBorex(explain + " --rise-infill inpaint --out " + Path("rise"));
+  CommandResult run = RunBorex(explain + " --out " + Path("rise_default"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(Json("rise_default.json")["settings"]["infill"], "mean");  // RISE's own default
+  run = RunBorex(explain + " --rise-infill inpaint --out " + Path("rise"));
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(Json("rise.json")["settings"]["infill"], "inpaint");
   run = RunBorex(explain + " --occlude mean --out " + Path("rise_mean"));  // the old name
@@ -176,6 +179,10 @@ TEST_F(CliTest, InfillModesRunAndAreRecordedInTheJson) {
   const auto refine = Json("map.json");
   EXPECT_EQ(refine["settings"]["infill"], "noise");
   EXPECT_EQ(refine["prior"]["infill"], "blur");
+  run = RunBorex(RegionArgs() + " --threads 1");
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(Json("map.json")["settings"]["infill"], "mean");  // BO and RISE prior: mean colour
+  EXPECT_EQ(Json("map.json")["prior"]["infill"], "mean");
 
   const std::string evaluate = "evaluate --model " + kRegionModel + " --image " + kRegionImage +
                                " --threads 1 --saliency " + Path("rise.npy") + " --json ";

@@ -18,9 +18,14 @@ cv::Mat RegionImage() {
   return image;
 }
 
-// Eq. 5 and eq. 6 evaluated independently: regenerate the same masks and sum by hand.
+// Eq. 5 and eq. 6 evaluated independently: regenerate the same masks and sum by hand. Hidden
+// pixels become black or the model's mean colour (options.infill, one of those two).
 cv::Mat ReferenceRise(const RiseOptions& options) {
   testing::RegionClassifier model(kRegion);
+  const cv::Vec3f fill =
+      options.infill == mask::Infill::kMean
+          ? cv::Vec3f(model.info().mean[0], model.info().mean[1], model.info().mean[2])
+          : cv::Vec3f(0, 0, 0);
   mask::RiseMaskOptions mask_options;
   mask_options.grid = options.grid;
   mask_options.keep_prob = options.keep_prob;
@@ -32,7 +37,10 @@ cv::Mat ReferenceRise(const RiseOptions& options) {
     const cv::Mat m = generator.Next();
     cv::Mat masked = image.clone();
     for (int r = 0; r < kSize; ++r)
-      for (int c = 0; c < kSize; ++c) masked.at<cv::Vec3f>(r, c) *= m.at<float>(r, c);
+      for (int c = 0; c < kSize; ++c) {
+        const float keep = m.at<float>(r, c);
+        masked.at<cv::Vec3f>(r, c) = keep * masked.at<cv::Vec3f>(r, c) + (1 - keep) * fill;
+      }
     const double score =
         model::ClassScores(model.Logits({masked}), 0, model::ScoreKind::kProbability)[0];
     for (int r = 0; r < kSize; ++r)
@@ -48,8 +56,11 @@ cv::Mat ReferenceRise(const RiseOptions& options) {
 class RiseSeedTest : public ::testing::TestWithParam<uint64_t> {};
 
 TEST_P(RiseSeedTest, MatchesEquationsFiveAndSix) {
-  for (bool pn : {false, true}) {
+  for (const auto& [pn, infill] :
+       {std::pair{false, mask::Infill::kMean}, std::pair{true, mask::Infill::kMean},
+        std::pair{false, mask::Infill::kBlack}}) {
     RiseOptions options;
+    options.infill = infill;
     options.masks = 40;
     options.grid = 4;
     options.keep_prob = 0.4;
@@ -60,30 +71,49 @@ TEST_P(RiseSeedTest, MatchesEquationsFiveAndSix) {
     const cv::Mat map = ComputeRise(model, RegionImage(), 0, options);
     cv::Mat reference;
     ReferenceRise(options).convertTo(reference, CV_32F);
-    EXPECT_LT(cv::norm(map, reference, cv::NORM_INF), 1e-4) << (pn ? "PN-RISE" : "RISE");
+    EXPECT_LT(cv::norm(map, reference, cv::NORM_INF), 1e-4)
+        << (pn ? "PN-RISE " : "RISE ") << mask::InfillName(infill);
     EXPECT_EQ(model.model_calls(), 40);
   }
 }
 
+// RISE's default: the model's mean colour, as its authors' code (the normalised image times the
+// masks) and the BOREx authors' prior.
+TEST(RiseTest, HidesPixelsWithTheModelsMeanColourByDefault) {
+  EXPECT_EQ(RiseOptions().infill, mask::Infill::kMean);
+  EXPECT_EQ(RiseOptions::CheapPrior().infill, mask::Infill::kMean);
+}
+
 TEST_P(RiseSeedTest, PutsTheMassOnTheRegionTheScoreDependsOn) {
-  for (Method method : {Method::kRise, Method::kPnRise}) {
+  for (const auto& [method, infill] : {std::pair{Method::kRise, mask::Infill::kMean},
+                                       std::pair{Method::kPnRise, mask::Infill::kMean},
+                                       std::pair{Method::kRise, mask::Infill::kBlack}}) {
     ExplainOptions options;
     options.method = method;
+    options.rise.infill = infill;
     options.rise.masks = 500;
     options.rise.grid = 8;
     options.rise.seed = GetParam();
-    // Gain 10, bias -5: the probability is 0.5 when half the region is visible, so it responds
-    // to the masks instead of saturating.
-    testing::RegionClassifier model(kRegion, 10.0, -5.0);
+    // Hidden pixels become 0 or the mean colour 0.5: the gain spans logits -5..5 between the
+    // region hidden and shown, and the probability is 0.5 when half of it is visible, so it
+    // responds to the masks instead of saturating.
+    const double fill = infill == mask::Infill::kMean ? 0.5 : 0.0, gain = 10.0 / (1 - fill);
+    testing::RegionClassifier model(kRegion, gain, -gain * (1 + fill) / 2);
     const cv::Mat map = Explain(model, RegionImage(), 0, options);
     cv::Mat outside(kSize, kSize, CV_8U, cv::Scalar(255));
     outside(kRegion).setTo(0);
+    // The region stands out of the rest of the map by several of the rest's standard deviations
+    // (a ratio would depend on the in-fill: hiding the mean-coloured background changes nothing,
+    // so the mean colour's map has a higher floor than black's).
     const double inside_mean = cv::mean(map(kRegion))[0];
-    const double outside_mean = cv::mean(map, outside)[0];
-    EXPECT_GT(inside_mean, outside_mean * 1.2 + 1e-3) << MethodName(method);
+    cv::Scalar outside_mean, outside_sd;
+    cv::meanStdDev(map, outside_mean, outside_sd, outside);
+    EXPECT_GT(inside_mean - outside_mean[0], 3 * outside_sd[0])
+        << MethodName(method) << " " << mask::InfillName(infill);
     cv::Point peak;
     cv::minMaxLoc(map, nullptr, nullptr, nullptr, &peak);
-    EXPECT_TRUE(cv::Rect(12, 4, 16, 16).contains(peak)) << MethodName(method) << " " << peak;
+    EXPECT_TRUE(cv::Rect(12, 4, 16, 16).contains(peak))
+        << MethodName(method) << " " << mask::InfillName(infill) << " " << peak;
   }
 }
 

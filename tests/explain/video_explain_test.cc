@@ -64,15 +64,21 @@ TEST(UpsampleClipMapTest, OneFrameIsPlainBilinearResizing) {
 }
 
 // RISE extended to clips puts its mass on the region the model watches, in the frames it
-// watches, and on nothing else.
+// watches, and on nothing else, whether hidden voxels become the mean colour or black.
 TEST(VideoRiseTest, SaliencyLiesOnTheWatchedRegionInTheWatchedFrames) {
   constexpr int frames = 8, rows = 24, cols = 24;
   const cv::Rect region(14, 4, 6, 6);
-  testing::VideoRegionClassifier model(frames, rows, region, 2, 4, 8.0, -4.0);
   cv::Mat clip(frames * rows, cols, CV_32FC3, cv::Scalar::all(0.5));
   for (int t = 0; t < frames; ++t) clip(region + cv::Point(0, t * rows)).setTo(cv::Scalar::all(1));
-  for (const uint64_t seed : {0u, 1u, 2u}) {
+  for (const auto& [seed, infill] :
+       {std::pair{0u, mask::Infill::kMean}, std::pair{1u, mask::Infill::kMean},
+        std::pair{2u, mask::Infill::kBlack}}) {
+    // Hidden voxels become 0 or the mean colour 0.5: the gain spans logits -4..4 between the
+    // region hidden and shown, and the probability is 0.5 when half of it is visible.
+    const double fill = infill == mask::Infill::kMean ? 0.5 : 0.0, gain = 8.0 / (1 - fill);
+    testing::VideoRegionClassifier model(frames, rows, region, 2, 4, gain, -gain * (1 + fill) / 2);
     RiseOptions options;
+    options.infill = infill;
     options.masks = 1500;
     options.grid = 4;
     options.grid_frames = 4;

@@ -40,11 +40,18 @@ void CheckMethodSupported(const model::Classifier& classifier, Method method,
 
 struct ExplainOptions {
   Method method = Method::kRise;
-  // RISE and PN-RISE; rise.infill and rise.seed also serve Opti-CAM and FIDO (one --infill, one
-  // --seed for every method that hides pixels or draws random numbers).
+  // RISE and PN-RISE; rise.seed also serves Opti-CAM and FIDO (one --seed for every method that
+  // draws random numbers).
   RiseOptions rise;
-  std::string infill_flag = "--infill";  // the flag that set rise.infill, for errors
-  GradCamOptions cam;                    // Grad-CAM and Grad-CAM++ (variant set from `method`)
+  // What Opti-CAM's and FIDO's blends keep·x + (1 − keep)·fill fill with. Black, unlike RISE's
+  // mean colour: on validation the mean colour made Opti-CAM's maps and their refinements worse
+  // (docs/results.md, "Refinement, third round").
+  mask::Infill optimising_infill = mask::Infill::kBlack;
+  std::string infill_flag = "--infill";  // the flag that set the in-fills, for errors
+
+  // One in-fill for every method that hides pixels (a command's --infill flag when given).
+  void SetInfill(mask::Infill infill);
+  GradCamOptions cam;  // Grad-CAM and Grad-CAM++ (variant set from `method`)
   OptiCamOptions opticam;
   FidoOptions fido;  // objective set from `method`
 

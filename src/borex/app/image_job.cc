@@ -230,7 +230,7 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
     case explain::Method::kOptiCam:
       settings.update(options.opticam.ToJson());
       settings["target_layer"] = target_layer;
-      settings["infill"] = mask::InfillName(options.rise.infill);
+      settings["infill"] = mask::InfillName(options.optimising_infill);
       break;
     case explain::Method::kFidoSsr:
     case explain::Method::kFidoSdr: {
@@ -240,7 +240,7 @@ nlohmann::json MethodSettings(const explain::ExplainOptions& options,
                            : explain::FidoObjective::kSmallestDestroying;
       fido.seed = options.rise.seed;
       settings.update(fido.ToJson());
-      settings["infill"] = mask::InfillName(options.rise.infill);
+      settings["infill"] = mask::InfillName(options.optimising_infill);
       break;
     }
   }

@@ -13,7 +13,7 @@ const char kNotOneMap[] =
 // keep·x + (1 − keep)·fill only, so the fill must not depend on the mask.
 cv::Mat DifferentiableFill(const model::Classifier& classifier, const cv::Mat& image,
                            const ExplainOptions& options) {
-  const mask::Infill infill = options.rise.infill;
+  const mask::Infill infill = options.optimising_infill;
   if (!mask::InfillIsMaskIndependent(infill))
     throw OptionError(options.infill_flag,
                       "'" + mask::InfillName(infill) + "' cannot be used with " +
@@ -75,6 +75,11 @@ void CheckMethodSupported(const model::Classifier& classifier, Method method,
                                 model + format +
                                 " is run as a black box; use a black-box method such as rise or "
                                 "pn-rise");
+}
+
+void ExplainOptions::SetInfill(mask::Infill infill) {
+  rise.infill = infill;
+  optimising_infill = infill;
 }
 
 ExplainOptions ExplainOptions::Prior() {
