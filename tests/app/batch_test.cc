@@ -451,6 +451,40 @@ TEST_F(BatchTest, RunsOnAnyClassifier) {
   EXPECT_EQ(Rows(Path("fake/rise.csv")).size(), 2u);
 }
 
+// batch.json names the dataset by its absolute path, so that `report --html` finds the images
+// from any directory; an older batch.json with a relative path is read relative to the current
+// directory, as before.
+TEST_F(BatchTest, BatchJsonNamesTheDatasetSoThatReportRunsFromAnywhere) {
+  struct WorkingDirectory {  // restores the test's directory however the test ends
+    fs::path saved = fs::current_path();
+    ~WorkingDirectory() { fs::current_path(saved); }
+  } restore;
+  fs::create_directories(Path("work"));
+  fs::current_path(Path("work"));
+  BatchOptions options = Options("out");
+  options.voc_root = fs::relative(kTiny).string();
+  ASSERT_TRUE(fs::path(options.voc_root).is_relative());
+  options.methods = "rise";
+  options.limit = 1;
+  Run(options);
+  const std::string batch_json = Path("work/out/batch.json");
+  EXPECT_TRUE(fs::equivalent(io::ReadJson(batch_json)["voc_root"].get<std::string>(), kTiny));
+  EXPECT_TRUE(fs::path(io::ReadJson(batch_json)["voc_root"].get<std::string>()).is_absolute());
+
+  fs::current_path(dir_);
+  ReportOptions report;
+  report.dirs = {Path("work/out")};
+  report.html = true;
+  EXPECT_EQ(RunReport(report)["html"]["images_shown"], 1);
+
+  nlohmann::json old = io::ReadJson(batch_json);
+  old["voc_root"] = fs::relative(kTiny).string();  // relative to here, not to work/
+  io::WriteJson(batch_json, old);
+  EXPECT_EQ(RunReport(report)["html"]["images_shown"], 1);
+  fs::current_path(Path("work"));
+  EXPECT_THROW(RunReport(report), InputError);
+}
+
 // A batch over a clip dataset (tests/data/video_tiny: 3 clips of 4 frames of 16x16) with the
 // tiny 3D-CNN test model run on 4 frames, its classes mapped to the dataset's.
 TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
