@@ -15,12 +15,14 @@
 #include "borex/app/curves.h"
 #include "borex/core/error.h"
 #include "borex/core/random.h"
+#include "borex/dataset/video_clips.h"
 #include "borex/dataset/voc.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/heatmap.h"
 #include "borex/io/image.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/io/video.h"
 
 namespace borex::app {
 namespace {
@@ -80,20 +82,53 @@ std::string Cell(const nlohmann::json& value, const char* format) {
   return value.is_null() ? "–" : fmt::format(fmt::runtime(format), value.get<double>());
 }
 
-// The dataset the batch ran on, as its batch.json (of the directory or of a shard) names it.
+// The dataset the batch ran on, as its batch.json (of the directory or of a shard) names it; for
+// clips also the frames the model saw (0, frame_stride, ..., `frames` of them: settings.json), of
+// which the page shows the middle one.
 struct Dataset {
   std::string root;
   bool video = false;
+  int frames = 0, frame_stride = 1;
+  int MiddleFrame() const { return frames / 2; }  // of the map's frames
 };
 Dataset FindDataset(const std::vector<std::string>& dirs) {
   for (const std::string& dir : dirs) {
     const std::string path = dir + "/batch.json";
     if (!fs::exists(path)) continue;
     const nlohmann::json batch = io::ReadJson(path);
-    if (batch.contains("voc_root")) return {batch["voc_root"].get<std::string>(), false};
-    if (batch.contains("video_root")) return {batch["video_root"].get<std::string>(), true};
+    if (batch.contains("voc_root")) return {batch["voc_root"].get<std::string>()};
+    if (!batch.contains("video_root")) continue;
+    Dataset clips{batch["video_root"].get<std::string>(), true};
+    const std::string settings_path = dir + "/settings.json";
+    if (!fs::exists(settings_path))
+      throw InputError(settings_path, "missing: it says which frames of the clips the model saw");
+    const nlohmann::json video = io::ReadJson(settings_path)["video"];
+    if (!video.is_object())
+      throw InputError(settings_path, "has no \"video\" settings, yet batch.json names clips");
+    clips.frames = video["frames"].get<int>();
+    clips.frame_stride = video["frame_stride"].get<int>();
+    return clips;
   }
   throw InputError(dirs.front() + "/batch.json", "no batch.json here names the dataset");
+}
+
+// The row's picture (CV_32FC3 RGB): the image, or the clip's middle frame of those the model saw.
+cv::Mat RowPicture(const Dataset& dataset, const std::string& path) {
+  if (!dataset.video) return io::ReadImageRgb(path);
+  io::ClipSampling sampling;
+  sampling.frames = 1;
+  sampling.start = dataset.MiddleFrame() * dataset.frame_stride;
+  return io::ReadVideoClip(path, sampling).front();
+}
+
+// The map of the row's picture: the image's, or the clip's map of its middle frame.
+cv::Mat RowMap(const Dataset& dataset, const std::string& path) {
+  if (!dataset.video) return io::ReadNpyMap(path);
+  const std::vector<cv::Mat> frames = io::ReadNpyMap3D(path);
+  if (static_cast<int>(frames.size()) != dataset.frames)
+    throw InputError(path, fmt::format("has {} frames, but the model saw {} (settings.json)",
+                                       frames.size(), dataset.frames));
+  return frames[dataset.MiddleFrame()];
 }
 
 // Image ids with a row in any method's CSV, sorted; then the first `limit` or a seeded sample.
@@ -127,8 +162,9 @@ std::string FindFile(const std::vector<std::string>& dirs, const std::string& su
   return "";
 }
 
-// A curve as the `points` of an SVG polyline in the page's 150 x 70 plot. At most about 60
-// segments: finer steps do not show at this size and would make the page's data heavy.
+// A curve as the `points` of an SVG polyline in the page's 150 x 70 plot, in whole pixels (its
+// size on screen), at most about 60 segments: finer steps do not show at this size, and the
+// curves are most of the page's data (issue 13: 8.6 MB for 5,000 images with one decimal).
 std::string CurvePoints(const metrics::Curve& curve) {
   const size_t n = curve.scores.size();
   const size_t stride = std::max<size_t>(1, (n + 58) / 60);
@@ -138,7 +174,7 @@ std::string CurvePoints(const metrics::Curve& curve) {
   std::string points;
   for (const size_t i : shown)
     points +=
-        fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", 2 + 146 * curve.fractions[i],
+        fmt::format("{}{:.0f},{:.0f}", points.empty() ? "" : " ", 2 + 146 * curve.fractions[i],
                     68 - 66 * std::clamp(curve.scores[i], 0.0, 1.0));
   return points;
 }
@@ -210,7 +246,7 @@ const char* kScript = R"js(
   }
   function html(row) {
     var attributes = ' data-id="' + esc(row.id) + '"', cells = '<td>' + esc(row.id) + '<br>' +
-      (row.image ? picture(row.image, row, row.id) : '<span class="none">clip: not drawn</span>') + '</td>';
+      picture(row.image, row, row.id) + (data.video ? '<br><span class="none">' + esc(data.video) + '</span>' : '') + '</td>';
     data.methods.forEach(function (method, m) {
       var cell = row.m[m];
       data.metrics.forEach(function (metric, i) {
@@ -219,7 +255,7 @@ const char* kScript = R"js(
       if (!cell) { cells += '<td class="none">no row</td>'; return; }
       var td = '<td>';
       if (cell.overlay) td += picture(cell.overlay, row, method + ' on ' + row.id) + '<br>';
-      else if (row.image) td += '<span class="none">no map</span><br>';
+      else td += '<span class="none">no map</span><br>';
       td += '<span class="metrics">' + data.metrics.map(function (metric, i) {
         var v = cell.v[i];
         return metric[1] + ' ' + (v === null ? '–' : metric[0] === 'pointing_hit' ? (v ? 'yes' : 'no') : v.toFixed(3));
@@ -301,7 +337,10 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   // Every input that can be missing, found before anything is written.
   std::vector<std::string> image_paths;
   image_paths.reserve(ids.size());
-  if (!dataset.video) {
+  if (dataset.video) {
+    const dataset::VideoClipDataset clips(dataset.root);
+    for (const std::string& id : ids) image_paths.push_back(clips.ClipPath(id));
+  } else {
     const dataset::VocDataset voc(dataset.root);
     for (const std::string& id : ids) image_paths.push_back(voc.ImagePath(id));
   }
@@ -364,6 +403,9 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
                          {"rows", nlohmann::json::array()}};
   for (const auto& [metric, abbreviation] : ShownMetrics())
     data["metrics"].push_back({metric, abbreviation});
+  if (dataset.video)  // the caption of each clip's picture
+    data["video"] = fmt::format("clip frame {}: the middle of the {} frames the model saw",
+                                dataset.MiddleFrame() * dataset.frame_stride, dataset.frames);
   for (size_t m = 0; m < methods.size(); ++m) {
     head += "<th>" + Escape(methods[m].name) + "</th>";
     data["methods"].push_back(methods[m].name);
@@ -374,22 +416,21 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   head += "</tr>\n";
 
   // Writes a picture under the staging directory (ids may hold '/'); returns its URL in the page.
+  // No fsync each: one SyncFileSystem before the directory is renamed (thousands of files).
   const auto write_picture = [&](const std::string& file, const cv::Mat& bgr) {
-    fs::create_directories(fs::path(staging + "/" + file).parent_path());
-    io::WriteImage(staging + "/" + file, bgr);
+    const std::string path = staging + "/" + file;
+    fs::create_directories(fs::path(path).parent_path());
+    io::WriteBytesUnsynced(path, io::EncodeImage(path, bgr));
     return "report_files/" + UrlPath(file);
   };
   const std::vector<std::string>& header = BatchCsvHeader();
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];
     nlohmann::json row = {{"id", id}, {"m", nlohmann::json::array()}};
-    cv::Mat thumbnail;
-    if (!dataset.video) {
-      thumbnail = Thumbnail(io::ReadImageRgb(image_paths[i]));
-      row["image"] = write_picture("images/" + id + ".png", ToBgr8(thumbnail));
-      row["w"] = thumbnail.cols;
-      row["h"] = thumbnail.rows;
-    }
+    const cv::Mat thumbnail = Thumbnail(RowPicture(dataset, image_paths[i]));
+    row["image"] = write_picture("images/" + id + ".png", ToBgr8(thumbnail));
+    row["w"] = thumbnail.cols;
+    row["h"] = thumbnail.rows;
     bool all_curves = true;
     for (size_t m = 0; m < methods.size(); ++m) {
       const auto found = rows[m].find(id);
@@ -407,9 +448,9 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
                                           : nlohmann::json(std::stod(value)));
       }
       const std::string map_path = FindFile(dirs, "maps", methods[m].name, id, ".npy");
-      if (!dataset.video && !map_path.empty())
+      if (!map_path.empty())
         cell["overlay"] = write_picture(methods[m].name + "/" + id + ".png",
-                                        io::RenderOverlay(thumbnail, io::ReadNpyMap(map_path)));
+                                        io::RenderOverlay(thumbnail, RowMap(dataset, map_path)));
       const std::string curves_path = FindFile(dirs, "curves", methods[m].name, id, ".csv");
       if (curves_path.empty()) {
         all_curves = false;
@@ -481,6 +522,7 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       shown, keys, head, ScriptJson(data), kScript);
 
   // The pictures replace the earlier report's, then the page is written.
+  io::SyncFileSystem(staging);
   fs::remove_all(files);
   fs::rename(staging, files);
   io::WriteBytesAtomically(report.path, html);
