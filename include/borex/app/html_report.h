@@ -18,9 +18,11 @@
 namespace borex::app {
 
 struct HtmlReportOptions {
-  // At most this many images, the first by id (0: all). Parsing the page costs about 14 ms a row
-  // (two methods, Chromium, a loaded 2-core machine): 100 rows open in 1.5 s there, 500 in 5.7.
-  int limit = 100;
+  // At most this many images, the first by id (0: all). The page opens as fast with 5,000 as
+  // with 100 (it builds one page of rows; its data grows by 1.2 KB an image), so the limit is set
+  // by writing the pictures, 4 to 13 ms an image on a loaded 2-core machine (5,000: 18 to 66 s;
+  // docs/benchmarks.md, "The HTML report"), and by covering a VOC test split (4,952 images).
+  int limit = 5000;
   int sample = 0;          // instead: this many images drawn at random (0: use limit)
   std::uint64_t seed = 0;  // draws the sample
   int page_size = 50;      // rows the page's script shows at a time
