@@ -1,11 +1,11 @@
 // `borex report OUT --html`: OUT/report.html, one page that needs no server and fetches nothing:
-// the per-method summary, each borex:X against X (Wilcoxon, app/compare.h), and one row per
-// image with the image, each method's map over it (io::RenderOverlay), its metrics and its
-// insertion and deletion curves (SVG, from `batch --save-curves`). The rows are data in the page
-// (one JSON script block); its inline script sorts and filters the data and builds the rows of one
-// page at a time, so that only `page_size` rows are ever in the document. Without scripts the page
-// shows its tables and says where the pictures are. The pictures are PNG files under
-// OUT/report_files/, referenced relative to OUT.
+// the per-method summary, each borex:X against X (Wilcoxon, app/compare.h), and one row per image
+// with the image (a clip: the middle one of the frames its model saw), each method's map over it
+// (io::RenderOverlay), its metrics and its insertion and deletion curves (SVG, from `batch
+// --save-curves`). The rows are data in the page (one JSON script block); its inline script sorts
+// and filters the data and builds the rows of one page at a time, so that only `page_size` rows are
+// ever in the document. Without scripts the page shows its tables and says where the pictures are.
+// The pictures are PNG files under OUT/report_files/, referenced relative to OUT.
 #pragma once
 
 #include <cstdint>
