@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 
 #include "borex/app/curves.h"
 #include "borex/app/report.h"
@@ -17,6 +18,7 @@
 #include "borex/model/torchscript_classifier.h"
 #include "support/curve_area.h"
 #include "support/fake_classifier.h"
+#include "support/html_references.h"
 #include "support/temp_dir.h"
 
 namespace borex::app {
@@ -451,6 +453,40 @@ TEST_F(BatchTest, RunsOnAnyClassifier) {
   EXPECT_EQ(Rows(Path("fake/rise.csv")).size(), 2u);
 }
 
+// batch.json names the dataset by its absolute path, so that `report --html` finds the images
+// from any directory; an older batch.json with a relative path is read relative to the current
+// directory, as before.
+TEST_F(BatchTest, BatchJsonNamesTheDatasetSoThatReportRunsFromAnywhere) {
+  struct WorkingDirectory {  // restores the test's directory however the test ends
+    fs::path saved = fs::current_path();
+    ~WorkingDirectory() { fs::current_path(saved); }
+  } restore;
+  fs::create_directories(Path("work"));
+  fs::current_path(Path("work"));
+  BatchOptions options = Options("out");
+  options.voc_root = fs::relative(kTiny).string();
+  ASSERT_TRUE(fs::path(options.voc_root).is_relative());
+  options.methods = "rise";
+  options.limit = 1;
+  Run(options);
+  const std::string batch_json = Path("work/out/batch.json");
+  EXPECT_TRUE(fs::equivalent(io::ReadJson(batch_json)["voc_root"].get<std::string>(), kTiny));
+  EXPECT_TRUE(fs::path(io::ReadJson(batch_json)["voc_root"].get<std::string>()).is_absolute());
+
+  fs::current_path(dir_);
+  ReportOptions report;
+  report.dirs = {Path("work/out")};
+  report.html = true;
+  EXPECT_EQ(RunReport(report)["html"]["images_shown"], 1);
+
+  nlohmann::json old = io::ReadJson(batch_json);
+  old["voc_root"] = fs::relative(kTiny).string();  // relative to here, not to work/
+  io::WriteJson(batch_json, old);
+  EXPECT_EQ(RunReport(report)["html"]["images_shown"], 1);
+  fs::current_path(Path("work"));
+  EXPECT_THROW(RunReport(report), InputError);
+}
+
 // A batch over a clip dataset (tests/data/video_tiny: 3 clips of 4 frames of 16x16) with the
 // tiny 3D-CNN test model run on 4 frames, its classes mapped to the dataset's.
 TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
@@ -477,6 +513,26 @@ TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
       EXPECT_FALSE(row[table.RequireColumn("f_measure")].empty());
     }
   }
+  // The report shows each clip's middle frame (2 of the 4 the model saw, every frame) and each
+  // method's map of that frame over it.
+  ReportOptions report;
+  report.dirs = {Path("video")};
+  report.html = true;
+  EXPECT_EQ(RunReport(report)["html"]["images_shown"], 3);
+  std::ifstream page_file(Path("video/report.html"));
+  const nlohmann::json data = testing::ReportData({std::istreambuf_iterator<char>(page_file), {}});
+  EXPECT_EQ(data["video"], "clip frame 2: the middle of the 4 frames the model saw");
+  ASSERT_EQ(data["rows"].size(), 3u);
+  const cv::Mat middle =
+      cv::imread(kSource + "/tests/data/video_tiny/clips/test_000000/000002.png");
+  const cv::Mat shown = cv::imread(Path("video/" + testing::ReportPictures(data)[0]));
+  ASSERT_EQ(shown.size(), middle.size());
+  EXPECT_EQ(cv::norm(shown, middle, cv::NORM_INF), 0);
+  const std::vector<std::string> pictures = testing::ReportPictures(data);
+  EXPECT_EQ(pictures.size(), 3u * 4u);  // the frame and three maps over it, of 3 clips
+  for (const std::string& picture : pictures)
+    EXPECT_EQ(cv::imread(Path("video/" + picture)).size(), cv::Size(16, 16)) << picture;
+
   // Resuming reads the stored volumes back.
   const nlohmann::json again = Run(options).summary;
   EXPECT_EQ(again["rows_resumed"], 9);

@@ -24,8 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// An id that breaks a page that does not escape text and URLs.
+// Ids that break a page that does not escape text and URLs, or JSON in a script element (the
+// second is a file in a directory "e<").
 const std::string kOddId = "b<&\"#%odd";
+const std::string kScriptId = "e</script><!--x";
 
 class HtmlReportTest : public testing::TempDirTest {
  protected:
@@ -40,11 +42,11 @@ class HtmlReportTest : public testing::TempDirTest {
       const std::string& id = ids_[i];
       cv::Mat image(40, 60, CV_8UC3);
       cv::randu(image, 0, 255);
-      ASSERT_TRUE(cv::imwrite(Path("voc/JPEGImages/" + id + ".png"), image));
+      ASSERT_TRUE(cv::imwrite(NewFile("voc/JPEGImages/" + id + ".png"), image));
       cv::Mat map(32, 32, CV_32F);
       cv::randu(map, -1, 1);
-      io::WriteNpy(Path("out/maps/rise/" + id + ".npy"), map);
-      if (i != 0) io::WriteNpy(Path("out/maps/borex:rise/" + id + ".npy"), map);  // 0: no map
+      io::WriteNpy(NewFile("out/maps/rise/" + id + ".npy"), map);
+      if (i != 0) io::WriteNpy(NewFile("out/maps/borex:rise/" + id + ".npy"), map);  // 0: no map
       rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2));
       borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i));
       if (i < 2) {  // curves saved for rise's first two images only
@@ -52,11 +54,17 @@ class HtmlReportTest : public testing::TempDirTest {
         e.insertion.scores = {0.1, 0.6, 0.9};
         e.deletion.scores = {0.9, 0.3, 0.1};
         e.insertion.fractions = e.deletion.fractions = {0, 0.5, 1};
-        std::ofstream(Path("out/curves/rise/" + id + ".csv")) << CurvesCsv(e);
+        std::ofstream(NewFile("out/curves/rise/" + id + ".csv")) << CurvesCsv(e);
       }
     }
     std::ofstream(Path("out/rise.csv")) << rise;
     std::ofstream(Path("out/borex:rise.csv")) << borex;
+  }
+
+  // Path(name), its directory created.
+  std::string NewFile(const std::string& name) const {
+    fs::create_directories(fs::path(Path(name)).parent_path());
+    return Path(name);
   }
 
   static std::vector<std::string> Row(const std::string& id, double insertion, double deletion) {
@@ -100,51 +108,72 @@ class HtmlReportTest : public testing::TempDirTest {
   // Image ids of the page's rows, in order.
   std::vector<std::string> RowIds() const {
     std::vector<std::string> ids;
-    const std::string page = Page(), marker = "<tr class=\"image\" data-id=\"";
-    for (size_t at = page.find(marker); at != std::string::npos; at = page.find(marker, at + 1)) {
-      const size_t begin = at + marker.size();
-      ids.push_back(page.substr(begin, page.find('"', begin) - begin));
-    }
+    const nlohmann::json data = testing::ReportData(Page());
+    for (const nlohmann::json& row : data["rows"]) ids.push_back(row["id"]);
     return ids;
   }
 
-  std::vector<std::string> ids_ = {"a_first", kOddId, "c_third", "d_fourth"};
+  std::vector<std::string> ids_ = {"a_first", kOddId, "c_third", "d_fourth", kScriptId};
 };
 
 TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
   const nlohmann::json summary = RunReport(Options());
   EXPECT_EQ(summary["html"]["path"], Path("out/report.html"));
-  EXPECT_EQ(summary["html"]["images"], 4);
-  EXPECT_EQ(summary["html"]["images_shown"], 4);
+  EXPECT_EQ(summary["html"]["images"], 5);
+  EXPECT_EQ(summary["html"]["images_shown"], 5);
   EXPECT_EQ(summary["html"]["images_with_curves"], 0);  // borex:rise has none
   const std::string page = Page();
   for (const std::string method : {"rise", "borex:rise"})
     EXPECT_EQ(Count(page, "<tr class=\"method\" data-method=\"" + method + "\">"), 1u) << method;
-  EXPECT_EQ(Count(page, "<tr class=\"image\""), 4u);
-  EXPECT_EQ(Count(page, "<svg class=\"curves\""), 2u);
-  EXPECT_EQ(Count(page, "no curves saved"), 4u + 2u);
-  EXPECT_EQ(Count(page, "no map"), 1u);
   // borex:rise against rise: higher insertion and lower deletion on every image.
   ASSERT_EQ(summary["html"]["comparisons"].size(), 2u);
   EXPECT_EQ(summary["html"]["comparisons"][0]["metric"], "insertion");
-  EXPECT_EQ(summary["html"]["comparisons"][0]["n"], 4);
+  EXPECT_EQ(summary["html"]["comparisons"][0]["n"], 5);
   EXPECT_NE(page.find("<table id=\"comparisons\">"), std::string::npos);
   // No server, nothing fetched: no absolute or remote references.
   EXPECT_EQ(page.find("http"), std::string::npos);
+  // Without scripts the page says where the pictures are.
+  EXPECT_EQ(Count(page, "<noscript>"), 1u);
 
-  // Text is escaped: the odd id shows only as entities; its files are percent-encoded.
+  // The rows are data for the page's script, not HTML: the ids, odd ones included, come back
+  // exactly from the element's text as an HTML parser delimits it, and no id can end the element
+  // or open a comment.
+  EXPECT_EQ(Count(page, "<tbody></tbody>"), 1u);
+  EXPECT_EQ(Count(page, "</script>"), 2u);
+  EXPECT_EQ(Count(page, "<!--"), 0u);
   EXPECT_EQ(page.find(kOddId), std::string::npos);
-  EXPECT_NE(page.find("b&lt;&amp;&quot;#%odd"), std::string::npos);
-  EXPECT_NE(page.find("report_files/images/b%3C%26%22%23%25odd.png"), std::string::npos);
+  const nlohmann::json data = testing::ReportData(page);
+  EXPECT_EQ(data["methods"], nlohmann::json({"borex:rise", "rise"}));
+  EXPECT_EQ(data["page_size"], 50);
+  ASSERT_EQ(data["rows"].size(), 5u);
+  int curves = 0, maps = 0;
+  for (size_t i = 0; i < ids_.size(); ++i) {
+    const nlohmann::json& row = data["rows"][i];
+    EXPECT_EQ(row["id"], ids_[i]);
+    ASSERT_EQ(row["m"].size(), 2u);
+    // rise, the second method by name: its insertion, deletion, F-measure and hit (empty).
+    const nlohmann::json& values = row["m"][1]["v"];
+    ASSERT_EQ(values.size(), 4u);
+    EXPECT_NEAR(values[0].get<double>(), 0.3 + 0.1 * static_cast<double>(i), 1e-6);
+    EXPECT_NEAR(values[1].get<double>(), 0.2, 1e-6);
+    EXPECT_TRUE(values[2].is_null() && values[3].is_null());
+    for (const nlohmann::json& cell : row["m"]) {
+      curves += cell.contains("curves");
+      maps += cell.contains("overlay");
+    }
+  }
+  EXPECT_EQ(curves, 2);    // rise's first two
+  EXPECT_EQ(maps, 5 + 4);  // borex:rise has no map of the first
+  EXPECT_EQ(data["rows"][1]["image"], "report_files/images/b%3C%26%22%23%25odd.png");
 
-  // Every referenced file exists and decodes: the image and each map over it.
-  const std::vector<std::string> references = testing::HtmlReferences(page);
-  EXPECT_EQ(references.size(), 4u + 4u + 3u);
-  for (const std::string& reference : references) {
-    EXPECT_EQ(reference.rfind("report_files/", 0), 0u) << reference;
-    const cv::Mat picture = cv::imread(Path("out/" + reference));
-    EXPECT_FALSE(picture.empty()) << reference;
-    EXPECT_EQ(picture.size(), cv::Size(60, 40)) << reference;
+  // Every picture exists and decodes: the image and each map over it.
+  const std::vector<std::string> pictures = testing::ReportPictures(data);
+  EXPECT_EQ(pictures.size(), 5u + 5u + 4u);
+  for (const std::string& picture : pictures) {
+    EXPECT_EQ(picture.rfind("report_files/", 0), 0u) << picture;
+    const cv::Mat image = cv::imread(Path("out/" + picture));
+    EXPECT_FALSE(image.empty()) << picture;
+    EXPECT_EQ(image.size(), cv::Size(60, 40)) << picture;
   }
 }
 
@@ -152,7 +181,7 @@ TEST_F(HtmlReportTest, LimitAndSampleChooseTheImagesDeterministically) {
   ReportOptions options = Options();
   options.html_options.limit = 2;
   EXPECT_EQ(RunReport(options)["html"]["images_shown"], 2);
-  EXPECT_EQ(RowIds(), (std::vector<std::string>{"a_first", "b&lt;&amp;&quot;#%odd"}));
+  EXPECT_EQ(RowIds(), (std::vector<std::string>{"a_first", kOddId}));
   // A report replaces the previous one's pictures.
   EXPECT_FALSE(fs::exists(Path("out/report_files/images/c_third.png")));
 

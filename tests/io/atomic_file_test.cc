@@ -123,6 +123,23 @@ TEST_F(AtomicFileTest, WriteBytesAtomicallyIntoMissingDirectoryNamesTheFile) {
   }
 }
 
+TEST_F(AtomicFileTest, UnsyncedWritesReplaceInPlaceAndSyncNamesAMissingDirectory) {
+  const std::string bytes("binary\0data\xff\n", 13);
+  WriteText(Path("blob.bin"), "an older, longer content");
+  WriteBytesUnsynced(Path("blob.bin"), bytes);
+  EXPECT_EQ(ReadText(Path("blob.bin")), bytes);
+  EXPECT_EQ(Listing(), std::vector<std::string>{"blob.bin"});
+  SyncFileSystem(dir_.string());
+  EXPECT_THROW(WriteBytesUnsynced(Path("missing/blob.bin"), bytes), OutputError);
+  try {
+    SyncFileSystem(Path("missing"));
+    FAIL() << "should throw";
+  } catch (const OutputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(Path("missing") + ": cannot open directory", 0), 0u)
+        << e.what();
+  }
+}
+
 TEST_F(AtomicFileTest, RemoveStaleTemporariesRemovesOnlyTemporaryNames) {
   AtomicOutputSet killed;  // as if its process died before Commit
   WriteText(killed.Stage(Path("map.npy")), "half a map");

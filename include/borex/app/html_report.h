@@ -1,9 +1,11 @@
 // `borex report OUT --html`: OUT/report.html, one page that needs no server and fetches nothing:
-// the per-method summary, each borex:X against X (Wilcoxon, app/compare.h), and one row per
-// image with the image, each method's map over it (io::RenderOverlay), its metrics and its
-// insertion and deletion curves (inline SVG, from `batch --save-curves`). Its inline script sorts,
-// filters and pages the rows; without it every row shows. The pictures are PNG files under
-// OUT/report_files/, referenced relative to OUT.
+// the per-method summary, each borex:X against X (Wilcoxon, app/compare.h), and one row per image
+// with the image (a clip: the middle one of the frames its model saw), each method's map over it
+// (io::RenderOverlay), its metrics and its insertion and deletion curves (SVG, from `batch
+// --save-curves`). The rows are data in the page (one JSON script block); its inline script sorts
+// and filters the data and builds the rows of one page at a time, so that only `page_size` rows are
+// ever in the document. Without scripts the page shows its tables and says where the pictures are.
+// The pictures are PNG files under OUT/report_files/, referenced relative to OUT.
 #pragma once
 
 #include <cstdint>
@@ -16,9 +18,11 @@
 namespace borex::app {
 
 struct HtmlReportOptions {
-  // At most this many images, the first by id (0: all). Parsing the page costs about 14 ms a row
-  // (two methods, Chromium, a loaded 2-core machine): 100 rows open in 1.5 s there, 500 in 5.7.
-  int limit = 100;
+  // At most this many images, the first by id (0: all). The page opens as fast with 5,000 as
+  // with 100 (it builds one page of rows; its data grows by 1.2 KB an image), so the limit is set
+  // by writing the pictures, 4 to 13 ms an image on a loaded 2-core machine (5,000: 18 to 66 s;
+  // docs/benchmarks.md, "The HTML report"), and by covering a VOC test split (4,952 images).
+  int limit = 5000;
   int sample = 0;          // instead: this many images drawn at random (0: use limit)
   std::uint64_t seed = 0;  // draws the sample
   int page_size = 50;      // rows the page's script shows at a time

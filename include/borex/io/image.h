@@ -34,8 +34,10 @@ constexpr long long kMaxImagePixels = 1LL << 26;
 // left to OpenCV's own limits. Called by the image readers before cv::imread.
 void CheckDeclaredImageSize(const std::string& path);
 
-// Encodes a CV_8UC3 BGR (or CV_8UC1) image by the extension of `path` (.png, .jpg, ...) and
-// writes it atomically. OutputError if the extension is not an image format OpenCV can write.
+// A CV_8UC3 BGR (or CV_8UC1) image encoded by the extension of `path` (.png, .jpg, ...).
+// OutputError naming `path` if the extension is not an image format OpenCV can write.
+std::string EncodeImage(const std::string& path, const cv::Mat& bgr8);
+// EncodeImage, written atomically to `path`.
 void WriteImage(const std::string& path, const cv::Mat& bgr8);
 
 }  // namespace borex::io

@@ -808,7 +808,9 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
     skipped.push_back({{"image_id", id}, {"reason", reason}});
   nlohmann::json summary = {
       {"version", BOREX_VERSION},
-      {options.video_root.empty() ? "voc_root" : "video_root", voc.root()},
+      // Absolute, so that `report --html` finds the images from any directory.
+      {options.video_root.empty() ? "voc_root" : "video_root",
+       std::filesystem::absolute(voc.root()).lexically_normal().string()},
       {"split", options.split},
       {"shard", options.shard.Name()},
       {"images_in_shard", result.images_in_shard},

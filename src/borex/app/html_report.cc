@@ -15,12 +15,14 @@
 #include "borex/app/curves.h"
 #include "borex/core/error.h"
 #include "borex/core/random.h"
+#include "borex/dataset/video_clips.h"
 #include "borex/dataset/voc.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/heatmap.h"
 #include "borex/io/image.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/io/video.h"
 
 namespace borex::app {
 namespace {
@@ -80,20 +82,53 @@ std::string Cell(const nlohmann::json& value, const char* format) {
   return value.is_null() ? "–" : fmt::format(fmt::runtime(format), value.get<double>());
 }
 
-// The dataset the batch ran on, as its batch.json (of the directory or of a shard) names it.
+// The dataset the batch ran on, as its batch.json (of the directory or of a shard) names it; for
+// clips also the frames the model saw (0, frame_stride, ..., `frames` of them: settings.json), of
+// which the page shows the middle one.
 struct Dataset {
   std::string root;
   bool video = false;
+  int frames = 0, frame_stride = 1;
+  int MiddleFrame() const { return frames / 2; }  // of the map's frames
 };
 Dataset FindDataset(const std::vector<std::string>& dirs) {
   for (const std::string& dir : dirs) {
     const std::string path = dir + "/batch.json";
     if (!fs::exists(path)) continue;
     const nlohmann::json batch = io::ReadJson(path);
-    if (batch.contains("voc_root")) return {batch["voc_root"].get<std::string>(), false};
-    if (batch.contains("video_root")) return {batch["video_root"].get<std::string>(), true};
+    if (batch.contains("voc_root")) return {batch["voc_root"].get<std::string>()};
+    if (!batch.contains("video_root")) continue;
+    Dataset clips{batch["video_root"].get<std::string>(), true};
+    const std::string settings_path = dir + "/settings.json";
+    if (!fs::exists(settings_path))
+      throw InputError(settings_path, "missing: it says which frames of the clips the model saw");
+    const nlohmann::json video = io::ReadJson(settings_path)["video"];
+    if (!video.is_object())
+      throw InputError(settings_path, "has no \"video\" settings, yet batch.json names clips");
+    clips.frames = video["frames"].get<int>();
+    clips.frame_stride = video["frame_stride"].get<int>();
+    return clips;
   }
   throw InputError(dirs.front() + "/batch.json", "no batch.json here names the dataset");
+}
+
+// The row's picture (CV_32FC3 RGB): the image, or the clip's middle frame of those the model saw.
+cv::Mat RowPicture(const Dataset& dataset, const std::string& path) {
+  if (!dataset.video) return io::ReadImageRgb(path);
+  io::ClipSampling sampling;
+  sampling.frames = 1;
+  sampling.start = dataset.MiddleFrame() * dataset.frame_stride;
+  return io::ReadVideoClip(path, sampling).front();
+}
+
+// The map of the row's picture: the image's, or the clip's map of its middle frame.
+cv::Mat RowMap(const Dataset& dataset, const std::string& path) {
+  if (!dataset.video) return io::ReadNpyMap(path);
+  const std::vector<cv::Mat> frames = io::ReadNpyMap3D(path);
+  if (static_cast<int>(frames.size()) != dataset.frames)
+    throw InputError(path, fmt::format("has {} frames, but the model saw {} (settings.json)",
+                                       frames.size(), dataset.frames));
+  return frames[dataset.MiddleFrame()];
 }
 
 // Image ids with a row in any method's CSV, sorted; then the first `limit` or a seeded sample.
@@ -127,26 +162,41 @@ std::string FindFile(const std::vector<std::string>& dirs, const std::string& su
   return "";
 }
 
-// Insertion and deletion in a 150 x 70 SVG. At most about 60 segments per curve: finer steps do
-// not show at this size and would make a page of hundreds of rows heavy.
-std::string CurvesSvg(const SavedCurves& curves, const std::string& title) {
-  const auto polyline = [](const metrics::Curve& curve, const char* colour) {
-    const size_t n = curve.scores.size();
-    const size_t stride = std::max<size_t>(1, (n + 58) / 60);
-    std::vector<size_t> shown;
-    for (size_t i = 0; i < n; i += stride) shown.push_back(i);
-    if (n > 0 && shown.back() != n - 1) shown.push_back(n - 1);  // always end at the last point
-    std::string points;
-    for (const size_t i : shown)
-      points += fmt::format("{:.1f},{:.1f} ", 2 + 146 * curve.fractions[i],
-                            68 - 66 * std::clamp(curve.scores[i], 0.0, 1.0));
-    return fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>)",
-                       colour, points);
-  };
-  return fmt::format(
-      R"(<svg class="curves" width="150" height="70" viewBox="0 0 150 70"><title>{}</title>)"
-      R"(<rect x="0.5" y="0.5" width="149" height="69" fill="none" stroke="#bbb"/>{}{}</svg>)",
-      Escape(title), polyline(curves.insertion, "#1e6ec8"), polyline(curves.deletion, "#f08214"));
+// A curve as the `points` of an SVG polyline in the page's 150 x 70 plot, in whole pixels (its
+// size on screen), at most about 60 segments: finer steps do not show at this size, and the
+// curves are most of the page's data (issue 13: 8.6 MB for 5,000 images with one decimal).
+std::string CurvePoints(const metrics::Curve& curve) {
+  const size_t n = curve.scores.size();
+  const size_t stride = std::max<size_t>(1, (n + 58) / 60);
+  std::vector<size_t> shown;
+  for (size_t i = 0; i < n; i += stride) shown.push_back(i);
+  if (n > 0 && shown.back() != n - 1) shown.push_back(n - 1);  // always end at the last point
+  std::string points;
+  for (const size_t i : shown)
+    points +=
+        fmt::format("{}{:.0f},{:.0f}", points.empty() ? "" : " ", 2 + 146 * curve.fractions[i],
+                    68 - 66 * std::clamp(curve.scores[i], 0.0, 1.0));
+  return points;
+}
+
+// `data` as the text of a <script> element: every '<', '>' and '&' written as a \u escape (they
+// occur only inside JSON strings), so that no id holding "</script>" or "<!--" can end the
+// element or change how the HTML parser reads it.
+std::string ScriptJson(const nlohmann::json& data) {
+  const std::string text = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
+  }
+  return out;
 }
 
 // The image as a CV_8UC3 BGR picture for the page.
@@ -167,48 +217,90 @@ cv::Mat Thumbnail(const cv::Mat& rgb) {
   return small;
 }
 
-// The page's sorting, filtering and paging; every row shows without it.
-const char* kScript = R"(
+// The page's rows, built from its data (report-data) one page at a time, so that opening the
+// page costs the same for 100 images as for 5,000; sorting and filtering work on the data.
+const char* kScript = R"js(
 (function () {
+  var data = JSON.parse(document.getElementById('report-data').textContent);
   var body = document.querySelector('#images tbody');
-  var rows = Array.prototype.slice.call(body.rows);
-  var size = parseInt(body.parentNode.getAttribute('data-page-size'), 10), page = 0;
+  var page = 0, shown = [];
   var $ = function (id) { return document.getElementById(id); };
   var key = $('key'), order = $('order'), text = $('filter'), op = $('op'), bound = $('bound');
-  function value(row) {
-    var v = row.getAttribute('data-' + key.value);
-    return v === null || v === '' ? NaN : parseFloat(v);
+  var metric_index = {};
+  data.metrics.forEach(function (metric, i) { metric_index[metric[0]] = i; });
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
   }
-  function update() {
+  // The sort key's value of a row: its id, or one method's metric (NaN when missing).
+  function value(row) {
+    if (key.value === 'id') return row.id;
+    var k = key.value.split('-'), cell = row.m[+k[0].slice(1)];
+    var v = cell ? cell.v[metric_index[k[1]]] : null;
+    return v === null ? NaN : v;
+  }
+  function picture(url, row, alt) {
+    return '<img loading="lazy" src="' + esc(url) + '" width="' + row.w + '" height="' + row.h +
+      '" alt="' + esc(alt) + '">';
+  }
+  function html(row) {
+    var attributes = ' data-id="' + esc(row.id) + '"', cells = '<td>' + esc(row.id) + '<br>' +
+      picture(row.image, row, row.id) + (data.video ? '<br><span class="none">' + esc(data.video) + '</span>' : '') + '</td>';
+    data.methods.forEach(function (method, m) {
+      var cell = row.m[m];
+      data.metrics.forEach(function (metric, i) {
+        attributes += ' data-m' + m + '-' + metric[0] + '="' + (cell && cell.v[i] !== null ? cell.v[i] : '') + '"';
+      });
+      if (!cell) { cells += '<td class="none">no row</td>'; return; }
+      var td = '<td>';
+      if (cell.overlay) td += picture(cell.overlay, row, method + ' on ' + row.id) + '<br>';
+      else td += '<span class="none">no map</span><br>';
+      td += '<span class="metrics">' + data.metrics.map(function (metric, i) {
+        var v = cell.v[i];
+        return metric[1] + ' ' + (v === null ? '–' : metric[0] === 'pointing_hit' ? (v ? 'yes' : 'no') : v.toFixed(3));
+      }).join(' ') + '</span><br>';
+      td += cell.curves ? '<svg class="curves" width="150" height="70" viewBox="0 0 150 70"><title>' +
+        esc(method + ' on ' + row.id + ': insertion (blue), deletion (orange)') + '</title>' +
+        '<rect x="0.5" y="0.5" width="149" height="69" fill="none" stroke="#bbb"/>' +
+        '<polyline fill="none" stroke="#1e6ec8" stroke-width="1.5" points="' + cell.curves[0] + '"/>' +
+        '<polyline fill="none" stroke="#f08214" stroke-width="1.5" points="' + cell.curves[1] + '"/></svg>'
+        : '<span class="none">no curves saved</span>';
+      cells += td + '</td>';
+    });
+    return '<tr class="image"' + attributes + '>' + cells + '</tr>';
+  }
+  // Filters and sorts the data, then builds the rows of one page only.
+  function select() {
     var needle = text.value.toLowerCase(), b = parseFloat(bound.value), sign = order.value === 'desc' ? -1 : 1;
-    var shown = rows.filter(function (row) {
-      if (row.getAttribute('data-id').toLowerCase().indexOf(needle) < 0) return false;
+    shown = data.rows.filter(function (row) {
+      if (row.id.toLowerCase().indexOf(needle) < 0) return false;
       if (isNaN(b) || key.value === 'id') return true;
       return op.value === '<' ? value(row) < b : value(row) > b;
     });
+    var values = new Map(shown.map(function (row) { return [row, value(row)]; }));
     shown.sort(function (a, c) {
-      if (key.value === 'id') {
-        var x = a.getAttribute('data-id'), y = c.getAttribute('data-id');
-        return sign * (x < y ? -1 : x > y ? 1 : 0);
-      }
-      var u = value(a), w = value(c);
+      var u = values.get(a), w = values.get(c);
+      if (key.value === 'id') return sign * (u < w ? -1 : u > w ? 1 : 0);
       if (isNaN(u)) return isNaN(w) ? 0 : 1;
       return isNaN(w) ? -1 : sign * (u - w);
     });
-    var pages = Math.max(1, Math.ceil(shown.length / size));
-    page = Math.min(page, pages - 1);
-    rows.forEach(function (row) { row.hidden = true; });
-    shown.forEach(function (row, i) { body.appendChild(row); row.hidden = Math.floor(i / size) !== page; });
+  }
+  function render() {
+    var pages = Math.max(1, Math.ceil(shown.length / data.page_size));
+    page = Math.max(0, Math.min(page, pages - 1));
+    body.innerHTML = shown.slice(page * data.page_size, (page + 1) * data.page_size).map(html).join('');
     $('page').textContent = 'page ' + (page + 1) + ' of ' + pages + ' (' + shown.length + ' images)';
   }
   [key, order, text, op, bound].forEach(function (e) {
-    e.addEventListener('input', function () { page = 0; update(); });
+    e.addEventListener('input', function () { page = 0; select(); render(); });
   });
-  $('prev').addEventListener('click', function () { page = Math.max(0, page - 1); update(); });
-  $('next').addEventListener('click', function () { page += 1; update(); });
-  update();
+  $('prev').addEventListener('click', function () { page -= 1; render(); });
+  $('next').addEventListener('click', function () { page += 1; render(); });
+  select();
+  render();
 })();
-)";
+)js";
 
 const char* kStyle = R"(
 body { font: 14px sans-serif; margin: 1.5em; color: #222; }
@@ -245,7 +337,10 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   // Every input that can be missing, found before anything is written.
   std::vector<std::string> image_paths;
   image_paths.reserve(ids.size());
-  if (!dataset.video) {
+  if (dataset.video) {
+    const dataset::VideoClipDataset clips(dataset.root);
+    for (const std::string& id : ids) image_paths.push_back(clips.ClipPath(id));
+  } else {
     const dataset::VocDataset voc(dataset.root);
     for (const std::string& id : ids) image_paths.push_back(voc.ImagePath(id));
   }
@@ -299,82 +394,74 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       fs::remove_all(path, ignored);
     }
   } cleanup{staging};
-  for (const ReportedMethod& method : methods) fs::create_directories(staging + "/" + method.name);
 
   std::string head = "<tr><th>image</th>";
   std::string keys = "<option value=\"id\">image id</option>";
+  nlohmann::json data = {{"methods", nlohmann::json::array()},
+                         {"metrics", nlohmann::json::array()},
+                         {"page_size", options.page_size},
+                         {"rows", nlohmann::json::array()}};
+  for (const auto& [metric, abbreviation] : ShownMetrics())
+    data["metrics"].push_back({metric, abbreviation});
+  if (dataset.video)  // the caption of each clip's picture
+    data["video"] = fmt::format("clip frame {}: the middle of the {} frames the model saw",
+                                dataset.MiddleFrame() * dataset.frame_stride, dataset.frames);
   for (size_t m = 0; m < methods.size(); ++m) {
     head += "<th>" + Escape(methods[m].name) + "</th>";
+    data["methods"].push_back(methods[m].name);
     for (const auto& [metric, abbreviation] : ShownMetrics())
       keys += fmt::format("<option value=\"m{}-{}\">{} {}</option>", m, metric,
                           Escape(methods[m].name), metric);
   }
   head += "</tr>\n";
 
-  std::string body;
+  // Writes a picture under the staging directory (ids may hold '/'); returns its URL in the page.
+  // No fsync each: one SyncFileSystem before the directory is renamed (thousands of files).
+  const auto write_picture = [&](const std::string& file, const cv::Mat& bgr) {
+    const std::string path = staging + "/" + file;
+    fs::create_directories(fs::path(path).parent_path());
+    io::WriteBytesUnsynced(path, io::EncodeImage(path, bgr));
+    return "report_files/" + UrlPath(file);
+  };
+  const std::vector<std::string>& header = BatchCsvHeader();
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];
-    cv::Mat thumbnail;
-    std::string row_attributes = " data-id=\"" + Escape(id) + "\"";
-    std::string cells;
-    if (dataset.video) {
-      cells += "<td>" + Escape(id) + "<br><span class=\"none\">clip: not drawn</span></td>";
-    } else {
-      thumbnail = Thumbnail(io::ReadImageRgb(image_paths[i]));
-      const std::string file = "images/" + id + ".png";
-      io::WriteImage(staging + "/" + file, ToBgr8(thumbnail));
-      cells += fmt::format(
-          "<td>{}<br><img loading=\"lazy\" src=\"report_files/{}\" width=\"{}\" height=\"{}\" "
-          "alt=\"{}\"></td>",
-          Escape(id), UrlPath(file), thumbnail.cols, thumbnail.rows, Escape(id));
-    }
+    nlohmann::json row = {{"id", id}, {"m", nlohmann::json::array()}};
+    const cv::Mat thumbnail = Thumbnail(RowPicture(dataset, image_paths[i]));
+    row["image"] = write_picture("images/" + id + ".png", ToBgr8(thumbnail));
+    row["w"] = thumbnail.cols;
+    row["h"] = thumbnail.rows;
     bool all_curves = true;
     for (size_t m = 0; m < methods.size(); ++m) {
-      const auto row = rows[m].find(id);
-      if (row == rows[m].end()) {
-        cells += "<td class=\"none\">no row</td>";
+      const auto found = rows[m].find(id);
+      if (found == rows[m].end()) {
+        row["m"].push_back(nullptr);
         all_curves = false;
         continue;
       }
-      const std::vector<std::string>& values = *row->second;
-      const std::vector<std::string>& header = BatchCsvHeader();
-      std::string cell = "<td>";
-      const std::string map_path = FindFile(dirs, "maps", methods[m].name, id, ".npy");
-      if (!dataset.video && map_path.empty()) {
-        cell += "<span class=\"none\">no map</span><br>";
-      } else if (!dataset.video) {
-        const std::string file = methods[m].name + "/" + id + ".png";
-        io::WriteImage(staging + "/" + file,
-                       io::RenderOverlay(thumbnail, io::ReadNpyMap(map_path)));
-        cell += fmt::format(
-            "<img loading=\"lazy\" src=\"report_files/{}\" width=\"{}\" height=\"{}\" "
-            "alt=\"{} on {}\"><br>",
-            UrlPath(file), thumbnail.cols, thumbnail.rows, Escape(methods[m].name), Escape(id));
-      }
-      cell += "<span class=\"metrics\">";
+      const std::vector<std::string>& values = *found->second;
+      nlohmann::json cell = {{"v", nlohmann::json::array()}};
       for (const auto& [metric, abbreviation] : ShownMetrics()) {
-        const size_t column = std::find(header.begin(), header.end(), metric) - header.begin();
-        const std::string& value = values[column];
-        row_attributes += fmt::format(" data-m{}-{}=\"{}\"", m, metric, Escape(value));
-        const std::string shown = value.empty() ? "–"
-                                  : metric == "pointing_hit"
-                                      ? (value == "1" ? "yes" : "no")
-                                      : fmt::format("{:.3f}", std::stod(value));
-        cell += fmt::format("{} {} ", abbreviation, shown);
+        const std::string& value =
+            values[std::find(header.begin(), header.end(), metric) - header.begin()];
+        cell["v"].push_back(value.empty() ? nlohmann::json(nullptr)
+                                          : nlohmann::json(std::stod(value)));
       }
-      cell += "</span><br>";
+      const std::string map_path = FindFile(dirs, "maps", methods[m].name, id, ".npy");
+      if (!map_path.empty())
+        cell["overlay"] = write_picture(methods[m].name + "/" + id + ".png",
+                                        io::RenderOverlay(thumbnail, RowMap(dataset, map_path)));
       const std::string curves_path = FindFile(dirs, "curves", methods[m].name, id, ".csv");
       if (curves_path.empty()) {
-        cell += "<span class=\"none\">no curves saved</span>";
         all_curves = false;
       } else {
-        cell += CurvesSvg(ReadCurvesCsv(curves_path),
-                          methods[m].name + " on " + id + ": insertion (blue), deletion (orange)");
+        const SavedCurves curves = ReadCurvesCsv(curves_path);
+        cell["curves"] = {CurvePoints(curves.insertion), CurvePoints(curves.deletion)};
       }
-      cells += cell + "</td>";
+      row["m"].push_back(std::move(cell));
     }
     report.images_with_curves += all_curves;
-    body += "<tr class=\"image\"" + row_attributes + ">" + cells + "</tr>\n";
+    data["rows"].push_back(std::move(row));
   }
 
   std::string summary;
@@ -419,6 +506,9 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       "<h2>Images</h2>\n<p>{}. Curves: <span class=\"legend\"><span "
       "style=\"background:#1e6ec8\"></span> insertion <span style=\"background:#f08214\"></span> "
       "deletion</span> (x: fraction of pixels, y: score).</p>\n"
+      "<noscript><p class=\"none\">The image rows are built by this page's script, which is off: "
+      "the tables above are complete; each image's pictures are in report_files/ (images/ID.png, "
+      "METHOD/ID.png) and its metrics in the batch's METHOD.csv.</p></noscript>\n"
       "<div class=\"controls\"><label>image id <input id=\"filter\" type=\"search\"></label>"
       "<label>sort by <select id=\"key\">{}</select></label><select id=\"order\">"
       "<option value=\"asc\">ascending</option><option value=\"desc\">descending</option>"
@@ -426,11 +516,13 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       "</select><input id=\"bound\" type=\"number\" step=\"any\" size=\"6\"></label>"
       "<button id=\"prev\">previous</button><button id=\"next\">next</button>"
       "<span id=\"page\"></span></div>\n"
-      "<table id=\"images\" data-page-size=\"{}\"><thead>{}</thead><tbody>\n{}</tbody></table>\n"
+      "<table id=\"images\"><thead>{}</thead><tbody></tbody></table>\n"
+      "<script type=\"application/json\" id=\"report-data\">{}</script>\n"
       "<script>{}</script>\n</body></html>\n",
-      shown, keys, options.page_size, head, body, kScript);
+      shown, keys, head, ScriptJson(data), kScript);
 
   // The pictures replace the earlier report's, then the page is written.
+  io::SyncFileSystem(staging);
   fs::remove_all(files);
   fs::rename(staging, files);
   io::WriteBytesAtomically(report.path, html);

@@ -31,9 +31,9 @@ fs::path ParentDirectory(const std::string& path) {
   return parent.empty() ? fs::path(".") : parent;
 }
 
-// Writes all of `bytes` to `fd`, fsyncs and closes it; returns the errno of the first failure, or
-// 0. The fd is closed whatever happens.
-int WriteSyncClose(int fd, const std::string& bytes) {
+// Writes all of `bytes` to `fd`, fsyncs it when `sync`, and closes it; returns the errno of the
+// first failure, or 0. The fd is closed whatever happens.
+int WriteSyncClose(int fd, const std::string& bytes, bool sync = true) {
   int error = 0;
   size_t written = 0;
   while (error == 0 && written < bytes.size()) {
@@ -42,18 +42,18 @@ int WriteSyncClose(int fd, const std::string& bytes) {
     if (n == 0) error = EIO;  // no progress: do not spin
     if (n > 0) written += static_cast<size_t>(n);
   }
-  if (error == 0 && fsync(fd) != 0) error = errno;
+  if (error == 0 && sync && fsync(fd) != 0) error = errno;
   if (close(fd) != 0 && error == 0) error = errno;
   return error;
 }
 
-// Writes all of `bytes` and fsyncs, so that after the rename the content is on disk too (without
-// the fsync a power loss can leave a renamed but empty file on some filesystems).
-void WriteFileDurably(const std::string& temp_path, const std::string& final_path,
-                      const std::string& bytes) {
+// Writes all of `bytes` and fsyncs when `sync`, so that after the rename the content is on disk
+// too (without the fsync a power loss can leave a renamed but empty file on some filesystems).
+void WriteFile(const std::string& temp_path, const std::string& final_path,
+               const std::string& bytes, bool sync = true) {
   const int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw OutputError(final_path, "cannot create file (" + ErrnoText() + ")");
-  if (const int error = WriteSyncClose(fd, bytes); error != 0)
+  if (const int error = WriteSyncClose(fd, bytes, sync); error != 0)
     throw OutputError(final_path, "cannot write (" + std::string(std::strerror(error)) + ")");
 }
 
@@ -107,8 +107,21 @@ void AtomicOutputSet::Discard() noexcept {
 
 void WriteBytesAtomically(const std::string& path, const std::string& bytes) {
   AtomicOutputSet output;
-  WriteFileDurably(output.Stage(path), path, bytes);
+  WriteFile(output.Stage(path), path, bytes);
   output.Commit();
+}
+
+void WriteBytesUnsynced(const std::string& path, const std::string& bytes) {
+  WriteFile(path, path, bytes, /*sync=*/false);
+}
+
+void SyncFileSystem(const std::string& dir) {
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw OutputError(dir, "cannot open directory (" + ErrnoText() + ")");
+  const int error = syncfs(fd) == 0 ? 0 : errno;
+  close(fd);
+  if (error != 0)
+    throw OutputError(dir, "cannot flush to disk (" + std::string(std::strerror(error)) + ")");
 }
 
 int RemoveStaleTemporaries(const std::string& dir) {

@@ -247,7 +247,7 @@ void CheckDeclaredImageSize(const std::string& path) {
                                " pixels borex reads");
 }
 
-void WriteImage(const std::string& path, const cv::Mat& bgr8) {
+std::string EncodeImage(const std::string& path, const cv::Mat& bgr8) {
   BOREX_CHECK(!bgr8.empty());
   BOREX_CHECK(bgr8.depth() == CV_8U);
   const std::string extension = std::filesystem::path(path).extension().string();
@@ -262,7 +262,11 @@ void WriteImage(const std::string& path, const cv::Mat& bgr8) {
     throw OutputError(path, "cannot encode image: " + e.err);
   }
   if (!ok) throw OutputError(path, "cannot encode image as " + extension);
-  WriteBytesAtomically(path, std::string(encoded.begin(), encoded.end()));
+  return {encoded.begin(), encoded.end()};
+}
+
+void WriteImage(const std::string& path, const cv::Mat& bgr8) {
+  WriteBytesAtomically(path, EncodeImage(path, bgr8));
 }
 
 }  // namespace borex::io
