@@ -9,6 +9,7 @@
 // model as the counter `outside_model_share`. BM_Forward/N gives the model's time per image at
 // batch N; --system-malloc leaves glibc's allocator settings as they are (borex::ReuseFreedMemory
 // otherwise, as the CLI does), for the before/after in docs/benchmarks.md ("The allocator").
+// The model is a TorchScript or an ONNX file, chosen by its extension as the CLI does.
 #include <benchmark/benchmark.h>
 
 #include <iostream>
@@ -16,7 +17,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/memory.h"
-#include "borex/model/torchscript_classifier.h"
+#include "borex/model/open_classifier.h"
 #include "borex/refine/refiner.h"
 
 namespace {
@@ -24,12 +25,12 @@ namespace {
 std::string g_model_path;
 int g_threads = 0;
 
-borex::model::TorchScriptClassifier& Model() {
-  static borex::model::TorchScriptClassifier* classifier = [] {
+borex::model::Classifier& Model() {
+  static borex::model::Classifier* classifier = [] {
     borex::model::ModelOptions options;
     options.path = g_model_path;
     options.threads = g_threads;
-    auto* loaded = new borex::model::TorchScriptClassifier(options);
+    borex::model::Classifier* loaded = borex::model::OpenClassifier(options).release();
     loaded->Validate(loaded->WorkingSize(cv::Size(224, 224)));
     return loaded;
   }();
@@ -129,7 +130,8 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
   }
   if (g_model_path.empty()) {
-    std::cerr << "usage: refine_bench --model MODEL.pt [--threads=N] [--system-malloc] [benchmark "
+    std::cerr << "usage: refine_bench --model MODEL.pt|MODEL.onnx [--threads=N] [--system-malloc] "
+                 "[benchmark "
                  "flags]\n";
     return 2;
   }

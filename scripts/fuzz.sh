@@ -9,7 +9,7 @@
 #   scripts/fuzz.sh --runs 1000000 npy csv    only these harnesses
 #
 # Logs: build-fuzz/logs/<harness>.log. Harnesses: npy voc_annotation segmentation csv
-# label_map clip_annotation prior_map.
+# label_map clip_annotation prior_map onnx_model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh --ci
@@ -27,7 +27,7 @@ esac
 shift 2
 harnesses=("$@")
 [[ ${#harnesses[@]} -gt 0 ]] ||
-  harnesses=(npy voc_annotation segmentation csv label_map clip_annotation prior_map)
+  harnesses=(npy voc_annotation segmentation csv label_map clip_annotation prior_map onnx_model)
 
 build=build-fuzz
 export UBSAN_OPTIONS=print_stacktrace=1

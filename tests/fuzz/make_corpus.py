@@ -44,6 +44,38 @@ def png(width, height, colour_type, rows, bit_depth=8, palette=None):
     return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
+def varint(value):
+    out = b""
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out += bytes([byte | (0x80 if value else 0)])
+        if not value:
+            return out
+
+
+def field(number, value):
+    """A protobuf field: an int as a varint (wire type 0), bytes or str length-delimited (2)."""
+    if isinstance(value, int):
+        return varint(number << 3) + varint(value)
+    if isinstance(value, str):
+        value = value.encode()
+    return varint(number << 3 | 2) + varint(len(value)) + value
+
+
+def onnx_model(dims, metadata=None, initializers=()):
+    """A ModelProto with a graph whose input "x" has `dims` (ints: dim_value, str: dim_param),
+    weights listed among the inputs as older exporters do, and metadata_props."""
+    shape = b"".join(field(1, field(1, d) if isinstance(d, int) else field(2, d)) for d in dims)
+    value_info = lambda name, body: field(11, field(1, name) + body)  # noqa: E731
+    graph = b"".join(field(5, field(8, name)) + value_info(name, b"") for name in initializers)
+    graph += value_info("x", field(2, field(1, field(1, 1) + field(2, shape))))
+    model = field(1, 8) + field(7, graph)  # ir_version, graph
+    for key, value in (metadata or {}).items():
+        model += field(14, field(1, key) + field(2, value))
+    return model
+
+
 def main():
     # NPY: 2-D and 3-D, both dtypes and byte orders, Fortran order, version 2, an int array.
     put("npy", "f4-2x3", npy("<f4", "(2, 3)", [0, .5, 1, .25, .75, 1]))
@@ -51,6 +83,15 @@ def main():
     put("npy", "f4-volume-2x2x2", npy("<f4", "(2, 2, 2)", range(8)))
     put("npy", "f4-v2-1x2x2x1", npy("<f4", "(1, 2, 2, 1)", range(4), version=2))
     put("npy", "i8-rejected", npy("<i8", "(2, 2)", [0] * 4))
+
+    # ONNX ModelProto: a static and a symbolic batch, the borex.json metadata (valid and
+    # malformed JSON), weights among the inputs.
+    meta = json.dumps({"class_names": ["a", "b"], "mean": [0.5, 0.5, 0.5], "std": [0.25] * 3,
+                       "input_size": [32, 32], "layout": "NCHW"})
+    put("onnx_model", "static-1x3x32x32", onnx_model([1, 3, 32, 32]))
+    put("onnx_model", "symbolic-batch-meta", onnx_model(["N", 3, 32, 32], {"borex.json": meta}))
+    put("onnx_model", "bad-json-meta", onnx_model([1, 3, 8, 8], {"borex.json": "{\"mean\": [1,"}))
+    put("onnx_model", "initializers-first", onnx_model([2, 3, 4, 4], {"other": "x"}, ["w", "b"]))
 
     # Priors: .npy (2-D and a 2-frame volume) and 8-bit/16-bit gray, gray+alpha, RGB PNGs.
     put("prior_map", "npy-2x3", npy("<f4", "(2, 3)", [0, .5, 1, .25, .75, 1]))
