@@ -4,9 +4,9 @@
 # sudo available. With --slow, also what the "slow" tests need: slurm-wlm and munge
 # (tests/scripts/slurm_batch_test.sh starts its own private daemons and does not touch the
 # system's) and GNU parallel (scripts/batch_parallel.sh). With --ci, also what .ci/run's checks
-# need: clang (sanitizers, libFuzzer), clang-format and clang-tidy. With --browser, chromium (the
-# "browser" test renders `borex report --html` headless; scripts/test.sh asks for it, the quick
-# start does not).
+# need: clang (sanitizers, libFuzzer) and its OpenMP (libomp-dev: the GP's loops), clang-format
+# and clang-tidy. With --browser, chromium (the "browser" test renders `borex report --html`
+# headless; scripts/test.sh asks for it, the quick start does not).
 set -euo pipefail
 
 packages=(
@@ -20,7 +20,7 @@ packages=(
 for option in "$@"; do
   case $option in
     --slow) packages+=(slurm-wlm munge parallel) ;;
-    --ci) packages+=(clang clang-format clang-tidy) ;;
+    --ci) packages+=(clang libomp-dev clang-format clang-tidy) ;;
     --browser) packages+=(chromium) ;;
     *) echo "install_deps: unknown option $option (--slow, --ci, --browser)" >&2; exit 2 ;;
   esac

@@ -154,7 +154,8 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
       ->capture_default_str()
       ->group(group);
   command
-      .add_option("--threads", model.threads, "CPU threads for the model (default 0: all cores)")
+      .add_option("--threads", model.threads,
+                  "CPU threads for the model and the GP (default 0: all cores)")
       ->capture_default_str()
       ->group(group);
   const std::string pre = "Preprocessing (for models without borex metadata; flags win)";
@@ -448,7 +449,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "UCB exploration weight: u = mu + kappa*sigma [code: 10]")
       ->capture_default_str()
       ->group(bo);
-  command.add_option("--score", flags.score, "Observed score: prob (softmax) or logit")
+  command
+      .add_option("--score", flags.score,
+                  "Observed score: prob (softmax), logit or log-odds (batch: the RISE prior's too)")
       ->capture_default_str()
       ->group(bo);
   command

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "borex/core/error.h"
+#include "borex/core/threads.h"
 
 namespace borex::gp {
 namespace {
@@ -488,6 +489,47 @@ TEST(GpBucbTest, PendingPointsUpdateTheVarianceExactlyAndResolveToTheSequentialS
 
 TEST(GpBucbTest, PendingPointsWithAMeanBasisKeepTheMeanAndResolveToTheSequentialState) {
   ExpectPendingMatchesDenseAndResolvedMatchesSequential(/*with_basis=*/true);
+}
+
+// The per-candidate updates run in fixed chunks of 4096 on ComputeThreads() threads: any thread
+// count gives the same bits, and the chunks' seams (4095 | 4096, 8191 | 8192, the short last
+// chunk) hold the dense closed form like every other candidate.
+TEST(GaussianProcessThreadsTest, AnyThreadCountGivesTheSameBitsAndTheDenseSolveAtTheSeams) {
+  const Problem p = RandomProblem(5, 20, 2 * 4096 + 37);
+  const Eigen::Vector2d prior_mean(1.0, 0.0), prior_variance(100.0, 1.0);
+  Eigen::MatrixXd basis(p.points.cols(), 2);
+  for (Eigen::Index i = 0; i < p.points.cols(); ++i)
+    basis.row(i) = Basis(p.points.col(i)).transpose();
+  const auto run = [&](int threads) {
+    SetComputeThreads(threads);
+    CandidateGp gp(TestKernel(), p.candidates, kNoise);
+    gp.SetMeanBasis(CandidateBasis(p.candidates), prior_mean, prior_variance);
+    for (Eigen::Index i = 0; i < p.points.cols(); ++i)
+      gp.AddObservation(p.points.col(i), p.values[i], basis.row(i).transpose());
+    return gp;
+  };
+  const CandidateGp one = run(1);
+  const DenseKriging dense(TestKernel(), p.points, p.values, basis, prior_mean, prior_variance,
+                           kNoise);
+  Eigen::VectorXf kriging_one(p.candidates.cols());
+  one.PredictMean(p.candidates, kriging_one);
+  for (const Eigen::Index j : {Eigen::Index{0}, Eigen::Index{4095}, Eigen::Index{4096},
+                               Eigen::Index{8191}, Eigen::Index{8192}, p.candidates.cols() - 1}) {
+    const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+    const std::string context = "j=" + std::to_string(j);
+    ExpectClose(one.candidate_mean()[j], dense.Mean(c, Basis(c)), context + " mean");
+    ExpectClose(one.candidate_variance()[j], dense.Variance(c, Basis(c)), context + " variance");
+    ExpectClose(kriging_one[j], dense.KrigingMean(c), context + " kriging");
+  }
+  for (const int threads : {2, 3}) {
+    const CandidateGp many = run(threads);
+    Eigen::VectorXf kriging_many(p.candidates.cols());
+    many.PredictMean(p.candidates, kriging_many);
+    EXPECT_EQ(many.candidate_mean(), one.candidate_mean()) << threads << " threads";
+    EXPECT_EQ(many.candidate_variance(), one.candidate_variance()) << threads << " threads";
+    EXPECT_EQ(kriging_many, kriging_one) << threads << " threads";
+  }
+  SetComputeThreads(0);
 }
 
 }  // namespace

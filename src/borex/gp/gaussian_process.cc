@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "borex/core/error.h"
+#include "borex/core/threads.h"
 
 namespace borex::gp {
 namespace {
@@ -23,6 +24,20 @@ constexpr Eigen::Index kPredictChunk = 4096;
 
 // Rows of V reserved at the first observation when the caller gave no hint.
 constexpr Eigen::Index kInitialRows = 16;
+
+// Candidates per chunk of the per-candidate updates. The chunks are fixed, not one per thread,
+// so every candidate goes through the same arithmetic (Eigen's packet or scalar path) whatever
+// the thread count: the maps do not depend on --threads.
+constexpr Eigen::Index kCandidateChunk = 4096;
+
+// Calls chunk(begin, length) for [0, size) in pieces of `piece`, on ComputeThreads() OpenMP
+// threads (the model's: it is idle while the GP works).
+template <typename Chunk>
+void ForEachChunk(Eigen::Index size, Eigen::Index piece, const Chunk& chunk) {
+  const Eigen::Index count = (size + piece - 1) / piece;
+#pragma omp parallel for schedule(static) num_threads(ComputeThreads()) if (count > 1)
+  for (Eigen::Index i = 0; i < count; ++i) chunk(i * piece, std::min(piece, size - i * piece));
+}
 
 }  // namespace
 
@@ -136,9 +151,16 @@ void CandidateGp::UpdateMeanFunction() {
   const Eigen::MatrixXf a_inverse = CoefficientPrecision()
                                         .solve(Eigen::MatrixXd::Identity(num_basis(), num_basis()))
                                         .cast<float>();
-  const Eigen::MatrixXf r = candidate_basis_ - w_;  // R = Hc − VᵀZh
-  total_mean_ = mean_ + r * beta;
-  total_variance_ = variance_ + ((r * a_inverse).array() * r.array()).rowwise().sum().matrix();
+  total_mean_.resize(mean_.size());
+  total_variance_.resize(variance_.size());
+  ForEachChunk(mean_.size(), kCandidateChunk, [&](Eigen::Index begin, Eigen::Index length) {
+    const Eigen::MatrixXf r =  // R = Hc − VᵀZh
+        candidate_basis_.middleRows(begin, length) - w_.middleRows(begin, length);
+    total_mean_.segment(begin, length) = mean_.segment(begin, length) + r * beta;
+    total_variance_.segment(begin, length) =
+        variance_.segment(begin, length) +
+        ((r * a_inverse).array() * r.array()).rowwise().sum().matrix();
+  });
 }
 
 void CandidateGp::AddObservation(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis) {
@@ -179,18 +201,24 @@ void CandidateGp::Append(const Eigen::VectorXd& x, double y, const Eigen::Vector
   GrowCholesky(x, y, basis, &l, &pivot, pending);
 
   // New row of V: v = (k(x, C) − Vᵀl)/d, one GEMV over the stored rows; then the rank-one
-  // updates mean += z_new·v and var −= v∘v.
+  // updates mean += z_new·v and var −= v∘v. Each candidate's entries depend on it alone.
   ReserveRows(n + 1);
-  Eigen::Map<Eigen::VectorXf> v(v_.row(n).data(), candidates_.cols());
-  kernel_.Column(x, candidates_, v);
-  if (n > 0) v.noalias() -= v_.topRows(n).transpose() * l.cast<float>();
-  v *= static_cast<float>(1.0 / pivot);
-  mean_ += static_cast<float>(z_[n]) * v;
-  variance_ = (variance_.array() - v.array().square()).max(0.0f);
-  if (num_basis() > 0) {
-    w_.noalias() += v * zh_.row(n).cast<float>();
-    UpdateMeanFunction();
-  }
+  const Eigen::VectorXf l_float = l.cast<float>();
+  const auto inverse_pivot = static_cast<float>(1.0 / pivot);
+  const auto z_new = static_cast<float>(z_[n]);
+  const Eigen::RowVectorXf zh_new =
+      num_basis() > 0 ? Eigen::RowVectorXf(zh_.row(n).cast<float>()) : Eigen::RowVectorXf();
+  ForEachChunk(candidates_.cols(), kCandidateChunk, [&](Eigen::Index begin, Eigen::Index length) {
+    Eigen::Map<Eigen::VectorXf> v(v_.row(n).data() + begin, length);
+    kernel_.Column(x, candidates_.middleCols(begin, length), v);
+    if (n > 0) v.noalias() -= v_.block(0, begin, n, length).transpose() * l_float;
+    v *= inverse_pivot;
+    mean_.segment(begin, length) += z_new * v;
+    auto variance = variance_.segment(begin, length);
+    variance = (variance.array() - v.array().square()).max(0.0f);
+    if (num_basis() > 0) w_.middleRows(begin, length).noalias() += v * zh_new;
+  });
+  UpdateMeanFunction();
 }
 
 // By value: callers may pass observed_points() and observed_values() themselves.
@@ -271,16 +299,15 @@ void CandidateGp::PredictMean(const Eigen::Ref<const Eigen::MatrixXf>& points,
   Eigen::VectorXd alpha = z_;  // α = L⁻ᵀ(z − Zhβ̄) = (K + σn²I)⁻¹(y − Hβ̄)
   if (num_basis() > 0 && alpha.size() > 0) alpha -= zh_ * MeanCoefficients();
   if (alpha.size() > 0) cholesky_.triangularView<Eigen::Lower>().transpose().solveInPlace(alpha);
-  Eigen::VectorXf column(std::min(kPredictChunk, points.cols()));
-  for (Eigen::Index start = 0; start < points.cols(); start += kPredictChunk) {
-    const Eigen::Index length = std::min(kPredictChunk, points.cols() - start);
-    auto chunk = out.segment(start, length);
+  ForEachChunk(points.cols(), kPredictChunk, [&](Eigen::Index begin, Eigen::Index length) {
+    Eigen::VectorXf column(length);
+    auto chunk = out.segment(begin, length);
     chunk.setZero();
     for (Eigen::Index i = 0; i < alpha.size(); ++i) {
-      kernel_.Column(points_.col(i), points.middleCols(start, length), column.head(length));
-      chunk += static_cast<float>(alpha[i]) * column.head(length);
+      kernel_.Column(points_.col(i), points.middleCols(begin, length), column);
+      chunk += static_cast<float>(alpha[i]) * column;
     }
-  }
+  });
 }
 
 double CandidateGp::PredictVariance(const Eigen::VectorXd& x, const Eigen::VectorXd& basis) const {
