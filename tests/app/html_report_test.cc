@@ -218,5 +218,34 @@ TEST_F(HtmlReportTest, AMissingImageFailsBeforeAnythingIsWritten) {
   EXPECT_THROW(RunReport(Options()), InputError);
 }
 
+// batch.json and, for clips, settings.json are read field by field: a wrong or missing field is
+// one line naming the file and the field, and nothing is written.
+TEST_F(HtmlReportTest, ABadDatasetRecordIsOneLineNamingTheFileAndField) {
+  const auto expect_error = [&](const std::string& file, const std::string& needle) {
+    try {
+      RunReport(Options());
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(Path(file)), std::string::npos) << what;
+      EXPECT_NE(what.find(needle), std::string::npos) << what;
+    }
+    EXPECT_FALSE(fs::exists(Path("out/report.html")));
+  };
+  io::WriteJson(Path("out/batch.json"), {{"voc_root", 7}});
+  expect_error("out/batch.json", "\"voc_root\" must be a string, got 7");
+
+  io::WriteJson(Path("out/batch.json"), {{"video_root", Path("voc")}});
+  expect_error("out/settings.json", "missing");
+  io::WriteJson(Path("out/settings.json"), {{"seed", 0}});
+  expect_error("out/settings.json", "no \"video\" field");
+  io::WriteJson(Path("out/settings.json"), {{"video", {{"frames", 16}}}});
+  expect_error("out/settings.json", "video: no \"frame_stride\" field");
+  io::WriteJson(Path("out/settings.json"), {{"video", {{"frames", "16"}, {"frame_stride", 1}}}});
+  expect_error("out/settings.json", "video: \"frames\" must be a positive integer, got \"16\"");
+  io::WriteJson(Path("out/settings.json"), {{"video", {{"frames", 16}, {"frame_stride", 0}}}});
+  expect_error("out/settings.json", "\"frame_stride\" must be a positive integer, got 0");
+}
+
 }  // namespace
 }  // namespace borex::app

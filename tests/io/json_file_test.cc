@@ -95,5 +95,31 @@ TEST_F(JsonFileTest, WriteIntoMissingDirectoryIsOutputError) {
   EXPECT_THROW(WriteJson(Path("missing/r.json"), nlohmann::json::object()), OutputError);
 }
 
+TEST(JsonFieldTest, ReturnsTheFieldOrNamesFileFieldAndValue) {
+  const nlohmann::json object = {{"frames", 16}, {"name", "clip"}, {"long", std::string(60, 'x')}};
+  EXPECT_EQ(JsonField(object, "frames", IsJsonPositiveInteger, "a positive integer", "f.json"), 16);
+  EXPECT_EQ(JsonField(object, "name", IsJsonString, "a string", "f.json"), "clip");
+  const auto message = [&](const nlohmann::json& value, const char* key) {
+    try {
+      JsonField(value, key, IsJsonPositiveInteger, "a positive integer", "f.json", "video: ");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message(object, "stride"), "f.json: video: no \"stride\" field");
+  EXPECT_EQ(message(object, "name"),
+            "f.json: video: \"name\" must be a positive integer, got \"clip\"");
+  EXPECT_EQ(message(nlohmann::json::array({1}), "frames"),
+            "f.json: video: must be a JSON object, got [1]");
+  // Long values are cut short.
+  EXPECT_EQ(message(object, "long"), "f.json: video: \"long\" must be a positive integer, got \"" +
+                                         std::string(36, 'x') + "...");
+  EXPECT_FALSE(IsJsonPositiveInteger(0));
+  EXPECT_FALSE(IsJsonPositiveInteger(1.5));
+  EXPECT_FALSE(IsJsonPositiveInteger(1000001));
+  EXPECT_TRUE(IsJsonPositiveInteger(1000000));
+}
+
 }  // namespace
 }  // namespace borex::io

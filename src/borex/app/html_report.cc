@@ -96,17 +96,26 @@ Dataset FindDataset(const std::vector<std::string>& dirs) {
     const std::string path = dir + "/batch.json";
     if (!fs::exists(path)) continue;
     const nlohmann::json batch = io::ReadJson(path);
-    if (batch.contains("voc_root")) return {batch["voc_root"].get<std::string>()};
+    if (batch.contains("voc_root"))
+      return {
+          io::JsonField(batch, "voc_root", io::IsJsonString, "a string", path).get<std::string>()};
     if (!batch.contains("video_root")) continue;
-    Dataset clips{batch["video_root"].get<std::string>(), true};
+    Dataset clips{
+        io::JsonField(batch, "video_root", io::IsJsonString, "a string", path).get<std::string>(),
+        true};
     const std::string settings_path = dir + "/settings.json";
     if (!fs::exists(settings_path))
       throw InputError(settings_path, "missing: it says which frames of the clips the model saw");
-    const nlohmann::json video = io::ReadJson(settings_path)["video"];
-    if (!video.is_object())
-      throw InputError(settings_path, "has no \"video\" settings, yet batch.json names clips");
-    clips.frames = video["frames"].get<int>();
-    clips.frame_stride = video["frame_stride"].get<int>();
+    const nlohmann::json video = io::JsonField(
+        io::ReadJson(settings_path), "video",
+        [](const nlohmann::json& value) { return value.is_object(); },
+        "an object (batch.json names clips)", settings_path);
+    clips.frames = io::JsonField(video, "frames", io::IsJsonPositiveInteger, "a positive integer",
+                                 settings_path, "video: ")
+                       .get<int>();
+    clips.frame_stride = io::JsonField(video, "frame_stride", io::IsJsonPositiveInteger,
+                                       "a positive integer", settings_path, "video: ")
+                             .get<int>();
     return clips;
   }
   throw InputError(dirs.front() + "/batch.json", "no batch.json here names the dataset");

@@ -18,29 +18,6 @@ using Json = nlohmann::json;
 
 constexpr const char* kFormat = "borex-video-annotation/1";
 
-// A JSON value as shown in an error message, cut short when long.
-std::string Shown(const Json& value) {
-  const std::string text = value.dump();
-  return text.size() <= 40 ? text : text.substr(0, 37) + "...";
-}
-
-// Member `key` of `object`, which `valid` must accept (it is described as `what`).
-template <typename Valid>
-const Json& Field(const Json& object, const char* key, Valid valid, const char* what,
-                  const std::string& path, const std::string& where = "") {
-  const auto found = object.find(key);
-  if (found == object.end()) throw InputError(path, where + "no \"" + key + "\" field");
-  if (!valid(*found))
-    throw InputError(path, where + "\"" + key + "\" must be " + what + ", got " + Shown(*found));
-  return *found;
-}
-
-bool IsString(const Json& value) { return value.is_string(); }
-bool IsPositiveInteger(const Json& value) {
-  return value.is_number_integer() && value.get<long long>() > 0 &&
-         value.get<long long>() <= 1000000;
-}
-
 // A box [xmin, ymin, xmax, ymax] (numbers, rounded as ReadVocAnnotation rounds them), or null.
 std::optional<Box> ParseBox(const Json& value, const ClipAnnotation& annotation,
                             const std::string& where) {
@@ -49,17 +26,17 @@ std::optional<Box> ParseBox(const Json& value, const ClipAnnotation& annotation,
                        std::all_of(value.begin(), value.end(),
                                    [](const Json& number) { return number.is_number(); });
   if (!numbers)
-    throw InputError(annotation.path,
-                     where + "box must be null or [xmin, ymin, xmax, ymax], got " + Shown(value));
+    throw InputError(annotation.path, where + "box must be null or [xmin, ymin, xmax, ymax], got " +
+                                          io::ShownJson(value));
   int corner[4];
   for (int i = 0; i < 4; ++i) corner[i] = static_cast<int>(std::lround(value[i].get<double>()));
   const Box box{corner[0], corner[1], corner[2], corner[3]};
   if (box.xmin > box.xmax || box.ymin > box.ymax)
     throw InputError(annotation.path,
-                     where + "box " + Shown(value) + " has xmin > xmax or ymin > ymax");
+                     where + "box " + io::ShownJson(value) + " has xmin > xmax or ymin > ymax");
   if (box.xmin < 1 || box.ymin < 1 || box.xmax > annotation.size.width ||
       box.ymax > annotation.size.height)
-    throw InputError(annotation.path, where + "box " + Shown(value) + " is outside the " +
+    throw InputError(annotation.path, where + "box " + io::ShownJson(value) + " is outside the " +
                                           std::to_string(annotation.size.width) + "x" +
                                           std::to_string(annotation.size.height) +
                                           " frame (1-based, inclusive coordinates)");
@@ -69,9 +46,9 @@ std::optional<Box> ParseBox(const Json& value, const ClipAnnotation& annotation,
 ClipObject ParseObject(const Json& value, const ClipAnnotation& annotation, size_t index) {
   std::string where = "object " + std::to_string(index) + ": ";
   if (!value.is_object())
-    throw InputError(annotation.path, where + "must be an object, got " + Shown(value));
+    throw InputError(annotation.path, where + "must be an object, got " + io::ShownJson(value));
   ClipObject object;
-  object.name = Field(
+  object.name = io::JsonField(
                     value, "name",
                     [](const Json& name) {
                       return name.is_string() && !name.get_ref<const std::string&>().empty();
@@ -79,7 +56,7 @@ ClipObject ParseObject(const Json& value, const ClipAnnotation& annotation, size
                     "a non-empty string", annotation.path, where)
                     .get<std::string>();
   where = "object " + std::to_string(index) + " ('" + object.name + "'): ";
-  const Json& boxes = Field(
+  const Json& boxes = io::JsonField(
       value, "boxes", [](const Json& list) { return list.is_array(); }, "an array", annotation.path,
       where);
   if (boxes.size() != static_cast<size_t>(annotation.frames))
@@ -101,30 +78,34 @@ bool ClipAnnotation::HasName(const std::string& name) const {
 
 ClipAnnotation ReadClipAnnotation(const std::string& path) {
   const Json root = io::ReadJson(path);
-  if (!root.is_object()) throw InputError(path, "must hold a JSON object, got " + Shown(root));
-  const std::string format = Field(root, "format", IsString, "a string", path).get<std::string>();
+  if (!root.is_object())
+    throw InputError(path, "must hold a JSON object, got " + io::ShownJson(root));
+  const std::string format =
+      io::JsonField(root, "format", io::IsJsonString, "a string", path).get<std::string>();
   if (format != kFormat)
     throw InputError(path, "format is \"" + format + "\", expected \"" + kFormat + "\"");
   ClipAnnotation annotation;
   annotation.path = path;
-  annotation.id = Field(root, "id", IsString, "a string", path).get<std::string>();
-  annotation.label = Field(root, "label", IsString, "a string", path).get<std::string>();
+  annotation.id = io::JsonField(root, "id", io::IsJsonString, "a string", path).get<std::string>();
+  annotation.label =
+      io::JsonField(root, "label", io::IsJsonString, "a string", path).get<std::string>();
   annotation.frames =
-      Field(root, "frames", IsPositiveInteger, "a positive integer", path).get<int>();
-  const Json& size = Field(
+      io::JsonField(root, "frames", io::IsJsonPositiveInteger, "a positive integer", path)
+          .get<int>();
+  const Json& size = io::JsonField(
       root, "size",
       [](const Json& value) {
-        return value.is_array() && value.size() == 2 && IsPositiveInteger(value[0]) &&
-               IsPositiveInteger(value[1]);
+        return value.is_array() && value.size() == 2 && io::IsJsonPositiveInteger(value[0]) &&
+               io::IsJsonPositiveInteger(value[1]);
       },
       "[height, width] in pixels", path);
   annotation.size = cv::Size(size[1].get<int>(), size[0].get<int>());
   if (root.contains("moving"))
-    annotation.moving = Field(
+    annotation.moving = io::JsonField(
                             root, "moving", [](const Json& value) { return value.is_boolean(); },
                             "true or false", path)
                             .get<bool>();
-  const Json& objects = Field(
+  const Json& objects = io::JsonField(
       root, "objects", [](const Json& value) { return value.is_array(); }, "an array", path);
   for (size_t index = 0; index < objects.size(); ++index)
     annotation.objects.push_back(ParseObject(objects[index], annotation, index));

@@ -14,6 +14,27 @@ void WriteJson(const std::string& path, const nlohmann::json& value) {
   WriteBytesAtomically(path, text + "\n");
 }
 
+std::string ShownJson(const nlohmann::json& value) {
+  const std::string text = value.dump();
+  return text.size() <= 40 ? text : text.substr(0, 37) + "...";
+}
+
+void ThrowJsonFieldError(const nlohmann::json& object, const char* key, const char* what,
+                         const std::string& path, const std::string& where) {
+  if (!object.is_object())
+    throw InputError(path, where + "must be a JSON object, got " + ShownJson(object));
+  const auto found = object.find(key);
+  if (found == object.end()) throw InputError(path, where + "no \"" + key + "\" field");
+  throw InputError(path, where + "\"" + key + "\" must be " + what + ", got " + ShownJson(*found));
+}
+
+bool IsJsonString(const nlohmann::json& value) { return value.is_string(); }
+
+bool IsJsonPositiveInteger(const nlohmann::json& value) {
+  return value.is_number_integer() && value.get<long long>() > 0 &&
+         value.get<long long>() <= 1000000;
+}
+
 nlohmann::json ReadJson(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
