@@ -48,15 +48,91 @@ class BatchProgressReport {
 
 }  // namespace
 
+std::shared_ptr<BatchCommandFlags> AddBatchCommandFlags(CLI::App& command) {
+  auto flags = std::make_shared<BatchCommandFlags>();
+  AddModelFlags(command, flags->model);
+  const std::string data = "Dataset and output";
+  auto* voc =
+      command.add_option("--voc-root", flags->options.voc_root, "Dataset root (VOCdevkit layout)")
+          ->group(data);
+  command
+      .add_option("--video-root", flags->options.video_root,
+                  "Or a clip dataset for a video model (clips/, annotations/, splits/, "
+                  "classes.txt: scripts/make_video_clips.py)")
+      ->excludes(voc)
+      ->group(data);
+  command
+      .add_option("--split", flags->options.split,
+                  "ImageSets/Main/SPLIT.txt (clips: splits/SPLIT.txt) to run")
+      ->required()
+      ->group(data);
+  command.add_option("--out", flags->options.out_dir, "Output directory")->required()->group(data);
+  command.add_option("--methods", flags->options.methods, "Comma-separated methods (see below)")
+      ->capture_default_str()
+      ->group(data);
+  command
+      .add_option("--label-map", flags->options.label_map_path,
+                  "Lines 'INDEX NAME' or 'FIRST-LAST NAME': model classes to dataset classes")
+      ->group(data);
+  command
+      .add_flag("--allow-unmatched", flags->options.allow_unmatched,
+                "Run even when no model class is an annotated class (each image's top-1 class, "
+                "no F-measure or pointing game); without it such a batch stops")
+      ->group(data);
+  command
+      .add_option("--label-top-k", flags->options.label_top_k,
+                  "Match labels among the model's top K classes")
+      ->capture_default_str()
+      ->group(data);
+  command.add_option("--shard", flags->shard, "Process shard K of N (1 <= K <= N)")->group(data);
+  command
+      .add_option("--limit", flags->options.limit,
+                  "Only the first LIMIT images of the split, before sharding (0: all)")
+      ->capture_default_str()
+      ->group(data);
+  command
+      .add_flag("--save-curves", flags->options.save_curves,
+                "Keep every map's insertion and deletion curves, OUT/curves/METHOD/ID.csv (for "
+                "report --html)")
+      ->group(data);
+  command.add_flag("--no-progress", flags->quiet_progress, "No progress bar or per-image lines")
+      ->group(data);
+  command
+      .add_option("--images-in-flight", flags->options.images_in_flight,
+                  "Images processed together: their refinements share each round's forward "
+                  "pass (at most --batch-size images); the maps are those of one at a time. "
+                  "1 suits a CPU (more gained <= 4% there); raise it where a pass of 8 images "
+                  "leaves the device idle")
+      ->capture_default_str()
+      ->group(data);
+
+  const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
+  AddRiseFlags(command, flags->options.explain.rise, methods);
+  AddMethodInfillOption(command, "--rise-infill,--rise-occlude", flags->rise_infill,
+                        "RISE, Opti-CAM, FIDO: what hidden pixels become", methods);
+  command
+      .add_option("--target-layer", flags->options.explain.cam.target_layer,
+                  "Grad-CAM: submodule path (default: the model's metadata)")
+      ->group(methods);
+  // Older spellings stay as aliases: --refine-infill and --occlude (the BO masks) and --infill
+  // (the metrics' substrate, AddMetricFlags).
+  AddRefineFlags(command, flags->refine, "--bo-infill,--refine-infill,--occlude");
+  AddMetricFlags(command, flags->options.metrics, flags->infill);
+
+  return flags;
+}
+
+app::BatchOptions BatchCommandFlags::Options() const {
+  app::BatchOptions options = this->options;
+  options.refine = refine.Parse();
+  ApplyMethodInfill(rise_infill, "--rise-infill", options.explain);
+  options.metrics.infill = mask::ParseInfill(infill, "--substrate");
+  options.metrics.batch_size = options.explain.rise.batch_size;
+  if (!shard.empty()) options.shard = dataset::ParseShard(shard, "--shard");
+  return options;
+}
+
 Action AddBatchCommand(CLI::App& app) {
-  struct Flags {
-    app::BatchOptions options;
-    ModelFlags model;
-    RefineFlags refine;
-    std::string shard, infill = "black", rise_infill;
-    bool quiet_progress = false;
-  };
-  auto flags = std::make_shared<Flags>();
   CLI::App* command = app.add_subcommand(
       "batch", "Run methods over a PascalVOC-layout split and score every map (resumable)");
   command->footer(
@@ -82,82 +158,9 @@ Action AddBatchCommand(CLI::App& app) {
       "--out out/val\n  borex batch --video-root data/video_clips --split test --model "
       "models/fashion_video_r2plus1d.pt --methods rise,gradcam++,borex:rise,borex:gradcam++ "
       "--out out/video_test");
-  AddModelFlags(*command, flags->model);
-  const std::string data = "Dataset and output";
-  auto* voc =
-      command->add_option("--voc-root", flags->options.voc_root, "Dataset root (VOCdevkit layout)")
-          ->group(data);
-  command
-      ->add_option("--video-root", flags->options.video_root,
-                   "Or a clip dataset for a video model (clips/, annotations/, splits/, "
-                   "classes.txt: scripts/make_video_clips.py)")
-      ->excludes(voc)
-      ->group(data);
-  command
-      ->add_option("--split", flags->options.split,
-                   "ImageSets/Main/SPLIT.txt (clips: splits/SPLIT.txt) to run")
-      ->required()
-      ->group(data);
-  command->add_option("--out", flags->options.out_dir, "Output directory")->required()->group(data);
-  command->add_option("--methods", flags->options.methods, "Comma-separated methods (see below)")
-      ->capture_default_str()
-      ->group(data);
-  command
-      ->add_option("--label-map", flags->options.label_map_path,
-                   "Lines 'INDEX NAME' or 'FIRST-LAST NAME': model classes to dataset classes")
-      ->group(data);
-  command
-      ->add_flag("--allow-unmatched", flags->options.allow_unmatched,
-                 "Run even when no model class is an annotated class (each image's top-1 class, "
-                 "no F-measure or pointing game); without it such a batch stops")
-      ->group(data);
-  command
-      ->add_option("--label-top-k", flags->options.label_top_k,
-                   "Match labels among the model's top K classes")
-      ->capture_default_str()
-      ->group(data);
-  command->add_option("--shard", flags->shard, "Process shard K of N (1 <= K <= N)")->group(data);
-  command
-      ->add_option("--limit", flags->options.limit,
-                   "Only the first LIMIT images of the split, before sharding (0: all)")
-      ->capture_default_str()
-      ->group(data);
-  command
-      ->add_flag("--save-curves", flags->options.save_curves,
-                 "Keep every map's insertion and deletion curves, OUT/curves/METHOD/ID.csv (for "
-                 "report --html)")
-      ->group(data);
-  command->add_flag("--no-progress", flags->quiet_progress, "No progress bar or per-image lines")
-      ->group(data);
-  command
-      ->add_option("--images-in-flight", flags->options.images_in_flight,
-                   "Images processed together: their refinements share each round's forward "
-                   "pass (at most --batch-size images); the maps are those of one at a time. "
-                   "1 suits a CPU (more gained <= 4% there); raise it where a pass of 8 images "
-                   "leaves the device idle")
-      ->capture_default_str()
-      ->group(data);
-
-  const std::string methods = "Methods (RISE defaults: the BOREx authors' cheap prior)";
-  AddRiseFlags(*command, flags->options.explain.rise, methods);
-  AddMethodInfillOption(*command, "--rise-infill,--rise-occlude", flags->rise_infill,
-                        "RISE, Opti-CAM, FIDO: what hidden pixels become", methods);
-  command
-      ->add_option("--target-layer", flags->options.explain.cam.target_layer,
-                   "Grad-CAM: submodule path (default: the model's metadata)")
-      ->group(methods);
-  // Older spellings stay as aliases: --refine-infill and --occlude (the BO masks) and --infill
-  // (the metrics' substrate, AddMetricFlags).
-  AddRefineFlags(*command, flags->refine, "--bo-infill,--refine-infill,--occlude");
-  AddMetricFlags(*command, flags->options.metrics, flags->infill);
-
+  const std::shared_ptr<BatchCommandFlags> flags = AddBatchCommandFlags(*command);
   return [flags]() {
-    app::BatchOptions& options = flags->options;
-    options.refine = flags->refine.Parse();
-    ApplyMethodInfill(flags->rise_infill, "--rise-infill", options.explain);
-    options.metrics.infill = mask::ParseInfill(flags->infill, "--substrate");
-    options.metrics.batch_size = options.explain.rise.batch_size;
-    if (!flags->shard.empty()) options.shard = dataset::ParseShard(flags->shard, "--shard");
+    const app::BatchOptions options = flags->Options();
     const model::ModelOptions model_options = flags->model.Options();
     options.Check();  // every flag before the model is loaded
     const std::unique_ptr<model::Classifier> classifier = model::OpenClassifier(model_options);

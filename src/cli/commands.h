@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "borex/app/batch.h"
 #include "borex/app/evaluate_job.h"
 #include "borex/app/image_job.h"
 #include "common_options.h"
@@ -24,12 +25,12 @@ Action AddBatchCommand(CLI::App& app);
 Action AddReportCommand(CLI::App& app);
 Action AddCompareCommand(CLI::App& app);
 
-// The flags of the image commands apart from running them: the executable and the Python module
-// (src/python/borex_module.cc) register the same definitions, so that both take the same option
-// names, defaults and checks. Add*CommandFlags registers a command's flags on `command` and
-// returns the values CLI11 writes into; once `command` has parsed, Job() gives the job's options,
-// converted (OptionError naming the flag for a malformed value) but not yet checked, and
-// model.Options() the model's.
+// The flags of the image commands and of batch apart from running them: the executable and the
+// Python module (src/python/borex_module.cc) register the same definitions, so that both take the
+// same option names, defaults and checks. Add*CommandFlags registers a command's flags on
+// `command` and returns the values CLI11 writes into; once `command` has parsed, Job() (batch:
+// Options()) gives the job's options, converted (OptionError naming the flag for a malformed
+// value) but not yet checked, and model.Options() the model's.
 struct ExplainCommandFlags {
   app::ExplainJobOptions job;
   ModelFlags model;
@@ -59,5 +60,15 @@ struct EvaluateCommandFlags {
   app::EvaluateJobOptions Job() const;
 };
 std::shared_ptr<EvaluateCommandFlags> AddEvaluateCommandFlags(CLI::App& command);
+
+struct BatchCommandFlags {
+  app::BatchOptions options;
+  ModelFlags model;
+  RefineFlags refine;
+  std::string shard, infill = "black", rise_infill;
+  bool quiet_progress = false;
+  app::BatchOptions Options() const;
+};
+std::shared_ptr<BatchCommandFlags> AddBatchCommandFlags(CLI::App& command);
 
 }  // namespace borex::cli

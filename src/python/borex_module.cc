@@ -1,8 +1,8 @@
 // The Python module `borex` (docs/python.md): borex.refine, borex.explain and borex.evaluate on
-// numpy arrays. Their keyword arguments are the executable's long flags with underscores: they
-// are turned back into flags and parsed by the executable's own definitions (src/cli/commands.h),
-// so that names, defaults and checks have one source. The work runs without the GIL; a Python
-// callable model takes it for each forward pass (callable_classifier.h).
+// numpy arrays, borex.batch on a dataset. Their keyword arguments are the executable's long flags
+// with underscores: they are turned back into flags and parsed by the executable's own definitions
+// (src/cli/commands.h), so that names, defaults and checks have one source. The work runs without
+// the GIL; a Python callable model takes it for each forward pass (callable_classifier.h).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arrays.h"
+#include "borex/app/batch.h"
 #include "borex/app/evaluate_job.h"
 #include "borex/app/image_job.h"
 #include "borex/core/error.h"
@@ -66,12 +67,14 @@ const std::vector<std::pair<const char*, const char*>>& ModelFileFlags() {
   return flags;
 }
 
-// The flags of the executable that have no keyword here: the inputs are arguments (arrays, not
-// files) and the module explains images, not clips.
+// The flags of the executable that have no keyword here: the inputs are arguments (arrays, or
+// batch's dataset), the module explains images, not clips, and shows no progress.
 bool NotAKeyword(const CLI::Option& option) {
   static const std::vector<std::string> flags = {
-      "--model",    "--image", "--video", "--start-frame",  "--fps",  "--frame-pngs", "--saliency",
-      "--progress", "--label", "--prior", "--prior-method", "--seed", "--method"};
+      "--model",      "--image",    "--video",        "--start-frame", "--fps",
+      "--frame-pngs", "--saliency", "--progress",     "--label",       "--prior",
+      "--seed",       "--method",   "--prior-method", "--voc-root",    "--video-root",
+      "--split",      "--methods",  "--no-progress"};
   for (const std::string& flag : flags)
     if (option.check_name(flag)) return true;
   return false;
@@ -138,7 +141,8 @@ class CommandLine {
         throw OptionError(name, "not an option of " + function_ + " (docs/python.md lists them)");
       if (NotAKeyword(*option))
         throw OptionError(name, "not a keyword of " + function_ +
-                                    " (inputs are arguments: arrays, not files; see its help)");
+                                    " (an input, given as an argument, or the executable's "
+                                    "only: see docs/python.md)");
       Add(flag, value);
     }
   }
@@ -146,7 +150,7 @@ class CommandLine {
   // Parses the flags added; OptionError-like ValueError for CLI11's own complaints. The inputs
   // that are flags of the executable are arguments here: never required.
   void Parse() {
-    for (const char* flag : {"--model", "--out", "--saliency"})
+    for (const char* flag : {"--model", "--out", "--saliency", "--split"})
       if (CLI::Option* option = command_.get_option_no_throw(flag)) option->required(false);
     std::vector<std::string> reversed(arguments_.rbegin(), arguments_.rend());  // CLI11's order
     try {
@@ -189,11 +193,15 @@ py::object ToPython(const nlohmann::json& document) {
   return py::module_::import("json").attr("loads")(document.dump());
 }
 
-// Lets Ctrl-C stop a refinement between two steps (the GIL is not held during the work).
-void CheckInterrupt(int /*done*/, int /*total*/) {
-  const py::gil_scoped_acquire gil;
-  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-}
+// A progress callback that lets Ctrl-C stop a refinement between two steps and a batch between
+// two images (the GIL is not held during the work).
+struct CheckInterrupt {
+  template <typename... Progress>
+  void operator()(const Progress&... /*progress*/) const {
+    const py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
+};
 
 // A call's model argument, and its command's flags (registered by `add_flags`, as the
 // executable registers them) parsed from the explicit arguments (flag, value) and the keywords.
@@ -235,7 +243,7 @@ py::tuple Refine(const py::object& model, const py::object& image, const py::obj
   app::RefineJobResult result;
   {
     const py::gil_scoped_release release;
-    result = app::RefineImage(*classifier, rgb, prior_map, job, CheckInterrupt);
+    result = app::RefineImage(*classifier, rgb, prior_map, job, CheckInterrupt{});
   }
   return py::make_tuple(ArrayFromMap(result.maps.front()), ToPython(result.summary));
 }
@@ -280,6 +288,39 @@ py::object Evaluate(const py::object& model, const py::object& image, const py::
     result = app::EvaluateImage(*classifier, rgb, map, job);
   }
   return ToPython(result.summary);
+}
+
+py::dict Batch(const py::object& model, const py::object& voc_root, const py::object& out,
+               const py::object& split, const py::object& methods, const py::object& seed,
+               const py::kwargs& options) {
+  const auto call = ParseCall("borex.batch", &cli::AddBatchCommandFlags, model,
+                              {{"--voc-root", voc_root},
+                               {"--out", out},
+                               {"--split", split},
+                               {"--methods", methods},
+                               {"--seed", seed}},
+                              options);
+  const app::BatchOptions batch = call.flags->Options();
+  batch.Check();  // every option before the model is loaded
+  const std::unique_ptr<model::Classifier> classifier =
+      MakeClassifier(call.model, call.flags->model, call.line->command());
+  app::BatchResult result;
+  {
+    const py::gil_scoped_release release;
+    result = app::RunBatch(*classifier, batch, CheckInterrupt{});
+  }
+  py::dict skipped, method_results;
+  for (const auto& [id, reason] : result.skipped) skipped[py::str(id)] = reason;
+  for (const app::BatchMethodResult& method : result.methods)
+    method_results[py::str(method.name)] =
+        py::dict("csv_path"_a = method.csv_path, "rows_written"_a = method.rows_written,
+                 "rows_total"_a = method.rows_total, "model_calls"_a = method.model_calls,
+                 "seconds"_a = method.seconds);
+  return py::dict(
+      "out_dir"_a = result.out_dir, "images_in_shard"_a = result.images_in_shard,
+      "images_processed"_a = result.images_processed, "rows_resumed"_a = result.rows_resumed,
+      "skipped"_a = skipped, "methods"_a = method_results, "model_calls"_a = result.model_calls,
+      "model_seconds"_a = result.model_seconds, "total_seconds"_a = result.total_seconds);
 }
 
 // borex::Error as the Python exception that fits: a bad argument or option value is a
@@ -368,6 +409,18 @@ PYBIND11_MODULE(borex, module) {
              "saliency: an H x W map of the image. Other keyword arguments are evaluate's flags "
              "with underscores (step=, substrate=, annotation='boxes.xml', fail_below={...}). "
              "Returns the summary the executable writes with --json, as a dict.");
+  module.def("batch", &Batch, "model"_a, "voc_root"_a, "out"_a, "split"_a = py::none(),
+             "methods"_a = py::none(), "seed"_a = 0,
+             "Run methods over a PascalVOC-layout split and score every map: `borex batch`.\n\n"
+             "model: as borex.refine's. voc_root: the dataset's root (ImageSets/Main/SPLIT.txt, "
+             "JPEGImages/, Annotations/). out: the output directory (OUT/METHOD.csv, "
+             "OUT/maps/METHOD/ID.npy; resumed when it holds a finished part). split: the split's "
+             "name (required). methods: a comma-separated string or a list (None: batch's "
+             "default). Other keyword arguments are batch's flags with underscores (masks=16, "
+             "iterations=25, step=4096, limit=10). Returns a dict: out_dir, images_in_shard, "
+             "images_processed, rows_resumed, skipped {id: reason}, methods {name: {csv_path, "
+             "rows_written, rows_total, model_calls, seconds}}, model_calls, model_seconds, "
+             "total_seconds.");
   module.def("set_log_level", &SetLogLevel, "level"_a,
              "How much borex logs to stderr: debug | info | warning (the default) | error | off.");
 }

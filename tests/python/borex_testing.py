@@ -52,3 +52,14 @@ class TemporaryDirectory:
 def without(summary, *keys):
     """The summary without the keys that name files or time (which differ between runs)."""
     return {key: value for key, value in summary.items() if key not in keys}
+
+
+class OneLineErrors:
+    """A unittest.TestCase mixin: assertOneLine for borex's errors."""
+
+    def assertOneLine(self, context, *fragments):
+        """The exception `context` (of assertRaises) caught is one line holding each fragment."""
+        message = str(context.exception)
+        self.assertNotIn("\n", message)
+        for fragment in fragments:
+            self.assertIn(fragment, message)

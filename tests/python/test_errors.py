@@ -6,7 +6,7 @@ import unittest
 import numpy as np
 
 import borex
-from borex_testing import MODEL, TemporaryDirectory
+from borex_testing import MODEL, OneLineErrors, TemporaryDirectory
 
 IMAGE = np.full((32, 32, 3), 0.5, dtype=np.float32)
 
@@ -19,13 +19,7 @@ class ModelFailure(Exception):
     pass
 
 
-class ErrorsTest(unittest.TestCase):
-    def assertOneLine(self, context, *fragments):
-        message = str(context.exception)
-        self.assertNotIn("\n", message)
-        for fragment in fragments:
-            self.assertIn(fragment, message)
-
+class ErrorsTest(OneLineErrors, unittest.TestCase):
     def test_bad_images(self):
         cases = [
             (np.zeros((32, 32), dtype=np.float32), ("image: shape (32, 32)", "(H, W, 3)")),
