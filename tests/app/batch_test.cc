@@ -351,7 +351,7 @@ TEST_F(BatchTest, VocWithoutClassesTxtTakesTheAnnotatedNames) {
     ADD_FAILURE() << "no annotated class matched, yet the batch ran";
   } catch (const InputError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("is an annotated class (unicorn)"), std::string::npos) << what;
+    EXPECT_NE(what.find("is one of the annotated classes (unicorn)"), std::string::npos) << what;
     EXPECT_NE(what.find("--allow-unmatched"), std::string::npos) << what;
   }
   EXPECT_FALSE(fs::exists(Path("unmatched")));

@@ -386,10 +386,12 @@ dataset::LabelMap MakeLabelMap(const BatchOptions& options, const model::Classif
   const std::vector<std::string>& model_classes = classifier.info().class_names;
   dataset::LabelMap map = dataset::LabelMap::FromClassNames(model_classes, annotated);
   if (!map.empty()) return map;
+  const std::string annotated_names =
+      "the annotated classes (" + (annotated.empty() ? "none" : NameList(annotated)) + ")";
   const std::string why =
-      (model_classes.empty() ? "the model has no class names"
-                             : "no model class (" + NameList(model_classes) + ")") +
-      " is an annotated class (" + (annotated.empty() ? "none" : NameList(annotated)) + ")";
+      model_classes.empty()
+          ? "the model has no class names to match with " + annotated_names
+          : "no model class (" + NameList(model_classes) + ") is one of " + annotated_names;
   if (!options.allow_unmatched)
     throw InputError(source.root(), why +
                                         ": give --label-map (or --classes), or --allow-unmatched "
