@@ -189,6 +189,39 @@ TEST_F(ImageTest, ReadPriorMapRejectsHugeDeclaredSizesBeforeDecoding) {
                           "cannot decode image (not a supported image format?)");
   const cv::Mat jpeg(2, 3, CV_8UC1, cv::Scalar(128));
   EXPECT_EQ(ReadPriorMap(Imwrite("ok.jpg", jpeg)).size(), cv::Size(3, 2));
+
+  // PAM headers as OpenCV reads them. Found by prior_map_fuzz in CI: an identifier compares up
+  // to a NUL byte ("HEIGHT\0\x08" is HEIGHT), which a whitespace tokenizer missed, and OpenCV
+  // allocated 8 GiB. Also a comment naming ENDHDR, a value on the next line, and a header
+  // beyond the first 4096 bytes.
+  constexpr char kNulPam[] =
+      "P7\nWIDTH 32768\nHEIGHT\0\x08 32768\nDEPTH 4\nMAXVAL 65535\nTUPLTYPE RGB_ALPHA\nENDHDR\n";
+  const auto pam = [&](const std::string& name, const std::string& header) {
+    std::string path = Path(name);
+    std::ofstream(path, std::ios::binary) << header;
+    return path;
+  };
+  for (const auto& [name, header] :
+       {std::pair{"nul.pam", std::string(kNulPam, sizeof kNulPam - 1)},
+        std::pair{"comment.pam",
+                  std::string("P7\n# ENDHDR\nWIDTH 32768\nHEIGHT 32768\nDEPTH 1\nMAXVAL "
+                              "255\nENDHDR\n")},
+        std::pair{"next_line.pam",
+                  std::string("P7\nWIDTH \n32768\nHEIGHT 32768\nDEPTH 1\nMAXVAL 255\nENDHDR\n")},
+        std::pair{"long.pam", "P7\n" + std::string(5000, '#') +
+                                  "\nWIDTH 32768\nHEIGHT 32768\nDEPTH 1\nMAXVAL 255\nENDHDR\n"}}) {
+    const std::string path = pam(name, header);
+    ExpectError<InputError>([&] { ReadPriorMap(path); }, path,
+                            "declares a 32768x32768 image, more than the 67108864 pixels borex "
+                            "reads");
+  }
+  // A PAM that OpenCV decodes, read by both: the check lets it through.
+  cv::Mat rgb(2, 3, CV_8UC3, cv::Scalar(10, 20, 30));
+  std::vector<uchar> encoded;
+  ASSERT_TRUE(cv::imencode(".pam", rgb, encoded));
+  const std::string ok_pam = pam("ok.pam", std::string(encoded.begin(), encoded.end()));
+  EXPECT_NO_THROW(CheckDeclaredImageSize(ok_pam));
+  EXPECT_EQ(ReadImageRgb(ok_pam).size(), cv::Size(3, 2));
   EXPECT_NO_THROW(CheckDeclaredImageSize(Path("ok.jpg")));
 }
 

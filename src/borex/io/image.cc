@@ -9,7 +9,6 @@
 #include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -37,6 +36,45 @@ std::string LowerExtension(const std::string& path) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return extension;
+}
+
+bool IsSpace(char c) { return std::isspace(static_cast<uint8_t>(c)) != 0; }
+
+// PAM's "WIDTH <n>" and "HEIGHT <n>" header lines up to ENDHDR, read as OpenCV's decoder reads
+// them (a differing reading let a fuzzer's header past this check): a line's identifier ends at
+// whitespace and compares as a C string, so up to a NUL byte ("HEIGHT\0\x08 32768" is HEIGHT);
+// its value is the rest of the line after whitespace, which may cross a line break; a line
+// starting with '#' is a comment. Any value's leading digits count, so an odd value can only
+// make the size larger than OpenCV's, never smaller.
+std::pair<long long, long long> DeclaredPamSize(const std::string& bytes) {
+  long long width = -1, height = -1;
+  size_t at = 2;
+  const auto skip_space = [&] {
+    while (at < bytes.size() && IsSpace(bytes[at])) ++at;
+  };
+  while (true) {
+    skip_space();
+    if (at >= bytes.size()) break;
+    if (bytes[at] == '#') {
+      at = bytes.find_first_of("\r\n", at);
+      if (at == std::string::npos) break;
+      continue;
+    }
+    size_t end = at;
+    while (end < bytes.size() && !IsSpace(bytes[end])) ++end;
+    const std::string identifier = bytes.substr(at, end - at).c_str();  // up to a NUL byte
+    at = end;
+    if (identifier == "ENDHDR") break;
+    if (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') skip_space();
+    long long number = 0;
+    for (; at < bytes.size() && std::isdigit(static_cast<uint8_t>(bytes[at])); ++at)
+      number = std::min(10 * number + (bytes[at] - '0'), kMaxImagePixels + 1);
+    if (identifier == "WIDTH") width = number;
+    if (identifier == "HEIGHT") height = number;
+    at = bytes.find_first_of("\r\n", at);  // the rest of the value
+    if (at == std::string::npos) break;
+  }
+  return {width, height};
 }
 
 // The width x height declared by the header of a PNG, JPEG, BMP, PNM/PAM or PFM file (`bytes` is
@@ -87,15 +125,7 @@ std::pair<long long, long long> DeclaredSize(const std::string& bytes) {
     }
     return {numbers[0], numbers[1]};
   }
-  if (bytes.compare(0, 2, "P7") == 0) {  // PAM: "WIDTH <n>" and "HEIGHT <n>" lines, then ENDHDR
-    std::istringstream header(bytes.substr(0, bytes.find("ENDHDR")));
-    long long width = -1, height = -1;
-    for (std::string token; header >> token;) {
-      if (token == "WIDTH") header >> width;
-      if (token == "HEIGHT") header >> height;
-    }
-    return {width, height};
-  }
+  if (bytes.compare(0, 2, "P7") == 0) return DeclaredPamSize(bytes);
   if (bytes.compare(0, 2, "\xff\xd8") == 0) {
     // Segments up to the first start of frame (SOF0..SOF15 but DHT C4, JPG C8, DAC CC).
     for (size_t at = 2; at + 9 <= bytes.size();) {
@@ -237,7 +267,8 @@ void CheckDeclaredImageSize(const std::string& path) {
   std::string bytes(4096, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
-  if (bytes.compare(0, 2, "\xff\xd8") == 0)  // JPEG: the frame header follows EXIF & co.
+  // JPEG: the frame header follows EXIF & co.; PNM and PAM: comments may fill any length.
+  if (bytes.compare(0, 2, "\xff\xd8") == 0 || bytes.compare(0, 1, "P") == 0)
     bytes += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   const auto [width, height] = DeclaredSize(bytes);
   if (width > 0 && height > 0 &&
