@@ -78,8 +78,8 @@ std::pair<long long, long long> DeclaredPamSize(const std::string& bytes) {
 }
 
 // The width x height declared by the header of a PNG, JPEG, BMP, PNM/PAM or PFM file (`bytes` is
-// its beginning, or all of it for JPEG), or -1 x -1 when the format is another or the header is cut
-// short (OpenCV then reports the file as undecodable).
+// its beginning, or all of it for JPEG, PNM and PAM), or -1 x -1 when the format is another or the
+// header is cut short (OpenCV then reports the file as undecodable).
 std::pair<long long, long long> DeclaredSize(const std::string& bytes) {
   const auto byte = [&](size_t i) {
     return static_cast<long long>(static_cast<uint8_t>(bytes[i]));
