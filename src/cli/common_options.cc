@@ -346,6 +346,8 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--fit-signal-variance",
        [](auto& o, auto& f) { o.fit_signal_variance = f.fit_signal_variance; }},
       {"--fit-length-scale", [](auto& o, auto& f) { o.fit_length_scale = f.fit_length_scale; }},
+      {"--nonnegative-prior-coefficient",
+       [](auto& o, auto& f) { o.nonnegative_prior_coefficient = f.nonnegative_prior_coefficient; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
       {"--acquisition-batch", [](auto& o, auto& f) { o.acquisition_batch = f.acquisition_batch; }},
   };
@@ -403,6 +405,12 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "Fitted mean's regressor for a mask: average (i0's mean over the square) | "
                   "mass (i0's sum over it, in smallest-square units)")
       ->capture_default_str()
+      ->group(prior);
+  command
+      .add_flag("--nonnegative-prior-coefficient,!--no-nonnegative-prior-coefficient",
+                flags.options.nonnegative_prior_coefficient,
+                "Fitted mean: keep the prior's coefficient a >= 0, so the map never holds the "
+                "prior inverted (default off: no gain on the test split, docs/results.md)")
       ->group(prior);
   command
       .add_flag("--fit-signal-variance,!--no-fit-signal-variance",

@@ -425,6 +425,73 @@ TEST(UniversalKrigingTest, ConstantBasisIsOrdinaryKrigingAndTheObservationsSetTh
   EXPECT_NEAR(gp.candidate_mean()[0], 5.0, 0.05);
 }
 
+// The bound a ≥ 0 (SetMeanBasis's nonnegative_coefficient): observations that follow −3·f + 0.4
+// make the unbounded a negative; then β̄ = (0, b̃) and the mean are those of the dense model
+// without the regressor f (the constant alone, with its own prior), after every step where the
+// unbounded a < 0; elsewhere, and with a positive a, the unbounded solution bit for bit. The
+// variance keeps the unbounded β's uncertainty, a kernel-only copy keeps the bound, and pending
+// points leave a bounded mean as it is.
+TEST(UniversalKrigingTest, NonnegativeBoundEqualsTheDenseSolveWithoutThatRegressorWhenActive) {
+  const Problem p = RandomProblem(23, 25, 300);
+  const Eigen::Vector2d prior_mean(1.0, 0.0), prior_variance(100.0, 1.0);
+  Eigen::MatrixXd basis(p.points.cols(), 2);
+  for (Eigen::Index i = 0; i < p.points.cols(); ++i)
+    basis.row(i) = Basis(p.points.col(i)).transpose();
+  for (const double sign : {-1.0, 1.0}) {
+    const Eigen::VectorXd values = sign * 3.0 * basis.col(0) + 0.4 * basis.col(1) + 0.3 * p.values;
+    CandidateGp bounded(TestKernel(), p.candidates, kNoise);
+    CandidateGp unbounded(TestKernel(), p.candidates, kNoise);
+    bounded.SetMeanBasis(CandidateBasis(p.candidates), prior_mean, prior_variance, 0);
+    unbounded.SetMeanBasis(CandidateBasis(p.candidates), prior_mean, prior_variance);
+    int active_steps = 0;
+    for (Eigen::Index n = 1; n <= p.points.cols(); ++n) {
+      bounded.AddObservation(p.points.col(n - 1), values[n - 1], basis.row(n - 1).transpose());
+      unbounded.AddObservation(p.points.col(n - 1), values[n - 1], basis.row(n - 1).transpose());
+      const std::string context = "sign=" + std::to_string(sign) + " n=" + std::to_string(n);
+      const DenseKriging full(TestKernel(), p.points.leftCols(n), values.head(n), basis.topRows(n),
+                              prior_mean, prior_variance, kNoise);
+      const Eigen::VectorXd beta = bounded.MeanCoefficients();
+      if (full.beta[0] >= 0) {
+        EXPECT_EQ(beta, unbounded.MeanCoefficients()) << context;
+        EXPECT_EQ(bounded.candidate_mean(), unbounded.candidate_mean()) << context;
+        continue;
+      }
+      ++active_steps;
+      const DenseKriging reduced(TestKernel(), p.points.leftCols(n), values.head(n),
+                                 basis.topRows(n).rightCols(1), prior_mean.tail(1),
+                                 prior_variance.tail(1), kNoise);
+      EXPECT_EQ(beta[0], 0.0) << context;
+      ExpectClose(beta[1], reduced.beta[0], context + " b");
+      for (Eigen::Index j = 0; j < p.candidates.cols(); j += 7) {
+        const Eigen::VectorXd c = p.candidates.col(j).cast<double>();
+        ExpectClose(bounded.candidate_mean()[j], reduced.Mean(c, Basis(c).tail(1)),
+                    context + " mean");
+        ExpectClose(bounded.candidate_variance()[j], full.Variance(c, Basis(c)),
+                    context + " variance");
+      }
+    }
+    if (sign > 0) {
+      EXPECT_EQ(active_steps, 0);
+      continue;
+    }
+    EXPECT_GT(active_steps, 20);  // the regressor is clearly inverted after a few observations
+    const DenseKriging reduced(TestKernel(), p.points, values, basis.rightCols(1),
+                               prior_mean.tail(1), prior_variance.tail(1), kNoise);
+    Eigen::VectorXf kriging(p.candidates.cols());
+    bounded.PredictMean(p.candidates, kriging);
+    for (Eigen::Index j = 0; j < p.candidates.cols(); j += 11)
+      ExpectClose(kriging[j], reduced.KrigingMean(p.candidates.col(j).cast<double>()),
+                  "bounded kriging");
+    EXPECT_EQ(bounded.WithKernelOnly(TestKernel()).MeanCoefficients()[0], 0.0);
+    const Eigen::VectorXf mean_before = bounded.candidate_mean();
+    const Problem more = RandomProblem(24, 4, 1);
+    for (Eigen::Index i = 0; i < more.points.cols(); ++i)
+      bounded.AddPending(more.points.col(i), Basis(more.points.col(i)));
+    EXPECT_EQ(bounded.MeanCoefficients()[0], 0.0);
+    EXPECT_LT((bounded.candidate_mean() - mean_before).cwiseAbs().maxCoeff(), 1e-5);
+  }
+}
+
 // GP-BUCB: 12 observations, then 5 pending points, then their values. The variance with the
 // pending points equals the dense solve with them added (whatever their values); the mean stays;
 // resolving gives the state of 17 real observations.

@@ -339,6 +339,24 @@ TEST(RefinerTest, FittedMeanKeepsAGoodPriorAndItsCoefficientIsPositive) {
   EXPECT_GT(inside, cv::mean(result.map, outside_mask)[0]);
 }
 
+TEST(RefinerTest, AnInvertedPriorGetsCoefficientZeroNotANegativeOne) {
+  // A prior high everywhere but on the region the model reads: unbounded (the default), the
+  // observations give it a negative coefficient and the map holds the prior upside down; with
+  // the bound a = 0, the map is the observations' alone and ranks the region first.
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(1));
+  prior(kRegion).setTo(0.0);
+  RefineOptions options = SmallOptions();
+  options.iterations = 20;
+  ASSERT_FALSE(options.nonnegative_prior_coefficient);
+  const RefineResult unbounded = RunRefinement(model, RegionImage(), 0, prior, options);
+  options.nonnegative_prior_coefficient = true;
+  const RefineResult bounded = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_LT(unbounded.prior_coefficient, 0.0);
+  EXPECT_EQ(bounded.prior_coefficient, 0.0);
+  EXPECT_TRUE(MaximumInRegion(bounded.map, 0));
+}
+
 TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel) {
   // Without the σf² fit: map − Agg_r(μ(·, r) − a·ī0(·, r) − b) must be gain·a·i0, with μ from
   // PosteriorMeanForSide; gain = Σ_r w_r / p for the pointwise 1/r² average, 1 for the box

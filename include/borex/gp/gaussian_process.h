@@ -32,8 +32,16 @@ class CandidateGp {
   //   Zh = L⁻¹H (n x p) and W = VᵀZh (|C| x p), so that with A = B⁻¹ + ZhᵀZh,
   //   β̄ = A⁻¹(Zhᵀz + B⁻¹b), mean(C) = Hcβ̄ + Vᵀ(z − Zhβ̄), var(C) = var₀(C) + diag(R A⁻¹ Rᵀ),
   //   R = Hc − W: one more rank-one update of W per observation, O(|C|·p).
+  //
+  // nonnegative_coefficient (an index into β, or −1 for none): that coefficient is kept ≥ 0,
+  // β̄ being then the minimiser of the same quadratic under that bound (the mode of the posterior
+  // with the bound as part of the prior): when the unconstrained β̄_j < 0, β̄_j = 0 and the other
+  // coefficients solve their own block of A (exact for one bound: the quadratic is convex). The
+  // mean, PredictMean and the pending values use this β̄; the variance's diag(R A⁻¹ Rᵀ) and the
+  // likelihood stay those of the unbounded Gaussian β. A pending point leaves a bounded β̄ as it
+  // is too: the unconstrained β̄_j moves by −μ(A'⁻¹)_jj ≤ 0 (μ ≥ 0 the bound's KKT multiplier).
   void SetMeanBasis(Eigen::MatrixXf candidate_basis, Eigen::VectorXd prior_mean,
-                    Eigen::VectorXd prior_variance);
+                    Eigen::VectorXd prior_variance, int nonnegative_coefficient = -1);
 
   // Adds (x, y) and updates the posterior at every candidate; x need not be a candidate.
   // basis: h(x) (p values) when a mean basis is set, else empty.
@@ -120,7 +128,8 @@ class CandidateGp {
   // GrowCholesky, then the new row of V and the rank-one updates of the posterior.
   void Append(const Eigen::VectorXd& x, double y, const Eigen::VectorXd& basis, bool pending);
   void ReserveRows(Eigen::Index rows);
-  // A = B⁻¹ + ZhᵀZh, factored (p x p).
+  // A = B⁻¹ + ZhᵀZh (p x p), and factored.
+  Eigen::MatrixXd CoefficientPrecisionMatrix() const;
   Eigen::LLT<Eigen::MatrixXd> CoefficientPrecision() const;
   // total_mean_ and total_variance_ from mean_, variance_, W and β̄.
   void UpdateMeanFunction();
@@ -138,6 +147,7 @@ class CandidateGp {
   int num_pending_ = 0;  // the last rows of L, z, V: GP-BUCB's pending points
   // Mean basis (p = 0 without one).
   Eigen::VectorXd basis_prior_mean_, basis_prior_precision_;  // b and B⁻¹ (diagonal)
+  int nonnegative_coefficient_ = -1;                          // β's index kept ≥ 0, or −1
   Eigen::MatrixXf candidate_basis_;                           // Hc, |C| x p
   Eigen::MatrixXd observed_basis_;                            // H, n x p
   Eigen::MatrixXd zh_;                                        // L⁻¹H, n x p

@@ -87,6 +87,11 @@ struct RefineOptions {
   PriorBasis prior_basis = PriorBasis::kMaskAverage;
   double prior_coefficient_sd = 10.0;  // kFitted: a's prior std (a = 10: mean |a·i0| = 1)
   double prior_offset_sd = 1.0;        // kFitted: b's prior std (observations lie in [−1, 1])
+  // kFitted: keep a ≥ 0. A prior claims that its high values matter; the observations can
+  // confirm it (a > 0) or void it (a = 0), while a < 0 puts the prior's inverse into the map. It
+  // arises when the model barely sees the class (its observations are noise around 0). Off: on
+  // the test split it did not beat the unbounded a image by image (docs/results.md, sixth round).
+  bool nonnegative_prior_coefficient = false;
   // The final map's GP signal variance σf² by maximum marginal likelihood (a grid of 10^(k/4),
   // k = −16..4, with σn² fixed) instead of signal_variance; the search itself keeps
   // signal_variance. Paper and code: off.

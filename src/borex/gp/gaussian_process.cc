@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "borex/core/error.h"
 #include "borex/core/threads.h"
@@ -115,8 +116,9 @@ void CandidateGp::GrowCholesky(const Eigen::VectorXd& x, double y, const Eigen::
 }
 
 void CandidateGp::SetMeanBasis(Eigen::MatrixXf candidate_basis, Eigen::VectorXd prior_mean,
-                               Eigen::VectorXd prior_variance) {
+                               Eigen::VectorXd prior_variance, int nonnegative_coefficient) {
   BOREX_CHECK_EQ(num_observations(), 0);
+  BOREX_CHECK(nonnegative_coefficient >= -1 && nonnegative_coefficient < prior_mean.size());
   BOREX_CHECK_EQ(candidate_basis.rows(), candidates_.cols());
   BOREX_CHECK_EQ(candidate_basis.cols(), prior_mean.size());
   BOREX_CHECK_EQ(prior_variance.size(), prior_mean.size());
@@ -126,23 +128,41 @@ void CandidateGp::SetMeanBasis(Eigen::MatrixXf candidate_basis, Eigen::VectorXd 
   candidate_basis_ = std::move(candidate_basis);
   basis_prior_mean_ = std::move(prior_mean);
   basis_prior_precision_ = prior_variance.cwiseInverse();
+  nonnegative_coefficient_ = nonnegative_coefficient;
   observed_basis_.resize(0, p);
   zh_.resize(0, p);
   w_ = Eigen::MatrixXf::Zero(candidates_.cols(), p);
   UpdateMeanFunction();
 }
 
-Eigen::LLT<Eigen::MatrixXd> CandidateGp::CoefficientPrecision() const {
+Eigen::MatrixXd CandidateGp::CoefficientPrecisionMatrix() const {
   Eigen::MatrixXd a = zh_.transpose() * zh_;
   a.diagonal() += basis_prior_precision_;
-  return Eigen::LLT<Eigen::MatrixXd>(a);
+  return a;
+}
+
+Eigen::LLT<Eigen::MatrixXd> CandidateGp::CoefficientPrecision() const {
+  return Eigen::LLT<Eigen::MatrixXd>(CoefficientPrecisionMatrix());
 }
 
 Eigen::VectorXd CandidateGp::MeanCoefficients() const {
   if (num_basis() == 0) return Eigen::VectorXd();
   const Eigen::VectorXd c =
       zh_.transpose() * z_ + basis_prior_precision_.cwiseProduct(basis_prior_mean_);
-  return CoefficientPrecision().solve(c);
+  Eigen::VectorXd beta = CoefficientPrecision().solve(c);
+  const int bounded = nonnegative_coefficient_;
+  if (bounded < 0 || beta[bounded] >= 0) return beta;
+  // The bound is active: β_j = 0 and the free coefficients minimise the quadratic on their own,
+  // A_ff β_f = c_f.
+  std::vector<Eigen::Index> free;
+  for (Eigen::Index i = 0; i < beta.size(); ++i)
+    if (i != bounded) free.push_back(i);
+  const Eigen::MatrixXd a_free = CoefficientPrecisionMatrix()(free, free);
+  const Eigen::VectorXd c_free = c(free);
+  const Eigen::VectorXd beta_free = a_free.llt().solve(c_free);
+  beta.setZero();
+  beta(free) = beta_free;
+  return beta;
 }
 
 void CandidateGp::UpdateMeanFunction() {
@@ -287,7 +307,7 @@ CandidateGp CandidateGp::WithKernelOnly(MaternKernel kernel) const {
   CandidateGp gp(std::move(kernel), Eigen::MatrixXf(kernel_.dimension(), 0), noise_variance_);
   if (num_basis() > 0)
     gp.SetMeanBasis(Eigen::MatrixXf(0, num_basis()), basis_prior_mean_,
-                    basis_prior_precision_.cwiseInverse());
+                    basis_prior_precision_.cwiseInverse(), nonnegative_coefficient_);
   gp.SetObservations(points_, values_, observed_basis_);
   return gp;
 }

@@ -274,6 +274,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"prior_basis", PriorBasisName(prior_basis)},
                          {"prior_coefficient_sd", prior_coefficient_sd},
                          {"prior_offset_sd", prior_offset_sd},
+                         {"nonnegative_prior_coefficient", nonnegative_prior_coefficient},
                          {"fit_signal_variance", fit_signal_variance},
                          {"fit_length_scale", fit_length_scale},
                          {"flip", flip},

@@ -331,7 +331,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
       prior_mean << 0.0;
       prior_variance << o.prior_offset_sd * o.prior_offset_sd;
     }
-    s.gp->SetMeanBasis(s.candidate_basis, prior_mean, prior_variance);
+    s.gp->SetMeanBasis(s.candidate_basis, prior_mean, prior_variance,
+                       s.has_prior && o.nonnegative_prior_coefficient ? 0 : -1);
   }
 
   // Algorithm 1's M(i, l) is scored with the first round's images (ProposeRound).
