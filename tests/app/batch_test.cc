@@ -257,6 +257,37 @@ TEST_F(BatchTest, RefusesToMixResultsOfOtherSettings) {
   EXPECT_THROW(RunReport(report), InputError);
 }
 
+// A directory written before a setting existed (its settings.json without the key) resumes and
+// merges with runs that leave the setting at the behaviour it had then, and not otherwise.
+TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "gradcam";
+  options.limit = 1;
+  options.shard = {1, 2};
+  Run(options);
+  const std::string recorded = Path("out/shard-1-of-2/settings.json");
+  nlohmann::json settings = io::ReadJson(recorded);
+  ASSERT_TRUE(settings["refine"].contains("nonnegative_prior_coefficient"));
+  settings["refine"].erase("nonnegative_prior_coefficient");
+  std::ofstream(recorded) << settings.dump(2);
+  EXPECT_FALSE(ReadBatchSettings(recorded)["refine"]["nonnegative_prior_coefficient"].get<bool>());
+  EXPECT_NO_THROW(Run(options));  // resumes
+  options.shard = {2, 2};
+  Run(options);
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  EXPECT_NO_THROW(RunReport(report));  // merges with a shard that records the key
+  options.shard = {1, 2};
+  options.refine.nonnegative_prior_coefficient = true;  // another behaviour: refused
+  try {
+    Run(options);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("nonnegative_prior_coefficient"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(BatchTest, TwoBatchesCannotWriteOneDirectory) {
   fs::create_directories(dir_ / "out");
   const int fd = ::open(Path("out/.batch.lock").c_str(), O_RDWR | O_CREAT, 0644);

@@ -72,6 +72,10 @@ struct BatchOptions {
 const std::vector<std::string>& BatchCsvHeader();
 // Where a run writes: OUT, or OUT/shard-K-of-N with --shard.
 std::string BatchOutputDir(const BatchOptions& options);
+// A directory's settings.json, with every setting added since its format began filled in, when
+// absent, with the value that reproduces what runs before it did (such a directory still resumes
+// and merges with a run that leaves the new setting at that value).
+nlohmann::json ReadBatchSettings(const std::string& path);
 
 // Called after each image: (images finished, images to do, image id, seconds for it).
 using BatchProgress = std::function<void(int, int, const std::string&, double)>;

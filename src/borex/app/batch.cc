@@ -313,7 +313,7 @@ nlohmann::json ResultSettings(const BatchOptions& options, const model::ModelInf
 void CheckRecordedSettings(const std::string& dir, const nlohmann::json& settings) {
   const std::string path = dir + "/settings.json";
   if (!std::filesystem::exists(path)) return;
-  const nlohmann::json recorded = io::ReadJson(path);
+  const nlohmann::json recorded = ReadBatchSettings(path);
   if (recorded == settings) return;
   const nlohmann::json patch = nlohmann::json::diff(recorded, settings);
   throw InputError(path, "this output directory holds results computed with other settings (" +
@@ -605,6 +605,18 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
 }
 
 }  // namespace
+
+nlohmann::json ReadBatchSettings(const std::string& path) {
+  // Settings added after borex-batch-settings/2 began, with the behaviour before they existed.
+  static const std::pair<const char*, bool> kAdded[] = {
+      {"/refine/nonnegative_prior_coefficient", false}};
+  nlohmann::json settings = io::ReadJson(path);
+  for (const auto& [pointer, before] : kAdded) {
+    const nlohmann::json::json_pointer key(pointer);
+    if (settings.contains(key.parent_pointer()) && !settings.contains(key)) settings[key] = before;
+  }
+  return settings;
+}
 
 std::vector<BatchMethod> ParseBatchMethods(const std::string& list,
                                            const refine::RefineOptions& base,

@@ -41,7 +41,7 @@ nlohmann::json CommonSettings(const std::vector<fs::path>& dirs) {
   for (const fs::path& dir : dirs) {
     const fs::path path = dir / "settings.json";
     if (!fs::exists(path)) continue;
-    const nlohmann::json recorded = io::ReadJson(path.string());
+    const nlohmann::json recorded = ReadBatchSettings(path.string());
     if (first.empty()) {
       settings = recorded;
       first = path.string();
