@@ -149,7 +149,8 @@ Eigen::VectorXd CandidateGp::MeanCoefficients() const {
   if (num_basis() == 0) return Eigen::VectorXd();
   const Eigen::VectorXd c =
       zh_.transpose() * z_ + basis_prior_precision_.cwiseProduct(basis_prior_mean_);
-  Eigen::VectorXd beta = CoefficientPrecision().solve(c);
+  const Eigen::MatrixXd a = CoefficientPrecisionMatrix();
+  Eigen::VectorXd beta = a.llt().solve(c);
   const int bounded = nonnegative_coefficient_;
   if (bounded < 0 || beta[bounded] >= 0) return beta;
   // The bound is active: β_j = 0 and the free coefficients minimise the quadratic on their own,
@@ -157,7 +158,7 @@ Eigen::VectorXd CandidateGp::MeanCoefficients() const {
   std::vector<Eigen::Index> free;
   for (Eigen::Index i = 0; i < beta.size(); ++i)
     if (i != bounded) free.push_back(i);
-  const Eigen::MatrixXd a_free = CoefficientPrecisionMatrix()(free, free);
+  const Eigen::MatrixXd a_free = a(free, free);
   const Eigen::VectorXd c_free = c(free);
   const Eigen::VectorXd beta_free = a_free.llt().solve(c_free);
   beta.setZero();
