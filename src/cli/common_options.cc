@@ -346,6 +346,8 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--fit-signal-variance",
        [](auto& o, auto& f) { o.fit_signal_variance = f.fit_signal_variance; }},
       {"--fit-length-scale", [](auto& o, auto& f) { o.fit_length_scale = f.fit_length_scale; }},
+      {"--fit-noise-variance",
+       [](auto& o, auto& f) { o.fit_noise_variance = f.fit_noise_variance; }},
       {"--nonnegative-prior-coefficient",
        [](auto& o, auto& f) { o.nonnegative_prior_coefficient = f.nonnegative_prior_coefficient; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
@@ -366,6 +368,10 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--aggregation")) o.aggregation = refine::ParseAggregation(aggregation);
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
   if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
+  if (given("--gp-over")) o.gp_domain = refine::ParseGpDomain(gp_over);
+  if (!prior_level_sets.empty())
+    o.prior_level_sets = ParseNumberList(prior_level_sets, "--prior-level-sets", 1, 64,
+                                         "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4");
   if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
@@ -379,6 +385,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   flags.aggregation = refine::AggregationName(flags.options.aggregation);
   flags.prior_mean = refine::PriorMeanName(flags.options.prior_mean);
   flags.prior_basis = refine::PriorBasisName(flags.options.prior_basis);
+  flags.gp_over = refine::GpDomainName(flags.options.gp_domain);
   command
       .add_option("--preset", flags.preset,
                   "Starting settings; flags given override them. kriging: the defaults (the "
@@ -489,6 +496,24 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "point that lowers the variance around it, then one forward pass of their 2Q "
                   "masked images. 1 = sequential (paper, code); --iterations counts observations")
       ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--gp-over", flags.gp_over,
+                  "masks: the GP over the squares' (row, col, side) (paper) | pixels: a "
+                  "saliency field over the image's cells, each mask's score a sum over it, so "
+                  "that masks of any shape observe it and its mean is the map (images only; "
+                  "docs/algorithm.md, seventh round)")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_flag("--fit-noise-variance,!--no-fit-noise-variance", flags.options.fit_noise_variance,
+                "With --gp-over pixels: the final map's noise variance by maximum marginal "
+                "likelihood, with the signal variance (the additive model's misfit)")
+      ->group(bo);
+  command
+      .add_option("--prior-level-sets", flags.prior_level_sets,
+                  "With --gp-over pixels: the prior's top fractions of pixels offered as masks "
+                  "besides the squares, e.g. 0.05,0.1,0.2,0.4 (default: none)")
       ->group(bo);
   command
       .add_option("--max-gp-memory", flags.options.max_gp_megabytes,

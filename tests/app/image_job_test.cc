@@ -75,6 +75,22 @@ TEST_F(ImageJobTest, NoOutputWhenTheJobFailsAfterLoading) {
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
+// Bug: a trace named like the summary JSON (--out map --trace map.json) failed an internal check
+// after the refinement had run; it is refused up front, naming the flag.
+TEST_F(ImageJobTest, TraceThatIsAlsoAnOutputFileIsRefusedBeforeAnyModelCall) {
+  RefineJobOptions job = RegionJob();
+  job.trace_path = (dir_ / "sub" / ".." / "map.json").string();
+  try {
+    RunRefineJob(*Model("region_model.pt"), job);
+    ADD_FAILURE() << "ran";
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--trace: "), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(dir_));
+  job.trace_path = (dir_ / "map_trace.json").string();
+  EXPECT_NO_THROW(RunRefineJob(*Model("region_model.pt"), job));
+}
+
 TEST_F(ImageJobTest, ExplainGradCamOnTheTinyModel) {
   ExplainJobOptions job;
   job.common.image_path = kData + "region_image.png";

@@ -7,6 +7,7 @@
 #include "borex/core/error.h"
 #include "borex/gp/hyperparameters.h"
 #include "borex/io/npy.h"
+#include "borex/refine/field_masks.h"
 #include "support/fake_classifier.h"
 
 namespace borex::refine {
@@ -658,6 +659,149 @@ TEST(RefineTogetherTest, OneImageObservationsOfSeveralImagesNeverMakeABatchOfOne
   ASSERT_EQ(model.batch_sizes.size(), 12u);
   EXPECT_EQ(model.batch_sizes.front(), 6);
   for (size_t i = 1; i < model.batch_sizes.size(); ++i) EXPECT_EQ(model.batch_sizes[i], 3);
+}
+
+// --gp-over pixels (the field GP): the level-set masks, the map, and what the field refuses.
+RefineOptions FieldOptions() {
+  RefineOptions options = SmallOptions();
+  options.gp_domain = GpDomain::kPixels;
+  return options;
+}
+
+TEST(FieldRefinerTest, LevelSetObservationHidesExactlyThePriorsTopPixels) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  const cv::Mat image = RegionImage();
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  prior(kRegion) += 2;  // the top 1/16 of the pixels is the region
+  RefineOptions options = FieldOptions();
+  options.prior_level_sets = {0.0625, 0.25};
+  Refiner refiner(model, image, 0, prior, options);
+  EXPECT_EQ(refiner.num_candidates(), kSize * kSize * 2 + 2);
+  int level_sets = 0;
+  while (!refiner.done())
+    for (const StepRecord& step : refiner.Step()) {
+      if (step.prior_fraction == 0) continue;
+      ++level_sets;
+      const cv::Mat hidden = TopFraction(prior, step.prior_fraction);
+      EXPECT_EQ(cv::countNonZero(hidden), static_cast<int>(step.prior_fraction * kSize * kSize));
+      cv::Mat masked = image.clone(), kept = image.clone();
+      masked.setTo(cv::Scalar::all(0.5), hidden);  // the model's mean colour
+      kept.setTo(cv::Scalar::all(0.5), 255 - hidden);
+      EXPECT_NEAR(step.score_masked, Probability(model, masked), 1e-6);
+      EXPECT_NEAR(step.score_reference, Probability(model, kept), 1e-6);
+      EXPECT_EQ(step.side, 0.0);
+    }
+  // The first level set hides the region, the most salient mask there is: UCB takes it.
+  EXPECT_GE(level_sets, 1);
+}
+
+TEST(FieldRefinerTest, FindsTheRegionWithoutAPriorOneCallPerImage) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  RefineOptions options = FieldOptions();
+  options.iterations = 30;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  EXPECT_EQ(result.model_calls, 2 * 30);  // the flip's two images per observation, no more
+  EXPECT_TRUE(MaximumInRegion(result.map, 2));
+  cv::Mat outside_mask(kSize, kSize, CV_8U, cv::Scalar(255));
+  outside_mask(kRegion).setTo(0);
+  EXPECT_GT(cv::mean(result.map(kRegion))[0], cv::mean(result.map, outside_mask)[0] + 1e-3);
+}
+
+TEST(FieldRefinerTest, MapIsThePriorTimesItsCoefficientWithoutObservationsToDeviate) {
+  // With σf² tiny the deviation field vanishes and the map is a·i0 (b left out).
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  RefineOptions options = FieldOptions();
+  options.signal_variance = 1e-9;
+  options.fit_signal_variance = false;
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, prior, options);
+  const cv::Mat expected = result.prior_coefficient * prior * result.prior_scale;
+  EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF), 1e-5);
+  EXPECT_NE(result.prior_coefficient, 1.0);  // fitted, not the prior's mean
+}
+
+TEST(FieldRefinerTest, SameSeedSameMapBitForBit) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  RefineOptions options = FieldOptions();
+  options.acquisition_batch = 4;
+  options.prior_level_sets = {0.1};
+  const RefineResult first = RunRefinement(model, RegionImage(), 0, prior, options);
+  const RefineResult second = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_EQ(cv::norm(first.map, second.map, cv::NORM_INF), 0.0);
+}
+
+// RegionClassifier's logit plus a deterministic perturbation of each image (from a hash of its
+// pixels, uniform in ±amplitude): observations that no field explains exactly.
+class PerturbedRegionClassifier : public testing::RegionClassifier {
+ public:
+  PerturbedRegionClassifier(double gain, double amplitude)
+      : RegionClassifier(kRegion, gain, 0.0), amplitude_(amplitude) {}
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+    Eigen::MatrixXf logits = RegionClassifier::Logits(images);
+    for (size_t n = 0; n < images.size(); ++n) {
+      uint64_t hash = 1469598103934665603ull;
+      for (int r = 0; r < images[n].rows; ++r)
+        for (int c = 0; c < images[n].cols; ++c)
+          hash = (hash ^ static_cast<uint64_t>(images[n].at<cv::Vec3f>(r, c)[0] * 255)) *
+                 1099511628211ull;
+      logits(static_cast<Eigen::Index>(n), 0) +=
+          static_cast<float>(amplitude_ * (static_cast<double>(hash % 2001) / 1000.0 - 1.0));
+    }
+    return logits;
+  }
+
+ private:
+  double amplitude_;
+};
+
+TEST(FieldRefinerTest, NoiseFitIsTheSmallestForAdditiveScoresAndGrowsWithTheirMisfit) {
+  // Logit scores of RegionClassifier are gain·(mean brightness over the region) + bias: each
+  // observation is exactly linear in the cells hidden (one pixel per cell here), so the additive
+  // model holds and the fitted noise is the grid's smallest; perturbed, it is larger.
+  RefineOptions options = FieldOptions();
+  options.iterations = 30;
+  options.fit_noise_variance = true;
+  options.score = model::ScoreKind::kLogit;
+  PerturbedRegionClassifier exact(2.0, 0.0), perturbed(2.0, 0.5);
+  const RefineResult additive = RunRefinement(exact, RegionImage(), 0, cv::Mat(), options);
+  const RefineResult misfit = RunRefinement(perturbed, RegionImage(), 0, cv::Mat(), options);
+  EXPECT_DOUBLE_EQ(additive.noise_variance, 0.01) << "the grid's smallest";
+  EXPECT_GT(misfit.noise_variance, 0.01);
+  options.fit_noise_variance = false;
+  EXPECT_EQ(RunRefinement(perturbed, RegionImage(), 0, cv::Mat(), options).noise_variance,
+            options.noise_variance);
+}
+
+TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
+  const auto refused = [](RefineOptions options, const std::string& message) {
+    try {
+      options.CheckSettings();
+      ADD_FAILURE() << "accepted: " << message;
+    } catch (const OptionError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  RefineOptions options = FieldOptions();
+  options.hyperopt = true;
+  refused(options, "--gp-over: pixels has no per-step length-scale fit");
+  options = FieldOptions();
+  options.prior_mean = PriorMean::kFixed;
+  refused(options, "--gp-over: pixels has no fixed prior mean");
+  options = SmallOptions();
+  options.prior_level_sets = {0.1};
+  refused(options, "--prior-level-sets: needs --gp-over pixels");
+  options = FieldOptions();
+  options.prior_level_sets = {1.0};
+  refused(options, "--prior-level-sets: each fraction must lie in (0, 1)");
+  options = SmallOptions();
+  options.fit_noise_variance = true;
+  refused(options, "--fit-noise-variance: needs --gp-over pixels");
+  EXPECT_THROW(FieldOptions().Check(kSize, kSize, 4), OptionError);  // a clip
+  EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize));
 }
 
 }  // namespace

@@ -50,6 +50,17 @@ enum class PriorBasis { kMaskAverage, kMaskMass };
 PriorBasis ParsePriorBasis(const std::string& name);  // "average" | "mass"
 std::string PriorBasisName(PriorBasis basis);
 
+// What the GP is over.
+//  kMasks: the paper's: a square's observation as a function of its (row, col, side), the map an
+//          aggregation of the posterior mean over the sides.
+//  kPixels: a saliency field over the image's cells (gp::FieldGp), each mask's observation a
+//           linear functional of it (the additive model of RISE), so that masks of any shape
+//           (the prior's level sets, prior_level_sets) observe one posterior, whose mean is the
+//           map. Images only; the prior enters as the fitted mean a·i0 + b.
+enum class GpDomain { kMasks, kPixels };
+GpDomain ParseGpDomain(const std::string& name);  // "masks" | "pixels"
+std::string GpDomainName(GpDomain domain);
+
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
 struct MaskSize {
   double value = 0;
@@ -99,6 +110,16 @@ struct RefineOptions {
   // The final map's length scales: the search's times the factor among 2^(k/2), k = −2..4, of
   // maximum marginal likelihood (jointly with σf² when fit_signal_variance). Paper and code: off.
   bool fit_length_scale = false;
+  GpDomain gp_domain = GpDomain::kMasks;
+  // kPixels: the final map's σn² by maximum marginal likelihood too (jointly with σf², over
+  // 10^(k/4), k = −8..0): under the additive model the residual is the model's misfit (a
+  // probability saturates when several items show), not measurement noise, and its size varies
+  // from image to image. The search keeps noise_variance.
+  bool fit_noise_variance = false;
+  // kPixels: masks besides the squares, the prior's level sets: for each q, its top fraction q of
+  // pixels hidden (and, with the flip, only those kept). They test the prior's ranking itself,
+  // and hide every item the prior marks at once. Empty: squares only.
+  std::vector<double> prior_level_sets;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)

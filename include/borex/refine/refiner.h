@@ -25,8 +25,11 @@ namespace borex::refine {
 // One BO iteration (Algorithm 2, lines 5-9), everything needed to audit or replay it.
 struct StepRecord {
   int iteration = 0;
-  double row = 0, col = 0, side = 0;           // the mask: centre (pixel) and side (pixels)
-  double frame = 0, depth = 1;                 // video: first frame n and frames t of the cuboid
+  double row = 0, col = 0, side = 0;  // the mask: centre (pixel) and side (pixels)
+  double frame = 0, depth = 1;        // video: first frame n and frames t of the cuboid
+  // > 0: the mask was the prior's top fraction of pixels (a level set, --gp-over pixels), not a
+  // square (row, col and side are then 0).
+  double prior_fraction = 0;
   double gp_row = 0, gp_col = 0, gp_side = 0;  // the point entered into the GP (after jitter;
                                                // video: jitter moves row, col and side only)
   double score_masked = 0;                     // M(i⊙m, l): the square hidden
@@ -47,6 +50,7 @@ struct RefineResult {
   // Fitted prior mean: the final map's coefficients of m = a·ī0 + b (a = 0 without a prior).
   double prior_coefficient = 0, prior_offset = 0;
   double signal_variance = 0;  // the final map's GP σf² (fitted or the option's)
+  double noise_variance = 0;   // the final map's σn² (fitted with --gp-over pixels, or the option's)
   // The final map's length scales over the search's (fitted, RefineOptions::fit_length_scale).
   double length_scale_factor = 1;
   double base_score = 0;  // M(i, l)

@@ -608,8 +608,11 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
 
 nlohmann::json ReadBatchSettings(const std::string& path) {
   // Settings added after borex-batch-settings/2 began, with the behaviour before they existed.
-  static const std::pair<const char*, bool> kAdded[] = {
-      {"/refine/nonnegative_prior_coefficient", false}};
+  static const std::pair<const char*, nlohmann::json> kAdded[] = {
+      {"/refine/nonnegative_prior_coefficient", false},
+      {"/refine/gp_over", "masks"},
+      {"/refine/prior_level_sets", nlohmann::json::array()},
+      {"/refine/fit_noise_variance", false}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {
     const nlohmann::json::json_pointer key(pointer);

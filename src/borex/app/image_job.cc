@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -361,6 +362,7 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
     summary["prior"]["offset"] = result.prior_offset;            // b
   }
   summary["signal_variance"] = result.signal_variance;
+  summary["noise_variance"] = result.noise_variance;
   summary["length_scale_factor"] = result.length_scale_factor;
   summary["iterations"] = result.iterations;
   summary["refine_model_calls"] = result.model_calls;
@@ -403,6 +405,14 @@ void ImageJobOptions::Check() const {
 void RefineJobOptions::CheckSettings() const {
   common.CheckSettings();
   refine.CheckSettings();
+  // The trace is written with --out's files as one set: it may not be one of them (it was a
+  // failed internal check, after the refinement's model calls).
+  if (!trace_path.empty() && !common.out_prefix.empty())
+    for (const char* suffix : {".json", ".npy", ".png", "_overlay.png"})
+      if (std::filesystem::path(trace_path).lexically_normal() ==
+          std::filesystem::path(common.out_prefix + suffix).lexically_normal())
+        throw OptionError("--trace", trace_path + " is also a file of --out " +
+                                         common.out_prefix + ": give the trace another name");
   if (prior_path.empty() && prior_method != "none")
     explain::ParseSingleMapMethod(prior_method, "--prior-method");
 }
@@ -504,6 +514,8 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
       steps.back()["frame"] = step.frame;
       steps.back()["depth"] = step.depth;
     }
+    // --gp-over pixels: a level set of the prior rather than a square.
+    if (step.prior_fraction > 0) steps.back()["prior_fraction"] = step.prior_fraction;
   }
   return {{"format", "borex-trace/1"},
           {"settings", RefineSettings(options, result,
@@ -515,7 +527,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
           {"prior_offset", result.prior_offset},
           {"signal_variance", result.signal_variance},
           {"length_scale_factor", result.length_scale_factor},
-          {"noise_variance", options.noise_variance},
+          {"noise_variance", result.noise_variance},
           {"steps", steps}};
 }
 

@@ -20,6 +20,7 @@ const EnumNames<PriorMean> kPriorMeans{{PriorMean::kFixed, "fixed"},
                                        {PriorMean::kFitted, "fitted"}};
 const EnumNames<PriorBasis> kPriorBases{{PriorBasis::kMaskAverage, "average"},
                                         {PriorBasis::kMaskMass, "mass"}};
+const EnumNames<GpDomain> kGpDomains{{GpDomain::kMasks, "masks"}, {GpDomain::kPixels, "pixels"}};
 
 }  // namespace
 
@@ -37,6 +38,8 @@ PriorBasis ParsePriorBasis(const std::string& name) {
   return kPriorBases.Parse(name, "--prior-basis");
 }
 std::string PriorBasisName(PriorBasis basis) { return kPriorBases.Name(basis); }
+GpDomain ParseGpDomain(const std::string& name) { return kGpDomains.Parse(name, "--gp-over"); }
+std::string GpDomainName(GpDomain domain) { return kGpDomains.Name(domain); }
 
 RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
 
@@ -236,6 +239,34 @@ void RefineOptions::CheckSettings() const {
   if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
   if (length_scale_frame < 0 || length_scale_depth < 0)
     throw OptionError("--length-scale-frames", "must be positive (or 0 for the default)");
+  for (double fraction : prior_level_sets)
+    if (!(fraction > 0 && fraction < 1))
+      throw OptionError("--prior-level-sets",
+                        "each fraction must lie in (0, 1), got " + std::to_string(fraction));
+  if (gp_domain == GpDomain::kMasks) {
+    if (!prior_level_sets.empty())
+      throw OptionError("--prior-level-sets", "needs --gp-over pixels (masks of any shape)");
+    if (fit_noise_variance) throw OptionError("--fit-noise-variance", "needs --gp-over pixels");
+    return;
+  }
+  // The pixel field has the fitted mean and the σf² fit, and none of the mask-space GP's
+  // per-point devices.
+  struct Part {
+    bool present;
+    const char *what, *flag;
+  };
+  const Part parts[] = {
+      {algorithm != Algorithm::kBorex, "Algorithm 1", "--algorithm borex"},
+      {prior_mean != PriorMean::kFitted, "fixed prior mean", "--prior-mean fitted"},
+      {nonnegative_prior_coefficient, "bounded prior coefficient",
+       "--no-nonnegative-prior-coefficient"},
+      {fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
+      {hyperopt, "per-step length-scale fit", "no --hyperopt"},
+      {jitter > 0, "jitter", "--jitter 0"}};
+  for (const Part& part : parts)
+    if (part.present)
+      throw OptionError("--gp-over",
+                        std::string("pixels has no ") + part.what + " (" + part.flag + ")");
 }
 
 void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const {
@@ -248,6 +279,8 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
                             " px square, larger than the " + std::to_string(image_cols) + "x" +
                             std::to_string(image_rows) + " working image");
   }
+  if (clip_frames > 1 && gp_domain == GpDomain::kPixels)
+    throw OptionError("--gp-over", "pixels refines images, not clips (use masks)");
   if (clip_frames > 1)
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)
@@ -287,6 +320,9 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
                          {"jitter", jitter},
                          {"infill", mask::InfillName(infill)},
                          {"acquisition_batch", acquisition_batch},
+                         {"gp_over", GpDomainName(gp_domain)},
+                         {"prior_level_sets", prior_level_sets},
+                         {"fit_noise_variance", fit_noise_variance},
                          {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;

@@ -10,9 +10,11 @@
 #include "borex/acquisition/ucb.h"
 #include "borex/core/error.h"
 #include "borex/core/random.h"
+#include "borex/gp/field_gp.h"
 #include "borex/gp/gaussian_process.h"
 #include "borex/gp/hyperparameters.h"
 #include "borex/mask/infill.h"
+#include "borex/refine/field_masks.h"
 
 namespace borex::refine {
 namespace {
@@ -57,6 +59,14 @@ struct Refiner::State {
   Eigen::VectorXf candidate_prior;  // i0 at the candidate (fixed mean: the GP's prior mean)
   Eigen::MatrixXf candidate_basis;  // fitted mean: (ī0, 1) or (1) at every candidate
   std::unique_ptr<gp::CandidateGp> gp;
+  // GpDomain::kPixels: the field over the cells, observed through the candidates: the squares
+  // (the columns of `candidates`), then the prior's level sets (hidden masks, with their
+  // fractions).
+  std::unique_ptr<gp::FieldGp> field;
+  CellGrid grid;
+  std::vector<cv::Mat> level_sets;
+  std::vector<double> level_set_fractions;
+  double field_length_scale = 0;             // pixels
   std::unique_ptr<mask::Infiller> infiller;  // the image with the chosen in-fill
   Random random;
   RefineResult result;
@@ -113,7 +123,19 @@ struct Refiner::State {
 
   // The images one observation scores: the square (cuboid) hidden, and with the flip its
   // complement hidden.
-  void AppendMaskedImages(const StepRecord& step, std::vector<cv::Mat>& images) const {
+  void AppendMaskedImages(const StepRecord& step, Eigen::Index chosen,
+                          std::vector<cv::Mat>& images) const {
+    if (chosen >= candidates.cols()) {
+      const cv::Mat& hidden = level_sets[static_cast<size_t>(chosen - candidates.cols())];
+      cv::Mat masked;
+      infiller->ApplyHidden(hidden, masked);
+      images.push_back(masked);
+      if (!options.flip) return;
+      cv::Mat flipped;
+      infiller->ApplyHidden(255 - hidden, flipped);
+      images.push_back(flipped);
+      return;
+    }
     mask::Cuboid cuboid;
     cuboid.square = mask::SquareBox(step.row, step.col, step.side, frame_rows, image.cols);
     cuboid.frame0 = static_cast<int>(std::lround(step.frame));
@@ -132,16 +154,26 @@ struct Refiner::State {
   StepRecord Choose(Eigen::Index* chosen) {
     StepRecord step;
     step.iteration = static_cast<int>(result.steps.size() + round.size());
-    const Eigen::VectorXf total_mean =
-        fitted_mean ? gp->candidate_mean() : candidate_prior + gp->candidate_mean();
+    Eigen::VectorXf total_mean, variance;
+    if (field) {
+      total_mean = field->candidate_mean().cast<float>();
+      variance = field->candidate_variance().cast<float>();
+    } else {
+      total_mean = fitted_mean ? gp->candidate_mean() : candidate_prior + gp->candidate_mean();
+      variance = gp->candidate_variance();
+    }
     if (step.iteration == 0) {
       *chosen = FirstCandidate();
-      step.acquisition =
-          total_mean[*chosen] + options.kappa * std::sqrt(gp->candidate_variance()[*chosen]);
+      step.acquisition = total_mean[*chosen] + options.kappa * std::sqrt(variance[*chosen]);
     } else {
       double best = 0;
-      *chosen = acquisition::ArgmaxUcb(total_mean, gp->candidate_variance(), options.kappa, &best);
+      *chosen = acquisition::ArgmaxUcb(total_mean, variance, options.kappa, &best);
       step.acquisition = best;
+    }
+    if (*chosen >= candidates.cols()) {  // a level set of the prior (field only)
+      step.prior_fraction = level_set_fractions[static_cast<size_t>(*chosen - candidates.cols())];
+      step.prior_at_point = candidate_basis(*chosen, 0);
+      return step;
     }
     step.row = candidates(0, *chosen);
     step.col = candidates(1, *chosen);
@@ -203,6 +235,141 @@ struct Refiner::State {
     return has_prior ? std::pair{beta[0], beta[1]} : std::pair{0.0, beta[0]};
   }
 
+  // GpDomain::kPixels: the cell grid, the level sets, every candidate's weights and basis
+  // (⟨w, i0⟩, ⟨w, 1⟩, 1), and the field GP. The squares are `candidates`, already laid out.
+  void BuildField(const Eigen::VectorXd& length_scales) {
+    const RefineOptions& o = options;
+    grid = CellGrid::For(frame_rows, image.cols);
+    for (double fraction : o.prior_level_sets) {
+      if (!has_prior) break;
+      if (std::find(level_set_fractions.begin(), level_set_fractions.end(), fraction) !=
+          level_set_fractions.end())
+        continue;
+      cv::Mat hidden = TopFraction(prior, fraction);
+      if (cv::countNonZero(hidden) == static_cast<int>(hidden.total())) continue;  // ties: all
+      level_sets.push_back(std::move(hidden));
+      level_set_fractions.push_back(fraction);
+    }
+    const Eigen::Index squares = candidates.cols();
+    const auto count = squares + static_cast<Eigen::Index>(level_sets.size());
+    Eigen::MatrixXf weights(count, grid.size());
+    const Eigen::VectorXf prior_cells = CellAverage(grid, prior);
+    for (Eigen::Index j = 0; j < count; ++j) {
+      cv::Mat hidden;
+      if (j < squares) {
+        hidden = cv::Mat::zeros(frame_rows, image.cols, CV_8UC1);
+        hidden(mask::SquareBox(candidates(0, j), candidates(1, j), candidates(2, j), frame_rows,
+                               image.cols)
+                   .rect())
+            .setTo(255);
+      } else {
+        hidden = level_sets[static_cast<size_t>(j - squares)];
+      }
+      weights.row(j) = ObservationWeights(CellAverage(grid, hidden), o.flip).transpose();
+    }
+    const int columns = has_prior ? 3 : 2;
+    candidate_basis.resize(count, columns);
+    if (has_prior) candidate_basis.col(0) = weights * prior_cells;
+    candidate_basis.col(columns - 2) = weights.rowwise().sum();
+    candidate_basis.col(columns - 1).setOnes();
+    Eigen::VectorXd prior_mean = Eigen::VectorXd::Zero(columns);
+    Eigen::VectorXd prior_variance =
+        Eigen::VectorXd::Constant(columns, o.prior_offset_sd * o.prior_offset_sd);
+    if (has_prior) {
+      prior_mean[0] = 1.0;
+      prior_variance[0] = o.prior_coefficient_sd * o.prior_coefficient_sd;
+    }
+    // The position length scale, in cells.
+    field_length_scale = length_scales[0];
+    field = std::make_unique<gp::FieldGp>(
+        grid.rows, grid.cols, o.kernel, length_scales[0] / grid.cell, o.signal_variance,
+        o.noise_variance, std::move(weights), candidate_basis, prior_mean, prior_variance);
+  }
+
+  // The mask-space GP's final map: the search's GP, or the same data under the σf² and/or the
+  // length-scale factor of maximum likelihood, aggregated over the sides.
+  cv::Mat MaskSpaceMap(RefineResult* result) const {
+    result->signal_variance = gp->kernel().signal_variance();
+    result->noise_variance = options.noise_variance;
+    std::unique_ptr<gp::CandidateGp> refitted;
+    if ((options.fit_signal_variance || options.fit_length_scale) && gp->num_observations() > 0) {
+      const gp::MaternKernel fitted = gp::FitKernelOnGrid(
+          *gp,
+          options.fit_signal_variance ? gp::SignalVarianceGrid()
+                                      : std::vector<double>{gp->kernel().signal_variance()},
+          options.fit_length_scale ? gp::LengthScaleFactorGrid() : std::vector<double>{1.0});
+      result->signal_variance = fitted.signal_variance();
+      result->length_scale_factor = fitted.length_scales()[0] / gp->kernel().length_scales()[0];
+      refitted = std::make_unique<gp::CandidateGp>(gp->WithKernelOnly(fitted));
+    }
+    const gp::CandidateGp& predictor = refitted ? *refitted : *gp;
+    std::vector<cv::Mat> means;
+    for (size_t j = 0; j < depths.size(); ++j)
+      for (size_t i = 0; i < sides.size(); ++i) {
+        cv::Mat kriging = KrigingMeanForSide(predictor, static_cast<int>(i), static_cast<int>(j));
+        means.push_back(fitted_mean ? kriging : kriging + prior);
+      }
+    cv::Mat map = AggregateCuboids(means, sides, depths, frames, options.aggregation,
+                                   options.weighted_average);
+    if (fitted_mean) {
+      // The prior's part per pixel, a·i0, unsmoothed: the aggregation back-projects what the masks
+      // observed, while i0 is a per-pixel map already; weighted as a constant map would be. b, what
+      // a mask over none of the prior's mass scores, is the baseline the map is relative to: it
+      // shifts every pixel alike, so it is left out, and pixels whose masks score above it are
+      // positive.
+      const auto [a, b] = MeanCoefficients(predictor);
+      result->prior_coefficient = a;
+      result->prior_offset = b;
+      const std::vector<cv::Mat> ones(means.size(), cv::Mat::ones(1, 1, CV_32FC1));
+      const double gain =
+          AggregateCuboids(ones, sides, depths, 1, options.aggregation, options.weighted_average)
+              .at<float>(0, 0);
+      map += gain * a * prior;
+    }
+    return map;
+  }
+
+  // The field's final map: under the σf² of maximum marginal likelihood (fit_signal_variance),
+  // a·i0 per pixel plus the deviation field between cell centres; b is left out, as in the
+  // mask-space map (a shift of every pixel alike).
+  cv::Mat FieldMap(RefineResult* result) const {
+    gp::FieldGp predictor = *field;
+    if ((options.fit_signal_variance || options.fit_noise_variance) &&
+        predictor.num_observations() > 0) {
+      // Type-II maximum likelihood on the grid; the first of equal maxima wins.
+      const std::vector<double> signals = options.fit_signal_variance
+                                              ? gp::SignalVarianceGrid()
+                                              : std::vector<double>{predictor.signal_variance()};
+      std::vector<double> noises{predictor.noise_variance()};
+      if (options.fit_noise_variance) {
+        noises.clear();
+        for (int k = -8; k <= 0; ++k) noises.push_back(std::pow(10.0, k / 4.0));
+      }
+      double best = -std::numeric_limits<double>::infinity();
+      double signal = predictor.signal_variance(), noise = predictor.noise_variance();
+      for (double s : signals)
+        for (double n : noises) {
+          const double likelihood = predictor.LogMarginalLikelihood(s, n);
+          if (likelihood > best) best = likelihood, signal = s, noise = n;
+        }
+      predictor.SetSignalVariance(signal);
+      predictor.SetNoiseVariance(noise);
+    }
+    result->noise_variance = predictor.noise_variance();
+    result->signal_variance = predictor.signal_variance();
+    const Eigen::VectorXd& beta = predictor.MeanCoefficients();
+    result->prior_coefficient = has_prior ? beta[0] : 0.0;
+    result->prior_offset = beta[has_prior ? 1 : 0];
+    return CellFieldToPixels(grid, predictor.DeviationField()) + result->prior_coefficient * prior;
+  }
+
+  void AddPending(const StepRecord& step, Eigen::Index chosen) {
+    if (field)
+      field->AddPending(chosen);
+    else
+      gp->AddPending(GpPoint(step), Basis(chosen));
+  }
+
   Eigen::VectorXd GpPoint(const StepRecord& step) const {
     Eigen::VectorXd point(video ? 5 : 3);
     if (video)
@@ -251,13 +418,22 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
 
   // Candidates: grid centres (and first frames) x sides (x depths), laid out in blocks of one
   // (depth, side) each, side-major within a depth, so each block is contiguous.
-  for (int r = o.stride / 2; r < rows; r += o.stride) s.grid_rows.push_back(r);
-  for (int c = o.stride / 2; c < cols; c += o.stride) s.grid_cols.push_back(c);
+  // The pixel field's squares: centres every cell at least (its weights are per cell).
+  const bool pixels = o.gp_domain == GpDomain::kPixels;
+  const int stride = pixels ? std::max(o.stride, CellGrid::For(rows, cols).cell) : o.stride;
+  for (int r = stride / 2; r < rows; r += stride) s.grid_rows.push_back(r);
+  for (int c = stride / 2; c < cols; c += stride) s.grid_cols.push_back(c);
   for (int n = 0; n < s.frames; n += s.video ? o.frame_step : 1) s.grid_frames.push_back(n);
   const int dims = s.video ? 5 : 3;
   const long count = s.per_block() * static_cast<long>(s.sides.size() * s.depths.size());
   const int basis_columns = s.fitted_mean ? (s.has_prior ? 2 : 1) : 0;
-  const double megabytes = GpBytes(count, dims, o.iterations, basis_columns) / (1024.0 * 1024.0);
+  // The field: per candidate its weights over the cells (float) and its cross-covariances with
+  // the observations (double).
+  const double megabytes =
+      (pixels ? static_cast<double>(count) *
+                    (4.0 * CellGrid::For(rows, cols).size() + 8.0 * (o.iterations + 8))
+              : GpBytes(count, dims, o.iterations, basis_columns)) /
+      (1024.0 * 1024.0);
   if (megabytes > o.max_gp_megabytes)
     throw OptionError(
         "--max-gp-memory",
@@ -266,7 +442,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
                     count, megabytes, o.max_gp_megabytes, s.video ? ", --mask-frame-step" : ""));
   s.candidates.resize(dims, count);
   s.candidate_prior.resize(s.candidates.cols());
-  if (s.fitted_mean) {
+  if (s.fitted_mean && !pixels) {
     s.candidate_basis.resize(count, basis_columns);
     s.candidate_basis.rightCols(1).setOnes();
     // ī0 per (depth, side): the prior averaged over the square, then over the cuboid's frames.
@@ -304,7 +480,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
             else
               s.candidates.col(index) << static_cast<float>(r), static_cast<float>(c),
                   static_cast<float>(side);
-            if (s.fitted_mean && s.has_prior)
+            if (s.fitted_mean && s.has_prior && !pixels)
               s.candidate_basis(index, 0) =
                   s.prior_box[j * s.sides.size() + i].at<float>(n * rows + r, c);
             s.candidate_prior[index++] = s.prior.at<float>(n * rows + r, c);
@@ -318,6 +494,13 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
         o.DepthLengthScale(s.frames);
   else
     length_scales << position, position, size;
+  // Algorithm 1's M(i, l) is scored with the first round's images (ProposeRound).
+  s.base_scored = o.flip;
+  if (pixels) {
+    s.BuildField(length_scales);
+    s.own_seconds += Seconds(start);
+    return;
+  }
   s.gp = std::make_unique<gp::CandidateGp>(
       gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance,
       /*max_observations=*/o.iterations);
@@ -335,8 +518,6 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
                        s.has_prior && o.nonnegative_prior_coefficient ? 0 : -1);
   }
 
-  // Algorithm 1's M(i, l) is scored with the first round's images (ProposeRound).
-  s.base_scored = o.flip;
   s.own_seconds += Seconds(start);
 }
 
@@ -361,8 +542,8 @@ std::vector<cv::Mat> Refiner::ProposeRound() {
     s.round.push_back(s.Choose(&chosen));
     s.round_candidates.push_back(chosen);
     // GP-BUCB: every choice but the round's last becomes a pending point for the next.
-    if (j + 1 < size) s.gp->AddPending(s.GpPoint(s.round.back()), s.Basis(chosen));
-    s.AppendMaskedImages(s.round.back(), images);
+    if (j + 1 < size) s.AddPending(s.round.back(), chosen);
+    s.AppendMaskedImages(s.round.back(), chosen, images);
   }
   s.own_seconds += Seconds(start);
   return images;
@@ -397,9 +578,14 @@ std::vector<StepRecord> Refiner::ObserveRound(const Eigen::MatrixXf& logits, dou
         s.fitted_mean ? observation : observation - step.prior_at_point;
   }
   const Eigen::Index pending = values.size() - 1;
-  if (pending > 0) s.gp->ResolvePending(values.head(pending));
-  s.gp->AddObservation(s.GpPoint(s.round.back()), values[pending],
-                       s.Basis(s.round_candidates.back()));
+  if (s.field) {
+    if (pending > 0) s.field->ResolvePending(values.head(pending));
+    s.field->AddObservation(s.round_candidates.back(), values[pending]);
+  } else {
+    if (pending > 0) s.gp->ResolvePending(values.head(pending));
+    s.gp->AddObservation(s.GpPoint(s.round.back()), values[pending],
+                         s.Basis(s.round_candidates.back()));
+  }
   if (o.hyperopt) {
     const auto [lower, upper] = o.LengthScaleBounds(s.frame_rows, s.image.cols, s.frames);
     gp::MaternKernel fitted =
@@ -419,7 +605,8 @@ std::vector<StepRecord> Refiner::ObserveRound(const Eigen::MatrixXf& logits, dou
   s.round.clear();
   s.round_candidates.clear();
   for (StepRecord& step : round) {
-    step.length_scales = s.gp->kernel().length_scales();
+    step.length_scales = s.field ? Eigen::VectorXd::Constant(1, s.field_length_scale)
+                                 : s.gp->kernel().length_scales();
     s.result.steps.push_back(step);
   }
   s.own_seconds += Seconds(start);
@@ -436,6 +623,7 @@ std::vector<StepRecord> Refiner::Step() {
 
 cv::Mat Refiner::PosteriorMeanForSide(int side_index, int depth_index) const {
   const State& s = *state_;
+  BOREX_CHECK(!s.field);  // the field has one map, not one per side
   const cv::Mat kriging = s.KrigingMeanForSide(*s.gp, side_index, depth_index);
   if (!s.fitted_mean) return kriging + s.prior;
   const auto [a, b] = s.MeanCoefficients(*s.gp);
@@ -445,7 +633,9 @@ cv::Mat Refiner::PosteriorMeanForSide(int side_index, int depth_index) const {
 
 int Refiner::dimensions() const { return state_->video ? 5 : 3; }
 
-long Refiner::num_candidates() const { return static_cast<long>(state_->candidates.cols()); }
+long Refiner::num_candidates() const {
+  return static_cast<long>(state_->candidates.cols() + state_->level_sets.size());
+}
 
 RefineResult Refiner::Finish() {
   State& s = *state_;
@@ -453,44 +643,7 @@ RefineResult Refiner::Finish() {
   const auto start = Clock::now();
   const RefineOptions& o = s.options;
   RefineResult result = s.result;
-  result.signal_variance = s.gp->kernel().signal_variance();
-  // The final map's GP: the search's, or the same data under the σf² and/or the length-scale
-  // factor of maximum likelihood.
-  std::unique_ptr<gp::CandidateGp> refitted;
-  if ((o.fit_signal_variance || o.fit_length_scale) && s.gp->num_observations() > 0) {
-    const gp::MaternKernel fitted = gp::FitKernelOnGrid(
-        *s.gp,
-        o.fit_signal_variance ? gp::SignalVarianceGrid()
-                              : std::vector<double>{s.gp->kernel().signal_variance()},
-        o.fit_length_scale ? gp::LengthScaleFactorGrid() : std::vector<double>{1.0});
-    result.signal_variance = fitted.signal_variance();
-    result.length_scale_factor = fitted.length_scales()[0] / s.gp->kernel().length_scales()[0];
-    refitted = std::make_unique<gp::CandidateGp>(s.gp->WithKernelOnly(fitted));
-  }
-  const gp::CandidateGp& predictor = refitted ? *refitted : *s.gp;
-  std::vector<cv::Mat> means;
-  for (size_t j = 0; j < s.depths.size(); ++j)
-    for (size_t i = 0; i < s.sides.size(); ++i) {
-      cv::Mat kriging = s.KrigingMeanForSide(predictor, static_cast<int>(i), static_cast<int>(j));
-      means.push_back(s.fitted_mean ? kriging : kriging + s.prior);
-    }
-  result.map =
-      AggregateCuboids(means, s.sides, s.depths, s.frames, o.aggregation, o.weighted_average);
-  if (s.fitted_mean) {
-    // The prior's part per pixel, a·i0, unsmoothed: the aggregation back-projects what the masks
-    // observed, while i0 is a per-pixel map already; weighted as a constant map would be. b, what
-    // a mask over none of the prior's mass scores, is the baseline the map is relative to: it
-    // shifts every pixel alike, so it is left out, and pixels whose masks score above it are
-    // positive.
-    const auto [a, b] = s.MeanCoefficients(predictor);
-    result.prior_coefficient = a;
-    result.prior_offset = b;
-    const std::vector<cv::Mat> ones(means.size(), cv::Mat::ones(1, 1, CV_32FC1));
-    const double gain =
-        AggregateCuboids(ones, s.sides, s.depths, 1, o.aggregation, o.weighted_average)
-            .at<float>(0, 0);
-    result.map += gain * a * s.prior;
-  }
+  result.map = s.field ? s.FieldMap(&result) : s.MaskSpaceMap(&result);
   result.iterations = static_cast<int>(result.steps.size());
   result.candidates = num_candidates();
   result.model_calls = s.model_calls;

@@ -1,0 +1,88 @@
+// A GP over a saliency field on a grid of cells, observed through masks: each observation is a
+// linear functional of the field, y = ⟨w, f⟩ + ε, with w the mask's weights over the cells
+// (the additive model of RISE: a masked image's score is the sum of what its visible pixels
+// contribute). Any mask shape is an observation of the same field, so squares and the prior's
+// own level sets inform one posterior, and the posterior mean of f is a map at once, with no
+// aggregation over mask sizes (docs/algorithm.md, seventh round).
+//
+// f = Σ_k β_k e_k + g: a mean over basis fields, whose coefficients get a Gaussian prior and are
+// estimated with the GP (universal kriging, R&W §2.7; an observation's basis values are h_k =
+// ⟨w, e_k⟩, and an intercept can be a basis value of its own), and a zero-mean deviation g with a
+// separable Matérn covariance over cell distance, k(x, x') = s·g(|Δrow|/ℓ)·g(|Δcol|/ℓ). s is
+// σf² divided by the candidates' mean ⟨w, K w⟩, so that σf² is the prior variance of a typical
+// candidate's observation, the scale the mask-space GP's σf² has.
+//
+// The observations are candidates (a fixed set of masks). n stays small (tens), so the posterior
+// is recomputed densely after every change: O(n³ + n²·|C|).
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "borex/gp/kernel.h"
+
+namespace borex::gp {
+
+class FieldGp {
+ public:
+  // rows x cols cells; candidate_weights: |C| x (rows·cols), w per candidate in row-major cell
+  // order; candidate_basis: |C| x p, h per candidate; the coefficients' prior β ~ N(b, diag(B)).
+  FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
+          double noise_variance, Eigen::MatrixXf candidate_weights, Eigen::MatrixXf candidate_basis,
+          Eigen::VectorXd prior_mean, Eigen::VectorXd prior_variance);
+
+  void AddObservation(Eigen::Index candidate, double value);
+  // GP-BUCB's pending point: the variance counts it, the mean does not (a pending value equal to
+  // its own predictive mean changes neither the mean nor β̄).
+  void AddPending(Eigen::Index candidate);
+  // The pending points' values, in the order they were added.
+  void ResolvePending(const Eigen::VectorXd& values);
+
+  // Another σf² or σn² for the same data (the final map's, by marginal likelihood).
+  void SetSignalVariance(double signal_variance);
+  void SetNoiseVariance(double noise_variance);
+  double signal_variance() const { return signal_variance_; }
+  double noise_variance() const { return noise_variance_; }
+
+  // Posterior mean and variance of every candidate's observation without noise, ⟨w, f⟩: the
+  // mean function's part and β's uncertainty included.
+  const Eigen::VectorXd& candidate_mean() const { return mean_; }
+  const Eigen::VectorXd& candidate_variance() const { return variance_; }
+  // β̄, the coefficients' posterior mean.
+  const Eigen::VectorXd& MeanCoefficients() const { return beta_; }
+  // E[g | y] at every cell (rows x cols): the field's deviation from Σ β̄_k e_k.
+  Eigen::MatrixXd DeviationField() const;
+  // log p(y) of the resolved observations, y ~ N(Hb, s·G + σn²I + H diag(B) Hᵀ), under these
+  // σf² and σn².
+  double LogMarginalLikelihood(double signal_variance, double noise_variance) const;
+
+  // K w for one weight field (row-major cells): the separable kernel, unscaled.
+  Eigen::VectorXd KernelTimes(const Eigen::VectorXd& weights) const;
+  // The scale s = σf² / mean ⟨w, K w⟩ over the candidates.
+  double kernel_scale() const { return signal_variance_ / mean_prior_quadratic_; }
+  int num_observations() const { return static_cast<int>(observed_.size()); }
+  int num_pending() const { return static_cast<int>(pending_.size()); }
+
+ private:
+  // Appends a candidate's K w column and cross-covariances (unscaled).
+  void AddColumn(Eigen::Index candidate);
+  void Update();
+
+  int rows_, cols_;
+  double signal_variance_, noise_variance_;
+  Eigen::MatrixXd row_kernel_, col_kernel_;  // K_r, K_c over cell distance
+  Eigen::MatrixXf weights_;                  // |C| x N
+  Eigen::MatrixXd basis_;                    // |C| x p
+  Eigen::VectorXd prior_mean_, prior_precision_;
+  Eigen::VectorXd prior_quadratic_;  // ⟨w_c, K w_c⟩ per candidate, unscaled
+  double mean_prior_quadratic_ = 1;
+  // Per column (observed first, then pending): the candidate, K w (N) and ⟨w_c, K w⟩ (|C|).
+  std::vector<Eigen::Index> columns_;
+  Eigen::MatrixXd kernel_columns_;  // N x (n + pending)
+  Eigen::MatrixXd cross_;           // |C| x (n + pending)
+  std::vector<Eigen::Index> observed_, pending_;
+  std::vector<double> values_;
+  Eigen::VectorXd mean_, variance_, beta_, alpha_;  // alpha_: (s·G + σn²I)⁻¹(y − Hβ̄)
+};
+
+}  // namespace borex::gp

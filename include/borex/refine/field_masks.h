@@ -1,0 +1,41 @@
+// The cell grid of the pixel-field GP (RefineOptions::gp_domain = kPixels, gp::FieldGp) and what
+// a mask is on it: the fraction of each cell it hides, and the weights of its observation.
+#pragma once
+
+#include <Eigen/Core>
+#include <opencv2/core.hpp>
+
+namespace borex::refine {
+
+// Square cells of `cell` pixels over an image (the last row and column of cells may be partial),
+// about 32 on the shorter side: fine enough for the masks' sides (a quarter of the image and
+// more), coarse enough for a dense GP over them.
+struct CellGrid {
+  int cell = 1;            // pixels per cell side
+  int rows = 0, cols = 0;  // cells
+  int image_rows = 0, image_cols = 0;
+
+  static CellGrid For(int image_rows, int image_cols);
+  int size() const { return rows * cols; }
+};
+
+// The mean of `map` (CV_32FC1 or CV_8UC1, the grid's image size) over each cell, row-major; for a
+// hidden mask (CV_8UC1, nonzero = hidden) the fraction of the cell it hides.
+Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map);
+
+// The weights w of a mask's observation s = ⟨w, f⟩ under the additive model (a masked image's
+// score is the sum of its visible cells' contributions f), from the fraction m it hides of each
+// cell: with the flip, s = M(i⊙m̄) − M(i⊙m) = Σ m·f − Σ (1 − m)·f, w = (2m − 1)/N; without it,
+// s = M(i) − M(i⊙m) = Σ m·f, w = m/N. Divided by the cell count N so that w's scale does not
+// depend on the grid.
+Eigen::VectorXf ObservationWeights(const Eigen::VectorXf& hidden_fraction, bool flip);
+
+// The top `fraction` of a map's pixels (those >= the value of the ⌈fraction·pixels⌉-th largest;
+// ties all included), as a hidden mask (CV_8UC1, 255 = hidden). fraction in (0, 1].
+cv::Mat TopFraction(const cv::Mat& map, double fraction);
+
+// A field over the grid's cells (rows x cols) at every pixel of the image: bilinear between cell
+// centres, constant beyond the outer centres. CV_32FC1.
+cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field);
+
+}  // namespace borex::refine

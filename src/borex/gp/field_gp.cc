@@ -1,0 +1,182 @@
+#include "borex/gp/field_gp.h"
+
+#include <Eigen/Cholesky>
+#include <cmath>
+#include <limits>
+
+#include "borex/core/error.h"
+
+namespace borex::gp {
+namespace {
+
+using RowMajorMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+Eigen::MatrixXd DistanceKernel(int size, MaternNu nu, double length_scale) {
+  Eigen::MatrixXd kernel(size, size);
+  for (int i = 0; i < size; ++i)
+    for (int j = 0; j < size; ++j)
+      kernel(i, j) = MaternKernel::Profile(nu, std::abs(i - j) / length_scale);
+  return kernel;
+}
+
+}  // namespace
+
+FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
+                 double noise_variance, Eigen::MatrixXf candidate_weights,
+                 Eigen::MatrixXf candidate_basis, Eigen::VectorXd prior_mean,
+                 Eigen::VectorXd prior_variance)
+    : rows_(rows),
+      cols_(cols),
+      signal_variance_(signal_variance),
+      noise_variance_(noise_variance),
+      row_kernel_(DistanceKernel(rows, nu, length_scale_cells)),
+      col_kernel_(DistanceKernel(cols, nu, length_scale_cells)),
+      weights_(std::move(candidate_weights)),
+      basis_(candidate_basis.cast<double>()),
+      prior_mean_(std::move(prior_mean)),
+      prior_precision_(prior_variance.cwiseInverse()) {
+  BOREX_CHECK_GT(rows, 0);
+  BOREX_CHECK_GT(cols, 0);
+  BOREX_CHECK(length_scale_cells > 0 && signal_variance > 0 && noise_variance > 0);
+  BOREX_CHECK_EQ(weights_.cols(), static_cast<Eigen::Index>(rows) * cols);
+  BOREX_CHECK_GT(weights_.rows(), 0);
+  BOREX_CHECK_EQ(basis_.rows(), weights_.rows());
+  BOREX_CHECK_EQ(prior_mean_.size(), basis_.cols());
+  BOREX_CHECK_EQ(prior_precision_.size(), basis_.cols());
+  BOREX_CHECK((prior_variance.array() > 0).all());
+  prior_quadratic_.resize(weights_.rows());
+  for (Eigen::Index c = 0; c < weights_.rows(); ++c) {
+    const Eigen::VectorXd w = weights_.row(c).cast<double>().transpose();
+    prior_quadratic_[c] = w.dot(KernelTimes(w));
+  }
+  mean_prior_quadratic_ = prior_quadratic_.mean();
+  BOREX_CHECK_GT(mean_prior_quadratic_, 0);
+  kernel_columns_.resize(weights_.cols(), 0);
+  cross_.resize(weights_.rows(), 0);
+  Update();
+}
+
+Eigen::VectorXd FieldGp::KernelTimes(const Eigen::VectorXd& weights) const {
+  BOREX_CHECK_EQ(weights.size(), static_cast<Eigen::Index>(rows_) * cols_);
+  // Row-major cells: the vector read as a rows x cols matrix W gives K_r W K_c.
+  const Eigen::Map<const RowMajorMatrixXd> w(weights.data(), rows_, cols_);
+  const RowMajorMatrixXd out = row_kernel_ * w * col_kernel_;
+  return Eigen::Map<const Eigen::VectorXd>(out.data(), out.size());
+}
+
+void FieldGp::AddColumn(Eigen::Index candidate) {
+  BOREX_CHECK(candidate >= 0 && candidate < weights_.rows());
+  const Eigen::Index column = kernel_columns_.cols();
+  kernel_columns_.conservativeResize(Eigen::NoChange, column + 1);
+  cross_.conservativeResize(Eigen::NoChange, column + 1);
+  kernel_columns_.col(column) = KernelTimes(weights_.row(candidate).cast<double>().transpose());
+  cross_.col(column) = (weights_ * kernel_columns_.col(column).cast<float>()).cast<double>();
+  columns_.push_back(candidate);
+}
+
+void FieldGp::AddObservation(Eigen::Index candidate, double value) {
+  BOREX_CHECK(pending_.empty());
+  BOREX_CHECK(std::isfinite(value));
+  AddColumn(candidate);
+  observed_.push_back(candidate);
+  values_.push_back(value);
+  Update();
+}
+
+void FieldGp::AddPending(Eigen::Index candidate) {
+  AddColumn(candidate);
+  pending_.push_back(candidate);
+  Update();
+}
+
+void FieldGp::ResolvePending(const Eigen::VectorXd& values) {
+  BOREX_CHECK_EQ(values.size(), static_cast<Eigen::Index>(pending_.size()));
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    BOREX_CHECK(std::isfinite(values[static_cast<Eigen::Index>(i)]));
+    observed_.push_back(pending_[i]);
+    values_.push_back(values[static_cast<Eigen::Index>(i)]);
+  }
+  pending_.clear();
+  Update();
+}
+
+void FieldGp::SetSignalVariance(double signal_variance) {
+  BOREX_CHECK(signal_variance > 0 && std::isfinite(signal_variance));
+  signal_variance_ = signal_variance;
+  Update();
+}
+
+void FieldGp::SetNoiseVariance(double noise_variance) {
+  BOREX_CHECK(noise_variance > 0 && std::isfinite(noise_variance));
+  noise_variance_ = noise_variance;
+  Update();
+}
+
+void FieldGp::Update() {
+  const auto m = static_cast<Eigen::Index>(columns_.size());
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  const double scale = kernel_scale();
+  // Σ = s·G + σn²I over every column (observed, then pending); G_ij = ⟨w_i, K w_j⟩.
+  Eigen::MatrixXd sigma(m, m);
+  Eigen::MatrixXd basis(m, basis_.cols());
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const auto candidate = columns_[static_cast<size_t>(i)];
+    sigma.row(i) = scale * cross_.row(candidate);
+    basis.row(i) = basis_.row(candidate);
+  }
+  sigma.diagonal().array() += noise_variance_;
+  const Eigen::LLT<Eigen::MatrixXd> llt(sigma);
+  BOREX_CHECK(llt.info() == Eigen::Success);
+  const Eigen::MatrixXd lower = llt.matrixL();
+  const Eigen::MatrixXd prior_precision = prior_precision_.asDiagonal();
+
+  // Variance, pending points included (it does not depend on the values): R&W eqs. 2.26, 2.42.
+  const Eigen::MatrixXd v =
+      lower.triangularView<Eigen::Lower>().solve(scale * cross_.transpose());  // m x |C|
+  const Eigen::MatrixXd zh_all = lower.triangularView<Eigen::Lower>().solve(basis);
+  const Eigen::MatrixXd a_all = prior_precision + zh_all.transpose() * zh_all;
+  const Eigen::MatrixXd r = basis_ - v.transpose() * zh_all;  // |C| x p
+  const Eigen::MatrixXd r_solved = a_all.llt().solve(r.transpose());
+  variance_ = (scale * prior_quadratic_ - v.colwise().squaredNorm().transpose() +
+               (r.transpose().array() * r_solved.array()).colwise().sum().transpose().matrix())
+                  .cwiseMax(0.0);
+
+  // Mean and β̄ from the resolved observations: the leading block of the same factor.
+  const Eigen::MatrixXd lower_n = lower.topLeftCorner(n, n);
+  const Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(values_.data(), n);
+  const Eigen::VectorXd z = lower_n.triangularView<Eigen::Lower>().solve(y);
+  const Eigen::MatrixXd zh = lower_n.triangularView<Eigen::Lower>().solve(basis.topRows(n));
+  const Eigen::MatrixXd a = prior_precision + zh.transpose() * zh;
+  beta_ = a.llt().solve(zh.transpose() * z + prior_precision * prior_mean_);
+  alpha_ = lower_n.transpose().triangularView<Eigen::Upper>().solve(z - zh * beta_);
+  mean_ = basis_ * beta_ + scale * cross_.leftCols(n) * alpha_;
+}
+
+Eigen::MatrixXd FieldGp::DeviationField() const {
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  const Eigen::VectorXd field = kernel_scale() * kernel_columns_.leftCols(n) * alpha_;
+  return Eigen::Map<const RowMajorMatrixXd>(field.data(), rows_, cols_);
+}
+
+double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_variance) const {
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  const double scale = signal_variance / mean_prior_quadratic_;
+  Eigen::MatrixXd covariance(n, n);
+  Eigen::MatrixXd basis(n, basis_.cols());
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto candidate = observed_[static_cast<size_t>(i)];
+    covariance.row(i) = scale * cross_.row(candidate).head(n);
+    basis.row(i) = basis_.row(candidate);
+  }
+  covariance.diagonal().array() += noise_variance;
+  covariance += basis * prior_precision_.cwiseInverse().asDiagonal() * basis.transpose();
+  const Eigen::LLT<Eigen::MatrixXd> llt(covariance);
+  if (llt.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
+  const Eigen::VectorXd residual =
+      Eigen::Map<const Eigen::VectorXd>(values_.data(), n) - basis * prior_mean_;
+  const Eigen::VectorXd z = llt.matrixL().solve(residual);
+  return -0.5 * z.squaredNorm() - llt.matrixLLT().diagonal().array().log().sum() -
+         0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
+}
+
+}  // namespace borex::gp

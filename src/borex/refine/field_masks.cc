@@ -1,0 +1,92 @@
+#include "borex/refine/field_masks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "borex/core/error.h"
+
+namespace borex::refine {
+
+CellGrid CellGrid::For(int image_rows, int image_cols) {
+  BOREX_CHECK(image_rows > 0 && image_cols > 0);
+  constexpr int kCellsOnShorterSide = 32;
+  CellGrid grid;
+  grid.cell = std::max(
+      1, (std::min(image_rows, image_cols) + kCellsOnShorterSide - 1) / kCellsOnShorterSide);
+  grid.rows = (image_rows + grid.cell - 1) / grid.cell;
+  grid.cols = (image_cols + grid.cell - 1) / grid.cell;
+  grid.image_rows = image_rows;
+  grid.image_cols = image_cols;
+  return grid;
+}
+
+Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map) {
+  BOREX_CHECK(map.rows == grid.image_rows && map.cols == grid.image_cols);
+  BOREX_CHECK(map.type() == CV_32FC1 || map.type() == CV_8UC1);
+  cv::Mat values = map;
+  if (map.type() == CV_8UC1) {
+    const cv::Mat hidden = map != 0;  // 255 where hidden
+    hidden.convertTo(values, CV_32FC1, 1.0 / 255);
+  }
+  Eigen::VectorXf sums = Eigen::VectorXf::Zero(grid.size());
+  Eigen::VectorXf counts = Eigen::VectorXf::Zero(grid.size());
+  for (int r = 0; r < values.rows; ++r) {
+    const float* row = values.ptr<float>(r);
+    for (int c = 0; c < values.cols; ++c) {
+      const int index = (r / grid.cell) * grid.cols + c / grid.cell;
+      sums[index] += row[c];
+      counts[index] += 1;
+    }
+  }
+  return sums.cwiseQuotient(counts);
+}
+
+Eigen::VectorXf ObservationWeights(const Eigen::VectorXf& hidden_fraction, bool flip) {
+  const auto cells = static_cast<float>(hidden_fraction.size());
+  if (flip) return (2 * hidden_fraction.array() - 1).matrix() / cells;
+  return hidden_fraction / cells;
+}
+
+cv::Mat TopFraction(const cv::Mat& map, double fraction) {
+  BOREX_CHECK(map.type() == CV_32FC1 && map.isContinuous());
+  BOREX_CHECK(fraction > 0 && fraction <= 1);
+  std::vector<float> values(map.ptr<float>(), map.ptr<float>() + map.total());
+  const auto count = static_cast<size_t>(std::ceil(fraction * static_cast<double>(values.size())));
+  const auto kth = values.begin() + static_cast<std::ptrdiff_t>(std::max<size_t>(count, 1) - 1);
+  std::nth_element(values.begin(), kth, values.end(), std::greater<>());
+  cv::Mat hidden = map >= *kth;
+  return hidden;
+}
+
+cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field) {
+  BOREX_CHECK(field.rows() == grid.rows && field.cols() == grid.cols);
+  // A pixel's position in cell units, where cell i's centre lies at i (partial edge cells too:
+  // their centre is that of a full cell, a simplification of at most half a cell).
+  const auto position = [&](int pixel, int cells, int* low, double* t) {
+    const double x =
+        std::clamp((pixel + 0.5) / grid.cell - 0.5, 0.0, static_cast<double>(cells - 1));
+    *low = std::min(static_cast<int>(x), std::max(0, cells - 2));
+    *t = cells > 1 ? x - *low : 0.0;
+  };
+  cv::Mat out(grid.image_rows, grid.image_cols, CV_32FC1);
+  for (int r = 0; r < grid.image_rows; ++r) {
+    int r0 = 0;
+    double tr = 0;
+    position(r, grid.rows, &r0, &tr);
+    const int r1 = std::min(r0 + 1, grid.rows - 1);
+    for (int c = 0; c < grid.image_cols; ++c) {
+      int c0 = 0;
+      double tc = 0;
+      position(c, grid.cols, &c0, &tc);
+      const int c1 = std::min(c0 + 1, grid.cols - 1);
+      const double top = (1 - tc) * field(r0, c0) + tc * field(r0, c1);
+      const double bottom = (1 - tc) * field(r1, c0) + tc * field(r1, c1);
+      out.at<float>(r, c) = static_cast<float>((1 - tr) * top + tr * bottom);
+    }
+  }
+  return out;
+}
+
+}  // namespace borex::refine

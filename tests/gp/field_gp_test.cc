@@ -1,0 +1,204 @@
+#include "borex/gp/field_gp.h"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+#include <cmath>
+#include <random>
+
+namespace borex::gp {
+namespace {
+
+constexpr int kRows = 4, kCols = 5, kCells = kRows * kCols;
+constexpr double kLengthScale = 1.7, kSignalVariance = 0.8, kNoise = 0.02;
+// The candidates' cross-covariances are float products (the weights are stored in float).
+constexpr double kTolerance = 2e-6;
+
+// The separable kernel built cell pair by cell pair, independently of FieldGp's K_r W K_c.
+Eigen::MatrixXd DenseKernel() {
+  Eigen::MatrixXd kernel(kCells, kCells);
+  for (int i = 0; i < kCells; ++i)
+    for (int j = 0; j < kCells; ++j)
+      kernel(i, j) = MaternKernel::Profile(MaternNu::kThreeHalves,
+                                           std::abs(i / kCols - j / kCols) / kLengthScale) *
+                     MaternKernel::Profile(MaternNu::kThreeHalves,
+                                           std::abs(i % kCols - j % kCols) / kLengthScale);
+  return kernel;
+}
+
+struct Problem {
+  Eigen::MatrixXf weights;  // candidates x cells
+  Eigen::MatrixXf basis;    // candidates x 2
+  Eigen::VectorXd prior_mean, prior_variance;
+};
+
+Problem MakeProblem() {
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> uniform(-1, 1);
+  Problem p;
+  p.weights.resize(9, kCells);
+  for (Eigen::Index i = 0; i < p.weights.size(); ++i) p.weights.data()[i] = uniform(random);
+  p.basis.resize(9, 2);
+  for (Eigen::Index i = 0; i < p.basis.size(); ++i) p.basis.data()[i] = uniform(random);
+  p.prior_mean = Eigen::Vector2d(1.0, -0.3);
+  p.prior_variance = Eigen::Vector2d(4.0, 0.5);
+  return p;
+}
+
+// The joint Gaussian of z = (β, g), conditioned on y = [H W] z + ε by the textbook formula: the
+// posterior mean and covariance of z given the rows `rows` of the design.
+struct Joint {
+  Eigen::VectorXd mean;
+  Eigen::MatrixXd covariance;
+  double log_likelihood = 0;
+};
+
+Joint Condition(const Problem& p, const std::vector<int>& rows, const Eigen::VectorXd& values,
+                double scale, double noise = kNoise) {
+  const int q = 2 + kCells;
+  Eigen::VectorXd mean = Eigen::VectorXd::Zero(q);
+  mean.head(2) = p.prior_mean;
+  Eigen::MatrixXd covariance = Eigen::MatrixXd::Zero(q, q);
+  covariance.topLeftCorner(2, 2) = p.prior_variance.asDiagonal();
+  covariance.bottomRightCorner(kCells, kCells) = scale * DenseKernel();
+  Eigen::MatrixXd design(static_cast<Eigen::Index>(rows.size()), q);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto r = static_cast<Eigen::Index>(i);
+    design.row(r).head(2) = p.basis.row(rows[i]).cast<double>();
+    design.row(r).tail(kCells) = p.weights.row(rows[i]).cast<double>();
+  }
+  const Eigen::MatrixXd s = design * covariance * design.transpose() +
+                            noise * Eigen::MatrixXd::Identity(design.rows(), design.rows());
+  const Eigen::MatrixXd gain = covariance * design.transpose() * s.inverse();
+  Joint joint;
+  if (values.size() > 0) {
+    const Eigen::VectorXd residual = values - design * mean;
+    joint.mean = mean + gain * residual;
+    joint.log_likelihood = -0.5 * residual.dot(s.inverse() * residual) -
+                           0.5 * std::log(s.determinant()) -
+                           0.5 * static_cast<double>(values.size()) * std::log(2 * M_PI);
+  } else {
+    joint.mean = mean;
+  }
+  joint.covariance = covariance - gain * design * covariance;
+  return joint;
+}
+
+double Scale(const Problem& p, double signal_variance) {
+  const Eigen::MatrixXd w = p.weights.cast<double>();
+  return signal_variance / (w * DenseKernel() * w.transpose()).diagonal().mean();
+}
+
+Eigen::VectorXd Functional(const Problem& p, Eigen::Index candidate) {
+  Eigen::VectorXd a(2 + kCells);
+  a << p.basis.row(candidate).cast<double>().transpose(),
+      p.weights.row(candidate).cast<double>().transpose();
+  return a;
+}
+
+FieldGp MakeGp(const Problem& p) {
+  return FieldGp(kRows, kCols, MaternNu::kThreeHalves, kLengthScale, kSignalVariance, kNoise,
+                 p.weights, p.basis, p.prior_mean, p.prior_variance);
+}
+
+TEST(FieldGpTest, KernelTimesIsTheDenseSeparableKernel) {
+  const Problem p = MakeProblem();
+  const FieldGp gp = MakeGp(p);
+  const Eigen::VectorXd w = p.weights.row(3).cast<double>().transpose();
+  const Eigen::VectorXd expected = DenseKernel() * w;
+  EXPECT_LT((gp.KernelTimes(w) - expected).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+TEST(FieldGpTest, PosteriorEqualsTheJointGaussianAfterEveryStep) {
+  const Problem p = MakeProblem();
+  FieldGp gp = MakeGp(p);
+  const double scale = Scale(p, kSignalVariance);
+  EXPECT_NEAR(gp.kernel_scale(), scale, 1e-12);
+  const std::vector<int> order = {2, 5, 0, 7};
+  const std::vector<double> observed = {0.4, -0.2, 0.9, 0.1};
+  std::vector<int> rows;
+  Eigen::VectorXd values(0);
+  const auto check = [&](const char* when) {
+    const Joint joint = Condition(p, rows, values, scale);
+    for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
+      const Eigen::VectorXd a = Functional(p, c);
+      EXPECT_NEAR(gp.candidate_mean()[c], a.dot(joint.mean), kTolerance)
+          << when << " candidate " << c;
+      EXPECT_NEAR(gp.candidate_variance()[c], a.dot(joint.covariance * a), kTolerance)
+          << when << " candidate " << c;
+    }
+    EXPECT_LT((gp.MeanCoefficients() - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance)
+        << when;
+    const Eigen::MatrixXd field = gp.DeviationField();
+    for (int i = 0; i < kCells; ++i)
+      EXPECT_NEAR(field(i / kCols, i % kCols), joint.mean[2 + i], kTolerance)
+          << when << " cell " << i;
+  };
+  check("no observation");
+  for (size_t i = 0; i < order.size(); ++i) {
+    gp.AddObservation(order[i], observed[i]);
+    rows.push_back(order[i]);
+    values.conservativeResize(values.size() + 1);
+    values[values.size() - 1] = observed[i];
+    check("after an observation");
+    EXPECT_NEAR(gp.LogMarginalLikelihood(kSignalVariance, kNoise),
+                Condition(p, rows, values, scale).log_likelihood, kTolerance);
+    EXPECT_NEAR(gp.LogMarginalLikelihood(3.0, 0.4),
+                Condition(p, rows, values, Scale(p, 3.0), 0.4).log_likelihood, kTolerance);
+  }
+}
+
+TEST(FieldGpTest, PendingPointsLowerTheVarianceAndLeaveTheMean) {
+  const Problem p = MakeProblem();
+  FieldGp gp = MakeGp(p);
+  gp.AddObservation(1, 0.3);
+  const Eigen::VectorXd mean_before = gp.candidate_mean();
+  gp.AddPending(4);
+  gp.AddPending(6);
+  EXPECT_EQ(gp.num_pending(), 2);
+  const double scale = Scale(p, kSignalVariance);
+  // The variance: conditioned on the whole design, pending points included.
+  const Joint all = Condition(p, {1, 4, 6}, Eigen::VectorXd(0), scale);
+  for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
+    const Eigen::VectorXd a = Functional(p, c);
+    EXPECT_NEAR(gp.candidate_variance()[c], a.dot(all.covariance * a), kTolerance);
+    EXPECT_NEAR(gp.candidate_mean()[c], mean_before[c], 1e-12);
+  }
+  gp.ResolvePending(Eigen::Vector2d(-0.5, 0.8));
+  FieldGp sequential = MakeGp(p);
+  sequential.AddObservation(1, 0.3);
+  sequential.AddObservation(4, -0.5);
+  sequential.AddObservation(6, 0.8);
+  EXPECT_LT((gp.candidate_mean() - sequential.candidate_mean()).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((gp.candidate_variance() - sequential.candidate_variance()).cwiseAbs().maxCoeff(),
+            1e-12);
+}
+
+TEST(FieldGpTest, SignalVarianceIsThePriorVarianceOfATypicalCandidate) {
+  // Without basis uncertainty worth the name, the candidates' prior variances average to σf².
+  Problem p = MakeProblem();
+  p.prior_variance = Eigen::Vector2d(1e-12, 1e-12);
+  FieldGp gp = MakeGp(p);
+  EXPECT_NEAR(gp.candidate_variance().mean(), kSignalVariance, 1e-9);
+  gp.SetSignalVariance(2.5);
+  EXPECT_NEAR(gp.candidate_variance().mean(), 2.5, 1e-9);
+}
+
+TEST(FieldGpTest, AnotherNoiseVarianceIsTheJointGaussianWithThatNoise) {
+  const Problem p = MakeProblem();
+  FieldGp gp = MakeGp(p);
+  gp.AddObservation(3, 0.7);
+  gp.AddObservation(8, -0.4);
+  gp.SetNoiseVariance(0.5);
+  const Joint joint =
+      Condition(p, {3, 8}, Eigen::Vector2d(0.7, -0.4), Scale(p, kSignalVariance), 0.5);
+  for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
+    const Eigen::VectorXd a = Functional(p, c);
+    EXPECT_NEAR(gp.candidate_mean()[c], a.dot(joint.mean), kTolerance);
+    EXPECT_NEAR(gp.candidate_variance()[c], a.dot(joint.covariance * a), kTolerance);
+  }
+}
+
+}  // namespace
+}  // namespace borex::gp

@@ -1,0 +1,91 @@
+#include "borex/refine/field_masks.h"
+
+#include <gtest/gtest.h>
+
+namespace borex::refine {
+namespace {
+
+TEST(CellGridTest, AboutThirtyTwoCellsOnTheShorterSide) {
+  const CellGrid square = CellGrid::For(128, 128);
+  EXPECT_EQ(square.cell, 4);
+  EXPECT_EQ(square.rows, 32);
+  EXPECT_EQ(square.cols, 32);
+  const CellGrid wide = CellGrid::For(60, 101);  // ⌈60/32⌉ = 2; the last column of cells partial
+  EXPECT_EQ(wide.cell, 2);
+  EXPECT_EQ(wide.rows, 30);
+  EXPECT_EQ(wide.cols, 51);
+  const CellGrid tiny = CellGrid::For(8, 12);
+  EXPECT_EQ(tiny.cell, 1);
+  EXPECT_EQ(tiny.size(), 96);
+}
+
+TEST(CellAverageTest, HiddenFractionOfEachCellByHand) {
+  // 6 x 7 pixels in cells of 3 (⌈6/32⌉ = 1 would give one pixel per cell: build it by hand).
+  CellGrid grid;
+  grid.cell = 3;
+  grid.rows = 2;
+  grid.cols = 3;  // the last column of cells holds one pixel column
+  grid.image_rows = 6;
+  grid.image_cols = 7;
+  cv::Mat hidden = cv::Mat::zeros(6, 7, CV_8UC1);
+  hidden(cv::Rect(2, 1, 5, 3)).setTo(255);  // rows 1..3, cols 2..6
+  const Eigen::VectorXf fraction = CellAverage(grid, hidden);
+  // Cell (0, 0): rows 0..2 x cols 0..2, hidden rows 1..2 x col 2: 2 of 9.
+  EXPECT_FLOAT_EQ(fraction[0], 2.0f / 9);
+  EXPECT_FLOAT_EQ(fraction[1], 6.0f / 9);  // cols 3..5, rows 1..2
+  EXPECT_FLOAT_EQ(fraction[2], 2.0f / 3);  // col 6 only, rows 1..2 of 0..2
+  EXPECT_FLOAT_EQ(fraction[3], 1.0f / 9);  // rows 3..5: row 3 x col 2
+  EXPECT_FLOAT_EQ(fraction[4], 3.0f / 9);
+  EXPECT_FLOAT_EQ(fraction[5], 1.0f / 3);
+  cv::Mat map(6, 7, CV_32FC1);
+  for (int r = 0; r < 6; ++r)
+    for (int c = 0; c < 7; ++c) map.at<float>(r, c) = static_cast<float>(10 * r + c);
+  EXPECT_FLOAT_EQ(CellAverage(grid, map)[5], 10.0f * 4 + 6);  // rows 3..5, col 6
+}
+
+TEST(ObservationWeightsTest, FlipWeighsHiddenAgainstKeptCells) {
+  const Eigen::Vector4f hidden(1, 0, 0.5, 0.25);
+  const Eigen::VectorXf flip = ObservationWeights(hidden, true);
+  EXPECT_FLOAT_EQ(flip[0], 1.0f / 4);
+  EXPECT_FLOAT_EQ(flip[1], -1.0f / 4);
+  EXPECT_FLOAT_EQ(flip[2], 0.0f);
+  EXPECT_FLOAT_EQ(flip[3], -0.5f / 4);
+  const Eigen::VectorXf drop = ObservationWeights(hidden, false);
+  EXPECT_FLOAT_EQ(drop[0], 1.0f / 4);
+  EXPECT_FLOAT_EQ(drop[1], 0.0f);
+  EXPECT_FLOAT_EQ(drop[3], 0.25f / 4);
+}
+
+TEST(TopFractionTest, HidesTheLargestValuesTiesIncluded) {
+  cv::Mat map(10, 10, CV_32FC1);
+  for (int i = 0; i < 100; ++i) map.at<float>(i / 10, i % 10) = static_cast<float>((i * 37) % 100);
+  const cv::Mat top = TopFraction(map, 0.05);
+  EXPECT_EQ(cv::countNonZero(top), 5);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(top.at<uchar>(i / 10, i % 10) != 0, map.at<float>(i / 10, i % 10) >= 95) << i;
+  EXPECT_EQ(cv::countNonZero(TopFraction(map, 0.001)), 1);  // at least one pixel
+  const cv::Mat flat(4, 4, CV_32FC1, cv::Scalar(2));
+  EXPECT_EQ(cv::countNonZero(TopFraction(flat, 0.25)), 16);  // ties: all
+}
+
+TEST(CellFieldToPixelsTest, BilinearBetweenCellCentres) {
+  CellGrid grid;
+  grid.cell = 4;
+  grid.rows = 3;
+  grid.cols = 2;
+  grid.image_rows = 12;
+  grid.image_cols = 8;
+  Eigen::MatrixXd field(3, 2);
+  field << 0, 1, 2, 3, 4, 5;  // 2·row + col
+  const cv::Mat pixels = CellFieldToPixels(grid, field);
+  for (int r = 0; r < 12; ++r)
+    for (int c = 0; c < 8; ++c) {
+      // Pixel r's position in cells: (r + 0.5)/4 − 0.5, clamped to the outer centres.
+      const double row = std::clamp((r + 0.5) / 4 - 0.5, 0.0, 2.0);
+      const double col = std::clamp((c + 0.5) / 4 - 0.5, 0.0, 1.0);
+      EXPECT_NEAR(pixels.at<float>(r, c), 2 * row + col, 1e-6) << r << "," << c;
+    }
+}
+
+}  // namespace
+}  // namespace borex::refine
