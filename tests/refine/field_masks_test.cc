@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+#include <utility>
+
 namespace borex::refine {
 namespace {
 
@@ -41,6 +44,35 @@ TEST(CellAverageTest, HiddenFractionOfEachCellByHand) {
   for (int r = 0; r < 6; ++r)
     for (int c = 0; c < 7; ++c) map.at<float>(r, c) = static_cast<float>(10 * r + c);
   EXPECT_FLOAT_EQ(CellAverage(grid, map)[5], 10.0f * 4 + 6);  // rows 3..5, col 6
+}
+
+TEST(CellCoverageTest, EqualsTheCellAverageOfTheBoxsMask) {
+  for (const auto& [rows, cols] : {std::pair{128, 128}, std::pair{60, 101}, std::pair{7, 9}}) {
+    const CellGrid grid = CellGrid::For(rows, cols);
+    for (const auto& [row, col, side] :
+         {std::tuple{10.0, 20.0, 13.0}, std::tuple{0.0, 0.0, 9.0}, std::tuple{59.0, 100.0, 30.0},
+          std::tuple{3.5, 4.0, 4.0}}) {
+      const mask::PixelBox box = mask::SquareBox(row, col, side, rows, cols);
+      cv::Mat hidden = cv::Mat::zeros(rows, cols, CV_8UC1);
+      if (!box.empty()) hidden(box.rect()).setTo(255);
+      EXPECT_LT((CellCoverage(grid, box) - CellAverage(grid, hidden)).cwiseAbs().maxCoeff(), 1e-6)
+          << rows << "x" << cols << " at " << row << "," << col << " side " << side;
+    }
+  }
+}
+
+// At 128 x 128 (cells of 4 pixels) every share is a multiple of 1/16: the two agree bit for bit,
+// so the refiner's maps did not change when it stopped drawing each square's mask.
+TEST(CellCoverageTest, BitForBitWithTheMasksAverageOnTheBenchmarksGrid) {
+  const CellGrid grid = CellGrid::For(128, 128);
+  for (double side : {34.0, 51.0, 69.0, 86.0})
+    for (int centre = 2; centre < 128; centre += 7) {
+      const mask::PixelBox box = mask::SquareBox(centre, 130 - centre, side, 128, 128);
+      cv::Mat hidden = cv::Mat::zeros(128, 128, CV_8UC1);
+      hidden(box.rect()).setTo(255);
+      ASSERT_TRUE((CellCoverage(grid, box).array() == CellAverage(grid, hidden).array()).all())
+          << side << " at " << centre;
+    }
 }
 
 TEST(ObservationWeightsTest, FlipWeighsHiddenAgainstKeptCells) {

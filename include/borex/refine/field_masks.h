@@ -5,6 +5,8 @@
 #include <Eigen/Core>
 #include <opencv2/core.hpp>
 
+#include "borex/mask/square_mask.h"
+
 namespace borex::refine {
 
 // Square cells of `cell` pixels over an image (the last row and column of cells may be partial),
@@ -22,6 +24,10 @@ struct CellGrid {
 // The mean of `map` (CV_32FC1 or CV_8UC1, the grid's image size) over each cell, row-major; for a
 // hidden mask (CV_8UC1, nonzero = hidden) the fraction of the cell it hides.
 Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map);
+
+// The fraction of each cell (row-major) that a box of pixels covers: the product of its rows'
+// and its columns' coverage, the same as CellAverage of the box's mask without drawing it.
+Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box);
 
 // The weights w of a mask's observation s = ⟨w, f⟩ under the additive model (a masked image's
 // score is the sum of its visible cells' contributions f), from the fraction m it hides of each

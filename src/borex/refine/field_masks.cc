@@ -43,6 +43,26 @@ Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map) {
   return sums.cwiseQuotient(counts);
 }
 
+Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box) {
+  // Per axis: the share of each cell's pixels in [first, first + count).
+  const auto axis = [&](int first, int count, int cells, int pixels) {
+    Eigen::VectorXf share = Eigen::VectorXf::Zero(cells);
+    for (int i = 0; i < cells; ++i) {
+      const int begin = i * grid.cell, end = std::min(pixels, begin + grid.cell);
+      const int overlap = std::min(end, first + count) - std::max(begin, first);
+      if (overlap > 0) share[i] = static_cast<float>(overlap) / static_cast<float>(end - begin);
+    }
+    return share;
+  };
+  Eigen::VectorXf coverage = Eigen::VectorXf::Zero(grid.size());
+  if (box.empty()) return coverage;
+  const Eigen::VectorXf rows = axis(box.row0, box.rows, grid.rows, grid.image_rows);
+  const Eigen::VectorXf cols = axis(box.col0, box.cols, grid.cols, grid.image_cols);
+  for (int r = 0; r < grid.rows; ++r)
+    coverage.segment(static_cast<Eigen::Index>(r) * grid.cols, grid.cols) = rows[r] * cols;
+  return coverage;
+}
+
 Eigen::VectorXf ObservationWeights(const Eigen::VectorXf& hidden_fraction, bool flip) {
   const auto cells = static_cast<float>(hidden_fraction.size());
   if (flip) return (2 * hidden_fraction.array() - 1).matrix() / cells;

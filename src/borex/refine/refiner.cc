@@ -255,17 +255,12 @@ struct Refiner::State {
     Eigen::MatrixXf weights(count, grid.size());
     const Eigen::VectorXf prior_cells = CellAverage(grid, prior);
     for (Eigen::Index j = 0; j < count; ++j) {
-      cv::Mat hidden;
-      if (j < squares) {
-        hidden = cv::Mat::zeros(frame_rows, image.cols, CV_8UC1);
-        hidden(mask::SquareBox(candidates(0, j), candidates(1, j), candidates(2, j), frame_rows,
-                               image.cols)
-                   .rect())
-            .setTo(255);
-      } else {
-        hidden = level_sets[static_cast<size_t>(j - squares)];
-      }
-      weights.row(j) = ObservationWeights(CellAverage(grid, hidden), o.flip).transpose();
+      const Eigen::VectorXf hidden =
+          j < squares
+              ? CellCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
+                                                   candidates(2, j), frame_rows, image.cols))
+              : CellAverage(grid, level_sets[static_cast<size_t>(j - squares)]);
+      weights.row(j) = ObservationWeights(hidden, o.flip).transpose();
     }
     const int columns = has_prior ? 3 : 2;
     candidate_basis.resize(count, columns);
