@@ -72,15 +72,18 @@ void BM_Forward(benchmark::State& state) {
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
-// BM_Refine/S/P: stride S, preset P (0: the kriging defaults, 1: the paper's, 2: the authors'
-// code's, whose --hyperopt re-fits the length scales after every observation).
+// BM_Refine/S/P: stride S, preset P (0: the kriging defaults, the pixel field on an image since
+// issue 11's seventh round; 1: the paper's; 2: the authors' code's, whose --hyperopt re-fits the
+// length scales after every observation; 3: the kriging defaults over masks, the defaults
+// before the seventh round).
 void BM_Refine(benchmark::State& state) {
   auto& model = Model();
   const cv::Mat image = Image(), prior = Prior();
   // 50 iterations, 4 mask sizes.
-  const char* const presets[] = {"kriging", "paper", "code"};
+  const char* const presets[] = {"kriging", "paper", "code", "kriging"};
   borex::refine::RefineOptions options =
       borex::refine::RefineOptions::FromPreset(presets[state.range(1)]);
+  if (state.range(1) == 3) options.gp_domain = borex::refine::GpDomain::kMasks;
   options.stride = static_cast<int>(state.range(0));
   double outside = 0, total = 0;
   for (auto _ : state) {
@@ -104,6 +107,7 @@ BENCHMARK(BM_Forward)
 BENCHMARK(BM_Refine)
     ->ArgNames({"stride", "preset"})
     ->Args({2, 0})
+    ->Args({2, 3})
     ->Args({2, 1})
     ->Args({1, 0})
     ->Args({1, 1})

@@ -4,8 +4,9 @@
 # (reproduce_refinement.sh's rule), then the chosen one (CANDIDATE) once on the test split with
 # RISE, Grad-CAM++ and Opti-CAM, on the second classifier, and against the authors' code's
 # settings (goal 4), each refined map against its prior and, image by image, against the defaults
-# it would replace (run here too: the "defaults" line of the configurations). Prints the tables
-# that docs/results.md's "refinement7" section quotes.
+# it replaced (the squares' GP, run here too: the "defaults" line of the configurations, pinned to
+# --gp-over masks by scene_benchmark.sh). Prints the tables that docs/results.md's "refinement7"
+# section quotes.
 #
 #   scripts/reproduce_refinement_round7.sh     # about 1.5 hours on 2 idle cores
 #

@@ -88,7 +88,7 @@ compare_three tuned_borex_gradcampp_vs_gradcampp "$tuned_dir/borex:gradcam++.csv
 
 # 4. docs/results.md from the summaries and tests above, keeping every section other scripts
 # write between their markers (<!-- NAME:begin --> ... <!-- NAME:end -->: rq3, methods,
-# video-defaults, refinement, throughput, refinement2 to refinement6;
+# video-defaults, refinement, throughput, refinement2 to refinement7;
 # scripts/replace_results_section.py).
 results=$root/docs/results.md
 kept=$(sed -n '/<!-- [a-z0-9-]*:begin -->/,/<!-- [a-z0-9-]*:end -->/p' "$results" 2>/dev/null || true)

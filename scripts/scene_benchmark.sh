@@ -4,7 +4,9 @@
 # when absent. Expects $root set by the caller. PRESET (default paper): the `--preset` of every
 # batch, so that the tables measured before the kriging preset became the default are reproduced
 # as they were; RISE_INFILL (default black) likewise for RISE's masks (and the RISE prior's), the
-# in-fill before the mean colour became RISE's default (a batch's own --rise-infill wins).
+# in-fill before the mean colour became RISE's default (a batch's own --rise-infill wins);
+# GP_OVER (default masks) likewise for the GP's domain, the squares' before the pixel field
+# became the images' default (a batch's own --gp-over wins).
 borex=${BOREX:-$root/build/borex}
 data=${DATA:-$root/data/scenes}
 jobs=${JOBS:-$(nproc)}
@@ -12,6 +14,7 @@ seed=${SEED:-0}
 step=${STEP:-256}
 preset=${PRESET:-paper}
 rise_infill=${RISE_INFILL:-black}
+gp_over=${GP_OVER:-masks}
 model=$root/models/fashion_scenes_resnet.pt
 
 [[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
@@ -33,9 +36,12 @@ head_split() {
 batch() {
   local dir=$1 split=$2 methods=$3
   shift 3
-  local infill=(--rise-infill "$rise_infill") flag
-  for flag in "$@"; do [[ $flag == --rise-infill ]] && infill=(); done
+  local infill=(--rise-infill "$rise_infill") domain=(--gp-over "$gp_over") flag
+  for flag in "$@"; do
+    [[ $flag == --rise-infill ]] && infill=()
+    [[ $flag == --gp-over ]] && domain=()
+  done
   "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
     --model "$model" --voc-root "$data" --seed "$seed" --step "$step" --preset "$preset" \
-    --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "$@"
+    --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "${domain[@]}" "$@"
 }

@@ -369,9 +369,15 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
   if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
   if (given("--gp-over")) o.gp_domain = refine::ParseGpDomain(gp_over);
-  if (!prior_level_sets.empty())
+  if (!prior_level_sets.empty() && o.gp_domain == refine::GpDomain::kMasks)
+    throw OptionError("--prior-level-sets",
+                      "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
+                      "squares only");
+  if (prior_level_sets == "none")
+    o.prior_level_sets.clear();
+  else if (!prior_level_sets.empty())
     o.prior_level_sets = ParseNumberList(prior_level_sets, "--prior-level-sets", 1, 64,
-                                         "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4");
+                                         "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none");
   if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
@@ -456,7 +462,8 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->group(bo);
   command
       .add_option("--noise", flags.options.noise_variance,
-                  "Observation noise variance [code: 0.01]")
+                  "Observation noise variance; 0: the GP's default, 0.3 for the pixel field "
+                  "(the additive model's misfit), 0.01 over masks [code: 0.01]")
       ->capture_default_str()
       ->group(bo);
   command
@@ -499,21 +506,22 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->group(bo);
   command
       .add_option("--gp-over", flags.gp_over,
-                  "masks: the GP over the squares' (row, col, side) (paper) | pixels: a "
-                  "saliency field over the image's cells, each mask's score a sum over it, so "
-                  "that masks of any shape observe it and its mean is the map (images only; "
+                  "auto: pixels for an image, masks for a clip | masks: the GP over the "
+                  "squares' (row, col, side) (paper, code) | pixels: a saliency field over the "
+                  "image's cells, each mask's score a sum over it, so that masks of any shape "
+                  "(the prior's level sets) observe it and its mean is the map (images only; "
                   "docs/algorithm.md, seventh round)")
       ->capture_default_str()
       ->group(bo);
   command
       .add_flag("--fit-noise-variance,!--no-fit-noise-variance", flags.options.fit_noise_variance,
-                "With --gp-over pixels: the final map's noise variance by maximum marginal "
+                "With the pixel field: the final map's noise variance by maximum marginal "
                 "likelihood, with the signal variance (the additive model's misfit)")
       ->group(bo);
   command
       .add_option("--prior-level-sets", flags.prior_level_sets,
-                  "With --gp-over pixels: the prior's top fractions of pixels offered as masks "
-                  "besides the squares, e.g. 0.05,0.1,0.2,0.4 (default: none)")
+                  "The pixel field's masks besides the squares: the prior's top fractions of "
+                  "pixels, or none [default: 0.05,0.1,0.2,0.4; paper, code: none]")
       ->group(bo);
   command
       .add_option("--max-gp-memory", flags.options.max_gp_megabytes,

@@ -264,13 +264,24 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
   options.methods = "gradcam";
   options.limit = 1;
   options.shard = {1, 2};
+  // The squares' GP: the behaviour of a directory written before these settings existed.
+  options.refine.gp_domain = refine::GpDomain::kMasks;
   Run(options);
   const std::string recorded = Path("out/shard-1-of-2/settings.json");
   nlohmann::json settings = io::ReadJson(recorded);
-  ASSERT_TRUE(settings["refine"].contains("nonnegative_prior_coefficient"));
-  settings["refine"].erase("nonnegative_prior_coefficient");
+  // Each setting added since the format began, with the behaviour before it.
+  const std::pair<const char*, nlohmann::json> added[] = {
+      {"nonnegative_prior_coefficient", false},
+      {"gp_over", "masks"},
+      {"prior_level_sets", nlohmann::json::array()},
+      {"fit_noise_variance", false}};
+  for (const auto& [key, before] : added) {
+    ASSERT_TRUE(settings["refine"].contains(key)) << key;
+    settings["refine"].erase(key);
+  }
   std::ofstream(recorded) << settings.dump(2);
-  EXPECT_FALSE(ReadBatchSettings(recorded)["refine"]["nonnegative_prior_coefficient"].get<bool>());
+  for (const auto& [key, before] : added)
+    EXPECT_EQ(ReadBatchSettings(recorded)["refine"][key], before) << key;
   EXPECT_NO_THROW(Run(options));  // resumes
   options.shard = {2, 2};
   Run(options);

@@ -37,8 +37,10 @@ double Probability(testing::RegionClassifier& model, const cv::Mat& image) {
 }
 
 // One observation per round (the default is several): each Step() is one observation.
+// The squares' GP (the default for images is the pixel field: FieldOptions below).
 RefineOptions SmallOptions() {
   RefineOptions options;
+  options.gp_domain = GpDomain::kMasks;
   options.acquisition_batch = 1;
   options.iterations = 12;
   options.mask_sizes = ParseMaskSizes("6,10");
@@ -261,6 +263,11 @@ TEST(RefineOptionsTest, RejectsBadValuesWithTheOptionName) {
 TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   const RefineOptions defaults;
   EXPECT_EQ(defaults.preset, "kriging");
+  EXPECT_EQ(defaults.Domain(), GpDomain::kPixels);   // an image
+  EXPECT_EQ(defaults.Domain(16), GpDomain::kMasks);  // a clip
+  EXPECT_EQ(defaults.NoiseVariance(), 0.3);
+  EXPECT_EQ(defaults.NoiseVariance(16), 0.01);
+  EXPECT_EQ(defaults.prior_level_sets, (std::vector<double>{0.05, 0.1, 0.2, 0.4}));
   EXPECT_EQ(defaults.prior_mean, PriorMean::kFitted);
   EXPECT_TRUE(defaults.fit_signal_variance);
   EXPECT_FALSE(defaults.fit_length_scale);
@@ -275,6 +282,9 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(paper.squash, 0.0);
   EXPECT_FALSE(paper.hyperopt);
   EXPECT_EQ(paper.infill, mask::Infill::kBlack);
+  EXPECT_EQ(paper.Domain(), GpDomain::kMasks);
+  EXPECT_EQ(paper.NoiseVariance(), 0.01);
+  EXPECT_TRUE(paper.prior_level_sets.empty());
   const RefineOptions code = RefineOptions::FromPreset("code");
   EXPECT_EQ(code.preset, "code");
   EXPECT_EQ(code.prior_mean, PriorMean::kFixed);
@@ -303,6 +313,9 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(mokuwe.aggregation, Aggregation::kPointwise);
   EXPECT_FALSE(mokuwe.weighted_average);
   EXPECT_EQ(mokuwe.infill, mask::Infill::kBlack);
+  // Algorithm 1 of the defaults (batch's mokuwe method): the squares' GP, not the field.
+  EXPECT_EQ(defaults.Algorithm1().Domain(), GpDomain::kMasks);
+  EXPECT_NO_THROW(defaults.Algorithm1().Check(kSize, kSize));
 }
 
 TEST(RefinerTest, FittedMeanStartsAtThePriorAveragedOverEachMask) {
@@ -425,7 +438,7 @@ TEST(RefinerTest, LengthScaleFitIsTheGridsLikelihoodMaximumOverTheObservations) 
   double best_factor = 0, best_likelihood = -1e300;
   for (double factor : gp::LengthScaleFactorGrid()) {
     gp::CandidateGp probe(gp::MaternKernel(options.kernel, scales * factor, 1.0),
-                          Eigen::MatrixXf(3, 0), options.noise_variance);
+                          Eigen::MatrixXf(3, 0), options.NoiseVariance());
     probe.SetMeanBasis(Eigen::MatrixXf(0, 2), Eigen::Vector2d(1.0, 0.0),
                        Eigen::Vector2d(options.prior_coefficient_sd * options.prior_coefficient_sd,
                                        options.prior_offset_sd * options.prior_offset_sd));
@@ -446,6 +459,8 @@ TEST(RefinerTest, LengthScaleFitIsTheGridsLikelihoodMaximumOverTheObservations) 
 
 RefineOptions GoldenOptions(const std::string& preset) {
   RefineOptions options = RefineOptions::FromPreset(preset);
+  // The kriging maps were written before the pixel field became the images' default.
+  if (preset == "kriging") options.gp_domain = GpDomain::kMasks;
   options.iterations = 12;
   options.mask_sizes = ParseMaskSizes("6,10");
   options.stride = 1;
@@ -524,7 +539,7 @@ TEST(RefinerTest, HyperoptToleranceKeepsTheScalesUnlessTheFitGainsMoreThanIt) {
     }
     const auto likelihood = [&](const Eigen::VectorXd& scales) {
       return gp::LogMarginalLikelihood(gp::MaternKernel(options.kernel, scales), points, values,
-                                       options.noise_variance);
+                                       options.NoiseVariance());
     };
     EXPECT_GT(likelihood(step.length_scales) - likelihood(previous), kTolerance) << i;
     previous = step.length_scales;
@@ -773,13 +788,14 @@ TEST(FieldRefinerTest, NoiseFitIsTheSmallestForAdditiveScoresAndGrowsWithTheirMi
   EXPECT_GT(misfit.noise_variance, 0.01);
   options.fit_noise_variance = false;
   EXPECT_EQ(RunRefinement(perturbed, RegionImage(), 0, cv::Mat(), options).noise_variance,
-            options.noise_variance);
+            options.NoiseVariance());
 }
 
 TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
-  const auto refused = [](RefineOptions options, const std::string& message) {
+  const auto refused = [](const RefineOptions& options, const std::string& message,
+                          int frames = 1) {
     try {
-      options.CheckSettings();
+      options.Check(kSize, kSize, frames);
       ADD_FAILURE() << "accepted: " << message;
     } catch (const OptionError& e) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
@@ -787,21 +803,25 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   };
   RefineOptions options = FieldOptions();
   options.hyperopt = true;
-  refused(options, "--gp-over: pixels has no per-step length-scale fit");
+  refused(options, "--gp-over: pixels (the pixel field) has no per-step length-scale fit");
   options = FieldOptions();
   options.prior_mean = PriorMean::kFixed;
-  refused(options, "--gp-over: pixels has no fixed prior mean");
-  options = SmallOptions();
-  options.prior_level_sets = {0.1};
-  refused(options, "--prior-level-sets: needs --gp-over pixels");
+  refused(options, "--gp-over: pixels (the pixel field) has no fixed prior mean");
   options = FieldOptions();
   options.prior_level_sets = {1.0};
   refused(options, "--prior-level-sets: each fraction must lie in (0, 1)");
   options = SmallOptions();
   options.fit_noise_variance = true;
-  refused(options, "--fit-noise-variance: needs --gp-over pixels");
-  EXPECT_THROW(FieldOptions().Check(kSize, kSize, 4), OptionError);  // a clip
+  refused(options, "--fit-noise-variance: needs the pixel field");
+  refused(FieldOptions(), "--gp-over: pixels refines images, not clips", 4);
   EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize));
+  // The default, auto: the field on an image (so its parts are checked), masks on a clip.
+  options = RefineOptions();
+  options.jitter = 1;
+  refused(options, "--gp-over: auto (the pixel field) has no jitter");
+  EXPECT_NO_THROW(options.Check(kSize, kSize, 4));
+  options.gp_domain = GpDomain::kMasks;
+  EXPECT_NO_THROW(options.Check(kSize, kSize));
 }
 
 }  // namespace

@@ -51,14 +51,15 @@ PriorBasis ParsePriorBasis(const std::string& name);  // "average" | "mass"
 std::string PriorBasisName(PriorBasis basis);
 
 // What the GP is over.
+//  kAuto: kPixels for an image, kMasks for a clip (the field is images only); the default.
 //  kMasks: the paper's: a square's observation as a function of its (row, col, side), the map an
 //          aggregation of the posterior mean over the sides.
 //  kPixels: a saliency field over the image's cells (gp::FieldGp), each mask's observation a
 //           linear functional of it (the additive model of RISE), so that masks of any shape
 //           (the prior's level sets, prior_level_sets) observe one posterior, whose mean is the
 //           map. Images only; the prior enters as the fitted mean a·i0 + b.
-enum class GpDomain { kMasks, kPixels };
-GpDomain ParseGpDomain(const std::string& name);  // "masks" | "pixels"
+enum class GpDomain { kAuto, kMasks, kPixels };
+GpDomain ParseGpDomain(const std::string& name);  // "auto" | "masks" | "pixels"
 std::string GpDomainName(GpDomain domain);
 
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
@@ -89,7 +90,9 @@ struct RefineOptions {
   // (12, 12) and 10 half-width = 20 side pixels at 224, scaled to the shorter side.
   double length_scale_position = 0;
   double length_scale_size = 0;
-  double noise_variance = 0.01;  // the code's alpha
+  // σn²; 0: the domain's: 0.3 over pixels (the additive model's misfit; docs/algorithm.md,
+  // seventh round), 0.01 over masks (the code's alpha).
+  double noise_variance = 0;
   double signal_variance = 1.0;  // the code's (fixed) kernel amplitude
   double kappa = 10.0;           // UCB exploration weight: u = μ + κσ (the code's ratio = 10)
   model::ScoreKind score = model::ScoreKind::kProbability;  // paper and code: probabilities
@@ -110,16 +113,19 @@ struct RefineOptions {
   // The final map's length scales: the search's times the factor among 2^(k/2), k = −2..4, of
   // maximum marginal likelihood (jointly with σf² when fit_signal_variance). Paper and code: off.
   bool fit_length_scale = false;
-  GpDomain gp_domain = GpDomain::kMasks;
+  // Default: the pixel field for an image (docs/algorithm.md, seventh round), the squares'
+  // (row, col, side) for a clip. Paper and code: masks.
+  GpDomain gp_domain = GpDomain::kAuto;
   // kPixels: the final map's σn² by maximum marginal likelihood too (jointly with σf², over
   // 10^(k/4), k = −8..0): under the additive model the residual is the model's misfit (a
   // probability saturates when several items show), not measurement noise, and its size varies
   // from image to image. The search keeps noise_variance.
   bool fit_noise_variance = false;
-  // kPixels: masks besides the squares, the prior's level sets: for each q, its top fraction q of
-  // pixels hidden (and, with the flip, only those kept). They test the prior's ranking itself,
-  // and hide every item the prior marks at once. Empty: squares only.
-  std::vector<double> prior_level_sets;
+  // The field's masks besides the squares, the prior's level sets: for each q, its top fraction
+  // q of pixels hidden (and, with the flip, only those kept). They test the prior's ranking
+  // itself, and hide every item the prior marks at once. Empty: squares only. The mask-space GP
+  // has squares only and does not use them.
+  std::vector<double> prior_level_sets = {0.05, 0.1, 0.2, 0.4};
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
@@ -183,8 +189,9 @@ struct RefineOptions {
   // kernel, ...) kept. Batch's `mokuwe` method runs the batch's options this way.
   RefineOptions Algorithm1() const;
 
-  // Every option by name (as given: defaults not yet resolved for an image size); the video
-  // options only for a video.
+  // Every option by name (as given: defaults not yet resolved for an image size, but the GP's
+  // domain, noise variance and level sets as they act on an image or a clip); the video options
+  // only for a video.
   nlohmann::json ToJson(bool video = false) const;
   // OptionError naming the flag for any setting out of range, and for `algorithm` mokuwe
   // combined with a part of Algorithm 2 (the refiner runs exactly what the fields say).
@@ -201,6 +208,10 @@ struct RefineOptions {
   double PositionLengthScale(int image_rows, int image_cols, int clip_frames = 1) const;
   double SizeLengthScale(int image_rows, int image_cols, int clip_frames = 1) const;
   double FrameLengthScale(int clip_frames) const;
+  // The GP's domain (kAuto resolved) and noise variance (0 resolved) for an image (1 frame) or
+  // a clip.
+  GpDomain Domain(int clip_frames = 1) const;
+  double NoiseVariance(int clip_frames = 1) const;
   double DepthLengthScale(int clip_frames) const;
   // --hyperopt bounds per dimension (row, col, side): the code's [1, 20] at 224, scaled likewise,
   // doubled for the side (the code's size unit is the half-width). Video: (row, col, n, side, t),

@@ -411,8 +411,8 @@ void RefineJobOptions::CheckSettings() const {
     for (const char* suffix : {".json", ".npy", ".png", "_overlay.png"})
       if (std::filesystem::path(trace_path).lexically_normal() ==
           std::filesystem::path(common.out_prefix + suffix).lexically_normal())
-        throw OptionError("--trace", trace_path + " is also a file of --out " +
-                                         common.out_prefix + ": give the trace another name");
+        throw OptionError("--trace", trace_path + " is also a file of --out " + common.out_prefix +
+                                         ": give the trace another name");
   if (prior_path.empty() && prior_method != "none")
     explain::ParseSingleMapMethod(prior_method, "--prior-method");
 }

@@ -20,7 +20,28 @@ const EnumNames<PriorMean> kPriorMeans{{PriorMean::kFixed, "fixed"},
                                        {PriorMean::kFitted, "fitted"}};
 const EnumNames<PriorBasis> kPriorBases{{PriorBasis::kMaskAverage, "average"},
                                         {PriorBasis::kMaskMass, "mass"}};
-const EnumNames<GpDomain> kGpDomains{{GpDomain::kMasks, "masks"}, {GpDomain::kPixels, "pixels"}};
+const EnumNames<GpDomain> kGpDomains{
+    {GpDomain::kAuto, "auto"}, {GpDomain::kMasks, "masks"}, {GpDomain::kPixels, "pixels"}};
+
+// What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
+void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
+  struct Part {
+    bool present;
+    const char *what, *flag;
+  };
+  const Part parts[] = {
+      {o.algorithm != Algorithm::kBorex, "Algorithm 1", "--algorithm borex"},
+      {o.prior_mean != PriorMean::kFitted, "fixed prior mean", "--prior-mean fitted"},
+      {o.nonnegative_prior_coefficient, "bounded prior coefficient",
+       "--no-nonnegative-prior-coefficient"},
+      {o.fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
+      {o.hyperopt, "per-step length-scale fit", "no --hyperopt"},
+      {o.jitter > 0, "jitter", "--jitter 0"}};
+  for (const Part& part : parts)
+    if (part.present)
+      throw OptionError("--gp-over", domain + " (the pixel field) has no " + part.what + " (" +
+                                         part.flag + "; or --gp-over masks)");
+}
 
 }  // namespace
 
@@ -53,6 +74,9 @@ RefineOptions RefineOptions::Paper() {
   o.kappa = 10.0;
   o.aggregation = Aggregation::kPointwise;
   o.acquisition_batch = 1;
+  o.gp_domain = GpDomain::kMasks;
+  o.noise_variance = 0.01;
+  o.prior_level_sets.clear();
   return o;
 }
 
@@ -84,6 +108,7 @@ RefineOptions RefineOptions::Algorithm1() const {
   o.fit_signal_variance = false;
   o.fit_length_scale = false;
   o.aggregation = Aggregation::kPointwise;  // with weighted_average false: the plain mean of μ
+  o.gp_domain = GpDomain::kMasks;           // Algorithm 1 is the squares' GP
   return o;
 }
 
@@ -222,7 +247,8 @@ void RefineOptions::CheckSettings() const {
   if (stride <= 0) throw OptionError("--stride", "must be at least 1");
   if (length_scale_position < 0 || length_scale_size < 0)
     throw OptionError("--length-scale", "must be positive (or 0 for the default)");
-  if (!(noise_variance > 0)) throw OptionError("--noise", "must be positive");
+  if (!(noise_variance >= 0) || !std::isfinite(noise_variance))
+    throw OptionError("--noise", "must be positive (or 0 for the GP's default)");
   if (!(kappa >= 0) || !std::isfinite(kappa)) throw OptionError("--kappa", "must be >= 0");
   if (!(squash >= 0)) throw OptionError("--squash", "must be >= 0 (0 = off)");
   if (!(jitter >= 0)) throw OptionError("--jitter", "must be >= 0 (0 = off)");
@@ -243,30 +269,9 @@ void RefineOptions::CheckSettings() const {
     if (!(fraction > 0 && fraction < 1))
       throw OptionError("--prior-level-sets",
                         "each fraction must lie in (0, 1), got " + std::to_string(fraction));
-  if (gp_domain == GpDomain::kMasks) {
-    if (!prior_level_sets.empty())
-      throw OptionError("--prior-level-sets", "needs --gp-over pixels (masks of any shape)");
-    if (fit_noise_variance) throw OptionError("--fit-noise-variance", "needs --gp-over pixels");
-    return;
-  }
-  // The pixel field has the fitted mean and the σf² fit, and none of the mask-space GP's
-  // per-point devices.
-  struct Part {
-    bool present;
-    const char *what, *flag;
-  };
-  const Part parts[] = {
-      {algorithm != Algorithm::kBorex, "Algorithm 1", "--algorithm borex"},
-      {prior_mean != PriorMean::kFitted, "fixed prior mean", "--prior-mean fitted"},
-      {nonnegative_prior_coefficient, "bounded prior coefficient",
-       "--no-nonnegative-prior-coefficient"},
-      {fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
-      {hyperopt, "per-step length-scale fit", "no --hyperopt"},
-      {jitter > 0, "jitter", "--jitter 0"}};
-  for (const Part& part : parts)
-    if (part.present)
-      throw OptionError("--gp-over",
-                        std::string("pixels has no ") + part.what + " (" + part.flag + ")");
+  if (gp_domain == GpDomain::kMasks && fit_noise_variance)
+    throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
+  if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
 }
 
 void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const {
@@ -280,7 +285,11 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
                             std::to_string(image_rows) + " working image");
   }
   if (clip_frames > 1 && gp_domain == GpDomain::kPixels)
-    throw OptionError("--gp-over", "pixels refines images, not clips (use masks)");
+    throw OptionError("--gp-over", "pixels refines images, not clips (use masks or auto)");
+  if (gp_domain == GpDomain::kAuto && Domain(clip_frames) == GpDomain::kPixels)
+    CheckFieldParts(*this, "auto");
+  if (clip_frames > 1 && fit_noise_variance)
+    throw OptionError("--fit-noise-variance", "needs the pixel field, which refines images only");
   if (clip_frames > 1)
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)
@@ -289,41 +298,56 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
                                                " (the clip's frames)");
 }
 
+GpDomain RefineOptions::Domain(int clip_frames) const {
+  if (gp_domain != GpDomain::kAuto) return gp_domain;
+  return clip_frames > 1 ? GpDomain::kMasks : GpDomain::kPixels;
+}
+
+double RefineOptions::NoiseVariance(int clip_frames) const {
+  if (noise_variance > 0) return noise_variance;
+  return Domain(clip_frames) == GpDomain::kPixels ? 0.3 : 0.01;
+}
+
 nlohmann::json RefineOptions::ToJson(bool video) const {
-  nlohmann::json json = {{"preset", preset},
-                         {"algorithm", AlgorithmName(algorithm)},
-                         {"iterations", iterations},
-                         {"mask_sizes", MaskSizesString(mask_sizes)},
-                         {"stride", stride},
-                         {"kernel", gp::MaternName(kernel)},
-                         {"length_scale_position", length_scale_position},
-                         {"length_scale_size", length_scale_size},
-                         {"noise_variance", noise_variance},
-                         {"signal_variance", signal_variance},
-                         {"kappa", kappa},
-                         {"score", model::ScoreKindName(score)},
-                         {"prior_mean_abs", prior_mean_abs},
-                         {"prior_mean", PriorMeanName(prior_mean)},
-                         {"prior_basis", PriorBasisName(prior_basis)},
-                         {"prior_coefficient_sd", prior_coefficient_sd},
-                         {"prior_offset_sd", prior_offset_sd},
-                         {"nonnegative_prior_coefficient", nonnegative_prior_coefficient},
-                         {"fit_signal_variance", fit_signal_variance},
-                         {"fit_length_scale", fit_length_scale},
-                         {"flip", flip},
-                         {"weighted_average", weighted_average},
-                         {"use_prior", use_prior},
-                         {"aggregation", AggregationName(aggregation)},
-                         {"squash", squash},
-                         {"hyperopt", hyperopt},
-                         {"hyperopt_tolerance", hyperopt_tolerance},
-                         {"jitter", jitter},
-                         {"infill", mask::InfillName(infill)},
-                         {"acquisition_batch", acquisition_batch},
-                         {"gp_over", GpDomainName(gp_domain)},
-                         {"prior_level_sets", prior_level_sets},
-                         {"fit_noise_variance", fit_noise_variance},
-                         {"seed", seed}};
+  // The GP's domain, noise and level sets as they act (auto and 0 resolved, no level sets over
+  // masks): a batch's settings then match those of a directory written before they existed.
+  const int frames = video ? 2 : 1;
+  const GpDomain domain = Domain(frames);
+  nlohmann::json json = {
+      {"preset", preset},
+      {"algorithm", AlgorithmName(algorithm)},
+      {"iterations", iterations},
+      {"mask_sizes", MaskSizesString(mask_sizes)},
+      {"stride", stride},
+      {"kernel", gp::MaternName(kernel)},
+      {"length_scale_position", length_scale_position},
+      {"length_scale_size", length_scale_size},
+      {"noise_variance", NoiseVariance(frames)},
+      {"signal_variance", signal_variance},
+      {"kappa", kappa},
+      {"score", model::ScoreKindName(score)},
+      {"prior_mean_abs", prior_mean_abs},
+      {"prior_mean", PriorMeanName(prior_mean)},
+      {"prior_basis", PriorBasisName(prior_basis)},
+      {"prior_coefficient_sd", prior_coefficient_sd},
+      {"prior_offset_sd", prior_offset_sd},
+      {"nonnegative_prior_coefficient", nonnegative_prior_coefficient},
+      {"fit_signal_variance", fit_signal_variance},
+      {"fit_length_scale", fit_length_scale},
+      {"flip", flip},
+      {"weighted_average", weighted_average},
+      {"use_prior", use_prior},
+      {"aggregation", AggregationName(aggregation)},
+      {"squash", squash},
+      {"hyperopt", hyperopt},
+      {"hyperopt_tolerance", hyperopt_tolerance},
+      {"jitter", jitter},
+      {"infill", mask::InfillName(infill)},
+      {"acquisition_batch", acquisition_batch},
+      {"gp_over", GpDomainName(domain)},
+      {"prior_level_sets", domain == GpDomain::kPixels ? prior_level_sets : std::vector<double>{}},
+      {"fit_noise_variance", fit_noise_variance},
+      {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;
     json["frame_step"] = frame_step;

@@ -278,14 +278,14 @@ struct Refiner::State {
     field_length_scale = length_scales[0];
     field = std::make_unique<gp::FieldGp>(
         grid.rows, grid.cols, o.kernel, length_scales[0] / grid.cell, o.signal_variance,
-        o.noise_variance, std::move(weights), candidate_basis, prior_mean, prior_variance);
+        o.NoiseVariance(), std::move(weights), candidate_basis, prior_mean, prior_variance);
   }
 
   // The mask-space GP's final map: the search's GP, or the same data under the σf² and/or the
   // length-scale factor of maximum likelihood, aggregated over the sides.
   cv::Mat MaskSpaceMap(RefineResult* result) const {
     result->signal_variance = gp->kernel().signal_variance();
-    result->noise_variance = options.noise_variance;
+    result->noise_variance = options.NoiseVariance(frames);
     std::unique_ptr<gp::CandidateGp> refitted;
     if ((options.fit_signal_variance || options.fit_length_scale) && gp->num_observations() > 0) {
       const gp::MaternKernel fitted = gp::FitKernelOnGrid(
@@ -414,7 +414,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   // Candidates: grid centres (and first frames) x sides (x depths), laid out in blocks of one
   // (depth, side) each, side-major within a depth, so each block is contiguous.
   // The pixel field's squares: centres every cell at least (its weights are per cell).
-  const bool pixels = o.gp_domain == GpDomain::kPixels;
+  const bool pixels = o.Domain(s.frames) == GpDomain::kPixels;
   const int stride = pixels ? std::max(o.stride, CellGrid::For(rows, cols).cell) : o.stride;
   for (int r = stride / 2; r < rows; r += stride) s.grid_rows.push_back(r);
   for (int c = stride / 2; c < cols; c += stride) s.grid_cols.push_back(c);
@@ -497,7 +497,8 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
     return;
   }
   s.gp = std::make_unique<gp::CandidateGp>(
-      gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates, o.noise_variance,
+      gp::MaternKernel(o.kernel, length_scales, o.signal_variance), s.candidates,
+      o.NoiseVariance(s.frames),
       /*max_observations=*/o.iterations);
   if (s.fitted_mean) {
     Eigen::VectorXd prior_mean(s.candidate_basis.cols()), prior_variance(prior_mean.size());
@@ -585,12 +586,12 @@ std::vector<StepRecord> Refiner::ObserveRound(const Eigen::MatrixXf& logits, dou
     const auto [lower, upper] = o.LengthScaleBounds(s.frame_rows, s.image.cols, s.frames);
     gp::MaternKernel fitted =
         gp::FitLengthScales(s.gp->kernel(), s.gp->observed_points(), s.gp->observed_values(),
-                            o.noise_variance, lower, upper);
+                            o.NoiseVariance(s.frames), lower, upper);
     // δ > 0 (RefineOptions::hyperopt_tolerance): keep the current scales unless the fit gains
     // more than δ nats. SetKernel skips the rebuild when the kernel is unchanged.
     const auto likelihood = [&](const gp::MaternKernel& kernel) {
       return gp::LogMarginalLikelihood(kernel, s.gp->observed_points(), s.gp->observed_values(),
-                                       o.noise_variance);
+                                       o.NoiseVariance(s.frames));
     };
     if (o.hyperopt_tolerance == 0 ||
         likelihood(fitted) - likelihood(s.gp->kernel()) > o.hyperopt_tolerance)
