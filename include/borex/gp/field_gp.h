@@ -28,8 +28,9 @@ class FieldGp {
   // rows x cols cells; candidate_weights: |C| x (rows·cols), w per candidate in row-major cell
   // order; candidate_basis: |C| x p, h per candidate; the coefficients' prior β ~ N(b, diag(B)).
   FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
-          double noise_variance, Eigen::MatrixXf candidate_weights, Eigen::MatrixXf candidate_basis,
-          Eigen::VectorXd prior_mean, Eigen::VectorXd prior_variance);
+          double noise_variance, Eigen::MatrixXf candidate_weights,
+          const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
+          Eigen::VectorXd prior_variance);
 
   void AddObservation(Eigen::Index candidate, double value);
   // GP-BUCB's pending point: the variance counts it, the mean does not (a pending value equal to

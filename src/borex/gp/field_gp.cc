@@ -23,7 +23,7 @@ Eigen::MatrixXd DistanceKernel(int size, MaternNu nu, double length_scale) {
 
 FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
                  double noise_variance, Eigen::MatrixXf candidate_weights,
-                 Eigen::MatrixXf candidate_basis, Eigen::VectorXd prior_mean,
+                 const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
                  Eigen::VectorXd prior_variance)
     : rows_(rows),
       cols_(cols),
