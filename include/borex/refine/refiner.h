@@ -1,7 +1,10 @@
 // BOREx: GP-based refinement of a saliency map (Kikuchi et al., ACCV 2022, Algorithm 2), and the
 // baseline it extends (Mokuwe et al., Algorithm 1), as a stepper: construct, Step() until done(),
 // then Finish(). Callers drive it, observe every step (trace, progress) and may stop early.
-// A step is a round of options.acquisition_batch observations and one forward pass.
+// A step is a round of options.acquisition_batch observations and one forward pass. The GP is
+// over the squares' (row, col, side) (the paper's) or, for an image by default, over a pixel
+// field that the squares and the prior's level sets observe (gp::FieldGp; RefineOptions's
+// GpDomain).
 //
 //   refine::Refiner refiner(classifier, image, label, prior, options);
 //   while (!refiner.done()) refiner.Step();
