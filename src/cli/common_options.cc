@@ -369,15 +369,20 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
   if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
   if (given("--gp-over")) o.gp_domain = refine::ParseGpDomain(gp_over);
-  if (!prior_level_sets.empty() && o.gp_domain == refine::GpDomain::kMasks)
-    throw OptionError("--prior-level-sets",
-                      "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
-                      "squares only");
-  if (prior_level_sets == "none")
-    o.prior_level_sets.clear();
-  else if (!prior_level_sets.empty())
-    o.prior_level_sets = ParseNumberList(prior_level_sets, "--prior-level-sets", 1, 64,
-                                         "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none");
+  for (const auto& [value, option, fractions] :
+       {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
+        std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
+    if (value->empty()) continue;
+    if (o.gp_domain == refine::GpDomain::kMasks)
+      throw OptionError(option,
+                        "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
+                        "squares only");
+    if (*value == "none")
+      fractions->clear();
+    else
+      *fractions = ParseNumberList(*value, option, 1, 64,
+                                   "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none");
+  }
   if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
@@ -522,6 +527,11 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_option("--prior-level-sets", flags.prior_level_sets,
                   "The pixel field's masks besides the squares: the prior's top fractions of "
                   "pixels, or none [default: 0.05,0.1,0.2,0.4; paper, code: none]")
+      ->group(bo);
+  command
+      .add_option("--posterior-level-sets", flags.posterior_level_sets,
+                  "The pixel field's masks from the observations: after each one, the refined "
+                  "map's top fractions of pixels so far, or none [default: none]")
       ->group(bo);
   command
       .add_option("--max-gp-memory", flags.options.max_gp_megabytes,

@@ -274,6 +274,7 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"nonnegative_prior_coefficient", false},
       {"gp_over", "masks"},
       {"prior_level_sets", nlohmann::json::array()},
+      {"posterior_level_sets", nlohmann::json::array()},
       {"fit_noise_variance", false}};
   for (const auto& [key, before] : added) {
     ASSERT_TRUE(settings["refine"].contains(key)) << key;

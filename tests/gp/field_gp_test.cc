@@ -149,6 +149,36 @@ TEST(FieldGpTest, PosteriorEqualsTheJointGaussianAfterEveryStep) {
   }
 }
 
+// Candidates appended after observations (the posterior's level sets) are conditioned on the
+// same data, can be observed themselves, and leave the kernel's scale the first candidates'.
+TEST(FieldGpTest, AddedCandidatesEqualTheJointGaussianAndCanBeObserved) {
+  const Problem p = MakeProblem();
+  Problem first = p;
+  first.weights = p.weights.topRows(6);
+  first.basis = p.basis.topRows(6);
+  FieldGp gp = MakeGp(first);
+  const double scale = Scale(first, kSignalVariance);
+  gp.AddObservation(2, 0.4);
+  gp.AddObservation(5, -0.2);
+  EXPECT_EQ(gp.AddCandidates(p.weights.bottomRows(3), p.basis.bottomRows(3)), 6);
+  EXPECT_EQ(gp.num_candidates(), 9);
+  EXPECT_NEAR(gp.kernel_scale(), scale, 1e-12);
+  gp.AddPending(7);
+  gp.ResolvePending(Eigen::VectorXd::Constant(1, 0.9));
+  gp.AddObservation(0, 0.1);
+  const std::vector<int> rows = {2, 5, 7, 0};
+  const Joint joint = Condition(p, rows, Eigen::Vector4d(0.4, -0.2, 0.9, 0.1), scale);
+  for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
+    const Eigen::VectorXd a = Functional(p, c);
+    EXPECT_NEAR(gp.candidate_mean()[c], a.dot(joint.mean), kTolerance) << "candidate " << c;
+    EXPECT_NEAR(gp.candidate_variance()[c], a.dot(joint.covariance * a), kTolerance)
+        << "candidate " << c;
+  }
+  const Eigen::MatrixXd field = gp.DeviationField();
+  for (int i = 0; i < kCells; ++i)
+    EXPECT_NEAR(field(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << "cell " << i;
+}
+
 TEST(FieldGpTest, PendingPointsLowerTheVarianceAndLeaveTheMean) {
   const Problem p = MakeProblem();
   FieldGp gp = MakeGp(p);
@@ -185,14 +215,16 @@ TEST(FieldGpTest, SignalVarianceIsThePriorVarianceOfATypicalCandidate) {
   EXPECT_NEAR(gp.candidate_variance().mean(), 2.5, 1e-9);
 }
 
-TEST(FieldGpTest, AnotherNoiseVarianceIsTheJointGaussianWithThatNoise) {
+// Another σn² and σf² for the same data, then one more observation.
+TEST(FieldGpTest, OtherVariancesAreTheJointGaussianWithThem) {
   const Problem p = MakeProblem();
   FieldGp gp = MakeGp(p);
   gp.AddObservation(3, 0.7);
   gp.AddObservation(8, -0.4);
   gp.SetNoiseVariance(0.5);
-  const Joint joint =
-      Condition(p, {3, 8}, Eigen::Vector2d(0.7, -0.4), Scale(p, kSignalVariance), 0.5);
+  gp.SetSignalVariance(2.0);
+  gp.AddObservation(1, 0.2);  // the factor, rebuilt under the new variances, grows again
+  const Joint joint = Condition(p, {3, 8, 1}, Eigen::Vector3d(0.7, -0.4, 0.2), Scale(p, 2.0), 0.5);
   for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
     const Eigen::VectorXd a = Functional(p, c);
     EXPECT_NEAR(gp.candidate_mean()[c], a.dot(joint.mean), kTolerance);

@@ -285,6 +285,7 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(paper.Domain(), GpDomain::kMasks);
   EXPECT_EQ(paper.NoiseVariance(), 0.01);
   EXPECT_TRUE(paper.prior_level_sets.empty());
+  EXPECT_TRUE(paper.posterior_level_sets.empty());
   const RefineOptions code = RefineOptions::FromPreset("code");
   EXPECT_EQ(code.preset, "code");
   EXPECT_EQ(code.prior_mean, PriorMean::kFixed);
@@ -711,6 +712,41 @@ TEST(FieldRefinerTest, LevelSetObservationHidesExactlyThePriorsTopPixels) {
   EXPECT_GE(level_sets, 1);
 }
 
+// A posterior level set chosen at step k hides the top fraction of the posterior mean after k
+// observations (the earlier steps' sets are retired): the map of the same refinement stopped
+// after k steps (σf² not refitted, so that the map is the search's own posterior mean).
+TEST(FieldRefinerTest, PosteriorLevelSetHidesThePosteriorMeansTopPixels) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  const cv::Mat image = RegionImage();
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  RefineOptions options = FieldOptions();
+  options.iterations = 16;
+  options.fit_signal_variance = false;
+  options.prior_level_sets = {0.25};
+  options.posterior_level_sets = {0.0625, 0.25};
+  const RefineResult result = RunRefinement(model, image, 0, prior, options);
+  int posterior_sets = 0;
+  for (const StepRecord& step : result.steps) {
+    if (step.posterior_fraction == 0) continue;
+    ++posterior_sets;
+    EXPECT_EQ(step.prior_fraction, 0.0);
+    EXPECT_EQ(step.side, 0.0);
+    RefineOptions stopped = options;
+    stopped.iterations = step.iteration;
+    const cv::Mat mean = RunRefinement(model, image, 0, prior, stopped).map;
+    const cv::Mat hidden = TopFraction(mean, step.posterior_fraction);
+    cv::Mat masked = image.clone(), kept = image.clone();
+    masked.setTo(cv::Scalar::all(0.5), hidden);  // the model's mean colour
+    kept.setTo(cv::Scalar::all(0.5), 255 - hidden);
+    EXPECT_NEAR(step.score_masked, Probability(model, masked), 1e-6) << step.iteration;
+    EXPECT_NEAR(step.score_reference, Probability(model, kept), 1e-6) << step.iteration;
+  }
+  EXPECT_GE(posterior_sets, 1);
+  // The candidates: squares, the prior's set, and two per observation but the last.
+  EXPECT_EQ(result.candidates, kSize * kSize * 2 + 1 + 2 * (options.iterations - 1));
+}
+
 TEST(FieldRefinerTest, FindsTheRegionWithoutAPriorOneCallPerImage) {
   testing::RegionClassifier model(kRegion, 20.0, -15.0);
   RefineOptions options = FieldOptions();
@@ -810,6 +846,9 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = FieldOptions();
   options.prior_level_sets = {1.0};
   refused(options, "--prior-level-sets: each fraction must lie in (0, 1)");
+  options = FieldOptions();
+  options.posterior_level_sets = {0.1, 0.0};
+  refused(options, "--posterior-level-sets: each fraction must lie in (0, 1)");
   options = SmallOptions();
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");

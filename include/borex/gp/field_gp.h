@@ -12,8 +12,10 @@
 // σf² divided by the candidates' mean ⟨w, K w⟩, so that σf² is the prior variance of a typical
 // candidate's observation, the scale the mask-space GP's σf² has.
 //
-// The observations are candidates (a fixed set of masks). n stays small (tens), so the posterior
-// is recomputed densely after every change: O(n³ + n²·|C|).
+// The observations are candidates: masks given at construction, and any appended later (masks
+// that depend on the data, such as the posterior mean's own level sets). The Cholesky factor of
+// the observations' covariance and L⁻¹ times their cross-covariances with every candidate grow by
+// one row per observation, O(n·|C|) (a new σf² or σn² refactors, O(n²·|C|)).
 #pragma once
 
 #include <Eigen/Core>
@@ -31,6 +33,11 @@ class FieldGp {
           double noise_variance, Eigen::MatrixXf candidate_weights,
           const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
           Eigen::VectorXd prior_variance);
+
+  // More candidates (weights and basis rows as the constructor's); returns the first one's index.
+  // The kernel's scale stays the constructor's candidates' (it is a unit, not a fit).
+  Eigen::Index AddCandidates(const Eigen::MatrixXf& weights, const Eigen::MatrixXf& basis);
+  Eigen::Index num_candidates() const { return weights_.rows(); }
 
   void AddObservation(Eigen::Index candidate, double value);
   // GP-BUCB's pending point: the variance counts it, the mean does not (a pending value equal to
@@ -59,15 +66,23 @@ class FieldGp {
 
   // K w for one weight field (row-major cells): the separable kernel, unscaled.
   Eigen::VectorXd KernelTimes(const Eigen::VectorXd& weights) const;
-  // The scale s = σf² / mean ⟨w, K w⟩ over the candidates.
+  // The scale s = σf² / mean ⟨w, K w⟩ over the constructor's candidates.
   double kernel_scale() const { return signal_variance_ / mean_prior_quadratic_; }
   int num_observations() const { return static_cast<int>(observed_.size()); }
   int num_pending() const { return static_cast<int>(pending_.size()); }
 
  private:
+  // ⟨w, K w⟩ of one candidate, unscaled.
+  double PriorQuadratic(Eigen::Index candidate) const;
   // Appends a candidate's K w column and cross-covariances (unscaled).
   void AddColumn(Eigen::Index candidate);
-  void Update();
+  // The factor of Σ = s·G + σn²I over every column, and V, ZH and R below, from scratch (after
+  // σf² or σn² changes).
+  void Factor();
+  // The same for one more column, the last of columns_: O(n·|C|).
+  void ExtendFactor();
+  // Mean, variance, β̄ and α from the factor.
+  void Posterior();
 
   int rows_, cols_;
   double signal_variance_, noise_variance_;
@@ -83,6 +98,10 @@ class FieldGp {
   Eigen::MatrixXd cross_;           // |C| x (n + pending)
   std::vector<Eigen::Index> observed_, pending_;
   std::vector<double> values_;
+  // Σ = L Lᵀ over the columns; V = L⁻¹ s·Cᵀ (n + pending) x |C| with C = cross_; ZH = L⁻¹ H of
+  // the columns; ‖V's columns‖²; R = H − Vᵀ ZH per candidate. Extended column by column.
+  Eigen::MatrixXd lower_, v_, zh_, r_;
+  Eigen::VectorXd v_squared_;
   Eigen::VectorXd mean_, variance_, beta_, alpha_;  // alpha_: (s·G + σn²I)⁻¹(y − Hβ̄)
 };
 

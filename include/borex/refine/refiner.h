@@ -33,6 +33,9 @@ struct StepRecord {
   // > 0: the mask was the prior's top fraction of pixels (a level set, --gp-over pixels), not a
   // square (row, col and side are then 0).
   double prior_fraction = 0;
+  // > 0: the mask was the posterior mean's top fraction of pixels when it was chosen (a level set
+  // of the map so far, RefineOptions::posterior_level_sets).
+  double posterior_fraction = 0;
   double gp_row = 0, gp_col = 0, gp_side = 0;  // the point entered into the GP (after jitter;
                                                // video: jitter moves row, col and side only)
   double score_masked = 0;                     // M(i⊙m, l): the square hidden

@@ -612,6 +612,7 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/nonnegative_prior_coefficient", false},
       {"/refine/gp_over", "masks"},
       {"/refine/prior_level_sets", nlohmann::json::array()},
+      {"/refine/posterior_level_sets", nlohmann::json::array()},
       {"/refine/fit_noise_variance", false}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {

@@ -516,6 +516,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
     }
     // --gp-over pixels: a level set of the prior rather than a square.
     if (step.prior_fraction > 0) steps.back()["prior_fraction"] = step.prior_fraction;
+    if (step.posterior_fraction > 0) steps.back()["posterior_fraction"] = step.posterior_fraction;
   }
   return {{"format", "borex-trace/1"},
           {"settings", RefineSettings(options, result,

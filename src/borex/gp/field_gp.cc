@@ -45,15 +45,43 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
   BOREX_CHECK_EQ(prior_precision_.size(), basis_.cols());
   BOREX_CHECK((prior_variance.array() > 0).all());
   prior_quadratic_.resize(weights_.rows());
-  for (Eigen::Index c = 0; c < weights_.rows(); ++c) {
-    const Eigen::VectorXd w = weights_.row(c).cast<double>().transpose();
-    prior_quadratic_[c] = w.dot(KernelTimes(w));
-  }
+  for (Eigen::Index c = 0; c < weights_.rows(); ++c) prior_quadratic_[c] = PriorQuadratic(c);
   mean_prior_quadratic_ = prior_quadratic_.mean();
   BOREX_CHECK_GT(mean_prior_quadratic_, 0);
   kernel_columns_.resize(weights_.cols(), 0);
   cross_.resize(weights_.rows(), 0);
-  Update();
+  Factor();
+}
+
+Eigen::Index FieldGp::AddCandidates(const Eigen::MatrixXf& weights, const Eigen::MatrixXf& basis) {
+  BOREX_CHECK_EQ(weights.cols(), weights_.cols());
+  BOREX_CHECK_EQ(basis.cols(), basis_.cols());
+  BOREX_CHECK_EQ(basis.rows(), weights.rows());
+  const Eigen::Index first = weights_.rows(), count = weights.rows();
+  weights_.conservativeResize(first + count, Eigen::NoChange);
+  weights_.bottomRows(count) = weights;
+  basis_.conservativeResize(first + count, Eigen::NoChange);
+  basis_.bottomRows(count) = basis.cast<double>();
+  prior_quadratic_.conservativeResize(first + count);
+  cross_.conservativeResize(first + count, Eigen::NoChange);
+  for (Eigen::Index c = first; c < first + count; ++c) prior_quadratic_[c] = PriorQuadratic(c);
+  cross_.bottomRows(count) = (weights * kernel_columns_.cast<float>()).cast<double>();
+  // The new candidates' columns of V and their rows of R, against the factor as it stands.
+  const Eigen::MatrixXd v = lower_.triangularView<Eigen::Lower>().solve(
+      kernel_scale() * cross_.bottomRows(count).transpose());
+  v_.conservativeResize(Eigen::NoChange, first + count);
+  v_.rightCols(count) = v;
+  v_squared_.conservativeResize(first + count);
+  v_squared_.tail(count) = v.colwise().squaredNorm().transpose();
+  r_.conservativeResize(first + count, Eigen::NoChange);
+  r_.bottomRows(count) = basis_.bottomRows(count) - v.transpose() * zh_;
+  Posterior();
+  return first;
+}
+
+double FieldGp::PriorQuadratic(Eigen::Index candidate) const {
+  const Eigen::VectorXd w = weights_.row(candidate).cast<double>().transpose();
+  return w.dot(KernelTimes(w));
 }
 
 Eigen::VectorXd FieldGp::KernelTimes(const Eigen::VectorXd& weights) const {
@@ -72,6 +100,7 @@ void FieldGp::AddColumn(Eigen::Index candidate) {
   kernel_columns_.col(column) = KernelTimes(weights_.row(candidate).cast<double>().transpose());
   cross_.col(column) = (weights_ * kernel_columns_.col(column).cast<float>()).cast<double>();
   columns_.push_back(candidate);
+  ExtendFactor();
 }
 
 void FieldGp::AddObservation(Eigen::Index candidate, double value) {
@@ -80,13 +109,13 @@ void FieldGp::AddObservation(Eigen::Index candidate, double value) {
   AddColumn(candidate);
   observed_.push_back(candidate);
   values_.push_back(value);
-  Update();
+  Posterior();
 }
 
 void FieldGp::AddPending(Eigen::Index candidate) {
   AddColumn(candidate);
   pending_.push_back(candidate);
-  Update();
+  Posterior();
 }
 
 void FieldGp::ResolvePending(const Eigen::VectorXd& values) {
@@ -97,24 +126,23 @@ void FieldGp::ResolvePending(const Eigen::VectorXd& values) {
     values_.push_back(values[static_cast<Eigen::Index>(i)]);
   }
   pending_.clear();
-  Update();
+  Posterior();  // the columns keep their order: the factor stands
 }
 
 void FieldGp::SetSignalVariance(double signal_variance) {
   BOREX_CHECK(signal_variance > 0 && std::isfinite(signal_variance));
   signal_variance_ = signal_variance;
-  Update();
+  Factor();
 }
 
 void FieldGp::SetNoiseVariance(double noise_variance) {
   BOREX_CHECK(noise_variance > 0 && std::isfinite(noise_variance));
   noise_variance_ = noise_variance;
-  Update();
+  Factor();
 }
 
-void FieldGp::Update() {
+void FieldGp::Factor() {
   const auto m = static_cast<Eigen::Index>(columns_.size());
-  const auto n = static_cast<Eigen::Index>(observed_.size());
   const double scale = kernel_scale();
   // Σ = s·G + σn²I over every column (observed, then pending); G_ij = ⟨w_i, K w_j⟩.
   Eigen::MatrixXd sigma(m, m);
@@ -127,29 +155,56 @@ void FieldGp::Update() {
   sigma.diagonal().array() += noise_variance_;
   const Eigen::LLT<Eigen::MatrixXd> llt(sigma);
   BOREX_CHECK(llt.info() == Eigen::Success);
-  const Eigen::MatrixXd lower = llt.matrixL();
-  const Eigen::MatrixXd prior_precision = prior_precision_.asDiagonal();
+  lower_ = llt.matrixL();
+  v_ = lower_.triangularView<Eigen::Lower>().solve(scale * cross_.transpose());  // m x |C|
+  zh_ = lower_.triangularView<Eigen::Lower>().solve(basis);
+  v_squared_ = v_.colwise().squaredNorm().transpose();
+  r_ = basis_ - v_.transpose() * zh_;
+  Posterior();
+}
 
+void FieldGp::ExtendFactor() {
+  // The new column j against the earlier ones: L⁻¹ Σ_{<j, j} is V's column for its candidate.
+  const auto m = static_cast<Eigen::Index>(columns_.size()) - 1;
+  const Eigen::Index candidate = columns_.back();
+  const double scale = kernel_scale();
+  const Eigen::VectorXd l = v_.col(candidate);
+  const double pivot = scale * cross_(candidate, m) + noise_variance_ - l.squaredNorm();
+  BOREX_CHECK_GT(pivot, 0);
+  const double d = std::sqrt(pivot);
+  lower_.conservativeResize(m + 1, m + 1);
+  lower_.row(m).head(m) = l.transpose();
+  lower_.col(m).setZero();
+  lower_(m, m) = d;
+  v_.conservativeResize(m + 1, Eigen::NoChange);
+  v_.row(m) = (scale * cross_.col(m).transpose() - l.transpose() * v_.topRows(m)) / d;
+  zh_.conservativeResize(m + 1, Eigen::NoChange);
+  zh_.row(m) = (basis_.row(candidate) - l.transpose() * zh_.topRows(m)) / d;
+  v_squared_ += v_.row(m).transpose().cwiseAbs2();
+  r_ -= v_.row(m).transpose() * zh_.row(m);
+}
+
+void FieldGp::Posterior() {
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  const Eigen::MatrixXd prior_precision = prior_precision_.asDiagonal();
   // Variance, pending points included (it does not depend on the values): R&W eqs. 2.26, 2.42.
-  const Eigen::MatrixXd v =
-      lower.triangularView<Eigen::Lower>().solve(scale * cross_.transpose());  // m x |C|
-  const Eigen::MatrixXd zh_all = lower.triangularView<Eigen::Lower>().solve(basis);
-  const Eigen::MatrixXd a_all = prior_precision + zh_all.transpose() * zh_all;
-  const Eigen::MatrixXd r = basis_ - v.transpose() * zh_all;  // |C| x p
-  const Eigen::MatrixXd r_solved = a_all.llt().solve(r.transpose());
-  variance_ = (scale * prior_quadratic_ - v.colwise().squaredNorm().transpose() +
-               (r.transpose().array() * r_solved.array()).colwise().sum().transpose().matrix())
+  const Eigen::MatrixXd a_all = prior_precision + zh_.transpose() * zh_;
+  const Eigen::MatrixXd r_solved = a_all.llt().solve(r_.transpose());
+  variance_ = (kernel_scale() * prior_quadratic_ - v_squared_ +
+               (r_.transpose().array() * r_solved.array()).colwise().sum().transpose().matrix())
                   .cwiseMax(0.0);
 
   // Mean and β̄ from the resolved observations: the leading block of the same factor.
-  const Eigen::MatrixXd lower_n = lower.topLeftCorner(n, n);
+  const auto lower_n = lower_.topLeftCorner(n, n).triangularView<Eigen::Lower>();
   const Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(values_.data(), n);
-  const Eigen::VectorXd z = lower_n.triangularView<Eigen::Lower>().solve(y);
-  const Eigen::MatrixXd zh = lower_n.triangularView<Eigen::Lower>().solve(basis.topRows(n));
+  const Eigen::VectorXd z = lower_n.solve(y);
+  const auto zh = zh_.topRows(n);
   const Eigen::MatrixXd a = prior_precision + zh.transpose() * zh;
   beta_ = a.llt().solve(zh.transpose() * z + prior_precision * prior_mean_);
-  alpha_ = lower_n.transpose().triangularView<Eigen::Upper>().solve(z - zh * beta_);
-  mean_ = basis_ * beta_ + scale * cross_.leftCols(n) * alpha_;
+  const Eigen::VectorXd u = z - zh * beta_;
+  alpha_ = lower_n.transpose().solve(u);
+  // s·C_n α = (L_n⁻¹ s·C_nᵀ)ᵀ u: V's leading rows.
+  mean_ = basis_ * beta_ + v_.topRows(n).transpose() * u;
 }
 
 Eigen::MatrixXd FieldGp::DeviationField() const {

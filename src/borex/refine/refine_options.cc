@@ -77,6 +77,7 @@ RefineOptions RefineOptions::Paper() {
   o.gp_domain = GpDomain::kMasks;
   o.noise_variance = 0.01;
   o.prior_level_sets.clear();
+  o.posterior_level_sets.clear();
   return o;
 }
 
@@ -265,10 +266,13 @@ void RefineOptions::CheckSettings() const {
   if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
   if (length_scale_frame < 0 || length_scale_depth < 0)
     throw OptionError("--length-scale-frames", "must be positive (or 0 for the default)");
-  for (double fraction : prior_level_sets)
-    if (!(fraction > 0 && fraction < 1))
-      throw OptionError("--prior-level-sets",
-                        "each fraction must lie in (0, 1), got " + std::to_string(fraction));
+  for (const auto& [fractions, option] :
+       {std::pair{&prior_level_sets, "--prior-level-sets"},
+        std::pair{&posterior_level_sets, "--posterior-level-sets"}})
+    for (double fraction : *fractions)
+      if (!(fraction > 0 && fraction < 1))
+        throw OptionError(option,
+                          "each fraction must lie in (0, 1), got " + std::to_string(fraction));
   if (gp_domain == GpDomain::kMasks && fit_noise_variance)
     throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
   if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
@@ -346,6 +350,8 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       {"acquisition_batch", acquisition_batch},
       {"gp_over", GpDomainName(domain)},
       {"prior_level_sets", domain == GpDomain::kPixels ? prior_level_sets : std::vector<double>{}},
+      {"posterior_level_sets",
+       domain == GpDomain::kPixels ? posterior_level_sets : std::vector<double>{}},
       {"fit_noise_variance", fit_noise_variance},
       {"seed", seed}};
   if (video) {

@@ -60,12 +60,22 @@ struct Refiner::State {
   Eigen::MatrixXf candidate_basis;  // fitted mean: (ī0, 1) or (1) at every candidate
   std::unique_ptr<gp::CandidateGp> gp;
   // GpDomain::kPixels: the field over the cells, observed through the candidates: the squares
-  // (the columns of `candidates`), then the prior's level sets (hidden masks, with their
-  // fractions).
+  // (the columns of `candidates`), then the level sets: the prior's, then the posterior mean's,
+  // added as observations arrive.
+  struct LevelSet {
+    cv::Mat hidden;  // CV_8UC1, 255 = hidden
+    double fraction = 0;
+    bool of_posterior = false;
+  };
   std::unique_ptr<gp::FieldGp> field;
   CellGrid grid;
-  std::vector<cv::Mat> level_sets;
-  std::vector<double> level_set_fractions;
+  Eigen::VectorXf prior_cells;  // the prior's cell averages
+  std::vector<LevelSet> level_sets;
+  // The posterior's sets are added after each new observation and retire the previous ones
+  // (still in the GP, as observations may refer to them, but no longer chosen): those from
+  // `fixed_candidates` up to `latest_posterior_sets`.
+  int posterior_sets_observations = 0;  // observations when the posterior's sets were last added
+  Eigen::Index fixed_candidates = 0, latest_posterior_sets = 0;
   double field_length_scale = 0;             // pixels
   std::unique_ptr<mask::Infiller> infiller;  // the image with the chosen in-fill
   Random random;
@@ -126,7 +136,7 @@ struct Refiner::State {
   void AppendMaskedImages(const StepRecord& step, Eigen::Index chosen,
                           std::vector<cv::Mat>& images) const {
     if (chosen >= candidates.cols()) {
-      const cv::Mat& hidden = level_sets[static_cast<size_t>(chosen - candidates.cols())];
+      const cv::Mat& hidden = level_sets[static_cast<size_t>(chosen - candidates.cols())].hidden;
       cv::Mat masked;
       infiller->ApplyHidden(hidden, masked);
       images.push_back(masked);
@@ -155,9 +165,14 @@ struct Refiner::State {
     StepRecord step;
     step.iteration = static_cast<int>(result.steps.size() + round.size());
     Eigen::VectorXf total_mean, variance;
+    if (field && !options.posterior_level_sets.empty() &&
+        field->num_observations() > posterior_sets_observations)
+      AddPosteriorLevelSets();
     if (field) {
       total_mean = field->candidate_mean().cast<float>();
       variance = field->candidate_variance().cast<float>();
+      total_mean.segment(fixed_candidates, latest_posterior_sets - fixed_candidates)
+          .setConstant(-std::numeric_limits<float>::infinity());
     } else {
       total_mean = fitted_mean ? gp->candidate_mean() : candidate_prior + gp->candidate_mean();
       variance = gp->candidate_variance();
@@ -170,8 +185,9 @@ struct Refiner::State {
       *chosen = acquisition::ArgmaxUcb(total_mean, variance, options.kappa, &best);
       step.acquisition = best;
     }
-    if (*chosen >= candidates.cols()) {  // a level set of the prior (field only)
-      step.prior_fraction = level_set_fractions[static_cast<size_t>(*chosen - candidates.cols())];
+    if (*chosen >= candidates.cols()) {  // a level set (field only)
+      const LevelSet& set = level_sets[static_cast<size_t>(*chosen - candidates.cols())];
+      (set.of_posterior ? step.posterior_fraction : step.prior_fraction) = set.fraction;
       step.prior_at_point = candidate_basis(*chosen, 0);
       return step;
     }
@@ -235,38 +251,64 @@ struct Refiner::State {
     return has_prior ? std::pair{beta[0], beta[1]} : std::pair{0.0, beta[0]};
   }
 
-  // GpDomain::kPixels: the cell grid, the level sets, every candidate's weights and basis
-  // (⟨w, i0⟩, ⟨w, 1⟩, 1), and the field GP. The squares are `candidates`, already laid out.
+  // A map's top fractions of pixels as level sets (unique fractions; none that hides every pixel,
+  // as ties can), appended to `level_sets`; returns how many were added.
+  Eigen::Index AddLevelSets(const cv::Mat& map, const std::vector<double>& fractions,
+                            bool of_posterior) {
+    const size_t before = level_sets.size();
+    for (double fraction : fractions) {
+      const auto same = [&](const LevelSet& set) {
+        return set.fraction == fraction && set.of_posterior == of_posterior;
+      };
+      if (std::any_of(level_sets.begin() + static_cast<std::ptrdiff_t>(before), level_sets.end(),
+                      same))
+        continue;
+      cv::Mat hidden = TopFraction(map, fraction);
+      if (cv::countNonZero(hidden) == static_cast<int>(hidden.total())) continue;
+      level_sets.push_back({std::move(hidden), fraction, of_posterior});
+    }
+    return static_cast<Eigen::Index>(level_sets.size() - before);
+  }
+
+  // The weights of the level sets from `first` on (rows).
+  Eigen::MatrixXf LevelSetWeights(size_t first) const {
+    Eigen::MatrixXf weights(static_cast<Eigen::Index>(level_sets.size() - first), grid.size());
+    for (size_t k = first; k < level_sets.size(); ++k)
+      weights.row(static_cast<Eigen::Index>(k - first)) =
+          ObservationWeights(CellAverage(grid, level_sets[k].hidden), options.flip).transpose();
+    return weights;
+  }
+
+  // The field's basis values (⟨w, i0⟩, ⟨w, 1⟩, 1) of masks with these weights (rows); without a
+  // prior (⟨w, 1⟩, 1).
+  Eigen::MatrixXf FieldBasis(const Eigen::MatrixXf& weights) const {
+    const int columns = has_prior ? 3 : 2;
+    Eigen::MatrixXf basis(weights.rows(), columns);
+    if (has_prior) basis.col(0) = weights * prior_cells;
+    basis.col(columns - 2) = weights.rowwise().sum();
+    basis.col(columns - 1).setOnes();
+    return basis;
+  }
+
+  // GpDomain::kPixels: the cell grid, the prior's level sets, every candidate's weights and basis,
+  // and the field GP. The squares are `candidates`, already laid out.
   void BuildField(const Eigen::VectorXd& length_scales) {
     const RefineOptions& o = options;
     grid = CellGrid::For(frame_rows, image.cols);
-    for (double fraction : o.prior_level_sets) {
-      if (!has_prior) break;
-      if (std::find(level_set_fractions.begin(), level_set_fractions.end(), fraction) !=
-          level_set_fractions.end())
-        continue;
-      cv::Mat hidden = TopFraction(prior, fraction);
-      if (cv::countNonZero(hidden) == static_cast<int>(hidden.total())) continue;  // ties: all
-      level_sets.push_back(std::move(hidden));
-      level_set_fractions.push_back(fraction);
-    }
+    prior_cells = CellAverage(grid, prior);
+    if (has_prior) AddLevelSets(prior, o.prior_level_sets, /*of_posterior=*/false);
     const Eigen::Index squares = candidates.cols();
-    const auto count = squares + static_cast<Eigen::Index>(level_sets.size());
-    Eigen::MatrixXf weights(count, grid.size());
-    const Eigen::VectorXf prior_cells = CellAverage(grid, prior);
-    for (Eigen::Index j = 0; j < count; ++j) {
-      const Eigen::VectorXf hidden =
-          j < squares
-              ? CellCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
-                                                   candidates(2, j), frame_rows, image.cols))
-              : CellAverage(grid, level_sets[static_cast<size_t>(j - squares)]);
-      weights.row(j) = ObservationWeights(hidden, o.flip).transpose();
-    }
-    const int columns = has_prior ? 3 : 2;
-    candidate_basis.resize(count, columns);
-    if (has_prior) candidate_basis.col(0) = weights * prior_cells;
-    candidate_basis.col(columns - 2) = weights.rowwise().sum();
-    candidate_basis.col(columns - 1).setOnes();
+    Eigen::MatrixXf weights(squares + static_cast<Eigen::Index>(level_sets.size()), grid.size());
+    for (Eigen::Index j = 0; j < squares; ++j)
+      weights.row(j) =
+          ObservationWeights(
+              CellCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
+                                                 candidates(2, j), frame_rows, image.cols)),
+              o.flip)
+              .transpose();
+    weights.bottomRows(static_cast<Eigen::Index>(level_sets.size())) = LevelSetWeights(0);
+    candidate_basis = FieldBasis(weights);
+    const auto columns = candidate_basis.cols();
     Eigen::VectorXd prior_mean = Eigen::VectorXd::Zero(columns);
     Eigen::VectorXd prior_variance =
         Eigen::VectorXd::Constant(columns, o.prior_offset_sd * o.prior_offset_sd);
@@ -276,6 +318,7 @@ struct Refiner::State {
     }
     // The position length scale, in cells.
     field_length_scale = length_scales[0];
+    fixed_candidates = latest_posterior_sets = candidate_basis.rows();
     field = std::make_unique<gp::FieldGp>(
         grid.rows, grid.cols, o.kernel, length_scales[0] / grid.cell, o.signal_variance,
         o.NoiseVariance(), std::move(weights), candidate_basis, prior_mean, prior_variance);
@@ -355,7 +398,29 @@ struct Refiner::State {
     const Eigen::VectorXd& beta = predictor.MeanCoefficients();
     result->prior_coefficient = has_prior ? beta[0] : 0.0;
     result->prior_offset = beta[has_prior ? 1 : 0];
-    return CellFieldToPixels(grid, predictor.DeviationField()) + result->prior_coefficient * prior;
+    return FieldMean(predictor);
+  }
+
+  // A field GP's posterior mean at every pixel, less b (a shift of every pixel alike): a·i0 plus
+  // the deviation field between cell centres.
+  cv::Mat FieldMean(const gp::FieldGp& predictor) const {
+    const double a = has_prior ? predictor.MeanCoefficients()[0] : 0.0;
+    return CellFieldToPixels(grid, predictor.DeviationField()) + a * prior;
+  }
+
+  // The posterior mean's level sets as candidates: they test the current map's own ranking, as
+  // the prior's sets test the prior's.
+  void AddPosteriorLevelSets() {
+    const size_t first = level_sets.size();
+    posterior_sets_observations = field->num_observations();
+    latest_posterior_sets = field->num_candidates();
+    if (AddLevelSets(FieldMean(*field), options.posterior_level_sets, /*of_posterior=*/true) == 0)
+      return;
+    const Eigen::MatrixXf weights = LevelSetWeights(first);
+    const Eigen::MatrixXf basis = FieldBasis(weights);
+    field->AddCandidates(weights, basis);
+    candidate_basis.conservativeResize(candidate_basis.rows() + basis.rows(), Eigen::NoChange);
+    candidate_basis.bottomRows(basis.rows()) = basis;
   }
 
   void AddPending(const StepRecord& step, Eigen::Index chosen) {
@@ -637,7 +702,6 @@ RefineResult Refiner::Finish() {
   State& s = *state_;
   BOREX_CHECK(s.round.empty());
   const auto start = Clock::now();
-  const RefineOptions& o = s.options;
   RefineResult result = s.result;
   result.map = s.field ? s.FieldMap(&result) : s.MaskSpaceMap(&result);
   result.iterations = static_cast<int>(result.steps.size());
