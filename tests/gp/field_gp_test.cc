@@ -179,6 +179,63 @@ TEST(FieldGpTest, AddedCandidatesEqualTheJointGaussianAndCanBeObserved) {
     EXPECT_NEAR(field(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << "cell " << i;
 }
 
+// Candidates given as outer-product blocks (squares) are the same GP as their dense weights:
+// every candidate's ⟨w, K w⟩, and its mean and variance after observations and an added one.
+TEST(FieldGpTest, OuterProductBlocksAreTheirDenseWeights) {
+  std::mt19937 random(11);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  const double a = 2.0 / kCells, b = -1.0 / kCells;
+  std::vector<OuterProductBlock> blocks(2);
+  Eigen::Index first = 0;
+  for (OuterProductBlock& block : blocks) {
+    block.first = first;
+    block.scale = a;
+    block.offset = b;
+    block.row_factors = Eigen::MatrixXd::NullaryExpr(3, kRows, [&] { return uniform(random); });
+    block.col_factors = Eigen::MatrixXd::NullaryExpr(2, kCols, [&] { return uniform(random); });
+    first += block.size();
+  }
+  const Eigen::Index dense = 2, count = first + dense;
+  Eigen::MatrixXf weights(count, kCells);
+  for (const OuterProductBlock& block : blocks)
+    for (Eigen::Index i = 0; i < block.row_factors.rows(); ++i)
+      for (Eigen::Index j = 0; j < block.col_factors.rows(); ++j)
+        for (int cell = 0; cell < kCells; ++cell)
+          weights(block.first + i * block.col_factors.rows() + j, cell) = static_cast<float>(
+              a * block.row_factors(i, cell / kCols) * block.col_factors(j, cell % kCols) + b);
+  weights.bottomRows(dense) = Eigen::MatrixXf::NullaryExpr(
+      dense, kCells, [&] { return static_cast<float>(uniform(random) - 0.5); });
+  const Eigen::MatrixXf basis =
+      Eigen::MatrixXf::NullaryExpr(count, 2, [&] { return static_cast<float>(uniform(random)); });
+  const Eigen::VectorXd prior_mean = Eigen::Vector2d(1.0, 0.0),
+                        prior_variance(Eigen::Vector2d(4, 1));
+  FieldGp with(kRows, kCols, MaternNu::kThreeHalves, kLengthScale, kSignalVariance, kNoise, weights,
+               basis, prior_mean, prior_variance, blocks);
+  FieldGp without(kRows, kCols, MaternNu::kThreeHalves, kLengthScale, kSignalVariance, kNoise,
+                  weights, basis, prior_mean, prior_variance);
+  EXPECT_NEAR(with.kernel_scale(), without.kernel_scale(), 1e-9 * without.kernel_scale());
+  const auto same = [&](const char* when) {
+    for (Eigen::Index c = 0; c < with.num_candidates(); ++c) {
+      EXPECT_NEAR(with.candidate_mean()[c], without.candidate_mean()[c], kTolerance) << when << c;
+      EXPECT_NEAR(with.candidate_variance()[c], without.candidate_variance()[c], kTolerance)
+          << when << c;
+    }
+  };
+  same("prior ");
+  for (const auto& [candidate, value] :
+       std::vector<std::pair<Eigen::Index, double>>{{1, 0.3}, {7, -0.2}, {12, 0.5}}) {
+    with.AddObservation(candidate, value);
+    without.AddObservation(candidate, value);
+    same("observed ");
+  }
+  const Eigen::MatrixXf added = weights.topRows(1) * 0.5f;
+  with.AddCandidates(added, basis.topRows(1));
+  without.AddCandidates(added, basis.topRows(1));
+  with.AddObservation(count, 0.1);
+  without.AddObservation(count, 0.1);
+  same("added ");
+}
+
 TEST(FieldGpTest, PendingPointsLowerTheVarianceAndLeaveTheMean) {
   const Problem p = MakeProblem();
   FieldGp gp = MakeGp(p);

@@ -86,6 +86,23 @@ TEST(ObservationWeightsTest, FlipWeighsHiddenAgainstKeptCells) {
   EXPECT_FLOAT_EQ(drop[0], 1.0f / 4);
   EXPECT_FLOAT_EQ(drop[1], 0.0f);
   EXPECT_FLOAT_EQ(drop[3], 0.25f / 4);
+  // The same weights as a·m + b (the GP's outer-product squares).
+  for (const bool with_flip : {true, false}) {
+    const auto [a, b] = ObservationAffine(4, with_flip);
+    const Eigen::VectorXf weights = ObservationWeights(hidden, with_flip);
+    for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(weights[i], static_cast<float>(a * hidden[i] + b));
+  }
+}
+
+TEST(AxisCoverageTest, ItsOuterProductIsTheCellCoverage) {
+  const CellGrid grid = CellGrid::For(100, 150);  // 4-pixel cells: partial shares
+  const mask::PixelBox box = mask::SquareBox(30.0, 141.0, 37.0, 100, 150);  // clipped right
+  const auto [rows, cols] = AxisCoverage(grid, box);
+  const Eigen::VectorXf coverage = CellCoverage(grid, box);
+  for (int r = 0; r < grid.rows; ++r)
+    for (int c = 0; c < grid.cols; ++c) EXPECT_EQ(coverage[r * grid.cols + c], rows[r] * cols[c]);
+  EXPECT_GT(rows.sum(), 0);
+  EXPECT_LT(cols.tail(1)[0], 1.0f + 1e-6f);
 }
 
 TEST(TopFractionTest, HidesTheLargestValuesTiesIncluded) {

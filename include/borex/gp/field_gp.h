@@ -25,14 +25,28 @@
 
 namespace borex::gp {
 
+// Candidates whose weights are w = a·(r ⊗ c) + b over the cells: a square's share of each cell
+// is its rows' share times its columns'. Row i, column j of the block is candidate
+// first + i·(col_factors rows) + j. With them, ⟨w, u⟩ for every candidate of the block is
+// a·R U Cᵀ + b·Σu and ⟨w, K w⟩ has a closed form, without reading the dense weights.
+struct OuterProductBlock {
+  Eigen::Index first = 0;
+  Eigen::MatrixXd row_factors;   // r per block row: (block rows) x (field rows)
+  Eigen::MatrixXd col_factors;   // c per block column: (block columns) x (field columns)
+  double scale = 1, offset = 0;  // a, b
+  Eigen::Index size() const { return row_factors.rows() * col_factors.rows(); }
+};
+
 class FieldGp {
  public:
   // rows x cols cells; candidate_weights: |C| x (rows·cols), w per candidate in row-major cell
   // order; candidate_basis: |C| x p, h per candidate; the coefficients' prior β ~ N(b, diag(B)).
+  // `blocks`: candidates among the first whose weights are outer products (in order, from
+  // candidate 0 on, adjacent; their rows of candidate_weights must agree with them).
   FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
           double noise_variance, Eigen::MatrixXf candidate_weights,
           const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
-          Eigen::VectorXd prior_variance);
+          Eigen::VectorXd prior_variance, std::vector<OuterProductBlock> blocks = {});
 
   // More candidates (weights and basis rows as the constructor's); returns the first one's index.
   // The kernel's scale stays the constructor's candidates' (it is a unit, not a fit).
@@ -74,6 +88,9 @@ class FieldGp {
  private:
   // ⟨w, K w⟩ of one candidate, unscaled.
   double PriorQuadratic(Eigen::Index candidate) const;
+  // ⟨w_c, u⟩ for every candidate c, u a field (row-major cells): the blocks' in closed form, the
+  // rest from the dense weights.
+  Eigen::VectorXd CandidatesTimes(const Eigen::VectorXd& u) const;
   // Appends a candidate's K w column and cross-covariances (unscaled).
   void AddColumn(Eigen::Index candidate);
   // The factor of Σ = s·G + σn²I over every column, and V, ZH and R below, from scratch (after
@@ -88,7 +105,9 @@ class FieldGp {
   double signal_variance_, noise_variance_;
   Eigen::MatrixXd row_kernel_, col_kernel_;  // K_r, K_c over cell distance
   Eigen::MatrixXf weights_;                  // |C| x N
-  Eigen::MatrixXd basis_;                    // |C| x p
+  std::vector<OuterProductBlock> blocks_;
+  Eigen::Index blocks_end_ = 0;  // the candidates before it are the blocks'
+  Eigen::MatrixXd basis_;        // |C| x p
   Eigen::VectorXd prior_mean_, prior_precision_;
   Eigen::VectorXd prior_quadratic_;  // ⟨w_c, K w_c⟩ per candidate, unscaled
   double mean_prior_quadratic_ = 1;

@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <opencv2/core.hpp>
+#include <utility>
 
 #include "borex/mask/square_mask.h"
 
@@ -25,6 +26,12 @@ struct CellGrid {
 // hidden mask (CV_8UC1, nonzero = hidden) the fraction of the cell it hides.
 Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map);
 
+// The share of each row of cells and of each column of cells that a box of pixels covers.
+struct BoxCoverage {
+  Eigen::VectorXf rows, cols;
+};
+BoxCoverage AxisCoverage(const CellGrid& grid, const mask::PixelBox& box);
+
 // The fraction of each cell (row-major) that a box of pixels covers: the product of its rows'
 // and its columns' coverage, the same as CellAverage of the box's mask without drawing it.
 Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box);
@@ -35,6 +42,8 @@ Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box);
 // s = M(i) − M(i⊙m) = Σ m·f, w = m/N. Divided by the cell count N so that w's scale does not
 // depend on the grid.
 Eigen::VectorXf ObservationWeights(const Eigen::VectorXf& hidden_fraction, bool flip);
+// The same weights as w = a·m + b over `cells` cells: (a, b).
+std::pair<double, double> ObservationAffine(Eigen::Index cells, bool flip);
 
 // The top `fraction` of a map's pixels (those >= the value of the ⌈fraction·pixels⌉-th largest;
 // ties all included), as a hidden mask (CV_8UC1, 255 = hidden). fraction in (0, 1].

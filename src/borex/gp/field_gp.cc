@@ -24,7 +24,7 @@ Eigen::MatrixXd DistanceKernel(int size, MaternNu nu, double length_scale) {
 FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
                  double noise_variance, Eigen::MatrixXf candidate_weights,
                  const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
-                 Eigen::VectorXd prior_variance)
+                 Eigen::VectorXd prior_variance, std::vector<OuterProductBlock> blocks)
     : rows_(rows),
       cols_(cols),
       signal_variance_(signal_variance),
@@ -32,6 +32,7 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
       row_kernel_(DistanceKernel(rows, nu, length_scale_cells)),
       col_kernel_(DistanceKernel(cols, nu, length_scale_cells)),
       weights_(std::move(candidate_weights)),
+      blocks_(std::move(blocks)),
       basis_(candidate_basis.cast<double>()),
       prior_mean_(std::move(prior_mean)),
       prior_precision_(prior_variance.cwiseInverse()) {
@@ -45,7 +46,42 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
   BOREX_CHECK_EQ(prior_precision_.size(), basis_.cols());
   BOREX_CHECK((prior_variance.array() > 0).all());
   prior_quadratic_.resize(weights_.rows());
-  for (Eigen::Index c = 0; c < weights_.rows(); ++c) prior_quadratic_[c] = PriorQuadratic(c);
+  // A block's ⟨w, K w⟩ = a²(rᵀK_r r)(cᵀK_c c) + 2ab(rᵀK_r 1)(cᵀK_c 1) + b²(1ᵀK_r 1)(1ᵀK_c 1).
+  const Eigen::VectorXd row_sums = row_kernel_.rowwise().sum(),
+                        col_sums = col_kernel_.rowwise().sum();
+  for (const OuterProductBlock& block : blocks_) {
+    BOREX_CHECK_EQ(block.first, blocks_end_);
+    BOREX_CHECK_EQ(block.row_factors.cols(), rows_);
+    BOREX_CHECK_EQ(block.col_factors.cols(), cols_);
+    blocks_end_ += block.size();
+    BOREX_CHECK_LE(blocks_end_, weights_.rows());
+    const auto quadratic = [](const Eigen::MatrixXd& factors, const Eigen::MatrixXd& kernel) {
+      return Eigen::VectorXd((factors * kernel).cwiseProduct(factors).rowwise().sum());
+    };
+    const Eigen::VectorXd row_quadratic = quadratic(block.row_factors, row_kernel_),
+                          col_quadratic = quadratic(block.col_factors, col_kernel_);
+    const Eigen::VectorXd row_linear = block.row_factors * row_sums,
+                          col_linear = block.col_factors * col_sums;
+    const double a = block.scale, b = block.offset;
+    // The block's first and last candidates against their dense weights (a layout check).
+    for (const Eigen::Index i : {Eigen::Index{0}, block.row_factors.rows() - 1})
+      for (const Eigen::Index j : {Eigen::Index{0}, block.col_factors.rows() - 1}) {
+        Eigen::VectorXd w(rows_ * cols_);
+        for (int r = 0; r < rows_; ++r)
+          w.segment(Eigen::Index{r} * cols_, cols_) =
+              a * block.row_factors(i, r) * block.col_factors.row(j).transpose().array() + b;
+        const Eigen::Index candidate = block.first + i * block.col_factors.rows() + j;
+        BOREX_CHECK_LT(
+            (w - weights_.row(candidate).transpose().cast<double>()).cwiseAbs().maxCoeff(), 1e-6);
+      }
+    for (Eigen::Index i = 0; i < block.row_factors.rows(); ++i)
+      for (Eigen::Index j = 0; j < block.col_factors.rows(); ++j)
+        prior_quadratic_[block.first + i * block.col_factors.rows() + j] =
+            a * a * row_quadratic[i] * col_quadratic[j] +
+            2 * a * b * row_linear[i] * col_linear[j] + b * b * row_sums.sum() * col_sums.sum();
+  }
+  for (Eigen::Index c = blocks_end_; c < weights_.rows(); ++c)
+    prior_quadratic_[c] = PriorQuadratic(c);
   mean_prior_quadratic_ = prior_quadratic_.mean();
   BOREX_CHECK_GT(mean_prior_quadratic_, 0);
   kernel_columns_.resize(weights_.cols(), 0);
@@ -84,6 +120,21 @@ double FieldGp::PriorQuadratic(Eigen::Index candidate) const {
   return w.dot(KernelTimes(w));
 }
 
+Eigen::VectorXd FieldGp::CandidatesTimes(const Eigen::VectorXd& u) const {
+  Eigen::VectorXd out(weights_.rows());
+  const Eigen::Map<const RowMajorMatrixXd> field(u.data(), rows_, cols_);
+  for (const OuterProductBlock& block : blocks_) {
+    const RowMajorMatrixXd products =
+        block.scale * (block.row_factors * field * block.col_factors.transpose()).array() +
+        block.offset * u.sum();
+    out.segment(block.first, block.size()) =
+        Eigen::Map<const Eigen::VectorXd>(products.data(), products.size());
+  }
+  const Eigen::Index rest = weights_.rows() - blocks_end_;
+  out.tail(rest) = (weights_.bottomRows(rest) * u.cast<float>()).cast<double>();
+  return out;
+}
+
 Eigen::VectorXd FieldGp::KernelTimes(const Eigen::VectorXd& weights) const {
   BOREX_CHECK_EQ(weights.size(), static_cast<Eigen::Index>(rows_) * cols_);
   // Row-major cells: the vector read as a rows x cols matrix W gives K_r W K_c.
@@ -98,7 +149,7 @@ void FieldGp::AddColumn(Eigen::Index candidate) {
   kernel_columns_.conservativeResize(Eigen::NoChange, column + 1);
   cross_.conservativeResize(Eigen::NoChange, column + 1);
   kernel_columns_.col(column) = KernelTimes(weights_.row(candidate).cast<double>().transpose());
-  cross_.col(column) = (weights_ * kernel_columns_.col(column).cast<float>()).cast<double>();
+  cross_.col(column) = CandidatesTimes(kernel_columns_.col(column));
   columns_.push_back(candidate);
   ExtendFactor();
 }

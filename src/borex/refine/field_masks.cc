@@ -43,7 +43,7 @@ Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map) {
   return sums.cwiseQuotient(counts);
 }
 
-Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box) {
+BoxCoverage AxisCoverage(const CellGrid& grid, const mask::PixelBox& box) {
   // Per axis: the share of each cell's pixels in [first, first + count).
   const auto axis = [&](int first, int count, int cells, int pixels) {
     Eigen::VectorXf share = Eigen::VectorXf::Zero(cells);
@@ -54,13 +54,23 @@ Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box) {
     }
     return share;
   };
+  if (box.empty()) return {Eigen::VectorXf::Zero(grid.rows), Eigen::VectorXf::Zero(grid.cols)};
+  return {axis(box.row0, box.rows, grid.rows, grid.image_rows),
+          axis(box.col0, box.cols, grid.cols, grid.image_cols)};
+}
+
+Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box) {
   Eigen::VectorXf coverage = Eigen::VectorXf::Zero(grid.size());
   if (box.empty()) return coverage;
-  const Eigen::VectorXf rows = axis(box.row0, box.rows, grid.rows, grid.image_rows);
-  const Eigen::VectorXf cols = axis(box.col0, box.cols, grid.cols, grid.image_cols);
+  const auto [rows, cols] = AxisCoverage(grid, box);
   for (int r = 0; r < grid.rows; ++r)
     coverage.segment(static_cast<Eigen::Index>(r) * grid.cols, grid.cols) = rows[r] * cols;
   return coverage;
+}
+
+std::pair<double, double> ObservationAffine(Eigen::Index cells, bool flip) {
+  const auto n = static_cast<double>(cells);
+  return flip ? std::pair{2 / n, -1 / n} : std::pair{1 / n, 0.0};
 }
 
 Eigen::VectorXf ObservationWeights(const Eigen::VectorXf& hidden_fraction, bool flip) {

@@ -308,6 +308,29 @@ struct Refiner::State {
               .transpose();
     weights.bottomRows(static_cast<Eigen::Index>(level_sets.size())) = LevelSetWeights(0);
     candidate_basis = FieldBasis(weights);
+    // The squares side by side as outer products (rows' coverage times columns'), in the
+    // candidates' order: per side, row centres, then column centres.
+    std::vector<gp::OuterProductBlock> blocks;
+    const auto [scale, offset] = ObservationAffine(grid.size(), o.flip);
+    const auto n_rows = static_cast<Eigen::Index>(grid_rows.size()),
+               n_cols = static_cast<Eigen::Index>(grid_cols.size());
+    for (size_t i = 0; i < sides.size(); ++i) {
+      gp::OuterProductBlock block;
+      block.first = static_cast<Eigen::Index>(i) * n_rows * n_cols;
+      block.scale = scale;
+      block.offset = offset;
+      block.row_factors.resize(n_rows, grid.rows);
+      block.col_factors.resize(n_cols, grid.cols);
+      const auto coverage = [&](Eigen::Index j) {
+        return AxisCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
+                                                  candidates(2, j), frame_rows, image.cols));
+      };
+      for (Eigen::Index r = 0; r < n_rows; ++r)
+        block.row_factors.row(r) = coverage(block.first + r * n_cols).rows.cast<double>();
+      for (Eigen::Index c = 0; c < n_cols; ++c)
+        block.col_factors.row(c) = coverage(block.first + c).cols.cast<double>();
+      blocks.push_back(std::move(block));
+    }
     const auto columns = candidate_basis.cols();
     Eigen::VectorXd prior_mean = Eigen::VectorXd::Zero(columns);
     Eigen::VectorXd prior_variance =
@@ -319,9 +342,10 @@ struct Refiner::State {
     // The position length scale, in cells.
     field_length_scale = length_scales[0];
     fixed_candidates = latest_posterior_sets = candidate_basis.rows();
-    field = std::make_unique<gp::FieldGp>(
-        grid.rows, grid.cols, o.kernel, length_scales[0] / grid.cell, o.signal_variance,
-        o.NoiseVariance(), std::move(weights), candidate_basis, prior_mean, prior_variance);
+    field = std::make_unique<gp::FieldGp>(grid.rows, grid.cols, o.kernel,
+                                          length_scales[0] / grid.cell, o.signal_variance,
+                                          o.NoiseVariance(), std::move(weights), candidate_basis,
+                                          prior_mean, prior_variance, std::move(blocks));
   }
 
   // The mask-space GP's final map: the search's GP, or the same data under the σf² and/or the
