@@ -125,6 +125,15 @@ TEST_F(CliTest, UnknownPresetIsAClearError) {
   ExpectCleanFailure(RegionArgs() + " --preset papers", 2, "--preset");
 }
 
+// The level sets are the pixel field's masks: refused over the squares' GP, and their fractions
+// checked, before any model call or output.
+TEST_F(CliTest, LevelSetsNeedThePixelFieldAndFractionsInsideZeroOne) {
+  for (const char* option : {"--prior-level-sets", "--posterior-level-sets"}) {
+    ExpectCleanFailure(RegionArgs() + " --gp-over masks " + option + " 0.1", 2, option);
+    ExpectCleanFailure(RegionArgs() + " " + option + " 0.1,1.5", 2, option);
+  }
+}
+
 TEST_F(CliTest, ExplainWritesTheSameOutputs) {
   for (const char* method : {"rise", "pn-rise", "gradcam", "gradcam++"}) {
     const CommandResult run =
