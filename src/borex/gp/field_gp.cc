@@ -51,6 +51,7 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
                         col_sums = col_kernel_.rowwise().sum();
   for (const OuterProductBlock& block : blocks_) {
     BOREX_CHECK_EQ(block.first, blocks_end_);
+    BOREX_CHECK_GT(block.size(), 0);
     BOREX_CHECK_EQ(block.row_factors.cols(), rows_);
     BOREX_CHECK_EQ(block.col_factors.cols(), cols_);
     blocks_end_ += block.size();
