@@ -530,8 +530,8 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->group(bo);
   command
       .add_option("--posterior-level-sets", flags.posterior_level_sets,
-                  "The pixel field's masks from the observations: after each one, the refined "
-                  "map's top fractions of pixels so far, or none [default: none]")
+                  "The pixel field's masks from the observations: after each round of them, the "
+                  "refined map's top fractions of pixels so far, or none [default: none]")
       ->group(bo);
   command
       .add_option("--max-gp-memory", flags.options.max_gp_megabytes,

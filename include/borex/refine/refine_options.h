@@ -126,9 +126,10 @@ struct RefineOptions {
   // itself, and hide every item the prior marks at once. Empty: squares only. The mask-space GP
   // has squares only and does not use them.
   std::vector<double> prior_level_sets = {0.05, 0.1, 0.2, 0.4};
-  // The field's masks from the observations: after each new observation, the posterior mean's
-  // top fractions of pixels (hidden, and with the flip only kept), which test the refined map's
-  // own ranking as the prior's sets test the prior's. Empty: none.
+  // The field's masks from the observations: once new observations have arrived (each round of
+  // acquisition_batch), the posterior mean's top fractions of pixels (hidden, and with the flip
+  // only kept), which test the refined map's own ranking as the prior's sets test the prior's.
+  // Empty: none.
   std::vector<double> posterior_level_sets;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))

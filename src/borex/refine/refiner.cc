@@ -71,7 +71,8 @@ struct Refiner::State {
   CellGrid grid;
   Eigen::VectorXf prior_cells;  // the prior's cell averages
   std::vector<LevelSet> level_sets;
-  // The posterior's sets are added after each new observation and retire the previous ones
+  // The posterior's sets are added once new observations have arrived (each round) and retire the
+  // previous ones
   // (still in the GP, as observations may refer to them, but no longer chosen): those from
   // `fixed_candidates` up to `latest_posterior_sets`.
   int posterior_sets_observations = 0;  // observations when the posterior's sets were last added
@@ -297,40 +298,45 @@ struct Refiner::State {
     grid = CellGrid::For(frame_rows, image.cols);
     prior_cells = CellAverage(grid, prior);
     if (has_prior) AddLevelSets(prior, o.prior_level_sets, /*of_posterior=*/false);
+    // The squares, side by side, as outer products of their rows' and columns' coverage, in the
+    // candidates' order (per side, row centres, then column centres): the GP's blocks, and the
+    // same shares multiplied out as CellCoverage does for the dense weights.
     const Eigen::Index squares = candidates.cols();
     Eigen::MatrixXf weights(squares + static_cast<Eigen::Index>(level_sets.size()), grid.size());
-    for (Eigen::Index j = 0; j < squares; ++j)
-      weights.row(j) =
-          ObservationWeights(
-              CellCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
-                                                 candidates(2, j), frame_rows, image.cols)),
-              o.flip)
-              .transpose();
-    weights.bottomRows(static_cast<Eigen::Index>(level_sets.size())) = LevelSetWeights(0);
-    candidate_basis = FieldBasis(weights);
-    // The squares side by side as outer products (rows' coverage times columns'), in the
-    // candidates' order: per side, row centres, then column centres.
     std::vector<gp::OuterProductBlock> blocks;
     const auto [scale, offset] = ObservationAffine(grid.size(), o.flip);
     const auto n_rows = static_cast<Eigen::Index>(grid_rows.size()),
                n_cols = static_cast<Eigen::Index>(grid_cols.size());
     for (size_t i = 0; i < sides.size(); ++i) {
-      gp::OuterProductBlock block;
-      block.first = static_cast<Eigen::Index>(i) * n_rows * n_cols;
-      block.scale = scale;
-      block.offset = offset;
-      block.row_factors.resize(n_rows, grid.rows);
-      block.col_factors.resize(n_cols, grid.cols);
+      const Eigen::Index first = static_cast<Eigen::Index>(i) * n_rows * n_cols;
       const auto coverage = [&](Eigen::Index j) {
         return AxisCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
                                                   candidates(2, j), frame_rows, image.cols));
       };
+      Eigen::MatrixXf row_shares(n_rows, grid.rows), col_shares(n_cols, grid.cols);
       for (Eigen::Index r = 0; r < n_rows; ++r)
-        block.row_factors.row(r) = coverage(block.first + r * n_cols).rows.cast<double>();
+        row_shares.row(r) = coverage(first + r * n_cols).rows.transpose();
       for (Eigen::Index c = 0; c < n_cols; ++c)
-        block.col_factors.row(c) = coverage(block.first + c).cols.cast<double>();
+        col_shares.row(c) = coverage(first + c).cols.transpose();
+      Eigen::VectorXf hidden(grid.size());
+      for (Eigen::Index r = 0; r < n_rows; ++r)
+        for (Eigen::Index c = 0; c < n_cols; ++c) {
+          for (int cell_row = 0; cell_row < grid.rows; ++cell_row)
+            hidden.segment(Eigen::Index{cell_row} * grid.cols, grid.cols) =
+                row_shares(r, cell_row) * col_shares.row(c).transpose();
+          weights.row(first + r * n_cols + c) = ObservationWeights(hidden, o.flip).transpose();
+        }
+      gp::OuterProductBlock block;
+      block.first = first;
+      block.scale = scale;
+      block.offset = offset;
+      block.row_factors = row_shares.cast<double>();
+      block.col_factors = col_shares.cast<double>();
       blocks.push_back(std::move(block));
     }
+    BOREX_CHECK_EQ(n_rows * n_cols * static_cast<Eigen::Index>(sides.size()), squares);
+    weights.bottomRows(static_cast<Eigen::Index>(level_sets.size())) = LevelSetWeights(0);
+    candidate_basis = FieldBasis(weights);
     const auto columns = candidate_basis.cols();
     Eigen::VectorXd prior_mean = Eigen::VectorXd::Zero(columns);
     Eigen::VectorXd prior_variance =
