@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "borex/core/error.h"
 #include "borex/io/npy.h"
@@ -220,9 +223,45 @@ TEST_F(ImageTest, ReadPriorMapRejectsHugeDeclaredSizesBeforeDecoding) {
   std::vector<uchar> encoded;
   ASSERT_TRUE(cv::imencode(".pam", rgb, encoded));
   const std::string ok_pam = pam("ok.pam", std::string(encoded.begin(), encoded.end()));
-  EXPECT_NO_THROW(CheckDeclaredImageSize(ok_pam));
+  EXPECT_NO_THROW(CheckImageHeader(ok_pam));
   EXPECT_EQ(ReadImageRgb(ok_pam).size(), cv::Size(3, 2));
-  EXPECT_NO_THROW(CheckDeclaredImageSize(Path("ok.jpg")));
+  EXPECT_NO_THROW(CheckImageHeader(Path("ok.jpg")));
+}
+
+// OpenCV hands a file with "DICM" at byte 128 to GDCM unless an earlier decoder claims it, and
+// GDCM aborts on malformed files (CI's fuzz smoke, 2026-12-04): such files are refused first.
+TEST_F(ImageTest, FilesForOpenCvsDicomDecoderAreRefusedBeforeDecoding) {
+  const auto with_dicom_marker = [&](const std::string& name, std::string bytes) {
+    bytes.resize(std::max<size_t>(bytes.size(), 135), '\n');
+    bytes.replace(128, 4, "DICM");
+    std::ofstream(Path(name), std::ios::binary) << bytes;
+    return Path(name);
+  };
+  const std::string what =
+      "carries DICOM's marker (\"DICM\" at byte 128); borex does not read DICOM files (convert "
+      "to PNG or TIFF)";
+  const std::string fuzzed = with_dicom_marker("fuzzed.png", "P7T\xfeq\n?MAXVAL 65535\nEND\n");
+  ExpectError<InputError>([&] { ReadPriorMap(fuzzed); }, fuzzed, what);
+  ExpectError<InputError>([&] { ReadImageRgb(fuzzed); }, fuzzed, what);
+  const std::string preamble = with_dicom_marker("dicom.dcm", std::string(128, '\0'));
+  ExpectError<InputError>([&] { CheckImageHeader(preamble); }, preamble, what);
+
+  // BMP and uncompressed TIFF, whose decoders OpenCV tries first, with "DICM" in their pixels.
+  cv::Mat bgr(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
+  for (const auto& [name, params] :
+       {std::pair{"pixels.bmp", std::vector<int>{}},
+        std::pair{"pixels.tif", std::vector<int>{cv::IMWRITE_TIFF_COMPRESSION, 1}}}) {
+    std::vector<uchar> encoded;
+    ASSERT_TRUE(cv::imencode(fs::path(name).extension().string(), bgr, encoded, params));
+    ASSERT_GT(encoded.size(), 132U);
+    const std::string path = with_dicom_marker(name, std::string(encoded.begin(), encoded.end()));
+    const cv::Mat image = ReadImageRgb(path);
+    EXPECT_EQ(image.size(), bgr.size()) << name;
+    EXPECT_GT(cv::norm(image, cv::Mat(8, 8, CV_32FC3, cv::Scalar(3 / 255.0, 2 / 255.0, 1 / 255.0)),
+                       cv::NORM_INF),
+              0.1)
+        << name << ": the marker was written over pixels";
+  }
 }
 
 TEST_F(ImageTest, WriteImageEncodesByExtensionAtomically) {

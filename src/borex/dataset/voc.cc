@@ -147,7 +147,7 @@ const std::vector<std::string>& VocClassNames() {
 }
 
 cv::Mat ReadSegmentationIndices(const std::string& path) {
-  io::CheckDeclaredImageSize(path);
+  io::CheckImageHeader(path);
   cv::Mat raw;
   try {
     raw = cv::imread(path, cv::IMREAD_UNCHANGED);

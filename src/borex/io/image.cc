@@ -9,6 +9,7 @@
 #include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -143,6 +144,20 @@ std::pair<long long, long long> DeclaredSize(const std::string& bytes) {
   return unknown;
 }
 
+// Whether cv::imread would hand these leading bytes to OpenCV's DICOM decoder: its signature is
+// "DICM" at byte 128, and it is tried after the BMP, HDR, JPEG, WebP, Sun raster, PNM, PAM, PFM,
+// TIFF and PNG decoders. Debian's GDCM asserts, aborting the process, on malformed files (a
+// fuzzer's 135-byte "P7T..." file). A file that starts with a fixed-prefix signature of a decoder
+// tried earlier (PNG, JPEG, TIFF, BMP) is decoded as that format whatever byte 128 holds.
+bool ReachesDicomDecoder(const std::string& bytes) {
+  if (bytes.size() < 132 || bytes.compare(128, 4, "DICM") != 0) return false;
+  using namespace std::string_view_literals;
+  for (const std::string_view earlier :
+       {"\x89PNG\r\n\x1a\n"sv, "\xff\xd8\xff"sv, "II*\0"sv, "MM\0*"sv, "BM"sv})
+    if (std::string_view(bytes).substr(0, earlier.size()) == earlier) return false;
+  return true;
+}
+
 // IMREAD_UNCHANGED keeps 16-bit depth and alpha (the default flags would reduce both to 8-bit
 // BGR) and, like PIL, ignores EXIF orientation.
 cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
@@ -150,7 +165,7 @@ cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
   if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
   if (std::filesystem::is_directory(path, error))
     throw InputError(path, std::string("is a directory, not ") + kind);
-  CheckDeclaredImageSize(path);
+  CheckImageHeader(path);
   cv::Mat decoded;
   try {
     decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
@@ -262,11 +277,15 @@ cv::Mat ReadClipMap(const std::string& path, int frames) {
   return stacked;
 }
 
-void CheckDeclaredImageSize(const std::string& path) {
+void CheckImageHeader(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string bytes(4096, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<size_t>(in.gcount()));
+  if (ReachesDicomDecoder(bytes))
+    throw InputError(path,
+                     "carries DICOM's marker (\"DICM\" at byte 128); borex does not read DICOM "
+                     "files (convert to PNG or TIFF)");
   // JPEG: the frame header follows EXIF & co.; PNM and PAM: comments may fill any length.
   if (bytes.compare(0, 2, "\xff\xd8") == 0 || bytes.compare(0, 1, "P") == 0)
     bytes += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
