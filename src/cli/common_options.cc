@@ -352,6 +352,8 @@ refine::RefineOptions RefineFlags::Parse() const {
        [](auto& o, auto& f) { o.nonnegative_prior_coefficient = f.nonnegative_prior_coefficient; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
       {"--acquisition-batch", [](auto& o, auto& f) { o.acquisition_batch = f.acquisition_batch; }},
+      {"--level-set-segments",
+       [](auto& o, auto& f) { o.level_set_segments = f.level_set_segments; }},
   };
   for (const auto& [name, copy] : kBound)
     if (command != nullptr && command->count(name) > 0) copy(o, options);
@@ -532,6 +534,13 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_option("--posterior-level-sets", flags.posterior_level_sets,
                   "The pixel field's masks from the observations: after each round of them, the "
                   "refined map's top fractions of pixels so far, or none [default: none]")
+      ->group(bo);
+  command
+      .add_option("--level-set-segments", flags.options.level_set_segments,
+                  "The pixel field's level sets made of the image's segments (Felzenszwalb's "
+                  "graph segmentation with this k; larger: larger segments): whole segments "
+                  "ranked by the map's mean over them. 0: of pixels")
+      ->capture_default_str()
       ->group(bo);
   command
       .add_option("--max-gp-memory", flags.options.max_gp_megabytes,

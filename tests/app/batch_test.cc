@@ -275,6 +275,7 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"gp_over", "masks"},
       {"prior_level_sets", nlohmann::json::array()},
       {"posterior_level_sets", nlohmann::json::array()},
+      {"level_set_segments", 0.0},
       {"fit_noise_variance", false}};
   for (const auto& [key, before] : added) {
     ASSERT_TRUE(settings["refine"].contains(key)) << key;

@@ -132,6 +132,9 @@ TEST_F(CliTest, LevelSetsNeedThePixelFieldAndFractionsInsideZeroOne) {
     ExpectCleanFailure(RegionArgs() + " --gp-over masks " + option + " 0.1", 2, option);
     ExpectCleanFailure(RegionArgs() + " " + option + " 0.1,1.5", 2, option);
   }
+  ExpectCleanFailure(RegionArgs() + " --gp-over masks --level-set-segments 300", 2,
+                     "--level-set-segments");
+  ExpectCleanFailure(RegionArgs() + " --level-set-segments -1", 2, "--level-set-segments");
 }
 
 TEST_F(CliTest, ExplainWritesTheSameOutputs) {

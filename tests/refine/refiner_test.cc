@@ -7,6 +7,7 @@
 #include "borex/core/error.h"
 #include "borex/gp/hyperparameters.h"
 #include "borex/io/npy.h"
+#include "borex/mask/segments.h"
 #include "borex/refine/field_masks.h"
 #include "support/fake_classifier.h"
 
@@ -286,6 +287,7 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(paper.NoiseVariance(), 0.01);
   EXPECT_TRUE(paper.prior_level_sets.empty());
   EXPECT_TRUE(paper.posterior_level_sets.empty());
+  EXPECT_EQ(paper.level_set_segments, 0.0);
   const RefineOptions code = RefineOptions::FromPreset("code");
   EXPECT_EQ(code.preset, "code");
   EXPECT_EQ(code.prior_mean, PriorMean::kFixed);
@@ -747,6 +749,41 @@ TEST(FieldRefinerTest, PosteriorLevelSetHidesThePosteriorMeansTopPixels) {
   EXPECT_EQ(result.candidates, kSize * kSize * 2 + 1 + 2 * (options.iterations - 1));
 }
 
+// --level-set-segments: a level set is made of whole segments of the image (mask::SegmentLabels),
+// ranked by the prior's mean over each (mask::SegmentAverage), not of the prior's top pixels. The
+// prior marks only the region's left half, over noise: the set of the region's share of the
+// pixels hides the whole of the region's inner segment, which the pixels' set does not.
+TEST(FieldRefinerTest, SegmentLevelSetHidesWholeSegmentsRankedByThePriorsMean) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  const cv::Mat image = RegionImage();
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  prior(cv::Rect(kRegion.x, kRegion.y, kRegion.width / 2, kRegion.height)) += 2;
+  RefineOptions options = FieldOptions();
+  options.mask_sizes = ParseMaskSizes("3,4");  // squares smaller than the region: the set leads
+  options.prior_level_sets = {0.0625};         // 64 of 1024 pixels, the region's area
+  options.level_set_segments = 300;
+  mask::SegmentOptions segments;
+  segments.scale = options.level_set_segments;
+  const cv::Mat labels = mask::SegmentLabels(image, segments);
+  const cv::Mat hidden = TopFraction(mask::SegmentAverage(prior, labels), 0.0625);
+  const cv::Mat inner = labels == labels.at<int>(kRegion.y + 4, kRegion.x + 4);
+  EXPECT_EQ(cv::countNonZero(inner & ~hidden), 0);
+  EXPECT_GT(cv::countNonZero(inner & ~TopFraction(prior, 0.0625)), 0);
+  cv::Mat masked = image.clone(), kept = image.clone();
+  masked.setTo(cv::Scalar::all(0.5), hidden);  // the model's mean colour
+  kept.setTo(cv::Scalar::all(0.5), 255 - hidden);
+  EXPECT_EQ(Refiner(model, image, 0, prior, options).num_candidates(), kSize * kSize * 2 + 1);
+  int level_sets = 0;
+  for (const StepRecord& step : RunRefinement(model, image, 0, prior, options).steps) {
+    if (step.prior_fraction == 0) continue;
+    ++level_sets;
+    EXPECT_NEAR(step.score_masked, Probability(model, masked), 1e-6);
+    EXPECT_NEAR(step.score_reference, Probability(model, kept), 1e-6);
+  }
+  EXPECT_GE(level_sets, 1);
+}
+
 TEST(FieldRefinerTest, FindsTheRegionWithoutAPriorOneCallPerImage) {
   testing::RegionClassifier model(kRegion, 20.0, -15.0);
   RefineOptions options = FieldOptions();
@@ -849,6 +886,12 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = FieldOptions();
   options.posterior_level_sets = {0.1, 0.0};
   refused(options, "--posterior-level-sets: each fraction must lie in (0, 1)");
+  options = FieldOptions();
+  options.level_set_segments = -1;
+  refused(options, "--level-set-segments: must be a positive scale, or 0 for none");
+  options = SmallOptions();
+  options.level_set_segments = 300;
+  refused(options, "--level-set-segments: needs the pixel field");
   options = SmallOptions();
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");

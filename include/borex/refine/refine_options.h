@@ -131,6 +131,10 @@ struct RefineOptions {
   // only kept), which test the refined map's own ranking as the prior's sets test the prior's.
   // Empty: none.
   std::vector<double> posterior_level_sets;
+  // Felzenszwalb's k of the image's segments (mask/segments.h) that the field's level sets are
+  // made of: whole segments ranked by the map's mean over them, so that a set follows the image's
+  // edges rather than the smooth map's contours. 0: level sets of pixels.
+  double level_set_segments = 0;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)

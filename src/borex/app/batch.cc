@@ -613,6 +613,7 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/gp_over", "masks"},
       {"/refine/prior_level_sets", nlohmann::json::array()},
       {"/refine/posterior_level_sets", nlohmann::json::array()},
+      {"/refine/level_set_segments", 0.0},
       {"/refine/fit_noise_variance", false}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {

@@ -78,6 +78,7 @@ RefineOptions RefineOptions::Paper() {
   o.noise_variance = 0.01;
   o.prior_level_sets.clear();
   o.posterior_level_sets.clear();
+  o.level_set_segments = 0;
   return o;
 }
 
@@ -273,6 +274,12 @@ void RefineOptions::CheckSettings() const {
       if (!(fraction > 0 && fraction < 1))
         throw OptionError(option,
                           "each fraction must lie in (0, 1), got " + std::to_string(fraction));
+  if (!(level_set_segments >= 0) || !std::isfinite(level_set_segments))
+    throw OptionError("--level-set-segments", "must be a positive scale, or 0 for none");
+  if (level_set_segments > 0 && gp_domain == GpDomain::kMasks)
+    throw OptionError("--level-set-segments",
+                      "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
+                      "squares only");
   if (gp_domain == GpDomain::kMasks && fit_noise_variance)
     throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
   if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
@@ -352,6 +359,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       {"prior_level_sets", domain == GpDomain::kPixels ? prior_level_sets : std::vector<double>{}},
       {"posterior_level_sets",
        domain == GpDomain::kPixels ? posterior_level_sets : std::vector<double>{}},
+      {"level_set_segments", domain == GpDomain::kPixels ? level_set_segments : 0.0},
       {"fit_noise_variance", fit_noise_variance},
       {"seed", seed}};
   if (video) {

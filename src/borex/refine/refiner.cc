@@ -14,6 +14,7 @@
 #include "borex/gp/gaussian_process.h"
 #include "borex/gp/hyperparameters.h"
 #include "borex/mask/infill.h"
+#include "borex/mask/segments.h"
 #include "borex/refine/field_masks.h"
 
 namespace borex::refine {
@@ -61,7 +62,7 @@ struct Refiner::State {
   std::unique_ptr<gp::CandidateGp> gp;
   // GpDomain::kPixels: the field over the cells, observed through the candidates: the squares
   // (the columns of `candidates`), then the level sets: the prior's, then the posterior mean's,
-  // added as observations arrive.
+  // added as observations arrive (of pixels, or of the image's segments).
   struct LevelSet {
     cv::Mat hidden;  // CV_8UC1, 255 = hidden
     double fraction = 0;
@@ -71,6 +72,7 @@ struct Refiner::State {
   CellGrid grid;
   Eigen::VectorXf prior_cells;  // the prior's cell averages
   std::vector<LevelSet> level_sets;
+  cv::Mat level_set_labels;  // the image's segments that level sets are made of, or empty
   // The posterior's sets are added once new observations have arrived (each round) and retire the
   // previous ones
   // (still in the GP, as observations may refer to them, but no longer chosen): those from
@@ -257,6 +259,8 @@ struct Refiner::State {
   Eigen::Index AddLevelSets(const cv::Mat& map, const std::vector<double>& fractions,
                             bool of_posterior) {
     const size_t before = level_sets.size();
+    const cv::Mat ranked =
+        level_set_labels.empty() ? map : mask::SegmentAverage(map, level_set_labels);
     for (double fraction : fractions) {
       const auto same = [&](const LevelSet& set) {
         return set.fraction == fraction && set.of_posterior == of_posterior;
@@ -264,7 +268,7 @@ struct Refiner::State {
       if (std::any_of(level_sets.begin() + static_cast<std::ptrdiff_t>(before), level_sets.end(),
                       same))
         continue;
-      cv::Mat hidden = TopFraction(map, fraction);
+      cv::Mat hidden = TopFraction(ranked, fraction);
       if (cv::countNonZero(hidden) == static_cast<int>(hidden.total())) continue;
       level_sets.push_back({std::move(hidden), fraction, of_posterior});
     }
@@ -297,6 +301,11 @@ struct Refiner::State {
     const RefineOptions& o = options;
     grid = CellGrid::For(frame_rows, image.cols);
     prior_cells = CellAverage(grid, prior);
+    if (o.level_set_segments > 0) {
+      mask::SegmentOptions segments;
+      segments.scale = o.level_set_segments;
+      level_set_labels = mask::SegmentLabels(image, segments);
+    }
     if (has_prior) AddLevelSets(prior, o.prior_level_sets, /*of_posterior=*/false);
     // The squares, side by side, as outer products of their rows' and columns' coverage, in the
     // candidates' order (per side, row centres, then column centres): the GP's blocks, and the

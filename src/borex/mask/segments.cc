@@ -1,0 +1,46 @@
+#include "borex/mask/segments.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/ximgproc/segmentation.hpp>
+#include <vector>
+
+#include "borex/core/error.h"
+
+namespace borex::mask {
+
+cv::Mat SegmentLabels(const cv::Mat& image, const SegmentOptions& options) {
+  BOREX_CHECK(!image.empty() && image.channels() == 3);
+  cv::Mat bytes;
+  image.convertTo(bytes, CV_8UC3, image.depth() == CV_8U ? 1.0 : 255.0);
+  const auto segmenter = cv::ximgproc::segmentation::createGraphSegmentation(
+      options.sigma, static_cast<float>(options.scale),
+      std::max(1, static_cast<int>(
+                      std::lround(options.merge_below * static_cast<double>(image.total())))));
+  cv::Mat labels;
+  segmenter->processImage(bytes, labels);
+  return labels;
+}
+
+cv::Mat SegmentAverage(const cv::Mat& map, const cv::Mat& labels) {
+  BOREX_CHECK(map.type() == CV_32FC1 && labels.type() == CV_32SC1 && map.size() == labels.size());
+  double highest = 0;
+  cv::minMaxLoc(labels, nullptr, &highest);
+  std::vector<double> sum(static_cast<size_t>(highest) + 1, 0.0);
+  std::vector<long> count(sum.size(), 0);
+  for (int r = 0; r < map.rows; ++r)
+    for (int c = 0; c < map.cols; ++c) {
+      const auto label = static_cast<size_t>(labels.at<int>(r, c));
+      sum[label] += map.at<float>(r, c);
+      ++count[label];
+    }
+  cv::Mat average(map.size(), CV_32FC1);
+  for (int r = 0; r < map.rows; ++r)
+    for (int c = 0; c < map.cols; ++c) {
+      const auto label = static_cast<size_t>(labels.at<int>(r, c));
+      average.at<float>(r, c) = static_cast<float>(sum[label] / static_cast<double>(count[label]));
+    }
+  return average;
+}
+
+}  // namespace borex::mask

@@ -1,0 +1,72 @@
+#include "borex/mask/segments.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <opencv2/imgproc.hpp>
+
+namespace borex::mask {
+namespace {
+
+// Three flat regions: a red left half, a blue right half, and a green square across the border.
+cv::Mat ThreeRegions() {
+  cv::Mat image(40, 60, CV_8UC3, cv::Scalar(0, 0, 200));
+  image.colRange(30, 60).setTo(cv::Scalar(200, 0, 0));
+  image(cv::Rect(20, 10, 20, 16)).setTo(cv::Scalar(0, 200, 0));
+  return image;
+}
+
+// The smoothing before segmenting (σ = 0.8) blends colours across an edge, and the blend may form
+// thin segments of its own: the regions' interiors, 3 pixels from any edge, are compared.
+TEST(SegmentLabelsTest, FlatRegionsAreOneSegmentEach) {
+  const cv::Mat image = ThreeRegions();
+  const cv::Mat labels = SegmentLabels(image, SegmentOptions{});
+  ASSERT_EQ(labels.type(), CV_32SC1);
+  ASSERT_EQ(labels.size(), image.size());
+  cv::Mat edges;
+  cv::Canny(image, edges, 10, 20);
+  cv::dilate(edges, edges, cv::Mat(), cv::Point(-1, -1), 3);
+  std::map<int, int> label_of;  // colour key -> label
+  for (int r = 0; r < image.rows; ++r)
+    for (int c = 0; c < image.cols; ++c) {
+      if (edges.at<uchar>(r, c) != 0) continue;
+      const cv::Vec3b& colour = image.at<cv::Vec3b>(r, c);
+      const int key = colour[0] + 2 * colour[1] + 3 * colour[2];
+      const auto [it, inserted] = label_of.emplace(key, labels.at<int>(r, c));
+      EXPECT_EQ(it->second, labels.at<int>(r, c)) << r << "," << c;
+    }
+  ASSERT_EQ(label_of.size(), 3u);
+  EXPECT_NE(label_of.begin()->second, std::next(label_of.begin())->second);
+  EXPECT_NE(label_of.begin()->second, label_of.rbegin()->second);
+  EXPECT_NE(std::next(label_of.begin())->second, label_of.rbegin()->second);
+  // The same partition from the float image in [0, 1].
+  cv::Mat unit;
+  image.convertTo(unit, CV_32FC3, 1.0 / 255);
+  EXPECT_EQ(cv::countNonZero(SegmentLabels(unit, SegmentOptions{}) != labels), 0);
+}
+
+TEST(SegmentLabelsTest, LargerScaleGivesFewerSegments) {
+  // A noisy gradient: no flat regions, so the scale decides how far segments grow.
+  cv::Mat image(48, 48, CV_8UC3);
+  cv::randu(image, 0, 60);
+  for (int c = 0; c < image.cols; ++c) image.col(c) += cv::Scalar::all(4 * c);
+  const auto count = [&](double scale) {
+    SegmentOptions options;
+    options.scale = scale;
+    options.merge_below = 0;
+    double highest = 0;
+    cv::minMaxLoc(SegmentLabels(image, options), nullptr, &highest);
+    return static_cast<int>(highest) + 1;
+  };
+  EXPECT_GT(count(10), count(1000));
+}
+
+TEST(SegmentAverageTest, EveryPixelIsItsSegmentsMean) {
+  const cv::Mat labels = (cv::Mat_<int>(2, 3) << 0, 0, 1, 2, 1, 1);
+  const cv::Mat map = (cv::Mat_<float>(2, 3) << 1, 3, 10, 7, 20, 30);
+  const cv::Mat expected = (cv::Mat_<float>(2, 3) << 2, 2, 20, 7, 20, 20);
+  EXPECT_EQ(cv::norm(SegmentAverage(map, labels), expected, cv::NORM_INF), 0.0);
+}
+
+}  // namespace
+}  // namespace borex::mask
