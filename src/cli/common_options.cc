@@ -371,6 +371,11 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
   if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
   if (given("--gp-over")) o.gp_domain = refine::ParseGpDomain(gp_over);
+  if (command != nullptr && command->count("--level-set-segments") > 0 &&
+      o.gp_domain == refine::GpDomain::kMasks)
+    throw OptionError("--level-set-segments",
+                      "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
+                      "squares only");
   for (const auto& [value, option, fractions] :
        {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
         std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
@@ -533,13 +538,15 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   command
       .add_option("--posterior-level-sets", flags.posterior_level_sets,
                   "The pixel field's masks from the observations: after each round of them, the "
-                  "refined map's top fractions of pixels so far, or none [default: none]")
+                  "refined map's top fractions of pixels so far, or none [default: "
+                  "0.05,0.1,0.2,0.4; paper, "
+                  "code: none]")
       ->group(bo);
   command
       .add_option("--level-set-segments", flags.options.level_set_segments,
                   "The pixel field's level sets made of the image's segments (Felzenszwalb's "
                   "graph segmentation with this k; larger: larger segments): whole segments "
-                  "ranked by the map's mean over them. 0: of pixels")
+                  "ranked by the map's mean over them. 0: of pixels [paper, code: 0]")
       ->capture_default_str()
       ->group(bo);
   command

@@ -680,9 +680,13 @@ TEST(RefineTogetherTest, OneImageObservationsOfSeveralImagesNeverMakeABatchOfOne
 }
 
 // --gp-over pixels (the field GP): the level-set masks, the map, and what the field refuses.
+// The field with the prior's level sets of pixels only: the tests below add the image's segments
+// and the posterior's sets where they test them.
 RefineOptions FieldOptions() {
   RefineOptions options = SmallOptions();
   options.gp_domain = GpDomain::kPixels;
+  options.level_set_segments = 0;
+  options.posterior_level_sets.clear();
   return options;
 }
 
@@ -889,9 +893,6 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = FieldOptions();
   options.level_set_segments = -1;
   refused(options, "--level-set-segments: must be a positive scale, or 0 for none");
-  options = SmallOptions();
-  options.level_set_segments = 300;
-  refused(options, "--level-set-segments: needs the pixel field");
   options = SmallOptions();
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");

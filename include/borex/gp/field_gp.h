@@ -42,7 +42,8 @@ class FieldGp {
   // rows x cols cells; candidate_weights: |C| x (rows·cols), w per candidate in row-major cell
   // order; candidate_basis: |C| x p, h per candidate; the coefficients' prior β ~ N(b, diag(B)).
   // `blocks`: candidates among the first whose weights are outer products (in order, from
-  // candidate 0 on, adjacent; their rows of candidate_weights must agree with them).
+  // candidate 0 on, adjacent; their rows of candidate_weights must agree with them). Only the
+  // rows after the blocks are kept.
   FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
           double noise_variance, Eigen::MatrixXf candidate_weights,
           const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
@@ -51,7 +52,7 @@ class FieldGp {
   // More candidates (weights and basis rows as the constructor's); returns the first one's index.
   // The kernel's scale stays the constructor's candidates' (it is a unit, not a fit).
   Eigen::Index AddCandidates(const Eigen::MatrixXf& weights, const Eigen::MatrixXf& basis);
-  Eigen::Index num_candidates() const { return weights_.rows(); }
+  Eigen::Index num_candidates() const { return blocks_end_ + weights_.rows(); }
 
   void AddObservation(Eigen::Index candidate, double value);
   // GP-BUCB's pending point: the variance counts it, the mean does not (a pending value equal to
@@ -86,6 +87,8 @@ class FieldGp {
   int num_pending() const { return static_cast<int>(pending_.size()); }
 
  private:
+  // One candidate's weights w over the cells: a block's from its factors, the rest stored.
+  Eigen::VectorXd CandidateWeights(Eigen::Index candidate) const;
   // ⟨w, K w⟩ of one candidate, unscaled.
   double PriorQuadratic(Eigen::Index candidate) const;
   // ⟨w_c, u⟩ for every candidate c, u a field (row-major cells): the blocks' in closed form, the
@@ -104,7 +107,9 @@ class FieldGp {
   int rows_, cols_;
   double signal_variance_, noise_variance_;
   Eigen::MatrixXd row_kernel_, col_kernel_;  // K_r, K_c over cell distance
-  Eigen::MatrixXf weights_;                  // |C| x N
+  // The candidates after the blocks, one row each: (|C| − blocks_end_) x N. (The blocks' dense
+  // rows, 4,096 x 1,024 at 224 px, are not kept: appending candidates would copy them.)
+  Eigen::MatrixXf weights_;
   std::vector<OuterProductBlock> blocks_;
   Eigen::Index blocks_end_ = 0;  // the candidates before it are the blocks'
   Eigen::MatrixXd basis_;        // |C| x p

@@ -1,6 +1,7 @@
 #include "borex/gp/field_gp.h"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -42,10 +43,11 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
   BOREX_CHECK_EQ(weights_.cols(), static_cast<Eigen::Index>(rows) * cols);
   BOREX_CHECK_GT(weights_.rows(), 0);
   BOREX_CHECK_EQ(basis_.rows(), weights_.rows());
+  const Eigen::Index candidates = weights_.rows();
   BOREX_CHECK_EQ(prior_mean_.size(), basis_.cols());
   BOREX_CHECK_EQ(prior_precision_.size(), basis_.cols());
   BOREX_CHECK((prior_variance.array() > 0).all());
-  prior_quadratic_.resize(weights_.rows());
+  prior_quadratic_.resize(candidates);
   // A block's ⟨w, K w⟩ = a²(rᵀK_r r)(cᵀK_c c) + 2ab(rᵀK_r 1)(cᵀK_c 1) + b²(1ᵀK_r 1)(1ᵀK_c 1).
   const Eigen::VectorXd row_sums = row_kernel_.rowwise().sum(),
                         col_sums = col_kernel_.rowwise().sum();
@@ -55,7 +57,7 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
     BOREX_CHECK_EQ(block.row_factors.cols(), rows_);
     BOREX_CHECK_EQ(block.col_factors.cols(), cols_);
     blocks_end_ += block.size();
-    BOREX_CHECK_LE(blocks_end_, weights_.rows());
+    BOREX_CHECK_LE(blocks_end_, candidates);
     const auto quadratic = [](const Eigen::MatrixXd& factors, const Eigen::MatrixXd& kernel) {
       return Eigen::VectorXd((factors * kernel).cwiseProduct(factors).rowwise().sum());
     };
@@ -67,13 +69,12 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
     // The block's first and last candidates against their dense weights (a layout check).
     for (const Eigen::Index i : {Eigen::Index{0}, block.row_factors.rows() - 1})
       for (const Eigen::Index j : {Eigen::Index{0}, block.col_factors.rows() - 1}) {
-        Eigen::VectorXd w(rows_ * cols_);
-        for (int r = 0; r < rows_; ++r)
-          w.segment(Eigen::Index{r} * cols_, cols_) =
-              a * block.row_factors(i, r) * block.col_factors.row(j).transpose().array() + b;
         const Eigen::Index candidate = block.first + i * block.col_factors.rows() + j;
         BOREX_CHECK_LT(
-            (w - weights_.row(candidate).transpose().cast<double>()).cwiseAbs().maxCoeff(), 1e-6);
+            (CandidateWeights(candidate) - weights_.row(candidate).transpose().cast<double>())
+                .cwiseAbs()
+                .maxCoeff(),
+            1e-6);
       }
     for (Eigen::Index i = 0; i < block.row_factors.rows(); ++i)
       for (Eigen::Index j = 0; j < block.col_factors.rows(); ++j)
@@ -81,12 +82,12 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
             a * a * row_quadratic[i] * col_quadratic[j] +
             2 * a * b * row_linear[i] * col_linear[j] + b * b * row_sums.sum() * col_sums.sum();
   }
-  for (Eigen::Index c = blocks_end_; c < weights_.rows(); ++c)
-    prior_quadratic_[c] = PriorQuadratic(c);
+  weights_ = weights_.bottomRows(candidates - blocks_end_).eval();
+  for (Eigen::Index c = blocks_end_; c < candidates; ++c) prior_quadratic_[c] = PriorQuadratic(c);
   mean_prior_quadratic_ = prior_quadratic_.mean();
   BOREX_CHECK_GT(mean_prior_quadratic_, 0);
   kernel_columns_.resize(weights_.cols(), 0);
-  cross_.resize(weights_.rows(), 0);
+  cross_.resize(candidates, 0);
   Factor();
 }
 
@@ -94,8 +95,8 @@ Eigen::Index FieldGp::AddCandidates(const Eigen::MatrixXf& weights, const Eigen:
   BOREX_CHECK_EQ(weights.cols(), weights_.cols());
   BOREX_CHECK_EQ(basis.cols(), basis_.cols());
   BOREX_CHECK_EQ(basis.rows(), weights.rows());
-  const Eigen::Index first = weights_.rows(), count = weights.rows();
-  weights_.conservativeResize(first + count, Eigen::NoChange);
+  const Eigen::Index first = num_candidates(), count = weights.rows();
+  weights_.conservativeResize(weights_.rows() + count, Eigen::NoChange);
   weights_.bottomRows(count) = weights;
   basis_.conservativeResize(first + count, Eigen::NoChange);
   basis_.bottomRows(count) = basis.cast<double>();
@@ -116,13 +117,29 @@ Eigen::Index FieldGp::AddCandidates(const Eigen::MatrixXf& weights, const Eigen:
   return first;
 }
 
+Eigen::VectorXd FieldGp::CandidateWeights(Eigen::Index candidate) const {
+  if (candidate >= blocks_end_)
+    return weights_.row(candidate - blocks_end_).cast<double>().transpose();
+  const auto block = std::find_if(blocks_.begin(), blocks_.end(), [&](const OuterProductBlock& b) {
+    return candidate < b.first + b.size();
+  });
+  const Eigen::Index i = (candidate - block->first) / block->col_factors.rows(),
+                     j = (candidate - block->first) % block->col_factors.rows();
+  Eigen::VectorXd w(Eigen::Index{rows_} * cols_);
+  for (int r = 0; r < rows_; ++r)
+    w.segment(Eigen::Index{r} * cols_, cols_) =
+        block->scale * block->row_factors(i, r) * block->col_factors.row(j).transpose().array() +
+        block->offset;
+  return w;
+}
+
 double FieldGp::PriorQuadratic(Eigen::Index candidate) const {
-  const Eigen::VectorXd w = weights_.row(candidate).cast<double>().transpose();
+  const Eigen::VectorXd w = CandidateWeights(candidate);
   return w.dot(KernelTimes(w));
 }
 
 Eigen::VectorXd FieldGp::CandidatesTimes(const Eigen::VectorXd& u) const {
-  Eigen::VectorXd out(weights_.rows());
+  Eigen::VectorXd out(num_candidates());
   const Eigen::Map<const RowMajorMatrixXd> field(u.data(), rows_, cols_);
   for (const OuterProductBlock& block : blocks_) {
     const RowMajorMatrixXd products =
@@ -131,8 +148,7 @@ Eigen::VectorXd FieldGp::CandidatesTimes(const Eigen::VectorXd& u) const {
     out.segment(block.first, block.size()) =
         Eigen::Map<const Eigen::VectorXd>(products.data(), products.size());
   }
-  const Eigen::Index rest = weights_.rows() - blocks_end_;
-  out.tail(rest) = (weights_.bottomRows(rest) * u.cast<float>()).cast<double>();
+  out.tail(weights_.rows()) = (weights_ * u.cast<float>()).cast<double>();
   return out;
 }
 
@@ -145,11 +161,11 @@ Eigen::VectorXd FieldGp::KernelTimes(const Eigen::VectorXd& weights) const {
 }
 
 void FieldGp::AddColumn(Eigen::Index candidate) {
-  BOREX_CHECK(candidate >= 0 && candidate < weights_.rows());
+  BOREX_CHECK(candidate >= 0 && candidate < num_candidates());
   const Eigen::Index column = kernel_columns_.cols();
   kernel_columns_.conservativeResize(Eigen::NoChange, column + 1);
   cross_.conservativeResize(Eigen::NoChange, column + 1);
-  kernel_columns_.col(column) = KernelTimes(weights_.row(candidate).cast<double>().transpose());
+  kernel_columns_.col(column) = KernelTimes(CandidateWeights(candidate));
   cross_.col(column) = CandidatesTimes(kernel_columns_.col(column));
   columns_.push_back(candidate);
   ExtendFactor();

@@ -276,10 +276,6 @@ void RefineOptions::CheckSettings() const {
                           "each fraction must lie in (0, 1), got " + std::to_string(fraction));
   if (!(level_set_segments >= 0) || !std::isfinite(level_set_segments))
     throw OptionError("--level-set-segments", "must be a positive scale, or 0 for none");
-  if (level_set_segments > 0 && gp_domain == GpDomain::kMasks)
-    throw OptionError("--level-set-segments",
-                      "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
-                      "squares only");
   if (gp_domain == GpDomain::kMasks && fit_noise_variance)
     throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
   if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
