@@ -354,6 +354,7 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--acquisition-batch", [](auto& o, auto& f) { o.acquisition_batch = f.acquisition_batch; }},
       {"--level-set-segments",
        [](auto& o, auto& f) { o.level_set_segments = f.level_set_segments; }},
+      {"--map-segments", [](auto& o, auto& f) { o.map_segment_weight = f.map_segment_weight; }},
   };
   for (const auto& [name, copy] : kBound)
     if (command != nullptr && command->count(name) > 0) copy(o, options);
@@ -371,11 +372,18 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
   if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
   if (given("--gp-over")) o.gp_domain = refine::ParseGpDomain(gp_over);
-  if (command != nullptr && command->count("--level-set-segments") > 0 &&
-      o.gp_domain == refine::GpDomain::kMasks)
-    throw OptionError("--level-set-segments",
-                      "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
-                      "squares only");
+  if (given("--map-segments-form")) o.map_segment_form = refine::ParseSegmentForm(map_segment_form);
+  const auto typed = [this](const char* name) {
+    return command != nullptr && command->count(name) > 0;
+  };
+  for (const char* option : {"--level-set-segments", "--map-segments"})
+    if (typed(option) && o.gp_domain == refine::GpDomain::kMasks)
+      throw OptionError(option,
+                        "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
+                        "squares only");
+  // Without the image's segments there is nothing to move the map over: --level-set-segments 0
+  // switches --map-segments off unless that is given too (then Check refuses the pair).
+  if (o.level_set_segments == 0 && !typed("--map-segments")) o.map_segment_weight = 0;
   for (const auto& [value, option, fractions] :
        {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
         std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
@@ -404,6 +412,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   flags.prior_mean = refine::PriorMeanName(flags.options.prior_mean);
   flags.prior_basis = refine::PriorBasisName(flags.options.prior_basis);
   flags.gp_over = refine::GpDomainName(flags.options.gp_domain);
+  flags.map_segment_form = refine::SegmentFormName(flags.options.map_segment_form);
   command
       .add_option("--preset", flags.preset,
                   "Starting settings; flags given override them. kriging: the defaults (the "
@@ -547,6 +556,19 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "The pixel field's level sets made of the image's segments (Felzenszwalb's "
                   "graph segmentation with this k; larger: larger segments): whole segments "
                   "ranked by the map's mean over them. 0: of pixels [paper, code: 0]")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--map-segments", flags.options.map_segment_weight,
+                  "The pixel field's final map moved towards its mean over each of those "
+                  "segments by W in [0, 1] (--map-segments-form); 0: off (docs/algorithm.md, "
+                  "eleventh round) [paper, code: 0]")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--map-segments-form", flags.map_segment_form,
+                  "blend: (1 - W) * map + W * segment mean | raise: map + W * max(0, segment "
+                  "mean - map), only pixels below their segment's mean, upwards")
       ->capture_default_str()
       ->group(bo);
   command

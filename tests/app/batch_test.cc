@@ -10,11 +10,13 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "borex/app/curves.h"
+#include "borex/app/prepared_image.h"
 #include "borex/app/report.h"
 #include "borex/core/error.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
+#include "borex/mask/segments.h"
 #include "borex/model/torchscript_classifier.h"
 #include "support/curve_area.h"
 #include "support/fake_classifier.h"
@@ -57,8 +59,19 @@ TEST(BatchMethodsTest, ParsesMethodsPriorsAndVariants) {
   EXPECT_EQ(methods[6].refine.aggregation, refine::Aggregation::kBox);
   EXPECT_FALSE(methods[6].refine.use_prior);
   for (const char* bad : {"", "rise,rise", "lime", "borex", "borex:lime", "borex:rise:fast",
-                          "rise:no-flip", "mokuwe:no-flip", "rise,"})
+                          "rise:no-flip", "mokuwe:no-flip", "rise,", "borex:rise:segments"})
     EXPECT_THROW(ParseBatchMethods(bad, base, "--methods"), OptionError) << bad;
+  const auto blended = ParseBatchMethods("rise:segments,gradcam++", base, "--methods");
+  EXPECT_TRUE(blended[0].segments);
+  EXPECT_FALSE(blended[0].refines);
+  EXPECT_EQ(blended[0].method, explain::Method::kRise);
+  EXPECT_FALSE(blended[1].segments);
+  EXPECT_THROW(ParseBatchMethods("rise:segments:segments", base, "--methods"), OptionError);
+  base.map_segment_weight = 0;  // nothing to apply
+  EXPECT_THROW(ParseBatchMethods("rise:segments", base, "--methods"), OptionError);
+  base.map_segment_weight = 0.5;
+  base.level_set_segments = 0;
+  EXPECT_THROW(ParseBatchMethods("rise:segments", base, "--methods"), OptionError);
 }
 
 class BatchTest : public testing::TempDirTest {
@@ -135,6 +148,39 @@ TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
   }
   Run(options);
   EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+}
+
+// METHOD:segments: METHOD's own map (the same computation, no model call more) blended over the
+// image's segments as --map-segments blends BOREx's.
+TEST_F(BatchTest, SegmentsVariantIsTheMethodsMapBlendedOverTheImagesSegments) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "rise,rise:segments";
+  options.limit = 2;
+  options.refine.map_segment_weight = 0.5;
+  options.refine.map_segment_form = mask::SegmentForm::kRaise;
+  Run(options);
+  const auto plain = Rows(Path("out/rise.csv")), blended = Rows(Path("out/rise:segments.csv"));
+  ASSERT_EQ(plain.size(), 2u);
+  ASSERT_EQ(blended.size(), 2u);
+  model::TorchScriptClassifier classifier(model_);
+  mask::SegmentOptions segments;
+  segments.scale = options.refine.level_set_segments;
+  const size_t calls = BatchCsvHeader().size() - 2;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    const std::string id = plain[i][0];
+    EXPECT_EQ(blended[i][calls], plain[i][calls]);
+    const PreparedImage image = PrepareImage(classifier, kTiny + "/JPEGImages/" + id + ".png");
+    const cv::Mat expected = mask::SegmentBlend(
+        io::ReadNpyMap(Path("out/maps/rise/" + id + ".npy")),
+        mask::SegmentLabels(image.working, segments), 0.5, options.refine.map_segment_form);
+    EXPECT_EQ(cv::norm(io::ReadNpyMap(Path("out/maps/rise:segments/" + id + ".npy")), expected,
+                       cv::NORM_INF),
+              0.0)
+        << id;
+  }
+  options.voc_root.clear();  // a clip dataset has no image segments
+  options.video_root = kSource + "/tests/data/video_tiny";
+  EXPECT_THROW(options.Check(), OptionError);
 }
 
 TEST_F(BatchTest, SavedCurvesGiveEachRowsAreas) {
@@ -276,6 +322,8 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"prior_level_sets", nlohmann::json::array()},
       {"posterior_level_sets", nlohmann::json::array()},
       {"level_set_segments", 0.0},
+      {"map_segment_weight", 0.0},
+      {"map_segment_form", "none"},
       {"fit_noise_variance", false}};
   for (const auto& [key, before] : added) {
     ASSERT_TRUE(settings["refine"].contains(key)) << key;

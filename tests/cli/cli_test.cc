@@ -121,6 +121,23 @@ TEST_F(CliTest, FlagsGivenOverrideThePresetAndTheRestKeepIt) {
   EXPECT_EQ(settings["prior_mean"], "fixed");
 }
 
+// --level-set-segments 0 switches off what is made of the segments, the final map's move over
+// them included; the defaults have both.
+TEST_F(CliTest, LevelSetSegmentsZeroAlsoSwitchesOffTheMapsSegments) {
+  const std::string args = "refine --iterations 4 --model " + kSceneModel + " --image " +
+                           kSceneImage + " --prior-method gradcam++ --out ";
+  for (const auto& [name, flags, weight, form] :
+       {std::tuple{"plain", " --level-set-segments 0", 0.0, "none"},
+        std::tuple{"defaults", "", 0.5, "raise"}}) {
+    const CommandResult run = RunBorex(args + Path(name) + flags);
+    ASSERT_EQ(run.status, 0) << run.err;
+    std::ifstream summary_file(Path(std::string(name) + ".json"));
+    const auto settings = nlohmann::json::parse(summary_file)["settings"];
+    EXPECT_EQ(settings["map_segment_weight"], weight) << name;
+    EXPECT_EQ(settings["map_segment_form"], form) << name;
+  }
+}
+
 TEST_F(CliTest, UnknownPresetIsAClearError) {
   ExpectCleanFailure(RegionArgs() + " --preset papers", 2, "--preset");
 }
@@ -135,6 +152,10 @@ TEST_F(CliTest, LevelSetsNeedThePixelFieldAndFractionsInsideZeroOne) {
   ExpectCleanFailure(RegionArgs() + " --gp-over masks --level-set-segments 300", 2,
                      "--level-set-segments");
   ExpectCleanFailure(RegionArgs() + " --level-set-segments -1", 2, "--level-set-segments");
+  ExpectCleanFailure(RegionArgs() + " --gp-over masks --map-segments 0.5", 2, "--map-segments");
+  ExpectCleanFailure(RegionArgs() + " --level-set-segments 0 --map-segments 0.5", 2,
+                     "--map-segments");
+  ExpectCleanFailure(RegionArgs() + " --map-segments-form flat", 2, "--map-segments-form");
 }
 
 TEST_F(CliTest, ExplainWritesTheSameOutputs) {

@@ -68,5 +68,24 @@ TEST(SegmentAverageTest, EveryPixelIsItsSegmentsMean) {
   EXPECT_EQ(cv::norm(SegmentAverage(map, labels), expected, cv::NORM_INF), 0.0);
 }
 
+// Both forms on one map, whose segments' means are (2, 2, 20; 7, 20, 20).
+TEST(SegmentBlendTest, BlendMovesEveryPixelAndRaiseOnlyThoseBelowTheirSegmentsMean) {
+  const cv::Mat labels = (cv::Mat_<int>(2, 3) << 0, 0, 1, 2, 1, 1);
+  const cv::Mat map = (cv::Mat_<float>(2, 3) << 1, 3, 10, 7, 20, 30);
+  const auto distance = [&](double weight, SegmentForm form, const cv::Mat& expected) {
+    return cv::norm(SegmentBlend(map, labels, weight, form), expected, cv::NORM_INF);
+  };
+  // blend: 0.75·map + 0.25·means
+  const cv::Mat blended = (cv::Mat_<float>(2, 3) << 1.25f, 2.75f, 12.5f, 7, 20, 27.5f);
+  EXPECT_LT(distance(0.25, SegmentForm::kBlend, blended), 1e-5);
+  EXPECT_EQ(distance(0, SegmentForm::kBlend, map), 0.0);
+  EXPECT_LT(distance(1, SegmentForm::kBlend, SegmentAverage(map, labels)), 1e-6);
+  // raise: map + 0.25·max(0, means − map): 1 → 1.25, 10 → 12.5; 3, 7, 20 and 30 stay.
+  const cv::Mat raised = (cv::Mat_<float>(2, 3) << 1.25f, 3, 12.5f, 7, 20, 30);
+  EXPECT_LT(distance(0.25, SegmentForm::kRaise, raised), 1e-5);
+  const cv::Mat highest = (cv::Mat_<float>(2, 3) << 2, 3, 20, 7, 20, 30);  // max(map, means)
+  EXPECT_LT(distance(1, SegmentForm::kRaise, highest), 1e-6);
+}
+
 }  // namespace
 }  // namespace borex::mask

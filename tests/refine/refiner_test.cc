@@ -288,6 +288,7 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_TRUE(paper.prior_level_sets.empty());
   EXPECT_TRUE(paper.posterior_level_sets.empty());
   EXPECT_EQ(paper.level_set_segments, 0.0);
+  EXPECT_EQ(paper.map_segment_weight, 0.0);
   const RefineOptions code = RefineOptions::FromPreset("code");
   EXPECT_EQ(code.preset, "code");
   EXPECT_EQ(code.prior_mean, PriorMean::kFixed);
@@ -686,6 +687,7 @@ RefineOptions FieldOptions() {
   RefineOptions options = SmallOptions();
   options.gp_domain = GpDomain::kPixels;
   options.level_set_segments = 0;
+  options.map_segment_weight = 0;
   options.posterior_level_sets.clear();
   return options;
 }
@@ -786,6 +788,57 @@ TEST(FieldRefinerTest, SegmentLevelSetHidesWholeSegmentsRankedByThePriorsMean) {
     EXPECT_NEAR(step.score_reference, Probability(model, kept), 1e-6);
   }
   EXPECT_GE(level_sets, 1);
+}
+
+// --map-segments W: the final map is (1 − W)·map + W·(its mean over each of the image's
+// segments), or with --map-segments-form raise map + W·max(0, mean − map); the search, and so
+// the observations, are those of W = 0.
+TEST(FieldRefinerTest, MapSegmentsMovesTheMapTowardsItsSegmentMeans) {
+  RefineOptions options = FieldOptions();
+  options.level_set_segments = 300;
+  options.map_segment_form = mask::SegmentForm::kBlend;
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  const cv::Mat image = RegionImage();
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  const RefineResult plain = RunRefinement(model, image, 0, prior, options);
+  options.map_segment_weight = 0.25;
+  const RefineResult blended = RunRefinement(model, image, 0, prior, options);
+  mask::SegmentOptions segments;
+  segments.scale = options.level_set_segments;
+  const cv::Mat labels = mask::SegmentLabels(image, segments);
+  ASSERT_EQ(plain.steps.size(), blended.steps.size());
+  for (size_t i = 0; i < plain.steps.size(); ++i)
+    EXPECT_EQ(plain.steps[i].observation, blended.steps[i].observation);
+  // The segment means by hand: each segment's pixels summed, in double.
+  double max_label = 0;
+  cv::minMaxLoc(labels, nullptr, &max_label);
+  std::vector<double> sums(static_cast<size_t>(max_label) + 1, 0.0), counts(sums.size(), 0.0);
+  for (int r = 0; r < kSize; ++r)
+    for (int c = 0; c < kSize; ++c) {
+      const auto label = static_cast<size_t>(labels.at<int>(r, c));
+      sums[label] += plain.map.at<float>(r, c);
+      counts[label] += 1;
+    }
+  ASSERT_GE(sums.size(), 2u);  // the region and the background at least
+  for (int r = 0; r < kSize; ++r)
+    for (int c = 0; c < kSize; ++c) {
+      const auto label = static_cast<size_t>(labels.at<int>(r, c));
+      const double expected = 0.75 * plain.map.at<float>(r, c) + 0.25 * sums[label] / counts[label];
+      EXPECT_NEAR(blended.map.at<float>(r, c), expected, 1e-6 * (1 + std::abs(expected)));
+    }
+  options.map_segment_weight = 1;
+  const RefineResult whole = RunRefinement(model, image, 0, prior, options);
+  options.map_segment_form = mask::SegmentForm::kRaise;  // only upwards: max(map, mean)
+  const RefineResult raised = RunRefinement(model, image, 0, prior, options);
+  for (int r = 0; r < kSize; ++r)
+    for (int c = 0; c < kSize; ++c) {
+      const auto label = static_cast<size_t>(labels.at<int>(r, c));
+      const double mean = sums[label] / counts[label];
+      EXPECT_NEAR(whole.map.at<float>(r, c), mean, 1e-6 * (1 + std::abs(mean)));
+      const double higher = std::max<double>(plain.map.at<float>(r, c), mean);
+      EXPECT_NEAR(raised.map.at<float>(r, c), higher, 1e-6 * (1 + std::abs(higher)));
+    }
 }
 
 TEST(FieldRefinerTest, FindsTheRegionWithoutAPriorOneCallPerImage) {
@@ -893,6 +946,12 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = FieldOptions();
   options.level_set_segments = -1;
   refused(options, "--level-set-segments: must be a positive scale, or 0 for none");
+  options.level_set_segments = 300;
+  options.map_segment_weight = 1.5;
+  refused(options, "--map-segments: must lie in [0, 1]");
+  options.level_set_segments = 0;
+  options.map_segment_weight = 0.5;
+  refused(options, "--map-segments: needs the image's segments (--level-set-segments K > 0)");
   options = SmallOptions();
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");

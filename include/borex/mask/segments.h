@@ -26,4 +26,14 @@ cv::Mat SegmentLabels(const cv::Mat& image, const SegmentOptions& options);
 // Each pixel of `map` (CV_32FC1, the labels' size) replaced by the mean of its segment.
 cv::Mat SegmentAverage(const cv::Mat& map, const cv::Mat& labels);
 
+// How SegmentBlend moves a map towards its segments' means m (weight w in [0, 1]):
+//   kBlend: (1 − w)·map + w·m, every pixel towards its segment's mean, down as well as up;
+//   kRaise: map + w·max(0, m − map), only the pixels below their segment's mean, upwards, so
+//           that what the map puts outside an object (a halo over a low segment) stays.
+enum class SegmentForm { kBlend, kRaise };
+
+// A map whose ranking takes a segment more nearly whole as the weight grows, keeping its own
+// order within a segment for weight < 1.
+cv::Mat SegmentBlend(const cv::Mat& map, const cv::Mat& labels, double weight, SegmentForm form);
+
 }  // namespace borex::mask

@@ -12,6 +12,7 @@
 
 #include "borex/gp/kernel.h"
 #include "borex/mask/infill.h"
+#include "borex/mask/segments.h"
 #include "borex/model/classifier.h"
 
 namespace borex::refine {
@@ -61,6 +62,8 @@ std::string PriorBasisName(PriorBasis basis);
 enum class GpDomain { kAuto, kMasks, kPixels };
 GpDomain ParseGpDomain(const std::string& name);  // "auto" | "masks" | "pixels"
 std::string GpDomainName(GpDomain domain);
+mask::SegmentForm ParseSegmentForm(const std::string& name);  // "blend" | "raise"
+std::string SegmentFormName(mask::SegmentForm form);
 
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
 struct MaskSize {
@@ -137,6 +140,14 @@ struct RefineOptions {
   // set of pixels cuts one at the prior's contour. 0: level sets of pixels. k = 300 is the
   // segmentation's usual default (OpenCV's); chosen on validation among 100, 300 and 1000.
   double level_set_segments = 300;
+  // The field's final map moved towards its own mean over each of those segments by this weight
+  // w (mask::SegmentBlend, in map_segment_form), so that the map's ranking takes an object more
+  // nearly whole where the image's edges bound it. 0: the posterior mean as it is. Needs
+  // level_set_segments > 0. Default since the eleventh round (docs/algorithm.md): raise, w = 0.5,
+  // which lifts an object's weaker pixels towards its mean and leaves the rest of the map, its
+  // maximum included, as it was (the blend lost deletion there).
+  double map_segment_weight = 0.5;
+  mask::SegmentForm map_segment_form = mask::SegmentForm::kRaise;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)

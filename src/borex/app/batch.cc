@@ -30,6 +30,7 @@
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
 #include "borex/io/video.h"
+#include "borex/mask/segments.h"
 #include "borex/refine/refiner.h"
 
 namespace borex::app {
@@ -63,8 +64,17 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
   const std::vector<std::string> parts = Split(name, ':');
   if (parts.empty() || parts[0].empty()) throw OptionError(option, "empty method name");
   if (parts[0] != "borex" && parts[0] != "mokuwe") {
-    if (parts.size() > 1) throw OptionError(option, "'" + name + "': only borex takes variants");
+    if (parts.size() > 2 || (parts.size() == 2 && parts[1] != "segments"))
+      throw OptionError(option, "'" + name +
+                                    "': a method's only variant is segments (borex:* take "
+                                    "no-flip, simple-average, no-prior, box)");
     method.method = explain::ParseSingleMapMethod(parts[0], option);
+    method.segments = parts.size() == 2;
+    if (method.segments && (base.map_segment_weight == 0 || base.level_set_segments == 0))
+      throw OptionError(option, "'" + name +
+                                    "': blends as --map-segments W does: give W > 0 (and "
+                                    "--level-set-segments K > 0)");
+    method.refine = base;
     return method;
   }
   method.refines = true;
@@ -570,8 +580,17 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
       for (InFlight& item : items)
         if (todo(item))
           guarded(item, [&] {
-            const cv::Mat map = item.maps->Plain(run.method.method);
-            const auto [calls, seconds] = item.maps->Cost(run.method.method);
+            cv::Mat map = item.maps->Plain(run.method.method);
+            auto [calls, seconds] = item.maps->Cost(run.method.method);
+            if (run.method.segments) {
+              const auto start = Clock::now();
+              mask::SegmentOptions segments;
+              segments.scale = run.method.refine.level_set_segments;
+              map = mask::SegmentBlend(map, mask::SegmentLabels(item.image.working, segments),
+                                       run.method.refine.map_segment_weight,
+                                       run.method.refine.map_segment_form);
+              seconds += SecondsSince(start);
+            }
             produced.push_back({&item, map, calls, seconds});
           });
     } else {
@@ -614,6 +633,8 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/prior_level_sets", nlohmann::json::array()},
       {"/refine/posterior_level_sets", nlohmann::json::array()},
       {"/refine/level_set_segments", 0.0},
+      {"/refine/map_segment_weight", 0.0},
+      {"/refine/map_segment_form", "none"},
       {"/refine/fit_noise_variance", false}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {
@@ -658,8 +679,11 @@ void BatchOptions::Check() const {
                       "a batch chooses the algorithm per method: list mokuwe (Algorithm 1) in "
                       "--methods instead");
   refine.CheckSettings();
-  for (const BatchMethod& method : ParseBatchMethods(methods, refine, "--methods"))
+  for (const BatchMethod& method : ParseBatchMethods(methods, refine, "--methods")) {
     if (method.refines) method.refine.CheckSettings();
+    if (method.segments && !video_root.empty())
+      throw OptionError("--methods", "'" + method.name + "': segments are of images, not clips");
+  }
 }
 
 const std::vector<std::string>& BatchCsvHeader() {

@@ -43,4 +43,14 @@ cv::Mat SegmentAverage(const cv::Mat& map, const cv::Mat& labels) {
   return average;
 }
 
+cv::Mat SegmentBlend(const cv::Mat& map, const cv::Mat& labels, double weight, SegmentForm form) {
+  BOREX_CHECK(weight >= 0 && weight <= 1);
+  const cv::Mat means = SegmentAverage(map, labels);
+  // kRaise: (1 − w)·map + w·max(map, m) = map + w·max(0, m − map).
+  const cv::Mat target = form == SegmentForm::kBlend ? means : cv::max(map, means);
+  cv::Mat blended;
+  cv::addWeighted(map, 1 - weight, target, weight, 0, blended);
+  return blended;
+}
+
 }  // namespace borex::mask

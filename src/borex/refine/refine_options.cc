@@ -22,6 +22,8 @@ const EnumNames<PriorBasis> kPriorBases{{PriorBasis::kMaskAverage, "average"},
                                         {PriorBasis::kMaskMass, "mass"}};
 const EnumNames<GpDomain> kGpDomains{
     {GpDomain::kAuto, "auto"}, {GpDomain::kMasks, "masks"}, {GpDomain::kPixels, "pixels"}};
+const EnumNames<mask::SegmentForm> kSegmentForms{{mask::SegmentForm::kBlend, "blend"},
+                                                 {mask::SegmentForm::kRaise, "raise"}};
 
 // What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
 void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
@@ -61,6 +63,10 @@ PriorBasis ParsePriorBasis(const std::string& name) {
 std::string PriorBasisName(PriorBasis basis) { return kPriorBases.Name(basis); }
 GpDomain ParseGpDomain(const std::string& name) { return kGpDomains.Parse(name, "--gp-over"); }
 std::string GpDomainName(GpDomain domain) { return kGpDomains.Name(domain); }
+mask::SegmentForm ParseSegmentForm(const std::string& name) {
+  return kSegmentForms.Parse(name, "--map-segments-form");
+}
+std::string SegmentFormName(mask::SegmentForm form) { return kSegmentForms.Name(form); }
 
 RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
 
@@ -79,6 +85,7 @@ RefineOptions RefineOptions::Paper() {
   o.prior_level_sets.clear();
   o.posterior_level_sets.clear();
   o.level_set_segments = 0;
+  o.map_segment_weight = 0;
   return o;
 }
 
@@ -276,6 +283,10 @@ void RefineOptions::CheckSettings() const {
                           "each fraction must lie in (0, 1), got " + std::to_string(fraction));
   if (!(level_set_segments >= 0) || !std::isfinite(level_set_segments))
     throw OptionError("--level-set-segments", "must be a positive scale, or 0 for none");
+  if (!(map_segment_weight >= 0 && map_segment_weight <= 1))
+    throw OptionError("--map-segments", "must lie in [0, 1]");
+  if (map_segment_weight > 0 && level_set_segments == 0)
+    throw OptionError("--map-segments", "needs the image's segments (--level-set-segments K > 0)");
   if (gp_domain == GpDomain::kMasks && fit_noise_variance)
     throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
   if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
@@ -356,6 +367,11 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       {"posterior_level_sets",
        domain == GpDomain::kPixels ? posterior_level_sets : std::vector<double>{}},
       {"level_set_segments", domain == GpDomain::kPixels ? level_set_segments : 0.0},
+      {"map_segment_weight", domain == GpDomain::kPixels ? map_segment_weight : 0.0},
+      // "none" where the map is not moved (the masks' GP, or W = 0), whatever the form
+      {"map_segment_form", domain == GpDomain::kPixels && map_segment_weight > 0
+                               ? SegmentFormName(map_segment_form)
+                               : "none"},
       {"fit_noise_variance", fit_noise_variance},
       {"seed", seed}};
   if (video) {

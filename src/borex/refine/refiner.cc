@@ -437,7 +437,10 @@ struct Refiner::State {
     const Eigen::VectorXd& beta = predictor.MeanCoefficients();
     result->prior_coefficient = has_prior ? beta[0] : 0.0;
     result->prior_offset = beta[has_prior ? 1 : 0];
-    return FieldMean(predictor);
+    cv::Mat map = FieldMean(predictor);
+    if (options.map_segment_weight == 0) return map;
+    return mask::SegmentBlend(map, level_set_labels, options.map_segment_weight,
+                              options.map_segment_form);
   }
 
   // A field GP's posterior mean at every pixel, less b (a shift of every pixel alike): a·i0 plus
