@@ -381,9 +381,6 @@ refine::RefineOptions RefineFlags::Parse() const {
       throw OptionError(option,
                         "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
                         "squares only");
-  // Without the image's segments there is nothing to move the map over: --level-set-segments 0
-  // switches --map-segments off unless that is given too (then Check refuses the pair).
-  if (o.level_set_segments == 0 && !typed("--map-segments")) o.map_segment_weight = 0;
   for (const auto& [value, option, fractions] :
        {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
         std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
@@ -562,7 +559,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_option("--map-segments", flags.options.map_segment_weight,
                   "The pixel field's final map moved towards its mean over each of those "
                   "segments by W in [0, 1] (--map-segments-form); 0: off (docs/algorithm.md, "
-                  "eleventh round) [paper, code: 0]")
+                  "eleventh round: a trade of deletion for insertion, not a default)")
       ->capture_default_str()
       ->group(bo);
   command

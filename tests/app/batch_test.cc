@@ -58,18 +58,17 @@ TEST(BatchMethodsTest, ParsesMethodsPriorsAndVariants) {
   EXPECT_TRUE(methods[5].refine.flip);
   EXPECT_EQ(methods[6].refine.aggregation, refine::Aggregation::kBox);
   EXPECT_FALSE(methods[6].refine.use_prior);
-  for (const char* bad : {"", "rise,rise", "lime", "borex", "borex:lime", "borex:rise:fast",
-                          "rise:no-flip", "mokuwe:no-flip", "rise,", "borex:rise:segments"})
+  for (const char* bad :
+       {"", "rise,rise", "lime", "borex", "borex:lime", "borex:rise:fast", "rise:no-flip",
+        "mokuwe:no-flip", "rise,", "rise:segments", "borex:rise:segments"})
     EXPECT_THROW(ParseBatchMethods(bad, base, "--methods"), OptionError) << bad;
+  base.map_segment_weight = 0.5;  // the move :segments applies
   const auto blended = ParseBatchMethods("rise:segments,gradcam++", base, "--methods");
   EXPECT_TRUE(blended[0].segments);
   EXPECT_FALSE(blended[0].refines);
   EXPECT_EQ(blended[0].method, explain::Method::kRise);
   EXPECT_FALSE(blended[1].segments);
   EXPECT_THROW(ParseBatchMethods("rise:segments:segments", base, "--methods"), OptionError);
-  base.map_segment_weight = 0;  // nothing to apply
-  EXPECT_THROW(ParseBatchMethods("rise:segments", base, "--methods"), OptionError);
-  base.map_segment_weight = 0.5;
   base.level_set_segments = 0;
   EXPECT_THROW(ParseBatchMethods("rise:segments", base, "--methods"), OptionError);
 }

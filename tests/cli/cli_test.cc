@@ -121,14 +121,15 @@ TEST_F(CliTest, FlagsGivenOverrideThePresetAndTheRestKeepIt) {
   EXPECT_EQ(settings["prior_mean"], "fixed");
 }
 
-// --level-set-segments 0 switches off what is made of the segments, the final map's move over
-// them included; the defaults have both.
-TEST_F(CliTest, LevelSetSegmentsZeroAlsoSwitchesOffTheMapsSegments) {
+// --map-segments is off by default; given, it moves the map in the raise form unless told
+// otherwise, and the summary's settings say which ("none" when the map is not moved).
+TEST_F(CliTest, MapSegmentsIsOffByDefaultAndRecordsItsForm) {
   const std::string args = "refine --iterations 4 --model " + kSceneModel + " --image " +
                            kSceneImage + " --prior-method gradcam++ --out ";
   for (const auto& [name, flags, weight, form] :
-       {std::tuple{"plain", " --level-set-segments 0", 0.0, "none"},
-        std::tuple{"defaults", "", 0.5, "raise"}}) {
+       {std::tuple{"defaults", "", 0.0, "none"},
+        std::tuple{"raised", " --map-segments 0.5", 0.5, "raise"},
+        std::tuple{"blended", " --map-segments 0.25 --map-segments-form blend", 0.25, "blend"}}) {
     const CommandResult run = RunBorex(args + Path(name) + flags);
     ASSERT_EQ(run.status, 0) << run.err;
     std::ifstream summary_file(Path(std::string(name) + ".json"));

@@ -143,10 +143,10 @@ struct RefineOptions {
   // The field's final map moved towards its own mean over each of those segments by this weight
   // w (mask::SegmentBlend, in map_segment_form), so that the map's ranking takes an object more
   // nearly whole where the image's edges bound it. 0: the posterior mean as it is. Needs
-  // level_set_segments > 0. Default since the eleventh round (docs/algorithm.md): raise, w = 0.5,
-  // which lifts an object's weaker pixels towards its mean and leaves the rest of the map, its
-  // maximum included, as it was (the blend lost deletion there).
-  double map_segment_weight = 0.5;
+  // level_set_segments > 0. Off: in the eleventh round (docs/algorithm.md) both forms traded
+  // deletion for insertion and F-measure; raise, which lifts an object's weaker pixels towards its
+  // mean and leaves the rest of the map, its maximum included, as it was, lost less of it.
+  double map_segment_weight = 0;
   mask::SegmentForm map_segment_form = mask::SegmentForm::kRaise;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))

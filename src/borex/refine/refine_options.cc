@@ -85,7 +85,6 @@ RefineOptions RefineOptions::Paper() {
   o.prior_level_sets.clear();
   o.posterior_level_sets.clear();
   o.level_set_segments = 0;
-  o.map_segment_weight = 0;
   return o;
 }
 
