@@ -60,7 +60,7 @@ preset=kriging batch "$out/holdout-raise05" test_holdout "$two_priors" --rise-in
 for prior in rise gradcam++; do
   cp "$out/holdout-defaults/borex:$prior.csv" "$out/holdout-raise05/previous-borex:$prior.csv"
 done
-echo "### Held-out test scenes 1000-1499: raise05 against the priors and against the defaults"
-quality "$out/holdout-raise05"
+echo "### Held-out test scenes 1000-1499: the defaults and raise05 against the priors; raise05 against the defaults"
+quality "$out/holdout-defaults" "$out/holdout-raise05"
 quality "$out/holdout-raise05" --pair borex:rise=previous-borex:rise \
   --pair borex:gradcam++=previous-borex:gradcam++
