@@ -69,8 +69,6 @@ TEST(BatchMethodsTest, ParsesMethodsPriorsAndVariants) {
   EXPECT_EQ(blended[0].method, explain::Method::kRise);
   EXPECT_FALSE(blended[1].segments);
   EXPECT_THROW(ParseBatchMethods("rise:segments:segments", base, "--methods"), OptionError);
-  base.level_set_segments = 0;
-  EXPECT_THROW(ParseBatchMethods("rise:segments", base, "--methods"), OptionError);
 }
 
 class BatchTest : public testing::TempDirTest {
@@ -149,8 +147,8 @@ TEST_F(BatchTest, WritesOneRowAndMapPerImageAndMethodAndResumes) {
   EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
 }
 
-// METHOD:segments: METHOD's own map (the same computation, no model call more) blended over the
-// image's segments as --map-segments blends BOREx's.
+// METHOD:segments: METHOD's own map (the same computation, no model call more) moved over the
+// image's segments as --map-segments moves BOREx's.
 TEST_F(BatchTest, SegmentsVariantIsTheMethodsMapBlendedOverTheImagesSegments) {
   BatchOptions options = Options(Path("out"));
   options.methods = "rise,rise:segments";

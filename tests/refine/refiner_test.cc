@@ -687,7 +687,6 @@ RefineOptions FieldOptions() {
   RefineOptions options = SmallOptions();
   options.gp_domain = GpDomain::kPixels;
   options.level_set_segments = 0;
-  options.map_segment_weight = 0;
   options.posterior_level_sets.clear();
   return options;
 }

@@ -24,17 +24,17 @@ namespace borex::app {
 //   borex:PRIOR[:VARIANT...]                  BOREx refining PRIOR's map for the same image (one
 //                                             of the four methods above, or none), with VARIANTs
 //                                             no-flip | simple-average | no-prior | box
-//   METHOD:segments                           METHOD's map blended with its mean over the
-//                                             image's segments as --map-segments blends
-//                                             BOREx's (mask::SegmentBlend): that blend alone,
+//   METHOD:segments                           METHOD's map moved towards its mean over the
+//                                             image's segments as --map-segments moves
+//                                             BOREx's (mask::SegmentBlend): that move alone,
 //                                             without a model call, for comparison
 struct BatchMethod {
   std::string name;  // as written, e.g. "borex:rise:no-flip"
   bool refines = false;
-  bool segments = false;  // !refines: the map blended over the image's segments
+  bool segments = false;  // !refines: the map moved over the image's segments (METHOD:segments)
   explain::Method method = explain::Method::kRise;  // !refines: the method; refines: the prior's
   bool has_prior = false;                           // refines: whether a prior method is named
-  refine::RefineOptions refine;                     // refines: with the variants applied
+  refine::RefineOptions refine;  // refines: with the variants applied; segments: the batch's
 };
 // Parses a comma-separated list; `base` holds the batch's BOREx options. Throws OptionError
 // naming `option` for unknown names or variants and for duplicates.

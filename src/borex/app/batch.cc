@@ -70,10 +70,9 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
                                     "no-flip, simple-average, no-prior, box)");
     method.method = explain::ParseSingleMapMethod(parts[0], option);
     method.segments = parts.size() == 2;
-    if (method.segments && (base.map_segment_weight == 0 || base.level_set_segments == 0))
-      throw OptionError(option, "'" + name +
-                                    "': blends as --map-segments W does: give W > 0 (and "
-                                    "--level-set-segments K > 0)");
+    if (method.segments && base.map_segment_weight == 0)
+      throw OptionError(option,
+                        "'" + name + "': moves the map as --map-segments W does: give W > 0");
     method.refine = base;
     return method;
   }
