@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Issue 11's twelfth round (docs/algorithm.md "Twelfth round", docs/results.md "refinement12"):
+# validation only, nothing measured on the test split.
+#   1. scripts/refinement_configs_round12.txt: the field observed without the flip (99 masks).
+#   2. scripts/refinement_controls_round12.txt: the eleventh round's maps with the deletion and
+#      insertion substrate blurred instead of black (a diagnostic of the silhouette reading).
+#   3. Two prototypes that are not options of borex (no gain, so not shipped): the level sets
+#      dilated, and the final map halfway to its grey dilation. They need a borex built with
+#      scripts/refinement_prototypes_round12.patch applied, given as PROTOTYPE_BOREX:
+#        git apply scripts/refinement_prototypes_round12.patch && scripts/build.sh &&
+#          cp build/borex /tmp/borex-prototype12 && git checkout src/borex/refine/refiner.cc &&
+#          scripts/build.sh
+#        PROTOTYPE_BOREX=/tmp/borex-prototype12 scripts/reproduce_refinement_round12.sh
+#      Without it, step 3 is skipped.
+# Prints the tables of docs/results.md's "refinement12" section. About 25 minutes on 2 idle cores.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-$root/out/refinement12}
+val_images=${VAL_IMAGES:-100}
+for configs in refinement_configs_round12.txt refinement_controls_round12.txt; do
+  CONFIGS=$root/scripts/$configs VALIDATION_ONLY=1 OUT=$out VAL_IMAGES=$val_images \
+    "$root/scripts/reproduce_refinement.sh"
+done
+
+source "$root/scripts/scene_benchmark.sh"
+quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
+head_split val "$val_images"
+runs=(no-flip99)
+if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
+  for radius in 3 6; do
+    BOREX_PROTOTYPE_SET_DILATION=$radius borex=$PROTOTYPE_BOREX preset=kriging \
+      batch "$out/val-set-dilation$radius" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
+      --rise-infill mean --gp-over pixels --map-segments 0
+    BOREX_PROTOTYPE_MAP_DILATION=$radius borex=$PROTOTYPE_BOREX preset=kriging \
+      batch "$out/val-map-dilation$radius" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
+      --rise-infill mean --gp-over pixels --map-segments 0
+    runs+=("set-dilation$radius" "map-dilation$radius")
+  done
+fi
+
+echo "### Validation: the first round's rule"
+quality --summary "$out/val-defaults" "${runs[@]/#/$out/val-}"
+echo "### Against the defaults, image by image"
+for run in "${runs[@]}"; do
+  for prior in rise gradcam++; do
+    cp "$out/val-defaults/borex:$prior.csv" "$out/val-$run/previous-borex:$prior.csv"
+  done
+  quality "$out/val-$run" --pair borex:rise=previous-borex:rise \
+    --pair borex:gradcam++=previous-borex:gradcam++
+done
+
+echo "### Blurred substrate: the eleventh round's maps against the priors, and against the defaults"
+quality "$out/val-defaults-blur" "$out/val-raise05-blur" "$out/val-map-segments05-blur"
+for run in raise05-blur map-segments05-blur; do
+  for prior in rise gradcam++; do
+    cp "$out/val-defaults-blur/borex:$prior.csv" "$out/val-$run/previous-borex:$prior.csv"
+  done
+  quality "$out/val-$run" --pair borex:rise=previous-borex:rise \
+    --pair borex:gradcam++=previous-borex:gradcam++
+done
