@@ -12,7 +12,8 @@
 #          scripts/build.sh
 #        PROTOTYPE_BOREX=/tmp/borex-prototype12 scripts/reproduce_refinement_round12.sh
 #      Without it, step 3 is skipped.
-# Prints the tables of docs/results.md's "refinement12" section. About 25 minutes on 2 idle cores.
+# Last, scripts/deletion_curves.py on the defaults' maps. Prints the tables of docs/results.md's
+# "refinement12" section. About 30 minutes on 2 idle cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement12}
@@ -58,3 +59,17 @@ for run in raise05-blur map-segments05-blur; do
   quality "$out/val-$run" --pair borex:rise=previous-borex:rise \
     --pair borex:gradcam++=previous-borex:gradcam++
 done
+
+# Where BOREx(RISE)'s deletion differs from RISE's along the curve: the defaults' validation run,
+# and the eleventh round's test, held-out and second-classifier runs of the same defaults (their maps are
+# kept; OUT11 is that round's output directory).
+out11=${OUT11:-$root/out/refinement11}
+echo "### Deletion curves: RISE against BOREx(RISE), the defaults"
+curves() { /usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --step "$step" "$@"; }
+curves --model "$model" "$out/val-defaults" rise borex:rise
+if [[ -d $out11/test-defaults ]]; then
+  curves --model "$model" "$out11/test-defaults" rise borex:rise
+  curves --model "$model" "$out11/holdout-defaults" rise borex:rise
+  curves --model "$root/models/fashion_scenes_resnet_seed1.pt" "$out11/model2-test-defaults" \
+    rise borex:rise
+fi

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Where two maps' deletion scores differ along the deletion curve (issue 11, twelfth round).
+
+Rebuilds each image's deletion curve from the maps a `borex batch` run saved
+(OUT/shard-*/maps/METHOD/ID.npy or OUT/maps/METHOD/ID.npy) exactly as borex scores it (black
+substrate, the map's pixels removed in descending order, ties in raster order, STEP pixels per
+step, the softmax probability of the CSV's label, the trapezoid area over the steps), checks the
+area against the batch's CSV, and prints, for methods A and B:
+
+- the mean curve of each over the first steps, and B - A per step;
+- B - A's deletion area split into the first EARLY steps and the rest;
+- the share of images where B's deletion is lower, and the median and mean of B - A;
+- the share of curves that rise again after a fall (by more than 0.3 and 0.5): a removed region
+  that the classifier reads as an object of the class.
+
+  /usr/bin/python3 scripts/deletion_curves.py --data data/scenes \\
+      --model models/fashion_scenes_resnet.pt out/refinement11/val-defaults rise borex:rise
+
+Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the model must carry borex
+metadata (mean, std) and take the scenes' own size.
+"""
+import argparse
+import csv
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def load_model(path):
+    extra = {"borex.json": ""}
+    model = torch.jit.load(path, _extra_files=extra).eval()
+    meta = json.loads(extra["borex.json"])
+    mean = torch.tensor(meta["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(meta["std"]).view(1, 3, 1, 1)
+    return model, mean, std
+
+
+def deletion_curve(model, mean, std, image, saliency, label, step):
+    order = np.argsort(-saliency.ravel(), kind="stable")
+    pixels = image.reshape(-1, 3)
+    stages = []
+    for removed in list(range(0, pixels.shape[0], step)) + [pixels.shape[0]]:
+        stage = pixels.copy()
+        stage[order[:removed]] = 0
+        stages.append(stage.reshape(image.shape))
+    x = torch.tensor(np.stack(stages)).permute(0, 3, 1, 2).float() / 255
+    with torch.no_grad():
+        return torch.softmax(model((x - mean) / std), 1)[:, label].numpy()
+
+
+def map_path(run, method, image_id):
+    found = glob.glob(os.path.join(run, "shard-*", "maps", method, image_id + ".npy"))
+    found += glob.glob(os.path.join(run, "maps", method, image_id + ".npy"))
+    if not found:
+        sys.exit(f"deletion_curves: no saved map for {method} {image_id} in {run}")
+    return found[0]
+
+
+def curves(run, method, args, model, mean, std):
+    rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
+    out = {}
+    for row in rows:
+        image_id = row["image_id"]
+        image = np.array(Image.open(os.path.join(args.data, "JPEGImages", image_id + ".png"))
+                         .convert("RGB"))
+        saliency = np.load(map_path(run, method, image_id))
+        curve = deletion_curve(model, mean, std, image, saliency, int(row["label"]), args.step)
+        area = (curve[:-1] + curve[1:]).sum() / 2 / (len(curve) - 1)
+        if abs(area - float(row["deletion"])) > 1e-4:
+            sys.exit(f"deletion_curves: {method} {image_id}: rebuilt deletion {area:.6f} is not "
+                     f"the CSV's {row['deletion']} (another substrate, step or model?)")
+        out[image_id] = curve
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run", help="a borex batch output directory with saved maps")
+    parser.add_argument("a", help="method A (e.g. rise)")
+    parser.add_argument("b", help="method B (e.g. borex:rise)")
+    parser.add_argument("--data", required=True, help="the VOC root of the batch")
+    parser.add_argument("--model", required=True, help="the batch's TorchScript model")
+    parser.add_argument("--step", type=int, default=256, help="pixels per step (the batch's --step)")
+    parser.add_argument("--early", type=int, default=8, help="steps counted as early")
+    parser.add_argument("--show", type=int, default=16, help="steps of the mean curves printed")
+    args = parser.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    model, mean, std = load_model(args.model)
+    a = curves(args.run, args.a, args, model, mean, std)
+    b = curves(args.run, args.b, args, model, mean, std)
+    ids = sorted(set(a) & set(b))
+    ca = np.array([a[i] for i in ids])
+    cb = np.array([b[i] for i in ids])
+    steps = ca.shape[1] - 1
+    np.set_printoptions(precision=3, suppress=True, linewidth=200)
+    print(f"{args.run}: {len(ids)} images, {steps} steps of {args.step} pixels")
+    print(f"mean curve {args.a}: {ca.mean(0)[:args.show + 1]}")
+    print(f"mean curve {args.b}: {cb.mean(0)[:args.show + 1]}")
+    print(f"B - A per step:   {(cb - ca).mean(0)[:args.show + 1]}")
+    # Each interval's trapezoid, so that the area splits into the first EARLY intervals and the rest.
+    diff = ((cb[:, :-1] + cb[:, 1:]) - (ca[:, :-1] + ca[:, 1:])) / 2 / steps
+    print(f"B - A deletion: {diff.sum(1).mean():+.4f} = {diff[:, :args.early].sum(1).mean():+.4f} "
+          f"(steps 1-{args.early}) {diff[:, args.early:].sum(1).mean():+.4f} (the rest)")
+    per_image = diff.sum(1)
+    print(f"image by image: B's deletion lower on {(per_image < 0).mean():.2f} of the images, "
+          f"median B - A {np.median(per_image):+.4f}, mean {per_image.mean():+.4f}")
+    for name, c in ((args.a, ca), (args.b, cb)):
+        rise = (c - np.minimum.accumulate(c, axis=1)).max(1)
+        print(f"{name}: curves rising again after a fall by > 0.3: {(rise > 0.3).mean():.2f}, "
+              f"> 0.5: {(rise > 0.5).mean():.2f}")
+
+
+if __name__ == "__main__":
+    main()
