@@ -4,8 +4,9 @@
 #   1. scripts/refinement_configs_round12.txt: the field observed without the flip (99 masks).
 #   2. scripts/refinement_controls_round12.txt: the eleventh round's maps with the deletion and
 #      insertion substrate blurred instead of black (a diagnostic of the silhouette reading).
-#   3. Two prototypes that are not options of borex (no gain, so not shipped): the level sets
-#      dilated, and the final map halfway to its grey dilation. They need a borex built with
+#   3. Three prototypes that are not options of borex: the level sets dilated, the final map
+#      halfway to its grey dilation (neither gains), and the RISE prior's own masks and scores as
+#      observations of the field (measured on the test split too). They need a borex built with
 #      scripts/refinement_prototypes_round12.patch applied, given as PROTOTYPE_BOREX:
 #        git apply scripts/refinement_prototypes_round12.patch && scripts/build.sh &&
 #          cp build/borex /tmp/borex-prototype12 && git checkout src/borex/refine/refiner.cc &&
@@ -37,6 +38,13 @@ if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
       --rise-infill mean --gp-over pixels --map-segments 0
     runs+=("set-dilation$radius" "map-dilation$radius")
   done
+  # The RISE prior's own masks and scores as observations of the field; the one prototype that
+  # gained on validation, so also measured once on the test split and the second classifier
+  # (BOREx(RISE) only: with another prior the prototype would spend 100 more model calls).
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
+    batch "$out/val-rise-observations" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
+    --rise-infill mean --gp-over pixels --map-segments 0
+  runs+=(rise-observations)
 fi
 
 echo "### Validation: the first round's rule"
@@ -72,4 +80,52 @@ if [[ -d $out11/test-defaults ]]; then
   curves --model "$model" "$out11/holdout-defaults" rise borex:rise
   curves --model "$root/models/fashion_scenes_resnet_seed1.pt" "$out11/model2-test-defaults" \
     rise borex:rise
+fi
+
+# 4. The RISE-observations prototype once on the test split (500 scenes) and the second classifier
+# (200), BOREx(RISE) only, against RISE, the defaults (the eleventh round's runs of them) and the
+# code's settings (first 200 test scenes).
+if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
+  head_split test 500
+  head_split test 200
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
+    batch "$out/test-rise-observations" test500 rise,borex:rise --rise-infill mean \
+    --gp-over pixels --map-segments 0
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
+    model=$root/models/fashion_scenes_resnet_seed1.pt \
+    batch "$out/model2-test-rise-observations" test200 rise,borex:rise --rise-infill mean \
+    --gp-over pixels --map-segments 0
+  cp "$out11/test-defaults/borex:rise.csv" "$out/test-rise-observations/previous-borex:rise.csv"
+  cp "$out11/test-code/borex:rise.csv" "$out/test-rise-observations/code-borex:rise.csv"
+  cp "$out11/model2-test-defaults/borex:rise.csv" \
+    "$out/model2-test-rise-observations/previous-borex:rise.csv"
+  echo "### The RISE prior's observations, test split and second classifier: against RISE, the defaults, the code's settings"
+  quality "$out/test-rise-observations" "$out/model2-test-rise-observations"
+  quality "$out/test-rise-observations" --pair borex:rise=previous-borex:rise \
+    --pair borex:rise=code-borex:rise
+  quality "$out/model2-test-rise-observations" --pair borex:rise=previous-borex:rise
+fi
+
+# 5. The same on the held-out test scenes (ids 1000-1499, used once before by the eleventh round's
+# check), for both classifiers, with the defaults of the second classifier there too.
+if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
+  sed -n '1001,1500p' "$data/ImageSets/Main/test.txt" > "$data/ImageSets/Main/test_holdout.txt"
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
+    batch "$out/holdout-rise-observations" test_holdout rise,borex:rise --rise-infill mean \
+    --gp-over pixels --map-segments 0
+  preset=kriging model=$root/models/fashion_scenes_resnet_seed1.pt \
+    batch "$out/model2-holdout-defaults" test_holdout rise,borex:rise --rise-infill mean \
+    --gp-over pixels --map-segments 0
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
+    model=$root/models/fashion_scenes_resnet_seed1.pt \
+    batch "$out/model2-holdout-rise-observations" test_holdout rise,borex:rise --rise-infill mean \
+    --gp-over pixels --map-segments 0
+  cp "$out11/holdout-defaults/borex:rise.csv" "$out/holdout-rise-observations/previous-borex:rise.csv"
+  cp "$out/model2-holdout-defaults/borex:rise.csv" \
+    "$out/model2-holdout-rise-observations/previous-borex:rise.csv"
+  echo "### The RISE prior's observations, held-out scenes, both classifiers: against RISE and the defaults"
+  quality "$out/holdout-rise-observations" "$out/model2-holdout-defaults" \
+    "$out/model2-holdout-rise-observations"
+  quality "$out/holdout-rise-observations" --pair borex:rise=previous-borex:rise
+  quality "$out/model2-holdout-rise-observations" --pair borex:rise=previous-borex:rise
 fi
