@@ -45,6 +45,14 @@ if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
     batch "$out/val-rise-observations" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
     --rise-infill mean --gp-over pixels --map-segments 0
   runs+=(rise-observations)
+  # The same with the RISE observations scaled by c (their noise variance sigma_n^2 / c^2).
+  for weight in 05 025; do
+    BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 BOREX_PROTOTYPE_RISE_WEIGHT=0.${weight#0} \
+      borex=$PROTOTYPE_BOREX preset=kriging batch "$out/val-rise-observations-weight$weight" \
+      "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ --rise-infill mean \
+      --gp-over pixels --map-segments 0
+    runs+=("rise-observations-weight$weight")
+  done
 fi
 
 echo "### Validation: the first round's rule"
