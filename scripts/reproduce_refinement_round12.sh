@@ -18,6 +18,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement12}
+model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 val_images=${VAL_IMAGES:-100}
 for configs in refinement_configs_round12.txt refinement_controls_round12.txt; do
   CONFIGS=$root/scripts/$configs VALIDATION_ONLY=1 OUT=$out VAL_IMAGES=$val_images \
@@ -26,55 +27,58 @@ done
 
 source "$root/scripts/scene_benchmark.sh"
 quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
+# prototype OUT_DIR SPLIT METHODS [MODEL]: a batch of PROTOTYPE_BOREX at the defaults; the
+# caller's BOREX_PROTOTYPE_* variables choose the prototype.
+prototype() {
+  borex=$PROTOTYPE_BOREX preset=kriging model=${4:-$model} batch "$1" "$2" "$3" \
+    --rise-infill mean --gp-over pixels --map-segments 0
+}
+two_priors=rise,gradcam++,borex:rise,borex:gradcam++
 head_split val "$val_images"
 runs=(no-flip99)
 if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
   for radius in 3 6; do
-    BOREX_PROTOTYPE_SET_DILATION=$radius borex=$PROTOTYPE_BOREX preset=kriging \
-      batch "$out/val-set-dilation$radius" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
-      --rise-infill mean --gp-over pixels --map-segments 0
-    BOREX_PROTOTYPE_MAP_DILATION=$radius borex=$PROTOTYPE_BOREX preset=kriging \
-      batch "$out/val-map-dilation$radius" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
-      --rise-infill mean --gp-over pixels --map-segments 0
+    BOREX_PROTOTYPE_SET_DILATION=$radius \
+      prototype "$out/val-set-dilation$radius" "val$val_images" "$two_priors"
+    BOREX_PROTOTYPE_MAP_DILATION=$radius \
+      prototype "$out/val-map-dilation$radius" "val$val_images" "$two_priors"
     runs+=("set-dilation$radius" "map-dilation$radius")
   done
   # The RISE prior's own masks and scores as observations of the field; the one prototype that
   # gained on validation, so also measured once on the test split and the second classifier
   # (BOREx(RISE) only: with another prior the prototype would spend 100 more model calls).
-  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
-    batch "$out/val-rise-observations" "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ \
-    --rise-infill mean --gp-over pixels --map-segments 0
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 \
+    prototype "$out/val-rise-observations" "val$val_images" "$two_priors"
   runs+=(rise-observations)
   # The same with the RISE observations scaled by c (their noise variance sigma_n^2 / c^2).
   for weight in 05 025; do
     BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 BOREX_PROTOTYPE_RISE_WEIGHT=0.${weight#0} \
-      borex=$PROTOTYPE_BOREX preset=kriging batch "$out/val-rise-observations-weight$weight" \
-      "val$val_images" rise,gradcam++,borex:rise,borex:gradcam++ --rise-infill mean \
-      --gp-over pixels --map-segments 0
+      prototype "$out/val-rise-observations-weight$weight" "val$val_images" "$two_priors"
     runs+=("rise-observations-weight$weight")
   done
 fi
 
 echo "### Validation: the first round's rule"
 quality --summary "$out/val-defaults" "${runs[@]/#/$out/val-}"
-echo "### Against the defaults, image by image"
-for run in "${runs[@]}"; do
-  for prior in rise gradcam++; do
-    cp "$out/val-defaults/borex:$prior.csv" "$out/val-$run/previous-borex:$prior.csv"
+# against_defaults DEFAULTS_DIR DIR...: each DIR's refined maps against DEFAULTS_DIR's, image by
+# image (the defaults' CSVs copied in as previous-borex:*).
+against_defaults() {
+  local defaults=$1 dir prior
+  shift
+  for dir in "$@"; do
+    for prior in rise gradcam++; do
+      cp "$defaults/borex:$prior.csv" "$dir/previous-borex:$prior.csv"
+    done
+    quality "$dir" --pair borex:rise=previous-borex:rise \
+      --pair borex:gradcam++=previous-borex:gradcam++
   done
-  quality "$out/val-$run" --pair borex:rise=previous-borex:rise \
-    --pair borex:gradcam++=previous-borex:gradcam++
-done
+}
+echo "### Against the defaults, image by image"
+against_defaults "$out/val-defaults" "${runs[@]/#/$out/val-}"
 
 echo "### Blurred substrate: the eleventh round's maps against the priors, and against the defaults"
 quality "$out/val-defaults-blur" "$out/val-raise05-blur" "$out/val-map-segments05-blur"
-for run in raise05-blur map-segments05-blur; do
-  for prior in rise gradcam++; do
-    cp "$out/val-defaults-blur/borex:$prior.csv" "$out/val-$run/previous-borex:$prior.csv"
-  done
-  quality "$out/val-$run" --pair borex:rise=previous-borex:rise \
-    --pair borex:gradcam++=previous-borex:gradcam++
-done
+against_defaults "$out/val-defaults-blur" "$out/val-raise05-blur" "$out/val-map-segments05-blur"
 
 # Where BOREx(RISE)'s deletion differs from RISE's along the curve: the defaults' validation run,
 # and the eleventh round's test, held-out and second-classifier runs of the same defaults (their maps are
@@ -86,8 +90,7 @@ curves --model "$model" "$out/val-defaults" rise borex:rise
 if [[ -d $out11/test-defaults ]]; then
   curves --model "$model" "$out11/test-defaults" rise borex:rise
   curves --model "$model" "$out11/holdout-defaults" rise borex:rise
-  curves --model "$root/models/fashion_scenes_resnet_seed1.pt" "$out11/model2-test-defaults" \
-    rise borex:rise
+  curves --model "$model2" "$out11/model2-test-defaults" rise borex:rise
 fi
 
 # 4. The RISE-observations prototype once on the test split (500 scenes) and the second classifier
@@ -96,13 +99,10 @@ fi
 if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
   head_split test 500
   head_split test 200
-  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
-    batch "$out/test-rise-observations" test500 rise,borex:rise --rise-infill mean \
-    --gp-over pixels --map-segments 0
-  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
-    model=$root/models/fashion_scenes_resnet_seed1.pt \
-    batch "$out/model2-test-rise-observations" test200 rise,borex:rise --rise-infill mean \
-    --gp-over pixels --map-segments 0
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 \
+    prototype "$out/test-rise-observations" test500 rise,borex:rise
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 \
+    prototype "$out/model2-test-rise-observations" test200 rise,borex:rise "$model2"
   cp "$out11/test-defaults/borex:rise.csv" "$out/test-rise-observations/previous-borex:rise.csv"
   cp "$out11/test-code/borex:rise.csv" "$out/test-rise-observations/code-borex:rise.csv"
   cp "$out11/model2-test-defaults/borex:rise.csv" \
@@ -118,16 +118,12 @@ fi
 # check), for both classifiers, with the defaults of the second classifier there too.
 if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
   sed -n '1001,1500p' "$data/ImageSets/Main/test.txt" > "$data/ImageSets/Main/test_holdout.txt"
-  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
-    batch "$out/holdout-rise-observations" test_holdout rise,borex:rise --rise-infill mean \
-    --gp-over pixels --map-segments 0
-  preset=kriging model=$root/models/fashion_scenes_resnet_seed1.pt \
-    batch "$out/model2-holdout-defaults" test_holdout rise,borex:rise --rise-infill mean \
-    --gp-over pixels --map-segments 0
-  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging \
-    model=$root/models/fashion_scenes_resnet_seed1.pt \
-    batch "$out/model2-holdout-rise-observations" test_holdout rise,borex:rise --rise-infill mean \
-    --gp-over pixels --map-segments 0
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 \
+    prototype "$out/holdout-rise-observations" test_holdout rise,borex:rise
+  preset=kriging model=$model2 batch "$out/model2-holdout-defaults" test_holdout rise,borex:rise \
+    --rise-infill mean --gp-over pixels --map-segments 0
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 \
+    prototype "$out/model2-holdout-rise-observations" test_holdout rise,borex:rise "$model2"
   cp "$out11/holdout-defaults/borex:rise.csv" "$out/holdout-rise-observations/previous-borex:rise.csv"
   cp "$out/model2-holdout-defaults/borex:rise.csv" \
     "$out/model2-holdout-rise-observations/previous-borex:rise.csv"
