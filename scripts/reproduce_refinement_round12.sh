@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Issue 11's twelfth round (docs/algorithm.md "Twelfth round", docs/results.md "refinement12"):
-# validation only, nothing measured on the test split.
+# Issue 11's twelfth round (docs/algorithm.md "Twelfth round", docs/results.md "refinement12").
 #   1. scripts/refinement_configs_round12.txt: the field observed without the flip (99 masks).
 #   2. scripts/refinement_controls_round12.txt: the eleventh round's maps with the deletion and
 #      insertion substrate blurred instead of black (a diagnostic of the silhouette reading).
-#   3. Three prototypes that are not options of borex: the level sets dilated, the final map
-#      halfway to its grey dilation (neither gains), and the RISE prior's own masks and scores as
-#      observations of the field (measured on the test split too). They need a borex built with
-#      scripts/refinement_prototypes_round12.patch applied, given as PROTOTYPE_BOREX:
+#   3. Prototypes that are not options of borex, on validation: the level sets dilated, the final
+#      map halfway to its grey dilation, and the RISE prior's own masks and scores as
+#      observations of the field (during the search, scaled down, or in the final map only).
+#      They need a borex built with scripts/refinement_prototypes_round12.patch applied, given
+#      as PROTOTYPE_BOREX:
 #        git apply scripts/refinement_prototypes_round12.patch && scripts/build.sh &&
 #          cp build/borex /tmp/borex-prototype12 && git checkout src/borex/refine/refiner.cc &&
 #          scripts/build.sh
 #        PROTOTYPE_BOREX=/tmp/borex-prototype12 scripts/reproduce_refinement_round12.sh
-#      Without it, step 3 is skipped.
-# Last, scripts/deletion_curves.py on the defaults' maps. Prints the tables of docs/results.md's
-# "refinement12" section. About 30 minutes on 2 idle cores.
+#      Without it, steps 3-6 are skipped.
+#   Then scripts/deletion_curves.py on the defaults' maps (this round's validation run and the
+#   eleventh round's test, held-out and second-classifier runs, OUT11).
+#   4-6. The RISE observations on the test split, the second classifier and the held-out scenes
+#      (ids 1000-1499), during the search (4, 5) and in the final map only (6).
+# Prints the tables of docs/results.md's "refinement12" section. About 1.5 hours on 2 idle cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement12}
@@ -56,6 +59,11 @@ if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
       prototype "$out/val-rise-observations-weight$weight" "val$val_images" "$two_priors"
     runs+=("rise-observations-weight$weight")
   done
+  # The same observations in the final map's GP only, not during the search (after the held-out
+  # check; also measured on the test split and the held-out scenes, step 6).
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=final \
+    prototype "$out/val-rise-observations-final" "val$val_images" "$two_priors"
+  runs+=(rise-observations-final)
 fi
 
 echo "### Validation: the first round's rule"
@@ -132,4 +140,20 @@ if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
     "$out/model2-holdout-rise-observations"
   quality "$out/holdout-rise-observations" --pair borex:rise=previous-borex:rise
   quality "$out/model2-holdout-rise-observations" --pair borex:rise=previous-borex:rise
+fi
+
+# 6. The final-map-only form on the same test, second-classifier and held-out scenes.
+# final_form NAME SPLIT DEFAULTS_DIR [MODEL]: its BOREx(RISE), with DEFAULTS_DIR's as previous-*.
+final_form() {
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=final prototype "$out/$1" "$2" rise,borex:rise "${4:-$model}"
+  cp "$3/borex:rise.csv" "$out/$1/previous-borex:rise.csv"
+  quality "$out/$1" --pair borex:rise=rise --pair borex:rise=previous-borex:rise
+}
+if [[ -n ${PROTOTYPE_BOREX:-} ]]; then
+  echo "### The RISE prior's observations in the final map only: against RISE and the defaults"
+  final_form test-rise-observations-final test500 "$out11/test-defaults"
+  final_form model2-test-rise-observations-final test200 "$out11/model2-test-defaults" "$model2"
+  final_form holdout-rise-observations-final test_holdout "$out11/holdout-defaults"
+  final_form model2-holdout-rise-observations-final test_holdout "$out/model2-holdout-defaults" \
+    "$model2"
 fi
