@@ -61,13 +61,19 @@ def map_path(run, method, image_id):
     return found[0]
 
 
+def image_path(data, image_id):
+    found = sorted(glob.glob(os.path.join(data, "JPEGImages", glob.escape(image_id) + ".*")))
+    if not found:
+        sys.exit(f"deletion_curves: no image {image_id} in {data}/JPEGImages")
+    return found[0]
+
+
 def curves(run, method, args, model, mean, std):
     rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
     out = {}
     for row in rows:
         image_id = row["image_id"]
-        image = np.array(Image.open(os.path.join(args.data, "JPEGImages", image_id + ".png"))
-                         .convert("RGB"))
+        image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
         saliency = np.load(map_path(run, method, image_id))
         curve = deletion_curve(model, mean, std, image, saliency, int(row["label"]), args.step)
         area = (curve[:-1] + curve[1:]).sum() / 2 / (len(curve) - 1)
