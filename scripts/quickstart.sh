@@ -11,9 +11,10 @@ scripts/build.sh --target borex_cli
 mkdir -p out
 build/borex explain --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
   --method rise --masks 100 --grid 8 --keep-prob 0.3 --seed 0 --out out/scene_multi_rise
+# refine computes the same prior itself (its default: RISE, 100 masks, s = 8, p1 = 0.3, this
+# seed), so that the field can also read the prior's own masks (--rise-observations)
 build/borex refine --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
-  --prior out/scene_multi_rise.npy --seed 0 --out out/scene_multi_borex \
-  --trace out/scene_multi_trace.json
+  --seed 0 --out out/scene_multi_borex --trace out/scene_multi_trace.json
 build/borex evaluate --model models/fashion_scenes_resnet.pt --image examples/scene_multi.png \
   --saliency out/scene_multi_borex.npy --annotation examples/scene_multi.xml
 echo "quickstart: wrote out/scene_multi_rise.{npy,png,json} (the prior)," \

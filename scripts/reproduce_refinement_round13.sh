@@ -3,12 +3,16 @@
 # "refinement13"): which of the RISE prior's own masks to condition the field on. The twelfth
 # round's RISE observations helped scenes with several items and cost scenes with one; this round
 # keeps them only where the prior has several regions, or keeps only the masks that keep (or
-# hide) the prior's top set. Prototypes, not options of borex: they need a borex built with
-# scripts/refinement_prototypes_round13.patch applied, given as PROTOTYPE_BOREX:
-#   git apply scripts/refinement_prototypes_round13.patch && scripts/build.sh --target borex_cli &&
-#     cp build/borex /tmp/borex-prototype13 && git checkout src/borex/refine/refiner.cc &&
-#     scripts/build.sh --target borex_cli
+# hide) the prior's top set. Prototypes: they need a borex of commit 18bcf81 (before the chosen
+# rule became `--rise-observations regions`) built with scripts/refinement_prototypes_round13.patch
+# applied, given as PROTOTYPE_BOREX:
+#   git worktree add /tmp/borex13 18bcf81 && cd /tmp/borex13 &&
+#     git apply scripts/refinement_prototypes_round13.patch && scripts/build.sh --target borex_cli &&
+#     cp build/borex /tmp/borex-prototype13
 #   PROTOTYPE_BOREX=/tmp/borex-prototype13 scripts/reproduce_refinement_round13.sh
+# The defaults runs are this checkout's build/borex with --rise-observations off (the defaults
+# before this round); last, the same borex at its defaults on validation, whose maps must equal
+# the chosen prototype's bit for bit.
 # The prototypes refine the RISE prior only (with another prior the masks would cost 100 more
 # model calls); the Grad-CAM++ rows of their validation objective are the defaults'.
 # Prints the tables of docs/results.md's "refinement13" section.
@@ -24,7 +28,10 @@ source "$root/scripts/scene_benchmark.sh"
 quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 # defaults OUT_DIR SPLIT METHODS [MODEL]: a batch of this build's borex at its defaults.
-defaults() { preset=kriging model=${4:-$model} batch "$1" "$2" "$3" "${defaults_flags[@]}"; }
+defaults() {
+  preset=kriging model=${4:-$model} batch "$1" "$2" "$3" "${defaults_flags[@]}" \
+    --rise-observations off
+}
 # prototype OUT_DIR SPLIT [MODEL]: BOREx(RISE) of PROTOTYPE_BOREX with the RISE observations;
 # the caller's BOREX_PROTOTYPE_* variables choose which of the masks.
 prototype() {
@@ -109,3 +116,19 @@ quality "$out/test-defaults" --pair borex:rise=code-borex:rise
 echo "### The gate on the test split's RISE maps"
 /usr/bin/python3 "$root/scripts/prior_regions.py" --data "$data" --fractions 0.05 \
   "$out/test-defaults" "$out/holdout-defaults"
+
+# 3. The implementation (`--rise-observations regions`, today's default) against the prototype.
+preset=kriging batch "$out/impl-val-defaults" "$val" rise,borex:rise "${defaults_flags[@]}"
+echo "### The implementation's maps against the prototype's (multi005), validation"
+/usr/bin/python3 - "$out/impl-val-defaults" "$out/val-multi005" <<'PY'
+import glob, os, sys
+import numpy as np
+implementation, prototype = sys.argv[1:]
+paths = sorted(glob.glob(os.path.join(implementation, "shard-*", "maps", "borex:rise", "*.npy")))
+same = 0
+for path in paths:
+    name = os.path.basename(path)
+    other = glob.glob(os.path.join(prototype, "shard-*", "maps", "borex:rise", name))[0]
+    same += np.array_equal(np.load(path), np.load(other))
+print(f"{same} of {len(paths)} BOREx(RISE) maps identical")
+PY

@@ -372,6 +372,8 @@ refine::RefineOptions RefineFlags::Parse() const {
   if (given("--prior-mean")) o.prior_mean = refine::ParsePriorMean(prior_mean);
   if (given("--prior-basis")) o.prior_basis = refine::ParsePriorBasis(prior_basis);
   if (given("--gp-over")) o.gp_domain = refine::ParseGpDomain(gp_over);
+  if (given("--rise-observations"))
+    o.rise_observations = refine::ParseRiseObservations(rise_observations);
   if (given("--map-segments-form")) o.map_segment_form = refine::ParseSegmentForm(map_segment_form);
   const auto typed = [this](const char* name) {
     return command != nullptr && command->count(name) > 0;
@@ -409,6 +411,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   flags.prior_mean = refine::PriorMeanName(flags.options.prior_mean);
   flags.prior_basis = refine::PriorBasisName(flags.options.prior_basis);
   flags.gp_over = refine::GpDomainName(flags.options.gp_domain);
+  flags.rise_observations = refine::RiseObservationsName(flags.options.rise_observations);
   flags.map_segment_form = refine::SegmentFormName(flags.options.map_segment_form);
   command
       .add_option("--preset", flags.preset,
@@ -535,6 +538,14 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_flag("--fit-noise-variance,!--no-fit-noise-variance", flags.options.fit_noise_variance,
                 "With the pixel field: the final map's noise variance by maximum marginal "
                 "likelihood, with the signal variance (the additive model's misfit)")
+      ->group(bo);
+  command
+      .add_option("--rise-observations", flags.rise_observations,
+                  "With the pixel field and a computed RISE or PN-RISE prior: the prior's own "
+                  "masks and scores as observations too, at no model call. regions: where the "
+                  "prior's top 5% of pixels forms several regions (several items) | off "
+                  "[paper, code: off] (docs/algorithm.md, thirteenth round)")
+      ->capture_default_str()
       ->group(bo);
   command
       .add_option("--prior-level-sets", flags.prior_level_sets,

@@ -321,7 +321,8 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"level_set_segments", 0.0},
       {"map_segment_weight", 0.0},
       {"map_segment_form", "none"},
-      {"fit_noise_variance", false}};
+      {"fit_noise_variance", false},
+      {"rise_observations", "off"}};
   for (const auto& [key, before] : added) {
     ASSERT_TRUE(settings["refine"].contains(key)) << key;
     settings["refine"].erase(key);
@@ -344,6 +345,28 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
     EXPECT_NE(std::string(e.what()).find("nonnegative_prior_coefficient"), std::string::npos)
         << e.what();
   }
+}
+
+// --rise-observations: the batch hands each RISE prior's samples to its refinement (the tiny set's
+// noisy 16-mask priors mark several places in some scenes), off refines as before, and the prior's
+// own rows are the same either way.
+TEST_F(BatchTest, RiseObservationsReachTheRefinerFromTheSharedPasses) {
+  BatchOptions options = Options(Path("regions"));
+  options.methods = "rise,borex:rise";
+  BatchOptions off = options;
+  off.out_dir = Path("off");
+  off.refine.rise_observations = refine::RiseObservations::kOff;
+  Run(options);
+  Run(off);
+  EXPECT_EQ(Values(Path("regions/rise.csv")), Values(Path("off/rise.csv")));
+  int differ = 0;
+  for (const auto& row : Rows(Path("off/borex:rise.csv"))) {
+    const cv::Mat a = io::ReadNpyMap(Path("regions/maps/borex:rise/" + row[0] + ".npy"));
+    const cv::Mat b = io::ReadNpyMap(Path("off/maps/borex:rise/" + row[0] + ".npy"));
+    differ += cv::norm(a, b, cv::NORM_INF) > 0;
+  }
+  EXPECT_GT(differ, 0);
+  EXPECT_EQ(io::ReadJson(Path("regions/settings.json"))["refine"]["rise_observations"], "regions");
 }
 
 TEST_F(BatchTest, TwoBatchesCannotWriteOneDirectory) {

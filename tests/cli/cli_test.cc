@@ -139,6 +139,27 @@ TEST_F(CliTest, MapSegmentsIsOffByDefaultAndRecordsItsForm) {
   }
 }
 
+// --rise-observations: on by default (regions), off for the paper's preset and when told; the
+// summary records the setting and how many of the RISE prior's masks the field observed. On the
+// quick start's scene of three coats, the computed RISE prior marks several places.
+TEST_F(CliTest, RiseObservationsAreRecordedAndCanBeTurnedOff) {
+  ExpectCleanFailure(RegionArgs() + " --rise-observations always", 2, "--rise-observations");
+  const std::string args =
+      "refine --iterations 4 --model " + kSceneModel + " --image " + kSceneImage + " --out ";
+  for (const auto& [name, flags, setting, observed] :
+       {std::tuple{"defaults", "", "regions", 100},
+        std::tuple{"off", " --rise-observations off", "off", 0},
+        std::tuple{"paper", " --preset paper", "off", 0},
+        std::tuple{"gradcam", " --prior-method gradcam++", "regions", 0}}) {
+    const CommandResult run = RunBorex(args + Path(name) + flags);
+    ASSERT_EQ(run.status, 0) << run.err;
+    std::ifstream summary_file(Path(std::string(name) + ".json"));
+    const auto summary = nlohmann::json::parse(summary_file);
+    EXPECT_EQ(summary["settings"]["rise_observations"], setting) << name;
+    EXPECT_EQ(summary["prior"]["rise_observations"], observed) << name;
+  }
+}
+
 TEST_F(CliTest, UnknownPresetIsAClearError) {
   ExpectCleanFailure(RegionArgs() + " --preset papers", 2, "--preset");
 }

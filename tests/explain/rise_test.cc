@@ -157,6 +157,52 @@ TEST(RiseTest, SeveralImagesTogetherGiveTheMapsTheyGetAlone) {
   }
 }
 
+// The samples are what the map is made of: eq. 5 (eq. 6) rebuilt from them is the map, and
+// asking for them changes nothing else.
+TEST(RiseTest, SamplesAreTheMasksAndLogitsTheMapIsMadeOf) {
+  testing::RegionClassifier model(kRegion);
+  RiseOptions options;
+  options.masks = 40;
+  options.grid = 4;
+  options.batch_size = 16;  // several passes
+  for (const bool pn : {false, true}) {
+    options.positive_negative = pn;
+    RiseSamples samples;
+    const cv::Mat map = ComputeRise(model, RegionImage(), 0, options, &samples);
+    ASSERT_EQ(samples.masks.size(), 40u);
+    ASSERT_EQ(samples.logits.rows(), 40);
+    ASSERT_EQ(samples.logits.cols(), 2);
+    EXPECT_EQ(cv::norm(map, ComputeRise(model, RegionImage(), 0, options), cv::NORM_INF), 0.0);
+    const Eigen::VectorXf scores = model::ClassScores(samples.logits, 0, options.score);
+    const double p = options.keep_prob;
+    cv::Mat rebuilt = cv::Mat::zeros(kSize, kSize, CV_64FC1);
+    for (size_t n = 0; n < samples.masks.size(); ++n) {
+      cv::Mat mask;
+      samples.masks[n].convertTo(mask, CV_64FC1);
+      cv::Mat kept3;
+      cv::merge(std::vector<cv::Mat>(3, samples.masks[n]), kept3);
+      const cv::Mat masked = RegionImage().mul(kept3) + (cv::Scalar::all(1.0) - kept3) * 0.5;
+      // Each row is the model's logits of its masked image (the mean colour fills).
+      EXPECT_NEAR(samples.logits(static_cast<Eigen::Index>(n), 0), model.Logits({masked})(0, 0),
+                  1e-4);
+      rebuilt +=
+          (pn ? (mask - p) / (p * (1 - p)) : mask / p) * scores[static_cast<Eigen::Index>(n)];
+    }
+    rebuilt /= options.masks;
+    cv::Mat map64;
+    map.convertTo(map64, CV_64FC1);
+    EXPECT_LT(cv::norm(map64, rebuilt, cv::NORM_INF), 1e-5) << pn;
+  }
+  // Several images: each job's own samples.
+  std::vector<RiseSamples> all;
+  const std::vector<cv::Mat> maps = ComputeRiseAll(
+      model, {{RegionImage(), options}, {RegionImage() * 0.5, options}}, {0, 0}, &all);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(maps.size(), 2u);
+  for (const RiseSamples& samples : all) EXPECT_EQ(samples.logits.rows(), 40);
+  EXPECT_NE(all[0].logits(0, 0), all[1].logits(0, 0));
+}
+
 TEST(RiseTest, RejectsBadOptions) {
   RiseOptions options;
   options.keep_prob = 1.0;

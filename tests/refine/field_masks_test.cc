@@ -117,6 +117,23 @@ TEST(TopFractionTest, HidesTheLargestValuesTiesIncluded) {
   EXPECT_EQ(cv::countNonZero(TopFraction(flat, 0.25)), 16);  // ties: all
 }
 
+TEST(SalientRegionsTest, CountsTheTopSetsConnectedRegionsThatHoldTheirShare) {
+  cv::Mat map(20, 20, CV_32FC1, cv::Scalar(0));
+  map(cv::Rect(1, 1, 4, 4)).setTo(2);                   // 16 pixels
+  map(cv::Rect(12, 12, 4, 3)).setTo(2);                 // 12 pixels
+  map.at<float>(18, 2) = 2;                             // 1 pixel: the top 29 are these three
+  EXPECT_EQ(SalientRegions(map, 29.0 / 400, 0.1), 2);   // 16 and 12 of 29 hold a tenth; 1 not
+  EXPECT_EQ(SalientRegions(map, 29.0 / 400, 0.02), 3);  // with a smaller share, the pixel too
+  EXPECT_EQ(SalientRegions(map, 29.0 / 400, 0.5), 1);   // only the 16 hold half
+  // 8-connected: touching at a corner is one region.
+  cv::Mat diagonal(10, 10, CV_32FC1, cv::Scalar(0));
+  diagonal(cv::Rect(0, 0, 3, 3)).setTo(1);
+  diagonal(cv::Rect(3, 3, 3, 3)).setTo(1);
+  EXPECT_EQ(SalientRegions(diagonal, 0.18, 0.1), 1);
+  const cv::Mat flat(8, 8, CV_32FC1, cv::Scalar(1));
+  EXPECT_EQ(SalientRegions(flat, 0.05, 0.1), 1);  // ties: the whole map, one region
+}
+
 TEST(CellFieldToPixelsTest, BilinearBetweenCellCentres) {
   CellGrid grid;
   grid.cell = 4;

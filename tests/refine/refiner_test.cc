@@ -878,6 +878,81 @@ TEST(FieldRefinerTest, SameSeedSameMapBitForBit) {
   EXPECT_EQ(cv::norm(first.map, second.map, cv::NORM_INF), 0.0);
 }
 
+// --rise-observations: a RISE prior's own masks and logits (explain::RiseSamples), observed by the
+// field where the prior's top 5% forms several regions, and nowhere else.
+struct RiseFixture {
+  testing::RegionClassifier model{kRegion, 20.0, -15.0};
+  cv::Mat image = RegionImage();
+  PriorSamples samples;
+  RiseFixture() {
+    explain::RiseOptions rise;
+    rise.masks = 60;
+    rise.grid = 4;
+    explain::ComputeRise(model, image, 0, rise, &samples.rise);
+    samples.unmasked_logits = model.Logits({image}).row(0).transpose();
+  }
+};
+
+// A prior marking `places` separate squares of 6 x 6 pixels (of 1024: the top 5% is 52 pixels),
+// over faint noise.
+cv::Mat PriorWithPlaces(int places) {
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 0.01);
+  const cv::Rect squares[] = {{16, 8, 6, 6}, {2, 22, 6, 6}, {24, 24, 6, 6}};
+  for (int i = 0; i < places; ++i) prior(squares[i]) += 1;
+  return prior;
+}
+
+TEST(FieldRefinerTest, RiseObservationsWhereThePriorMarksSeveralPlacesOnly) {
+  RiseFixture f;
+  RefineOptions options = FieldOptions();
+  options.iterations = 6;
+  ASSERT_EQ(options.rise_observations, RiseObservations::kRegions);  // the default
+  const cv::Mat two = PriorWithPlaces(2), one = PriorWithPlaces(1);
+  ASSERT_EQ(SalientRegions(two, 0.05, 0.1), 2);
+  ASSERT_EQ(SalientRegions(one, 0.05, 0.1), 1);
+  const RefineResult plain = RunRefinement(f.model, f.image, 0, two, options);
+  const RefineResult observed = RunRefinement(f.model, f.image, 0, two, options, {}, f.samples);
+  EXPECT_EQ(plain.rise_observations, 0);
+  EXPECT_EQ(observed.rise_observations, 60);
+  EXPECT_EQ(observed.candidates, plain.candidates + 60);  // never chosen, but in the GP
+  EXPECT_EQ(observed.model_calls, plain.model_calls);     // the prior paid for them
+  EXPECT_GT(cv::norm(observed.map, plain.map, cv::NORM_INF), 1e-6);
+  // One place: the gate stays closed and the refinement is the one without samples, bit for bit.
+  const RefineResult single = RunRefinement(f.model, f.image, 0, one, options, {}, f.samples);
+  EXPECT_EQ(single.rise_observations, 0);
+  EXPECT_EQ(
+      cv::norm(single.map, RunRefinement(f.model, f.image, 0, one, options).map, cv::NORM_INF),
+      0.0);
+  // Off (and the paper's and the code's presets): never.
+  options.rise_observations = RiseObservations::kOff;
+  const RefineResult off = RunRefinement(f.model, f.image, 0, two, options, {}, f.samples);
+  EXPECT_EQ(off.rise_observations, 0);
+  EXPECT_EQ(cv::norm(off.map, plain.map, cv::NORM_INF), 0.0);
+  EXPECT_EQ(RefineOptions::Paper().rise_observations, RiseObservations::kOff);
+  EXPECT_EQ(RefineOptions::Code().rise_observations, RiseObservations::kOff);
+}
+
+// The observations are y = M(i) − M(i⊙m) over the hidden shares 1 − m: under the additive model
+// they point at what the masks hide. With the RISE samples alone deciding (σf² fixed, the search
+// cut to one observation, level sets off), the map puts its maximum on the region the model reads,
+// whichever of the two places the prior ranks first; with the sign or the shares the wrong way
+// round it would sit elsewhere.
+TEST(FieldRefinerTest, RiseObservationsPointAtWhatTheMasksHide) {
+  RiseFixture f;
+  RefineOptions options = FieldOptions();
+  options.iterations = 1;
+  options.prior_level_sets.clear();
+  options.fit_signal_variance = false;
+  options.score = model::ScoreKind::kLogit;  // the region's mean: additive in the hidden pixels
+  cv::Mat prior = PriorWithPlaces(2);
+  prior(cv::Rect(2, 22, 6, 6)) += 0.5;  // the prior ranks the wrong place first
+  const RefineResult observed = RunRefinement(f.model, f.image, 0, prior, options, {}, f.samples);
+  ASSERT_EQ(observed.rise_observations, 60);
+  EXPECT_TRUE(MaximumInRegion(observed.map, 2));
+  EXPECT_FALSE(MaximumInRegion(RunRefinement(f.model, f.image, 0, prior, options).map, 2));
+}
+
 // RegionClassifier's logit plus a deterministic perturbation of each image (from a hash of its
 // pixels, uniform in ±amplitude): observations that no field explains exactly.
 class PerturbedRegionClassifier : public testing::RegionClassifier {

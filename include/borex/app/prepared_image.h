@@ -15,7 +15,8 @@ struct PreparedImage {
   std::string path;
   cv::Mat original;               // RGB [0,1] at the file's resolution
   cv::Mat working;                // resized to the model's input size
-  Eigen::VectorXf probabilities;  // softmax of the model's logits on `working`
+  Eigen::VectorXf logits;         // the model's logits on `working`
+  Eigen::VectorXf probabilities;  // their softmax
   int top1 = 0;
   bool video = false;
   int frames = 1;        // stacked frames (1 for an image)

@@ -61,8 +61,9 @@ struct ExplainOptions {
 };
 
 // The method's map for `label` at the image's resolution (the model's input size); OptionError
-// ("--method") for kUndesirable.
+// ("--method") for kUndesirable. With `rise_samples`, RISE and PN-RISE also give the masks and
+// logits the map was made of (ComputeRise); other methods leave it empty.
 cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
-                const ExplainOptions& options);
+                const ExplainOptions& options, RiseSamples* rise_samples = nullptr);
 
 }  // namespace borex::explain

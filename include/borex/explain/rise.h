@@ -64,13 +64,24 @@ using JobMaskBatchVisitor = std::function<void(size_t job, const std::vector<cv:
 void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
                       int batch_size, const JobMaskBatchVisitor& visit);
 
+// The Monte Carlo samples behind a RISE or PN-RISE map: its masks (CV_32FC1 in [0, 1], 1 = kept,
+// in the order drawn) and the model's logits of each masked image (one row each). BOREx can
+// condition on them (refine::RefineOptions::rise_observations).
+struct RiseSamples {
+  std::vector<cv::Mat> masks;
+  Eigen::MatrixXf logits;
+};
+
 // The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size
-// (for a video model, the stacked clip; the map is then stacked too).
+// (for a video model, the stacked clip; the map is then stacked too). With `samples`, also the
+// masks and logits the map was made of (options.masks images of the map's size: keep them only
+// as long as needed).
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
-                    const RiseOptions& options);
+                    const RiseOptions& options, RiseSamples* samples = nullptr);
 // ComputeRise for several images (labels[i] for jobs[i]), their masks scored together in
-// forward passes of jobs' first options.batch_size.
+// forward passes of jobs' first options.batch_size; with `samples`, (*samples)[i] for jobs[i].
 std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
-                                    const std::vector<int>& labels);
+                                    const std::vector<int>& labels,
+                                    std::vector<RiseSamples>* samples = nullptr);
 
 }  // namespace borex::explain

@@ -49,6 +49,10 @@ std::pair<double, double> ObservationAffine(Eigen::Index cells, bool flip);
 // ties all included), as a hidden mask (CV_8UC1, 255 = hidden). fraction in (0, 1].
 cv::Mat TopFraction(const cv::Mat& map, double fraction);
 
+// How many places a map marks: the 8-connected regions of its top `fraction` of pixels
+// (TopFraction) that each hold at least `share` of that set's pixels.
+int SalientRegions(const cv::Mat& map, double fraction, double share);
+
 // A field over the grid's cells (rows x cols) at every pixel of the image: bilinear between cell
 // centres, constant beyond the outer centres. CV_32FC1.
 cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field);

@@ -65,6 +65,19 @@ std::string GpDomainName(GpDomain domain);
 mask::SegmentForm ParseSegmentForm(const std::string& name);  // "blend" | "raise"
 std::string SegmentFormName(mask::SegmentForm form);
 
+// Whether the pixel field also conditions on the RISE prior's own masks and scores (the samples
+// behind the prior, explain::RiseSamples), in the form without the flip, y = M(i) − M(i⊙m).
+//  kOff: never.
+//  kRegions: where the prior's top 5% of pixels falls into two or more 8-connected regions that
+//            each hold a tenth of them (SalientRegions): where the prior marks several places,
+//            which RISE's average of single masks cannot weigh against each other (hiding one of
+//            several items barely moves the score), while the masks that hide several at once
+//            can. Where it marks one, the masks add little to their own average, and on the
+//            second classifier they cost single-item scenes (docs/algorithm.md, thirteenth round).
+enum class RiseObservations { kOff, kRegions };
+RiseObservations ParseRiseObservations(const std::string& name);  // "off" | "regions"
+std::string RiseObservationsName(RiseObservations use);
+
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.
 struct MaskSize {
   double value = 0;
@@ -148,6 +161,11 @@ struct RefineOptions {
   // mean and leaves the rest of the map, its maximum included, as it was, lost less of it.
   double map_segment_weight = 0;
   mask::SegmentForm map_segment_form = mask::SegmentForm::kRaise;
+  // The pixel field's use of a RISE prior's samples, when the caller gives them (Refiner's
+  // `rise_samples`; refine and batch do for a computed RISE or PN-RISE prior): observations at no
+  // model call, which the prior already paid for. Default since the thirteenth round; paper and
+  // code: off.
+  RiseObservations rise_observations = RiseObservations::kRegions;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
@@ -233,6 +251,10 @@ struct RefineOptions {
   // The GP's domain (kAuto resolved) and noise variance (0 resolved) for an image (1 frame) or
   // a clip.
   GpDomain Domain(int clip_frames = 1) const;
+  // Whether a refinement with these options reads a RISE prior's samples (Refiner's
+  // `prior_samples`): a prior, the pixel field and rise_observations not off. Callers keep the
+  // samples only then (they are the prior's masks, one image each).
+  bool UsesRiseSamples(int clip_frames = 1) const;
   double NoiseVariance(int clip_frames = 1) const;
   double DepthLengthScale(int clip_frames) const;
   // --hyperopt bounds per dimension (row, col, side): the code's [1, 20] at 224, scaled likewise,

@@ -20,6 +20,7 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
+#include "borex/explain/rise.h"
 #include "borex/model/classifier.h"
 #include "borex/refine/refine_options.h"
 
@@ -64,18 +65,29 @@ struct RefineResult {
   std::vector<int> depth_frames;  // video: the cuboids' depths t ({1} for an image)
   int frames = 1;                 // frames of the clip (1 for an image)
   long candidates = 0;            // size of the GP's candidate set
+  // The RISE prior's samples the field conditioned on (RefineOptions::rise_observations; 0: none).
+  int rise_observations = 0;
   std::vector<StepRecord> steps;
 };
 
 // Video (paper §3.2): when the classifier is a video model, `image` is the stacked clip of
 // model::ModelInfo, the masks are cuboids (mask::Cuboid), the GP is over (row, col, n, r, t) and
 // the map (stacked like the clip) is (1/(p·k)) Σ_r Σ_t μ(λ, r, t)/(r²·t).
+// What a RISE (or PN-RISE) prior was made of, for RefineOptions::rise_observations: its masks and
+// logits, and the model's logits of the unmasked image, M(i). Empty: none.
+struct PriorSamples {
+  explain::RiseSamples rise;
+  Eigen::VectorXf unmasked_logits;
+  bool empty() const { return rise.masks.empty(); }
+};
+
 class Refiner {
  public:
   // `image`: CV_32FC3 RGB in [0,1] at the model's input size. `prior`: CV_32FC1 of the same size,
-  // or empty for none (also ignored when options.use_prior is false).
+  // or empty for none (also ignored when options.use_prior is false). `prior_samples`: what
+  // `prior` was computed from, if RISE (read in the constructor, not kept).
   Refiner(model::Classifier& classifier, const cv::Mat& image, int label, const cv::Mat& prior,
-          RefineOptions options);
+          RefineOptions options, const PriorSamples& prior_samples = {});
   ~Refiner();
 
   bool done() const;
@@ -107,7 +119,8 @@ class Refiner {
 // Runs all iterations, calling `on_step` after each (may be empty).
 RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, int label,
                            const cv::Mat& prior, const RefineOptions& options,
-                           const std::function<void(const StepRecord&)>& on_step = {});
+                           const std::function<void(const StepRecord&)>& on_step = {},
+                           const PriorSamples& prior_samples = {});
 
 // Runs every refiner to done(): each round proposes every unfinished refiner's images and scores
 // them together, in forward passes of at most max_batch images. A refiner's maps are those it

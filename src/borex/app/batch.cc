@@ -172,11 +172,14 @@ class ImageMaps {
     return explain;
   }
 
-  // A plain map computed elsewhere (with other images), and its cost.
-  void Provide(explain::Method method, const cv::Mat& map, long calls, double seconds) {
+  // A plain map computed elsewhere (with other images), its cost, and for RISE the samples it was
+  // made of when a refinement will read them (empty otherwise).
+  void Provide(explain::Method method, const cv::Mat& map, long calls, double seconds,
+               explain::RiseSamples samples = {}) {
     const std::string name = explain::MethodName(method);
     maps_[name] = map;
     costs_[name] = {calls, seconds};
+    if (!samples.masks.empty()) samples_[name] = std::move(samples);
   }
 
   // Model calls and seconds of the plain map computed here, whichever method asked for it first.
@@ -193,7 +196,20 @@ class ImageMaps {
     refine.seed = seed_;
     const cv::Size frame = image_.working_frame_size();
     refine.Check(frame.height, frame.width, image_.frames);
-    return std::make_unique<refine::Refiner>(classifier_, image_.working, label_, prior, refine);
+    refine::PriorSamples samples;
+    if (ReadsRiseSamples(method, image_.frames)) {
+      samples.rise = SamplesOf(method.method);
+      samples.unmasked_logits = image_.logits;
+    }
+    return std::make_unique<refine::Refiner>(classifier_, image_.working, label_, prior, refine,
+                                             samples);
+  }
+
+  // Whether `method` refines a RISE or PN-RISE prior whose samples it reads.
+  static bool ReadsRiseSamples(const BatchMethod& method, int frames) {
+    return method.refines && method.has_prior &&
+           (method.method == explain::Method::kRise || method.method == explain::Method::kPnRise) &&
+           method.refine.UsesRiseSamples(frames);
   }
 
   static std::string MapPath(const MethodRun& run, const std::string& id) {
@@ -201,6 +217,16 @@ class ImageMaps {
   }
 
  private:
+  // The samples of this image's RISE or PN-RISE map: those provided, else drawn and scored again
+  // (the map was read from an earlier run's output; the same seed gives the same masks and map).
+  // The calls of that second pass are charged to no row.
+  explain::RiseSamples SamplesOf(explain::Method method) {
+    const std::string name = explain::MethodName(method);
+    if (samples_.count(name) == 0)
+      explain::Explain(classifier_, image_.working, label_, Options(method), &samples_[name]);
+    return samples_[name];
+  }
+
   model::Classifier& classifier_;
   const PreparedImage& image_;
   int label_;
@@ -210,6 +236,7 @@ class ImageMaps {
   std::string id_;
   std::map<std::string, cv::Mat> maps_;
   std::map<std::string, std::pair<long, double>> costs_;
+  std::map<std::string, explain::RiseSamples> samples_;
 };
 
 // The items of a batch: the images of a PascalVOC split, or the clips of a clip dataset
@@ -534,11 +561,15 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
   // at once: their masks share forward passes.
   for (const explain::Method method : {explain::Method::kRise, explain::Method::kPnRise}) {
     std::vector<InFlight*> missing;
+    bool keep_samples = false;
     for (InFlight& item : items) {
       bool needed = false;
-      for (const MethodRun& run : runs)
-        needed |= !item.failed && run.done.count(item.id) == 0 && run.method.method == method &&
-                  (!run.method.refines || run.method.has_prior);
+      for (const MethodRun& run : runs) {
+        const bool pending =
+            !item.failed && run.done.count(item.id) == 0 && run.method.method == method;
+        needed |= pending && (!run.method.refines || run.method.has_prior);
+        keep_samples |= pending && ImageMaps::ReadsRiseSamples(run.method, item.image.frames);
+      }
       if (needed && !item.maps->Known(method)) missing.push_back(&item);
     }
     if (missing.empty()) continue;
@@ -551,8 +582,9 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
     const long calls_before = classifier.model_calls();
     const auto start = Clock::now();
     std::vector<cv::Mat> maps;
+    std::vector<explain::RiseSamples> samples;
     try {
-      maps = explain::ComputeRiseAll(classifier, jobs, labels);
+      maps = explain::ComputeRiseAll(classifier, jobs, labels, keep_samples ? &samples : nullptr);
     } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
       for (InFlight* item : missing) {
         item->failed = true;
@@ -567,7 +599,8 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
     for (const explain::MaskJob& job : jobs) total_masks += job.options.masks;
     for (size_t i = 0; i < missing.size(); ++i) {
       const double share = static_cast<double>(jobs[i].options.masks) / total_masks;
-      missing[i]->maps->Provide(method, maps[i], std::lround(calls * share), seconds * share);
+      missing[i]->maps->Provide(method, maps[i], std::lround(calls * share), seconds * share,
+                                keep_samples ? std::move(samples[i]) : explain::RiseSamples());
     }
   }
   for (MethodRun& run : runs) {
@@ -634,7 +667,8 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/level_set_segments", 0.0},
       {"/refine/map_segment_weight", 0.0},
       {"/refine/map_segment_form", "none"},
-      {"/refine/fit_noise_variance", false}};
+      {"/refine/fit_noise_variance", false},
+      {"/refine/rise_observations", "off"}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {
     const nlohmann::json::json_pointer key(pointer);

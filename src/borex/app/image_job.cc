@@ -319,6 +319,7 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
 
   // The prior i0 at the working resolution.
   cv::Mat prior;
+  refine::PriorSamples prior_samples;  // a computed RISE prior's (RefineOptions::rise_observations)
   nlohmann::json prior_summary;
   const long calls_before_prior = loaded.classifier->model_calls();
   const bool no_prior =
@@ -333,7 +334,10 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
     prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
     prior_options.rise.seed = refine_options.seed;
     prior_options.rise.score = refine_options.score;
-    prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options);
+    const bool keep_samples = refine_options.UsesRiseSamples(loaded.image.frames);
+    prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options,
+                             keep_samples ? &prior_samples.rise : nullptr);
+    if (!prior_samples.empty()) prior_samples.unmasked_logits = loaded.image.logits;
     prior_summary = MethodSettings(prior_options, info);
     prior_summary["source"] = "computed";
   }
@@ -349,7 +353,8 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
         spdlog::debug("step {}: mask ({}, {}) side {} -> s = {:.5f}", step.iteration, step.row,
                       step.col, step.side, step.observation);
         if (progress) progress(step.iteration + 1, refine_options.iterations);
-      });
+      },
+      prior_samples);
 
   nlohmann::json summary = CommonSummary(options.common, loaded);
   summary["command"] = "refine";
@@ -357,6 +362,8 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
   summary["candidates"] = result.candidates;
   summary["prior"] = prior_summary;
   summary["prior"]["scale"] = result.prior_scale;
+  // The prior's own RISE masks the field conditioned on (0: none, or the gate closed).
+  summary["prior"]["rise_observations"] = result.rise_observations;
   if (refine_options.prior_mean == refine::PriorMean::kFitted) {
     summary["prior"]["coefficient"] = result.prior_coefficient;  // a of m = a·ī0 + b
     summary["prior"]["offset"] = result.prior_offset;            // b

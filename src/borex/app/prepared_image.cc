@@ -33,6 +33,7 @@ namespace {
 // Scores the prepared working image (one model call).
 void Score(model::Classifier& classifier, PreparedImage& image) {
   const Eigen::MatrixXf logits = classifier.Logits({image.working});
+  image.logits = logits.row(0).transpose();
   image.probabilities = model::Softmax(logits).row(0).transpose();
   image.probabilities.maxCoeff(&image.top1);
 }

@@ -89,13 +89,14 @@ ExplainOptions ExplainOptions::Prior() {
 }
 
 cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
-                const ExplainOptions& options) {
+                const ExplainOptions& options, RiseSamples* rise_samples) {
+  if (rise_samples) *rise_samples = RiseSamples();
   switch (options.method) {
     case Method::kRise:
     case Method::kPnRise: {
       RiseOptions rise = options.rise;
       rise.positive_negative = options.method == Method::kPnRise;
-      return ComputeRise(classifier, image, label, rise);
+      return ComputeRise(classifier, image, label, rise, rise_samples);
     }
     case Method::kGradCam:
     case Method::kGradCamPlusPlus: {

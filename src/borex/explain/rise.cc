@@ -87,19 +87,32 @@ void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>&
 }
 
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
-                    const RiseOptions& options) {
-  return ComputeRiseAll(classifier, {{image, options}}, {label}).front();
+                    const RiseOptions& options, RiseSamples* samples) {
+  std::vector<RiseSamples> all;
+  cv::Mat map =
+      ComputeRiseAll(classifier, {{image, options}}, {label}, samples ? &all : nullptr).front();
+  if (samples) *samples = std::move(all.front());
+  return map;
 }
 
 std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
-                                    const std::vector<int>& labels) {
+                                    const std::vector<int>& labels,
+                                    std::vector<RiseSamples>* samples) {
   BOREX_CHECK_EQ(jobs.size(), labels.size());
   if (jobs.empty()) return {};
   std::vector<cv::Mat> saliency;
   saliency.reserve(jobs.size());
   for (const MaskJob& job : jobs) saliency.push_back(cv::Mat::zeros(job.image.size(), CV_32FC1));
+  if (samples) samples->assign(jobs.size(), RiseSamples());
   ForEachMaskBatch(classifier, jobs, jobs.front().options.batch_size,
                    [&](size_t j, const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
+                     if (samples) {
+                       RiseSamples& kept = (*samples)[j];
+                       for (const cv::Mat& mask : masks) kept.masks.push_back(mask.clone());
+                       const Eigen::Index before = kept.logits.rows();
+                       kept.logits.conservativeResize(before + logits.rows(), logits.cols());
+                       kept.logits.bottomRows(logits.rows()) = logits;
+                     }
                      const RiseOptions& options = jobs[j].options;
                      const double p = options.keep_prob;
                      const Eigen::VectorXf scores =

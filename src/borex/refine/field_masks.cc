@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "borex/core/error.h"
@@ -88,6 +89,17 @@ cv::Mat TopFraction(const cv::Mat& map, double fraction) {
   std::nth_element(values.begin(), kth, values.end(), std::greater<>());
   cv::Mat hidden = map >= *kth;
   return hidden;
+}
+
+int SalientRegions(const cv::Mat& map, double fraction, double share) {
+  const cv::Mat top = TopFraction(map, fraction);
+  cv::Mat labels, stats, centroids;
+  const int labelled = cv::connectedComponentsWithStats(top, labels, stats, centroids, 8);
+  const double least = share * cv::countNonZero(top);
+  int regions = 0;
+  for (int label = 1; label < labelled; ++label)  // label 0: the pixels outside the set
+    regions += stats.at<int>(label, cv::CC_STAT_AREA) >= least;
+  return regions;
 }
 
 cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field) {

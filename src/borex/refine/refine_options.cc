@@ -24,6 +24,8 @@ const EnumNames<GpDomain> kGpDomains{
     {GpDomain::kAuto, "auto"}, {GpDomain::kMasks, "masks"}, {GpDomain::kPixels, "pixels"}};
 const EnumNames<mask::SegmentForm> kSegmentForms{{mask::SegmentForm::kBlend, "blend"},
                                                  {mask::SegmentForm::kRaise, "raise"}};
+const EnumNames<RiseObservations> kRiseObservations{{RiseObservations::kOff, "off"},
+                                                    {RiseObservations::kRegions, "regions"}};
 
 // What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
 void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
@@ -67,6 +69,10 @@ mask::SegmentForm ParseSegmentForm(const std::string& name) {
   return kSegmentForms.Parse(name, "--map-segments-form");
 }
 std::string SegmentFormName(mask::SegmentForm form) { return kSegmentForms.Name(form); }
+RiseObservations ParseRiseObservations(const std::string& name) {
+  return kRiseObservations.Parse(name, "--rise-observations");
+}
+std::string RiseObservationsName(RiseObservations use) { return kRiseObservations.Name(use); }
 
 RefineOptions RefineOptions::Kriging() { return RefineOptions(); }
 
@@ -85,6 +91,7 @@ RefineOptions RefineOptions::Paper() {
   o.prior_level_sets.clear();
   o.posterior_level_sets.clear();
   o.level_set_segments = 0;
+  o.rise_observations = RiseObservations::kOff;
   return o;
 }
 
@@ -320,6 +327,11 @@ GpDomain RefineOptions::Domain(int clip_frames) const {
   return clip_frames > 1 ? GpDomain::kMasks : GpDomain::kPixels;
 }
 
+bool RefineOptions::UsesRiseSamples(int clip_frames) const {
+  return use_prior && rise_observations != RiseObservations::kOff &&
+         Domain(clip_frames) == GpDomain::kPixels;
+}
+
 double RefineOptions::NoiseVariance(int clip_frames) const {
   if (noise_variance > 0) return noise_variance;
   return Domain(clip_frames) == GpDomain::kPixels ? 0.3 : 0.01;
@@ -371,6 +383,9 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       {"map_segment_form", domain == GpDomain::kPixels && map_segment_weight > 0
                                ? SegmentFormName(map_segment_form)
                                : "none"},
+      {"rise_observations",
+       RiseObservationsName(domain == GpDomain::kPixels ? rise_observations
+                                                        : RiseObservations::kOff)},
       {"fit_noise_variance", fit_noise_variance},
       {"seed", seed}};
   if (video) {

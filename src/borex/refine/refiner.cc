@@ -40,6 +40,11 @@ cv::Mat LeadingFrameAverage(const cv::Mat& map, int frames, int depth) {
   return reversed(TrailingFrameAverage(reversed(map), frames, depth));
 }
 
+// RiseObservations::kRegions: the prior's top 5% of pixels in two or more regions of a tenth of
+// them each (chosen on validation among 5%, 10% and 20%; docs/algorithm.md, thirteenth round).
+constexpr double kRiseRegionFraction = 0.05;
+constexpr double kRiseRegionShare = 0.1;
+
 }  // namespace
 
 struct Refiner::State {
@@ -450,6 +455,34 @@ struct Refiner::State {
     return CellFieldToPixels(grid, predictor.DeviationField()) + a * prior;
   }
 
+  // The RISE prior's samples as observations of the field: a RISE mask that keeps the share k of
+  // each cell scores M(i⊙k) = M(i) − Σ (1 − k)·f under the additive model, so y = M(i) − M(i⊙k)
+  // observes the field with the weights of the form without the flip. They join as candidates
+  // that are never chosen (retired, as the posterior's earlier level sets are; empty entries in
+  // `level_sets` keep the candidates' order).
+  void AddRiseObservations(const PriorSamples& samples) {
+    const auto count = static_cast<Eigen::Index>(samples.rise.masks.size());
+    BOREX_CHECK_EQ(samples.rise.logits.rows(), count);
+    const Eigen::VectorXf scores = model::ClassScores(samples.rise.logits, label, options.score);
+    const double base = model::ClassScores(Eigen::MatrixXf(samples.unmasked_logits.transpose()),
+                                           label, options.score)[0];
+    Eigen::MatrixXf weights(count, grid.size());
+    for (Eigen::Index k = 0; k < count; ++k) {
+      const cv::Mat& kept = samples.rise.masks[static_cast<size_t>(k)];
+      BOREX_CHECK(kept.size() == image.size() && kept.type() == CV_32FC1);
+      const cv::Mat hidden = 1.0 - kept;
+      weights.row(k) = ObservationWeights(CellAverage(grid, hidden), /*flip=*/false).transpose();
+    }
+    const Eigen::MatrixXf basis = FieldBasis(weights);
+    const Eigen::Index first = field->AddCandidates(weights, basis);
+    for (Eigen::Index k = 0; k < count; ++k) field->AddObservation(first + k, base - scores[k]);
+    level_sets.resize(level_sets.size() + static_cast<size_t>(count));
+    candidate_basis.conservativeResize(candidate_basis.rows() + count, Eigen::NoChange);
+    candidate_basis.bottomRows(count) = basis;
+    latest_posterior_sets = field->num_candidates();
+    result.rise_observations = static_cast<int>(count);
+  }
+
   // The posterior mean's level sets as candidates: they test the current map's own ranking, as
   // the prior's sets test the prior's.
   void AddPosteriorLevelSets() {
@@ -483,7 +516,7 @@ struct Refiner::State {
 };
 
 Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
-                 const cv::Mat& prior, RefineOptions options)
+                 const cv::Mat& prior, RefineOptions options, const PriorSamples& prior_samples)
     : state_(std::make_unique<State>(classifier, image, label, std::move(options))) {
   State& s = *state_;
   const auto start = Clock::now();
@@ -532,9 +565,11 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   // The field: per candidate its weights over the cells (float) and its cross-covariances with
   // the observations (double).
   const double megabytes =
-      (pixels ? static_cast<double>(count) *
-                    (4.0 * CellGrid::For(rows, cols).size() + 8.0 * (o.iterations + 8))
-              : GpBytes(count, dims, o.iterations, basis_columns)) /
+      (pixels
+           ? static_cast<double>(count) *
+                 (4.0 * CellGrid::For(rows, cols).size() +
+                  8.0 * (o.iterations + 8 + static_cast<double>(prior_samples.rise.masks.size())))
+           : GpBytes(count, dims, o.iterations, basis_columns)) /
       (1024.0 * 1024.0);
   if (megabytes > o.max_gp_megabytes)
     throw OptionError(
@@ -600,6 +635,10 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.base_scored = o.flip;
   if (pixels) {
     s.BuildField(length_scales);
+    if (o.rise_observations == RiseObservations::kRegions && s.has_prior &&
+        !prior_samples.empty() &&
+        SalientRegions(s.prior, kRiseRegionFraction, kRiseRegionShare) >= 2)
+      s.AddRiseObservations(prior_samples);
     s.own_seconds += Seconds(start);
     return;
   }
@@ -823,8 +862,9 @@ cv::Mat AggregateSides(const std::vector<cv::Mat>& means, const std::vector<doub
 
 RefineResult RunRefinement(model::Classifier& classifier, const cv::Mat& image, int label,
                            const cv::Mat& prior, const RefineOptions& options,
-                           const std::function<void(const StepRecord&)>& on_step) {
-  Refiner refiner(classifier, image, label, prior, options);
+                           const std::function<void(const StepRecord&)>& on_step,
+                           const PriorSamples& prior_samples) {
+  Refiner refiner(classifier, image, label, prior, options, prior_samples);
   while (!refiner.done())
     for (const StepRecord& step : refiner.Step())
       if (on_step) on_step(step);
