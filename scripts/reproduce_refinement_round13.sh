@@ -113,6 +113,12 @@ cp "$out/test-code/borex:rise.csv" "$out/test-multi005/code-borex:rise.csv"
 cp "$out/test-code/borex:rise.csv" "$out/test-defaults/code-borex:rise.csv"
 quality "$out/test-multi005" --pair borex:rise=code-borex:rise
 quality "$out/test-defaults" --pair borex:rise=code-borex:rise
+echo "### Goal 5: BOREx(RISE) against Grad-CAM++ (test split)"
+preset=kriging batch "$out/test-gradcam" test500 gradcam++ "${defaults_flags[@]}"
+for run in multi005 defaults; do
+  cp "$out/test-gradcam/gradcam++.csv" "$out/test-$run/"
+  quality "$out/test-$run" --pair borex:rise=gradcam++
+done
 echo "### The gate on the test split's RISE maps"
 /usr/bin/python3 "$root/scripts/prior_regions.py" --data "$data" --fractions 0.05 \
   "$out/test-defaults" "$out/holdout-defaults"
