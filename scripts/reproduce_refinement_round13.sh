@@ -11,11 +11,13 @@
 #     cp build/borex /tmp/borex-prototype13
 #   PROTOTYPE_BOREX=/tmp/borex-prototype13 scripts/reproduce_refinement_round13.sh
 # The defaults runs are this checkout's build/borex with --rise-observations off (the defaults
-# before this round); last, the same borex at its defaults on validation, whose maps must equal
-# the chosen prototype's bit for bit.
+# before this round); step 3 runs the same borex at its defaults on validation, whose maps must
+# equal the chosen prototype's bit for bit.
 # The prototypes refine the RISE prior only (with another prior the masks would cost 100 more
 # model calls); the Grad-CAM++ rows of their validation objective are the defaults'.
-# Prints the tables of docs/results.md's "refinement13" section.
+# Prints the tables of docs/results.md's "refinement13" section. The patch as committed holds
+# step 4's BOREX_PROTOTYPE_RISE_POSTERIOR_MULTI too (the first runs' binary predates it; the
+# other prototypes' code is the same).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement13}
@@ -35,8 +37,9 @@ defaults() {
 # prototype OUT_DIR SPLIT [MODEL]: BOREx(RISE) of PROTOTYPE_BOREX with the RISE observations;
 # the caller's BOREX_PROTOTYPE_* variables choose which of the masks.
 prototype() {
-  BOREX_PROTOTYPE_RISE_OBSERVATIONS=1 borex=$PROTOTYPE_BOREX preset=kriging model=${3:-$model} \
-    batch "$1" "$2" rise,borex:rise "${defaults_flags[@]}"
+  BOREX_PROTOTYPE_RISE_OBSERVATIONS=${BOREX_PROTOTYPE_RISE_OBSERVATIONS:-1} \
+    borex=$PROTOTYPE_BOREX preset=kriging model=${3:-$model} \
+      batch "$1" "$2" rise,borex:rise "${defaults_flags[@]}"
 }
 
 head_split val "$val_images"
@@ -138,3 +141,17 @@ for path in paths:
     same += np.array_equal(np.load(path), np.load(other))
 print(f"{same} of {len(paths)} BOREx(RISE) maps identical")
 PY
+
+# 4. After the decision, validation only: the masks in the final map only, gated by the search's
+# posterior mean instead of the prior (its top 5% in two or more regions), both classifiers.
+BOREX_PROTOTYPE_RISE_OBSERVATIONS=final BOREX_PROTOTYPE_RISE_POSTERIOR_MULTI=0.05 \
+  prototype "$out/val-posterior-multi005" "$val"
+BOREX_PROTOTYPE_RISE_OBSERVATIONS=final BOREX_PROTOTYPE_RISE_POSTERIOR_MULTI=0.05 \
+  prototype "$out/model2-val-posterior-multi005" "$val" "$model2"
+cp "$out/val-defaults/gradcam++.csv" "$out/val-defaults/borex:gradcam++.csv" \
+  "$out/val-posterior-multi005/"
+echo "### The posterior's gate, final map only (validation, both classifiers)"
+quality --summary "$out/val-defaults" "$out/val-multi005" "$out/val-posterior-multi005"
+quality "$out/model2-val-posterior-multi005"
+against_defaults "$out/val-defaults" "$out/val-posterior-multi005"
+against_defaults "$out/model2-val-defaults" "$out/model2-val-posterior-multi005"
