@@ -155,3 +155,18 @@ quality --summary "$out/val-defaults" "$out/val-multi005" "$out/val-posterior-mu
 quality "$out/model2-val-posterior-multi005"
 against_defaults "$out/val-defaults" "$out/val-posterior-multi005"
 against_defaults "$out/model2-val-defaults" "$out/model2-val-posterior-multi005"
+
+# 5. What the masks cost in time: today's borex at its defaults and with --rise-observations off,
+# one after the other on the validation scenes (the batches' own seconds per image, BOREx(RISE)).
+for setting in regions off; do
+  preset=kriging batch "$out/timing-$setting" "$val" rise,borex:rise "${defaults_flags[@]}" \
+    --rise-observations "$setting"
+done
+echo "### Seconds per BOREx(RISE) refinement (validation, the batch's own measurement)"
+/usr/bin/python3 - "$out/timing-regions" "$out/timing-off" <<'PY'
+import csv, statistics, sys
+for run in sys.argv[1:]:
+    seconds = [float(row["seconds"]) for row in csv.DictReader(open(run + "/borex:rise.csv"))]
+    print(f"{run.rsplit('/', 1)[-1]}: mean {statistics.mean(seconds):.3f} s, "
+          f"median {statistics.median(seconds):.3f} s over {len(seconds)} images")
+PY
