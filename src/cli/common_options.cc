@@ -355,6 +355,8 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--level-set-segments",
        [](auto& o, auto& f) { o.level_set_segments = f.level_set_segments; }},
       {"--map-segments", [](auto& o, auto& f) { o.map_segment_weight = f.map_segment_weight; }},
+      {"--rise-observation-limit",
+       [](auto& o, auto& f) { o.rise_observation_limit = f.rise_observation_limit; }},
   };
   for (const auto& [name, copy] : kBound)
     if (command != nullptr && command->count(name) > 0) copy(o, options);
@@ -545,6 +547,13 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "masks and scores as observations too, at no model call. regions: where the "
                   "prior's top 5% of pixels forms several regions (several items) | off "
                   "[paper, code: off] (docs/algorithm.md, thirteenth round)")
+      ->capture_default_str()
+      ->group(bo);
+  command
+      .add_option("--rise-observation-limit", flags.options.rise_observation_limit,
+                  "The most of those masks the field reads, the first drawn; 0: all (the "
+                  "refinement's time grows with their square; a prior's other masks still shape "
+                  "it; docs/algorithm.md, fourteenth round)")
       ->capture_default_str()
       ->group(bo);
   command

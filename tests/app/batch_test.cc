@@ -322,7 +322,8 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"map_segment_weight", 0.0},
       {"map_segment_form", "none"},
       {"fit_noise_variance", false},
-      {"rise_observations", "off"}};
+      {"rise_observations", "off"},
+      {"rise_observation_limit", 0}};
   for (const auto& [key, before] : added) {
     ASSERT_TRUE(settings["refine"].contains(key)) << key;
     settings["refine"].erase(key);
@@ -367,6 +368,42 @@ TEST_F(BatchTest, RiseObservationsReachTheRefinerFromTheSharedPasses) {
   }
   EXPECT_GT(differ, 0);
   EXPECT_EQ(io::ReadJson(Path("regions/settings.json"))["refine"]["rise_observations"], "regions");
+  EXPECT_EQ(io::ReadJson(Path("regions/settings.json"))["refine"]["rise_observation_limit"], 100);
+  EXPECT_EQ(io::ReadJson(Path("off/settings.json"))["refine"]["rise_observation_limit"], 0);
+}
+
+// --rise-observation-limit: the shared passes keep the first L samples, and a resumed refinement
+// (its prior read from disk, the samples drawn again) reads the same L: the maps are those of
+// one uninterrupted run, and differ from the maps with every sample.
+TEST_F(BatchTest, RiseObservationLimitHoldsInTheSharedPassesAndOnResume) {
+  BatchOptions all = Options(Path("all"));
+  all.methods = "rise,borex:rise";
+  BatchOptions limited = all;
+  limited.out_dir = Path("limited");
+  limited.refine.rise_observation_limit = 5;  // of the 16 masks
+  Run(all);
+  Run(limited);
+  const auto maps = [this](const std::string& dir) {
+    std::vector<cv::Mat> read;
+    for (const auto& row : Rows(Path(dir + "/borex:rise.csv")))
+      read.push_back(io::ReadNpyMap(Path(dir + "/maps/borex:rise/" + row[0] + ".npy")));
+    return read;
+  };
+  const std::vector<cv::Mat> first = maps("limited"), every = maps("all");
+  ASSERT_EQ(first.size(), every.size());
+  int differ = 0;
+  for (size_t i = 0; i < first.size(); ++i)
+    differ += cv::norm(first[i], every[i], cv::NORM_INF) > 0;
+  EXPECT_GT(differ, 0);
+  {
+    std::ofstream cut(Path("limited/borex:rise.csv"), std::ios::trunc);
+    cut << io::CsvLine(BatchCsvHeader());
+  }
+  Run(limited);  // the RISE maps are read from disk; the samples drawn again
+  const std::vector<cv::Mat> resumed = maps("limited");
+  ASSERT_EQ(resumed.size(), first.size());
+  for (size_t i = 0; i < first.size(); ++i)
+    EXPECT_EQ(cv::norm(resumed[i], first[i], cv::NORM_INF), 0.0) << i;
 }
 
 TEST_F(BatchTest, TwoBatchesCannotWriteOneDirectory) {

@@ -144,18 +144,24 @@ TEST_F(CliTest, MapSegmentsIsOffByDefaultAndRecordsItsForm) {
 // quick start's scene of three coats, the computed RISE prior marks several places.
 TEST_F(CliTest, RiseObservationsAreRecordedAndCanBeTurnedOff) {
   ExpectCleanFailure(RegionArgs() + " --rise-observations always", 2, "--rise-observations");
+  ExpectCleanFailure(RegionArgs() + " --rise-observation-limit -1", 2, "--rise-observation-limit");
   const std::string args =
       "refine --iterations 4 --model " + kSceneModel + " --image " + kSceneImage + " --out ";
-  for (const auto& [name, flags, setting, observed] :
-       {std::tuple{"defaults", "", "regions", 100},
-        std::tuple{"off", " --rise-observations off", "off", 0},
-        std::tuple{"paper", " --preset paper", "off", 0},
-        std::tuple{"gradcam", " --prior-method gradcam++", "regions", 0}}) {
+  // A prior of 300 masks: the field reads the first 100 unless told otherwise.
+  for (const auto& [name, flags, setting, limit, observed] :
+       {std::tuple{"defaults", "", "regions", 100, 100},
+        std::tuple{"masks300", " --masks 300", "regions", 100, 100},
+        std::tuple{"limit40", " --masks 300 --rise-observation-limit 40", "regions", 40, 40},
+        std::tuple{"all", " --masks 300 --rise-observation-limit 0", "regions", 0, 300},
+        std::tuple{"off", " --rise-observations off", "off", 0, 0},
+        std::tuple{"paper", " --preset paper", "off", 0, 0},
+        std::tuple{"gradcam", " --prior-method gradcam++", "regions", 100, 0}}) {
     const CommandResult run = RunBorex(args + Path(name) + flags);
     ASSERT_EQ(run.status, 0) << run.err;
     std::ifstream summary_file(Path(std::string(name) + ".json"));
     const auto summary = nlohmann::json::parse(summary_file);
     EXPECT_EQ(summary["settings"]["rise_observations"], setting) << name;
+    EXPECT_EQ(summary["settings"]["rise_observation_limit"], limit) << name;
     EXPECT_EQ(summary["prior"]["rise_observations"], observed) << name;
   }
 }

@@ -193,6 +193,16 @@ TEST(RiseTest, SamplesAreTheMasksAndLogitsTheMapIsMadeOf) {
     map.convertTo(map64, CV_64FC1);
     EXPECT_LT(cv::norm(map64, rebuilt, cv::NORM_INF), 1e-5) << pn;
   }
+  // A limit: the first samples only, the same as the full set's first rows, the map unchanged.
+  RiseSamples full, first;
+  const cv::Mat full_map = ComputeRise(model, RegionImage(), 0, options, &full);
+  const cv::Mat first_map = ComputeRise(model, RegionImage(), 0, options, &first, 23);
+  EXPECT_EQ(cv::norm(full_map, first_map, cv::NORM_INF), 0.0);
+  ASSERT_EQ(first.masks.size(), 23u);
+  ASSERT_EQ(first.logits.rows(), 23);
+  EXPECT_EQ(first.logits, full.logits.topRows(23));
+  for (size_t n = 0; n < first.masks.size(); ++n)
+    EXPECT_EQ(cv::norm(first.masks[n], full.masks[n], cv::NORM_INF), 0.0) << n;
   // Several images: each job's own samples.
   std::vector<RiseSamples> all;
   const std::vector<cv::Mat> maps = ComputeRiseAll(

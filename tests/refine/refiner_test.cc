@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
@@ -931,6 +933,63 @@ TEST(FieldRefinerTest, RiseObservationsWhereThePriorMarksSeveralPlacesOnly) {
   EXPECT_EQ(cv::norm(off.map, plain.map, cv::NORM_INF), 0.0);
   EXPECT_EQ(RefineOptions::Paper().rise_observations, RiseObservations::kOff);
   EXPECT_EQ(RefineOptions::Code().rise_observations, RiseObservations::kOff);
+}
+
+// --rise-observation-limit: the field reads the first L of the prior's samples, exactly as if it
+// had been given those alone; a limit at or above their count (or 0) reads them all, as before.
+TEST(FieldRefinerTest, RiseObservationLimitReadsTheFirstSamplesOnly) {
+  RiseFixture f;
+  RefineOptions options = FieldOptions();
+  options.iterations = 6;
+  EXPECT_EQ(options.rise_observation_limit, 100);  // the default: the default prior's masks
+  const cv::Mat prior = PriorWithPlaces(2);
+  const RefineResult all = RunRefinement(f.model, f.image, 0, prior, options, {}, f.samples);
+  ASSERT_EQ(all.rise_observations, 60);
+  PriorSamples first = f.samples;
+  first.rise.masks.resize(25);
+  first.rise.logits.conservativeResize(25, Eigen::NoChange);
+  options.rise_observation_limit = 25;
+  const RefineResult limited = RunRefinement(f.model, f.image, 0, prior, options, {}, f.samples);
+  EXPECT_EQ(limited.rise_observations, 25);
+  EXPECT_EQ(limited.candidates, all.candidates - 35);
+  EXPECT_EQ(cv::norm(limited.map, RunRefinement(f.model, f.image, 0, prior, options, {}, first).map,
+                     cv::NORM_INF),
+            0.0);
+  EXPECT_GT(cv::norm(limited.map, all.map, cv::NORM_INF), 1e-6);
+  for (const int reads_all : {0, 60, 1000}) {
+    options.rise_observation_limit = reads_all;
+    const RefineResult same = RunRefinement(f.model, f.image, 0, prior, options, {}, f.samples);
+    EXPECT_EQ(same.rise_observations, 60) << reads_all;
+    EXPECT_EQ(cv::norm(same.map, all.map, cv::NORM_INF), 0.0) << reads_all;
+  }
+}
+
+TEST(RefineOptionsTest, RiseSamplesReadFollowTheSettings) {
+  RefineOptions options;
+  EXPECT_EQ(options.RiseSamplesRead(), 100);
+  options.rise_observation_limit = 7;
+  EXPECT_EQ(options.RiseSamplesRead(), 7);
+  options.rise_observation_limit = 0;
+  EXPECT_EQ(options.RiseSamplesRead(), std::numeric_limits<int>::max());
+  EXPECT_EQ(options.RiseSamplesRead(/*clip_frames=*/8), 0);  // a clip: the masks' GP
+  options.gp_domain = GpDomain::kMasks;
+  EXPECT_EQ(options.RiseSamplesRead(), 0);
+  options.gp_domain = GpDomain::kAuto;
+  options.use_prior = false;
+  EXPECT_EQ(options.RiseSamplesRead(), 0);
+  options.use_prior = true;
+  options.rise_observations = RiseObservations::kOff;
+  EXPECT_EQ(options.RiseSamplesRead(), 0);
+  EXPECT_EQ(RefineOptions::Paper().RiseSamplesRead(), 0);
+  EXPECT_EQ(RefineOptions::Code().RiseSamplesRead(), 0);
+  options = RefineOptions();
+  options.rise_observation_limit = -1;
+  try {
+    options.Check(kSize, kSize);
+    ADD_FAILURE() << "a negative limit was accepted";
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--rise-observation-limit"), std::string::npos);
+  }
 }
 
 // The observations are y = M(i) − M(i⊙m) over the hidden shares 1 − m: under the additive model

@@ -1,6 +1,7 @@
 // Choosing an explanation method by name, at the edge (CLI, batch), and running it.
 #pragma once
 
+#include <limits>
 #include <string>
 
 #include "borex/explain/fido.h"
@@ -61,9 +62,11 @@ struct ExplainOptions {
 };
 
 // The method's map for `label` at the image's resolution (the model's input size); OptionError
-// ("--method") for kUndesirable. With `rise_samples`, RISE and PN-RISE also give the masks and
-// logits the map was made of (ComputeRise); other methods leave it empty.
+// ("--method") for kUndesirable. With `rise_samples`, RISE and PN-RISE also give the first
+// `sample_limit` of the masks and logits the map was made of (ComputeRise); other methods leave
+// it empty.
 cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
-                const ExplainOptions& options, RiseSamples* rise_samples = nullptr);
+                const ExplainOptions& options, RiseSamples* rise_samples = nullptr,
+                int sample_limit = std::numeric_limits<int>::max());
 
 }  // namespace borex::explain

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <vector>
@@ -74,14 +75,16 @@ struct RiseSamples {
 
 // The map at the image's resolution; `image` is CV_32FC3 RGB in [0,1] at the model's input size
 // (for a video model, the stacked clip; the map is then stacked too). With `samples`, also the
-// masks and logits the map was made of (options.masks images of the map's size: keep them only
-// as long as needed).
+// first `sample_limit` of the masks and logits the map was made of (images of the map's size: keep
+// them only as long as needed).
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
-                    const RiseOptions& options, RiseSamples* samples = nullptr);
+                    const RiseOptions& options, RiseSamples* samples = nullptr,
+                    int sample_limit = std::numeric_limits<int>::max());
 // ComputeRise for several images (labels[i] for jobs[i]), their masks scored together in
 // forward passes of jobs' first options.batch_size; with `samples`, (*samples)[i] for jobs[i].
 std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
                                     const std::vector<int>& labels,
-                                    std::vector<RiseSamples>* samples = nullptr);
+                                    std::vector<RiseSamples>* samples = nullptr,
+                                    int sample_limit = std::numeric_limits<int>::max());
 
 }  // namespace borex::explain

@@ -166,6 +166,10 @@ struct RefineOptions {
   // model call, which the prior already paid for. Default since the thirteenth round; paper and
   // code: off.
   RiseObservations rise_observations = RiseObservations::kRegions;
+  // The most of those samples the field reads, the first drawn (0: all). Each is one more
+  // observation, and the field's cost grows with their square: 100, the masks of the default
+  // prior the setting was chosen with; a larger prior's other masks still shape i0.
+  int rise_observation_limit = 100;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)
@@ -251,10 +255,11 @@ struct RefineOptions {
   // The GP's domain (kAuto resolved) and noise variance (0 resolved) for an image (1 frame) or
   // a clip.
   GpDomain Domain(int clip_frames = 1) const;
-  // Whether a refinement with these options reads a RISE prior's samples (Refiner's
-  // `prior_samples`): a prior, the pixel field and rise_observations not off. Callers keep the
-  // samples only then (they are the prior's masks, one image each).
-  bool UsesRiseSamples(int clip_frames = 1) const;
+  // How many of a RISE prior's samples a refinement with these options reads (Refiner's
+  // `prior_samples`), the first drawn: none without a prior, the pixel field or
+  // rise_observations; INT_MAX for all of them (rise_observation_limit 0). Callers keep that many
+  // only (they are the prior's masks, one image each).
+  int RiseSamplesRead(int clip_frames = 1) const;
   double NoiseVariance(int clip_frames = 1) const;
   double DepthLengthScale(int clip_frames) const;
   // --hyperopt bounds per dimension (row, col, side): the code's [1, 20] at 224, scaled likewise,

@@ -197,19 +197,20 @@ class ImageMaps {
     const cv::Size frame = image_.working_frame_size();
     refine.Check(frame.height, frame.width, image_.frames);
     refine::PriorSamples samples;
-    if (ReadsRiseSamples(method, image_.frames)) {
-      samples.rise = SamplesOf(method.method);
+    if (const int read = RiseSamplesRead(method, image_.frames); read > 0) {
+      samples.rise = SamplesOf(method.method, read);
       samples.unmasked_logits = image_.logits;
     }
     return std::make_unique<refine::Refiner>(classifier_, image_.working, label_, prior, refine,
                                              samples);
   }
 
-  // Whether `method` refines a RISE or PN-RISE prior whose samples it reads.
-  static bool ReadsRiseSamples(const BatchMethod& method, int frames) {
-    return method.refines && method.has_prior &&
-           (method.method == explain::Method::kRise || method.method == explain::Method::kPnRise) &&
-           method.refine.UsesRiseSamples(frames);
+  // How many of its RISE or PN-RISE prior's samples `method` reads (RiseSamplesRead; 0: none).
+  static int RiseSamplesRead(const BatchMethod& method, int frames) {
+    const bool rise_prior =
+        method.method == explain::Method::kRise || method.method == explain::Method::kPnRise;
+    return method.refines && method.has_prior && rise_prior ? method.refine.RiseSamplesRead(frames)
+                                                            : 0;
   }
 
   static std::string MapPath(const MethodRun& run, const std::string& id) {
@@ -217,13 +218,15 @@ class ImageMaps {
   }
 
  private:
-  // The samples of this image's RISE or PN-RISE map: those provided, else drawn and scored again
-  // (the map was read from an earlier run's output; the same seed gives the same masks and map).
-  // The calls of that second pass are charged to no row.
-  explain::RiseSamples SamplesOf(explain::Method method) {
+  // The samples of this image's RISE or PN-RISE map: those provided (as many as the most any
+  // refinement reads), else the first `count` drawn and scored again (the map was read from an
+  // earlier run's output; the same seed gives the same masks and map). The calls of that second
+  // pass are charged to no row.
+  explain::RiseSamples SamplesOf(explain::Method method, int count) {
     const std::string name = explain::MethodName(method);
     if (samples_.count(name) == 0)
-      explain::Explain(classifier_, image_.working, label_, Options(method), &samples_[name]);
+      explain::Explain(classifier_, image_.working, label_, Options(method), &samples_[name],
+                       count);
     return samples_[name];
   }
 
@@ -561,14 +564,16 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
   // at once: their masks share forward passes.
   for (const explain::Method method : {explain::Method::kRise, explain::Method::kPnRise}) {
     std::vector<InFlight*> missing;
-    bool keep_samples = false;
+    int samples_kept = 0;  // the most any pending refinement reads
     for (InFlight& item : items) {
       bool needed = false;
       for (const MethodRun& run : runs) {
         const bool pending =
             !item.failed && run.done.count(item.id) == 0 && run.method.method == method;
         needed |= pending && (!run.method.refines || run.method.has_prior);
-        keep_samples |= pending && ImageMaps::ReadsRiseSamples(run.method, item.image.frames);
+        if (pending)
+          samples_kept =
+              std::max(samples_kept, ImageMaps::RiseSamplesRead(run.method, item.image.frames));
       }
       if (needed && !item.maps->Known(method)) missing.push_back(&item);
     }
@@ -584,7 +589,8 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
     std::vector<cv::Mat> maps;
     std::vector<explain::RiseSamples> samples;
     try {
-      maps = explain::ComputeRiseAll(classifier, jobs, labels, keep_samples ? &samples : nullptr);
+      maps = explain::ComputeRiseAll(classifier, jobs, labels,
+                                     samples_kept > 0 ? &samples : nullptr, samples_kept);
     } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
       for (InFlight* item : missing) {
         item->failed = true;
@@ -600,7 +606,7 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
     for (size_t i = 0; i < missing.size(); ++i) {
       const double share = static_cast<double>(jobs[i].options.masks) / total_masks;
       missing[i]->maps->Provide(method, maps[i], std::lround(calls * share), seconds * share,
-                                keep_samples ? std::move(samples[i]) : explain::RiseSamples());
+                                samples_kept > 0 ? std::move(samples[i]) : explain::RiseSamples());
     }
   }
   for (MethodRun& run : runs) {
@@ -668,7 +674,9 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/map_segment_weight", 0.0},
       {"/refine/map_segment_form", "none"},
       {"/refine/fit_noise_variance", false},
-      {"/refine/rise_observations", "off"}};
+      {"/refine/rise_observations", "off"},
+      // before the limit, the field read every mask of the prior
+      {"/refine/rise_observation_limit", 0}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {
     const nlohmann::json::json_pointer key(pointer);

@@ -334,9 +334,9 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
     prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
     prior_options.rise.seed = refine_options.seed;
     prior_options.rise.score = refine_options.score;
-    const bool keep_samples = refine_options.UsesRiseSamples(loaded.image.frames);
+    const int samples_read = refine_options.RiseSamplesRead(loaded.image.frames);
     prior = explain::Explain(*loaded.classifier, loaded.image.working, loaded.label, prior_options,
-                             keep_samples ? &prior_samples.rise : nullptr);
+                             samples_read > 0 ? &prior_samples.rise : nullptr, samples_read);
     if (!prior_samples.empty()) prior_samples.unmasked_logits = loaded.image.logits;
     prior_summary = MethodSettings(prior_options, info);
     prior_summary["source"] = "computed";

@@ -89,14 +89,14 @@ ExplainOptions ExplainOptions::Prior() {
 }
 
 cv::Mat Explain(model::Classifier& classifier, const cv::Mat& image, int label,
-                const ExplainOptions& options, RiseSamples* rise_samples) {
+                const ExplainOptions& options, RiseSamples* rise_samples, int sample_limit) {
   if (rise_samples) *rise_samples = RiseSamples();
   switch (options.method) {
     case Method::kRise:
     case Method::kPnRise: {
       RiseOptions rise = options.rise;
       rise.positive_negative = options.method == Method::kPnRise;
-      return ComputeRise(classifier, image, label, rise, rise_samples);
+      return ComputeRise(classifier, image, label, rise, rise_samples, sample_limit);
     }
     case Method::kGradCam:
     case Method::kGradCamPlusPlus: {

@@ -1,5 +1,7 @@
 #include "borex/explain/rise.h"
 
+#include <algorithm>
+
 #include "borex/core/error.h"
 #include "borex/mask/infill.h"
 #include "borex/mask/rise_masks.h"
@@ -87,17 +89,18 @@ void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>&
 }
 
 cv::Mat ComputeRise(model::Classifier& classifier, const cv::Mat& image, int label,
-                    const RiseOptions& options, RiseSamples* samples) {
+                    const RiseOptions& options, RiseSamples* samples, int sample_limit) {
   std::vector<RiseSamples> all;
-  cv::Mat map =
-      ComputeRiseAll(classifier, {{image, options}}, {label}, samples ? &all : nullptr).front();
+  cv::Mat map = ComputeRiseAll(classifier, {{image, options}}, {label}, samples ? &all : nullptr,
+                               sample_limit)
+                    .front();
   if (samples) *samples = std::move(all.front());
   return map;
 }
 
 std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
                                     const std::vector<int>& labels,
-                                    std::vector<RiseSamples>* samples) {
+                                    std::vector<RiseSamples>* samples, int sample_limit) {
   BOREX_CHECK_EQ(jobs.size(), labels.size());
   if (jobs.empty()) return {};
   std::vector<cv::Mat> saliency;
@@ -108,10 +111,13 @@ std::vector<cv::Mat> ComputeRiseAll(model::Classifier& classifier, const std::ve
                    [&](size_t j, const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits) {
                      if (samples) {
                        RiseSamples& kept = (*samples)[j];
-                       for (const cv::Mat& mask : masks) kept.masks.push_back(mask.clone());
-                       const Eigen::Index before = kept.logits.rows();
-                       kept.logits.conservativeResize(before + logits.rows(), logits.cols());
-                       kept.logits.bottomRows(logits.rows()) = logits;
+                       const auto before = static_cast<Eigen::Index>(kept.masks.size());
+                       const Eigen::Index count =
+                           std::clamp<Eigen::Index>(sample_limit - before, 0, logits.rows());
+                       for (Eigen::Index n = 0; n < count; ++n)
+                         kept.masks.push_back(masks[static_cast<size_t>(n)].clone());
+                       kept.logits.conservativeResize(before + count, logits.cols());
+                       kept.logits.bottomRows(count) = logits.topRows(count);
                      }
                      const RiseOptions& options = jobs[j].options;
                      const double p = options.keep_prob;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "borex/core/enum_names.h"
@@ -291,6 +292,8 @@ void RefineOptions::CheckSettings() const {
     throw OptionError("--level-set-segments", "must be a positive scale, or 0 for none");
   if (!(map_segment_weight >= 0 && map_segment_weight <= 1))
     throw OptionError("--map-segments", "must lie in [0, 1]");
+  if (rise_observation_limit < 0)
+    throw OptionError("--rise-observation-limit", "must be a count of masks, or 0 for all");
   if (map_segment_weight > 0 && level_set_segments == 0)
     throw OptionError("--map-segments", "needs the image's segments (--level-set-segments K > 0)");
   if (gp_domain == GpDomain::kMasks && fit_noise_variance)
@@ -327,9 +330,11 @@ GpDomain RefineOptions::Domain(int clip_frames) const {
   return clip_frames > 1 ? GpDomain::kMasks : GpDomain::kPixels;
 }
 
-bool RefineOptions::UsesRiseSamples(int clip_frames) const {
-  return use_prior && rise_observations != RiseObservations::kOff &&
-         Domain(clip_frames) == GpDomain::kPixels;
+int RefineOptions::RiseSamplesRead(int clip_frames) const {
+  if (!use_prior || rise_observations == RiseObservations::kOff ||
+      Domain(clip_frames) != GpDomain::kPixels)
+    return 0;
+  return rise_observation_limit == 0 ? std::numeric_limits<int>::max() : rise_observation_limit;
 }
 
 double RefineOptions::NoiseVariance(int clip_frames) const {
@@ -386,6 +391,11 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       {"rise_observations",
        RiseObservationsName(domain == GpDomain::kPixels ? rise_observations
                                                         : RiseObservations::kOff)},
+      // 0 (all, the behaviour before the limit) where no mask is read
+      {"rise_observation_limit",
+       domain == GpDomain::kPixels && rise_observations != RiseObservations::kOff
+           ? rise_observation_limit
+           : 0},
       {"fit_noise_variance", fit_noise_variance},
       {"seed", seed}};
   if (video) {

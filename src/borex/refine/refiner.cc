@@ -459,11 +459,14 @@ struct Refiner::State {
   // each cell scores M(i⊙k) = M(i) − Σ (1 − k)·f under the additive model, so y = M(i) − M(i⊙k)
   // observes the field with the weights of the form without the flip. They join as candidates
   // that are never chosen (retired, as the posterior's earlier level sets are; empty entries in
-  // `level_sets` keep the candidates' order).
+  // `level_sets` keep the candidates' order). The first options.rise_observation_limit of them.
   void AddRiseObservations(const PriorSamples& samples) {
-    const auto count = static_cast<Eigen::Index>(samples.rise.masks.size());
-    BOREX_CHECK_EQ(samples.rise.logits.rows(), count);
-    const Eigen::VectorXf scores = model::ClassScores(samples.rise.logits, label, options.score);
+    BOREX_CHECK_EQ(samples.rise.logits.rows(),
+                   static_cast<Eigen::Index>(samples.rise.masks.size()));
+    const Eigen::Index count =
+        std::min<Eigen::Index>(samples.rise.logits.rows(), options.RiseSamplesRead());
+    const Eigen::VectorXf scores =
+        model::ClassScores(samples.rise.logits.topRows(count), label, options.score);
     const double base = model::ClassScores(Eigen::MatrixXf(samples.unmasked_logits.transpose()),
                                            label, options.score)[0];
     Eigen::MatrixXf weights(count, grid.size());

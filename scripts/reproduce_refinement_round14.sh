@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Issue 11's fourteenth round (docs/algorithm.md "Fourteenth round", docs/results.md
+# "refinement14"): how many of a RISE prior's masks the field reads (--rise-observation-limit).
+# The thirteenth round's default read every mask of the prior: 100 with the default prior, but
+# a prior of 1000 or 4000 masks (RISE's own count) made each its field's observation, and the
+# field's time grows with their square. This script measures, on the validation split of both
+# classifiers with a 1000-mask RISE prior, the field reading none of the masks (off), the first
+# 100 (the default), the first 300 and all 1000, each image by image against `off` and `all`,
+# with the batch's own seconds per refinement; then one refinement of the quick start's scene with
+# a 4000-mask prior, its wall time and peak memory, at the default limit and with all masks.
+# With the default prior (100 masks) the limit changes nothing (the tests check it bit for bit).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-$root/out/refinement14}
+model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
+val_images=${VAL_IMAGES:-100}
+masks=${MASKS:-1000}
+
+source "$root/scripts/scene_benchmark.sh"
+quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
+defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
+# run OUT_DIR LIMIT|off [MODEL]: BOREx(RISE) at the defaults with a $masks-mask RISE prior.
+run() {
+  local setting=(--rise-observation-limit "$2")
+  [[ $2 == off ]] && setting=(--rise-observations off)
+  preset=kriging model=${3:-$model} batch "$1" "$val" rise,borex:rise "${defaults_flags[@]}" \
+    --masks "$masks" "${setting[@]}"
+}
+# against BASE_DIR NAME DIR...: each DIR's BOREx(RISE) against BASE_DIR's (copied in as NAME).
+against() {
+  local base=$1 name=$2 dir
+  shift 2
+  for dir in "$@"; do
+    cp "$base/borex:rise.csv" "$dir/$name.csv"
+    quality "$dir" --pair "borex:rise=$name"
+  done
+}
+seconds() {
+  /usr/bin/python3 - "$@" <<'PY'
+import csv, statistics, sys
+for run in sys.argv[1:]:
+    rows = list(csv.DictReader(open(run + "/borex:rise.csv")))
+    seconds = [float(row["seconds"]) for row in rows]
+    print(f"{run.rsplit('/', 1)[-1]}: mean {statistics.mean(seconds):.3f} s, "
+          f"median {statistics.median(seconds):.3f} s, max {max(seconds):.3f} s "
+          f"over {len(seconds)} images")
+PY
+}
+
+head_split val "$val_images"
+val=val$val_images
+limits=(off 100 300 0)
+for classifier in model1 model2; do
+  file=$model
+  [[ $classifier == model2 ]] && file=$model2
+  for limit in "${limits[@]}"; do run "$out/$classifier-val-limit$limit" "$limit" "$file"; done
+  dirs=("${limits[@]/#/$out/$classifier-val-limit}")
+  echo "### $classifier, validation, RISE prior of $masks masks: against RISE"
+  quality "${dirs[@]}"
+  echo "### $classifier: against the field without the masks (off), image by image"
+  against "$out/$classifier-val-limitoff" off-borex:rise "${dirs[@]:1}"
+  echo "### $classifier: against the field with all $masks masks, image by image"
+  against "$out/$classifier-val-limit0" all-borex:rise "${dirs[@]:1:2}"
+  echo "### $classifier: seconds per BOREx(RISE) refinement (the batch's own measurement)"
+  seconds "${dirs[@]}"
+done
+
+# One refinement with a 4000-mask prior (RISE's own count), the quick start's scene.
+echo "### refine, examples/scene_multi.png, RISE prior of 4000 masks"
+for limit in 100 0; do
+  /usr/bin/time -f "limit $limit: %e s wall, %M KB peak" "$borex" refine \
+    --model "$model" --image "$root/examples/scene_multi.png" --seed 0 --masks 4000 \
+    --rise-observation-limit "$limit" --out "$out/refine4000-limit$limit" 2>&1 | tail -n 1
+done
