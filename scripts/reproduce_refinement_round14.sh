@@ -65,6 +65,12 @@ for classifier in model1 model2; do
   seconds "${dirs[@]}"
 done
 
+# Where the gate opens with the 1000-mask prior (its top 5% in several regions), against the
+# scenes' item counts.
+echo "### The gate on the 1000-mask RISE maps (validation)"
+/usr/bin/python3 "$root/scripts/prior_regions.py" --data "$data" --fractions 0.05 \
+  "$out/model1-val-limitoff" "$out/model2-val-limitoff"
+
 # One refinement with a 4000-mask prior (RISE's own count), the quick start's scene.
 echo "### refine, examples/scene_multi.png, RISE prior of 4000 masks"
 for limit in 100 0; do
