@@ -9,6 +9,14 @@
 # with the batch's own seconds per refinement; then one refinement of the quick start's scene with
 # a 4000-mask prior, its wall time and peak memory, at the default limit and with all masks.
 # With the default prior (100 masks) the limit changes nothing (the tests check it bit for bit).
+# Step 3, only with PROTOTYPE_BOREX: a stricter gate (each of the prior's regions at least 15% or
+# 20% of its top 5%, instead of a tenth), validation only, against the defaults' maps of the
+# thirteenth round's script (out/refinement13). The prototype is a borex of commit 5baca59 built
+# with scripts/refinement_prototypes_round14.patch:
+#   git worktree add /tmp/proto14 5baca59 && cd /tmp/proto14 &&
+#     git apply scripts/refinement_prototypes_round14.patch && scripts/build.sh --target borex_cli &&
+#     cp build/borex /tmp/borex-prototype14
+#   PROTOTYPE_BOREX=/tmp/borex-prototype14 scripts/reproduce_refinement_round14.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement14}
@@ -78,3 +86,42 @@ for limit in 100 0; do
     --model "$model" --image "$root/examples/scene_multi.png" --seed 0 --masks 4000 \
     --rise-observation-limit "$limit" --out "$out/refine4000-limit$limit" 2>&1 | tail -n 1
 done
+
+# 3. A stricter gate (prototype): the prior's regions must each hold 15% or 20% of its top 5%.
+[[ -n ${PROTOTYPE_BOREX:-} ]] || exit 0
+round13=${ROUND13:-$root/out/refinement13}
+[[ -f $round13/val-defaults/gradcam++.csv && -f $round13/model2-val-multi005/borex:rise.csv ]] ||
+  { echo "round14: step 3 needs scripts/reproduce_refinement_round13.sh's outputs in $round13" >&2
+    exit 1; }
+for share in 0.2 0.15; do
+  for classifier in model1 model2; do
+    file=$model dir=$out/val-share$share
+    [[ $classifier == model2 ]] && file=$model2 dir=$out/model2-val-share$share
+    BOREX_PROTOTYPE_RISE_SHARE=$share borex=$PROTOTYPE_BOREX preset=kriging model=$file \
+      batch "$dir" "$val" rise,borex:rise "${defaults_flags[@]}"
+  done
+  # The defaults' maps: the thirteenth round's multi005 (today's default, bit for bit), and its
+  # Grad-CAM++ rows for the first round's objective.
+  cp "$round13/val-defaults/gradcam++.csv" "$round13/val-defaults/borex:gradcam++.csv" \
+    "$out/val-share$share/"
+  cp "$round13/val-multi005/borex:rise.csv" "$out/val-share$share/previous-borex:rise.csv"
+  cp "$round13/model2-val-multi005/borex:rise.csv" \
+    "$out/model2-val-share$share/previous-borex:rise.csv"
+done
+echo "### A stricter gate, validation: the first round's objective (defaults: round 13's multi005)"
+cp "$round13/val-defaults/gradcam++.csv" "$round13/val-defaults/borex:gradcam++.csv" \
+  "$round13/val-multi005/"
+quality --summary "$round13/val-multi005" "$out/val-share0.2" "$out/val-share0.15"
+echo "### A stricter gate against the defaults, image by image (both classifiers)"
+for dir in val-share0.2 val-share0.15 model2-val-share0.2 model2-val-share0.15; do
+  quality "$out/$dir" --pair borex:rise=previous-borex:rise
+done
+echo "### Second classifier: BOREx(RISE) insertion + F - deletion"
+/usr/bin/python3 - "$round13/model2-val-multi005" "$out/model2-val-share0.2" \
+  "$out/model2-val-share0.15" <<'PY'
+import csv, statistics, sys
+for run in sys.argv[1:]:
+    rows = list(csv.DictReader(open(run + "/borex:rise.csv")))
+    mean = lambda key: statistics.mean(float(row[key]) for row in rows)
+    print(f"{run.rsplit('/', 1)[-1]}: {mean('insertion') + mean('f_measure') - mean('deletion'):.4f}")
+PY

@@ -551,9 +551,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->group(bo);
   command
       .add_option("--rise-observation-limit", flags.options.rise_observation_limit,
-                  "The most of those masks the field reads, the first drawn; 0: all (the "
-                  "refinement's time grows with their square; a prior's other masks still shape "
-                  "it; docs/algorithm.md, fourteenth round)")
+                  "The most of those masks the field reads, the first drawn; 0: all. The "
+                  "refinement's time grows with their square; the others still make the prior's "
+                  "map (docs/algorithm.md, fourteenth round)")
       ->capture_default_str()
       ->group(bo);
   command
