@@ -108,6 +108,11 @@ for share in 0.2 0.15; do
   cp "$round13/model2-val-multi005/borex:rise.csv" \
     "$out/model2-val-share$share/previous-borex:rise.csv"
 done
+echo "### Where the stricter gates open (the RISE prior's maps, validation, both classifiers)"
+for share in 0.1 0.15 0.2; do
+  /usr/bin/python3 "$root/scripts/prior_regions.py" --data "$data" --fractions 0.05 \
+    --share "$share" "$round13/val-defaults" "$round13/model2-val-defaults"
+done
 echo "### A stricter gate, validation: the first round's objective (defaults: round 13's multi005)"
 cp "$round13/val-defaults/gradcam++.csv" "$round13/val-defaults/borex:gradcam++.csv" \
   "$round13/val-multi005/"
