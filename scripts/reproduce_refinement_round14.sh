@@ -9,7 +9,8 @@
 # with the batch's own seconds per refinement; then one refinement of the quick start's scene with
 # a 4000-mask prior, its wall time and peak memory, at the default limit and with all masks.
 # With the default prior (100 masks) the limit changes nothing (the tests check it bit for bit).
-# Step 3, only with PROTOTYPE_BOREX: a stricter gate (each of the prior's regions at least 15% or
+# Step 3: where the deletion lost to a 1000-mask prior comes from (variants of the field).
+# Step 4, only with PROTOTYPE_BOREX: a stricter gate (each of the prior's regions at least 15% or
 # 20% of its top 5%, instead of a tenth), validation only, against the defaults' maps of the
 # thirteenth round's script (out/refinement13). The prototype is a borex of commit 5baca59 built
 # with scripts/refinement_prototypes_round14.patch:
@@ -87,11 +88,30 @@ for limit in 100 0; do
     --rise-observation-limit "$limit" --out "$out/refine4000-limit$limit" 2>&1 | tail -n 1
 done
 
-# 3. A stricter gate (prototype): the prior's regions must each hold 15% or 20% of its top 5%.
+# 3. Where the deletion lost to a 1000-mask prior comes from (first classifier, masks off):
+# 4 observations instead of 50; no level sets (squares only); the final map's signal variance
+# not fitted; and the default 100-mask prior with 4 observations, for comparison.
+diagnose() {
+  local dir=$1
+  shift
+  preset=kriging batch "$out/$dir" "$val" rise,borex:rise "${defaults_flags[@]}" \
+    --rise-observations off "$@"
+}
+diagnose model1-val-limitoff-iter4 --masks "$masks" --iterations 4
+diagnose model1-val-limitoff-nosets --masks "$masks" --prior-level-sets none \
+  --posterior-level-sets none
+diagnose model1-val-limitoff-nofit --masks "$masks" --no-fit-signal-variance
+diagnose model1-val-masks100-off-iter4 --iterations 4
+echo "### The deletion lost to a $masks-mask prior: BOREx(RISE) against RISE, variants (model1)"
+quality "$out/model1-val-limitoff" "$out/model1-val-limitoff-iter4" \
+  "$out/model1-val-limitoff-nosets" "$out/model1-val-limitoff-nofit" \
+  "$out/model1-val-masks100-off-iter4"
+
+# 4. A stricter gate (prototype): the prior's regions must each hold 15% or 20% of its top 5%.
 [[ -n ${PROTOTYPE_BOREX:-} ]] || exit 0
 round13=${ROUND13:-$root/out/refinement13}
 [[ -f $round13/val-defaults/gradcam++.csv && -f $round13/model2-val-multi005/borex:rise.csv ]] ||
-  { echo "round14: step 3 needs scripts/reproduce_refinement_round13.sh's outputs in $round13" >&2
+  { echo "round14: step 4 needs scripts/reproduce_refinement_round13.sh's outputs in $round13" >&2
     exit 1; }
 for share in 0.2 0.15; do
   for classifier in model1 model2; do
