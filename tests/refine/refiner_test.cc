@@ -964,6 +964,33 @@ TEST(FieldRefinerTest, RiseObservationLimitReadsTheFirstSamplesOnly) {
   }
 }
 
+// --max-gp-memory counts the RISE masks the field will read, as candidates and observations: a
+// bound between the estimate with 5 of the 60 and the one with all 60 admits the limit of 5 and
+// refuses the field that reads them all.
+TEST(FieldRefinerTest, MemoryBoundCountsTheRiseMasksItReads) {
+  RiseFixture f;
+  RefineOptions options = FieldOptions();
+  options.rise_observations = RiseObservations::kOff;
+  options.prior_level_sets.clear();
+  options.posterior_level_sets.clear();
+  const cv::Mat prior = PriorWithPlaces(2);
+  // Without masks or level sets, the candidates are the squares the estimate counts.
+  const double squares =
+      static_cast<double>(RunRefinement(f.model, f.image, 0, prior, options).candidates);
+  const double cells = CellGrid::For(kSize, kSize).size();
+  const auto megabytes = [&](double masks) {
+    return (squares + masks) * (4.0 * cells + 8.0 * (options.iterations + 8 + masks)) /
+           (1024.0 * 1024.0);
+  };
+  options.rise_observations = RiseObservations::kRegions;
+  options.max_gp_megabytes = (megabytes(5) + megabytes(60)) / 2;
+  options.rise_observation_limit = 5;
+  EXPECT_NO_THROW(Refiner(f.model, f.image, 0, prior, options, f.samples));
+  options.rise_observation_limit = 0;
+  EXPECT_THROW(Refiner(f.model, f.image, 0, prior, options, f.samples), OptionError);
+  EXPECT_NO_THROW(Refiner(f.model, f.image, 0, prior, options));  // no samples given
+}
+
 TEST(RefineOptionsTest, RiseSamplesReadFollowTheSettings) {
   RefineOptions options;
   EXPECT_EQ(options.RiseSamplesRead(), 100);

@@ -566,13 +566,13 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   const long count = s.per_block() * static_cast<long>(s.sides.size() * s.depths.size());
   const int basis_columns = s.fitted_mean ? (s.has_prior ? 2 : 1) : 0;
   // The field: per candidate its weights over the cells (float) and its cross-covariances with
-  // the observations (double).
+  // the observations (double); the RISE masks it may read are candidates and observations both.
+  const double rise_masks = static_cast<double>(std::min<size_t>(
+      prior_samples.rise.masks.size(), static_cast<size_t>(o.RiseSamplesRead(s.frames))));
   const double megabytes =
-      (pixels
-           ? static_cast<double>(count) *
-                 (4.0 * CellGrid::For(rows, cols).size() +
-                  8.0 * (o.iterations + 8 + static_cast<double>(prior_samples.rise.masks.size())))
-           : GpBytes(count, dims, o.iterations, basis_columns)) /
+      (pixels ? (static_cast<double>(count) + rise_masks) *
+                    (4.0 * CellGrid::For(rows, cols).size() + 8.0 * (o.iterations + 8 + rise_masks))
+              : GpBytes(count, dims, o.iterations, basis_columns)) /
       (1024.0 * 1024.0);
   if (megabytes > o.max_gp_megabytes)
     throw OptionError(
