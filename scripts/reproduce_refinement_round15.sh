@@ -3,7 +3,7 @@
 # "refinement15"): goals 4 and 7 measured on the full test split (500 scenes, where the earlier
 # rounds ran the code's settings and the second classifier on the first 200 only), and a gate
 # for the RISE prior's masks that accounts for the prior's Monte Carlo noise.
-# Steps 3-4 run prototypes: a borex of commit 039460d built with
+# Step 3 runs prototypes: a borex of commit 039460d built with
 # scripts/refinement_prototypes_round15.patch applied, given as PROTOTYPE_BOREX:
 #   git worktree add /tmp/borex15 039460d && cd /tmp/borex15 &&
 #     git apply scripts/refinement_prototypes_round15.patch && scripts/build.sh --target borex_cli &&
@@ -42,6 +42,39 @@ quality "$out/test-defaults" --pair borex:rise=code-borex:rise \
 defaults "$out/model2-test-defaults" test500 rise,gradcam++,borex:rise,borex:gradcam++ "$model2"
 echo "### Goal 7: the second classifier against its priors (test split, 500 scenes)"
 quality "$out/model2-test-defaults"
+# Goal 7's deletion by the scenes' items and by the gate (open: the RISE prior's top 5% in two or
+# more regions that each hold a tenth of it, so the field read its masks), test split.
+echo "### BOREx(RISE)'s deletion against RISE by the gate (test split, 500 scenes)"
+/usr/bin/python3 - "$root/scripts" "$data" "$out/test-defaults" "$out/model2-test-defaults" <<'PY'
+import csv, glob, os, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from prior_regions import regions
+from refine_quality import item_count, wilcoxon_greater
+print("| run | scenes | gate | n | deletion BOREx(RISE) / RISE | images better | median difference | p better | p worse |")
+print("|---|---|---|---:|---|---:|---:|---:|---:|")
+data = sys.argv[2]
+for run in sys.argv[3:]:
+    rows = {m: {r["image_id"]: r for r in csv.DictReader(open(os.path.join(run, m + ".csv")))}
+            for m in ("rise", "borex:rise")}
+    groups = {}
+    for image_id, row in rows["rise"].items():
+        prior = np.load(glob.glob(os.path.join(run, "shard-*", "maps", "rise", image_id + ".npy"))[0])
+        key = ("single" if item_count(data, image_id) == 1 else "multi",
+               "open" if regions(prior, 0.05, 0.1) >= 2 else "closed")
+        groups.setdefault(key, []).append(
+            (float(rows["borex:rise"][image_id]["deletion"]), float(row["deletion"])))
+    for (items, gate), pairs in sorted(groups.items(), reverse=True):
+        b, a = np.array(pairs).T
+        d = b - a
+        print(f"| {os.path.basename(run)} | {items} | {gate} | {len(d)} | {b.mean():.4f} / {a.mean():.4f} | "
+              f"{(d < 0).mean():.2f} | {np.median(d):+.4f} | {wilcoxon_greater(-d):.2g} | {wilcoxon_greater(d):.2g} |")
+PY
+# Opti-CAM, the third prior of goal 1, on both classifiers (never measured on the second).
+defaults "$out/test-opticam" test500 opticam,borex:opticam
+defaults "$out/model2-test-opticam" test500 opticam,borex:opticam "$model2"
+echo "### Goal 1 for Opti-CAM, both classifiers (test split, 500 scenes)"
+quality "$out/test-opticam" "$out/model2-test-opticam"
 
 # 3. Validation: the gate also asks the prior's peaks to be separated beyond its Monte Carlo
 # noise (BOREX_PROTOTYPE_GATE_Z = z standard errors), both classifiers.
