@@ -13,10 +13,12 @@
 # Step 4, only with PROTOTYPE_BOREX: a stricter gate (each of the prior's regions at least 15% or
 # 20% of its top 5%, instead of a tenth), validation only, against the defaults' maps of the
 # thirteenth round's script (out/refinement13). The prototype is a borex of commit 5baca59 built
-# with scripts/refinement_prototypes_round14.patch:
-#   git worktree add /tmp/proto14 5baca59 && cd /tmp/proto14 &&
-#     git apply scripts/refinement_prototypes_round14.patch && scripts/build.sh --target borex_cli &&
-#     cp build/borex /tmp/borex-prototype14
+# with scripts/refinement_prototypes_round14.patch (from the repository's root; the patch is
+# not in that commit):
+#   git worktree add /tmp/proto14 5baca59 &&
+#     git -C /tmp/proto14 apply "$PWD/scripts/refinement_prototypes_round14.patch" &&
+#     (cd /tmp/proto14 && scripts/build.sh --target borex_cli) &&
+#     cp /tmp/proto14/build/borex /tmp/borex-prototype14
 #   PROTOTYPE_BOREX=/tmp/borex-prototype14 scripts/reproduce_refinement_round14.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

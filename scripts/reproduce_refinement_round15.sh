@@ -4,10 +4,12 @@
 # rounds ran the code's settings and the second classifier on the first 200 only), and a gate
 # for the RISE prior's masks that accounts for the prior's Monte Carlo noise.
 # Step 3 runs prototypes: a borex of commit 039460d built with
-# scripts/refinement_prototypes_round15.patch applied, given as PROTOTYPE_BOREX:
-#   git worktree add /tmp/borex15 039460d && cd /tmp/borex15 &&
-#     git apply scripts/refinement_prototypes_round15.patch && scripts/build.sh --target borex_cli &&
-#     cp build/borex /tmp/borex-prototype15
+# scripts/refinement_prototypes_round15.patch applied, given as PROTOTYPE_BOREX (from the
+# repository's root; the patch is not in that commit):
+#   git worktree add /tmp/borex15 039460d &&
+#     git -C /tmp/borex15 apply "$PWD/scripts/refinement_prototypes_round15.patch" &&
+#     (cd /tmp/borex15 && scripts/build.sh --target borex_cli) &&
+#     cp /tmp/borex15/build/borex /tmp/borex-prototype15
 #   PROTOTYPE_BOREX=/tmp/borex-prototype15 scripts/reproduce_refinement_round15.sh
 # Prints the tables of docs/results.md's "refinement15" section.
 set -euo pipefail
