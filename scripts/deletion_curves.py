@@ -16,6 +16,9 @@ area against the batch's CSV, and prints, for methods A and B:
   /usr/bin/python3 scripts/deletion_curves.py --data data/scenes \\
       --model models/fashion_scenes_resnet.pt out/refinement11/val-defaults rise borex:rise
 
+--ids FILE keeps the images listed; --median adds the median curves and, image by image, where
+B's area is lower before and after the first EARLY steps.
+
 Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the model must carry borex
 metadata (mean, std) and take the scenes' own size.
 """
@@ -70,6 +73,8 @@ def image_path(data, image_id):
 
 def curves(run, method, args, model, mean, std):
     rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
+    if args.ids:
+        rows = [row for row in rows if row["image_id"] in args.ids]
     out = {}
     for row in rows:
         image_id = row["image_id"]
@@ -94,7 +99,13 @@ def main():
     parser.add_argument("--step", type=int, default=256, help="pixels per step (the batch's --step)")
     parser.add_argument("--early", type=int, default=8, help="steps counted as early")
     parser.add_argument("--show", type=int, default=16, help="steps of the mean curves printed")
+    parser.add_argument("--ids", help="a file of image ids, one per line: only those images")
+    parser.add_argument("--median", action="store_true",
+                        help="also the median curves, and per image the share of images where "
+                             "B's area is lower before and after the first EARLY steps")
     args = parser.parse_args()
+    if args.ids:
+        args.ids = set(open(args.ids).read().split())
     torch.set_num_threads(os.cpu_count() or 1)
     model, mean, std = load_model(args.model)
     a = curves(args.run, args.a, args, model, mean, std)
@@ -112,6 +123,13 @@ def main():
     diff = ((cb[:, :-1] + cb[:, 1:]) - (ca[:, :-1] + ca[:, 1:])) / 2 / steps
     print(f"B - A deletion: {diff.sum(1).mean():+.4f} = {diff[:, :args.early].sum(1).mean():+.4f} "
           f"(steps 1-{args.early}) {diff[:, args.early:].sum(1).mean():+.4f} (the rest)")
+    if args.median:
+        print(f"median curve {args.a}: {np.median(ca, 0)[:args.show + 1]}")
+        print(f"median curve {args.b}: {np.median(cb, 0)[:args.show + 1]}")
+        early, rest = diff[:, :args.early].sum(1), diff[:, args.early:].sum(1)
+        print(f"B lower on the first {args.early} steps: {(early < 0).mean():.2f} of the images "
+              f"(median {np.median(early):+.4f}); after them: {(rest < 0).mean():.2f} "
+              f"(median {np.median(rest):+.4f})")
     per_image = diff.sum(1)
     print(f"image by image: B's deletion lower on {(per_image < 0).mean():.2f} of the images, "
           f"median B - A {np.median(per_image):+.4f}, mean {per_image.mean():+.4f}")

@@ -59,19 +59,32 @@ data = sys.argv[2]
 for run in sys.argv[3:]:
     rows = {m: {r["image_id"]: r for r in csv.DictReader(open(os.path.join(run, m + ".csv")))}
             for m in ("rise", "borex:rise")}
-    groups = {}
+    groups, ids = {}, {}
     for image_id, row in rows["rise"].items():
         prior = np.load(glob.glob(os.path.join(run, "shard-*", "maps", "rise", image_id + ".npy"))[0])
         key = ("single" if item_count(data, image_id) == 1 else "multi",
                "open" if regions(prior, 0.05, 0.1) >= 2 else "closed")
         groups.setdefault(key, []).append(
             (float(rows["borex:rise"][image_id]["deletion"]), float(row["deletion"])))
+        ids.setdefault(key, []).append(image_id)
     for (items, gate), pairs in sorted(groups.items(), reverse=True):
+        if items == "single" and gate == "closed":
+            with open(os.path.join(run, "single-closed.txt"), "w") as f:
+                f.write("".join(image_id + "\n" for image_id in ids[(items, gate)]))
         b, a = np.array(pairs).T
         d = b - a
         print(f"| {os.path.basename(run)} | {items} | {gate} | {len(d)} | {b.mean():.4f} / {a.mean():.4f} | "
               f"{(d < 0).mean():.2f} | {np.median(d):+.4f} | {wilcoxon_greater(-d):.2g} | {wilcoxon_greater(d):.2g} |")
 PY
+# Where along the deletion curve the single-item scenes with the gate closed differ (the
+# previous step wrote their ids).
+echo "### Deletion curves of the single-item scenes where the gate stays closed (test split)"
+for run in test-defaults model2-test-defaults; do
+  file=$model
+  [[ $run == model2-* ]] && file=$model2
+  /usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "$file" \
+    --ids "$out/$run/single-closed.txt" --median "$out/$run" rise borex:rise
+done
 # Opti-CAM, the third prior of goal 1, on both classifiers (never measured on the second).
 defaults "$out/test-opticam" test500 opticam,borex:opticam
 defaults "$out/model2-test-opticam" test500 opticam,borex:opticam "$model2"
