@@ -28,7 +28,6 @@ mkdir -p "$out"
 head_split test "$test_images"
 head_split test "$small_test_images"
 head_split val "$val_images"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 
 # 1. Validation: every configuration, BOREx(RISE) and BOREx(Grad-CAM++) against their priors.
 val_dirs=()

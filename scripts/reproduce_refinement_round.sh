@@ -24,7 +24,6 @@ source "$root/scripts/scene_benchmark.sh"
 head_split test "$test_images"
 head_split test "$small_test_images"
 head_split val "$val_images"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 flags_of() {  # the batch flags of configuration $1, without its --preset (set below)
   local line
   line=$(grep "^$1|" "$configs") || { echo "round$round: no configuration '$1' in $configs" >&2; exit 1; }

@@ -21,7 +21,6 @@ out=${OUT:-$root/out/refinement11}
 test_images=${TEST_IMAGES:-500}
 val_images=${VAL_IMAGES:-100}
 source "$root/scripts/scene_benchmark.sh"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 two_priors=rise,gradcam++,borex:rise,borex:gradcam++
 for form in blend raise; do
   candidate=$([[ $form == blend ]] && echo map-segments05 || echo raise05)

@@ -29,7 +29,6 @@ for configs in refinement_configs_round12.txt refinement_controls_round12.txt; d
 done
 
 source "$root/scripts/scene_benchmark.sh"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 # prototype OUT_DIR SPLIT METHODS [MODEL]: a batch of PROTOTYPE_BOREX at the defaults; the
 # caller's BOREX_PROTOTYPE_* variables choose the prototype.
 prototype() {
@@ -68,25 +67,13 @@ fi
 
 echo "### Validation: the first round's rule"
 quality --summary "$out/val-defaults" "${runs[@]/#/$out/val-}"
-# against_defaults DEFAULTS_DIR DIR...: each DIR's refined maps against DEFAULTS_DIR's, image by
-# image (the defaults' CSVs copied in as previous-borex:*).
-against_defaults() {
-  local defaults=$1 dir prior
-  shift
-  for dir in "$@"; do
-    for prior in rise gradcam++; do
-      cp "$defaults/borex:$prior.csv" "$dir/previous-borex:$prior.csv"
-    done
-    quality "$dir" --pair borex:rise=previous-borex:rise \
-      --pair borex:gradcam++=previous-borex:gradcam++
-  done
-}
 echo "### Against the defaults, image by image"
-against_defaults "$out/val-defaults" "${runs[@]/#/$out/val-}"
+against_defaults "$out/val-defaults" "${runs[@]/#/$out/val-}" -- rise gradcam++
 
 echo "### Blurred substrate: the eleventh round's maps against the priors, and against the defaults"
 quality "$out/val-defaults-blur" "$out/val-raise05-blur" "$out/val-map-segments05-blur"
-against_defaults "$out/val-defaults-blur" "$out/val-raise05-blur" "$out/val-map-segments05-blur"
+against_defaults "$out/val-defaults-blur" "$out/val-raise05-blur" "$out/val-map-segments05-blur" \
+  -- rise gradcam++
 
 # Where BOREx(RISE)'s deletion differs from RISE's along the curve: the defaults' validation run,
 # and the eleventh round's test, held-out and second-classifier runs of the same defaults (their maps are

@@ -27,7 +27,6 @@ val_images=${VAL_IMAGES:-100}
   { echo "round13: PROTOTYPE_BOREX must name a borex built with the round's patch" >&2; exit 1; }
 
 source "$root/scripts/scene_benchmark.sh"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 # defaults OUT_DIR SPLIT METHODS [MODEL]: a batch of this build's borex at its defaults.
 defaults() {
@@ -59,16 +58,6 @@ done
 
 echo "### Validation: the first round's rule"
 quality --summary "$out/val-defaults" "${runs[@]/#/$out/val-}"
-# against_defaults DEFAULTS_DIR DIR...: each DIR's BOREx(RISE) against DEFAULTS_DIR's, image by
-# image (the defaults' CSV copied in as previous-borex:rise).
-against_defaults() {
-  local defaults_dir=$1 dir
-  shift
-  for dir in "$@"; do
-    cp "$defaults_dir/borex:rise.csv" "$dir/previous-borex:rise.csv"
-    quality "$dir" --pair borex:rise=previous-borex:rise
-  done
-}
 echo "### Against the defaults, image by image"
 against_defaults "$out/val-defaults" "${runs[@]/#/$out/val-}"
 

@@ -28,7 +28,6 @@ val_images=${VAL_IMAGES:-100}
 masks=${MASKS:-1000}
 
 source "$root/scripts/scene_benchmark.sh"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 # run OUT_DIR LIMIT|off [MODEL]: BOREx(RISE) at the defaults with a $masks-mask RISE prior.
 run() {

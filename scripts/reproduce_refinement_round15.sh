@@ -20,7 +20,6 @@ model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
   { echo "round15: PROTOTYPE_BOREX must name a borex built with the round's patch" >&2; exit 1; }
 
 source "$root/scripts/scene_benchmark.sh"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 # defaults OUT_DIR SPLIT METHODS [MODEL]: a batch of this build's borex at its defaults.
 defaults() {
@@ -97,16 +96,6 @@ quality "$out/test-opticam" "$out/model2-test-opticam"
 prototype() {
   BOREX_PROTOTYPE_GATE_Z=$3 borex=$PROTOTYPE_BOREX preset=kriging model=${4:-$model} \
     batch "$1" "$2" rise,borex:rise "${defaults_flags[@]}"
-}
-# against_defaults DEFAULTS_DIR DIR...: each DIR's BOREx(RISE) against DEFAULTS_DIR's, image by
-# image (the defaults' CSV copied in as previous-borex:rise).
-against_defaults() {
-  local defaults_dir=$1 dir
-  shift
-  for dir in "$@"; do
-    cp "$defaults_dir/borex:rise.csv" "$dir/previous-borex:rise.csv"
-    quality "$dir" --pair borex:rise=previous-borex:rise
-  done
 }
 zs=(1 2 3)
 defaults "$out/val-defaults" val100 rise,gradcam++,borex:rise,borex:gradcam++

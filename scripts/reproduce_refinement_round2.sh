@@ -21,7 +21,6 @@ model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 source "$root/scripts/scene_benchmark.sh"
 head_split test "$test_images"
 head_split test "$small_test_images"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 [[ -f $model2 ]] || { echo "reproduce: $model2 not found: run scripts/reproduce_refinement.sh" \
   "first (it trains the second classifier)" >&2; exit 1; }
 

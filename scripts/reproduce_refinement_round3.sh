@@ -26,7 +26,6 @@ preset=kriging  # every batch here refines with the defaults (but --preset code 
 head_split test "$test_images"
 head_split test "$small_test_images"
 head_split val "$val_images"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 # once OUT_DIR SPLIT METHODS [flags...]: batch, unless OUT_DIR already holds every method's merged
 # CSV (runs of the previous defaults copied from an earlier round's OUT count as done).
 once() {

@@ -27,7 +27,6 @@ preset=kriging rise_infill=mean  # today's defaults, plus the bound where named
 head_split test "$test_images"
 head_split test "$small_test_images"
 head_split val "$val_images"
-quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 methods=rise,gradcam++,borex:rise,borex:gradcam++
 # previous DIR SPLIT ROUND2_DIR ROUND3_DIR: the defaults' borex:rise (third round) and
 # borex:gradcam++ (second round; the third changed RISE only) as previous-*.csv in DIR, or a run

@@ -1,7 +1,7 @@
 # Sourced by the scene-benchmark reproduction scripts (reproduce_tables.sh,
 # reproduce_methods_table.sh, reproduce_refinement.sh): the shared settings from the environment
-# (BOREX, DATA, JOBS, SEED, STEP, PRESET, RISE_INFILL), the checks, and the dataset, generated
-# when absent. Expects $root set by the caller. PRESET (default paper): the `--preset` of every
+# (BOREX, DATA, JOBS, SEED, STEP, PRESET, RISE_INFILL), the checks, the dataset, generated
+# when absent, and the helpers below (batch, quality, ...). Expects $root set by the caller. PRESET (default paper): the `--preset` of every
 # batch, so that the tables measured before the kriging preset became the default are reproduced
 # as they were; RISE_INFILL (default black) likewise for RISE's masks (and the RISE prior's), the
 # in-fill before the mean colour became RISE's default (a batch's own --rise-infill wins);
@@ -44,4 +44,26 @@ batch() {
   "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
     --model "$model" --voc-root "$data" --seed "$seed" --step "$step" --preset "$preset" \
     --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "${domain[@]}" "$@"
+}
+
+# quality ARGS...: scripts/refine_quality.py on this dataset (refined maps against their priors,
+# --pair, --summary).
+quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
+
+# against_defaults DEFAULTS_DIR DIR... [-- PRIOR...]: each DIR's BOREx(PRIOR) against
+# DEFAULTS_DIR's, image by image (the defaults' CSVs copied in as previous-borex:PRIOR; PRIOR:
+# rise unless given).
+against_defaults() {
+  local defaults_dir=$1 dirs=() compared=(rise) dir prior pairs
+  shift
+  while (($#)) && [[ $1 != -- ]]; do dirs+=("$1"); shift; done
+  (($#)) && shift && compared=("$@")
+  for dir in "${dirs[@]}"; do
+    pairs=()
+    for prior in "${compared[@]}"; do
+      cp "$defaults_dir/borex:$prior.csv" "$dir/previous-borex:$prior.csv"
+      pairs+=(--pair "borex:$prior=previous-borex:$prior")
+    done
+    quality "$dir" "${pairs[@]}"
+  done
 }
