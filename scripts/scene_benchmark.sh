@@ -1,12 +1,13 @@
 # Sourced by the scene-benchmark reproduction scripts (reproduce_tables.sh,
-# reproduce_methods_table.sh, reproduce_refinement.sh): the shared settings from the environment
-# (BOREX, DATA, JOBS, SEED, STEP, PRESET, RISE_INFILL), the checks, the dataset, generated
-# when absent, and the helpers below (batch, quality, ...). Expects $root set by the caller. PRESET (default paper): the `--preset` of every
-# batch, so that the tables measured before the kriging preset became the default are reproduced
-# as they were; RISE_INFILL (default black) likewise for RISE's masks (and the RISE prior's), the
-# in-fill before the mean colour became RISE's default (a batch's own --rise-infill wins);
-# GP_OVER (default masks) likewise for the GP's domain, the squares' before the pixel field
-# became the images' default (a batch's own --gp-over wins).
+# reproduce_methods_table.sh, reproduce_refinement*.sh): the shared settings from the environment
+# (BOREX, DATA, JOBS, SEED, STEP, PRESET, RISE_INFILL, GP_OVER), the checks, the dataset,
+# generated when absent, and the helpers below (head_split, batch, quality, against_defaults).
+# Expects $root set by the caller. PRESET (default paper): the `--preset` of every batch, so that
+# the tables measured before the kriging preset became the default are reproduced as they were;
+# RISE_INFILL (default black) likewise for RISE's masks (and the RISE prior's), the in-fill
+# before the mean colour became RISE's default (a batch's own --rise-infill wins); GP_OVER
+# (default masks) likewise for the GP's domain, the squares' before the pixel field became the
+# images' default (a batch's own --gp-over wins).
 borex=${BOREX:-$root/build/borex}
 data=${DATA:-$root/data/scenes}
 jobs=${JOBS:-$(nproc)}
