@@ -17,7 +17,9 @@ area against the batch's CSV, and prints, for methods A and B:
       --model models/fashion_scenes_resnet.pt out/refinement11/val-defaults rise borex:rise
 
 --ids FILE keeps the images listed; --median adds the median curves and, image by image, where
-B's area is lower before and after the first EARLY steps.
+B's area is lower before and after the first EARLY steps; --splice K,... scores the order of B's
+first K pixels followed by A's order of the rest, image by image against A (sixteenth round:
+whether B's head or its tail decides).
 
 Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the model must carry borex
 metadata (mean, std) and take the scenes' own size.
@@ -33,6 +35,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from refine_quality import wilcoxon_greater
+
 
 def load_model(path):
     extra = {"borex.json": ""}
@@ -43,8 +47,20 @@ def load_model(path):
     return model, mean, std
 
 
-def deletion_curve(model, mean, std, image, saliency, label, step):
-    order = np.argsort(-saliency.ravel(), kind="stable")
+def removal_order(saliency):
+    """The pixels in deletion's order: descending saliency, ties in raster order."""
+    return np.argsort(-saliency.ravel(), kind="stable")
+
+
+def spliced_order(first, second, count):
+    """`first`'s leading `count` pixels, then the rest in `second`'s order."""
+    head = first[:count]
+    taken = np.zeros(first.size, bool)
+    taken[head] = True
+    return np.concatenate([head, second[~taken[second]]])
+
+
+def deletion_curve(model, mean, std, image, order, label, step):
     pixels = image.reshape(-1, 3)
     stages = []
     for removed in list(range(0, pixels.shape[0], step)) + [pixels.shape[0]]:
@@ -71,6 +87,32 @@ def image_path(data, image_id):
     return found[0]
 
 
+def curve_area(curve):
+    """The trapezoid area under a curve over its steps, borex's deletion score."""
+    return (curve[:-1] + curve[1:]).sum() / 2 / (len(curve) - 1)
+
+
+def splices(run, args, model, mean, std, a_curves):
+    """Per --splice count K, B's first K pixels then A's order: each image's deletion against
+    A's (its curve in a_curves), printed as the share of images lower, the median and mean
+    difference and the one-sided signed-rank p for "lower"."""
+    rows = csv.DictReader(open(os.path.join(run, args.a + ".csv")))
+    labels = {row["image_id"]: int(row["label"]) for row in rows}
+    for count in args.splice:
+        diffs = []
+        for image_id, a_curve in sorted(a_curves.items()):
+            image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
+            a = removal_order(np.load(map_path(run, args.a, image_id)))
+            b = removal_order(np.load(map_path(run, args.b, image_id)))
+            curve = deletion_curve(model, mean, std, image, spliced_order(b, a, count),
+                                   labels[image_id], args.step)
+            diffs.append(curve_area(curve) - curve_area(a_curve))
+        d = np.array(diffs)
+        print(f"{args.b}'s first {count} pixels, then {args.a}'s order, against {args.a}: lower on "
+              f"{(d < 0).mean():.2f} of the images, median {np.median(d):+.4f}, mean "
+              f"{d.mean():+.4f}, p (lower) {wilcoxon_greater(-d):.2g}")
+
+
 def curves(run, method, args, model, mean, std):
     rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
     if args.ids:
@@ -80,8 +122,9 @@ def curves(run, method, args, model, mean, std):
         image_id = row["image_id"]
         image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
         saliency = np.load(map_path(run, method, image_id))
-        curve = deletion_curve(model, mean, std, image, saliency, int(row["label"]), args.step)
-        area = (curve[:-1] + curve[1:]).sum() / 2 / (len(curve) - 1)
+        curve = deletion_curve(model, mean, std, image, removal_order(saliency), int(row["label"]),
+                               args.step)
+        area = curve_area(curve)
         if abs(area - float(row["deletion"])) > 1e-4:
             sys.exit(f"deletion_curves: {method} {image_id}: rebuilt deletion {area:.6f} is not "
                      f"the CSV's {row['deletion']} (another substrate, step or model?)")
@@ -100,6 +143,9 @@ def main():
     parser.add_argument("--early", type=int, default=8, help="steps counted as early")
     parser.add_argument("--show", type=int, default=16, help="steps of the mean curves printed")
     parser.add_argument("--ids", help="a file of image ids, one per line: only those images")
+    parser.add_argument("--splice", type=lambda text: [int(k) for k in text.split(",")],
+                        default=[], help="pixel counts K, comma-separated: also the order of B's "
+                        "first K pixels followed by A's order of the rest, against A")
     parser.add_argument("--median", action="store_true",
                         help="also the median curves, and per image the share of images where "
                              "B's area is lower before and after the first EARLY steps")
@@ -137,6 +183,8 @@ def main():
         rise = (c - np.minimum.accumulate(c, axis=1)).max(1)
         print(f"{name}: curves rising again after a fall by > 0.3: {(rise > 0.3).mean():.2f}, "
               f"> 0.5: {(rise > 0.5).mean():.2f}")
+    if args.splice:
+        splices(args.run, args, model, mean, std, {i: a[i] for i in ids})
 
 
 if __name__ == "__main__":

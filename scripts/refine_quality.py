@@ -11,7 +11,8 @@ all images and on the single-item and multi-item scenes (counted from the VOC an
   ... --pair 'borex:rise=borex-paper:rise' (compare two methods of the same directory)
   ... --summary   one row per directory: the selection rule of docs/algorithm.md
 
---summary: per directory, the mean over the refined methods of (insertion + F-measure − deletion),
+--summary: per directory, the mean over the refined methods (the --pair pairs when given) of
+(insertion + F-measure − deletion),
 the number of (prior, subset, metric) cells where the refined map is worse at one-sided p < 0.05,
 and the smallest such p. The defaults are chosen among the directories with no worse cell, by the
 highest objective.
@@ -80,6 +81,11 @@ def default_pairs(directory):
     return pairs
 
 
+def pairs(args, directory):
+    """The (refined, base) pairs of --pair, or the directory's default pairs."""
+    return [tuple(p.split("=", 1)) for p in args.pair] or default_pairs(directory)
+
+
 def compare(directory, refined, base, data):
     """{(subset, metric): (mean refined, mean base, p better, p worse, n)}."""
     a = read(os.path.join(directory, refined + ".csv"))
@@ -104,7 +110,7 @@ def summary(args):
     print("|---|---:|---:|---:|")
     for directory in args.dirs:
         objective, worse, smallest = [], 0, 1.0
-        for refined, base in default_pairs(directory):
+        for refined, base in pairs(args, directory):
             result = compare(directory, refined, base, args.data)
             objective.append(result[("all", "insertion")][0] + result[("all", "f_measure")][0] -
                              result[("all", "deletion")][0])
@@ -121,7 +127,8 @@ def main():
     parser.add_argument("--data", required=True, help="the VOC-layout dataset (annotations)")
     parser.add_argument("--pair", action="append", default=[],
                         help="A=B: compare method A (refined) with B; default: borex:X=X")
-    parser.add_argument("--summary", action="store_true", help="one row per directory")
+    parser.add_argument("--summary", action="store_true",
+                        help="one row per directory (over the --pair pairs when given)")
     args = parser.parse_args()
     if args.summary:
         return summary(args)
@@ -129,8 +136,7 @@ def main():
         f"{m} (refined / base, p better, p worse)" for m, _ in METRICS) + " |")
     print("|---|---|---|---|---:|" + "---|" * len(METRICS))
     for directory in args.dirs:
-        pairs = [tuple(p.split("=", 1)) for p in args.pair] or default_pairs(directory)
-        for refined, base in pairs:
+        for refined, base in pairs(args, directory):
             result = compare(directory, refined, base, args.data)
             for subset in ("all", "single", "multi"):
                 cells = [f"{r:.4f} / {b:.4f}, {fmt_p(better)}, {fmt_p(worse)}"

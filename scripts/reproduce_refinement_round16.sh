@@ -22,6 +22,9 @@ model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 source "$root/scripts/scene_benchmark.sh"
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 methods=rise,gradcam++,borex:rise,borex:gradcam++
+# Steps 2 and 3 compare RISE and Grad-CAM++ (the first round's rule); step 5 adds Opti-CAM to the
+# same directories.
+two_priors=(--pair "borex:rise=rise" --pair "borex:gradcam++=gradcam++")
 # defaults OUT_DIR SPLIT [MODEL]: a batch of this build's borex at its defaults.
 defaults() {
   preset=kriging model=${3:-$model} batch "$1" "$2" "$methods" "${defaults_flags[@]}"
@@ -57,15 +60,19 @@ for rho in "${rhos[@]}"; do
   prototype "$out/model2-val-edge$rho" val100 "BOREX_PROTOTYPE_EDGE_RHO=$rho" "$model2"
 done
 echo "### Validation: the first round's rule, first classifier"
-quality --summary "$out/val-defaults" "${rhos[@]/#/$out/val-edge}"
+quality --summary "${two_priors[@]}" "$out/val-defaults" "${rhos[@]/#/$out/val-edge}"
 echo "### Validation: the first round's rule, second classifier"
-quality --summary "$out/model2-val-defaults" "${rhos[@]/#/$out/model2-val-edge}"
+quality --summary "${two_priors[@]}" "$out/model2-val-defaults" "${rhos[@]/#/$out/model2-val-edge}"
 echo "### Validation: against the priors"
-quality "$out/val-defaults" "${rhos[@]/#/$out/val-edge}" "$out/model2-val-defaults" \
+quality "${two_priors[@]}" "$out/val-defaults" "${rhos[@]/#/$out/val-edge}" "$out/model2-val-defaults" \
   "${rhos[@]/#/$out/model2-val-edge}"
 echo "### Validation: against the defaults"
 against_defaults "$out/val-defaults" "${rhos[@]/#/$out/val-edge}" -- rise gradcam++
 against_defaults "$out/model2-val-defaults" "${rhos[@]/#/$out/model2-val-edge}" -- rise gradcam++
+echo "### Validation: where BOREx(RISE)'s ranks fall with the edge-aware map (ρ = 0)"
+for run in val-defaults val-edge0 model2-val-defaults model2-val-edge0; do
+  /usr/bin/python3 "$root/scripts/rank_bands.py" --data "$data" "$out/$run" borex:rise
+done
 
 # 3. Validation, both classifiers: the final map's length scale (the search's unchanged) halved,
 # doubled, or of maximum marginal likelihood, jointly with σf², per image.
@@ -75,8 +82,8 @@ for length in "${lengths[@]}"; do
   prototype "$out/model2-val-ls$length" val100 "BOREX_PROTOTYPE_FINAL_LS=$length" "$model2"
 done
 echo "### Validation: the final map's length scale, the first round's rule (both classifiers)"
-quality --summary "$out/val-defaults" "${lengths[@]/#/$out/val-ls}"
-quality --summary "$out/model2-val-defaults" "${lengths[@]/#/$out/model2-val-ls}"
+quality --summary "${two_priors[@]}" "$out/val-defaults" "${lengths[@]/#/$out/val-ls}"
+quality --summary "${two_priors[@]}" "$out/model2-val-defaults" "${lengths[@]/#/$out/model2-val-ls}"
 echo "### Validation: the final map's length scale against the priors and against the defaults"
 quality "${lengths[@]/#/$out/val-ls}" "${lengths[@]/#/$out/model2-val-ls}"
 against_defaults "$out/val-defaults" "${lengths[@]/#/$out/val-ls}" -- rise gradcam++
@@ -102,3 +109,27 @@ echo "### Validation: the prior's coefficient kept ≥ 0 against the priors and 
 quality "$out/val-nonnegative" "$out/model2-val-nonnegative"
 against_defaults "$out/val-defaults" "$out/val-nonnegative" -- rise gradcam++ opticam
 against_defaults "$out/model2-val-defaults" "$out/model2-val-nonnegative" -- rise gradcam++ opticam
+
+# 6. Which part of BOREx(RISE)'s deletion order wins or loses against RISE's, image by image, on
+# the test split of both classifiers (the fifteenth round's maps): the refined map's first K
+# pixels followed by RISE's order of the rest, K = 256, 1024, 2048 (one, four and eight
+# deletion steps).
+echo "### BOREx(RISE)'s head with RISE's tail, against RISE (test split)"
+for run in test-defaults model2-test-defaults; do
+  file=$model
+  [[ $run == model2-* ]] && file=$model2
+  /usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "$file" \
+    --splice 256,1024,2048 "$root/out/refinement15/$run" rise borex:rise
+done
+
+# 7. The first round's rule's pick among steps 2, 3 and 5 (the halved final length scale: the
+# highest objective with no cell worse than the prior), once on the test split of both
+# classifiers, against the priors and against the defaults (the fifteenth round's test runs).
+prototype "$out/test-ls0.5" test500 BOREX_PROTOTYPE_FINAL_LS=0.5
+prototype "$out/model2-test-ls0.5" test500 BOREX_PROTOTYPE_FINAL_LS=0.5 "$model2"
+echo "### The halved final length scale on the test split: against the priors"
+quality "$out/test-ls0.5" "$out/model2-test-ls0.5"
+echo "### The halved final length scale on the test split: against the defaults"
+against_defaults "$root/out/refinement15/test-defaults" "$out/test-ls0.5" -- rise gradcam++
+against_defaults "$root/out/refinement15/model2-test-defaults" "$out/model2-test-ls0.5" \
+  -- rise gradcam++
