@@ -69,6 +69,26 @@ TEST_F(CliTest, RefineOnTheBundledModelWritesEveryOutput) {
   EXPECT_GT(trace["prior_scale"].get<double>(), 0.0);
 }
 
+// A prior that marks everything but the region the model reads: the observations contradict it,
+// the fitted coefficient comes out negative, and refine says so in one warning line; a prior on
+// the region gives no warning.
+TEST_F(CliTest, RefineWarnsWhenTheObservationsContradictThePrior) {
+  cv::Mat inverted(32, 32, CV_32FC1, cv::Scalar(1.0f));
+  inverted(cv::Rect(16, 8, 8, 8)).setTo(0.0f);
+  const cv::Mat on_region = 1.0 - inverted;
+  borex::io::WriteNpy(Path("inverted.npy"), inverted);
+  borex::io::WriteNpy(Path("on_region.npy"), on_region);
+  const CommandResult contradicted = RunBorex(RegionArgs() + " --prior " + Path("inverted.npy"));
+  ASSERT_EQ(contradicted.status, 0) << contradicted.err;
+  EXPECT_NE(contradicted.err.find("the observations contradict the prior"), std::string::npos)
+      << contradicted.err;
+  std::ifstream summary_file(Path("map.json"));
+  EXPECT_LT(nlohmann::json::parse(summary_file)["prior"]["coefficient"].get<double>(), 0.0);
+  const CommandResult confirmed = RunBorex(RegionArgs() + " --prior " + Path("on_region.npy"));
+  ASSERT_EQ(confirmed.status, 0) << confirmed.err;
+  EXPECT_EQ(confirmed.err.find("contradict"), std::string::npos) << confirmed.err;
+}
+
 TEST_F(CliTest, SameSeedSameMapBitForBit) {
   // The defaults (the pixel field; the seed draws the RISE prior's masks) and the squares' GP
   // with jitter (the seed draws it too).

@@ -367,6 +367,17 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
   if (refine_options.prior_mean == refine::PriorMean::kFitted) {
     summary["prior"]["coefficient"] = result.prior_coefficient;  // a of m = a·ī0 + b
     summary["prior"]["offset"] = result.prior_offset;            // b
+    // The map is a·i0 plus the observations' deviation: with a < 0 it holds the prior upside
+    // down, which a reader of the picture should not mistake for the prior's claim (issue 11,
+    // sixteenth round: mostly scenes where the model barely sees the class).
+    if (!prior.empty() && result.prior_coefficient < 0)
+      spdlog::warn(
+          "the observations contradict the prior (its fitted coefficient is {:.3g} < 0): the "
+          "model's score rose where the prior's high values were hidden, so the refined map "
+          "holds the prior upside down; check the prior and the label (class {}{})",
+          result.prior_coefficient, loaded.label,
+          summary["class_name"].is_string() ? ", " + summary["class_name"].get<std::string>()
+                                            : std::string());
   }
   summary["signal_variance"] = result.signal_variance;
   summary["noise_variance"] = result.noise_variance;
