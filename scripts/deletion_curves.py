@@ -98,16 +98,16 @@ def splices(run, args, model, mean, std, a_curves):
     difference and the one-sided signed-rank p for "lower"."""
     rows = csv.DictReader(open(os.path.join(run, args.a + ".csv")))
     labels = {row["image_id"]: int(row["label"]) for row in rows}
-    for count in args.splice:
-        diffs = []
-        for image_id, a_curve in sorted(a_curves.items()):
-            image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
-            a = removal_order(np.load(map_path(run, args.a, image_id)))
-            b = removal_order(np.load(map_path(run, args.b, image_id)))
+    diffs = np.zeros((len(args.splice), len(a_curves)))
+    for j, (image_id, a_curve) in enumerate(sorted(a_curves.items())):
+        image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
+        a = removal_order(np.load(map_path(run, args.a, image_id)))
+        b = removal_order(np.load(map_path(run, args.b, image_id)))
+        for k, count in enumerate(args.splice):
             curve = deletion_curve(model, mean, std, image, spliced_order(b, a, count),
                                    labels[image_id], args.step)
-            diffs.append(curve_area(curve) - curve_area(a_curve))
-        d = np.array(diffs)
+            diffs[k, j] = curve_area(curve) - curve_area(a_curve)
+    for count, d in zip(args.splice, diffs):
         print(f"{args.b}'s first {count} pixels, then {args.a}'s order, against {args.a}: lower on "
               f"{(d < 0).mean():.2f} of the images, median {np.median(d):+.4f}, mean "
               f"{d.mean():+.4f}, p (lower) {wilcoxon_greater(-d):.2g}")

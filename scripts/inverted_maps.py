@@ -40,7 +40,8 @@ def main():
             inverted = []
             for path in paths:
                 image_id = os.path.splitext(os.path.basename(path))[0]
-                prior_path = path.replace(os.sep + "borex:" + prior + os.sep, os.sep + prior + os.sep)
+                prior_path = path.replace(os.sep + "borex:" + prior + os.sep,
+                                          os.sep + prior + os.sep)
                 refined, base = np.load(path).ravel(), np.load(prior_path).ravel()
                 if refined.std() > 0 and base.std() > 0 and np.corrcoef(refined, base)[0, 1] < 0:
                     inverted.append(image_id)

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Issue 11's sixteenth round (docs/algorithm.md "Sixteenth round", docs/results.md
-# "refinement16"): the final map's deviation under an edge-aware covariance, whose correlation
-# between two cells is the separable Matérn's times ρ + (1 − ρ)·(how much of the image's segments
-# they share), so that the observations' evidence spreads within an object more than across its
-# outline (the fifteenth round's halo).
+# "refinement16"): changes of the final map aimed at the fifteenth round's halo (an edge-aware
+# covariance, the final length scale, the prior's coefficient kept ≥ 0), and where the second
+# classifier's deletion and pointing cells are decided.
 # The prototype is a borex of commit e03bd9d built with scripts/refinement_prototypes_round16.patch
 # applied, given as PROTOTYPE_BOREX (from the repository's root; the patch is not in that commit):
 #   git worktree add /tmp/borex16 e03bd9d &&
@@ -64,8 +63,8 @@ quality --summary "${two_priors[@]}" "$out/val-defaults" "${rhos[@]/#/$out/val-e
 echo "### Validation: the first round's rule, second classifier"
 quality --summary "${two_priors[@]}" "$out/model2-val-defaults" "${rhos[@]/#/$out/model2-val-edge}"
 echo "### Validation: against the priors"
-quality "${two_priors[@]}" "$out/val-defaults" "${rhos[@]/#/$out/val-edge}" "$out/model2-val-defaults" \
-  "${rhos[@]/#/$out/model2-val-edge}"
+quality "${two_priors[@]}" "$out/val-defaults" "${rhos[@]/#/$out/val-edge}" \
+  "$out/model2-val-defaults" "${rhos[@]/#/$out/model2-val-edge}"
 echo "### Validation: against the defaults"
 against_defaults "$out/val-defaults" "${rhos[@]/#/$out/val-edge}" -- rise gradcam++
 against_defaults "$out/model2-val-defaults" "${rhos[@]/#/$out/model2-val-edge}" -- rise gradcam++
