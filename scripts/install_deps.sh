@@ -13,7 +13,8 @@ packages=(
   build-essential cmake ccache pkg-config
   libtorch-dev libopencv-dev libeigen3-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   libxtensor-dev libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3-torch python3-torchvision python3-numpy python3-pil dataset-fashion-mnist
+  python3-torch python3-torchvision python3-numpy python3-scipy python3-pil
+  dataset-fashion-mnist
   pybind11-dev python3-dev
 )
 

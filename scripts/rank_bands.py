@@ -31,8 +31,9 @@ def box_regions(data, image_id, shape, ring):
     for item in ElementTree.parse(annotation).findall("object"):
         box = item.find("bndbox")
         x0, y0, x1, y1 = (int(float(box.find(k).text)) for k in ("xmin", "ymin", "xmax", "ymax"))
-        inside[y0:y1, x0:x1] = True
-        near[max(0, y0 - ring):y1 + ring, max(0, x0 - ring):x1 + ring] = True
+        # VOC boxes are 1-based and inclusive: the box's pixels are x0 - 1 .. x1 - 1.
+        inside[y0 - 1:y1, x0 - 1:x1] = True
+        near[max(0, y0 - 1 - ring):y1 + ring, max(0, x0 - 1 - ring):x1 + ring] = True
     return inside, near & ~inside
 
 

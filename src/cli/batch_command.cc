@@ -139,8 +139,10 @@ Action AddBatchCommand(CLI::App& app) {
       "For each image of VOC_ROOT/ImageSets/Main/SPLIT.txt and each method, writes the map to\n"
       "OUT/maps/METHOD/ID.npy (at the model's input resolution) and appends one row to\n"
       "OUT/METHOD.csv: image_id,label,insertion,deletion,insertion_sum,deletion_sum,f_measure,\n"
-      "f_measure_sum,pointing_hit,average_drop,average_gain,hide_top,model_calls,seconds\n"
-      "(model_calls and seconds: producing the map; borex:X counts only the refinement).\n"
+      "f_measure_sum,pointing_hit,average_drop,average_gain,hide_top,prior_coefficient,\n"
+      "model_calls,seconds (model_calls and seconds: producing the map; borex:X counts only the\n"
+      "refinement; prior_coefficient: borex:X's fitted weight a of the prior, negative when the\n"
+      "observations contradict it, which the batch's last lines count per method).\n"
       "Methods: rise, pn-rise, gradcam, gradcam++, mokuwe (Algorithm 1), borex:PRIOR with PRIOR\n"
       "one of those four or none, optionally with :no-flip, :simple-average, :no-prior, :box.\n"
       "borex:X refines the very map X produced for the same image (computed once), so the\n"
@@ -176,6 +178,15 @@ Action AddBatchCommand(CLI::App& app) {
               << " s in the model) -> " << result.out_dir << "\n";
     for (const auto& [id, reason] : result.skipped)
       std::cout << "  skipped " << id << ": " << reason << "\n";
+    // One line per method rather than a warning per image (refine's): how many of the refined
+    // maps the observations turned against their prior.
+    for (const app::BatchMethodResult& method : result.methods)
+      if (method.maps_against_prior > 0)
+        std::cout << "  " << method.name << ": " << method.maps_against_prior << " of "
+                  << method.rows_total
+                  << " refined maps hold their prior upside down (the observations contradict "
+                     "it; prior_coefficient < 0 in "
+                  << method.csv_path << ")\n";
     return 0;
   };
 }

@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -241,20 +242,94 @@ TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
 TEST_F(BatchTest, ReportRejectsConflictingRows) {
   fs::create_directories(dir_ / "out/shard-1-of-2");
   const std::string header = io::CsvLine(BatchCsvHeader());
-  std::ofstream(Path("out/rise.csv")) << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,5,0.1\n";
+  std::ofstream(Path("out/rise.csv")) << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.1\n";
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
       << header
-      << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,5,0.3\nb,1,0.5,0.1,1,1,0.2,2,0,10,0,0.2,5,0.1\n";
+      << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.3\nb,1,0.5,0.1,1,1,0.2,2,0,10,0,0.2,,5,0.1\n";
   ReportOptions report;
   report.dirs = {Path("out")};
   const nlohmann::json summary = RunReport(report);  // a's duplicate differs only in seconds
   EXPECT_EQ(summary["methods"]["rise"]["images"], 2);
   EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["pointing_hit"].get<double>(), 0.5);
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << header << "a,2,0.5,0.1,1,1,0.2,2,1,10,0,0.2,5,0.1\n";
+      << header << "a,2,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.1\n";
   EXPECT_THROW(RunReport(report), InputError);
   std::ofstream(Path("out/shard-1-of-2/rise.csv")) << "image_id,x\n";
   EXPECT_THROW(RunReport(report), InputError);
+}
+
+// borex:PRIOR's rows record the fitted coefficient a of the prior mean; the batch and the report
+// count the maps with a < 0 (the prior upside down), resumed rows included.
+TEST_F(BatchTest, RecordsThePriorsCoefficientAndCountsMapsAgainstThePrior) {
+  BatchOptions options = Options(Path("out"));
+  options.limit = 3;
+  Run(options);
+  const io::CsvTable refined = io::ReadCsv(Path("out/borex:rise.csv"));
+  const int a = refined.RequireColumn("prior_coefficient");
+  for (const auto& row : refined.rows) EXPECT_TRUE(std::isfinite(std::stod(row[a]))) << row[0];
+  for (const std::string method : {"rise", "borex:none"})  // no prior fitted
+    for (const auto& row : Rows(Path("out/" + method + ".csv"))) EXPECT_EQ(row[a], "") << method;
+
+  // A resumed CSV's rows count too: one row's a made negative, another row dropped.
+  auto rows = refined.rows;
+  rows[0][a] = "-0.5";
+  long negative = 1;
+  for (size_t i = 1; i < 3; ++i) negative += std::stod(rows[i][a]) < 0;
+  const long recomputed = std::stod(rows[2][a]) < 0;
+  rows.pop_back();
+  {
+    std::ofstream cut(Path("out/borex:rise.csv"), std::ios::trunc);
+    cut << io::CsvLine(BatchCsvHeader());
+    for (const auto& row : rows) cut << io::CsvLine(row);
+  }
+  const BatchResult result = Run(options);
+  EXPECT_EQ(result.summary["methods"]["borex:rise"]["maps_against_prior"], negative);
+  EXPECT_TRUE(result.summary["methods"]["rise"]["maps_against_prior"].is_null());
+  EXPECT_EQ(result.methods[1].maps_against_prior, negative);
+  EXPECT_EQ(result.methods[0].maps_against_prior, -1);
+  EXPECT_EQ(std::stod(Rows(Path("out/borex:rise.csv"))[2][a]) < 0, recomputed);
+
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  const nlohmann::json summary = RunReport(report);
+  EXPECT_EQ(summary["methods"]["borex:rise"]["maps_against_prior"], negative);
+  EXPECT_TRUE(summary["methods"]["rise"]["maps_against_prior"].is_null());
+  EXPECT_NE(ReportMarkdown(summary).find("borex:rise: " + std::to_string(negative) +
+                                         " of 3 refined maps hold their prior upside down"),
+            std::string::npos);
+}
+
+// A directory written before the prior_coefficient column resumes in its own columns and merges.
+TEST_F(BatchTest, ResumesAndMergesCsvsOfAnEarlierVersion) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "rise,borex:rise";
+  options.limit = 3;
+  Run(options);
+  const std::vector<std::string>& older = OlderBatchCsvHeaders().at(0);
+  ASSERT_EQ(older.size() + 1, BatchCsvHeader().size());
+  const auto without_column = [](std::vector<std::vector<std::string>> rows) {
+    for (auto& row : rows) row.erase(row.end() - 3);  // prior_coefficient
+    return rows;
+  };
+  auto kept = without_column(Rows(Path("out/borex:rise.csv")));
+  auto before = kept;
+  for (auto& row : before) row.pop_back();  // the timing column, as Values() drops it
+  kept.pop_back();                          // the last image is computed again
+  {
+    std::ofstream cut(Path("out/borex:rise.csv"), std::ios::trunc);
+    cut << io::CsvLine(older);
+    for (const auto& row : kept) cut << io::CsvLine(row);
+  }
+  const nlohmann::json again = Run(options).summary;
+  EXPECT_EQ(again["rows_resumed"], 3 + 2);
+  const io::CsvTable table = io::ReadCsv(Path("out/borex:rise.csv"));
+  EXPECT_EQ(table.header, older);
+  EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  const nlohmann::json summary = RunReport(report);
+  EXPECT_EQ(summary["methods"]["borex:rise"]["images"], 3);
+  EXPECT_TRUE(summary["methods"]["borex:rise"]["maps_against_prior"].is_null());
 }
 
 TEST_F(BatchTest, SkipsBrokenImagesWithAReason) {

@@ -69,7 +69,7 @@ class HtmlReportTest : public testing::TempDirTest {
 
   static std::vector<std::string> Row(const std::string& id, double insertion, double deletion) {
     // image_id, label, insertion, deletion, the sums, f_measure, its sum, pointing_hit,
-    // average_drop, average_gain, hide_top, model_calls, seconds
+    // average_drop, average_gain, hide_top, prior_coefficient, model_calls, seconds
     return {id,
             "1",
             std::to_string(insertion),
@@ -82,6 +82,7 @@ class HtmlReportTest : public testing::TempDirTest {
             "5",
             "1",
             "-0.1",
+            "",
             "40",
             "0.5"};
   }

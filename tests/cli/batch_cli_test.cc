@@ -166,13 +166,40 @@ TEST_F(BatchCliTest, AModelThatDoesNotLoadLeavesNoOutput) {
   EXPECT_EQ(fixed.status, 0) << fixed.err;
 }
 
+// The refined maps whose fitted prior coefficient is negative are counted, one line per method,
+// by the batch (resumed rows included) and by the report.
+TEST_F(BatchCliTest, CountsTheMapsThatHoldTheirPriorUpsideDown) {
+  std::vector<std::string> args = BatchArgs(Path("out"));
+  args.insert(args.end(), {"--limit", "3"});
+  ASSERT_EQ(RunBorex(Joined(args)).status, 0);
+  const std::string csv = Path("out/borex:rise.csv");
+  borex::io::CsvTable table = borex::io::ReadCsv(csv);
+  const int a = table.RequireColumn("prior_coefficient");
+  table.rows[0][a] = "-0.5";
+  long negative = 0;
+  for (const auto& row : table.rows) negative += std::stod(row[a]) < 0;
+  {
+    std::ofstream out(csv, std::ios::trunc);
+    out << borex::io::CsvLine(table.header);
+    for (const auto& row : table.rows) out << borex::io::CsvLine(row);
+  }
+  const std::string line =
+      "borex:rise: " + std::to_string(negative) + " of 3 refined maps hold their prior upside down";
+  const auto resumed = RunBorex(Joined(args));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find(line), std::string::npos) << resumed.out;
+  const auto report = RunBorex("report " + Path("out"));
+  ASSERT_EQ(report.status, 0) << report.err;
+  EXPECT_NE(report.out.find(line), std::string::npos) << report.out;
+}
+
 TEST_F(BatchCliTest, HelpExplainsMethodsAndOutputs) {
   const auto run = RunBorex("batch --help");
   EXPECT_EQ(run.status, 0);
   for (const char* needle :
        {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum", "--step", "--substrate",
         "--infill", "--rise-infill", "--refine-infill", "--bo-infill", "--allow-unmatched",
-        "--save-curves"})
+        "--save-curves", "prior_coefficient"})
     EXPECT_NE(run.out.find(needle), std::string::npos) << needle;
 }
 

@@ -87,5 +87,25 @@ TEST_F(CsvTest, AppenderRejectsAnotherHeader) {
   EXPECT_EQ(Read(path), "id,other\n");
 }
 
+TEST_F(CsvTest, AppenderKeepsAnOlderHeadersColumns) {
+  const std::string path = Write("older.csv", "id,value\na,1\n");
+  CsvAppender csv(path, {"id", "note", "value"}, {{"id", "value"}});
+  ASSERT_EQ(csv.existing_rows().size(), 1u);
+  EXPECT_EQ(csv.existing_rows()[0], (std::vector<std::string>{"a", "", "1"}));
+  csv.Append({"b", "dropped", "2"});
+  EXPECT_EQ(Read(path), "id,value\na,1\nb,2\n");
+  // A new file gets the current header.
+  CsvAppender fresh(Path("new.csv"), {"id", "note", "value"}, {{"id", "value"}});
+  fresh.Append({"c", "kept", "3"});
+  EXPECT_EQ(Read(Path("new.csv")), "id,note,value\nc,kept,3\n");
+}
+
+TEST_F(CsvTest, RowsWithColumnsFillsMissingColumnsAndRejectsUnknownOnes) {
+  const CsvTable table = ReadCsv(Write("t.csv", "b,a\n2,1\n4,3\n"));
+  EXPECT_EQ(RowsWithColumns(table, {"a", "c", "b"}),
+            (std::vector<std::vector<std::string>>{{"1", "", "2"}, {"3", "", "4"}}));
+  EXPECT_THROW(RowsWithColumns(table, {"a"}), InputError);
+}
+
 }  // namespace
 }  // namespace borex::io

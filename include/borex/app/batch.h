@@ -75,6 +75,10 @@ struct BatchOptions {
 
 // The columns of OUT/<method>.csv.
 const std::vector<std::string>& BatchCsvHeader();
+// The headers of earlier borex versions' CSVs, each BatchCsvHeader() without the columns added
+// since: such a directory still resumes (its rows keep their own columns) and merges (the
+// missing columns read as empty).
+const std::vector<std::vector<std::string>>& OlderBatchCsvHeaders();
 // Where a run writes: OUT, or OUT/shard-K-of-N with --shard.
 std::string BatchOutputDir(const BatchOptions& options);
 // A directory's settings.json, with every setting added since its format began filled in, when
@@ -91,6 +95,9 @@ struct BatchMethodResult {
   long rows_total = 0;    // in the CSV, resumed rows included
   long model_calls = 0;   // producing this run's maps
   double seconds = 0;
+  // Rows in the CSV whose refined map holds its prior upside down (the fitted coefficient
+  // a < 0: the observations contradict the prior); -1 for a method that fits no a.
+  long maps_against_prior = -1;
 };
 
 struct BatchResult {

@@ -27,25 +27,36 @@ CsvTable ReadCsv(const std::string& path);
 // One record as a CSV line ending in '\n'; fields are quoted only when they need it.
 std::string CsvLine(const std::vector<std::string>& fields);
 
+// `table`'s rows with the columns `header`, in its order: a column the table lacks is empty in
+// every row (a file written before the column existed). Throws InputError naming the file when
+// the table has a column `header` lacks.
+std::vector<std::vector<std::string>> RowsWithColumns(const CsvTable& table,
+                                                      const std::vector<std::string>& header);
+
 // An append-only CSV file with a fixed header.
 class CsvAppender {
  public:
   // Opens `path`, creating it with `header` if absent or empty. An existing file must have
-  // exactly this header (else InputError); a torn last line is truncated away with a warning.
-  CsvAppender(const std::string& path, const std::vector<std::string>& header);
+  // this header or one of `older_headers`, each `header` without some of its columns (else
+  // InputError); a torn last line is truncated away with a warning.
+  CsvAppender(const std::string& path, const std::vector<std::string>& header,
+              const std::vector<std::vector<std::string>>& older_headers = {});
   ~CsvAppender();
   CsvAppender(const CsvAppender&) = delete;
   CsvAppender& operator=(const CsvAppender&) = delete;
 
-  // The complete rows present when the file was opened.
+  // The complete rows present when the file was opened, with `header`'s columns (those of an
+  // older header's file: empty).
   const std::vector<std::vector<std::string>>& existing_rows() const { return existing_rows_; }
-  // Appends one row (as many fields as the header) durably: one write(), then fsync.
+  // Appends one row (one field per column of `header`) durably: one write(), then fsync. A file
+  // with an older header gets the fields of its own columns.
   void Append(const std::vector<std::string>& fields);
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   size_t columns_ = 0;
+  std::vector<size_t> file_columns_;  // the file's columns, as indices into `header`
   int fd_ = -1;
   std::vector<std::vector<std::string>> existing_rows_;
 };

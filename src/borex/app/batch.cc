@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -117,6 +118,9 @@ struct MethodRun {
   long rows_written = 0;
   long model_calls = 0;
   double seconds = 0;  // producing maps (evaluation excluded)
+  // Rows (resumed ones included) whose refined map holds its prior upside down: the fitted
+  // coefficient a < 0 (methods that fit one: FitsPrior).
+  long maps_against_prior = 0;
   std::string map_dir;
   std::string curve_dir;  // empty: curves are not kept
 };
@@ -483,7 +487,21 @@ struct ProducedMap {
   cv::Mat map;
   long calls = 0;
   double seconds = 0;
+  std::string prior_coefficient;  // the refinement's fitted a (FitsPrior), else empty
 };
+
+// Whether the method's refinement fits the prior's coefficient a (m = a·ī0 + b), which the
+// CSV's prior_coefficient column then records.
+bool FitsPrior(const BatchMethod& method) {
+  return method.refines && method.has_prior &&
+         method.refine.prior_mean == refine::PriorMean::kFitted;
+}
+
+// The CSV's prior_coefficient column (empty: not fitted) as "the map holds its prior upside
+// down".
+bool AgainstPrior(const std::string& prior_coefficient) {
+  return !prior_coefficient.empty() && std::stod(prior_coefficient) < 0;
+}
 
 // Scores the maps (all at once: metrics::EvaluateAll), writes each and appends its row (after the
 // map: a row always has its map).
@@ -530,9 +548,11 @@ void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
       io::WriteNpy(map_path, p.map);
     std::vector<std::string> row = {p.item->id, std::to_string(p.item->label)};
     for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
+    row.push_back(p.prior_coefficient);
     row.push_back(std::to_string(p.calls));
     row.push_back(Number(p.seconds));
     run.csv->Append(row);
+    run.maps_against_prior += AgainstPrior(p.prior_coefficient);
     run.done.insert(p.item->id);
     ++run.rows_written;
     run.model_calls += p.calls;
@@ -629,7 +649,7 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
                                        run.method.refine.map_segment_form);
               seconds += SecondsSince(start);
             }
-            produced.push_back({&item, map, calls, seconds});
+            produced.push_back({&item, map, calls, seconds, ""});
           });
     } else {
       std::vector<InFlight*> refined;
@@ -647,7 +667,8 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
         refine::RefineTogether(classifier, pointers, options.explain.rise.batch_size);
         for (size_t i = 0; i < refined.size(); ++i) {
           const refine::RefineResult result = refiners[i]->Finish();
-          produced.push_back({refined[i], result.map, result.model_calls, result.total_seconds});
+          produced.push_back({refined[i], result.map, result.model_calls, result.total_seconds,
+                              FitsPrior(run.method) ? Number(result.prior_coefficient) : ""});
         }
       } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
         for (InFlight* item : refined) {
@@ -731,11 +752,22 @@ const std::vector<std::string>& BatchCsvHeader() {
   static const std::vector<std::string> header = [] {
     std::vector<std::string> columns = {"image_id", "label"};
     for (const std::string& column : metrics::Evaluation::CsvColumns()) columns.push_back(column);
+    columns.push_back("prior_coefficient");
     columns.push_back("model_calls");
     columns.push_back("seconds");
     return columns;
   }();
   return header;
+}
+
+const std::vector<std::vector<std::string>>& OlderBatchCsvHeaders() {
+  static const std::vector<std::vector<std::string>> headers = [] {
+    std::vector<std::string> before_prior_coefficient = BatchCsvHeader();
+    before_prior_coefficient.erase(std::find(before_prior_coefficient.begin(),
+                                             before_prior_coefficient.end(), "prior_coefficient"));
+    return std::vector<std::vector<std::string>>{before_prior_coefficient};
+  }();
+  return headers;
 }
 
 std::string BatchOutputDir(const BatchOptions& options) {
@@ -808,8 +840,14 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
       io::RemoveStaleTemporaries(run.curve_dir);
     }
     run.csv = std::make_unique<io::CsvAppender>(out_dir + "/" + run.method.name + ".csv",
-                                                BatchCsvHeader());
-    for (const auto& row : run.csv->existing_rows()) run.done.insert(row[0]);
+                                                BatchCsvHeader(), OlderBatchCsvHeaders());
+    const auto& header = BatchCsvHeader();
+    const size_t prior_column =
+        std::find(header.begin(), header.end(), "prior_coefficient") - header.begin();
+    for (const auto& row : run.csv->existing_rows()) {
+      run.done.insert(row[0]);
+      run.maps_against_prior += AgainstPrior(row[prior_column]);
+    }
     resumed_rows += static_cast<long>(run.done.size());
     runs_by_name[run.method.name] = &run;
   }
@@ -876,14 +914,18 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   result.total_seconds = SecondsSince(start);
   nlohmann::json per_method = nlohmann::json::object();
   for (const MethodRun& run : runs) {
+    const bool fits_prior = FitsPrior(run.method);
     result.methods.push_back({run.method.name, run.csv->path(), run.rows_written,
-                              static_cast<long>(run.done.size()), run.model_calls, run.seconds});
+                              static_cast<long>(run.done.size()), run.model_calls, run.seconds,
+                              fits_prior ? run.maps_against_prior : -1});
     per_method[run.method.name] = {
         {"csv", run.csv->path()},
         {"rows_written", run.rows_written},
         {"rows_total", run.done.size()},
         {"model_calls", run.model_calls},
         {"seconds", run.seconds},
+        {"maps_against_prior",
+         fits_prior ? nlohmann::json(run.maps_against_prior) : nlohmann::json(nullptr)},
         {"images_per_minute",
          run.seconds > 0 ? nlohmann::json(60.0 * run.rows_written / run.seconds) : nullptr}};
   }

@@ -81,9 +81,12 @@ MergedMethod Merge(const std::vector<std::string>& paths) {
   std::map<std::string, std::pair<size_t, std::string>> seen;  // id -> (row, file)
   for (const std::string& path : paths) {
     const io::CsvTable table = io::ReadCsv(path);
-    if (table.header != header) throw InputError(path, "not a borex batch CSV (unexpected header)");
+    const auto& older = OlderBatchCsvHeaders();
+    if (table.header != header &&
+        std::find(older.begin(), older.end(), table.header) == older.end())
+      throw InputError(path, "not a borex batch CSV (unexpected header)");
     ++merged.sources;
-    for (const auto& row : table.rows) {
+    for (const auto& row : io::RowsWithColumns(table, header)) {
       const auto found = seen.find(row[0]);
       if (found == seen.end()) {
         seen[row[0]] = {merged.rows.size(), path};
@@ -117,6 +120,11 @@ nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows) {
     summary[header[column]] =
         values.empty() ? nlohmann::json(nullptr) : nlohmann::json(Mean(values));
     if (header[column] == "f_measure") summary["images_with_region"] = values.size();
+    if (header[column] == "prior_coefficient")  // refined maps holding their prior upside down
+      summary["maps_against_prior"] =
+          values.empty() ? nlohmann::json(nullptr)
+                         : nlohmann::json(std::count_if(values.begin(), values.end(),
+                                                        [](double a) { return a < 0; }));
   }
   const double seconds = summary["seconds"].is_null() ? 0 : summary["seconds"].get<double>();
   summary["images_per_minute"] = seconds > 0 ? nlohmann::json(60.0 / seconds) : nullptr;
@@ -189,6 +197,13 @@ std::string ReportMarkdown(const nlohmann::json& summary) {
                         Cell(m["average_gain"], "{:.2f}"), Cell(m["model_calls"], "{:.0f}"),
                         Cell(m["seconds"], "{:.3f}"), Cell(m["images_per_minute"], "{:.1f}"));
   }
+  for (const auto& [method, m] : summary["methods"].items())
+    if (m.value("maps_against_prior", nlohmann::json()).is_number() &&
+        m["maps_against_prior"].get<long>() > 0)
+      text += fmt::format(
+          "\n{}: {} of {} refined maps hold their prior upside down (prior_coefficient < 0: the "
+          "observations contradict the prior, often where the model barely sees the label).\n",
+          method, m["maps_against_prior"].get<long>(), m["images"].get<long>());
   return text;
 }
 

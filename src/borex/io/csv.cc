@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -134,20 +135,45 @@ std::string CsvLine(const std::vector<std::string>& fields) {
   return line + '\n';
 }
 
-CsvAppender::CsvAppender(const std::string& path, const std::vector<std::string>& header)
+std::vector<std::vector<std::string>> RowsWithColumns(const CsvTable& table,
+                                                      const std::vector<std::string>& header) {
+  std::vector<int> source;  // header's column -> the table's, or -1
+  source.reserve(header.size());
+  for (const std::string& name : header) source.push_back(table.Column(name));
+  for (const std::string& name : table.header)
+    if (std::find(header.begin(), header.end(), name) == header.end())
+      throw InputError(table.path, "unexpected column '" + name + "'");
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(table.rows.size());
+  for (const auto& row : table.rows) {
+    std::vector<std::string>& projected = rows.emplace_back();
+    projected.reserve(header.size());
+    for (const int column : source) projected.push_back(column < 0 ? "" : row[column]);
+  }
+  return rows;
+}
+
+CsvAppender::CsvAppender(const std::string& path, const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& older_headers)
     : path_(path), columns_(header.size()) {
+  for (size_t i = 0; i < header.size(); ++i) file_columns_.push_back(i);
   struct stat info {};
   const bool exists = ::stat(path.c_str(), &info) == 0 && info.st_size > 0;
   if (exists) {
     bool torn = false;
     const std::string text = CompleteLines(path, &torn);
-    CsvTable table = ParseTable(path, text);
-    if (table.header != header)
+    const CsvTable table = ParseTable(path, text);
+    const bool older =
+        std::find(older_headers.begin(), older_headers.end(), table.header) != older_headers.end();
+    if (table.header != header && !older)
       throw InputError(path,
                        "existing file has a different header (another borex version or "
                        "command?): expected '" +
                            CsvLine(header).substr(0, CsvLine(header).size() - 1) + "'");
-    existing_rows_ = std::move(table.rows);
+    existing_rows_ = RowsWithColumns(table, header);
+    file_columns_.clear();
+    for (const std::string& name : table.header)
+      file_columns_.push_back(std::find(header.begin(), header.end(), name) - header.begin());
     if (torn) {
       spdlog::warn("{}: cutting off a torn last line left by an interrupted run", path);
       if (::truncate(path.c_str(), static_cast<off_t>(text.size())) != 0)
@@ -168,7 +194,10 @@ void CsvAppender::Append(const std::vector<std::string>& fields) {
   if (fields.size() != columns_)
     throw Error("internal: a row of " + std::to_string(fields.size()) + " fields for " +
                 std::to_string(columns_) + " columns in " + path_);
-  WriteAll(fd_, CsvLine(fields), path_);
+  std::vector<std::string> written;
+  written.reserve(file_columns_.size());
+  for (const size_t column : file_columns_) written.push_back(fields[column]);
+  WriteAll(fd_, CsvLine(written), path_);
 }
 
 }  // namespace borex::io

@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Tests of issue 11's analysis scripts (scripts/refine_quality.py, rank_bands.py,
+inverted_maps.py, deletion_curves.py), which every round's decision rests on: the signed-rank test
+against scipy and a hand computation, the paired comparison on a hand-made batch directory, the
+boxes' pixels, the inverted maps, and the deletion curve's order and area.
+
+  /usr/bin/python3 tests/scripts/analysis_scripts_test.py    (ctest: scripts.analysis)
+
+Needs Debian's numpy, scipy and torch (/usr/bin/python3).
+"""
+import contextlib
+import csv
+import io
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import scipy.stats
+import torch
+
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
+sys.path.insert(0, SCRIPTS)
+
+import deletion_curves  # noqa: E402
+import inverted_maps  # noqa: E402
+import rank_bands  # noqa: E402
+import refine_quality  # noqa: E402
+
+
+def write_annotation(data, image_id, boxes):
+    """A VOC annotation with one object per (xmin, ymin, xmax, ymax) box, 1-based inclusive."""
+    os.makedirs(os.path.join(data, "Annotations"), exist_ok=True)
+    objects = "".join(
+        f"<object><name>coat</name><bndbox><xmin>{x0}</xmin><ymin>{y0}</ymin><xmax>{x1}</xmax>"
+        f"<ymax>{y1}</ymax></bndbox></object>" for x0, y0, x1, y1 in boxes)
+    with open(os.path.join(data, "Annotations", image_id + ".xml"), "w") as f:
+        f.write(f"<annotation>{objects}</annotation>")
+
+
+def write_csv(path, rows, columns):
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def run_main(module, argv):
+    """module.main() with sys.argv = argv; returns what it printed."""
+    saved, sys.argv = sys.argv, [module.__name__] + argv
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            module.main()
+    finally:
+        sys.argv = saved
+    return out.getvalue()
+
+
+class WilcoxonTest(unittest.TestCase):
+    def test_hand_computed_case(self):
+        # d = 1, 2, 3: ranks 1, 2, 3 all positive, W+ = 6, mean 3, variance 3·4·7/24 = 3.5.
+        z = (6 - 3) / math.sqrt(3.5)
+        self.assertAlmostEqual(refine_quality.wilcoxon_greater([1, 2, 3]),
+                               0.5 * math.erfc(z / math.sqrt(2)), places=12)
+        # Zeros are dropped; nothing left: p = 1.
+        self.assertEqual(refine_quality.wilcoxon_greater([0, 0]), 1.0)
+        self.assertAlmostEqual(refine_quality.wilcoxon_greater([0, 1, 2, 3]),
+                               refine_quality.wilcoxon_greater([1, 2, 3]), places=12)
+
+    def test_matches_scipy_with_ties_and_zeros(self):
+        rng = np.random.default_rng(0)
+        for n in (12, 60, 500):
+            for shift in (-0.3, 0.0, 0.2):
+                # Rounded to one decimal: many tied |d| and some zero differences.
+                d = np.round(rng.normal(shift, 1.0, n), 1)
+                expected = scipy.stats.wilcoxon(d, zero_method="wilcox", correction=False,
+                                                alternative="greater", method="approx").pvalue
+                self.assertAlmostEqual(refine_quality.wilcoxon_greater(d), expected, places=10,
+                                       msg=f"n={n} shift={shift}")
+
+    def test_better_and_worse_are_complementary_without_ties(self):
+        d = np.random.default_rng(1).normal(0.1, 1, 80)
+        self.assertAlmostEqual(refine_quality.wilcoxon_greater(d) +
+                               refine_quality.wilcoxon_greater(-d), 1.0, places=12)
+
+
+class CompareTest(unittest.TestCase):
+    """refine_quality.compare on a hand-made batch directory: subsets, means, metric signs."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.data = os.path.join(self.tmp.name, "data")
+        self.run = os.path.join(self.tmp.name, "run")
+        os.makedirs(self.run)
+        columns = ["image_id", "label", "insertion", "deletion", "f_measure", "pointing_hit"]
+        rng = np.random.default_rng(2)
+        prior, refined = [], []
+        for k in range(30):
+            image_id = f"s_{k:03d}"
+            items = 2 if k % 3 == 0 else 1  # 10 multi-item scenes, 20 single-item
+            write_annotation(self.data, image_id, [(1 + 10 * i, 1, 8 + 10 * i, 8)
+                                                   for i in range(items)])
+            base = {"insertion": rng.uniform(0.3, 0.6), "deletion": rng.uniform(0.1, 0.3),
+                    "f_measure": rng.uniform(0.1, 0.4), "pointing_hit": k % 2}
+            prior.append({"image_id": image_id, "label": 4, **base})
+            # Refined: insertion higher, deletion higher (worse), F equal, pointing equal.
+            refined.append({"image_id": image_id, "label": 4,
+                            "insertion": base["insertion"] + 0.01 * (k + 1),
+                            "deletion": base["deletion"] + 0.002 * (k + 1),
+                            "f_measure": base["f_measure"], "pointing_hit": k % 2})
+        write_csv(os.path.join(self.run, "rise.csv"), prior, columns)
+        write_csv(os.path.join(self.run, "borex:rise.csv"), refined, columns)
+        self.prior, self.refined = prior, refined
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_subsets_means_and_directions(self):
+        result = refine_quality.compare(self.run, "borex:rise", "rise", self.data)
+        self.assertEqual(result[("all", "insertion")][4], 30)
+        self.assertEqual(result[("single", "insertion")][4], 20)
+        self.assertEqual(result[("multi", "insertion")][4], 10)
+        mean_refined = np.mean([r["insertion"] for r in self.refined])
+        mean_prior = np.mean([r["insertion"] for r in self.prior])
+        self.assertAlmostEqual(result[("all", "insertion")][0], mean_refined, places=12)
+        self.assertAlmostEqual(result[("all", "insertion")][1], mean_prior, places=12)
+        # Every refined insertion is higher: "better" significant, "worse" not.
+        self.assertLess(result[("all", "insertion")][2], 1e-5)
+        self.assertGreater(result[("all", "insertion")][3], 0.99)
+        # Deletion is lower-is-better: every refined deletion is higher, so it is "worse".
+        self.assertLess(result[("all", "deletion")][3], 1e-5)
+        self.assertGreater(result[("all", "deletion")][2], 0.99)
+        # Equal F-measure: no difference left, p = 1 both ways.
+        self.assertEqual(result[("all", "f_measure")][2:4], (1.0, 1.0))
+
+    def test_summary_objective_and_worse_cells(self):
+        out = run_main(refine_quality, ["--data", self.data, "--summary", self.run])
+        objective = np.mean([r["insertion"] + r["f_measure"] - r["deletion"]
+                             for r in self.refined])
+        row = out.strip().splitlines()[-1].split("|")
+        self.assertAlmostEqual(float(row[2]), objective, places=4)
+        # Worse cells: deletion on all, single and multi scenes (p well below 0.05 in each).
+        self.assertEqual(int(row[3]), 3)
+
+
+class RankBandsTest(unittest.TestCase):
+    def test_boxes_are_one_based_and_inclusive(self):
+        with tempfile.TemporaryDirectory() as data:
+            # xmin 3, ymin 5, xmax 4, ymax 6: 0-based columns 2-3 and rows 4-5.
+            write_annotation(data, "a", [(3, 5, 4, 6)])
+            inside, ring = rank_bands.box_regions(data, "a", (10, 10), 1)
+            expected_inside = np.zeros((10, 10), bool)
+            expected_inside[4:6, 2:4] = True
+            np.testing.assert_array_equal(inside, expected_inside)
+            expected_ring = np.zeros((10, 10), bool)
+            expected_ring[3:7, 1:5] = True
+            expected_ring[4:6, 2:4] = False
+            np.testing.assert_array_equal(ring, expected_ring)
+
+    def test_shares_of_each_band(self):
+        with tempfile.TemporaryDirectory() as root:
+            data, run = os.path.join(root, "data"), os.path.join(root, "run")
+            write_annotation(data, "a", [(1, 1, 16, 16)])  # the top-left 16x16 pixels
+            os.makedirs(os.path.join(run, "maps", "m"))
+            saliency = np.zeros((128, 128), np.float32)
+            saliency[:16, :16] = 2  # the box first: 256 pixels, the first band exactly
+            saliency[16:24, :16] = 1  # then 128 pixels of the ring below it
+            np.save(os.path.join(run, "maps", "m", "a.npy"), saliency)
+            out = run_main(rank_bands, ["--data", data, run, "m"])
+            # Band [0, 256): the box. [256, 1024): the 128 ring pixels below it, then 640 zeros
+            # in raster order: rows 0-4's columns 16-127 and row 5's 16-95, 8 of each row's in
+            # the ring (columns 16-23): 128 + 6 * 8 = 176 of 768 in the ring.
+            self.assertIn("[0, 256): 1.00 / 0.00", out)
+            self.assertIn(f"[256, 1024): 0.00 / {176 / 768:.2f}", out)
+
+
+class InvertedMapsTest(unittest.TestCase):
+    def test_the_coefficient_decides_and_the_correlation_stands_in_for_it(self):
+        with tempfile.TemporaryDirectory() as root:
+            rng = np.random.default_rng(3)
+            columns = ["image_id", "insertion", "deletion", "f_measure", "pointing_hit"]
+            for run, with_a in (("new", True), ("old", False)):
+                path = os.path.join(root, run)
+                os.makedirs(os.path.join(path, "maps", "gradcam++"))
+                os.makedirs(os.path.join(path, "maps", "borex:gradcam++"))
+                prior_rows, refined_rows = [], []
+                for k, (a, sign) in enumerate(((0.5, 1), (-0.2, -1), (-0.1, 1), (2.0, -1))):
+                    prior = rng.uniform(0, 1, (8, 8))
+                    np.save(os.path.join(path, "maps", "gradcam++", f"i{k}.npy"), prior)
+                    np.save(os.path.join(path, "maps", "borex:gradcam++", f"i{k}.npy"),
+                            sign * prior)
+                    metrics = {"insertion": 0.5, "deletion": 0.2, "f_measure": 0.3,
+                               "pointing_hit": 1}
+                    prior_rows.append({"image_id": f"i{k}", **metrics})
+                    refined = {"image_id": f"i{k}", **metrics, "f_measure": 0.3 - 0.1 * k}
+                    if with_a:
+                        refined["prior_coefficient"] = a
+                    refined_rows.append(refined)
+                write_csv(os.path.join(path, "gradcam++.csv"), prior_rows, columns)
+                write_csv(os.path.join(path, "borex:gradcam++.csv"), refined_rows,
+                          columns + ["prior_coefficient"] * with_a)
+            lines = run_main(inverted_maps, [os.path.join(root, "new"),
+                                             os.path.join(root, "old")]).splitlines()
+            # New CSVs: a < 0 for images 1 and 2 (F-measure −0.1 and −0.2: mean −0.15).
+            self.assertIn("| new | gradcam++ | 2 / 4 |", lines[2])
+            self.assertIn("-0.150 (0.300)", lines[2])
+            # Old CSVs: the maps anticorrelated with their prior, images 1 and 3 (−0.1, −0.3).
+            self.assertIn("| old | gradcam++ | 2 / 4 |", lines[3])
+            self.assertIn("-0.200 (0.300)", lines[3])
+
+
+class DeletionCurveTest(unittest.TestCase):
+    def test_order_ties_in_raster_order(self):
+        saliency = np.array([[1.0, 3.0], [3.0, 2.0]])
+        np.testing.assert_array_equal(deletion_curves.removal_order(saliency), [1, 2, 3, 0])
+
+    def test_spliced_order_keeps_the_head_then_the_rest_in_the_second_order(self):
+        first, second = np.array([4, 2, 0, 1, 3]), np.array([0, 1, 2, 3, 4])
+        np.testing.assert_array_equal(deletion_curves.spliced_order(first, second, 2),
+                                      [4, 2, 0, 1, 3])
+        np.testing.assert_array_equal(deletion_curves.spliced_order(second, first, 3),
+                                      [0, 1, 2, 4, 3])
+
+    def test_curve_and_area_by_hand(self):
+        # A model whose class-0 logit is the image's mean over pixels and channels and whose
+        # class-1 logit is 0: the curve is sigmoid(mean of the normalised image).
+        class MeanLogit(torch.nn.Module):
+            def forward(self, x):
+                m = x.mean(dim=(1, 2, 3))
+                return torch.stack([m, torch.zeros_like(m)], 1)
+
+        image = np.full((2, 2, 3), 255, np.uint8)
+        order = np.array([3, 0, 1, 2])
+        mean, std = torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)
+        curve = deletion_curves.deletion_curve(MeanLogit(), mean, std, image, order, 0, 2)
+        # Removed pixels: 0, 2, 4 of 4 (the last step always reaches every pixel).
+        expected = 1 / (1 + np.exp(-np.array([1.0, 0.5, 0.0])))
+        np.testing.assert_allclose(curve, expected, rtol=1e-6)
+        self.assertAlmostEqual(deletion_curves.curve_area(np.array([1.0, 0.5, 0.0])),
+                               (0.75 + 0.25) / 2, places=12)
+
+
+if __name__ == "__main__":
+    unittest.main()
