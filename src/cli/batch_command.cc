@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "borex/app/batch.h"
+#include "borex/app/report.h"
 #include "borex/core/error.h"
 #include "borex/model/open_classifier.h"
 #include "commands.h"
@@ -182,11 +183,10 @@ Action AddBatchCommand(CLI::App& app) {
     // maps the observations turned against their prior.
     for (const app::BatchMethodResult& method : result.methods)
       if (method.maps_against_prior > 0)
-        std::cout << "  " << method.name << ": " << method.maps_against_prior << " of "
-                  << method.rows_total
-                  << " refined maps hold their prior upside down (the observations contradict "
-                     "it; prior_coefficient < 0 in "
-                  << method.csv_path << ")\n";
+        std::cout << "  "
+                  << app::MapsAgainstPriorNote(method.name, method.maps_against_prior,
+                                               method.rows_total)
+                  << "\n";
     return 0;
   };
 }

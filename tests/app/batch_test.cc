@@ -294,9 +294,13 @@ TEST_F(BatchTest, RecordsThePriorsCoefficientAndCountsMapsAgainstThePrior) {
   const nlohmann::json summary = RunReport(report);
   EXPECT_EQ(summary["methods"]["borex:rise"]["maps_against_prior"], negative);
   EXPECT_TRUE(summary["methods"]["rise"]["maps_against_prior"].is_null());
-  EXPECT_NE(ReportMarkdown(summary).find("borex:rise: " + std::to_string(negative) +
-                                         " of 3 refined maps hold their prior upside down"),
-            std::string::npos);
+  const std::string note =
+      "borex:rise: " + std::to_string(negative) + " of 3 refined maps hold their prior upside down";
+  EXPECT_NE(ReportMarkdown(summary).find(note), std::string::npos);
+  report.html = true;
+  RunReport(report);
+  std::ifstream page(Path("out/report.html"));
+  EXPECT_NE(std::string(std::istreambuf_iterator<char>(page), {}).find(note), std::string::npos);
 }
 
 // A directory written before the prior_coefficient column resumes in its own columns and merges.

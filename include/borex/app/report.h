@@ -27,7 +27,12 @@ struct ReportOptions {
 // comparisons (CompareResult::ToJson each).
 nlohmann::json RunReport(const ReportOptions& options);
 
-// The summary as a Markdown table (one row per method).
+// The summary as a Markdown table (one row per method), then a MapsAgainstPriorNote line per
+// method that has such maps.
 std::string ReportMarkdown(const nlohmann::json& summary);
+
+// One sentence on a method's refined maps that hold their prior upside down (fitted prior
+// coefficient < 0), for `batch`'s last lines and `report`'s outputs; "" when `count` is 0.
+std::string MapsAgainstPriorNote(const std::string& method, long count, long images);
 
 }  // namespace borex::app

@@ -13,6 +13,7 @@
 
 #include "borex/app/batch.h"
 #include "borex/app/curves.h"
+#include "borex/app/report.h"
 #include "borex/core/error.h"
 #include "borex/core/random.h"
 #include "borex/dataset/video_clips.h"
@@ -504,6 +505,14 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       "<th>AD ↓</th><th>AG ↑</th><th>model calls</th><th>s / image</th><th>images / min</th>"
       "</tr>\n{}</table>\n",
       Escape(out), kStyle, Escape(out), Escape(dataset.root), summary);
+  for (const ReportedMethod& method : methods) {
+    const auto against = method.summary.find("maps_against_prior");  // null: no a fitted
+    if (against != method.summary.end() && against->is_number() && against->get<long>() > 0)
+      html += "<p>" +
+              Escape(MapsAgainstPriorNote(method.name, against->get<long>(),
+                                          method.summary.at("images").get<long>())) +
+              "</p>\n";
+  }
   if (!comparisons.empty())
     html += fmt::format(
         "<h2>BOREx against its prior</h2>\n<p>Wilcoxon signed-rank test on the paired "

@@ -197,14 +197,21 @@ std::string ReportMarkdown(const nlohmann::json& summary) {
                         Cell(m["average_gain"], "{:.2f}"), Cell(m["model_calls"], "{:.0f}"),
                         Cell(m["seconds"], "{:.3f}"), Cell(m["images_per_minute"], "{:.1f}"));
   }
-  for (const auto& [method, m] : summary["methods"].items())
-    if (m.value("maps_against_prior", nlohmann::json()).is_number() &&
-        m["maps_against_prior"].get<long>() > 0)
-      text += fmt::format(
-          "\n{}: {} of {} refined maps hold their prior upside down (prior_coefficient < 0: the "
-          "observations contradict the prior, often where the model barely sees the label).\n",
-          method, m["maps_against_prior"].get<long>(), m["images"].get<long>());
+  for (const auto& [method, m] : summary["methods"].items()) {
+    const auto against = m.find("maps_against_prior");  // null: a method that fits no a
+    const long count = against != m.end() && against->is_number() ? against->get<long>() : 0;
+    const std::string note = MapsAgainstPriorNote(method, count, m["images"].get<long>());
+    if (!note.empty()) text += "\n" + note + "\n";
+  }
   return text;
+}
+
+std::string MapsAgainstPriorNote(const std::string& method, long count, long images) {
+  if (count == 0) return "";
+  return fmt::format(
+      "{}: {} of {} refined maps hold their prior upside down (prior_coefficient < 0: the "
+      "observations contradict the prior, often where the model barely sees the label).",
+      method, count, images);
 }
 
 }  // namespace borex::app
