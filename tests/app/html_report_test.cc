@@ -48,7 +48,8 @@ class HtmlReportTest : public testing::TempDirTest {
       io::WriteNpy(NewFile("out/maps/rise/" + id + ".npy"), map);
       if (i != 0) io::WriteNpy(NewFile("out/maps/borex:rise/" + id + ".npy"), map);  // 0: no map
       rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2));
-      borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i));
+      // The refined maps' fitted prior coefficients: the second holds its prior upside down.
+      borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i, i == 1 ? "-0.5" : "1.5"));
       if (i < 2) {  // curves saved for rise's first two images only
         metrics::Evaluation e;
         e.insertion.scores = {0.1, 0.6, 0.9};
@@ -67,7 +68,8 @@ class HtmlReportTest : public testing::TempDirTest {
     return Path(name);
   }
 
-  static std::vector<std::string> Row(const std::string& id, double insertion, double deletion) {
+  static std::vector<std::string> Row(const std::string& id, double insertion, double deletion,
+                                      const std::string& prior_coefficient = "") {
     // image_id, label, insertion, deletion, the sums, f_measure, its sum, pointing_hit,
     // average_drop, average_gain, hide_top, prior_coefficient, model_calls, seconds
     return {id,
@@ -82,7 +84,7 @@ class HtmlReportTest : public testing::TempDirTest {
             "5",
             "1",
             "-0.1",
-            "",
+            prior_coefficient,
             "40",
             "0.5"};
   }
@@ -135,6 +137,11 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
   EXPECT_EQ(page.find("http"), std::string::npos);
   // Without scripts the page says where the pictures are.
   EXPECT_EQ(Count(page, "<noscript>"), 1u);
+  // The maps against their prior: counted under the table, and sortable by a for borex:rise only.
+  EXPECT_NE(page.find("borex:rise: 1 of 5 refined maps hold their prior upside down"),
+            std::string::npos);
+  EXPECT_EQ(Count(page, "prior_coefficient</option>"), 1u);
+  EXPECT_EQ(Count(page, "<option value=\"m0-prior_coefficient\">"), 1u);
 
   // The rows are data for the page's script, not HTML: the ids, odd ones included, come back
   // exactly from the element's text as an HTML parser delimits it, and no id can end the element
@@ -152,12 +159,14 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
     const nlohmann::json& row = data["rows"][i];
     EXPECT_EQ(row["id"], ids_[i]);
     ASSERT_EQ(row["m"].size(), 2u);
-    // rise, the second method by name: its insertion, deletion, F-measure and hit (empty).
+    // rise, the second method by name: its insertion, deletion, F-measure and hit (empty), and
+    // no prior coefficient; borex:rise's coefficient.
     const nlohmann::json& values = row["m"][1]["v"];
-    ASSERT_EQ(values.size(), 4u);
+    ASSERT_EQ(values.size(), 5u);
     EXPECT_NEAR(values[0].get<double>(), 0.3 + 0.1 * static_cast<double>(i), 1e-6);
     EXPECT_NEAR(values[1].get<double>(), 0.2, 1e-6);
-    EXPECT_TRUE(values[2].is_null() && values[3].is_null());
+    EXPECT_TRUE(values[2].is_null() && values[3].is_null() && values[4].is_null());
+    EXPECT_EQ(row["m"][0]["v"][4], i == 1 ? -0.5 : 1.5);
     for (const nlohmann::json& cell : row["m"]) {
       curves += cell.contains("curves");
       maps += cell.contains("overlay");

@@ -149,6 +149,13 @@ TEST_F(ReportBrowserTest, ReportPageRendersWithEveryPicture) {
        at = first.find("<svg class=\"curves\"", at + 1))
     ++svgs;
   EXPECT_EQ(svgs, 4u * 2u);
+  // borex:rise's cells end with its fitted prior coefficient a; rise's, which has none, do not.
+  size_t with_a = 0;
+  for (const char* hit : {"hit yes a ", "hit no a "})
+    for (size_t at = first.find(hit); at != std::string::npos; at = first.find(hit, at + 1))
+      ++with_a;
+  EXPECT_EQ(with_a, 4u);
+  EXPECT_EQ(first.find("a –"), std::string::npos);
 
   // The second page shows the other 2 images.
   const std::string second = DomAfter(html, "document.getElementById('next').click();");

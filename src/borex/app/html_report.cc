@@ -34,8 +34,14 @@ constexpr int kThumbnailSide = 160;  // pixels: the longer side of the pictures 
 
 // The metrics each method's cell shows and the rows sort and filter by.
 const std::vector<std::pair<std::string, std::string>>& ShownMetrics() {
+  // prior_coefficient: a refinement's fitted weight of its prior (a < 0: the prior upside down),
+  // shown and sortable only for the methods that fit one.
   static const std::vector<std::pair<std::string, std::string>> metrics = {
-      {"insertion", "ins"}, {"deletion", "del"}, {"f_measure", "F"}, {"pointing_hit", "hit"}};
+      {"insertion", "ins"},
+      {"deletion", "del"},
+      {"f_measure", "F"},
+      {"pointing_hit", "hit"},
+      {"prior_coefficient", "a"}};
   return metrics;
 }
 
@@ -266,8 +272,10 @@ const char* kScript = R"js(
       var td = '<td>';
       if (cell.overlay) td += picture(cell.overlay, row, method + ' on ' + row.id) + '<br>';
       else td += '<span class="none">no map</span><br>';
-      td += '<span class="metrics">' + data.metrics.map(function (metric, i) {
-        var v = cell.v[i];
+      td += '<span class="metrics">' + data.metrics.filter(function (metric, i) {
+        return metric[0] !== 'prior_coefficient' || cell.v[i] !== null;
+      }).map(function (metric) {
+        var v = cell.v[metric_index[metric[0]]];
         return metric[1] + ' ' + (v === null ? '–' : metric[0] === 'pointing_hit' ? (v ? 'yes' : 'no') : v.toFixed(3));
       }).join(' ') + '</span><br>';
       td += cell.curves ? '<svg class="curves" width="150" height="70" viewBox="0 0 150 70"><title>' +
@@ -419,9 +427,12 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   for (size_t m = 0; m < methods.size(); ++m) {
     head += "<th>" + Escape(methods[m].name) + "</th>";
     data["methods"].push_back(methods[m].name);
+    const auto against = methods[m].summary.find("maps_against_prior");  // null: no a fitted
+    const bool fits_prior = against != methods[m].summary.end() && against->is_number();
     for (const auto& [metric, abbreviation] : ShownMetrics())
-      keys += fmt::format("<option value=\"m{}-{}\">{} {}</option>", m, metric,
-                          Escape(methods[m].name), metric);
+      if (metric != "prior_coefficient" || fits_prior)
+        keys += fmt::format("<option value=\"m{}-{}\">{} {}</option>", m, metric,
+                            Escape(methods[m].name), metric);
   }
   head += "</tr>\n";
 
