@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Trains the small ResNet scene classifier borex ships, and exports it to TorchScript.
+"""Trains the small ResNet scene classifier borex ships (--arch plain: a CNN of another
+architecture, for checking that results hold beyond one network), and exports it to TorchScript.
 
 Reads the scenes written by scripts/make_scenes.py (PascalVOC layout: JPEGImages/, Annotations/,
 ImageSets/Main/{train,val,test}.txt, classes.txt), trains a ResNet-style CNN on the train split
@@ -20,6 +21,8 @@ Usage:
       --out models/fashion_scenes_resnet.pt --epochs 16 --seed 0
   /usr/bin/python3 scripts/train_scene_classifier.py --data data/scenes --out /tmp/m.pt \\
       --train-limit 2000 --epochs 1          # quick timing run on a subset
+  /usr/bin/python3 scripts/train_scene_classifier.py --data data/scenes \\
+      --out models/fashion_scenes_plaincnn.pt --arch plain   # another architecture
 
 Writes --out (the TorchScript model) and, next to it, the same name with .json instead of .pt:
 training facts (seed, epochs, split sizes, val/test accuracy, per-class test accuracy, wall
@@ -89,6 +92,43 @@ class SceneResNet(nn.Module):
     def forward(self, x):
         x = self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
         return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class PlainBlock(nn.Module):
+    """Two 3x3 convolutions with batch norm and no shortcut (VGG-style)."""
+
+    def __init__(self, in_channels, out_channels, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x):
+        return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+
+
+class ScenePlainCNN(nn.Module):
+    """Another architecture for the same scenes (--arch plain): the stages of SceneResNet without
+    shortcuts, a 5x5 stem and other widths; layer4 (8x8) is again the Grad-CAM layer."""
+
+    def __init__(self, num_classes=10, widths=(16, 32, 64, 128, 160)):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 5, 2, 2, bias=False),
+                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
+        self.layer1 = PlainBlock(widths[0], widths[1], 2)
+        self.layer2 = PlainBlock(widths[1], widths[2], 2)
+        self.layer3 = PlainBlock(widths[2], widths[3], 2)
+        self.layer4 = PlainBlock(widths[3], widths[4], 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(widths[4], num_classes)
+
+    def forward(self, x):
+        x = self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+ARCHITECTURES = {"resnet": SceneResNet, "plain": ScenePlainCNN}
 
 
 def read_split_ids(data_dir, split):
@@ -165,6 +205,9 @@ def main():
                         help="AdamW weight decay (default 0.05)")
     parser.add_argument("--max-shift", type=int, default=8,
                         help="random translation augmentation in pixels (default 8; 0: none)")
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default="resnet",
+                        help="resnet (SceneResNet, the bundled models) or plain (ScenePlainCNN: "
+                             "no shortcuts, another stem and widths)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--train-limit", type=int, default=None,
@@ -189,7 +232,7 @@ def main():
     print(f"loaded {len(train_x)}/{len(val_x)}/{len(test_x)} scenes in {time.time() - start:.0f} s;"
           f" mean {mean} std {std}", flush=True)
 
-    model = SceneResNet(len(class_names))
+    model = ARCHITECTURES[args.arch](len(class_names))
     parameters = sum(p.numel() for p in model.parameters())
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = (len(train_x) + args.batch_size - 1) // args.batch_size
@@ -236,7 +279,7 @@ def main():
     meta = {"format": "borex-model/1", "task": "image-classification",
             "class_names": class_names, "input_size": [INPUT_SIZE, INPUT_SIZE],
             "mean": mean, "std": std, "target_layer": "layer4", "output": "logits",
-            "description": (f"SceneResNet ({parameters} parameters) trained on 128x128 "
+            "description": (f"{type(model).__name__} ({parameters} parameters) trained on 128x128 "
                             f"Fashion-MNIST scenes (scripts/make_scenes.py, "
                             f"scripts/train_scene_classifier.py, seed {args.seed}); "
                             f"test accuracy {test_accuracy:.4f} on {len(test_x)} scenes "
@@ -252,7 +295,7 @@ def main():
     # Test scenes the model classifies correctly, for picking examples.
     correct_test_ids = [i for i, p, t in zip(test_ids, test_predictions, test_y) if p == t]
     facts = {"command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
-             "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
+             "arch": args.arch, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
              "lr": args.lr, "weight_decay": args.weight_decay, "max_shift": args.max_shift, "threads": args.threads,
              "torch_version": torch.__version__, "parameters": parameters,
              "train_size": len(train_x), "val_size": len(val_x), "test_size": len(test_x),
