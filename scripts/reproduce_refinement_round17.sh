@@ -3,7 +3,8 @@
 # "refinement17"): whether the number of observations moves the second classifier's deletion
 # (25 and 100 instead of 50, validation, both classifiers), the inverted maps counted from the
 # batch CSVs' new prior_coefficient column, and the sixteenth round's rank bands recomputed with
-# scripts/rank_bands.py as corrected (its boxes had been one pixel off).
+# scripts/rank_bands.py as corrected (its boxes had been one pixel off); and goals 1 and 2 on a
+# third classifier, of another architecture (no shortcuts), with the defaults as they are.
 #   scripts/reproduce_refinement_round17.sh
 # Prints the tables of docs/results.md's "refinement17" section. Needs this commit's borex
 # (build/borex) and, for step 3, the fifteenth round's saved test maps (out/refinement15: run
@@ -12,6 +13,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement17}
 model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
+# The third classifier, of another architecture (step 4; trained when absent, about 40 minutes
+# on 2 cores).
+model3=${MODEL3:-$root/models/fashion_scenes_plaincnn.pt}
 
 source "$root/scripts/scene_benchmark.sh"
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
@@ -68,3 +72,36 @@ for run in test-defaults model2-test-defaults; do
     --ids "$root/out/refinement15/$run/single-closed.txt" "$root/out/refinement15/$run" \
     rise borex:rise
 done
+
+# 4. Goals 1 and 2 with the defaults on a third classifier, of another architecture (the test
+# split, 500 scenes; the three priors of goal 1).
+head_split test 500
+if [[ ! -f $model3 ]]; then
+  mkdir -p "$(dirname "$model3")"
+  /usr/bin/python3 "$root/scripts/train_scene_classifier.py" --data "$data" --out "$model3" \
+    --arch plain --seed 0
+fi
+preset=kriging model=$model3 batch "$out/model3-test-defaults" test500 \
+  rise,gradcam++,opticam,borex:rise,borex:gradcam++,borex:opticam "${defaults_flags[@]}"
+echo "### Goals 1 and 2 on the third classifier (another architecture; test split, 500 scenes)"
+quality "$out/model3-test-defaults"
+echo "### The third classifier's refined maps with a negative prior coefficient (test split)"
+/usr/bin/python3 "$root/scripts/inverted_maps.py" "$out/model3-test-defaults"
+echo "### The third classifier's single-item pointing game: the scenes where the two maps differ"
+/usr/bin/python3 - "$root/scripts" "$data" "$out/model3-test-defaults" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from refine_quality import item_count, read
+data, run = sys.argv[2], sys.argv[3]
+refined, prior = read(run + "/borex:gradcam++.csv"), read(run + "/gradcam++.csv")
+cells = {"BOREx(Grad-CAM++) misses, Grad-CAM++ hits": [], "BOREx(Grad-CAM++) hits, Grad-CAM++ misses": []}
+for image_id, row in refined.items():
+    if item_count(data, image_id) != 1:
+        continue
+    hits = float(row["pointing_hit"]), float(prior[image_id]["pointing_hit"])
+    if hits != (hits[0], hits[0]):
+        key = list(cells)[0] if hits == (0.0, 1.0) else list(cells)[1]
+        cells[key].append(float(row["prior_coefficient"]) < 0)
+for key, inverted in cells.items():
+    print(f"{key}: {len(inverted)} single-item scenes, {sum(inverted)} with a < 0")
+PY
