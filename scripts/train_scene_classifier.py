@@ -51,81 +51,68 @@ INPUT_SIZE = 128
 
 
 class BasicBlock(nn.Module):
-    """ResNet basic block: two 3x3 convolutions with batch norm and an identity/1x1 shortcut."""
+    """ResNet basic block: two 3x3 convolutions with batch norm and an identity/1x1 shortcut;
+    residual=False drops the shortcut (a VGG-style block, --arch plain)."""
 
-    def __init__(self, in_channels, out_channels, stride):
+    def __init__(self, in_channels, out_channels, stride, residual=True):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
+        self.residual = residual
         self.shortcut = nn.Sequential()
-        if stride != 1 or in_channels != out_channels:
+        if residual and (stride != 1 or in_channels != out_channels):
             self.shortcut = nn.Sequential(
                 nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
                 nn.BatchNorm2d(out_channels))
 
     def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        return F.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        if self.residual:
+            y = y + self.shortcut(x)
+        return F.relu(y)
 
 
-class SceneResNet(nn.Module):
-    """A small ResNet for 128x128 scenes.
+def plain_block(in_channels, out_channels, stride):
+    return BasicBlock(in_channels, out_channels, stride, residual=False)
 
-    stem: 3x3 conv, stride 2 (128 -> 64); layer1: stride 2 (-> 32); layer2: stride 2 (-> 16);
-    layer3: stride 2 (-> 8); layer4: stride 1 (8x8, the Grad-CAM layer); then global average
-    pooling and a linear classifier `fc`.
-    """
+
+class SceneCNN(nn.Module):
+    """A small CNN for 128x128 scenes: a stride-2 stem (128 -> 64), stages layer1..layer3 of
+    `block` with stride 2 (-> 32, 16, 8), layer4 with stride 1 (8x8, the Grad-CAM layer), global
+    average pooling and a linear classifier `fc`."""
+
+    def __init__(self, num_classes, widths, block, stem_kernel):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, widths[0], stem_kernel, 2, stem_kernel // 2, bias=False),
+            nn.BatchNorm2d(widths[0]), nn.ReLU())
+        self.layer1 = block(widths[0], widths[1], 2)
+        self.layer2 = block(widths[1], widths[2], 2)
+        self.layer3 = block(widths[2], widths[3], 2)
+        self.layer4 = block(widths[3], widths[4], 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(widths[4], num_classes)
+
+    def forward(self, x):
+        x = self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class SceneResNet(SceneCNN):
+    """The bundled models' architecture: BasicBlocks, a 3x3 stem."""
 
     def __init__(self, num_classes=10, widths=(16, 32, 64, 128, 128)):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False),
-                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
-        self.layer1 = BasicBlock(widths[0], widths[1], 2)
-        self.layer2 = BasicBlock(widths[1], widths[2], 2)
-        self.layer3 = BasicBlock(widths[2], widths[3], 2)
-        self.layer4 = BasicBlock(widths[3], widths[4], 1)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(widths[4], num_classes)
-
-    def forward(self, x):
-        x = self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
-        return self.fc(torch.flatten(self.pool(x), 1))
+        super().__init__(num_classes, widths, BasicBlock, 3)
 
 
-class PlainBlock(nn.Module):
-    """Two 3x3 convolutions with batch norm and no shortcut (VGG-style)."""
-
-    def __init__(self, in_channels, out_channels, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-
-    def forward(self, x):
-        return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
-
-
-class ScenePlainCNN(nn.Module):
-    """Another architecture for the same scenes (--arch plain): the stages of SceneResNet without
-    shortcuts, a 5x5 stem and other widths; layer4 (8x8) is again the Grad-CAM layer."""
+class ScenePlainCNN(SceneCNN):
+    """Another architecture for the same scenes (--arch plain): no shortcuts, a 5x5 stem and
+    other widths."""
 
     def __init__(self, num_classes=10, widths=(16, 32, 64, 128, 160)):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 5, 2, 2, bias=False),
-                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
-        self.layer1 = PlainBlock(widths[0], widths[1], 2)
-        self.layer2 = PlainBlock(widths[1], widths[2], 2)
-        self.layer3 = PlainBlock(widths[2], widths[3], 2)
-        self.layer4 = PlainBlock(widths[3], widths[4], 1)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(widths[4], num_classes)
-
-    def forward(self, x):
-        x = self.layer4(self.layer3(self.layer2(self.layer1(self.stem(x)))))
-        return self.fc(torch.flatten(self.pool(x), 1))
+        super().__init__(num_classes, widths, plain_block, 5)
 
 
 ARCHITECTURES = {"resnet": SceneResNet, "plain": ScenePlainCNN}

@@ -182,11 +182,10 @@ Action AddBatchCommand(CLI::App& app) {
     // One line per method rather than a warning per image (refine's): how many of the refined
     // maps the observations turned against their prior.
     for (const app::BatchMethodResult& method : result.methods)
-      if (method.maps_against_prior > 0)
-        std::cout << "  "
-                  << app::MapsAgainstPriorNote(method.name, method.maps_against_prior,
-                                               method.rows_total)
-                  << "\n";
+      if (const std::string note =
+              app::MapsAgainstPriorNote(method.name, method.maps_against_prior, method.rows_total);
+          !note.empty())
+        std::cout << "  " << note << "\n";
     return 0;
   };
 }

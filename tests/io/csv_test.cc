@@ -100,11 +100,13 @@ TEST_F(CsvTest, AppenderKeepsAnOlderHeadersColumns) {
   EXPECT_EQ(Read(Path("new.csv")), "id,note,value\nc,kept,3\n");
 }
 
-TEST_F(CsvTest, RowsWithColumnsFillsMissingColumnsAndRejectsUnknownOnes) {
+TEST_F(CsvTest, RowsWithColumnsFillsAnOlderHeadersMissingColumns) {
   const CsvTable table = ReadCsv(Write("t.csv", "b,a\n2,1\n4,3\n"));
-  EXPECT_EQ(RowsWithColumns(table, {"a", "c", "b"}),
+  EXPECT_EQ(RowsWithColumns(table, {"a", "c", "b"}, {{"a", "b"}, {"b", "a"}}),
             (std::vector<std::vector<std::string>>{{"1", "", "2"}, {"3", "", "4"}}));
-  EXPECT_THROW(RowsWithColumns(table, {"a"}), InputError);
+  EXPECT_EQ(RowsWithColumns(table, {"b", "a"}).size(), 2u);
+  EXPECT_THROW(RowsWithColumns(table, {"a", "c", "b"}), InputError);  // not an accepted header
+  EXPECT_THROW(RowsWithColumns(table, {"a", "c", "b"}, {{"a", "b"}}), InputError);
 }
 
 }  // namespace

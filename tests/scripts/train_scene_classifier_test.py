@@ -34,8 +34,9 @@ class ArchitecturesTest(unittest.TestCase):
     def test_the_architectures_differ(self):
         resnet = train_scene_classifier.SceneResNet(10)
         plain = train_scene_classifier.ScenePlainCNN(10)
-        self.assertTrue(any("shortcut" in n for n, _ in resnet.named_modules()))
-        self.assertFalse(any("shortcut" in n for n, _ in plain.named_modules()))
+        self.assertTrue(all(block.residual for block in (resnet.layer1, resnet.layer4)))
+        self.assertFalse(any(block.residual for block in (plain.layer1, plain.layer4)))
+        self.assertFalse(any("shortcut" in n for n, _ in plain.named_parameters()))
         self.assertEqual(plain.stem[0].kernel_size, (5, 5))
         self.assertEqual(resnet.stem[0].kernel_size, (3, 3))
 

@@ -31,8 +31,12 @@ nlohmann::json RunReport(const ReportOptions& options);
 // method that has such maps.
 std::string ReportMarkdown(const nlohmann::json& summary);
 
+// A method's summary's count of refined maps with a negative fitted prior coefficient; -1 for a
+// method that fits none.
+long MapsAgainstPrior(const nlohmann::json& method_summary);
+
 // One sentence on a method's refined maps that hold their prior upside down (fitted prior
-// coefficient < 0), for `batch`'s last lines and `report`'s outputs; "" when `count` is 0.
+// coefficient < 0), for `batch`'s last lines and `report`'s outputs; "" when `count` ≤ 0.
 std::string MapsAgainstPriorNote(const std::string& method, long count, long images);
 
 }  // namespace borex::app

@@ -27,11 +27,12 @@ CsvTable ReadCsv(const std::string& path);
 // One record as a CSV line ending in '\n'; fields are quoted only when they need it.
 std::string CsvLine(const std::vector<std::string>& fields);
 
-// `table`'s rows with the columns `header`, in its order: a column the table lacks is empty in
-// every row (a file written before the column existed). Throws InputError naming the file when
-// the table has a column `header` lacks.
-std::vector<std::vector<std::string>> RowsWithColumns(const CsvTable& table,
-                                                      const std::vector<std::string>& header);
+// `table`'s rows with the columns `header`, when the table's header is `header` or one of
+// `older_headers` (each `header` without some of its columns: a file written before they
+// existed, whose rows read them as empty). Throws InputError naming the file otherwise.
+std::vector<std::vector<std::string>> RowsWithColumns(
+    const CsvTable& table, const std::vector<std::string>& header,
+    const std::vector<std::vector<std::string>>& older_headers = {});
 
 // An append-only CSV file with a fixed header.
 class CsvAppender {

@@ -427,8 +427,7 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   for (size_t m = 0; m < methods.size(); ++m) {
     head += "<th>" + Escape(methods[m].name) + "</th>";
     data["methods"].push_back(methods[m].name);
-    const auto against = methods[m].summary.find("maps_against_prior");  // null: no a fitted
-    const bool fits_prior = against != methods[m].summary.end() && against->is_number();
+    const bool fits_prior = MapsAgainstPrior(methods[m].summary) >= 0;
     for (const auto& [metric, abbreviation] : ShownMetrics())
       if (metric != "prior_coefficient" || fits_prior)
         keys += fmt::format("<option value=\"m{}-{}\">{} {}</option>", m, metric,
@@ -516,14 +515,11 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       "<th>AD ↓</th><th>AG ↑</th><th>model calls</th><th>s / image</th><th>images / min</th>"
       "</tr>\n{}</table>\n",
       Escape(out), kStyle, Escape(out), Escape(dataset.root), summary);
-  for (const ReportedMethod& method : methods) {
-    const auto against = method.summary.find("maps_against_prior");  // null: no a fitted
-    if (against != method.summary.end() && against->is_number() && against->get<long>() > 0)
-      html += "<p>" +
-              Escape(MapsAgainstPriorNote(method.name, against->get<long>(),
-                                          method.summary.at("images").get<long>())) +
-              "</p>\n";
-  }
+  for (const ReportedMethod& method : methods)
+    if (const std::string note = MapsAgainstPriorNote(method.name, MapsAgainstPrior(method.summary),
+                                                      method.summary.at("images").get<long>());
+        !note.empty())
+      html += "<p>" + Escape(note) + "</p>\n";
   if (!comparisons.empty())
     html += fmt::format(
         "<h2>BOREx against its prior</h2>\n<p>Wilcoxon signed-rank test on the paired "

@@ -81,12 +81,9 @@ MergedMethod Merge(const std::vector<std::string>& paths) {
   std::map<std::string, std::pair<size_t, std::string>> seen;  // id -> (row, file)
   for (const std::string& path : paths) {
     const io::CsvTable table = io::ReadCsv(path);
-    const auto& older = OlderBatchCsvHeaders();
-    if (table.header != header &&
-        std::find(older.begin(), older.end(), table.header) == older.end())
-      throw InputError(path, "not a borex batch CSV (unexpected header)");
+    const auto rows = io::RowsWithColumns(table, header, OlderBatchCsvHeaders());
     ++merged.sources;
-    for (const auto& row : io::RowsWithColumns(table, header)) {
+    for (const auto& row : rows) {
       const auto found = seen.find(row[0]);
       if (found == seen.end()) {
         seen[row[0]] = {merged.rows.size(), path};
@@ -198,16 +195,20 @@ std::string ReportMarkdown(const nlohmann::json& summary) {
                         Cell(m["seconds"], "{:.3f}"), Cell(m["images_per_minute"], "{:.1f}"));
   }
   for (const auto& [method, m] : summary["methods"].items()) {
-    const auto against = m.find("maps_against_prior");  // null: a method that fits no a
-    const long count = against != m.end() && against->is_number() ? against->get<long>() : 0;
-    const std::string note = MapsAgainstPriorNote(method, count, m["images"].get<long>());
+    const std::string note =
+        MapsAgainstPriorNote(method, MapsAgainstPrior(m), m["images"].get<long>());
     if (!note.empty()) text += "\n" + note + "\n";
   }
   return text;
 }
 
+long MapsAgainstPrior(const nlohmann::json& method_summary) {
+  const auto against = method_summary.find("maps_against_prior");  // null: no a fitted
+  return against != method_summary.end() && against->is_number() ? against->get<long>() : -1;
+}
+
 std::string MapsAgainstPriorNote(const std::string& method, long count, long images) {
-  if (count == 0) return "";
+  if (count <= 0) return "";
   return fmt::format(
       "{}: {} of {} refined maps hold their prior upside down (prior_coefficient < 0: the "
       "observations contradict the prior, often where the model barely sees the label).",

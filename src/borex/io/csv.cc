@@ -135,14 +135,19 @@ std::string CsvLine(const std::vector<std::string>& fields) {
   return line + '\n';
 }
 
-std::vector<std::vector<std::string>> RowsWithColumns(const CsvTable& table,
-                                                      const std::vector<std::string>& header) {
+std::vector<std::vector<std::string>> RowsWithColumns(
+    const CsvTable& table, const std::vector<std::string>& header,
+    const std::vector<std::vector<std::string>>& older_headers) {
+  if (table.header != header &&
+      std::find(older_headers.begin(), older_headers.end(), table.header) == older_headers.end()) {
+    const std::string expected = CsvLine(header);
+    throw InputError(table.path,
+                     "unexpected header (another borex version or command?): expected '" +
+                         expected.substr(0, expected.size() - 1) + "'");
+  }
   std::vector<int> source;  // header's column -> the table's, or -1
   source.reserve(header.size());
   for (const std::string& name : header) source.push_back(table.Column(name));
-  for (const std::string& name : table.header)
-    if (std::find(header.begin(), header.end(), name) == header.end())
-      throw InputError(table.path, "unexpected column '" + name + "'");
   std::vector<std::vector<std::string>> rows;
   rows.reserve(table.rows.size());
   for (const auto& row : table.rows) {
@@ -163,14 +168,7 @@ CsvAppender::CsvAppender(const std::string& path, const std::vector<std::string>
     bool torn = false;
     const std::string text = CompleteLines(path, &torn);
     const CsvTable table = ParseTable(path, text);
-    const bool older =
-        std::find(older_headers.begin(), older_headers.end(), table.header) != older_headers.end();
-    if (table.header != header && !older)
-      throw InputError(path,
-                       "existing file has a different header (another borex version or "
-                       "command?): expected '" +
-                           CsvLine(header).substr(0, CsvLine(header).size() - 1) + "'");
-    existing_rows_ = RowsWithColumns(table, header);
+    existing_rows_ = RowsWithColumns(table, header, older_headers);
     file_columns_.clear();
     for (const std::string& name : table.header)
       file_columns_.push_back(std::find(header.begin(), header.end(), name) - header.begin());
