@@ -47,9 +47,12 @@ class HtmlReportTest : public testing::TempDirTest {
       cv::randu(map, -1, 1);
       io::WriteNpy(NewFile("out/maps/rise/" + id + ".npy"), map);
       if (i != 0) io::WriteNpy(NewFile("out/maps/borex:rise/" + id + ".npy"), map);  // 0: no map
-      rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2));
-      // The refined maps' fitted prior coefficients: the second holds its prior upside down.
-      borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i, i == 1 ? "-0.5" : "1.5"));
+      // The refinement is better on insertion and deletion for every image, worse on F-measure
+      // for every image, and hits where the prior misses on one image and misses where it hits
+      // on another (a tie). The second refined map holds its prior upside down.
+      rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2, 0.5, i == 2 ? 0 : 1));
+      borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i, 0.4 - 0.01 * i, i == 3 ? 0 : 1,
+                               i == 1 ? "-0.5" : "1.5"));
       if (i < 2) {  // curves saved for rise's first two images only
         metrics::Evaluation e;
         e.insertion.scores = {0.1, 0.6, 0.9};
@@ -69,6 +72,7 @@ class HtmlReportTest : public testing::TempDirTest {
   }
 
   static std::vector<std::string> Row(const std::string& id, double insertion, double deletion,
+                                      double f_measure, int pointing_hit,
                                       const std::string& prior_coefficient = "") {
     // image_id, label, insertion, deletion, the sums, f_measure, its sum, pointing_hit,
     // average_drop, average_gain, hide_top, prior_coefficient, model_calls, seconds
@@ -78,9 +82,9 @@ class HtmlReportTest : public testing::TempDirTest {
             std::to_string(deletion),
             "4",
             "2",
+            std::to_string(f_measure),
             "",
-            "",
-            "",
+            std::to_string(pointing_hit),
             "5",
             "1",
             "-0.1",
@@ -128,11 +132,29 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
   const std::string page = Page();
   for (const std::string method : {"rise", "borex:rise"})
     EXPECT_EQ(Count(page, "<tr class=\"method\" data-method=\"" + method + "\">"), 1u) << method;
-  // borex:rise against rise: higher insertion and lower deletion on every image.
-  ASSERT_EQ(summary["html"]["comparisons"].size(), 2u);
-  EXPECT_EQ(summary["html"]["comparisons"][0]["metric"], "insertion");
-  EXPECT_EQ(summary["html"]["comparisons"][0]["n"], 5);
+  // borex:rise against rise, each metric tested for "better" and then for "worse": higher
+  // insertion and lower deletion on every image (exact p = 1/32 one way, 1 the other), lower
+  // F-measure on every image, and one hit against one miss in the pointing game.
+  const nlohmann::json& comparisons = summary["html"]["comparisons"];
+  ASSERT_EQ(comparisons.size(), 8u);
+  const std::vector<std::pair<std::string, std::string>> tests = {
+      {"insertion", "greater"},    {"insertion", "less"},    {"deletion", "less"},
+      {"deletion", "greater"},     {"f_measure", "greater"}, {"f_measure", "less"},
+      {"pointing_hit", "greater"}, {"pointing_hit", "less"}};
+  for (size_t t = 0; t < tests.size(); ++t) {
+    EXPECT_EQ(comparisons[t]["metric"], tests[t].first) << t;
+    EXPECT_EQ(comparisons[t]["alternative"], tests[t].second) << t;
+    EXPECT_EQ(comparisons[t]["n"], 5) << t;
+  }
+  for (const int t : {0, 2, 5}) EXPECT_NEAR(comparisons[t]["p_value"], 1.0 / 32, 1e-12) << t;
+  for (const int t : {1, 3, 4}) EXPECT_NEAR(comparisons[t]["p_value"], 1.0, 1e-12) << t;
+  EXPECT_EQ(comparisons[6]["n_nonzero"], 2);
+  EXPECT_NEAR(comparisons[6]["p_value"], comparisons[7]["p_value"].get<double>(), 1e-12);
+  EXPECT_GT(comparisons[6]["p_value"].get<double>(), 0.5);
   EXPECT_NE(page.find("<table id=\"comparisons\">"), std::string::npos);
+  EXPECT_EQ(Count(page, "<td>better (p = 0.031)</td>"), 2u);             // insertion, deletion
+  EXPECT_EQ(Count(page, "<td>worse (p = 0.031)</td>"), 1u);              // F-measure
+  EXPECT_EQ(Count(page, "<td>no difference at the 5% level</td>"), 1u);  // pointing
   // No server, nothing fetched: no absolute or remote references.
   EXPECT_EQ(page.find("http"), std::string::npos);
   // Without scripts the page says where the pictures are.
@@ -159,13 +181,15 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
     const nlohmann::json& row = data["rows"][i];
     EXPECT_EQ(row["id"], ids_[i]);
     ASSERT_EQ(row["m"].size(), 2u);
-    // rise, the second method by name: its insertion, deletion, F-measure and hit (empty), and
-    // no prior coefficient; borex:rise's coefficient.
+    // rise, the second method by name: its insertion, deletion, F-measure and hit, and no prior
+    // coefficient; borex:rise's coefficient.
     const nlohmann::json& values = row["m"][1]["v"];
     ASSERT_EQ(values.size(), 5u);
     EXPECT_NEAR(values[0].get<double>(), 0.3 + 0.1 * static_cast<double>(i), 1e-6);
     EXPECT_NEAR(values[1].get<double>(), 0.2, 1e-6);
-    EXPECT_TRUE(values[2].is_null() && values[3].is_null() && values[4].is_null());
+    EXPECT_NEAR(values[2].get<double>(), 0.5, 1e-6);
+    EXPECT_EQ(values[3], i == 2 ? 0 : 1);
+    EXPECT_TRUE(values[4].is_null());
     EXPECT_EQ(row["m"][0]["v"][4], i == 1 ? -0.5 : 1.5);
     for (const nlohmann::json& cell : row["m"]) {
       curves += cell.contains("curves");

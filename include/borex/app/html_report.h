@@ -1,7 +1,7 @@
 // `borex report OUT --html`: OUT/report.html, one page that needs no server and fetches nothing:
-// the per-method summary, each borex:X against X (Wilcoxon, app/compare.h), and one row per image
-// with the image (a clip: the middle one of the frames its model saw), each method's map over it
-// (io::RenderOverlay), its metrics and its insertion and deletion curves (SVG, from `batch
+// the per-method summary, each borex:X against X (Wilcoxon both ways, app/compare.h), and one row
+// per image with the image (a clip: the middle one of the frames its model saw), each method's map
+// over it (io::RenderOverlay), its metrics and its insertion and deletion curves (SVG, from `batch
 // --save-curves`). The rows are data in the page (one JSON script block); its inline script sorts
 // and filters the data and builds the rows of one page at a time, so that only `page_size` rows are
 // ever in the document. Without scripts the page shows its tables and says where the pictures are.
@@ -38,10 +38,12 @@ struct ReportedMethod {
 };
 
 struct HtmlReport {
-  std::string path;                        // OUT/report.html
-  long images = 0, images_shown = 0;       // rows of any method, and those on the page
-  long images_with_curves = 0;             // shown images with every method's curves saved
-  std::vector<CompareResult> comparisons;  // insertion and deletion of each borex:X against X
+  std::string path;                   // OUT/report.html
+  long images = 0, images_shown = 0;  // rows of any method, and those on the page
+  long images_with_curves = 0;        // shown images with every method's curves saved
+  // Each borex:X against X on insertion, deletion, f_measure and pointing_hit: the test for
+  // "better", then the one for "worse".
+  std::vector<CompareResult> comparisons;
 };
 
 // Writes dirs.front()/report.html and its report_files/ (replacing an earlier report's). `dirs`:

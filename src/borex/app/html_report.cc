@@ -366,7 +366,8 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   for (size_t m = 0; m < methods.size(); ++m)
     for (const auto& row : methods[m].rows) rows[m][row[0]] = &row;
 
-  // Each borex:X[:variants] against X, on the areas (BOREx paper section 4).
+  // Each borex:X[:variants] against X on the metrics of issue 11's goals, one-sided both ways: a
+  // refinement should be better than its prior, and must not be worse.
   std::string comparisons;
   for (const ReportedMethod& method : methods) {
     if (method.name.rfind("borex:", 0) != 0) continue;
@@ -374,29 +375,41 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
     const auto found = std::find_if(methods.begin(), methods.end(),
                                     [&](const ReportedMethod& m) { return m.name == prior; });
     if (found == methods.end()) continue;
-    for (const auto& [metric, alternative] :
+    for (const auto& [metric, better] :
          {std::pair<std::string, stats::Alternative>{"insertion", stats::Alternative::kGreater},
-          {"deletion", stats::Alternative::kLess}}) {
+          {"deletion", stats::Alternative::kLess},
+          {"f_measure", stats::Alternative::kGreater},
+          {"pointing_hit", stats::Alternative::kGreater}}) {
       CompareOptions compare;
       compare.a_path = method.csv_path;
       compare.b_path = found->csv_path;
       compare.metric = metric;
-      compare.alternative = alternative;
       compare.intersect = true;
       std::string cells;
       try {
-        const CompareResult result = RunCompare(compare);
+        compare.alternative = better;
+        const CompareResult for_better = RunCompare(compare);
+        compare.alternative = better == stats::Alternative::kGreater ? stats::Alternative::kLess
+                                                                     : stats::Alternative::kGreater;
+        const CompareResult for_worse = RunCompare(compare);
+        const std::string verdict =
+            for_better.p_value < 0.05  ? fmt::format("better (p = {:.2g})", for_better.p_value)
+            : for_worse.p_value < 0.05 ? fmt::format("worse (p = {:.2g})", for_worse.p_value)
+                                       : "no difference at the 5% level";
         cells = fmt::format(
-            "<td>{}</td><td class=\"number\">{}</td><td class=\"number\">{:.4f}</td>"
-            "<td class=\"number\">{:.4f}</td><td class=\"number\">{:.3g}</td><td>{}</td>",
-            stats::AlternativeName(alternative), result.n, result.mean_a, result.mean_b,
-            result.p_value, Escape(result.Verdict()));
-        report.comparisons.push_back(result);
+            "<td class=\"number\">{}</td><td class=\"number\">{:.4f}</td>"
+            "<td class=\"number\">{:.4f}</td><td class=\"number\">{:.3g}</td>"
+            "<td class=\"number\">{:.3g}</td><td>{}</td>",
+            for_better.n, for_better.mean_a, for_better.mean_b, for_better.p_value,
+            for_worse.p_value, verdict);
+        report.comparisons.push_back(for_better);
+        report.comparisons.push_back(for_worse);
       } catch (const InputError& e) {  // e.g. identical values: nothing to test
         cells = "<td colspan=\"6\" class=\"none\">not tested: " + Escape(e.what()) + "</td>";
       }
-      comparisons += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>{}</tr>\n",
-                                 Escape(method.name), Escape(prior), metric, cells);
+      comparisons += fmt::format("<tr><td>{}</td><td>{}</td><td>{} {}</td>{}</tr>\n",
+                                 Escape(method.name), Escape(prior), metric,
+                                 better == stats::Alternative::kGreater ? "↑" : "↓", cells);
     }
   }
 
@@ -522,10 +535,12 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       html += "<p>" + Escape(note) + "</p>\n";
   if (!comparisons.empty())
     html += fmt::format(
-        "<h2>BOREx against its prior</h2>\n<p>Wilcoxon signed-rank test on the paired "
-        "per-image values (A: BOREx, B: the prior; one-sided).</p>\n<table id=\"comparisons\">"
-        "<tr><th>A</th><th>B</th><th>metric</th><th>alternative</th><th>pairs</th>"
-        "<th>mean A</th><th>mean B</th><th>p</th><th>verdict</th></tr>\n{}</table>\n",
+        "<h2>BOREx against its prior</h2>\n<p>Wilcoxon signed-rank tests on the paired "
+        "per-image values (A: BOREx, B: the prior), one-sided each way: p (better) asks whether "
+        "A is better than B, p (worse) whether it is worse (↑: higher is better, ↓: lower).</p>\n"
+        "<table id=\"comparisons\"><tr><th>A</th><th>B</th><th>metric</th><th>pairs</th>"
+        "<th>mean A</th><th>mean B</th><th>p (better)</th><th>p (worse)</th><th>verdict</th>"
+        "</tr>\n{}</table>\n",
         comparisons);
   html += fmt::format(
       "<h2>Images</h2>\n<p>{}. Curves: <span class=\"legend\"><span "
