@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "borex/app/compare.h"
+#include "borex/core/error.h"
 #include "commands.h"
 
 namespace borex::cli {
@@ -26,11 +27,18 @@ Action AddCompareCommand(CLI::App& app) {
       "A and B must hold the same images with the same labels (else exit 4); --intersect pairs\n"
       "the images they share instead. --where keeps only the images whose row in PATH satisfies\n"
       "the bound (quote it for the shell); repeat it to combine bounds.\n\n"
+      "--fail-at ALPHA makes it a check for CI: exit 3 when p < ALPHA, that is when the test\n"
+      "finds what --alternative asks (the result is still printed and written). To fail a job\n"
+      "when new maps are worse than a baseline's, ask for \"worse\": --alternative less for\n"
+      "insertion, F-measure or pointing_hit, greater for deletion.\n\n"
       "Example:\n"
       "  borex compare out/borex:rise.csv out/rise.csv --metric insertion --alternative greater\n"
       "  borex compare out/borex:rise.csv out/rise.csv --metric insertion --alternative greater "
       "\\\n"
-      "      --where 'out/rise.csv:insertion<0.6' --json out/no_prior_insertion.json");
+      "      --where 'out/rise.csv:insertion<0.6' --json out/no_prior_insertion.json\n"
+      "  borex compare new/borex:rise.csv baseline/borex:rise.csv --metric deletion "
+      "\\\n"
+      "      --alternative greater --fail-at 0.05   # CI: exit 3 if deletion got worse");
   auto& options = flags->options;
   command->add_option("A", options.a_path, "Per-method CSV of the first method")->required();
   command->add_option("B", options.b_path, "Per-method CSV of the second method")->required();
@@ -52,6 +60,10 @@ Action AddCompareCommand(CLI::App& app) {
   command->add_flag("--intersect", options.intersect,
                     "Pair the images present in both files when their image sets differ");
   command->add_option("--json", options.json_path, "Write the result as JSON to OUT");
+  command
+      ->add_option("--fail-at", options.fail_at,
+                   "ALPHA: exit 3 when p < ALPHA (a check for CI; see below)")
+      ->group("Checks (for CI)");
 
   return [flags]() {
     auto& options = flags->options;
@@ -78,8 +90,13 @@ Action AddCompareCommand(CLI::App& app) {
         "  {}\n",
         result.metric, stats::AlternativeName(result.alternative), result.a, result.b, where,
         result.n, result.n - result.n_nonzero, result.median_a, result.median_b, result.mean_a,
-        result.mean_b, result.statistic, statistic, result.p_value, how, result.Verdict());
-    return 0;
+        result.mean_b, result.statistic, statistic, result.p_value, how,
+        result.Verdict(result.fail_at > 0 ? result.fail_at : 0.05));
+    if (!result.check_failed) return 0;
+    std::cerr << fmt::format("borex: check failed: {}: p = {:.2g} < --fail-at {:g} ({})\n",
+                             result.metric, result.p_value, result.fail_at,
+                             stats::AlternativeName(result.alternative));
+    return static_cast<int>(ExitCode::kThreshold);
   };
 }
 

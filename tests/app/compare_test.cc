@@ -29,7 +29,7 @@ class CompareTest : public borex::testing::TempDirTest {
  protected:
   // A per-method CSV of `borex batch` with the given rows (other metrics empty).
   std::string WriteCsv(const std::string& name, const std::vector<Row>& rows) const {
-    const std::string path = Path(name);
+    std::string path = Path(name);
     std::ofstream out(path);
     out << "image_id,label,insertion,deletion,insertion_sum,deletion_sum,f_measure,f_measure_sum,"
            "pointing_hit,average_drop,average_gain,model_calls,seconds\n";
@@ -116,6 +116,38 @@ TEST_F(CompareTest, PairsByImageIdAndMatchesScipy) {
   // Swapping the files swaps the direction.
   std::swap(options.a_path, options.b_path);
   EXPECT_DOUBLE_EQ(RunCompare(options).p_value, 0.0206298828125);
+}
+
+// --fail-at: the check fails exactly when p < fail_at (scipy's example: greater p = 0.0206),
+// is recorded in the JSON, and a level outside (0, 1) is refused before any file is read.
+TEST_F(CompareTest, FailAtChecksThePValue) {
+  WriteDocExample();
+  CompareOptions options = Options();
+  options.alternative = stats::Alternative::kGreater;
+  EXPECT_FALSE(RunCompare(options).check_failed);  // no check
+  EXPECT_FALSE(RunCompare(options).ToJson().contains("check_failed"));
+  options.fail_at = 0.05;
+  options.json_path = Path("check.json");
+  const CompareResult failed = RunCompare(options);
+  EXPECT_TRUE(failed.check_failed);
+  const nlohmann::json json = io::ReadJson(Path("check.json"));
+  EXPECT_EQ(json["fail_at"], 0.05);
+  EXPECT_EQ(json["check_failed"], true);
+  options.fail_at = 0.02;  // just below p
+  EXPECT_FALSE(RunCompare(options).check_failed);
+  options.fail_at = 0.05;
+  options.alternative = stats::Alternative::kLess;  // p = 0.98
+  EXPECT_FALSE(RunCompare(options).check_failed);
+  for (const double level : {-0.1, 1.0, 2.0}) {
+    options.fail_at = level;
+    options.a_path = Path("none.csv");  // not read: the level is checked first
+    try {
+      RunCompare(options);
+      ADD_FAILURE() << level;
+    } catch (const OptionError& e) {
+      EXPECT_NE(std::string(e.what()).find("--fail-at"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(CompareTest, ZeroDifferencesAreCountedButDropped) {

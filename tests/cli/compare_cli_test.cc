@@ -21,7 +21,7 @@ class CompareCliTest : public borex::testing::TempDirTest {
   // A batch CSV whose insertion of image i is insertion(i), for i in [first, last).
   template <typename F>
   std::string WriteCsv(const std::string& name, int first, int last, F insertion) const {
-    const std::string path = Path(name);
+    std::string path = Path(name);
     std::ofstream out(path);
     out << "image_id,label,insertion,deletion,insertion_sum,deletion_sum,f_measure,f_measure_sum,"
            "pointing_hit,average_drop,average_gain,model_calls,seconds\n";
@@ -74,6 +74,26 @@ TEST_F(CompareCliTest, PrintsTheTestAndWritesJson) {
   EXPECT_NE(filtered.out.find("pairs:     35"), std::string::npos) << filtered.out;
 }
 
+TEST_F(CompareCliTest, FailAtExitsThreeWhenTheTestFindsWhatItAsks) {
+  // A is lower than B on every one of 20 images, by distinct amounts: "A < B" at the exact
+  // p = 1/2^20, "A > B" at p = 1.
+  const std::string a = WriteCsv("new.csv", 0, 20, [](int i) { return 0.4 + 0.011 * i; });
+  const std::string b = WriteCsv("old.csv", 0, 20, [](int i) { return 0.5 + 0.01 * i; });
+  const std::string args = "compare " + a + " " + b + " --metric insertion";
+  const CommandResult worse =
+      RunBorex(args + " --fail-at 0.05 --alternative less --json " + Path("r.json"));
+  EXPECT_EQ(worse.status, 3) << worse.err;
+  EXPECT_NE(worse.out.find("A < B at p = 9.5e-07"), std::string::npos) << worse.out;
+  EXPECT_EQ(worse.err, "borex: check failed: insertion: p = 9.5e-07 < --fail-at 0.05 (less)\n");
+  std::ifstream file(Path("r.json"));
+  EXPECT_EQ(nlohmann::json::parse(file)["check_failed"], true);
+  const CommandResult better = RunBorex(args + " --fail-at 0.05 --alternative greater");
+  EXPECT_EQ(better.status, 0) << better.err;
+  EXPECT_TRUE(better.err.empty()) << better.err;
+  ExpectCleanFailure(args + " --alternative less --fail-at 1.5", 2,
+                     "--fail-at: 1.5 is not a significance level in (0, 1)");
+}
+
 TEST_F(CompareCliTest, MismatchedIdsFailWithExitFour) {
   const std::string a = WriteCsv("a.csv", 0, 20, [](int i) { return 0.5 + 0.01 * i; });
   const std::string b = WriteCsv("b.csv", 2, 22, [](int i) { return 0.4 + 0.01 * i; });
@@ -105,7 +125,7 @@ TEST_F(CompareCliTest, HelpExplainsTheTestAndGivesTheExample) {
   EXPECT_EQ(run.status, 0);
   for (const char* text :
        {"Wilcoxon signed-rank", "image_id", "--metric", "--alternative", "--where", "--intersect",
-        "--json",
+        "--json", "--fail-at", "exit 3 when p < ALPHA",
         "borex compare out/borex:rise.csv out/rise.csv --metric insertion --alternative greater"})
     EXPECT_NE(run.out.find(text), std::string::npos) << text;
 }

@@ -29,6 +29,9 @@ struct CompareOptions {
   std::vector<std::string> where;  // filters, see ParseCompareFilter
   bool intersect = false;          // pair the common ids when the id sets differ (else an error)
   std::string json_path;           // the result as JSON (optional)
+  // A check for CI: the result's check_failed is set when p < fail_at, i.e. when the test finds
+  // what `alternative` asks (0: no check). In (0, 1).
+  double fail_at = 0;
 };
 
 struct CompareResult {
@@ -42,9 +45,12 @@ struct CompareResult {
   stats::PValueMethod method = stats::PValueMethod::kNormal;
   double r_plus = 0;  // rank sum of the pairs where A > B
   double median_a = 0, median_b = 0, mean_a = 0, mean_b = 0;
+  double fail_at = 0;         // CompareOptions::fail_at
+  bool check_failed = false;  // fail_at > 0 and p_value < fail_at
 
   // Keys: a, b, metric, alternative, where, n, n_nonzero, statistic, p_value, method
-  // ("exact" | "permutation" | "approx"), exact, median_a, median_b, mean_a, mean_b.
+  // ("exact" | "permutation" | "approx"), exact, median_a, median_b, mean_a, mean_b, and with a
+  // check fail_at and check_failed.
   nlohmann::json ToJson() const;
   // One line such as "A > B at p = 3.2e-05" or "no evidence that A > B at the 5% level
   // (p = 0.31)"; A and B stand for the two files.
@@ -53,7 +59,7 @@ struct CompareResult {
 
 // Reads, pairs, filters and tests; writes options.json_path (atomically) when set. Throws
 // InputError for unreadable or inconsistent CSVs (naming the file, and the image and column where
-// it applies) and OptionError for bad filters.
+// it applies) and OptionError for bad filters or a fail_at outside (0, 1), before reading a file.
 CompareResult RunCompare(const CompareOptions& options);
 
 }  // namespace borex::app

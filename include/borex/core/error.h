@@ -15,7 +15,7 @@ enum class ExitCode : int {
   kOk = 0,
   kError = 1,        // anything not classified below
   kUsage = 2,        // invalid command line (unknown option, bad value)
-  kThreshold = 3,    // `borex evaluate --fail-below/--fail-above`: a metric crossed its bound
+  kThreshold = 3,    // `evaluate --fail-below/--fail-above`, `compare --fail-at`: a check failed
   kInputError = 4,   // unreadable or malformed input file (model, image, prior, dataset)
   kModelError = 5,   // the model rejected the input or produced an unusable output
   kOutputError = 6,  // the output could not be written

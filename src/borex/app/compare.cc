@@ -158,21 +158,26 @@ CompareFilter ParseCompareFilter(const std::string& text, const std::string& opt
 }
 
 nlohmann::json CompareResult::ToJson() const {
-  return {{"a", a},
-          {"b", b},
-          {"metric", metric},
-          {"alternative", stats::AlternativeName(alternative)},
-          {"where", where},
-          {"n", n},
-          {"n_nonzero", n_nonzero},
-          {"statistic", statistic},
-          {"p_value", p_value},
-          {"method", stats::PValueMethodName(method)},
-          {"exact", exact},
-          {"median_a", median_a},
-          {"median_b", median_b},
-          {"mean_a", mean_a},
-          {"mean_b", mean_b}};
+  nlohmann::json json = {{"a", a},
+                         {"b", b},
+                         {"metric", metric},
+                         {"alternative", stats::AlternativeName(alternative)},
+                         {"where", where},
+                         {"n", n},
+                         {"n_nonzero", n_nonzero},
+                         {"statistic", statistic},
+                         {"p_value", p_value},
+                         {"method", stats::PValueMethodName(method)},
+                         {"exact", exact},
+                         {"median_a", median_a},
+                         {"median_b", median_b},
+                         {"mean_a", mean_a},
+                         {"mean_b", mean_b}};
+  if (fail_at > 0) {
+    json["fail_at"] = fail_at;
+    json["check_failed"] = check_failed;
+  }
+  return json;
 }
 
 std::string CompareResult::Verdict(double alpha) const {
@@ -199,6 +204,9 @@ CompareResult RunCompare(const CompareOptions& options) {
   if (options.a_path.empty() || options.b_path.empty())
     throw OptionError("compare", "two CSV files are required");
   if (options.metric.empty()) throw OptionError("--metric", "a metric column is required");
+  if (!(options.fail_at >= 0 && options.fail_at < 1))
+    throw OptionError("--fail-at",
+                      fmt::format("{} is not a significance level in (0, 1)", options.fail_at));
   std::vector<CompareFilter> filters;
   for (const std::string& text : options.where) filters.push_back(ParseCompareFilter(text));
 
@@ -253,6 +261,8 @@ CompareResult RunCompare(const CompareOptions& options) {
   result.median_b = stats::Median(values_b);
   result.mean_a = Mean(values_a);
   result.mean_b = Mean(values_b);
+  result.fail_at = options.fail_at;
+  result.check_failed = options.fail_at > 0 && result.p_value < options.fail_at;
   if (!options.json_path.empty()) io::WriteJson(options.json_path, result.ToJson());
   return result;
 }
