@@ -19,7 +19,8 @@ area against the batch's CSV, and prints, for methods A and B:
 --ids FILE keeps the images listed; --median adds the median curves and, image by image, where
 B's area is lower before and after the first EARLY steps; --splice K,... scores the order of B's
 first K pixels followed by A's order of the rest, image by image against A (sixteenth round:
-whether B's head or its tail decides).
+whether B's head or its tail decides); with --splice-tail random the rest is removed in a random
+order instead (eighteenth round: whether a scattered removal alone wins the tail).
 
 Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the model must carry borex
 metadata (mean, std) and take the scenes' own size.
@@ -93,22 +94,26 @@ def curve_area(curve):
 
 
 def splices(run, args, model, mean, std, a_curves):
-    """Per --splice count K, B's first K pixels then A's order: each image's deletion against
-    A's (its curve in a_curves), printed as the share of images lower, the median and mean
-    difference and the one-sided signed-rank p for "lower"."""
+    """Per --splice count K, B's first K pixels then A's order (--splice-tail random: a random
+    order, drawn per image from --seed): each image's deletion against A's (its curve in
+    a_curves), printed as the share of images lower, the median and mean difference and the
+    one-sided signed-rank p for "lower"."""
     rows = csv.DictReader(open(os.path.join(run, args.a + ".csv")))
     labels = {row["image_id"]: int(row["label"]) for row in rows}
     diffs = np.zeros((len(args.splice), len(a_curves)))
+    rng = np.random.default_rng(args.seed)
     for j, (image_id, a_curve) in enumerate(sorted(a_curves.items())):
         image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
         a = removal_order(np.load(map_path(run, args.a, image_id)))
         b = removal_order(np.load(map_path(run, args.b, image_id)))
+        tail = a if args.splice_tail == "a" else rng.permutation(a.size)
         for k, count in enumerate(args.splice):
-            curve = deletion_curve(model, mean, std, image, spliced_order(b, a, count),
+            curve = deletion_curve(model, mean, std, image, spliced_order(b, tail, count),
                                    labels[image_id], args.step)
             diffs[k, j] = curve_area(curve) - curve_area(a_curve)
+    rest = f"{args.a}'s order" if args.splice_tail == "a" else "a random order"
     for count, d in zip(args.splice, diffs):
-        print(f"{args.b}'s first {count} pixels, then {args.a}'s order, against {args.a}: lower on "
+        print(f"{args.b}'s first {count} pixels, then {rest}, against {args.a}: lower on "
               f"{(d < 0).mean():.2f} of the images, median {np.median(d):+.4f}, mean "
               f"{d.mean():+.4f}, p (lower) {wilcoxon_greater(-d):.2g}")
 
@@ -146,6 +151,10 @@ def main():
     parser.add_argument("--splice", type=lambda text: [int(k) for k in text.split(",")],
                         default=[], help="pixel counts K, comma-separated: also the order of B's "
                         "first K pixels followed by A's order of the rest, against A")
+    parser.add_argument("--splice-tail", choices=["a", "random"], default="a",
+                        help="the order of the rest after B's first K pixels: A's, or random "
+                             "(a scattered removal that carries no information)")
+    parser.add_argument("--seed", type=int, default=0, help="draws --splice-tail random's orders")
     parser.add_argument("--median", action="store_true",
                         help="also the median curves, and per image the share of images where "
                              "B's area is lower before and after the first EARLY steps")

@@ -224,6 +224,15 @@ class DeletionCurveTest(unittest.TestCase):
         np.testing.assert_array_equal(deletion_curves.spliced_order(second, first, 3),
                                       [0, 1, 2, 4, 3])
 
+    def test_spliced_order_with_a_random_tail_is_a_permutation(self):
+        # --splice-tail random: the head, then every other pixel once, in the random order.
+        head = deletion_curves.removal_order(np.arange(100.0).reshape(10, 10))
+        tail = np.random.default_rng(0).permutation(100)
+        order = deletion_curves.spliced_order(head, tail, 30)
+        np.testing.assert_array_equal(order[:30], head[:30])
+        np.testing.assert_array_equal(np.sort(order), np.arange(100))
+        np.testing.assert_array_equal(order[30:], [p for p in tail if p not in set(head[:30])])
+
     def test_curve_and_area_by_hand(self):
         # A model whose class-0 logit is the image's mean over pixels and channels and whose
         # class-1 logit is 0: the curve is sigmoid(mean of the normalised image).
