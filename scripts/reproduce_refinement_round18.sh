@@ -4,7 +4,8 @@
 # test split of the three classifiers with the blurred image as the deletion and insertion
 # substrate instead of black; (2) the observations made with black instead of the model's mean
 # colour (--bo-infill black), validation, both ResNets; (3) the refined map's first pixels, then
-# a random order of the rest, against RISE on the black substrate (the test split's saved maps).
+# a random order of the rest, against RISE on the black substrate (the test split's saved maps);
+# (4) the pointing game's cell split by whether the model's top class is the label.
 #   scripts/reproduce_refinement_round18.sh
 # Prints the tables of docs/results.md's "refinement18" section. Needs this commit's borex
 # (build/borex), and for steps 1 and 3 the defaults' test maps of the fifteenth and seventeenth
@@ -64,3 +65,19 @@ done
 echo "### Classifier 3: BOREx(RISE)'s first pixels, then RISE's order (test split)"
 /usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "${models[2]}" \
   "${black_runs[2]}" rise borex:rise --splice 1024
+
+# 4. Goal 7's pointing cell (BOREx(Grad-CAM++)'s single-item pointing game against Grad-CAM++'s),
+# split by whether the model's top class on the whole image is the label
+# (scripts/label_probability.py, new).
+for i in 0 1 2; do
+  run=${black_runs[i]}
+  probabilities=$out/model$((i + 1))-test-label-probability.csv
+  /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${models[i]}" \
+    "$run/rise.csv" > "$probabilities"
+  echo "### Classifier $((i + 1)): single-item pointing game, BOREx(Grad-CAM++) worse than Grad-CAM++?"
+  for where in "correct>0" "correct<1"; do
+    "$borex" compare "$run/borex:gradcam++.csv" "$run/gradcam++.csv" --metric pointing_hit \
+      --alternative less --where "$probabilities:items<2" --where "$probabilities:$where" 2>&1 |
+      grep -E "where|pairs|mean|p-value"
+  done
+done

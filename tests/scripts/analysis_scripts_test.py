@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Tests of issue 11's analysis scripts (scripts/refine_quality.py, rank_bands.py,
-inverted_maps.py, deletion_curves.py), which every round's decision rests on: the signed-rank test
-against scipy and a hand computation, the paired comparison on a hand-made batch directory, the
-boxes' pixels, the inverted maps, and the deletion curve's order and area.
+inverted_maps.py, deletion_curves.py, label_probability.py), which every round's decision rests
+on: the signed-rank test against scipy and a hand computation, the paired comparison on a
+hand-made batch directory, the boxes' pixels, the inverted maps, the deletion curve's order and
+area, and the label's probability.
 
   /usr/bin/python3 tests/scripts/analysis_scripts_test.py    (ctest: scripts.analysis)
 
@@ -20,12 +21,14 @@ import unittest
 import numpy as np
 import scipy.stats
 import torch
+from PIL import Image
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
 sys.path.insert(0, SCRIPTS)
 
 import deletion_curves  # noqa: E402
 import inverted_maps  # noqa: E402
+import label_probability  # noqa: E402
 import rank_bands  # noqa: E402
 import refine_quality  # noqa: E402
 
@@ -250,6 +253,34 @@ class DeletionCurveTest(unittest.TestCase):
         np.testing.assert_allclose(curve, expected, rtol=1e-6)
         self.assertAlmostEqual(deletion_curves.curve_area(np.array([1.0, 0.5, 0.0])),
                                (0.75 + 0.25) / 2, places=12)
+
+
+class LabelProbabilityTest(unittest.TestCase):
+    def test_softmax_of_the_label_top_class_and_items(self):
+        # A model whose logits are (mean of the normalised image, 0, -1): for a white image
+        # softmax(1, 0, -1), for a black one softmax(0, 0, -1).
+        class MeanLogit(torch.nn.Module):
+            def forward(self, x):
+                m = x.mean(dim=(1, 2, 3))
+                return torch.stack([m, torch.zeros_like(m), -torch.ones_like(m)], 1)
+
+        mean, std = torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)
+        with tempfile.TemporaryDirectory() as data:
+            os.makedirs(os.path.join(data, "JPEGImages"))
+            for image_id, value, boxes in (("white", 255, 1), ("black", 0, 2)):
+                Image.fromarray(np.full((4, 4, 3), value, np.uint8)).save(
+                    os.path.join(data, "JPEGImages", image_id + ".png"))
+                write_annotation(data, image_id, [(1, 1, 2, 2)] * boxes)
+            batch = [{"image_id": "white", "label": "1"}, {"image_id": "black", "label": "0"}]
+            rows = list(label_probability.rows(MeanLogit(), mean, std, data, batch))
+        white = np.exp([1.0, 0.0, -1.0]) / np.exp([1.0, 0.0, -1.0]).sum()
+        black = np.exp([0.0, 0.0, -1.0]) / np.exp([0.0, 0.0, -1.0]).sum()
+        self.assertAlmostEqual(float(rows[0]["probability"]), white[1], places=5)
+        self.assertAlmostEqual(float(rows[0]["top_probability"]), white[0], places=5)
+        self.assertEqual((rows[0]["predicted"], rows[0]["correct"], rows[0]["items"]), (0, 0, 1))
+        # A tie between classes 0 and 1: the first is the top class, the label.
+        self.assertAlmostEqual(float(rows[1]["probability"]), black[0], places=5)
+        self.assertEqual((rows[1]["predicted"], rows[1]["correct"], rows[1]["items"]), (0, 1, 2))
 
 
 if __name__ == "__main__":
