@@ -348,6 +348,8 @@ refine::RefineOptions RefineFlags::Parse() const {
       {"--fit-length-scale", [](auto& o, auto& f) { o.fit_length_scale = f.fit_length_scale; }},
       {"--fit-noise-variance",
        [](auto& o, auto& f) { o.fit_noise_variance = f.fit_noise_variance; }},
+      {"--prior-coefficient-sd",
+       [](auto& o, auto& f) { o.prior_coefficient_sd = f.prior_coefficient_sd; }},
       {"--nonnegative-prior-coefficient",
        [](auto& o, auto& f) { o.nonnegative_prior_coefficient = f.nonnegative_prior_coefficient; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
@@ -440,6 +442,12 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_option("--prior-basis", flags.prior_basis,
                   "Fitted mean's regressor for a mask: average (i0's mean over the square) | "
                   "mass (i0's sum over it, in smallest-square units)")
+      ->capture_default_str()
+      ->group(prior);
+  command
+      .add_option("--prior-coefficient-sd", flags.options.prior_coefficient_sd,
+                  "Fitted mean: the prior standard deviation of the prior's coefficient a, "
+                  "a ~ N(1, SD^2) (a = 1 keeps i0 at --prior-scale; small SD holds a near 1)")
       ->capture_default_str()
       ->group(prior);
   command

@@ -14,6 +14,7 @@
 #include "borex/app/prepared_image.h"
 #include "borex/app/report.h"
 #include "borex/core/error.h"
+#include "borex/dataset/voc.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
@@ -242,18 +243,22 @@ TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
 TEST_F(BatchTest, ReportRejectsConflictingRows) {
   fs::create_directories(dir_ / "out/shard-1-of-2");
   const std::string header = io::CsvLine(BatchCsvHeader());
-  std::ofstream(Path("out/rise.csv")) << header << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.1\n";
+  // id, label, label_items, label_probability, label_rank, the metrics, prior_coefficient, cost
+  const std::string metrics = ",0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,";
+  std::ofstream(Path("out/rise.csv")) << header << "a,1,1,0.9,1" << metrics << "0.1\n";
+  // a again, differing in seconds and without the image columns (as a file of an earlier
+  // version reads): the same row.
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << header
-      << "a,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.3\nb,1,0.5,0.1,1,1,0.2,2,0,10,0,0.2,,5,0.1\n";
+      << header << "a,1,,," << metrics << "0.3\nb,1,2,0.4,2" << metrics << "0.1\n";
   ReportOptions report;
   report.dirs = {Path("out")};
-  const nlohmann::json summary = RunReport(report);  // a's duplicate differs only in seconds
+  const nlohmann::json summary = RunReport(report);
   EXPECT_EQ(summary["methods"]["rise"]["images"], 2);
-  EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["pointing_hit"].get<double>(), 0.5);
-  std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << header << "a,2,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.1\n";
-  EXPECT_THROW(RunReport(report), InputError);
+  EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["pointing_hit"].get<double>(), 1);
+  for (const std::string& conflict : {"a,2,1,0.9,1", "a,1,2,0.9,1", "a,1,1,0.8,1"}) {
+    std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << conflict << metrics << "0.1\n";
+    EXPECT_THROW(RunReport(report), InputError) << conflict;
+  }
   std::ofstream(Path("out/shard-1-of-2/rise.csv")) << "image_id,x\n";
   EXPECT_THROW(RunReport(report), InputError);
 }
@@ -303,37 +308,88 @@ TEST_F(BatchTest, RecordsThePriorsCoefficientAndCountsMapsAgainstThePrior) {
   EXPECT_NE(std::string(std::istreambuf_iterator<char>(page), {}).find(note), std::string::npos);
 }
 
-// A directory written before the prior_coefficient column resumes in its own columns and merges.
+// A directory written by an earlier version (before the image columns, and before
+// prior_coefficient too) resumes in its own columns and merges.
 TEST_F(BatchTest, ResumesAndMergesCsvsOfAnEarlierVersion) {
   BatchOptions options = Options(Path("out"));
   options.methods = "rise,borex:rise";
   options.limit = 3;
   Run(options);
-  const std::vector<std::string>& older = OlderBatchCsvHeaders().at(0);
-  ASSERT_EQ(older.size() + 1, BatchCsvHeader().size());
-  const auto without_column = [](std::vector<std::vector<std::string>> rows) {
-    for (auto& row : rows) row.erase(row.end() - 3);  // prior_coefficient
-    return rows;
-  };
-  auto kept = without_column(Rows(Path("out/borex:rise.csv")));
-  auto before = kept;
-  for (auto& row : before) row.pop_back();  // the timing column, as Values() drops it
-  kept.pop_back();                          // the last image is computed again
-  {
-    std::ofstream cut(Path("out/borex:rise.csv"), std::ios::trunc);
-    cut << io::CsvLine(older);
-    for (const auto& row : kept) cut << io::CsvLine(row);
+  const std::vector<std::string>& header = BatchCsvHeader();
+  const auto current = Rows(Path("out/borex:rise.csv"));
+  ASSERT_EQ(OlderBatchCsvHeaders().size(), 2u);
+  ASSERT_EQ(OlderBatchCsvHeaders()[0].size() + BatchImageColumns().size(), header.size());
+  ASSERT_EQ(OlderBatchCsvHeaders()[1].size() + 1, OlderBatchCsvHeaders()[0].size());
+  for (const std::vector<std::string>& older : OlderBatchCsvHeaders()) {
+    // The rows in the older header's columns.
+    std::vector<std::vector<std::string>> kept;
+    for (const auto& row : current) {
+      kept.emplace_back();
+      for (const std::string& column : older)
+        kept.back().push_back(
+            row[std::find(header.begin(), header.end(), column) - header.begin()]);
+    }
+    auto before = kept;
+    for (auto& row : before) row.pop_back();  // the timing column, as Values() drops it
+    kept.pop_back();                          // the last image is computed again
+    {
+      std::ofstream cut(Path("out/borex:rise.csv"), std::ios::trunc);
+      cut << io::CsvLine(older);
+      for (const auto& row : kept) cut << io::CsvLine(row);
+    }
+    const nlohmann::json again = Run(options).summary;
+    EXPECT_EQ(again["rows_resumed"], 3 + 2);
+    const io::CsvTable table = io::ReadCsv(Path("out/borex:rise.csv"));
+    EXPECT_EQ(table.header, older);
+    EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+    ReportOptions report;
+    report.dirs = {Path("out")};
+    const nlohmann::json summary = RunReport(report);
+    EXPECT_EQ(summary["methods"]["borex:rise"]["images"], 3);
+    EXPECT_EQ(summary["methods"]["borex:rise"]["maps_against_prior"].is_null(),
+              older.size() < OlderBatchCsvHeaders()[0].size());
   }
-  const nlohmann::json again = Run(options).summary;
-  EXPECT_EQ(again["rows_resumed"], 3 + 2);
-  const io::CsvTable table = io::ReadCsv(Path("out/borex:rise.csv"));
-  EXPECT_EQ(table.header, older);
-  EXPECT_EQ(Values(Path("out/borex:rise.csv")), before);
+}
+
+// The image's own columns: the items of the label in its annotation, and the model's
+// probability and rank of the label on the whole image, the same in every method's CSV.
+TEST_F(BatchTest, RecordsTheLabelsItemsProbabilityAndRank) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "rise,borex:rise";
+  Run(options);
+  model::TorchScriptClassifier classifier(model_);
+  const std::vector<std::string>& names = classifier.info().class_names;
+  const io::CsvTable table = io::ReadCsv(Path("out/rise.csv"));
+  ASSERT_EQ(table.rows.size(), 6u);
+  const int items = table.RequireColumn("label_items");
+  const int probability = table.RequireColumn("label_probability");
+  const int rank = table.RequireColumn("label_rank");
+  int several = 0;
+  for (const auto& row : table.rows) {
+    const int label = std::stoi(row[1]);
+    const dataset::Annotation annotation =
+        dataset::ReadVocAnnotation(kTiny + "/Annotations/" + row[0] + ".xml");
+    const auto count = std::count_if(annotation.objects.begin(), annotation.objects.end(),
+                                     [&](const auto& o) { return o.name == names[label]; });
+    EXPECT_EQ(row[items], std::to_string(count)) << row[0];
+    several += count > 1;
+    const PreparedImage image = PrepareImage(classifier, kTiny + "/JPEGImages/" + row[0] + ".png");
+    EXPECT_NEAR(std::stod(row[probability]), image.probabilities[label], 1e-6) << row[0];
+    int higher = 0;
+    for (Eigen::Index c = 0; c < image.probabilities.size(); ++c)
+      higher += image.probabilities[c] > image.probabilities[label];
+    EXPECT_EQ(row[rank], std::to_string(1 + higher)) << row[0];
+  }
+  EXPECT_EQ(several, 2);  // test_000002 and test_000016 show two items
+  // The same image columns in the refinement's CSV; the report does not average them.
+  const io::CsvTable refined = io::ReadCsv(Path("out/borex:rise.csv"));
+  for (size_t i = 0; i < table.rows.size(); ++i)
+    for (const std::string& column : BatchImageColumns())
+      EXPECT_EQ(refined.rows[i][refined.RequireColumn(column)],
+                table.rows[i][table.RequireColumn(column)]);
   ReportOptions report;
   report.dirs = {Path("out")};
-  const nlohmann::json summary = RunReport(report);
-  EXPECT_EQ(summary["methods"]["borex:rise"]["images"], 3);
-  EXPECT_TRUE(summary["methods"]["borex:rise"]["maps_against_prior"].is_null());
+  EXPECT_FALSE(RunReport(report)["methods"]["rise"].contains("label_probability"));
 }
 
 TEST_F(BatchTest, SkipsBrokenImagesWithAReason) {

@@ -49,8 +49,9 @@ class HtmlReportTest : public testing::TempDirTest {
       if (i != 0) io::WriteNpy(NewFile("out/maps/borex:rise/" + id + ".npy"), map);  // 0: no map
       // The refinement is better on insertion and deletion for every image, worse on F-measure
       // for every image, and hits where the prior misses on one image and misses where it hits
-      // on another (a tie). The second refined map holds its prior upside down.
-      rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2, 0.5, i == 2 ? 0 : 1));
+      // on another (a tie). The second refined map holds its prior upside down. The first three
+      // images show one item of the label, the last two several (counted in the prior's CSV).
+      rise += io::CsvLine(Row(id, 0.3 + 0.1 * i, 0.2, 0.5, i == 2 ? 0 : 1, "", i < 3 ? "1" : "2"));
       borex += io::CsvLine(Row(id, 0.5 + 0.1 * i, 0.1 + 0.01 * i, 0.4 - 0.01 * i, i == 3 ? 0 : 1,
                                i == 1 ? "-0.5" : "1.5"));
       if (i < 2) {  // curves saved for rise's first two images only
@@ -73,10 +74,15 @@ class HtmlReportTest : public testing::TempDirTest {
 
   static std::vector<std::string> Row(const std::string& id, double insertion, double deletion,
                                       double f_measure, int pointing_hit,
-                                      const std::string& prior_coefficient = "") {
-    // image_id, label, insertion, deletion, the sums, f_measure, its sum, pointing_hit,
-    // average_drop, average_gain, hide_top, prior_coefficient, model_calls, seconds
+                                      const std::string& prior_coefficient = "",
+                                      const std::string& label_items = "") {
+    // image_id, label, label_items, label_probability, label_rank, insertion, deletion, the
+    // sums, f_measure, its sum, pointing_hit, average_drop, average_gain, hide_top,
+    // prior_coefficient, model_calls, seconds
     return {id,
+            "1",
+            label_items,
+            "0.75",
             "1",
             std::to_string(insertion),
             std::to_string(deletion),
@@ -134,9 +140,10 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
     EXPECT_EQ(Count(page, "<tr class=\"method\" data-method=\"" + method + "\">"), 1u) << method;
   // borex:rise against rise, each metric tested for "better" and then for "worse": higher
   // insertion and lower deletion on every image (exact p = 1/32 one way, 1 the other), lower
-  // F-measure on every image, and one hit against one miss in the pointing game.
+  // F-measure on every image, and one hit against one miss in the pointing game. Then the same
+  // on the images with one item (three) and with several (two).
   const nlohmann::json& comparisons = summary["html"]["comparisons"];
-  ASSERT_EQ(comparisons.size(), 8u);
+  ASSERT_EQ(comparisons.size(), 24u);
   const std::vector<std::pair<std::string, std::string>> tests = {
       {"insertion", "greater"},    {"insertion", "less"},    {"deletion", "less"},
       {"deletion", "greater"},     {"f_measure", "greater"}, {"f_measure", "less"},
@@ -145,16 +152,32 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
     EXPECT_EQ(comparisons[t]["metric"], tests[t].first) << t;
     EXPECT_EQ(comparisons[t]["alternative"], tests[t].second) << t;
     EXPECT_EQ(comparisons[t]["n"], 5) << t;
+    EXPECT_TRUE(comparisons[t]["where"].empty()) << t;
+    EXPECT_EQ(comparisons[t + 8]["metric"], tests[t].first) << t;
+    EXPECT_EQ(comparisons[t + 8]["where"],
+              nlohmann::json::array({Path("out/rise.csv") + ":label_items<2"}))
+        << t;
+    EXPECT_EQ(comparisons[t + 8]["n"], 3) << t;
+    EXPECT_EQ(comparisons[t + 16]["where"],
+              nlohmann::json::array({Path("out/rise.csv") + ":label_items>1"}))
+        << t;
+    EXPECT_EQ(comparisons[t + 16]["n"], 2) << t;
   }
+  // Better insertion on each subset's every image: exact p = 1/8 and 1/4.
+  EXPECT_NEAR(comparisons[8]["p_value"], 1.0 / 8, 1e-12);
+  EXPECT_NEAR(comparisons[16]["p_value"], 1.0 / 4, 1e-12);
   for (const int t : {0, 2, 5}) EXPECT_NEAR(comparisons[t]["p_value"], 1.0 / 32, 1e-12) << t;
   for (const int t : {1, 3, 4}) EXPECT_NEAR(comparisons[t]["p_value"], 1.0, 1e-12) << t;
   EXPECT_EQ(comparisons[6]["n_nonzero"], 2);
   EXPECT_NEAR(comparisons[6]["p_value"], comparisons[7]["p_value"].get<double>(), 1e-12);
   EXPECT_GT(comparisons[6]["p_value"].get<double>(), 0.5);
   EXPECT_NE(page.find("<table id=\"comparisons\">"), std::string::npos);
-  EXPECT_EQ(Count(page, "<td>better (p = 0.031)</td>"), 2u);             // insertion, deletion
-  EXPECT_EQ(Count(page, "<td>worse (p = 0.031)</td>"), 1u);              // F-measure
-  EXPECT_EQ(Count(page, "<td>no difference at the 5% level</td>"), 1u);  // pointing
+  EXPECT_EQ(Count(page, "<td>better (p = 0.031)</td>"), 2u);  // insertion, deletion
+  EXPECT_EQ(Count(page, "<td>worse (p = 0.031)</td>"), 1u);   // F-measure
+  // pointing on all images; every metric on each subset, too small for p < 0.05
+  EXPECT_EQ(Count(page, "<td>no difference at the 5% level</td>"), 9u);
+  EXPECT_EQ(Count(page, "<td>one item</td>"), 4u);
+  EXPECT_EQ(Count(page, "<td>several items</td>"), 4u);
   // No server, nothing fetched: no absolute or remote references.
   EXPECT_EQ(page.find("http"), std::string::npos);
   // Without scripts the page says where the pictures are.

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <limits>
-
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
@@ -309,6 +308,17 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   }
   EXPECT_EQ(ParsePriorMean("fixed"), PriorMean::kFixed);
   EXPECT_THROW(ParsePriorMean("kriged"), OptionError);
+  // The prior's coefficient's prior std: positive and finite, named by its own option.
+  for (const double sd : {0.0, -1.0, std::numeric_limits<double>::infinity()}) {
+    RefineOptions bad = defaults;
+    bad.prior_coefficient_sd = sd;
+    try {
+      bad.CheckSettings();
+      FAIL() << sd;
+    } catch (const OptionError& e) {
+      EXPECT_NE(std::string(e.what()).find("--prior-coefficient-sd"), std::string::npos) << sd;
+    }
+  }
   // Algorithm 1 as published: no prior, and a zero mean without a fit.
   const RefineOptions mokuwe = RefineOptions::Mokuwe();
   EXPECT_EQ(mokuwe.algorithm, Algorithm::kMokuwe);

@@ -73,11 +73,17 @@ struct BatchOptions {
   void Check() const;
 };
 
-// The columns of OUT/<method>.csv.
+// The columns of OUT/<method>.csv: image_id, label, BatchImageColumns(), the metrics
+// (metrics::Evaluation::CsvColumns()), prior_coefficient, model_calls, seconds.
 const std::vector<std::string>& BatchCsvHeader();
-// The headers of earlier borex versions' CSVs, each BatchCsvHeader() without the columns added
-// since: such a directory still resumes (its rows keep their own columns) and merges (the
-// missing columns read as empty).
+// The columns that describe the image rather than the map, the same in every method's CSV:
+// label_items (objects annotated with the label's class; empty without a matched class),
+// label_probability (the model's probability of the label on the whole image) and label_rank
+// (1 + the classes the model scores higher: 1 when the label is its top class).
+const std::vector<std::string>& BatchImageColumns();
+// The headers of earlier borex versions' CSVs, newest first, each BatchCsvHeader() without the
+// columns added since: such a directory still resumes (its rows keep their own columns) and
+// merges (the missing columns read as empty).
 const std::vector<std::vector<std::string>>& OlderBatchCsvHeaders();
 // Where a run writes: OUT, or OUT/shard-K-of-N with --shard.
 std::string BatchOutputDir(const BatchOptions& options);

@@ -455,6 +455,7 @@ struct InFlight {
   std::string id;
   PreparedImage image;
   int label = 0;
+  int label_items = -1;  // objects annotated with the label's class; -1: no class name matched
   cv::Mat region;
   uint64_t seed = 0;
   std::unique_ptr<ImageMaps> maps;
@@ -475,10 +476,26 @@ void Target(InFlight& item, const dataset::LabelMap& label_map, BatchSource& sou
                                                            " classes is annotated");
   }
   item.label = target.label;
+  if (!target.class_name.empty())
+    item.label_items = static_cast<int>(std::count_if(
+        annotation.objects.begin(), annotation.objects.end(),
+        [&](const dataset::AnnotatedObject& o) { return o.name == target.class_name; }));
   item.region = target.class_name.empty()
                     ? cv::Mat()
                     : source.Region(item.id, annotation, target.class_name, item.image);
   item.seed = ImageSeed(options.refine.seed, item.id);
+}
+
+// The image's own columns: how many items carry the label (empty when no annotated class is
+// the label), the model's probability of the label on the whole image, and the label's rank
+// among the classes (1: the model's top class). They let a comparison be split by subset
+// (`borex compare --where`, the HTML report) without the annotations or the model.
+std::vector<std::string> ImageColumns(const InFlight& item) {
+  const Eigen::VectorXf& probabilities = item.image.probabilities;
+  const float probability = probabilities[item.label];
+  const long rank = 1 + (probabilities.array() > probability).count();
+  return {item.label_items < 0 ? "" : std::to_string(item.label_items), Number(probability),
+          std::to_string(rank)};
 }
 
 // A map of one image for one method, with the cost of producing it.
@@ -547,6 +564,7 @@ void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
     else
       io::WriteNpy(map_path, p.map);
     std::vector<std::string> row = {p.item->id, std::to_string(p.item->label)};
+    for (std::string& value : ImageColumns(*p.item)) row.push_back(std::move(value));
     for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
     row.push_back(p.prior_coefficient);
     row.push_back(std::to_string(p.calls));
@@ -751,6 +769,7 @@ void BatchOptions::Check() const {
 const std::vector<std::string>& BatchCsvHeader() {
   static const std::vector<std::string> header = [] {
     std::vector<std::string> columns = {"image_id", "label"};
+    for (const std::string& column : BatchImageColumns()) columns.push_back(column);
     for (const std::string& column : metrics::Evaluation::CsvColumns()) columns.push_back(column);
     columns.push_back("prior_coefficient");
     columns.push_back("model_calls");
@@ -760,12 +779,23 @@ const std::vector<std::string>& BatchCsvHeader() {
   return header;
 }
 
+const std::vector<std::string>& BatchImageColumns() {
+  static const std::vector<std::string> columns = {"label_items", "label_probability",
+                                                   "label_rank"};
+  return columns;
+}
+
 const std::vector<std::vector<std::string>>& OlderBatchCsvHeaders() {
   static const std::vector<std::vector<std::string>> headers = [] {
-    std::vector<std::string> before_prior_coefficient = BatchCsvHeader();
-    before_prior_coefficient.erase(std::find(before_prior_coefficient.begin(),
-                                             before_prior_coefficient.end(), "prior_coefficient"));
-    return std::vector<std::vector<std::string>>{before_prior_coefficient};
+    const auto without = [](std::vector<std::string> header, const std::string& column) {
+      header.erase(std::find(header.begin(), header.end(), column));
+      return header;
+    };
+    std::vector<std::string> before_image_columns = BatchCsvHeader();
+    for (const std::string& column : BatchImageColumns())
+      before_image_columns = without(before_image_columns, column);
+    return std::vector<std::vector<std::string>>{
+        before_image_columns, without(before_image_columns, "prior_coefficient")};
   }();
   return headers;
 }

@@ -90,11 +90,16 @@ MergedMethod Merge(const std::vector<std::string>& paths) {
         merged.rows.push_back(row);
         continue;
       }
-      const auto& kept = merged.rows[found->second.first];
-      if (!std::equal(row.begin(), row.end() - cost_columns, kept.begin()))
-        throw InputError(path, "image " + row[0] + " has other values than in " +
-                                   found->second.second +
-                                   " (different datasets or settings in one output directory?)");
+      // A column an older file lacks reads as empty: it agrees with any value, which is kept.
+      auto& kept = merged.rows[found->second.first];
+      for (size_t column = 0; column + cost_columns < row.size(); ++column) {
+        if (row[column].empty() || row[column] == kept[column]) continue;
+        if (!kept[column].empty())
+          throw InputError(path, "image " + row[0] + " has other values than in " +
+                                     found->second.second +
+                                     " (different datasets or settings in one output directory?)");
+        kept[column] = row[column];
+      }
     }
   }
   return merged;
@@ -110,7 +115,10 @@ double Mean(const std::vector<double>& values) {
 nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows) {
   const std::vector<std::string>& header = BatchCsvHeader();
   nlohmann::json summary = {{"images", rows.size()}};
+  const std::vector<std::string>& image_columns = BatchImageColumns();
   for (size_t column = 2; column < header.size(); ++column) {
+    // The image's own columns are the same for every method: not a result of it.
+    if (std::count(image_columns.begin(), image_columns.end(), header[column]) > 0) continue;
     std::vector<double> values;
     for (const auto& row : rows)
       if (!row[column].empty()) values.push_back(std::stod(row[column]));

@@ -274,9 +274,10 @@ void RefineOptions::CheckSettings() const {
     throw OptionError("--acquisition-batch",
                       "must be at least 1, got " + std::to_string(acquisition_batch));
   if (!(prior_mean_abs > 0)) throw OptionError("--prior-scale", "must be positive");
-  if (!(prior_coefficient_sd > 0 && prior_offset_sd > 0) || !std::isfinite(prior_coefficient_sd) ||
-      !std::isfinite(prior_offset_sd))
-    throw OptionError("--prior-mean", "the coefficients' prior std must be positive");
+  if (!(prior_coefficient_sd > 0) || !std::isfinite(prior_coefficient_sd))
+    throw OptionError("--prior-coefficient-sd", "must be positive and finite");
+  if (!(prior_offset_sd > 0) || !std::isfinite(prior_offset_sd))
+    throw OptionError("--prior-mean", "the offset's prior std must be positive");
   if (!(max_gp_megabytes > 0)) throw OptionError("--max-gp-memory", "must be positive");
   if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
   if (length_scale_frame < 0 || length_scale_depth < 0)
