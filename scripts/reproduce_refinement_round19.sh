@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 11's nineteenth round (docs/algorithm.md "Nineteenth round", docs/results.md
 # "refinement19"): (1) the prior on the prior's coefficient a ~ N(1, SD²) (--prior-coefficient-sd,
-# default 10) at SD = 1 (a held near the prior at face value) and SD = 100 (a left to the data),
+# default 10) at SD = 1 and 3 (a held near the prior at face value) and SD = 100 (a left to the data),
 # validation, the three classifiers; (2) the batch CSVs' new image columns (label_items,
 # label_probability, label_rank) against an independent computation in Python
 # (scripts/label_probability.py), and goal 7's pointing cell split with them.
@@ -21,7 +21,7 @@ two_priors=(--pair "borex:rise=rise" --pair "borex:gradcam++=gradcam++")
 # 1. The coefficient's prior std, validation, the three classifiers.
 head_split val 100
 for i in 0 1 2; do
-  for run in defaults sd1 sd100; do
+  for run in defaults sd1 sd3 sd100; do
     flags=()
     [[ $run != defaults ]] && flags=(--prior-coefficient-sd "${run#sd}")
     preset=kriging model=${models[i]} batch "$out/model$((i + 1))-val-$run" val100 \
@@ -29,15 +29,15 @@ for i in 0 1 2; do
   done
 done
 echo "### The coefficient's prior std (validation): the first round's rule"
-quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{defaults,sd1,sd100}
+quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{defaults,sd1,sd3,sd100}
 echo "### The coefficient's prior std (validation): against the priors"
-quality "${two_priors[@]}" "$out"/model{1,2,3}-val-sd{1,100}
+quality "${two_priors[@]}" "$out"/model{1,2,3}-val-sd{1,3,100}
 echo "### The coefficient's prior std (validation): against the defaults"
 for i in 1 2 3; do
-  against_defaults "$out/model$i-val-defaults" "$out"/model$i-val-sd{1,100} -- rise gradcam++
+  against_defaults "$out/model$i-val-defaults" "$out"/model$i-val-sd{1,3,100} -- rise gradcam++
 done
 echo "### Validation: refined maps with a negative prior coefficient"
-/usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-val-{defaults,sd1,sd100}
+/usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-val-{defaults,sd1,sd3,sd100}
 
 # 2. The image columns against scripts/label_probability.py (PIL and torch, not borex), on the
 # test split's Grad-CAM++ maps (no RISE: a quick batch), and the pointing cell split with them.

@@ -392,6 +392,21 @@ TEST_F(BatchTest, RecordsTheLabelsItemsProbabilityAndRank) {
   EXPECT_FALSE(RunReport(report)["methods"]["rise"].contains("label_probability"));
 }
 
+// A plain method's row carries the cost of its map: Grad-CAM++'s one gradient pass and its time
+// (read after the map is computed, not before).
+TEST_F(BatchTest, APlainMapsRowCountsItsModelCallsAndTime) {
+  BatchOptions options = Options(Path("out"));
+  options.methods = "gradcam++";
+  options.limit = 2;
+  Run(options);
+  const io::CsvTable table = io::ReadCsv(Path("out/gradcam++.csv"));
+  ASSERT_EQ(table.rows.size(), 2u);
+  for (const auto& row : table.rows) {
+    EXPECT_EQ(row[table.RequireColumn("model_calls")], "1") << row[0];
+    EXPECT_GT(std::stod(row[table.RequireColumn("seconds")]), 1e-4) << row[0];
+  }
+}
+
 TEST_F(BatchTest, SkipsBrokenImagesWithAReason) {
   fs::copy(kTiny, dir_ / "voc", fs::copy_options::recursive);
   fs::remove(dir_ / "voc/Annotations/test_000001.xml");

@@ -292,5 +292,58 @@ TEST_F(CompareTest, FiltersKeepTheIdsSatisfyingThemInTheirFile) {
   ExpectError<OptionError>(options, {"--where", "insertion<0.5"});
 }
 
+// Each borex:X against X: on all images only when the prior's CSV does not count items (the
+// other metrics are empty: not tested, with the reason); a refinement of an absent prior and a
+// plain method are not compared.
+TEST_F(CompareTest, RefinementsAreComparedWithTheirPriorsOnEveryMetric) {
+  WriteDocExample();
+  const std::string orphan = WriteCsv("orphan.csv", {{"img0", "0", "0.5"}});
+  const auto comparisons = CompareRefinements(
+      {{"borex:rise:box", a_}, {"rise", b_}, {"borex:gradcam", orphan}, {"mokuwe", a_}});
+  ASSERT_EQ(comparisons.size(), 4u);
+  EXPECT_EQ(comparisons[0].refined, "borex:rise:box");
+  EXPECT_EQ(comparisons[0].prior, "rise");
+  EXPECT_EQ(comparisons[0].subset, "all");
+  EXPECT_EQ(comparisons[0].metric, "insertion");
+  ASSERT_TRUE(comparisons[0].better && comparisons[0].worse);
+  EXPECT_NEAR(comparisons[0].better->p_value, 0.0206298828125, 1e-12);  // scipy's, greater
+  EXPECT_EQ(comparisons[0].Verdict(), "better (p = 0.021)");
+  EXPECT_EQ(comparisons[0].ToJson()["verdict"], "better (p = 0.021)");
+  EXPECT_EQ(comparisons[1].metric, "deletion");
+  EXPECT_FALSE(comparisons[1].higher_is_better);
+  EXPECT_FALSE(comparisons[1].better.has_value());  // every pair equal: nothing to test
+  EXPECT_EQ(comparisons[1].Verdict(), "not tested");
+  EXPECT_NE(comparisons[1].not_tested.find("nothing to test"), std::string::npos);
+  EXPECT_NE(comparisons[1].ToJson()["not_tested"].get<std::string>().find("nothing to test"),
+            std::string::npos);
+  EXPECT_FALSE(comparisons[2].better.has_value());  // f_measure: no values
+  EXPECT_EQ(comparisons[3].metric, "pointing_hit");
+}
+
+// With the prior's label_items, also the images with one item and those with several; the
+// images of the refinement that the prior lacks are left out.
+TEST_F(CompareTest, RefinementsAreComparedOnTheSubsetsOfOneItemAndOfSeveral) {
+  const std::string header =
+      "image_id,label,label_items,insertion,deletion,f_measure,pointing_hit\n";
+  std::ofstream(Path("prior.csv")) << header << "a,1,1,0.1,0.5,0.2,1\nb,1,1,0.2,0.5,0.2,1\n"
+                                   << "c,1,2,0.3,0.5,0.2,0\nd,1,,0.4,0.5,0.2,0\n";
+  std::ofstream(Path("refined.csv")) << header << "a,1,,0.2,0.4,0.3,1\nb,1,,0.3,0.4,0.3,1\n"
+                                     << "c,1,,0.1,0.6,0.1,1\nd,1,,0.5,0.4,0.3,1\n";
+  const auto comparisons =
+      CompareRefinements({{"rise", Path("prior.csv")}, {"borex:rise", Path("refined.csv")}});
+  ASSERT_EQ(comparisons.size(), 12u);
+  EXPECT_EQ(comparisons[0].better->n, 4);
+  EXPECT_EQ(comparisons[4].subset, "one item");
+  EXPECT_EQ(comparisons[4].better->n, 2);                    // a, b
+  EXPECT_NEAR(comparisons[4].better->p_value, 0.25, 1e-12);  // higher on both: exact 1/4
+  EXPECT_EQ(comparisons[8].subset, "several items");
+  EXPECT_EQ(comparisons[8].worse->n, 1);  // c, lower
+  EXPECT_NEAR(comparisons[8].worse->p_value, 0.5, 1e-12);
+  EXPECT_EQ(comparisons[9].metric, "deletion");  // c: higher deletion, worse
+  EXPECT_NEAR(comparisons[9].worse->p_value, 0.5, 1e-12);
+  EXPECT_FALSE(comparisons[7].better.has_value());           // one item, pointing: every pair equal
+  EXPECT_NEAR(comparisons[11].better->p_value, 0.5, 1e-12);  // several, pointing: c hits
+}
+
 }  // namespace
 }  // namespace borex::app

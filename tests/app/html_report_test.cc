@@ -142,35 +142,50 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
   // insertion and lower deletion on every image (exact p = 1/32 one way, 1 the other), lower
   // F-measure on every image, and one hit against one miss in the pointing game. Then the same
   // on the images with one item (three) and with several (two).
-  const nlohmann::json& comparisons = summary["html"]["comparisons"];
-  ASSERT_EQ(comparisons.size(), 24u);
-  const std::vector<std::pair<std::string, std::string>> tests = {
-      {"insertion", "greater"},    {"insertion", "less"},    {"deletion", "less"},
-      {"deletion", "greater"},     {"f_measure", "greater"}, {"f_measure", "less"},
-      {"pointing_hit", "greater"}, {"pointing_hit", "less"}};
-  for (size_t t = 0; t < tests.size(); ++t) {
-    EXPECT_EQ(comparisons[t]["metric"], tests[t].first) << t;
-    EXPECT_EQ(comparisons[t]["alternative"], tests[t].second) << t;
-    EXPECT_EQ(comparisons[t]["n"], 5) << t;
-    EXPECT_TRUE(comparisons[t]["where"].empty()) << t;
-    EXPECT_EQ(comparisons[t + 8]["metric"], tests[t].first) << t;
-    EXPECT_EQ(comparisons[t + 8]["where"],
-              nlohmann::json::array({Path("out/rise.csv") + ":label_items<2"}))
-        << t;
-    EXPECT_EQ(comparisons[t + 8]["n"], 3) << t;
-    EXPECT_EQ(comparisons[t + 16]["where"],
-              nlohmann::json::array({Path("out/rise.csv") + ":label_items>1"}))
-        << t;
-    EXPECT_EQ(comparisons[t + 16]["n"], 2) << t;
+  const nlohmann::json& comparisons = summary["comparisons"];
+  EXPECT_FALSE(summary["html"].contains("comparisons"));
+  ASSERT_EQ(comparisons.size(), 12u);
+  const std::vector<std::pair<std::string, std::string>> tests = {{"insertion", "greater"},
+                                                                  {"deletion", "less"},
+                                                                  {"f_measure", "greater"},
+                                                                  {"pointing_hit", "greater"}};
+  const std::vector<std::pair<std::string, nlohmann::json>> subsets = {
+      {"all", nlohmann::json::array()},
+      {"one item", {Path("out/rise.csv") + ":label_items<2"}},
+      {"several items", {Path("out/rise.csv") + ":label_items>1"}}};
+  for (size_t s = 0; s < subsets.size(); ++s)
+    for (size_t t = 0; t < tests.size(); ++t) {
+      const nlohmann::json& c = comparisons[s * tests.size() + t];
+      EXPECT_EQ(c["refined"], "borex:rise");
+      EXPECT_EQ(c["prior"], "rise");
+      EXPECT_EQ(c["subset"], subsets[s].first) << s;
+      EXPECT_EQ(c["metric"], tests[t].first) << t;
+      EXPECT_EQ(c["higher_is_better"], tests[t].first != "deletion") << t;
+      EXPECT_EQ(c["better"]["alternative"], tests[t].second) << t;
+      EXPECT_NE(c["worse"]["alternative"], tests[t].second) << t;
+      for (const char* test : {"better", "worse"}) {
+        EXPECT_EQ(c[test]["where"], subsets[s].second) << s;
+        EXPECT_EQ(c[test]["n"], std::vector<int>({5, 3, 2})[s]) << s;
+      }
+    }
+  // All images: insertion and deletion better on every image (exact p = 1/32 one way, 1 the
+  // other), F-measure worse on every image, the pointing game a tie of one hit and one miss.
+  for (const int t : {0, 1}) {
+    EXPECT_NEAR(comparisons[t]["better"]["p_value"], 1.0 / 32, 1e-12) << t;
+    EXPECT_NEAR(comparisons[t]["worse"]["p_value"], 1.0, 1e-12) << t;
+    EXPECT_EQ(comparisons[t]["verdict"], "better (p = 0.031)") << t;
   }
+  EXPECT_NEAR(comparisons[2]["better"]["p_value"], 1.0, 1e-12);
+  EXPECT_NEAR(comparisons[2]["worse"]["p_value"], 1.0 / 32, 1e-12);
+  EXPECT_EQ(comparisons[2]["verdict"], "worse (p = 0.031)");
+  EXPECT_EQ(comparisons[3]["better"]["n_nonzero"], 2);
+  EXPECT_NEAR(comparisons[3]["better"]["p_value"], comparisons[3]["worse"]["p_value"].get<double>(),
+              1e-12);
+  EXPECT_GT(comparisons[3]["better"]["p_value"].get<double>(), 0.5);
+  EXPECT_EQ(comparisons[3]["verdict"], "no difference at the 5% level");
   // Better insertion on each subset's every image: exact p = 1/8 and 1/4.
-  EXPECT_NEAR(comparisons[8]["p_value"], 1.0 / 8, 1e-12);
-  EXPECT_NEAR(comparisons[16]["p_value"], 1.0 / 4, 1e-12);
-  for (const int t : {0, 2, 5}) EXPECT_NEAR(comparisons[t]["p_value"], 1.0 / 32, 1e-12) << t;
-  for (const int t : {1, 3, 4}) EXPECT_NEAR(comparisons[t]["p_value"], 1.0, 1e-12) << t;
-  EXPECT_EQ(comparisons[6]["n_nonzero"], 2);
-  EXPECT_NEAR(comparisons[6]["p_value"], comparisons[7]["p_value"].get<double>(), 1e-12);
-  EXPECT_GT(comparisons[6]["p_value"].get<double>(), 0.5);
+  EXPECT_NEAR(comparisons[4]["better"]["p_value"], 1.0 / 8, 1e-12);
+  EXPECT_NEAR(comparisons[8]["better"]["p_value"], 1.0 / 4, 1e-12);
   EXPECT_NE(page.find("<table id=\"comparisons\">"), std::string::npos);
   EXPECT_EQ(Count(page, "<td>better (p = 0.031)</td>"), 2u);  // insertion, deletion
   EXPECT_EQ(Count(page, "<td>worse (p = 0.031)</td>"), 1u);   // F-measure
@@ -232,6 +247,24 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
     EXPECT_FALSE(image.empty()) << picture;
     EXPECT_EQ(image.size(), cv::Size(60, 40)) << picture;
   }
+}
+
+// Without --html the summary still holds the comparisons, and its Markdown shows them.
+TEST_F(HtmlReportTest, TheSummaryAndItsMarkdownCompareEachRefinementWithItsPrior) {
+  ReportOptions options = Options();
+  options.html = false;
+  const nlohmann::json summary = RunReport(options);
+  EXPECT_FALSE(summary.contains("html"));
+  ASSERT_EQ(summary["comparisons"].size(), 12u);
+  const std::string markdown = ReportMarkdown(summary);
+  EXPECT_NE(markdown.find("| borex:rise | rise | all | insertion ↑ | 5 | 0.7000 | 0.5000 | "
+                          "0.0312 | 1 | better (p = 0.031) |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_NE(markdown.find("| borex:rise | rise | several items | deletion ↓ | 2 |"),
+            std::string::npos)
+      << markdown;
+  EXPECT_EQ(Count(markdown, "| borex:rise | rise |"), 12u);
 }
 
 TEST_F(HtmlReportTest, LimitAndSampleChooseTheImagesDeterministically) {

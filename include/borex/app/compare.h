@@ -5,7 +5,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "borex/stats/wilcoxon.h"
@@ -61,5 +63,31 @@ struct CompareResult {
 // InputError for unreadable or inconsistent CSVs (naming the file, and the image and column where
 // it applies) and OptionError for bad filters or a fail_at outside (0, 1), before reading a file.
 CompareResult RunCompare(const CompareOptions& options);
+
+// A refinement borex:X[:VARIANT...] against its prior X on one metric, on all images or on a
+// subset: the one-sided tests for "better" and for "worse" (issue 11: a refinement should be
+// better than its prior, and must not be worse).
+struct RefinementComparison {
+  std::string refined, prior;
+  std::string subset;  // "all", "one item" or "several items" (the prior's CSV's label_items)
+  std::string metric;  // insertion, deletion, f_measure or pointing_hit
+  bool higher_is_better = true;
+  std::optional<CompareResult> better, worse;  // both absent when not tested
+  std::string not_tested;                      // why, when absent (e.g. every pair equal)
+  // "better (p = 0.031)" or "worse (p = …)" at the 5% level, "no difference at the 5% level",
+  // or "not tested".
+  std::string Verdict() const;
+  // Keys: refined, prior, subset, metric, higher_is_better, verdict, and better and worse
+  // (CompareResult::ToJson) or not_tested.
+  nlohmann::json ToJson() const;
+};
+
+// Each borex:X[:VARIANT...] among `methods` (name, CSV path) whose X is among them too, against
+// X on insertion, deletion, f_measure and pointing_hit, on all images and, when the prior's CSV
+// counts the label's items (a batch's label_items), on the images with one item and on those
+// with several (a subset without an image is left out). Throws InputError when a CSV cannot be
+// read; a test that cannot be run (no values, all pairs equal) is recorded as not tested.
+std::vector<RefinementComparison> CompareRefinements(
+    const std::vector<std::pair<std::string, std::string>>& methods);
 
 }  // namespace borex::app

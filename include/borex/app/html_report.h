@@ -1,5 +1,5 @@
 // `borex report OUT --html`: OUT/report.html, one page that needs no server and fetches nothing:
-// the per-method summary, each borex:X against X (Wilcoxon both ways, app/compare.h), and one row
+// the per-method summary, each borex:X against X (app/compare.h's CompareRefinements), and one row
 // per image with the image (a clip: the middle one of the frames its model saw), each method's map
 // over it (io::RenderOverlay), its metrics and its insertion and deletion curves (SVG, from `batch
 // --save-curves`). The rows are data in the page (one JSON script block); its inline script sorts
@@ -41,17 +41,16 @@ struct HtmlReport {
   std::string path;                   // OUT/report.html
   long images = 0, images_shown = 0;  // rows of any method, and those on the page
   long images_with_curves = 0;        // shown images with every method's curves saved
-  // Each borex:X against X on insertion, deletion, f_measure and pointing_hit: the test for
-  // "better", then the one for "worse".
-  std::vector<CompareResult> comparisons;
 };
 
 // Writes dirs.front()/report.html and its report_files/ (replacing an earlier report's). `dirs`:
 // the batch directory, then its shard directories (where maps and curves are looked for); the
-// dataset is the one its batch.json names. Throws InputError naming the file when the dataset or
-// an image shown is missing, before anything is written.
+// dataset is the one its batch.json names; `comparisons` (CompareRefinements of the methods) are
+// shown as a table. Throws InputError naming the file when the dataset or an image shown is
+// missing, before anything is written.
 HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
                            const std::vector<ReportedMethod>& methods,
+                           const std::vector<RefinementComparison>& comparisons,
                            const HtmlReportOptions& options);
 
 }  // namespace borex::app

@@ -22,13 +22,14 @@ struct ReportOptions {
 };
 
 // Throws InputError when two files give the same image different labels or metric values
-// (different datasets or settings), or when a file's header is not a batch CSV header. With
-// `html` the summary's "html" holds the page's path, images, images_shown, images_with_curves and
-// comparisons (CompareResult::ToJson each).
+// (different datasets or settings), or when a file's header is not a batch CSV header. The
+// summary's "comparisons" holds each refinement against its prior (CompareRefinements,
+// RefinementComparison::ToJson each), unless a method's rows stay spread over unmerged files;
+// with `html` its "html" holds the page's path, images, images_shown and images_with_curves.
 nlohmann::json RunReport(const ReportOptions& options);
 
 // The summary as a Markdown table (one row per method), then a MapsAgainstPriorNote line per
-// method that has such maps.
+// method that has such maps, then the comparisons as a table.
 std::string ReportMarkdown(const nlohmann::json& summary);
 
 // A method's summary's count of refined maps with a negative fitted prior coefficient; -1 for a

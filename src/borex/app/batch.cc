@@ -146,8 +146,10 @@ class ImageMaps {
     if (!Known(method)) {
       const long calls_before = classifier_.model_calls();
       const auto start = Clock::now();
-      Provide(method, explain::Explain(classifier_, image_.working, label_, Options(method)),
-              classifier_.model_calls() - calls_before, SecondsSince(start));
+      // The map first: a function's arguments are evaluated in no set order, and the cost must be
+      // read after the map is computed.
+      const cv::Mat map = explain::Explain(classifier_, image_.working, label_, Options(method));
+      Provide(method, map, classifier_.model_calls() - calls_before, SecondsSince(start));
     }
     return maps_[name];
   }

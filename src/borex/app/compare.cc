@@ -3,6 +3,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -127,7 +128,7 @@ std::vector<std::string> ApplyFilter(const CompareFilter& filter, const IndexedC
   if (empty > 0)
     spdlog::warn("compare: --where {}: {} of the {} paired images have no {} in {}; dropping them",
                  filter.text, empty, ids.size(), filter.metric, csv.path());
-  spdlog::info("compare: --where {}: {} of {} pairs kept", filter.text, kept.size(), ids.size());
+  spdlog::debug("compare: --where {}: {} of {} pairs kept", filter.text, kept.size(), ids.size());
   return kept;
 }
 
@@ -265,6 +266,90 @@ CompareResult RunCompare(const CompareOptions& options) {
   result.check_failed = options.fail_at > 0 && result.p_value < options.fail_at;
   if (!options.json_path.empty()) io::WriteJson(options.json_path, result.ToJson());
   return result;
+}
+
+std::string RefinementComparison::Verdict() const {
+  if (!better || !worse) return "not tested";
+  if (better->p_value < 0.05) return fmt::format("better (p = {:.2g})", better->p_value);
+  if (worse->p_value < 0.05) return fmt::format("worse (p = {:.2g})", worse->p_value);
+  return "no difference at the 5% level";
+}
+
+nlohmann::json RefinementComparison::ToJson() const {
+  nlohmann::json json = {{"refined", refined},
+                         {"prior", prior},
+                         {"subset", subset},
+                         {"metric", metric},
+                         {"higher_is_better", higher_is_better},
+                         {"verdict", Verdict()}};
+  if (better && worse) {
+    json["better"] = better->ToJson();
+    json["worse"] = worse->ToJson();
+  } else {
+    json["not_tested"] = not_tested;
+  }
+  return json;
+}
+
+namespace {
+
+// The subsets a refinement is compared on: all images, and those with one item of the label and
+// with several when the prior's CSV counts them, as --where filters on that CSV.
+std::vector<std::pair<std::string, std::vector<std::string>>> ItemSubsets(
+    const std::string& prior_csv) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> subsets = {{"all", {}}};
+  const io::CsvTable table = io::ReadCsv(prior_csv);
+  const auto column = std::find(table.header.begin(), table.header.end(), "label_items");
+  if (column == table.header.end()) return subsets;
+  bool single = false, several = false;
+  for (const std::vector<std::string>& row : table.rows) {
+    const std::optional<double> items = ToNumber(row[column - table.header.begin()]);
+    if (items) (*items > 1 ? several : single) = true;
+  }
+  if (single) subsets.push_back({"one item", {prior_csv + ":label_items<2"}});
+  if (several) subsets.push_back({"several items", {prior_csv + ":label_items>1"}});
+  return subsets;
+}
+
+}  // namespace
+
+std::vector<RefinementComparison> CompareRefinements(
+    const std::vector<std::pair<std::string, std::string>>& methods) {
+  std::vector<RefinementComparison> comparisons;
+  for (const auto& [name, csv] : methods) {
+    if (name.rfind("borex:", 0) != 0) continue;
+    const std::string prior = name.substr(6, name.find(':', 6) - 6);
+    const auto found = std::find_if(methods.begin(), methods.end(),
+                                    [&](const auto& method) { return method.first == prior; });
+    if (found == methods.end()) continue;
+    for (const auto& [subset, where] : ItemSubsets(found->second))
+      for (const auto& [metric, higher_is_better] :
+           {std::pair<std::string, bool>{"insertion", true},
+            {"deletion", false},
+            {"f_measure", true},
+            {"pointing_hit", true}}) {
+        RefinementComparison comparison{name, prior, subset, metric, higher_is_better};
+        CompareOptions compare;
+        compare.a_path = csv;
+        compare.b_path = found->second;
+        compare.metric = metric;
+        compare.where = where;
+        compare.intersect = true;
+        const auto up = stats::Alternative::kGreater, down = stats::Alternative::kLess;
+        try {
+          compare.alternative = higher_is_better ? up : down;
+          comparison.better = RunCompare(compare);
+          compare.alternative = higher_is_better ? down : up;
+          comparison.worse = RunCompare(compare);
+        } catch (const Error& e) {  // no values, or every pair equal: nothing to test
+          comparison.better.reset();
+          comparison.worse.reset();
+          comparison.not_tested = e.what();
+        }
+        comparisons.push_back(std::move(comparison));
+      }
+  }
+  return comparisons;
 }
 
 }  // namespace borex::app

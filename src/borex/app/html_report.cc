@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <opencv2/imgproc.hpp>
@@ -321,27 +320,6 @@ const char* kScript = R"js(
 })();
 )js";
 
-// The images a refinement is compared with its prior on: all of them, and, when the prior's
-// rows count the label's items (label_items), those with one item and those with several (issue
-// 11's subsets), each as `borex compare --where` filters on the prior's CSV. A subset without
-// an image is left out.
-std::vector<std::pair<std::string, std::vector<std::string>>> ItemSubsets(
-    const ReportedMethod& prior) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> subsets = {{"all", {}}};
-  const std::vector<std::string>& header = BatchCsvHeader();
-  const size_t column = std::find(header.begin(), header.end(), "label_items") - header.begin();
-  bool single = false, several = false;
-  for (const std::vector<std::string>& row : prior.rows) {
-    const char* text = row[column].c_str();
-    char* end = nullptr;
-    const long items = std::strtol(text, &end, 10);
-    if (end != text && *end == '\0') (items > 1 ? several : single) = true;
-  }
-  if (single) subsets.push_back({"one item", {prior.csv_path + ":label_items<2"}});
-  if (several) subsets.push_back({"several items", {prior.csv_path + ":label_items>1"}});
-  return subsets;
-}
-
 const char* kStyle = R"(
 body { font: 14px sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
@@ -365,6 +343,7 @@ void HtmlReportOptions::Check() const {
 
 HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
                            const std::vector<ReportedMethod>& methods,
+                           const std::vector<RefinementComparison>& comparisons,
                            const HtmlReportOptions& options) {
   options.Check();
   BOREX_CHECK(!dirs.empty());
@@ -388,55 +367,21 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   for (size_t m = 0; m < methods.size(); ++m)
     for (const auto& row : methods[m].rows) rows[m][row[0]] = &row;
 
-  // Each borex:X[:variants] against X on the metrics of issue 11's goals, one-sided both ways: a
-  // refinement should be better than its prior, and must not be worse; on all images, and on
-  // those with one item of the label and with several when the CSVs count them (label_items).
-  std::string comparisons;
-  for (const ReportedMethod& method : methods) {
-    if (method.name.rfind("borex:", 0) != 0) continue;
-    const std::string prior = method.name.substr(6, method.name.find(':', 6) - 6);
-    const auto found = std::find_if(methods.begin(), methods.end(),
-                                    [&](const ReportedMethod& m) { return m.name == prior; });
-    if (found == methods.end()) continue;
-    for (const auto& [subset, where] : ItemSubsets(*found))
-      for (const auto& [metric, better] :
-           {std::pair<std::string, stats::Alternative>{"insertion", stats::Alternative::kGreater},
-            {"deletion", stats::Alternative::kLess},
-            {"f_measure", stats::Alternative::kGreater},
-            {"pointing_hit", stats::Alternative::kGreater}}) {
-        CompareOptions compare;
-        compare.a_path = method.csv_path;
-        compare.b_path = found->csv_path;
-        compare.metric = metric;
-        compare.where = where;
-        compare.intersect = true;
-        std::string cells;
-        try {
-          compare.alternative = better;
-          const CompareResult for_better = RunCompare(compare);
-          compare.alternative = better == stats::Alternative::kGreater
-                                    ? stats::Alternative::kLess
-                                    : stats::Alternative::kGreater;
-          const CompareResult for_worse = RunCompare(compare);
-          const std::string verdict =
-              for_better.p_value < 0.05  ? fmt::format("better (p = {:.2g})", for_better.p_value)
-              : for_worse.p_value < 0.05 ? fmt::format("worse (p = {:.2g})", for_worse.p_value)
-                                         : "no difference at the 5% level";
-          cells = fmt::format(
-              "<td class=\"number\">{}</td><td class=\"number\">{:.4f}</td>"
-              "<td class=\"number\">{:.4f}</td><td class=\"number\">{:.3g}</td>"
-              "<td class=\"number\">{:.3g}</td><td>{}</td>",
-              for_better.n, for_better.mean_a, for_better.mean_b, for_better.p_value,
-              for_worse.p_value, verdict);
-          report.comparisons.push_back(for_better);
-          report.comparisons.push_back(for_worse);
-        } catch (const InputError& e) {  // e.g. identical values: nothing to test
-          cells = "<td colspan=\"6\" class=\"none\">not tested: " + Escape(e.what()) + "</td>";
-        }
-        comparisons += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td>{}</tr>\n",
-                                   Escape(method.name), Escape(prior), subset, metric,
-                                   better == stats::Alternative::kGreater ? "↑" : "↓", cells);
-      }
+  // Each refinement against its prior (CompareRefinements), one row per metric and subset.
+  std::string rows_of_comparisons;
+  for (const RefinementComparison& c : comparisons) {
+    const std::string cells =
+        c.better && c.worse
+            ? fmt::format(
+                  "<td class=\"number\">{}</td><td class=\"number\">{:.4f}</td>"
+                  "<td class=\"number\">{:.4f}</td><td class=\"number\">{:.3g}</td>"
+                  "<td class=\"number\">{:.3g}</td><td>{}</td>",
+                  c.better->n, c.better->mean_a, c.better->mean_b, c.better->p_value,
+                  c.worse->p_value, c.Verdict())
+            : "<td colspan=\"6\" class=\"none\">not tested: " + Escape(c.not_tested) + "</td>";
+    rows_of_comparisons += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td>{}</tr>\n", Escape(c.refined),
+        Escape(c.prior), c.subset, c.metric, c.higher_is_better ? "↑" : "↓", cells);
   }
 
   // The pictures go to a fresh directory that replaces report_files/ once the page is complete.
@@ -559,7 +504,7 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
                                                       method.summary.at("images").get<long>());
         !note.empty())
       html += "<p>" + Escape(note) + "</p>\n";
-  if (!comparisons.empty())
+  if (!rows_of_comparisons.empty())
     html += fmt::format(
         "<h2>BOREx against its prior</h2>\n<p>Wilcoxon signed-rank tests on the paired "
         "per-image values (A: BOREx, B: the prior), one-sided each way: p (better) asks whether "
@@ -568,7 +513,7 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
         "<th>pairs</th>"
         "<th>mean A</th><th>mean B</th><th>p (better)</th><th>p (worse)</th><th>verdict</th>"
         "</tr>\n{}</table>\n",
-        comparisons);
+        rows_of_comparisons);
   html += fmt::format(
       "<h2>Images</h2>\n<p>{}. Curves: <span class=\"legend\"><span "
       "style=\"background:#1e6ec8\"></span> insertion <span style=\"background:#f08214\"></span> "

@@ -151,6 +151,10 @@ nlohmann::json RunReport(const ReportOptions& options) {
   if (files.empty()) throw InputError(options.dirs.front(), "no method CSV files found");
   nlohmann::json methods = nlohmann::json::object();
   std::vector<ReportedMethod> reported;
+  // Each method's file with all its rows, for the comparisons: none when a method's rows are
+  // spread over files that are not merged (--no-merge).
+  std::vector<std::pair<std::string, std::string>> complete_csvs;
+  bool all_complete = true;
   for (const auto& [method, paths] : files) {
     MergedMethod merged = Merge(paths);
     methods[method] = Summarise(merged.rows);
@@ -166,22 +170,27 @@ nlohmann::json RunReport(const ReportOptions& options) {
       io::WriteBytesAtomically(target, text);
       spdlog::info("report: {} rows from {} files -> {}", merged.rows.size(), paths.size(), target);
     }
+    all_complete &= options.merge || only_target;
+    complete_csvs.emplace_back(method, target);
     if (options.html) reported.push_back({method, target, std::move(merged.rows), methods[method]});
   }
   nlohmann::json summary = {{"dirs", options.dirs}, {"settings", settings}, {"methods", methods}};
+  const std::vector<RefinementComparison> comparisons =
+      all_complete ? CompareRefinements(complete_csvs) : std::vector<RefinementComparison>();
+  if (all_complete) {
+    summary["comparisons"] = nlohmann::json::array();
+    for (const RefinementComparison& comparison : comparisons)
+      summary["comparisons"].push_back(comparison.ToJson());
+  }
   if (options.html) {
     std::vector<std::string> dir_names;
     dir_names.reserve(dirs.size());
     for (const fs::path& dir : dirs) dir_names.push_back(dir.string());
-    const HtmlReport html = WriteHtmlReport(dir_names, reported, options.html_options);
-    nlohmann::json comparisons = nlohmann::json::array();
-    for (const CompareResult& comparison : html.comparisons)
-      comparisons.push_back(comparison.ToJson());
+    const HtmlReport html = WriteHtmlReport(dir_names, reported, comparisons, options.html_options);
     summary["html"] = {{"path", html.path},
                        {"images", html.images},
                        {"images_shown", html.images_shown},
-                       {"images_with_curves", html.images_with_curves},
-                       {"comparisons", comparisons}};
+                       {"images_with_curves", html.images_with_curves}};
   }
   if (!options.json_path.empty()) io::WriteJson(options.json_path, summary);
   if (!options.markdown_path.empty())
@@ -206,6 +215,27 @@ std::string ReportMarkdown(const nlohmann::json& summary) {
     const std::string note =
         MapsAgainstPriorNote(method, MapsAgainstPrior(m), m["images"].get<long>());
     if (!note.empty()) text += "\n" + note + "\n";
+  }
+  const auto comparisons = summary.find("comparisons");
+  if (comparisons == summary.end() || comparisons->empty()) return text;
+  text +=
+      "\nBOREx against its prior (Wilcoxon signed-rank, one-sided each way; ↑: higher is better, "
+      "↓: lower):\n\n"
+      "| refined | prior | images | metric | pairs | mean refined | mean prior | p (better) | "
+      "p (worse) | verdict |\n"
+      "|---|---|---|---|---:|---:|---:|---:|---:|---|\n";
+  for (const nlohmann::json& c : *comparisons) {
+    const std::string metric = fmt::format("{} {}", c["metric"].get<std::string>(),
+                                           c["higher_is_better"].get<bool>() ? "↑" : "↓");
+    const std::string tests =
+        c.contains("better")
+            ? fmt::format("{} | {:.4f} | {:.4f} | {:.3g} | {:.3g}", c["better"]["n"].get<int>(),
+                          c["better"]["mean_a"].get<double>(), c["better"]["mean_b"].get<double>(),
+                          c["better"]["p_value"].get<double>(), c["worse"]["p_value"].get<double>())
+            : "– | – | – | – | –";
+    text += fmt::format("| {} | {} | {} | {} | {} | {} |\n", c["refined"].get<std::string>(),
+                        c["prior"].get<std::string>(), c["subset"].get<std::string>(), metric,
+                        tests, c["verdict"].get<std::string>());
   }
   return text;
 }
