@@ -45,8 +45,9 @@ head_split test 500
 for i in 0 1 2; do
   run=$out/model$((i + 1))-test-gradcam
   preset=kriging model=${models[i]} batch "$run" test500 gradcam++ "${defaults_flags[@]}"
-  /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${models[i]}" \
-    "$run/gradcam++.csv" > "$run/label-probability.csv"
+  [[ -s $run/label-probability.csv ]] ||
+    /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${models[i]}" \
+      "$run/gradcam++.csv" > "$run/label-probability.csv"
   echo "### Classifier $((i + 1)): the batch's image columns against label_probability.py"
   /usr/bin/python3 - "$run/gradcam++.csv" "$run/label-probability.csv" <<'PY'
 import csv, sys
@@ -77,3 +78,42 @@ for i in 0 1 2; do
       grep -E "where|pairs|mean|p-value"
   done
 done
+
+# 4. The validation's pick (the first round's rule: SD = 3, no cell worse than the prior on any
+# classifier and the highest objective on all three), measured once on the test split: the three
+# classifiers with RISE and Grad-CAM++, the two ResNets with Opti-CAM (goal 1's third prior),
+# against the priors, against the defaults' test maps (the fifteenth and seventeenth rounds'
+# runs) and, for goals 4 and 5, against the code's settings and Grad-CAM++.
+opticam_runs=("$root/out/refinement15/test-opticam" "$root/out/refinement15/model2-test-opticam")
+for i in 0 1 2; do
+  preset=kriging model=${models[i]} batch "$out/model$((i + 1))-test-sd3" test500 \
+    rise,gradcam++,borex:rise,borex:gradcam++ "${defaults_flags[@]}" --prior-coefficient-sd 3
+done
+for i in 0 1; do
+  preset=kriging model=${models[i]} batch "$out/model$((i + 1))-test-opticam-sd3" test500 \
+    opticam,borex:opticam "${defaults_flags[@]}" --prior-coefficient-sd 3
+done
+echo "### SD = 3 on the test split: against the priors"
+quality "$out"/model{1,2,3}-test-sd3 "$out"/model{1,2}-test-opticam-sd3
+echo "### SD = 3 on the test split: against the defaults"
+for i in 0 1 2; do
+  if [[ -f ${black_runs[i]}/borex:rise.csv ]]; then
+    against_defaults "${black_runs[i]}" "$out/model$((i + 1))-test-sd3" -- rise gradcam++
+  fi
+done
+for i in 0 1; do
+  if [[ -f ${opticam_runs[i]}/borex:opticam.csv ]]; then
+    against_defaults "${opticam_runs[i]}" "$out/model$((i + 1))-test-opticam-sd3" -- opticam
+  fi
+done
+code=$root/out/refinement15/test-code
+if [[ -f $code/borex:rise.csv ]]; then
+  echo "### Goal 4: SD = 3 against the code's settings (first classifier)"
+  for method in rise gradcam++; do
+    cp "$code/borex:$method.csv" "$out/model1-test-sd3/code-borex:$method.csv"
+  done
+  quality "$out/model1-test-sd3" --pair borex:rise=code-borex:rise \
+    --pair borex:gradcam++=code-borex:gradcam++
+fi
+echo "### Goal 5: BOREx(RISE) with SD = 3 against Grad-CAM++ (test split)"
+quality --pair borex:rise=gradcam++ "$out"/model{1,2,3}-test-sd3

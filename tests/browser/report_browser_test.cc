@@ -177,8 +177,10 @@ TEST_F(ReportBrowserTest, ReportPageRendersWithEveryPicture) {
                "document.getElementById('bound').value = '" +
                    std::to_string(bound) + "'; key.dispatchEvent(new Event('input'));");
   std::vector<double> above;  // borex:rise, the first method by name
-  for (const auto& row : borex::io::ReadCsv(out + "/borex:rise.csv").rows)
-    if (std::stod(row[2]) > bound) above.push_back(std::stod(row[2]));
+  const borex::io::CsvTable table = borex::io::ReadCsv(out + "/borex:rise.csv");
+  const int insertion = table.RequireColumn("insertion");
+  for (const auto& row : table.rows)
+    if (std::stod(row[insertion]) > bound) above.push_back(std::stod(row[insertion]));
   std::sort(above.rbegin(), above.rend());
   ASSERT_GT(above.size(), 0u);
   EXPECT_NE(driven.find("(" + std::to_string(above.size()) + " images)"), std::string::npos);
