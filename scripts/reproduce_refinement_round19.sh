@@ -45,11 +45,12 @@ head_split test 500
 for i in 0 1 2; do
   run=$out/model$((i + 1))-test-gradcam
   preset=kriging model=${models[i]} batch "$run" test500 gradcam++ "${defaults_flags[@]}"
-  [[ -s $run/label-probability.csv ]] ||
+  probabilities=$out/model$((i + 1))-test-label-probability.csv  # not in the batch directory
+  [[ -s $probabilities ]] ||
     /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${models[i]}" \
-      "$run/gradcam++.csv" > "$run/label-probability.csv"
+      "$run/gradcam++.csv" > "$probabilities"
   echo "### Classifier $((i + 1)): the batch's image columns against label_probability.py"
-  /usr/bin/python3 - "$run/gradcam++.csv" "$run/label-probability.csv" <<'PY'
+  /usr/bin/python3 - "$run/gradcam++.csv" "$probabilities" <<'PY'
 import csv, sys
 batch = {r["image_id"]: r for r in csv.DictReader(open(sys.argv[1]))}
 script = {r["image_id"]: r for r in csv.DictReader(open(sys.argv[2]))}
