@@ -14,27 +14,20 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement18}
-models=("$root/models/fashion_scenes_resnet.pt" "$root/models/fashion_scenes_resnet_seed1.pt"
-  "$root/models/fashion_scenes_plaincnn.pt")
-# The defaults' test runs on the black substrate, per classifier.
-black_runs=("$root/out/refinement15/test-defaults" "$root/out/refinement15/model2-test-defaults"
-  "$root/out/refinement17/model3-test-defaults")
 
 source "$root/scripts/scene_benchmark.sh"
-defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
-two_priors=(--pair "borex:rise=rise" --pair "borex:gradcam++=gradcam++")
 
 # 1. Goal 2 with the blurred substrate (RISE's own insertion substrate: removed pixels leave no
 # shape), the three classifiers, the test split; the black substrate's rows for comparison.
 head_split test 500
 for i in 0 1 2; do
-  preset=kriging model=${models[i]} batch "$out/model$((i + 1))-test-blur" test500 \
-    rise,borex:rise "${defaults_flags[@]}" --substrate blur
+  preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-test-blur" test500 \
+    rise,borex:rise "${kriging_flags[@]}" --substrate blur
 done
 echo "### Goal 2 with the blurred substrate (test split, 500 scenes, three classifiers)"
 quality --pair "borex:rise=rise" "$out"/model{1,2,3}-test-blur
 echo "### The same maps' runs on the black substrate"
-quality --pair "borex:rise=rise" "${black_runs[@]}"
+quality --pair "borex:rise=rise" "${default_test_runs[@]}"
 
 # 2. The observations in-filled with black, the deletion metric's substrate (validation).
 head_split val 100
@@ -42,8 +35,8 @@ for i in 0 1; do
   for run in defaults bo-black; do
     flags=()
     [[ $run == bo-black ]] && flags=(--bo-infill black)
-    preset=kriging model=${models[i]} batch "$out/model$((i + 1))-val-$run" val100 \
-      rise,gradcam++,borex:rise,borex:gradcam++ "${defaults_flags[@]}" "${flags[@]}"
+    preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-val-$run" val100 \
+      rise,gradcam++,borex:rise,borex:gradcam++ "${kriging_flags[@]}" "${flags[@]}"
   done
 done
 echo "### Observations in-filled with black (validation): the first round's rule"
@@ -59,20 +52,20 @@ against_defaults "$out/model2-val-defaults" "$out/model2-val-bo-black" -- rise g
 # (the sixteenth round measured the first two).
 for i in 0 1 2; do
   echo "### Classifier $((i + 1)): BOREx(RISE)'s first pixels, then a random order (test split)"
-  /usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "${models[i]}" \
-    "${black_runs[i]}" rise borex:rise --splice 1024 --splice-tail random --seed 0
+  /usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "${classifiers[i]}" \
+    "${default_test_runs[i]}" rise borex:rise --splice 1024 --splice-tail random --seed 0
 done
 echo "### Classifier 3: BOREx(RISE)'s first pixels, then RISE's order (test split)"
-/usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "${models[2]}" \
-  "${black_runs[2]}" rise borex:rise --splice 1024
+/usr/bin/python3 "$root/scripts/deletion_curves.py" --data "$data" --model "${classifiers[2]}" \
+  "${default_test_runs[2]}" rise borex:rise --splice 1024
 
 # 4. Goal 7's pointing cell (BOREx(Grad-CAM++)'s single-item pointing game against Grad-CAM++'s),
 # split by whether the model's top class on the whole image is the label
 # (scripts/label_probability.py, new).
 for i in 0 1 2; do
-  run=${black_runs[i]}
+  run=${default_test_runs[i]}
   probabilities=$out/model$((i + 1))-test-label-probability.csv
-  /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${models[i]}" \
+  /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${classifiers[i]}" \
     "$run/rise.csv" > "$probabilities"
   echo "### Classifier $((i + 1)): single-item pointing game, BOREx(Grad-CAM++) worse than Grad-CAM++?"
   for where in "correct>0" "correct<1"; do

@@ -11,12 +11,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement19}
-models=("$root/models/fashion_scenes_resnet.pt" "$root/models/fashion_scenes_resnet_seed1.pt"
-  "$root/models/fashion_scenes_plaincnn.pt")
 
 source "$root/scripts/scene_benchmark.sh"
-defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
-two_priors=(--pair "borex:rise=rise" --pair "borex:gradcam++=gradcam++")
 
 # 1. The coefficient's prior std, validation, the three classifiers.
 head_split val 100
@@ -24,8 +20,8 @@ for i in 0 1 2; do
   for run in defaults sd1 sd3 sd100; do
     flags=()
     [[ $run != defaults ]] && flags=(--prior-coefficient-sd "${run#sd}")
-    preset=kriging model=${models[i]} batch "$out/model$((i + 1))-val-$run" val100 \
-      rise,gradcam++,borex:rise,borex:gradcam++ "${defaults_flags[@]}" "${flags[@]}"
+    preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-val-$run" val100 \
+      rise,gradcam++,borex:rise,borex:gradcam++ "${kriging_flags[@]}" "${flags[@]}"
   done
 done
 echo "### The coefficient's prior std (validation): the first round's rule"
@@ -44,10 +40,10 @@ echo "### Validation: refined maps with a negative prior coefficient"
 head_split test 500
 for i in 0 1 2; do
   run=$out/model$((i + 1))-test-gradcam
-  preset=kriging model=${models[i]} batch "$run" test500 gradcam++ "${defaults_flags[@]}"
+  preset=kriging model=${classifiers[i]} batch "$run" test500 gradcam++ "${kriging_flags[@]}"
   probabilities=$out/model$((i + 1))-test-label-probability.csv  # not in the batch directory
   [[ -s $probabilities ]] ||
-    /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${models[i]}" \
+    /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "${classifiers[i]}" \
       "$run/gradcam++.csv" > "$probabilities"
   echo "### Classifier $((i + 1)): the batch's image columns against label_probability.py"
   /usr/bin/python3 - "$run/gradcam++.csv" "$probabilities" <<'PY'
@@ -66,10 +62,8 @@ done
 # 3. Goal 7's pointing cell as the eighteenth round split it, now with the image columns of step
 # 2's batch instead of the script: the defaults' test maps (the fifteenth and seventeenth rounds'
 # runs, when present), single-item scenes, by whether the label is the model's top class.
-black_runs=("$root/out/refinement15/test-defaults" "$root/out/refinement15/model2-test-defaults"
-  "$root/out/refinement17/model3-test-defaults")
 for i in 0 1 2; do
-  run=${black_runs[i]}
+  run=${default_test_runs[i]}
   [[ -f $run/borex:gradcam++.csv ]] || { echo "(no $run: skipped)"; continue; }
   columns=$out/model$((i + 1))-test-gradcam/gradcam++.csv
   echo "### Classifier $((i + 1)): single-item pointing game, BOREx(Grad-CAM++) worse than Grad-CAM++?"
@@ -87,19 +81,19 @@ done
 # runs) and, for goals 4 and 5, against the code's settings and Grad-CAM++.
 opticam_runs=("$root/out/refinement15/test-opticam" "$root/out/refinement15/model2-test-opticam")
 for i in 0 1 2; do
-  preset=kriging model=${models[i]} batch "$out/model$((i + 1))-test-sd3" test500 \
-    rise,gradcam++,borex:rise,borex:gradcam++ "${defaults_flags[@]}" --prior-coefficient-sd 3
+  preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-test-sd3" test500 \
+    rise,gradcam++,borex:rise,borex:gradcam++ "${kriging_flags[@]}" --prior-coefficient-sd 3
 done
 for i in 0 1; do
-  preset=kriging model=${models[i]} batch "$out/model$((i + 1))-test-opticam-sd3" test500 \
-    opticam,borex:opticam "${defaults_flags[@]}" --prior-coefficient-sd 3
+  preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-test-opticam-sd3" test500 \
+    opticam,borex:opticam "${kriging_flags[@]}" --prior-coefficient-sd 3
 done
 echo "### SD = 3 on the test split: against the priors"
 quality "$out"/model{1,2,3}-test-sd3 "$out"/model{1,2}-test-opticam-sd3
 echo "### SD = 3 on the test split: against the defaults"
 for i in 0 1 2; do
-  if [[ -f ${black_runs[i]}/borex:rise.csv ]]; then
-    against_defaults "${black_runs[i]}" "$out/model$((i + 1))-test-sd3" -- rise gradcam++
+  if [[ -f ${default_test_runs[i]}/borex:rise.csv ]]; then
+    against_defaults "${default_test_runs[i]}" "$out/model$((i + 1))-test-sd3" -- rise gradcam++
   fi
 done
 for i in 0 1; do

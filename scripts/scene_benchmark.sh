@@ -17,6 +17,20 @@ preset=${PRESET:-paper}
 rise_infill=${RISE_INFILL:-black}
 gp_over=${GP_OVER:-masks}
 model=$root/models/fashion_scenes_resnet.pt
+# Issue 11's later rounds: the three classifiers (the first, another training seed, another
+# architecture), the flags that make a batch the kriging defaults over this file's reproduction
+# settings, the two priors' pairs for `quality`, and the defaults' test runs on the black
+# substrate per classifier (the fifteenth and seventeenth rounds').
+# shellcheck disable=SC2034  # these four are read by the scripts that source this file
+classifiers=("$model" "$root/models/fashion_scenes_resnet_seed1.pt"
+  "$root/models/fashion_scenes_plaincnn.pt")
+# shellcheck disable=SC2034
+kriging_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
+# shellcheck disable=SC2034
+two_priors=(--pair "borex:rise=rise" --pair "borex:gradcam++=gradcam++")
+# shellcheck disable=SC2034
+default_test_runs=("$root/out/refinement15/test-defaults" "$root/out/refinement15/model2-test-defaults"
+  "$root/out/refinement17/model3-test-defaults")
 
 [[ -x $borex ]] || { echo "reproduce: $borex not found: run scripts/build.sh" >&2; exit 1; }
 command -v parallel >/dev/null ||
