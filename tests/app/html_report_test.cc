@@ -202,6 +202,8 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
             std::string::npos);
   EXPECT_EQ(Count(page, "prior_coefficient</option>"), 1u);
   EXPECT_EQ(Count(page, "<option value=\"m0-prior_coefficient\">"), 1u);
+  for (const char* column : {"label_items", "label_probability", "label_rank"})
+    EXPECT_EQ(Count(page, "<option value=\"i-" + std::string(column) + "\">"), 1u) << column;
 
   // The rows are data for the page's script, not HTML: the ids, odd ones included, come back
   // exactly from the element's text as an HTML parser delimits it, and no id can end the element
@@ -229,6 +231,8 @@ TEST_F(HtmlReportTest, ShowsEveryMethodImageMapAndCurve) {
     EXPECT_EQ(values[3], i == 2 ? 0 : 1);
     EXPECT_TRUE(values[4].is_null());
     EXPECT_EQ(row["m"][0]["v"][4], i == 1 ? -0.5 : 1.5);
+    // The image's columns: borex:rise's rows (the first method) lack the items, rise's have them.
+    EXPECT_EQ(row["img"], nlohmann::json({i < 3 ? 1.0 : 2.0, 0.75, 1.0})) << i;
     for (const nlohmann::json& cell : row["m"]) {
       curves += cell.contains("curves");
       maps += cell.contains("overlay");

@@ -190,6 +190,23 @@ TEST_F(ReportBrowserTest, ReportPageRendersWithEveryPicture) {
   above.resize(std::min<size_t>(above.size(), 4));  // the first page of them
   ASSERT_EQ(shown.size(), above.size());
   for (size_t i = 0; i < shown.size(); ++i) EXPECT_NEAR(shown[i], above[i], 1e-9) << i;
+
+  // By an image column: the scenes with several items of the label (two of the six), each with
+  // its items, its label's probability and rank under the image.
+  const std::string several =
+      DomAfter(html,
+               "var key = document.getElementById('key'); key.value = 'i-label_items';"
+               "document.getElementById('op').value = '>';"
+               "document.getElementById('bound').value = '1';"
+               "key.dispatchEvent(new Event('input'));");
+  EXPECT_NE(several.find("(2 images)"), std::string::npos);
+  const std::vector<std::string> several_rows = Rows(several);
+  ASSERT_EQ(several_rows.size(), 2u);
+  for (const std::string& tag : several_rows) {
+    EXPECT_EQ(Attribute(tag, "data-i-label_items"), "2") << tag;
+    EXPECT_EQ(Attribute(tag, "data-i-label_rank").empty(), false) << tag;
+  }
+  EXPECT_NE(several.find("items 2 p(label) "), std::string::npos);
 }
 
 // A large batch (2,000 images, faked from 2 real ones by scripts/fake_large_batch.py): the page

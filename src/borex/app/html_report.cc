@@ -45,6 +45,14 @@ const std::vector<std::pair<std::string, std::string>>& ShownMetrics() {
   return metrics;
 }
 
+// The image columns of the CSVs the page shows under each image and sorts by, with their
+// abbreviations.
+const std::vector<std::pair<std::string, std::string>>& ShownImageColumns() {
+  static const std::vector<std::pair<std::string, std::string>> columns = {
+      {"label_items", "items"}, {"label_probability", "p(label)"}, {"label_rank", "rank"}};
+  return columns;
+}
+
 std::string Escape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -242,16 +250,22 @@ const char* kScript = R"js(
   var page = 0, shown = [];
   var $ = function (id) { return document.getElementById(id); };
   var key = $('key'), order = $('order'), text = $('filter'), op = $('op'), bound = $('bound');
-  var metric_index = {};
+  var metric_index = {}, image_index = {};
   data.metrics.forEach(function (metric, i) { metric_index[metric[0]] = i; });
+  data.image_columns.forEach(function (column, i) { image_index[column[0]] = i; });
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
     });
   }
-  // The sort key's value of a row: its id, or one method's metric (NaN when missing).
+  // The sort key's value of a row: its id, an image column, or one method's metric (NaN when
+  // missing).
   function value(row) {
     if (key.value === 'id') return row.id;
+    if (key.value.slice(0, 2) === 'i-') {
+      var w = row.img[image_index[key.value.slice(2)]];
+      return w === null ? NaN : w;
+    }
     var k = key.value.split('-'), cell = row.m[+k[0].slice(1)];
     var v = cell ? cell.v[metric_index[k[1]]] : null;
     return v === null ? NaN : v;
@@ -261,8 +275,15 @@ const char* kScript = R"js(
       '" alt="' + esc(alt) + '">';
   }
   function html(row) {
-    var attributes = ' data-id="' + esc(row.id) + '"', cells = '<td>' + esc(row.id) + '<br>' +
-      picture(row.image, row, row.id) + (data.video ? '<br><span class="none">' + esc(data.video) + '</span>' : '') + '</td>';
+    var attributes = ' data-id="' + esc(row.id) + '"', described = [];
+    data.image_columns.forEach(function (column, i) {
+      var v = row.img[i];
+      attributes += ' data-i-' + column[0] + '="' + (v === null ? '' : v) + '"';
+      if (v !== null) described.push(column[1] + ' ' + (column[0] === 'label_probability' ? v.toFixed(3) : v));
+    });
+    var cells = '<td>' + esc(row.id) + '<br>' + picture(row.image, row, row.id) +
+      (described.length ? '<br><span class="metrics">' + described.join(' ') + '</span>' : '') +
+      (data.video ? '<br><span class="none">' + esc(data.video) + '</span>' : '') + '</td>';
     data.methods.forEach(function (method, m) {
       var cell = row.m[m];
       data.metrics.forEach(function (metric, i) {
@@ -401,10 +422,15 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
   std::string keys = "<option value=\"id\">image id</option>";
   nlohmann::json data = {{"methods", nlohmann::json::array()},
                          {"metrics", nlohmann::json::array()},
+                         {"image_columns", nlohmann::json::array()},
                          {"page_size", options.page_size},
                          {"rows", nlohmann::json::array()}};
   for (const auto& [metric, abbreviation] : ShownMetrics())
     data["metrics"].push_back({metric, abbreviation});
+  for (const auto& [column, abbreviation] : ShownImageColumns()) {
+    data["image_columns"].push_back({column, abbreviation});
+    keys += fmt::format("<option value=\"i-{}\">{}</option>", column, column);
+  }
   if (dataset.video)  // the caption of each clip's picture
     data["video"] = fmt::format("clip frame {}: the middle of the {} frames the model saw",
                                 dataset.MiddleFrame() * dataset.frame_stride, dataset.frames);
@@ -435,6 +461,17 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
     row["image"] = write_picture("images/" + id + ".png", ToBgr8(thumbnail));
     row["w"] = thumbnail.cols;
     row["h"] = thumbnail.rows;
+    // The image's columns, from the first method whose row has them (an older CSV's are empty).
+    row["img"] = nlohmann::json::array();
+    for (const auto& [column, abbreviation] : ShownImageColumns()) {
+      const size_t at = std::find(header.begin(), header.end(), column) - header.begin();
+      nlohmann::json value = nullptr;
+      for (size_t m = 0; m < methods.size() && value.is_null(); ++m)
+        if (const auto found = rows[m].find(id);
+            found != rows[m].end() && !(*found->second)[at].empty())
+          value = std::stod((*found->second)[at]);
+      row["img"].push_back(value);
+    }
     bool all_curves = true;
     for (size_t m = 0; m < methods.size(); ++m) {
       const auto found = rows[m].find(id);
