@@ -201,7 +201,20 @@ std::string CompareResult::Verdict(double alpha) const {
   return fmt::format("A {} B at p = {} (two-sided)", r_plus > center ? ">" : "<", p);
 }
 
-CompareResult RunCompare(const CompareOptions& options) {
+namespace {
+
+// The CSVs a comparison has read, by path as given: A, B and the filters' files, kept across the
+// comparisons that share them.
+using CsvCache = std::map<std::string, IndexedCsv>;
+
+const IndexedCsv& Load(CsvCache& files, const std::string& path) {
+  auto found = files.find(path);
+  if (found == files.end()) found = files.emplace(path, ReadIndexed(path)).first;
+  return found->second;
+}
+
+// RunCompare, reading each file once into `files`.
+CompareResult RunCompareWith(const CompareOptions& options, CsvCache& files) {
   if (options.a_path.empty() || options.b_path.empty())
     throw OptionError("compare", "two CSV files are required");
   if (options.metric.empty()) throw OptionError("--metric", "a metric column is required");
@@ -211,21 +224,16 @@ CompareResult RunCompare(const CompareOptions& options) {
   std::vector<CompareFilter> filters;
   for (const std::string& text : options.where) filters.push_back(ParseCompareFilter(text));
 
-  std::map<std::string, IndexedCsv> files;  // by path as given: A, B and the filters' files
-  const auto load = [&](const std::string& path) -> const IndexedCsv& {
-    auto found = files.find(path);
-    if (found == files.end()) found = files.emplace(path, ReadIndexed(path)).first;
-    return found->second;
-  };
-  const IndexedCsv& a = load(options.a_path);
-  const IndexedCsv& b = load(options.b_path);
+  const IndexedCsv& a = Load(files, options.a_path);
+  const IndexedCsv& b = Load(files, options.b_path);
   const int column_a = a.table.RequireColumn(options.metric);
   const int column_b = b.table.RequireColumn(options.metric);
 
   std::vector<std::string> ids = PairIds(a, b, options.intersect);
   CheckLabels(a, b, ids);
   const size_t paired = ids.size();
-  for (const CompareFilter& filter : filters) ids = ApplyFilter(filter, load(filter.path), ids);
+  for (const CompareFilter& filter : filters)
+    ids = ApplyFilter(filter, Load(files, filter.path), ids);
   if (ids.empty()) {
     std::string all;
     for (const std::string& text : options.where) all += (all.empty() ? "" : " and ") + text;
@@ -268,6 +276,30 @@ CompareResult RunCompare(const CompareOptions& options) {
   return result;
 }
 
+// The subsets a refinement is compared on: all images, and those with one item of the label and
+// with several when the prior's CSV counts them, as --where filters on that CSV.
+std::vector<std::pair<std::string, std::vector<std::string>>> ItemSubsets(const IndexedCsv& prior) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> subsets = {{"all", {}}};
+  const std::vector<std::string>& header = prior.table.header;
+  const auto column = std::find(header.begin(), header.end(), "label_items");
+  if (column == header.end()) return subsets;
+  bool single = false, several = false;
+  for (const std::vector<std::string>& row : prior.table.rows) {
+    const std::optional<double> items = ToNumber(row[column - header.begin()]);
+    if (items) (*items > 1 ? several : single) = true;
+  }
+  if (single) subsets.push_back({"one item", {prior.path() + ":label_items<2"}});
+  if (several) subsets.push_back({"several items", {prior.path() + ":label_items>1"}});
+  return subsets;
+}
+
+}  // namespace
+
+CompareResult RunCompare(const CompareOptions& options) {
+  CsvCache files;
+  return RunCompareWith(options, files);
+}
+
 std::string RefinementComparison::Verdict() const {
   if (!better || !worse) return "not tested";
   if (better->p_value < 0.05) return fmt::format("better (p = {:.2g})", better->p_value);
@@ -291,38 +323,17 @@ nlohmann::json RefinementComparison::ToJson() const {
   return json;
 }
 
-namespace {
-
-// The subsets a refinement is compared on: all images, and those with one item of the label and
-// with several when the prior's CSV counts them, as --where filters on that CSV.
-std::vector<std::pair<std::string, std::vector<std::string>>> ItemSubsets(
-    const std::string& prior_csv) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> subsets = {{"all", {}}};
-  const io::CsvTable table = io::ReadCsv(prior_csv);
-  const auto column = std::find(table.header.begin(), table.header.end(), "label_items");
-  if (column == table.header.end()) return subsets;
-  bool single = false, several = false;
-  for (const std::vector<std::string>& row : table.rows) {
-    const std::optional<double> items = ToNumber(row[column - table.header.begin()]);
-    if (items) (*items > 1 ? several : single) = true;
-  }
-  if (single) subsets.push_back({"one item", {prior_csv + ":label_items<2"}});
-  if (several) subsets.push_back({"several items", {prior_csv + ":label_items>1"}});
-  return subsets;
-}
-
-}  // namespace
-
 std::vector<RefinementComparison> CompareRefinements(
     const std::vector<std::pair<std::string, std::string>>& methods) {
   std::vector<RefinementComparison> comparisons;
+  CsvCache files;  // each CSV read once for all the comparisons
   for (const auto& [name, csv] : methods) {
     if (name.rfind("borex:", 0) != 0) continue;
     const std::string prior = name.substr(6, name.find(':', 6) - 6);
     const auto found = std::find_if(methods.begin(), methods.end(),
                                     [&](const auto& method) { return method.first == prior; });
     if (found == methods.end()) continue;
-    for (const auto& [subset, where] : ItemSubsets(found->second))
+    for (const auto& [subset, where] : ItemSubsets(Load(files, found->second)))
       for (const auto& [metric, higher_is_better] :
            {std::pair<std::string, bool>{"insertion", true},
             {"deletion", false},
@@ -338,9 +349,9 @@ std::vector<RefinementComparison> CompareRefinements(
         const auto up = stats::Alternative::kGreater, down = stats::Alternative::kLess;
         try {
           compare.alternative = higher_is_better ? up : down;
-          comparison.better = RunCompare(compare);
+          comparison.better = RunCompareWith(compare, files);
           compare.alternative = higher_is_better ? down : up;
-          comparison.worse = RunCompare(compare);
+          comparison.worse = RunCompareWith(compare, files);
         } catch (const Error& e) {  // no values, or every pair equal: nothing to test
           comparison.better.reset();
           comparison.worse.reset();
