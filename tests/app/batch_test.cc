@@ -246,17 +246,28 @@ TEST_F(BatchTest, ReportRejectsConflictingRows) {
   // id, label, label_items, label_probability, label_rank, the metrics, prior_coefficient, cost
   const std::string metrics = ",0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,";
   std::ofstream(Path("out/rise.csv")) << header << "a,1,1,0.9,1" << metrics << "0.1\n";
-  // a again, differing in seconds and without the image columns (as a file of an earlier
-  // version reads): the same row.
+  // a again in a file of the version before the image columns, differing in seconds: the same
+  // row (the columns that file lacks agree with any value).
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << header << "a,1,,," << metrics << "0.3\nb,1,2,0.4,2" << metrics << "0.1\n";
+      << io::CsvLine(OlderBatchCsvHeaders().at(0)) << "a,1" << metrics << "0.3\nb,1" << metrics
+      << "0.1\n";
   ReportOptions report;
   report.dirs = {Path("out")};
   const nlohmann::json summary = RunReport(report);
   EXPECT_EQ(summary["methods"]["rise"]["images"], 2);
   EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["pointing_hit"].get<double>(), 1);
-  for (const std::string& conflict : {"a,2,1,0.9,1", "a,1,2,0.9,1", "a,1,1,0.8,1"}) {
-    std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << conflict << metrics << "0.1\n";
+  // The merged file holds b with its image columns empty (unknown): a later file's values for
+  // them agree, and fill them.
+  std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << "b,1,2,0.4,2" << metrics << "0.1\n";
+  RunReport(report);
+  const io::CsvTable merged = io::ReadCsv(Path("out/rise.csv"));
+  EXPECT_EQ(merged.rows.at(1).at(merged.RequireColumn("label_items")), "2");
+  // Another value is a conflict, in the image columns as in the others; an empty metric is one.
+  for (const std::string& conflict :
+       {"a,2,1,0.9,1" + metrics + "0.1", "a,1,2,0.9,1" + metrics + "0.1",
+        "a,1,1,0.8,1" + metrics + "0.1",
+        std::string("a,1,1,0.9,1,,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.1")}) {
+    std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << conflict << "\n";
     EXPECT_THROW(RunReport(report), InputError) << conflict;
   }
   std::ofstream(Path("out/shard-1-of-2/rise.csv")) << "image_id,x\n";

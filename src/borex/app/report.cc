@@ -79,26 +79,47 @@ MergedMethod Merge(const std::vector<std::string>& paths) {
   const size_t cost_columns = 2;  // model_calls, seconds: may differ between re-runs
   MergedMethod merged;
   std::map<std::string, std::pair<size_t, std::string>> seen;  // id -> (row, file)
+  const auto has = [](const std::vector<std::string>& columns, const std::string& column) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+  };
+  // The columns added since an older version: a file of that version lacks them, and a merge
+  // that included one wrote them empty, so there an empty cell is unknown rather than empty.
+  std::vector<bool> added(header.size());
+  for (size_t column = 0; column < header.size(); ++column)
+    for (const std::vector<std::string>& older : OlderBatchCsvHeaders())
+      added[column] = added[column] || !has(older, header[column]);
+  std::vector<std::vector<bool>> unknown;  // per merged row, its unknown cells
   for (const std::string& path : paths) {
     const io::CsvTable table = io::ReadCsv(path);
     const auto rows = io::RowsWithColumns(table, header, OlderBatchCsvHeaders());
+    const auto unknown_cells = [&](const std::vector<std::string>& row) {
+      std::vector<bool> cells(header.size());
+      for (size_t column = 0; column < header.size(); ++column)
+        cells[column] =
+            added[column] && (row[column].empty() || !has(table.header, header[column]));
+      return cells;
+    };
     ++merged.sources;
     for (const auto& row : rows) {
       const auto found = seen.find(row[0]);
       if (found == seen.end()) {
         seen[row[0]] = {merged.rows.size(), path};
         merged.rows.push_back(row);
+        unknown.push_back(unknown_cells(row));
         continue;
       }
-      // A column an older file lacks reads as empty: it agrees with any value, which is kept.
+      // An unknown cell agrees with any value; the known one is kept.
       auto& kept = merged.rows[found->second.first];
+      std::vector<bool>& kept_unknown = unknown[found->second.first];
+      const std::vector<bool> row_unknown = unknown_cells(row);
       for (size_t column = 0; column + cost_columns < row.size(); ++column) {
-        if (row[column].empty() || row[column] == kept[column]) continue;
-        if (!kept[column].empty())
+        if (row_unknown[column] || row[column] == kept[column]) continue;
+        if (!kept_unknown[column])
           throw InputError(path, "image " + row[0] + " has other values than in " +
                                      found->second.second +
                                      " (different datasets or settings in one output directory?)");
         kept[column] = row[column];
+        kept_unknown[column] = false;
       }
     }
   }
