@@ -350,6 +350,8 @@ refine::RefineOptions RefineFlags::Parse() const {
        [](auto& o, auto& f) { o.fit_noise_variance = f.fit_noise_variance; }},
       {"--prior-coefficient-sd",
        [](auto& o, auto& f) { o.prior_coefficient_sd = f.prior_coefficient_sd; }},
+      {"--fit-prior-coefficient-sd",
+       [](auto& o, auto& f) { o.fit_prior_coefficient_sd = f.fit_prior_coefficient_sd; }},
       {"--nonnegative-prior-coefficient",
        [](auto& o, auto& f) { o.nonnegative_prior_coefficient = f.nonnegative_prior_coefficient; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
@@ -451,6 +453,13 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "raised F-measure and the pointing game and lowered Grad-CAM++'s insertion, "
                   "docs/algorithm.md, nineteenth round)")
       ->capture_default_str()
+      ->group(prior);
+  command
+      .add_flag("--fit-prior-coefficient-sd,!--no-fit-prior-coefficient-sd",
+                flags.options.fit_prior_coefficient_sd,
+                "With the pixel field: the final map's --prior-coefficient-sd by maximum "
+                "marginal likelihood, with the signal variance, among 1, 3.2, 10, 32, 100 (the "
+                "search keeps --prior-coefficient-sd; docs/algorithm.md, twentieth round)")
       ->group(prior);
   command
       .add_flag("--nonnegative-prior-coefficient,!--no-nonnegative-prior-coefficient",

@@ -289,5 +289,41 @@ TEST(FieldGpTest, OtherVariancesAreTheJointGaussianWithThem) {
   }
 }
 
+// Another prior variance of β for the same data: the posterior and the likelihood are the joint
+// Gaussian's under it, and the likelihood under a variance given to it leaves the GP's own.
+TEST(FieldGpTest, OtherPriorVariancesAreTheJointGaussianWithThem) {
+  Problem p = MakeProblem();
+  FieldGp gp = MakeGp(p);
+  const std::vector<int> rows = {3, 8, 1};
+  const Eigen::Vector3d values(0.7, -0.4, 0.2);
+  for (size_t i = 0; i < rows.size(); ++i)
+    gp.AddObservation(rows[i], values[static_cast<Eigen::Index>(i)]);
+  const Eigen::Vector2d other(0.09, 25.0);
+  const double scale = Scale(p, kSignalVariance);
+  const double own = Condition(p, rows, values, scale).log_likelihood;
+  Problem q = p;
+  q.prior_variance = other;
+  const Joint joint = Condition(q, rows, values, scale);
+  EXPECT_NEAR(gp.LogMarginalLikelihood(kSignalVariance, kNoise, other), joint.log_likelihood,
+              kTolerance);
+  EXPECT_GT(std::abs(joint.log_likelihood - own), 1e-3);  // the variance matters here
+  EXPECT_NEAR(gp.LogMarginalLikelihood(kSignalVariance, kNoise), own, kTolerance);
+  gp.SetPriorVariance(other);
+  EXPECT_EQ(gp.prior_variance(), other);
+  EXPECT_NEAR(gp.LogMarginalLikelihood(kSignalVariance, kNoise), joint.log_likelihood, kTolerance);
+  EXPECT_LT((gp.MeanCoefficients() - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
+  for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
+    const Eigen::VectorXd a = Functional(p, c);
+    EXPECT_NEAR(gp.candidate_mean()[c], a.dot(joint.mean), kTolerance);
+    EXPECT_NEAR(gp.candidate_variance()[c], a.dot(joint.covariance * a), kTolerance);
+  }
+  const Eigen::MatrixXd field = gp.DeviationField();
+  for (int i = 0; i < kCells; ++i)
+    EXPECT_NEAR(field(i / kCols, i % kCols), joint.mean[2 + i], kTolerance);
+  gp.AddObservation(5, -0.1);  // later observations are conditioned under the new variance
+  const Joint more = Condition(q, {3, 8, 1, 5}, Eigen::Vector4d(0.7, -0.4, 0.2, -0.1), scale);
+  EXPECT_LT((gp.MeanCoefficients() - more.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
+}
+
 }  // namespace
 }  // namespace borex::gp

@@ -245,5 +245,14 @@ TEST(HyperparametersTest, KernelGridFitFindsTheDatasLengthScale) {
   EXPECT_EQ(fitted.nu(), kernel.nu());
 }
 
+TEST(HyperparametersTest, CoefficientSdGridSpansOneToAHundredInHalfDecades) {
+  const std::vector<double> grid = CoefficientSdGrid();
+  ASSERT_EQ(grid.size(), 5u);
+  EXPECT_DOUBLE_EQ(grid[0], 1.0);
+  EXPECT_DOUBLE_EQ(grid[1], std::sqrt(10.0));
+  EXPECT_DOUBLE_EQ(grid[2], 10.0);
+  EXPECT_DOUBLE_EQ(grid[4], 100.0);
+}
+
 }  // namespace
 }  // namespace borex::gp

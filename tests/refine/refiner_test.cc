@@ -1091,6 +1091,37 @@ TEST(FieldRefinerTest, NoiseFitIsTheSmallestForAdditiveScoresAndGrowsWithTheirMi
             options.NoiseVariance());
 }
 
+TEST(FieldRefinerTest, CoefficientSdFitFreesAConfirmedPriorAndHoldsAnUnconfirmedOne) {
+  // a ~ N(1, SD²), SD by marginal likelihood. A prior on the region the model reads is confirmed
+  // far beyond its face value (a ≈ 10 under the search's SD = 10): the evidence keeps the prior
+  // wide and the fitted a. A prior on another place is not confirmed (a < 0 but uncertain): the
+  // evidence prefers the tightest SD, which holds a near 1, and the observations' deviation still
+  // puts the map's maximum on the region.
+  RefineOptions options = FieldOptions();
+  options.iterations = 20;
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat right(kSize, kSize, CV_32FC1, cv::Scalar(0)), elsewhere = right.clone();
+  right(kRegion).setTo(1.0);
+  elsewhere(cv::Rect(kSize - kRegion.x - kRegion.width, kSize - kRegion.y - kRegion.height,
+                     kRegion.width, kRegion.height))
+      .setTo(1.0);
+  const RefineResult fixed_informed = RunRefinement(model, RegionImage(), 0, right, options);
+  const RefineResult fixed_misled = RunRefinement(model, RegionImage(), 0, elsewhere, options);
+  EXPECT_EQ(fixed_informed.prior_coefficient_sd, options.prior_coefficient_sd);
+  EXPECT_EQ(RunRefinement(model, RegionImage(), 0, cv::Mat(), options).prior_coefficient_sd, 0.0);
+  options.fit_prior_coefficient_sd = true;
+  const RefineResult informed = RunRefinement(model, RegionImage(), 0, right, options);
+  const RefineResult misled = RunRefinement(model, RegionImage(), 0, elsewhere, options);
+  EXPECT_GE(informed.prior_coefficient_sd, 10.0);
+  EXPECT_GT(informed.prior_coefficient, 5.0);
+  EXPECT_NEAR(informed.prior_coefficient, fixed_informed.prior_coefficient, 0.5);
+  EXPECT_EQ(misled.prior_coefficient_sd, gp::CoefficientSdGrid().front());
+  EXPECT_LT(fixed_misled.prior_coefficient, 0.0);
+  EXPECT_LT(std::abs(misled.prior_coefficient - 1), std::abs(fixed_misled.prior_coefficient - 1));
+  EXPECT_TRUE(MaximumInRegion(informed.map, 0));
+  EXPECT_TRUE(MaximumInRegion(misled.map, 0));
+}
+
 TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   const auto refused = [](const RefineOptions& options, const std::string& message,
                           int frames = 1) {
@@ -1125,6 +1156,12 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = SmallOptions();
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");
+  options = SmallOptions();
+  options.fit_prior_coefficient_sd = true;
+  refused(options, "--fit-prior-coefficient-sd: needs the pixel field");
+  options.gp_domain = GpDomain::kAuto;
+  refused(options, "--fit-prior-coefficient-sd: needs the pixel field, which refines images only",
+          4);
   refused(FieldOptions(), "--gp-over: pixels refines images, not clips", 4);
   EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize));
   // The default, auto: the field on an image (so its parts are checked), masks on a clip.

@@ -64,6 +64,10 @@ class FieldGp {
   // Another σf² or σn² for the same data (the final map's, by marginal likelihood).
   void SetSignalVariance(double signal_variance);
   void SetNoiseVariance(double noise_variance);
+  // Another prior variance diag(B) of the coefficients for the same data (one entry per basis
+  // column, each > 0): only β̄ and the posterior change, not the factor.
+  void SetPriorVariance(const Eigen::VectorXd& prior_variance);
+  Eigen::VectorXd prior_variance() const { return prior_precision_.cwiseInverse(); }
   double signal_variance() const { return signal_variance_; }
   double noise_variance() const { return noise_variance_; }
 
@@ -76,8 +80,10 @@ class FieldGp {
   // E[g | y] at every cell (rows x cols): the field's deviation from Σ β̄_k e_k.
   Eigen::MatrixXd DeviationField() const;
   // log p(y) of the resolved observations, y ~ N(Hb, s·G + σn²I + H diag(B) Hᵀ), under these
-  // σf² and σn².
+  // σf² and σn² (and diag(B), when given).
   double LogMarginalLikelihood(double signal_variance, double noise_variance) const;
+  double LogMarginalLikelihood(double signal_variance, double noise_variance,
+                               const Eigen::VectorXd& prior_variance) const;
 
   // K w for one weight field (row-major cells): the separable kernel, unscaled.
   Eigen::VectorXd KernelTimes(const Eigen::VectorXd& weights) const;

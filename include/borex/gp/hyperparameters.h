@@ -41,6 +41,8 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
 
 // The default σf² grid: 10^(k/4) for k = −16..4 (1e-4 .. 10).
 std::vector<double> SignalVarianceGrid();
+// The fitted mean's coefficient prior standard deviations: 10^(k/2) for k = 0..4 (1 .. 100).
+std::vector<double> CoefficientSdGrid();
 // The default length-scale factors: 2^(k/2) for k = −2..4 (0.5 .. 4).
 std::vector<double> LengthScaleFactorGrid();
 

@@ -137,6 +137,11 @@ struct RefineOptions {
   // probability saturates when several items show), not measurement noise, and its size varies
   // from image to image. The search keeps noise_variance.
   bool fit_noise_variance = false;
+  // kPixels, kFitted: the final map's prior_coefficient_sd by maximum marginal likelihood too
+  // (jointly with σf², over 10^(k/2), k = 0..4: 1 .. 100), so that each image's evidence says
+  // how far a may stray from 1; the search keeps prior_coefficient_sd (docs/algorithm.md,
+  // twentieth round).
+  bool fit_prior_coefficient_sd = false;
   // The field's masks besides the squares, the prior's level sets: for each q, its top fraction
   // q of pixels hidden (and, with the flip, only those kept). They test the prior's ranking
   // itself, and hide every item the prior marks at once. Empty: squares only. The mask-space GP

@@ -57,6 +57,9 @@ struct RefineResult {
   // Fitted prior mean: the final map's coefficients of m = a·ī0 + b (a = 0 without a prior).
   double prior_coefficient = 0, prior_offset = 0;
   double signal_variance = 0;  // the final map's GP σf² (fitted or the option's)
+  // The final map's prior std of a (fitted with fit_prior_coefficient_sd, or the option's; 0
+  // without a fitted prior mean).
+  double prior_coefficient_sd = 0;
   double noise_variance = 0;  // the final map's σn² (fitted with --gp-over pixels, or the option's)
   // The final map's length scales over the search's (fitted, RefineOptions::fit_length_scale).
   double length_scale_factor = 1;

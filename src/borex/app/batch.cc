@@ -715,6 +715,7 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/map_segment_weight", 0.0},
       {"/refine/map_segment_form", "none"},
       {"/refine/fit_noise_variance", false},
+      {"/refine/fit_prior_coefficient_sd", false},
       {"/refine/rise_observations", "off"},
       // before the limit, the field read every mask of the prior
       {"/refine/rise_observation_limit", 0}};

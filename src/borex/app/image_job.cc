@@ -380,6 +380,7 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
                                             : std::string());
   }
   summary["signal_variance"] = result.signal_variance;
+  summary["prior_coefficient_sd"] = result.prior_coefficient_sd;
   summary["noise_variance"] = result.noise_variance;
   summary["length_scale_factor"] = result.length_scale_factor;
   summary["iterations"] = result.iterations;
@@ -544,6 +545,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
           {"prior_mean", refine::PriorMeanName(options.prior_mean)},
           {"prior_coefficient", result.prior_coefficient},
           {"prior_offset", result.prior_offset},
+          {"prior_coefficient_sd", result.prior_coefficient_sd},
           {"signal_variance", result.signal_variance},
           {"length_scale_factor", result.length_scale_factor},
           {"noise_variance", result.noise_variance},

@@ -209,6 +209,13 @@ void FieldGp::SetNoiseVariance(double noise_variance) {
   Factor();
 }
 
+void FieldGp::SetPriorVariance(const Eigen::VectorXd& prior_variance) {
+  BOREX_CHECK_EQ(prior_variance.size(), prior_precision_.size());
+  BOREX_CHECK((prior_variance.array() > 0).all() && prior_variance.allFinite());
+  prior_precision_ = prior_variance.cwiseInverse();
+  Posterior();
+}
+
 void FieldGp::Factor() {
   const auto m = static_cast<Eigen::Index>(columns_.size());
   const double scale = kernel_scale();
@@ -282,6 +289,12 @@ Eigen::MatrixXd FieldGp::DeviationField() const {
 }
 
 double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_variance) const {
+  return LogMarginalLikelihood(signal_variance, noise_variance, prior_variance());
+}
+
+double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_variance,
+                                      const Eigen::VectorXd& prior_variance) const {
+  BOREX_CHECK_EQ(prior_variance.size(), prior_precision_.size());
   const auto n = static_cast<Eigen::Index>(observed_.size());
   const double scale = signal_variance / mean_prior_quadratic_;
   Eigen::MatrixXd covariance(n, n);
@@ -292,7 +305,7 @@ double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_varia
     basis.row(i) = basis_.row(candidate);
   }
   covariance.diagonal().array() += noise_variance;
-  covariance += basis * prior_precision_.cwiseInverse().asDiagonal() * basis.transpose();
+  covariance += basis * prior_variance.asDiagonal() * basis.transpose();
   const Eigen::LLT<Eigen::MatrixXd> llt(covariance);
   if (llt.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
   const Eigen::VectorXd residual =

@@ -192,6 +192,12 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
   return best;
 }
 
+std::vector<double> CoefficientSdGrid() {
+  std::vector<double> grid;
+  for (int k = 0; k <= 4; ++k) grid.push_back(std::pow(10.0, k / 2.0));
+  return grid;
+}
+
 std::vector<double> SignalVarianceGrid() {
   std::vector<double> grid;
   for (int k = -16; k <= 4; ++k) grid.push_back(std::pow(10.0, k / 4.0));

@@ -1,6 +1,7 @@
 #include "borex/refine/refine_options.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -27,6 +28,12 @@ const EnumNames<mask::SegmentForm> kSegmentForms{{mask::SegmentForm::kBlend, "bl
                                                  {mask::SegmentForm::kRaise, "raise"}};
 const EnumNames<RiseObservations> kRiseObservations{{RiseObservations::kOff, "off"},
                                                     {RiseObservations::kRegions, "regions"}};
+
+// The final map's fits that only the pixel field has, with their flags.
+std::array<std::pair<bool, const char*>, 2> FieldFits(const RefineOptions& o) {
+  return {{{o.fit_noise_variance, "--fit-noise-variance"},
+           {o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"}}};
+}
 
 // What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
 void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
@@ -297,8 +304,9 @@ void RefineOptions::CheckSettings() const {
     throw OptionError("--rise-observation-limit", "must be a count of masks, or 0 for all");
   if (map_segment_weight > 0 && level_set_segments == 0)
     throw OptionError("--map-segments", "needs the image's segments (--level-set-segments K > 0)");
-  if (gp_domain == GpDomain::kMasks && fit_noise_variance)
-    throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
+  for (const auto& [fit, option] : FieldFits(*this))
+    if (gp_domain == GpDomain::kMasks && fit)
+      throw OptionError(option, "needs the pixel field (--gp-over pixels or auto)");
   if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
 }
 
@@ -316,8 +324,9 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
     throw OptionError("--gp-over", "pixels refines images, not clips (use masks or auto)");
   if (gp_domain == GpDomain::kAuto && Domain(clip_frames) == GpDomain::kPixels)
     CheckFieldParts(*this, "auto");
-  if (clip_frames > 1 && fit_noise_variance)
-    throw OptionError("--fit-noise-variance", "needs the pixel field, which refines images only");
+  for (const auto& [fit, option] : FieldFits(*this))
+    if (clip_frames > 1 && fit)
+      throw OptionError(option, "needs the pixel field, which refines images only");
   if (clip_frames > 1)
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)
@@ -398,6 +407,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
            ? rise_observation_limit
            : 0},
       {"fit_noise_variance", fit_noise_variance},
+      {"fit_prior_coefficient_sd", fit_prior_coefficient_sd},
       {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;

@@ -402,6 +402,7 @@ struct Refiner::State {
       const auto [a, b] = MeanCoefficients(predictor);
       result->prior_coefficient = a;
       result->prior_offset = b;
+      if (has_prior) result->prior_coefficient_sd = options.prior_coefficient_sd;
       const std::vector<cv::Mat> ones(means.size(), cv::Mat::ones(1, 1, CV_32FC1));
       const double gain =
           AggregateCuboids(ones, sides, depths, 1, options.aggregation, options.weighted_average)
@@ -411,12 +412,14 @@ struct Refiner::State {
     return map;
   }
 
-  // The field's final map: under the σf² of maximum marginal likelihood (fit_signal_variance),
-  // a·i0 per pixel plus the deviation field between cell centres; b is left out, as in the
-  // mask-space map (a shift of every pixel alike).
+  // The field's final map: under the σf² (fit_signal_variance), σn² (fit_noise_variance) and a's
+  // prior std (fit_prior_coefficient_sd) of maximum marginal likelihood, a·i0 per pixel plus the
+  // deviation field between cell centres; b is left out, as in the mask-space map (a shift of
+  // every pixel alike).
   cv::Mat FieldMap(RefineResult* result) const {
     gp::FieldGp predictor = *field;
-    if ((options.fit_signal_variance || options.fit_noise_variance) &&
+    const bool fit_sd = options.fit_prior_coefficient_sd && has_prior;
+    if ((options.fit_signal_variance || options.fit_noise_variance || fit_sd) &&
         predictor.num_observations() > 0) {
       // Type-II maximum likelihood on the grid; the first of equal maxima wins.
       const std::vector<double> signals = options.fit_signal_variance
@@ -427,16 +430,28 @@ struct Refiner::State {
         noises.clear();
         for (int k = -8; k <= 0; ++k) noises.push_back(std::pow(10.0, k / 4.0));
       }
+      std::vector<Eigen::VectorXd> prior_variances{predictor.prior_variance()};
+      if (fit_sd) {
+        prior_variances.clear();
+        for (double sd : gp::CoefficientSdGrid()) {
+          prior_variances.push_back(predictor.prior_variance());
+          prior_variances.back()[0] = sd * sd;
+        }
+      }
       double best = -std::numeric_limits<double>::infinity();
       double signal = predictor.signal_variance(), noise = predictor.noise_variance();
+      Eigen::VectorXd prior_variance = predictor.prior_variance();
       for (double s : signals)
-        for (double n : noises) {
-          const double likelihood = predictor.LogMarginalLikelihood(s, n);
-          if (likelihood > best) best = likelihood, signal = s, noise = n;
-        }
+        for (double n : noises)
+          for (const Eigen::VectorXd& b : prior_variances) {
+            const double likelihood = predictor.LogMarginalLikelihood(s, n, b);
+            if (likelihood > best) best = likelihood, signal = s, noise = n, prior_variance = b;
+          }
       predictor.SetSignalVariance(signal);
       predictor.SetNoiseVariance(noise);
+      predictor.SetPriorVariance(prior_variance);
     }
+    if (has_prior) result->prior_coefficient_sd = std::sqrt(predictor.prior_variance()[0]);
     result->noise_variance = predictor.noise_variance();
     result->signal_variance = predictor.signal_variance();
     const Eigen::VectorXd& beta = predictor.MeanCoefficients();

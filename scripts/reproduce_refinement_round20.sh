@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Issue 11's twentieth round (docs/algorithm.md "Twentieth round", docs/results.md
+# "refinement20"): the final map's prior std of the prior's coefficient a chosen per image by
+# marginal likelihood (--fit-prior-coefficient-sd, among 1, 3.2, 10, 32, 100, jointly with σf²;
+# the search keeps --prior-coefficient-sd 10): (1) validation, the three classifiers, against the
+# defaults and the priors; (2) when the first round's rule picks it, the test split once.
+#   scripts/reproduce_refinement_round20.sh [validation|test]
+# Prints the tables of docs/results.md's "refinement20" section. Needs this commit's borex
+# (build/borex); validation about 15 minutes on 2 cores, the test split about 60 more.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-$root/out/refinement20}
+steps=${1:-validation test}
+
+source "$root/scripts/scene_benchmark.sh"
+
+run_four() {  # DIR SPLIT FLAGS...: RISE and Grad-CAM++ and their refinements on one classifier
+  local dir=$1 split=$2 model_path=$3
+  shift 3
+  preset=kriging model=$model_path batch "$dir" "$split" rise,gradcam++,borex:rise,borex:gradcam++ \
+    "${kriging_flags[@]}" "$@"
+}
+
+if [[ $steps == *validation* ]]; then
+  head_split val 100
+  for i in 0 1 2; do
+    run_four "$out/model$((i + 1))-val-defaults" val100 "${classifiers[i]}"
+    run_four "$out/model$((i + 1))-val-fitsd" val100 "${classifiers[i]}" --fit-prior-coefficient-sd
+  done
+  echo "### The coefficient's prior std by marginal likelihood (validation): the first round's rule"
+  quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{defaults,fitsd}
+  echo "### Validation: against the priors"
+  quality "${two_priors[@]}" "$out"/model{1,2,3}-val-fitsd
+  echo "### Validation: against the defaults"
+  for i in 1 2 3; do
+    against_defaults "$out/model$i-val-defaults" "$out/model$i-val-fitsd" -- rise gradcam++
+  done
+  echo "### Validation: refined maps with a negative prior coefficient"
+  /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-val-{defaults,fitsd}
+fi
+
+if [[ $steps == *test* ]]; then
+  # The validation's pick measured once on the test split: the three classifiers with RISE and
+  # Grad-CAM++, the two ResNets with Opti-CAM (goal 1's third prior), against the priors and
+  # against the defaults' maps of the same split (run here: the defaults are deterministic).
+  head_split test 500
+  for i in 0 1 2; do
+    run_four "$out/model$((i + 1))-test-defaults" test500 "${classifiers[i]}"
+    run_four "$out/model$((i + 1))-test-fitsd" test500 "${classifiers[i]}" --fit-prior-coefficient-sd
+  done
+  for i in 0 1; do
+    for run in defaults fitsd; do
+      flags=()
+      [[ $run == fitsd ]] && flags=(--fit-prior-coefficient-sd)
+      preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-test-opticam-$run" \
+        test500 opticam,borex:opticam "${kriging_flags[@]}" "${flags[@]}"
+    done
+  done
+  echo "### The test split: against the priors"
+  quality "$out"/model{1,2,3}-test-fitsd "$out"/model{1,2}-test-opticam-fitsd
+  echo "### The test split: the defaults against the priors"
+  quality "$out"/model{1,2,3}-test-defaults "$out"/model{1,2}-test-opticam-defaults
+  echo "### The test split: against the defaults"
+  for i in 1 2 3; do
+    against_defaults "$out/model$i-test-defaults" "$out/model$i-test-fitsd" -- rise gradcam++
+  done
+  for i in 1 2; do
+    against_defaults "$out/model$i-test-opticam-defaults" "$out/model$i-test-opticam-fitsd" -- opticam
+  done
+  echo "### Goal 5: BOREx(RISE) against Grad-CAM++ (test split)"
+  quality --pair borex:rise=gradcam++ "$out"/model{1,2,3}-test-fitsd
+  echo "### The test split: refined maps with a negative prior coefficient"
+  /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-test-{defaults,fitsd} \
+    "$out"/model{1,2}-test-opticam-{defaults,fitsd}
+fi
