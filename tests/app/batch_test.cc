@@ -483,6 +483,7 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"map_segment_weight", 0.0},
       {"map_segment_form", "none"},
       {"fit_noise_variance", false},
+      {"fit_prior_coefficient_sd", false},
       {"rise_observations", "off"},
       {"rise_observation_limit", 0}};
   for (const auto& [key, before] : added) {

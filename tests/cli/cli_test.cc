@@ -186,6 +186,37 @@ TEST_F(CliTest, RiseObservationsAreRecordedAndCanBeTurnedOff) {
   }
 }
 
+// --fit-prior-coefficient-sd: the final map's a prior std from the grid, recorded in the summary
+// and the trace; without it the option's; refused over the squares' GP before any output.
+TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
+  ExpectCleanFailure(RegionArgs() + " --gp-over masks --fit-prior-coefficient-sd", 2,
+                     "--fit-prior-coefficient-sd");
+  const std::string args = "refine --iterations 4 --model " + kSceneModel + " --image " +
+                           kSceneImage + " --prior-method gradcam++ --out ";
+  for (const auto& [name, flags, fitted] :
+       {std::tuple{"fixed", " --prior-coefficient-sd 3", false},
+        std::tuple{"fitted", " --fit-prior-coefficient-sd", true}}) {
+    const CommandResult run =
+        RunBorex(args + Path(name) + flags + " --trace " + Path(std::string(name) + "_trace.json"));
+    ASSERT_EQ(run.status, 0) << run.err;
+    std::ifstream summary_file(Path(std::string(name) + ".json"));
+    std::ifstream trace_file(Path(std::string(name) + "_trace.json"));
+    const auto summary = nlohmann::json::parse(summary_file);
+    const double sd = summary["prior_coefficient_sd"];
+    EXPECT_EQ(nlohmann::json::parse(trace_file)["prior_coefficient_sd"], sd) << name;
+    EXPECT_EQ(summary["settings"]["fit_prior_coefficient_sd"], fitted) << name;
+    if (fitted) {
+      // 10^(k/2), k = 0..4
+      const double k = 2 * std::log10(sd);
+      EXPECT_NEAR(k, std::round(k), 1e-9) << sd;
+      EXPECT_GE(k, -1e-9);
+      EXPECT_LE(k, 4 + 1e-9);
+    } else {
+      EXPECT_EQ(sd, 3.0);
+    }
+  }
+}
+
 TEST_F(CliTest, UnknownPresetIsAClearError) {
   ExpectCleanFailure(RegionArgs() + " --preset papers", 2, "--preset");
 }
