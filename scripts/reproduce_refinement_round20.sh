@@ -14,19 +14,49 @@ steps=${1:-validation test}
 
 source "$root/scripts/scene_benchmark.sh"
 
-run_four() {  # DIR SPLIT FLAGS...: RISE and Grad-CAM++ and their refinements on one classifier
-  local dir=$1 split=$2 model_path=$3
+# SPLIT_NAME SPLIT METHODS CLASSIFIER_INDEX...: per classifier, the defaults' batch and the
+# fitted SD's, model<i>-<SPLIT_NAME>-{defaults,fitsd}.
+defaults_and_fitted() {
+  local name=$1 split=$2 methods=$3 i run flags
   shift 3
-  preset=kriging model=$model_path batch "$dir" "$split" rise,gradcam++,borex:rise,borex:gradcam++ \
-    "${kriging_flags[@]}" "$@"
+  for i in "$@"; do
+    for run in defaults fitsd; do
+      flags=()
+      [[ $run == fitsd ]] && flags=(--fit-prior-coefficient-sd)
+      preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \
+        "$methods" "${kriging_flags[@]}" "${flags[@]}"
+    done
+  done
+}
+
+# DIR...: how often the evidence moved a (the CSV's prior_coefficient) from the defaults' fit.
+coefficients_moved() {
+  /usr/bin/python3 - "$@" <<'PY'
+import csv, statistics, sys
+print("| run | prior | a moved / maps | median a: defaults → fitted | where moved | a < 0: defaults, fitted |")
+print("|---|---|---:|---|---|---|")
+for run in sys.argv[1:]:
+    for prior in ("rise", "gradcam++", "opticam"):
+        try:
+            rows = [{r["image_id"]: float(r["prior_coefficient"])
+                     for r in csv.DictReader(open(f"{run}-{which}/borex:{prior}.csv"))}
+                    for which in ("defaults", "fitsd")]
+        except FileNotFoundError:
+            continue
+        before, after = rows
+        moved = [k for k in before if abs(before[k] - after[k]) > 1e-3 * max(1, abs(before[k]))]
+        median = statistics.median
+        where = (f"{median(before[k] for k in moved):.2f} → {median(after[k] for k in moved):.2f}"
+                 if moved else "—")
+        print(f"| {run.rsplit('/', 1)[-1]} | {prior} | {len(moved)} / {len(before)} | "
+              f"{median(before.values()):.2f} → {median(after.values()):.2f} | {where} | "
+              f"{sum(v < 0 for v in before.values())}, {sum(v < 0 for v in after.values())} |")
+PY
 }
 
 if [[ $steps == *validation* ]]; then
   head_split val 100
-  for i in 0 1 2; do
-    run_four "$out/model$((i + 1))-val-defaults" val100 "${classifiers[i]}"
-    run_four "$out/model$((i + 1))-val-fitsd" val100 "${classifiers[i]}" --fit-prior-coefficient-sd
-  done
+  defaults_and_fitted val val100 rise,gradcam++,borex:rise,borex:gradcam++ 0 1 2
   echo "### The coefficient's prior std by marginal likelihood (validation): the first round's rule"
   quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{defaults,fitsd}
   echo "### Validation: against the priors"
@@ -37,6 +67,8 @@ if [[ $steps == *validation* ]]; then
   done
   echo "### Validation: refined maps with a negative prior coefficient"
   /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-val-{defaults,fitsd}
+  echo "### Validation: what the evidence chose (a against the defaults' fit)"
+  coefficients_moved "$out"/model{1,2,3}-val
 fi
 
 if [[ $steps == *test* ]]; then
@@ -44,18 +76,8 @@ if [[ $steps == *test* ]]; then
   # Grad-CAM++, the two ResNets with Opti-CAM (goal 1's third prior), against the priors and
   # against the defaults' maps of the same split (run here: the defaults are deterministic).
   head_split test 500
-  for i in 0 1 2; do
-    run_four "$out/model$((i + 1))-test-defaults" test500 "${classifiers[i]}"
-    run_four "$out/model$((i + 1))-test-fitsd" test500 "${classifiers[i]}" --fit-prior-coefficient-sd
-  done
-  for i in 0 1; do
-    for run in defaults fitsd; do
-      flags=()
-      [[ $run == fitsd ]] && flags=(--fit-prior-coefficient-sd)
-      preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-test-opticam-$run" \
-        test500 opticam,borex:opticam "${kriging_flags[@]}" "${flags[@]}"
-    done
-  done
+  defaults_and_fitted test test500 rise,gradcam++,borex:rise,borex:gradcam++ 0 1 2
+  defaults_and_fitted test-opticam test500 opticam,borex:opticam 0 1
   echo "### The test split: against the priors"
   quality "$out"/model{1,2,3}-test-fitsd "$out"/model{1,2}-test-opticam-fitsd
   echo "### The test split: the defaults against the priors"
@@ -72,4 +94,6 @@ if [[ $steps == *test* ]]; then
   echo "### The test split: refined maps with a negative prior coefficient"
   /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-test-{defaults,fitsd} \
     "$out"/model{1,2}-test-opticam-{defaults,fitsd}
+  echo "### The test split: what the evidence chose (a against the defaults' fit)"
+  coefficients_moved "$out"/model{1,2,3}-test "$out"/model{1,2}-test-opticam
 fi
