@@ -339,7 +339,12 @@ std::vector<RefinementComparison> CompareRefinements(
             {"deletion", false},
             {"f_measure", true},
             {"pointing_hit", true}}) {
-        RefinementComparison comparison{name, prior, subset, metric, higher_is_better};
+        RefinementComparison comparison;
+        comparison.refined = name;
+        comparison.prior = prior;
+        comparison.subset = subset;
+        comparison.metric = metric;
+        comparison.higher_is_better = higher_is_better;
         CompareOptions compare;
         compare.a_path = csv;
         compare.b_path = found->second;
