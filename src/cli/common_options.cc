@@ -352,6 +352,8 @@ refine::RefineOptions RefineFlags::Parse() const {
        [](auto& o, auto& f) { o.prior_coefficient_sd = f.prior_coefficient_sd; }},
       {"--fit-prior-coefficient-sd",
        [](auto& o, auto& f) { o.fit_prior_coefficient_sd = f.fit_prior_coefficient_sd; }},
+      {"--average-hyperparameters",
+       [](auto& o, auto& f) { o.average_hyperparameters = f.average_hyperparameters; }},
       {"--nonnegative-prior-coefficient",
        [](auto& o, auto& f) { o.nonnegative_prior_coefficient = f.nonnegative_prior_coefficient; }},
       {"--jitter", [](auto& o, auto& f) { o.jitter = f.jitter; }},
@@ -460,6 +462,14 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                 "With the pixel field: the final map's --prior-coefficient-sd by maximum "
                 "marginal likelihood, with the signal variance, among 1, 3.2, 10, 32, 100 (the "
                 "search keeps --prior-coefficient-sd; docs/algorithm.md, twentieth round)")
+      ->group(prior);
+  command
+      .add_flag("--average-hyperparameters,!--no-average-hyperparameters",
+                flags.options.average_hyperparameters,
+                "With the pixel field: the final map averaged over the fitted grids (signal "
+                "variance, and noise variance and a's prior std where fitted), each point's "
+                "map weighted by its marginal likelihood, instead of the most likely point's "
+                "(docs/algorithm.md, twenty-first round)")
       ->group(prior);
   command
       .add_flag("--nonnegative-prior-coefficient,!--no-nonnegative-prior-coefficient",

@@ -484,6 +484,7 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"map_segment_form", "none"},
       {"fit_noise_variance", false},
       {"fit_prior_coefficient_sd", false},
+      {"average_hyperparameters", false},
       {"rise_observations", "off"},
       {"rise_observation_limit", 0}};
   for (const auto& [key, before] : added) {

@@ -217,6 +217,34 @@ TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
   }
 }
 
+// --average-hyperparameters: the mode's weight in the summary and the trace (1 without the
+// flag); refused over the squares' GP before any output.
+TEST_F(CliTest, AveragedHyperparametersRecordTheModesWeight) {
+  ExpectCleanFailure(RegionArgs() + " --gp-over masks --average-hyperparameters", 2,
+                     "--average-hyperparameters");
+  const std::string args = "refine --iterations 4 --model " + kSceneModel + " --image " +
+                           kSceneImage + " --prior-method gradcam++ --out ";
+  for (const auto& [name, flags, averaged] :
+       {std::tuple{"mode", "", false},
+        std::tuple{"averaged", " --average-hyperparameters", true}}) {
+    const CommandResult run =
+        RunBorex(args + Path(name) + flags + " --trace " + Path(std::string(name) + "_trace.json"));
+    ASSERT_EQ(run.status, 0) << run.err;
+    std::ifstream summary_file(Path(std::string(name) + ".json"));
+    std::ifstream trace_file(Path(std::string(name) + "_trace.json"));
+    const auto summary = nlohmann::json::parse(summary_file);
+    const double weight = summary["hyperparameter_weight"];
+    EXPECT_EQ(nlohmann::json::parse(trace_file)["hyperparameter_weight"], weight) << name;
+    EXPECT_EQ(summary["settings"]["average_hyperparameters"], averaged) << name;
+    if (averaged) {
+      EXPECT_GT(weight, 0.0);
+      EXPECT_LT(weight, 1.0);  // 21 values of σf², none certain after four observations
+    } else {
+      EXPECT_EQ(weight, 1.0);
+    }
+  }
+}
+
 TEST_F(CliTest, UnknownPresetIsAClearError) {
   ExpectCleanFailure(RegionArgs() + " --preset papers", 2, "--preset");
 }

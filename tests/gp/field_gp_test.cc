@@ -325,5 +325,54 @@ TEST(FieldGpTest, OtherPriorVariancesAreTheJointGaussianWithThem) {
   EXPECT_LT((gp.MeanCoefficients() - more.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
 }
 
+// The posterior under other σf², σn² and prior variances, read without changing the GP: each is
+// the joint Gaussian's under them.
+TEST(FieldGpTest, FitsUnderOtherHyperparametersAreTheJointGaussianWithThem) {
+  const Problem p = MakeProblem();
+  FieldGp gp = MakeGp(p);
+  const std::vector<int> rows = {3, 8, 1, 5};
+  const Eigen::Vector4d values(0.7, -0.4, 0.2, -0.1);
+  for (size_t i = 0; i < rows.size(); ++i)
+    gp.AddObservation(rows[i], values[static_cast<Eigen::Index>(i)]);
+  const Eigen::VectorXd mean_before = gp.candidate_mean();
+  const std::vector<Eigen::VectorXd> variances = {Eigen::Vector2d(0.09, 25.0),
+                                                  Eigen::Vector2d(4.0, 0.5)};
+  const std::vector<FieldFit> fits = gp.FitsUnder(2.0, 0.5, variances);
+  ASSERT_EQ(fits.size(), 2U);
+  for (size_t k = 0; k < fits.size(); ++k) {
+    Problem q = p;
+    q.prior_variance = variances[k];
+    const Joint joint = Condition(q, rows, values, Scale(p, 2.0), 0.5);
+    EXPECT_NEAR(fits[k].log_likelihood, joint.log_likelihood, kTolerance) << k;
+    EXPECT_LT((fits[k].coefficients - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
+    for (int i = 0; i < kCells; ++i)
+      EXPECT_NEAR(fits[k].deviation(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << k;
+  }
+  EXPECT_GT(std::abs(fits[0].log_likelihood - fits[1].log_likelihood), 1e-3);
+  EXPECT_EQ(gp.candidate_mean(), mean_before);  // the GP itself is left as it was
+}
+
+// Two fits whose likelihoods stand 1 : 3 get the weights 1/4 and 3/4, whatever their scale.
+TEST(FieldGpTest, AverageFitsWeighsEachFitByItsLikelihood) {
+  for (double shift : {0.0, -2000.0, 700.0}) {
+    FieldFit unlikely{shift, Eigen::Vector2d(4.0, 0.0), Eigen::MatrixXd::Constant(2, 3, 8.0)};
+    FieldFit likely{shift + std::log(3.0), Eigen::Vector2d(0.0, 4.0), Eigen::MatrixXd::Zero(2, 3)};
+    double top_weight = 0;
+    const FieldFit average = AverageFits({unlikely, likely}, &top_weight);
+    EXPECT_NEAR(top_weight, 0.75, 1e-12) << shift;
+    EXPECT_NEAR(average.coefficients[0], 1.0, 1e-12) << shift;
+    EXPECT_NEAR(average.coefficients[1], 3.0, 1e-12) << shift;
+    EXPECT_LT((average.deviation.array() - 2.0).abs().maxCoeff(), 1e-12) << shift;
+    // p(y) under a uniform prior over the two: (1 + 3) / 2 times the unlikely one's.
+    EXPECT_NEAR(average.log_likelihood, shift + std::log(2.0), 1e-9) << shift;
+  }
+  const FieldFit one{-3.0, Eigen::Vector2d(1.5, -2.0), Eigen::MatrixXd::Constant(2, 3, 0.25)};
+  double top_weight = 0;
+  const FieldFit alone = AverageFits({one}, &top_weight);
+  EXPECT_EQ(top_weight, 1.0);
+  EXPECT_EQ(alone.coefficients, one.coefficients);
+  EXPECT_EQ(alone.deviation, one.deviation);
+}
+
 }  // namespace
 }  // namespace borex::gp

@@ -1122,6 +1122,37 @@ TEST(FieldRefinerTest, CoefficientSdFitFreesAConfirmedPriorAndHoldsAnUnconfirmed
   EXPECT_TRUE(MaximumInRegion(misled.map, 0));
 }
 
+TEST(FieldRefinerTest, AveragedHyperparametersWeighTheGridByItsLikelihood) {
+  // The same search (the final map does not steer it); the map averaged over the σf² grid by
+  // marginal likelihood: the mode's values are still reported, its weight below 1, and the map
+  // differs from the mode's while keeping its maximum on the region. With one grid point
+  // (nothing fitted) the average is that point's map, bit for bit.
+  RefineOptions options = FieldOptions();
+  options.iterations = 20;
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0));
+  prior(kRegion).setTo(1.0);
+  const RefineResult mode = RunRefinement(model, RegionImage(), 0, prior, options);
+  options.average_hyperparameters = true;
+  const RefineResult averaged = RunRefinement(model, RegionImage(), 0, prior, options);
+  ASSERT_EQ(averaged.steps.size(), mode.steps.size());
+  for (size_t i = 0; i < mode.steps.size(); ++i)
+    EXPECT_EQ(averaged.steps[i].observation, mode.steps[i].observation) << i;
+  EXPECT_EQ(mode.hyperparameter_weight, 1.0);
+  EXPECT_GT(averaged.hyperparameter_weight, 0.0);
+  EXPECT_LT(averaged.hyperparameter_weight, 1.0);
+  EXPECT_EQ(averaged.signal_variance, mode.signal_variance);
+  EXPECT_GT(cv::norm(averaged.map, mode.map, cv::NORM_INF), 1e-6);
+  EXPECT_TRUE(MaximumInRegion(averaged.map, 0));
+  options.fit_signal_variance = false;
+  const RefineResult one_point = RunRefinement(model, RegionImage(), 0, prior, options);
+  options.average_hyperparameters = false;
+  const RefineResult one_mode = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_EQ(one_point.hyperparameter_weight, 1.0);
+  EXPECT_EQ(cv::norm(one_point.map, one_mode.map, cv::NORM_INF), 0.0);
+  EXPECT_EQ(one_point.prior_coefficient, one_mode.prior_coefficient);
+}
+
 TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   const auto refused = [](const RefineOptions& options, const std::string& message,
                           int frames = 1) {
@@ -1162,6 +1193,9 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options.gp_domain = GpDomain::kAuto;
   refused(options, "--fit-prior-coefficient-sd: needs the pixel field, which refines images only",
           4);
+  options = SmallOptions();
+  options.average_hyperparameters = true;
+  refused(options, "--average-hyperparameters: needs the pixel field");
   refused(FieldOptions(), "--gp-over: pixels refines images, not clips", 4);
   EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize));
   // The default, auto: the field on an image (so its parts are checked), masks on a clip.

@@ -37,6 +37,18 @@ struct OuterProductBlock {
   Eigen::Index size() const { return row_factors.rows() * col_factors.rows(); }
 };
 
+// The resolved observations' posterior under given σf², σn² and diag(B): what the final map reads.
+struct FieldFit {
+  double log_likelihood = 0;     // log p(y), as FieldGp::LogMarginalLikelihood
+  Eigen::VectorXd coefficients;  // β̄
+  Eigen::MatrixXd deviation;     // E[g | y] per cell (rows x cols), as FieldGp::DeviationField
+};
+
+// Bayesian model averaging over fits of the same observations (a uniform prior over them): β̄
+// and the deviation averaged with weights p(y | fit) / Σ p(y | ·), log_likelihood the mixture's
+// log mean p(y). `top_weight`, when given, gets the most likely fit's weight.
+FieldFit AverageFits(const std::vector<FieldFit>& fits, double* top_weight = nullptr);
+
 class FieldGp {
  public:
   // rows x cols cells; candidate_weights: |C| x (rows·cols), w per candidate in row-major cell
@@ -84,6 +96,11 @@ class FieldGp {
   double LogMarginalLikelihood(double signal_variance, double noise_variance) const;
   double LogMarginalLikelihood(double signal_variance, double noise_variance,
                                const Eigen::VectorXd& prior_variance) const;
+  // The posterior under σf², σn² and each of `prior_variances`, the GP left as it is: one
+  // Cholesky factor of s·G + σn²I for all of them (the coefficients' prior enters through the
+  // matrix determinant lemma and Woodbury's identity, p x p per diag(B)).
+  std::vector<FieldFit> FitsUnder(double signal_variance, double noise_variance,
+                                  const std::vector<Eigen::VectorXd>& prior_variances) const;
 
   // K w for one weight field (row-major cells): the separable kernel, unscaled.
   Eigen::VectorXd KernelTimes(const Eigen::VectorXd& weights) const;

@@ -142,6 +142,11 @@ struct RefineOptions {
   // how far a may stray from 1; the search keeps prior_coefficient_sd (docs/algorithm.md,
   // twentieth round).
   bool fit_prior_coefficient_sd = false;
+  // kPixels: the final map averaged over the grid points of the fits above, each point's
+  // posterior mean weighted by its marginal likelihood (Bayesian model averaging, a uniform prior
+  // over the grid), instead of the most likely point's: where the evidence cannot tell the points
+  // apart the map does not flip between them (docs/algorithm.md, twenty-first round).
+  bool average_hyperparameters = false;
   // The field's masks besides the squares, the prior's level sets: for each q, its top fraction
   // q of pixels hidden (and, with the flip, only those kept). They test the prior's ranking
   // itself, and hide every item the prior marks at once. Empty: squares only. The mask-space GP

@@ -60,6 +60,9 @@ struct RefineResult {
   // The final map's prior std of a (fitted with fit_prior_coefficient_sd, or the option's; 0
   // without a fitted prior mean).
   double prior_coefficient_sd = 0;
+  // average_hyperparameters: the posterior weight of the most likely grid point (σf², σn² and a's
+  // prior std above are its values; 1: the average is that point's map).
+  double hyperparameter_weight = 1;
   double noise_variance = 0;  // the final map's σn² (fitted with --gp-over pixels, or the option's)
   // The final map's length scales over the search's (fitted, RefineOptions::fit_length_scale).
   double length_scale_factor = 1;

@@ -716,6 +716,7 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/map_segment_form", "none"},
       {"/refine/fit_noise_variance", false},
       {"/refine/fit_prior_coefficient_sd", false},
+      {"/refine/average_hyperparameters", false},
       {"/refine/rise_observations", "off"},
       // before the limit, the field read every mask of the prior
       {"/refine/rise_observation_limit", 0}};

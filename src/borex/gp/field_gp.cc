@@ -294,7 +294,12 @@ double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_varia
 
 double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_variance,
                                       const Eigen::VectorXd& prior_variance) const {
-  BOREX_CHECK_EQ(prior_variance.size(), prior_precision_.size());
+  return FitsUnder(signal_variance, noise_variance, {prior_variance}).front().log_likelihood;
+}
+
+std::vector<FieldFit> FieldGp::FitsUnder(
+    double signal_variance, double noise_variance,
+    const std::vector<Eigen::VectorXd>& prior_variances) const {
   const auto n = static_cast<Eigen::Index>(observed_.size());
   const double scale = signal_variance / mean_prior_quadratic_;
   Eigen::MatrixXd covariance(n, n);
@@ -305,14 +310,65 @@ double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_varia
     basis.row(i) = basis_.row(candidate);
   }
   covariance.diagonal().array() += noise_variance;
-  covariance += basis * prior_variance.asDiagonal() * basis.transpose();
   const Eigen::LLT<Eigen::MatrixXd> llt(covariance);
-  if (llt.info() != Eigen::Success) return -std::numeric_limits<double>::infinity();
-  const Eigen::VectorXd residual =
-      Eigen::Map<const Eigen::VectorXd>(values_.data(), n) - basis * prior_mean_;
-  const Eigen::VectorXd z = llt.matrixL().solve(residual);
-  return -0.5 * z.squaredNorm() - llt.matrixLLT().diagonal().array().log().sum() -
-         0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
+  std::vector<FieldFit> fits(prior_variances.size());
+  if (llt.info() != Eigen::Success) {
+    for (FieldFit& fit : fits) fit.log_likelihood = -std::numeric_limits<double>::infinity();
+    return fits;
+  }
+  // With Σ = s·G + σn²I = L Lᵀ, Z = L⁻¹H, z = L⁻¹y and A = B⁻¹ + ZᵀZ (R&W §2.7):
+  // β̄ = A⁻¹(Zᵀz + B⁻¹b), α = L⁻ᵀ(z − Zβ̄); under y ~ N(Hb, Σ + HBHᵀ), with r = z − Zb,
+  // log|Σ + HBHᵀ| = log|Σ| + log|B| + log|A| and the quadratic form is rᵀr − (Zᵀr)ᵀA⁻¹(Zᵀr).
+  const auto lower = llt.matrixL();
+  const Eigen::VectorXd z = lower.solve(Eigen::Map<const Eigen::VectorXd>(values_.data(), n));
+  const Eigen::MatrixXd zh = lower.solve(basis);
+  const Eigen::MatrixXd gram = zh.transpose() * zh;
+  const Eigen::VectorXd residual = z - zh * prior_mean_;
+  const Eigen::VectorXd projected = zh.transpose() * residual;
+  const double log_det_sigma = 2 * llt.matrixLLT().diagonal().array().log().sum();
+  for (size_t k = 0; k < prior_variances.size(); ++k) {
+    const Eigen::VectorXd& prior_variance = prior_variances[k];
+    BOREX_CHECK_EQ(prior_variance.size(), prior_precision_.size());
+    BOREX_CHECK((prior_variance.array() > 0).all() && prior_variance.allFinite());
+    const Eigen::VectorXd precision = prior_variance.cwiseInverse();
+    Eigen::MatrixXd a = gram;
+    a.diagonal() += precision;
+    const Eigen::LLT<Eigen::MatrixXd> a_llt(a);
+    FieldFit& fit = fits[k];
+    fit.log_likelihood = -0.5 * (residual.squaredNorm() - projected.dot(a_llt.solve(projected))) -
+                         0.5 * (log_det_sigma + prior_variance.array().log().sum() +
+                                2 * a_llt.matrixLLT().diagonal().array().log().sum()) -
+                         0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
+    fit.coefficients = a_llt.solve(zh.transpose() * z + precision.cwiseProduct(prior_mean_));
+    const Eigen::VectorXd alpha = lower.transpose().solve(z - zh * fit.coefficients);
+    const Eigen::VectorXd field = scale * kernel_columns_.leftCols(n) * alpha;
+    fit.deviation = Eigen::Map<const RowMajorMatrixXd>(field.data(), rows_, cols_);
+  }
+  return fits;
+}
+
+FieldFit AverageFits(const std::vector<FieldFit>& fits, double* top_weight) {
+  BOREX_CHECK(!fits.empty());
+  const auto best = std::max_element(fits.begin(), fits.end(), [](auto& x, auto& y) {
+    return x.log_likelihood < y.log_likelihood;
+  });
+  BOREX_CHECK(std::isfinite(best->log_likelihood));
+  FieldFit average;
+  average.coefficients.setZero(best->coefficients.size());
+  average.deviation.setZero(best->deviation.rows(), best->deviation.cols());
+  double total = 0;  // Σ p(y | fit) / p(y | best), so that the largest term is 1
+  for (const FieldFit& fit : fits) {
+    const double weight = std::exp(fit.log_likelihood - best->log_likelihood);
+    total += weight;
+    average.coefficients += weight * fit.coefficients;
+    average.deviation += weight * fit.deviation;
+  }
+  average.coefficients /= total;
+  average.deviation /= total;
+  average.log_likelihood =
+      best->log_likelihood + std::log(total / static_cast<double>(fits.size()));
+  if (top_weight) *top_weight = 1 / total;
+  return average;
 }
 
 }  // namespace borex::gp

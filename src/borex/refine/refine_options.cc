@@ -30,9 +30,10 @@ const EnumNames<RiseObservations> kRiseObservations{{RiseObservations::kOff, "of
                                                     {RiseObservations::kRegions, "regions"}};
 
 // The final map's fits that only the pixel field has, with their flags.
-std::array<std::pair<bool, const char*>, 2> FieldFits(const RefineOptions& o) {
+std::array<std::pair<bool, const char*>, 3> FieldFits(const RefineOptions& o) {
   return {{{o.fit_noise_variance, "--fit-noise-variance"},
-           {o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"}}};
+           {o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"},
+           {o.average_hyperparameters, "--average-hyperparameters"}}};
 }
 
 // What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
@@ -408,6 +409,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
            : 0},
       {"fit_noise_variance", fit_noise_variance},
       {"fit_prior_coefficient_sd", fit_prior_coefficient_sd},
+      {"average_hyperparameters", average_hyperparameters},
       {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;

@@ -2,6 +2,7 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -413,15 +414,16 @@ struct Refiner::State {
   }
 
   // The field's final map: under the σf² (fit_signal_variance), σn² (fit_noise_variance) and a's
-  // prior std (fit_prior_coefficient_sd) of maximum marginal likelihood, a·i0 per pixel plus the
-  // deviation field between cell centres; b is left out, as in the mask-space map (a shift of
-  // every pixel alike).
+  // prior std (fit_prior_coefficient_sd) of maximum marginal likelihood, or averaged over them
+  // weighted by it (average_hyperparameters), a·i0 per pixel plus the deviation field between
+  // cell centres; b is left out, as in the mask-space map (a shift of every pixel alike).
   cv::Mat FieldMap(RefineResult* result) const {
     gp::FieldGp predictor = *field;
+    Eigen::VectorXd beta = predictor.MeanCoefficients();
+    Eigen::MatrixXd deviation;
     const bool fit_sd = options.fit_prior_coefficient_sd && has_prior;
     if ((options.fit_signal_variance || options.fit_noise_variance || fit_sd) &&
         predictor.num_observations() > 0) {
-      // Type-II maximum likelihood on the grid; the first of equal maxima wins.
       const std::vector<double> signals = options.fit_signal_variance
                                               ? gp::SignalVarianceGrid()
                                               : std::vector<double>{predictor.signal_variance()};
@@ -438,36 +440,57 @@ struct Refiner::State {
           prior_variances.back()[0] = sd * sd;
         }
       }
-      double best = -std::numeric_limits<double>::infinity();
-      double signal = predictor.signal_variance(), noise = predictor.noise_variance();
-      Eigen::VectorXd prior_variance = predictor.prior_variance();
+      // Every point of the grid, one factor per σf² and σn².
+      struct Point {
+        double signal, noise;
+        const Eigen::VectorXd* prior_variance;
+      };
+      std::vector<Point> points;
+      std::vector<gp::FieldFit> fits;
       for (double s : signals)
-        for (double n : noises)
-          for (const Eigen::VectorXd& b : prior_variances) {
-            const double likelihood = predictor.LogMarginalLikelihood(s, n, b);
-            if (likelihood > best) best = likelihood, signal = s, noise = n, prior_variance = b;
+        for (double n : noises) {
+          std::vector<gp::FieldFit> under = predictor.FitsUnder(s, n, prior_variances);
+          for (size_t k = 0; k < under.size(); ++k) {
+            points.push_back({s, n, &prior_variances[k]});
+            fits.push_back(std::move(under[k]));
           }
-      predictor.SetSignalVariance(signal);
-      predictor.SetNoiseVariance(noise);
-      predictor.SetPriorVariance(prior_variance);
+        }
+      // Type-II maximum likelihood: the first of equal maxima wins.
+      const auto best = std::max_element(fits.begin(), fits.end(), [](auto& x, auto& y) {
+        return x.log_likelihood < y.log_likelihood;
+      });
+      if (std::isfinite(best->log_likelihood)) {
+        const Point& point = points[static_cast<size_t>(best - fits.begin())];
+        predictor.SetSignalVariance(point.signal);
+        predictor.SetNoiseVariance(point.noise);
+        predictor.SetPriorVariance(*point.prior_variance);
+        beta = predictor.MeanCoefficients();
+        if (options.average_hyperparameters) {
+          gp::FieldFit average = gp::AverageFits(fits, &result->hyperparameter_weight);
+          beta = std::move(average.coefficients);
+          deviation = std::move(average.deviation);
+        }
+      }
     }
+    if (deviation.size() == 0) deviation = predictor.DeviationField();
     if (has_prior) result->prior_coefficient_sd = std::sqrt(predictor.prior_variance()[0]);
     result->noise_variance = predictor.noise_variance();
     result->signal_variance = predictor.signal_variance();
-    const Eigen::VectorXd& beta = predictor.MeanCoefficients();
     result->prior_coefficient = has_prior ? beta[0] : 0.0;
     result->prior_offset = beta[has_prior ? 1 : 0];
-    cv::Mat map = FieldMean(predictor);
+    cv::Mat map = FieldMean(deviation, result->prior_coefficient);
     if (options.map_segment_weight == 0) return map;
     return mask::SegmentBlend(map, level_set_labels, options.map_segment_weight,
                               options.map_segment_form);
   }
 
-  // A field GP's posterior mean at every pixel, less b (a shift of every pixel alike): a·i0 plus
-  // the deviation field between cell centres.
+  // The field's map at every pixel, less b (a shift of every pixel alike): a·i0 plus the
+  // deviation field between cell centres.
+  cv::Mat FieldMean(const Eigen::MatrixXd& deviation, double a) const {
+    return CellFieldToPixels(grid, deviation) + a * prior;
+  }
   cv::Mat FieldMean(const gp::FieldGp& predictor) const {
-    const double a = has_prior ? predictor.MeanCoefficients()[0] : 0.0;
-    return CellFieldToPixels(grid, predictor.DeviationField()) + a * prior;
+    return FieldMean(predictor.DeviationField(), has_prior ? predictor.MeanCoefficients()[0] : 0.0);
   }
 
   // The RISE prior's samples as observations of the field: a RISE mask that keeps the share k of
