@@ -38,6 +38,20 @@ class CliTest : public borex::testing::TempDirTest {
     return "refine --model " + kRegionModel + " --image " + kRegionImage +
            " --iterations 5 --mask-sizes 6,10 --out " + Path("map");
   }
+
+  // The bundled scene refined (4 iterations, Grad-CAM++'s prior) with `flags`: its JSON summary
+  // and its trace.
+  std::pair<nlohmann::json, nlohmann::json> RefineSceneWith(const std::string& name,
+                                                            const std::string& flags) const {
+    const CommandResult run =
+        RunBorex("refine --iterations 4 --model " + kSceneModel + " --image " + kSceneImage +
+                 " --prior-method gradcam++ --out " + Path(name) + flags + " --trace " +
+                 Path(name + "_trace.json"));
+    EXPECT_EQ(run.status, 0) << run.err;
+    std::ifstream summary_file(Path(name + ".json"));
+    std::ifstream trace_file(Path(name + "_trace.json"));
+    return {nlohmann::json::parse(summary_file), nlohmann::json::parse(trace_file)};
+  }
 };
 
 TEST_F(CliTest, RefineOnTheBundledModelWritesEveryOutput) {
@@ -191,19 +205,12 @@ TEST_F(CliTest, RiseObservationsAreRecordedAndCanBeTurnedOff) {
 TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
   ExpectCleanFailure(RegionArgs() + " --gp-over masks --fit-prior-coefficient-sd", 2,
                      "--fit-prior-coefficient-sd");
-  const std::string args = "refine --iterations 4 --model " + kSceneModel + " --image " +
-                           kSceneImage + " --prior-method gradcam++ --out ";
   for (const auto& [name, flags, fitted] :
        {std::tuple{"fixed", " --prior-coefficient-sd 3", false},
         std::tuple{"fitted", " --fit-prior-coefficient-sd", true}}) {
-    const CommandResult run =
-        RunBorex(args + Path(name) + flags + " --trace " + Path(std::string(name) + "_trace.json"));
-    ASSERT_EQ(run.status, 0) << run.err;
-    std::ifstream summary_file(Path(std::string(name) + ".json"));
-    std::ifstream trace_file(Path(std::string(name) + "_trace.json"));
-    const auto summary = nlohmann::json::parse(summary_file);
+    const auto [summary, trace] = RefineSceneWith(name, flags);
     const double sd = summary["prior_coefficient_sd"];
-    EXPECT_EQ(nlohmann::json::parse(trace_file)["prior_coefficient_sd"], sd) << name;
+    EXPECT_EQ(trace["prior_coefficient_sd"], sd) << name;
     EXPECT_EQ(summary["settings"]["fit_prior_coefficient_sd"], fitted) << name;
     if (fitted) {
       // 10^(k/2), k = 0..4
@@ -222,19 +229,12 @@ TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
 TEST_F(CliTest, AveragedHyperparametersRecordTheModesWeight) {
   ExpectCleanFailure(RegionArgs() + " --gp-over masks --average-hyperparameters", 2,
                      "--average-hyperparameters");
-  const std::string args = "refine --iterations 4 --model " + kSceneModel + " --image " +
-                           kSceneImage + " --prior-method gradcam++ --out ";
   for (const auto& [name, flags, averaged] :
        {std::tuple{"mode", "", false},
         std::tuple{"averaged", " --average-hyperparameters", true}}) {
-    const CommandResult run =
-        RunBorex(args + Path(name) + flags + " --trace " + Path(std::string(name) + "_trace.json"));
-    ASSERT_EQ(run.status, 0) << run.err;
-    std::ifstream summary_file(Path(std::string(name) + ".json"));
-    std::ifstream trace_file(Path(std::string(name) + "_trace.json"));
-    const auto summary = nlohmann::json::parse(summary_file);
+    const auto [summary, trace] = RefineSceneWith(name, flags);
     const double weight = summary["hyperparameter_weight"];
-    EXPECT_EQ(nlohmann::json::parse(trace_file)["hyperparameter_weight"], weight) << name;
+    EXPECT_EQ(trace["hyperparameter_weight"], weight) << name;
     EXPECT_EQ(summary["settings"]["average_hyperparameters"], averaged) << name;
     if (averaged) {
       EXPECT_GT(weight, 0.0);
