@@ -75,15 +75,22 @@ void BM_Forward(benchmark::State& state) {
 // BM_Refine/S/P: stride S, preset P (0: the kriging defaults, the pixel field on an image since
 // issue 11's seventh round; 1: the paper's; 2: the authors' code's, whose --hyperopt re-fits the
 // length scales after every observation; 3: the kriging defaults over masks, the defaults
-// before the seventh round).
+// before the seventh round; 4-6: the defaults' final map at the maximum-likelihood σf² (the
+// defaults before the twenty-first round), averaged over σf² alone, and with a's prior std fitted
+// at its maximum likelihood; the defaults average over σf² and the std).
 void BM_Refine(benchmark::State& state) {
   auto& model = Model();
   const cv::Mat image = Image(), prior = Prior();
   // 50 iterations, 4 mask sizes.
-  const char* const presets[] = {"kriging", "paper", "code", "kriging"};
+  const char* const presets[] = {"kriging", "paper",   "code",   "kriging",
+                                 "kriging", "kriging", "kriging"};
   borex::refine::RefineOptions options =
       borex::refine::RefineOptions::FromPreset(presets[state.range(1)]);
   if (state.range(1) == 3) options.gp_domain = borex::refine::GpDomain::kMasks;
+  if (state.range(1) >= 4) {
+    options.average_hyperparameters = state.range(1) == 5;
+    options.fit_prior_coefficient_sd = state.range(1) == 6;
+  }
   options.stride = static_cast<int>(state.range(0));
   double outside = 0, total = 0;
   for (auto _ : state) {
@@ -112,6 +119,9 @@ BENCHMARK(BM_Refine)
     ->Args({1, 0})
     ->Args({1, 1})
     ->Args({1, 2})
+    ->Args({2, 4})
+    ->Args({2, 5})
+    ->Args({2, 6})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

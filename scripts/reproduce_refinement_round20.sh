@@ -21,37 +21,13 @@ defaults_and_fitted() {
   shift 3
   for i in "$@"; do
     for run in defaults fitsd; do
-      flags=()
-      [[ $run == fitsd ]] && flags=(--fit-prior-coefficient-sd)
+      # The twentieth round's defaults by name (the twenty-first round changed them).
+      flags=(--no-average-hyperparameters --no-fit-prior-coefficient-sd)
+      [[ $run == fitsd ]] && flags=(--no-average-hyperparameters --fit-prior-coefficient-sd)
       preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \
         "$methods" "${kriging_flags[@]}" "${flags[@]}"
     done
   done
-}
-
-# DIR...: how often the evidence moved a (the CSV's prior_coefficient) from the defaults' fit.
-coefficients_moved() {
-  /usr/bin/python3 - "$@" <<'PY'
-import csv, statistics, sys
-print("| run | prior | a moved / maps | median a: defaults → fitted | where moved | a < 0: defaults, fitted |")
-print("|---|---|---:|---|---|---|")
-for run in sys.argv[1:]:
-    for prior in ("rise", "gradcam++", "opticam"):
-        try:
-            rows = [{r["image_id"]: float(r["prior_coefficient"])
-                     for r in csv.DictReader(open(f"{run}-{which}/borex:{prior}.csv"))}
-                    for which in ("defaults", "fitsd")]
-        except FileNotFoundError:
-            continue
-        before, after = rows
-        moved = [k for k in before if abs(before[k] - after[k]) > 1e-3 * max(1, abs(before[k]))]
-        median = statistics.median
-        where = (f"{median(before[k] for k in moved):.2f} → {median(after[k] for k in moved):.2f}"
-                 if moved else "—")
-        print(f"| {run.rsplit('/', 1)[-1]} | {prior} | {len(moved)} / {len(before)} | "
-              f"{median(before.values()):.2f} → {median(after.values()):.2f} | {where} | "
-              f"{sum(v < 0 for v in before.values())}, {sum(v < 0 for v in after.values())} |")
-PY
 }
 
 if [[ $steps == *validation* ]]; then
@@ -68,7 +44,7 @@ if [[ $steps == *validation* ]]; then
   echo "### Validation: refined maps with a negative prior coefficient"
   /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-val-{defaults,fitsd}
   echo "### Validation: what the evidence chose (a against the defaults' fit)"
-  coefficients_moved "$out"/model{1,2,3}-val
+  /usr/bin/python3 "$root/scripts/coefficients_moved.py" fitsd "$out"/model{1,2,3}-val
 fi
 
 if [[ $steps == *test* ]]; then
@@ -95,5 +71,6 @@ if [[ $steps == *test* ]]; then
   /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-test-{defaults,fitsd} \
     "$out"/model{1,2}-test-opticam-{defaults,fitsd}
   echo "### The test split: what the evidence chose (a against the defaults' fit)"
-  coefficients_moved "$out"/model{1,2,3}-test "$out"/model{1,2}-test-opticam
+  /usr/bin/python3 "$root/scripts/coefficients_moved.py" fitsd "$out"/model{1,2,3}-test \
+    "$out"/model{1,2}-test-opticam
 fi

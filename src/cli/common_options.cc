@@ -391,6 +391,14 @@ refine::RefineOptions RefineFlags::Parse() const {
       throw OptionError(option,
                         "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
                         "squares only");
+  // On by default and inactive over the squares' GP; asked for there by name, they are refused.
+  for (const auto& [asked, option] :
+       {std::pair{o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"},
+        std::pair{o.average_hyperparameters, "--average-hyperparameters"}})
+    if (asked && typed(option) && o.gp_domain == refine::GpDomain::kMasks)
+      throw OptionError(option,
+                        "needs the pixel field (--gp-over pixels or auto): the squares' GP fits "
+                        "the final map's variances only");
   for (const auto& [value, option, fractions] :
        {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
         std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
@@ -459,17 +467,19 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   command
       .add_flag("--fit-prior-coefficient-sd,!--no-fit-prior-coefficient-sd",
                 flags.options.fit_prior_coefficient_sd,
-                "With the pixel field: the final map's --prior-coefficient-sd by maximum "
-                "marginal likelihood, with the signal variance, among 1, 3.2, 10, 32, 100 (the "
-                "search keeps --prior-coefficient-sd; docs/algorithm.md, twentieth round)")
+                "With the pixel field (default on; the paper's and code's presets: off): the final "
+                "map's --prior-coefficient-sd by marginal likelihood, with the signal variance, "
+                "among 1, 3.2, 10, 32, 100 (the search keeps --prior-coefficient-sd; "
+                "docs/algorithm.md, twentieth and twenty-first rounds)")
       ->group(prior);
   command
       .add_flag("--average-hyperparameters,!--no-average-hyperparameters",
                 flags.options.average_hyperparameters,
-                "With the pixel field: the final map averaged over the fitted grids (signal "
-                "variance, and noise variance and a's prior std where fitted), each point's "
-                "map weighted by its marginal likelihood, instead of the most likely point's "
-                "(docs/algorithm.md, twenty-first round)")
+                "With the pixel field (default on; the paper's and code's presets: off): the "
+                "final map averaged over the fitted grids (signal variance, and noise variance "
+                "and a's prior std where fitted), each point's map weighted by its marginal "
+                "likelihood, instead of the most likely point's (docs/algorithm.md, "
+                "twenty-first round)")
       ->group(prior);
   command
       .add_flag("--nonnegative-prior-coefficient,!--no-nonnegative-prior-coefficient",

@@ -200,14 +200,15 @@ TEST_F(CliTest, RiseObservationsAreRecordedAndCanBeTurnedOff) {
   }
 }
 
-// --fit-prior-coefficient-sd: the final map's a prior std from the grid, recorded in the summary
-// and the trace; without it the option's; refused over the squares' GP before any output.
+// --fit-prior-coefficient-sd (default on): the final map's a prior std from the grid, recorded in
+// the summary and the trace; without it the option's; asked for over the squares' GP, refused
+// before any output.
 TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
   ExpectCleanFailure(RegionArgs() + " --gp-over masks --fit-prior-coefficient-sd", 2,
                      "--fit-prior-coefficient-sd");
   for (const auto& [name, flags, fitted] :
-       {std::tuple{"fixed", " --prior-coefficient-sd 3", false},
-        std::tuple{"fitted", " --fit-prior-coefficient-sd", true}}) {
+       {std::tuple{"fixed", " --prior-coefficient-sd 3 --no-fit-prior-coefficient-sd", false},
+        std::tuple{"fitted", "", true}}) {
     const auto [summary, trace] = RefineSceneWith(name, flags);
     const double sd = summary["prior_coefficient_sd"];
     EXPECT_EQ(trace["prior_coefficient_sd"], sd) << name;
@@ -224,14 +225,21 @@ TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
   }
 }
 
-// --average-hyperparameters: the mode's weight in the summary and the trace (1 without the
-// flag); refused over the squares' GP before any output.
+// --average-hyperparameters (default on): the mode's weight in the summary and the trace (1
+// without it); asked for over the squares' GP, refused before any output.
 TEST_F(CliTest, AveragedHyperparametersRecordTheModesWeight) {
   ExpectCleanFailure(RegionArgs() + " --gp-over masks --average-hyperparameters", 2,
                      "--average-hyperparameters");
+  // Not asked for, the defaults' fits are inactive over the squares, and the settings say so.
+  const CommandResult masks = RunBorex(RegionArgs() + " --gp-over masks");
+  ASSERT_EQ(masks.status, 0) << masks.err;
+  std::ifstream masks_summary(Path("map.json"));
+  const auto masks_settings = nlohmann::json::parse(masks_summary)["settings"];
+  EXPECT_EQ(masks_settings["average_hyperparameters"], false);
+  EXPECT_EQ(masks_settings["fit_prior_coefficient_sd"], false);
   for (const auto& [name, flags, averaged] :
-       {std::tuple{"mode", "", false},
-        std::tuple{"averaged", " --average-hyperparameters", true}}) {
+       {std::tuple{"mode", " --no-average-hyperparameters", false},
+        std::tuple{"averaged", "", true}}) {
     const auto [summary, trace] = RefineSceneWith(name, flags);
     const double weight = summary["hyperparameter_weight"];
     EXPECT_EQ(trace["hyperparameter_weight"], weight) << name;

@@ -273,7 +273,13 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_EQ(defaults.prior_mean, PriorMean::kFitted);
   EXPECT_TRUE(defaults.fit_signal_variance);
   EXPECT_FALSE(defaults.fit_length_scale);
+  EXPECT_TRUE(defaults.fit_prior_coefficient_sd);
+  EXPECT_TRUE(defaults.average_hyperparameters);
   EXPECT_EQ(defaults.infill, mask::Infill::kMean);
+  // The final map's fits act on the pixel field only: a clip's settings record them off.
+  EXPECT_EQ(defaults.ToJson()["average_hyperparameters"], true);
+  EXPECT_EQ(defaults.ToJson(/*video=*/true)["average_hyperparameters"], false);
+  EXPECT_EQ(defaults.ToJson(/*video=*/true)["fit_prior_coefficient_sd"], false);
   const RefineOptions paper = RefineOptions::FromPreset("paper");
   EXPECT_EQ(paper.preset, "paper");
   EXPECT_EQ(paper.prior_mean, PriorMean::kFixed);
@@ -290,6 +296,8 @@ TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   EXPECT_TRUE(paper.posterior_level_sets.empty());
   EXPECT_EQ(paper.level_set_segments, 0.0);
   EXPECT_EQ(paper.map_segment_weight, 0.0);
+  EXPECT_FALSE(paper.fit_prior_coefficient_sd);
+  EXPECT_FALSE(paper.average_hyperparameters);
   const RefineOptions code = RefineOptions::FromPreset("code");
   EXPECT_EQ(code.preset, "code");
   EXPECT_EQ(code.prior_mean, PriorMean::kFixed);
@@ -741,7 +749,9 @@ TEST(FieldRefinerTest, PosteriorLevelSetHidesThePosteriorMeansTopPixels) {
   cv::randu(prior, 0, 1);
   RefineOptions options = FieldOptions();
   options.iterations = 16;
+  // No fit, so that the final map is the search's posterior mean.
   options.fit_signal_variance = false;
+  options.fit_prior_coefficient_sd = false;
   options.prior_level_sets = {0.25};
   options.posterior_level_sets = {0.0625, 0.25};
   const RefineResult result = RunRefinement(model, image, 0, prior, options);
@@ -1099,6 +1109,8 @@ TEST(FieldRefinerTest, CoefficientSdFitFreesAConfirmedPriorAndHoldsAnUnconfirmed
   // puts the map's maximum on the region.
   RefineOptions options = FieldOptions();
   options.iterations = 20;
+  options.fit_prior_coefficient_sd = false;
+  options.average_hyperparameters = false;  // the most likely SD's map
   testing::RegionClassifier model(kRegion, 20.0, -15.0);
   cv::Mat right(kSize, kSize, CV_32FC1, cv::Scalar(0)), elsewhere = right.clone();
   right(kRegion).setTo(1.0);
@@ -1129,6 +1141,8 @@ TEST(FieldRefinerTest, AveragedHyperparametersWeighTheGridByItsLikelihood) {
   // (nothing fitted) the average is that point's map, bit for bit.
   RefineOptions options = FieldOptions();
   options.iterations = 20;
+  options.fit_prior_coefficient_sd = false;
+  options.average_hyperparameters = false;
   testing::RegionClassifier model(kRegion, 20.0, -15.0);
   cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0));
   prior(kRegion).setTo(1.0);
@@ -1187,15 +1201,11 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = SmallOptions();
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");
-  options = SmallOptions();
-  options.fit_prior_coefficient_sd = true;
-  refused(options, "--fit-prior-coefficient-sd: needs the pixel field");
   options.gp_domain = GpDomain::kAuto;
-  refused(options, "--fit-prior-coefficient-sd: needs the pixel field, which refines images only",
-          4);
-  options = SmallOptions();
-  options.average_hyperparameters = true;
-  refused(options, "--average-hyperparameters: needs the pixel field");
+  refused(options, "--fit-noise-variance: needs the pixel field, which refines images only", 4);
+  // On by default, the final map's other fits are inactive over the squares and on a clip.
+  EXPECT_NO_THROW(SmallOptions().Check(kSize, kSize));
+  EXPECT_NO_THROW(RefineOptions().Check(kSize, kSize, 4));
   refused(FieldOptions(), "--gp-over: pixels refines images, not clips", 4);
   EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize));
   // The default, auto: the field on an image (so its parts are checked), masks on a clip.

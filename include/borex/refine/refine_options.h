@@ -137,16 +137,17 @@ struct RefineOptions {
   // probability saturates when several items show), not measurement noise, and its size varies
   // from image to image. The search keeps noise_variance.
   bool fit_noise_variance = false;
-  // kPixels, kFitted: the final map's prior_coefficient_sd by maximum marginal likelihood too
-  // (jointly with σf², over 10^(k/2), k = 0..4: 1 .. 100), so that each image's evidence says
-  // how far a may stray from 1; the search keeps prior_coefficient_sd (docs/algorithm.md,
-  // twentieth round).
-  bool fit_prior_coefficient_sd = false;
+  // kPixels, kFitted: the final map's prior_coefficient_sd among 10^(k/2), k = 0..4 (1 .. 100)
+  // by marginal likelihood too, jointly with σf², so that each image's evidence says how far a
+  // may stray from 1; the search keeps prior_coefficient_sd (docs/algorithm.md, twentieth and
+  // twenty-first rounds). Inactive over masks. Paper and code: off.
+  bool fit_prior_coefficient_sd = true;
   // kPixels: the final map averaged over the grid points of the fits above, each point's
   // posterior mean weighted by its marginal likelihood (Bayesian model averaging, a uniform prior
   // over the grid), instead of the most likely point's: where the evidence cannot tell the points
-  // apart the map does not flip between them (docs/algorithm.md, twenty-first round).
-  bool average_hyperparameters = false;
+  // apart the map does not flip between them (docs/algorithm.md, twenty-first round). Inactive
+  // over masks. Paper and code: off.
+  bool average_hyperparameters = true;
   // The field's masks besides the squares, the prior's level sets: for each q, its top fraction
   // q of pixels hidden (and, with the flip, only those kept). They test the prior's ranking
   // itself, and hide every item the prior marks at once. Empty: squares only. The mask-space GP

@@ -1,7 +1,6 @@
 #include "borex/refine/refine_options.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -28,13 +27,6 @@ const EnumNames<mask::SegmentForm> kSegmentForms{{mask::SegmentForm::kBlend, "bl
                                                  {mask::SegmentForm::kRaise, "raise"}};
 const EnumNames<RiseObservations> kRiseObservations{{RiseObservations::kOff, "off"},
                                                     {RiseObservations::kRegions, "regions"}};
-
-// The final map's fits that only the pixel field has, with their flags.
-std::array<std::pair<bool, const char*>, 3> FieldFits(const RefineOptions& o) {
-  return {{{o.fit_noise_variance, "--fit-noise-variance"},
-           {o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"},
-           {o.average_hyperparameters, "--average-hyperparameters"}}};
-}
 
 // What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
 void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
@@ -101,6 +93,8 @@ RefineOptions RefineOptions::Paper() {
   o.posterior_level_sets.clear();
   o.level_set_segments = 0;
   o.rise_observations = RiseObservations::kOff;
+  o.fit_prior_coefficient_sd = false;
+  o.average_hyperparameters = false;
   return o;
 }
 
@@ -305,9 +299,8 @@ void RefineOptions::CheckSettings() const {
     throw OptionError("--rise-observation-limit", "must be a count of masks, or 0 for all");
   if (map_segment_weight > 0 && level_set_segments == 0)
     throw OptionError("--map-segments", "needs the image's segments (--level-set-segments K > 0)");
-  for (const auto& [fit, option] : FieldFits(*this))
-    if (gp_domain == GpDomain::kMasks && fit)
-      throw OptionError(option, "needs the pixel field (--gp-over pixels or auto)");
+  if (gp_domain == GpDomain::kMasks && fit_noise_variance)
+    throw OptionError("--fit-noise-variance", "needs the pixel field (--gp-over pixels or auto)");
   if (gp_domain == GpDomain::kPixels) CheckFieldParts(*this, "pixels");
 }
 
@@ -325,9 +318,8 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
     throw OptionError("--gp-over", "pixels refines images, not clips (use masks or auto)");
   if (gp_domain == GpDomain::kAuto && Domain(clip_frames) == GpDomain::kPixels)
     CheckFieldParts(*this, "auto");
-  for (const auto& [fit, option] : FieldFits(*this))
-    if (clip_frames > 1 && fit)
-      throw OptionError(option, "needs the pixel field, which refines images only");
+  if (clip_frames > 1 && fit_noise_variance)
+    throw OptionError("--fit-noise-variance", "needs the pixel field, which refines images only");
   if (clip_frames > 1)
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)
@@ -408,8 +400,9 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
            ? rise_observation_limit
            : 0},
       {"fit_noise_variance", fit_noise_variance},
-      {"fit_prior_coefficient_sd", fit_prior_coefficient_sd},
-      {"average_hyperparameters", average_hyperparameters},
+      // false where inactive (over masks), as a directory written before they existed reads
+      {"fit_prior_coefficient_sd", domain == GpDomain::kPixels && fit_prior_coefficient_sd},
+      {"average_hyperparameters", domain == GpDomain::kPixels && average_hyperparameters},
       {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;
