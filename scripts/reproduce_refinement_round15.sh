@@ -30,14 +30,8 @@ head_split val 100
 
 # 1. Goal 4 on the full test split: the defaults against the code's settings, both priors.
 defaults "$out/test-defaults" test500 rise,gradcam++,borex:rise,borex:gradcam++
-preset=code batch "$out/test-code" test500 rise,gradcam++,borex:rise,borex:gradcam++ \
-  --rise-infill mean
-for method in rise gradcam++; do
-  cp "$out/test-code/borex:$method.csv" "$out/test-defaults/code-borex:$method.csv"
-done
-echo "### Goal 4: the defaults against the code's settings (test split, 500 scenes)"
-quality "$out/test-defaults" --pair borex:rise=code-borex:rise \
-  --pair borex:gradcam++=code-borex:gradcam++
+against_code "$out/test-defaults" "$out/test-code" \
+  "Goal 4: the defaults against the code's settings (test split, 500 scenes)"
 
 # 2. Goals 1 and 2 on the second classifier (goal 7), the full test split.
 defaults "$out/model2-test-defaults" test500 rise,gradcam++,borex:rise,borex:gradcam++ "$model2"

@@ -14,25 +14,9 @@ steps=${1:-validation test}
 
 source "$root/scripts/scene_benchmark.sh"
 
-# SPLIT_NAME SPLIT METHODS CLASSIFIER_INDEX...: per classifier, the defaults' batch and the
-# fitted SD's, model<i>-<SPLIT_NAME>-{defaults,fitsd}.
-defaults_and_fitted() {
-  local name=$1 split=$2 methods=$3 i run flags
-  shift 3
-  for i in "$@"; do
-    for run in defaults fitsd; do
-      # The twentieth round's defaults by name (the twenty-first round changed them).
-      flags=(--no-average-hyperparameters --no-fit-prior-coefficient-sd)
-      [[ $run == fitsd ]] && flags=(--no-average-hyperparameters --fit-prior-coefficient-sd)
-      preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \
-        "$methods" "${kriging_flags[@]}" "${flags[@]}"
-    done
-  done
-}
-
 if [[ $steps == *validation* ]]; then
   head_split val 100
-  defaults_and_fitted val val100 rise,gradcam++,borex:rise,borex:gradcam++ 0 1 2
+  run_batches val val100 rise,gradcam++,borex:rise,borex:gradcam++ "defaults fitsd" 0 1 2
   echo "### The coefficient's prior std by marginal likelihood (validation): the first round's rule"
   quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{defaults,fitsd}
   echo "### Validation: against the priors"
@@ -52,25 +36,7 @@ if [[ $steps == *test* ]]; then
   # Grad-CAM++, the two ResNets with Opti-CAM (goal 1's third prior), against the priors and
   # against the defaults' maps of the same split (run here: the defaults are deterministic).
   head_split test 500
-  defaults_and_fitted test test500 rise,gradcam++,borex:rise,borex:gradcam++ 0 1 2
-  defaults_and_fitted test-opticam test500 opticam,borex:opticam 0 1
-  echo "### The test split: against the priors"
-  quality "$out"/model{1,2,3}-test-fitsd "$out"/model{1,2}-test-opticam-fitsd
-  echo "### The test split: the defaults against the priors"
-  quality "$out"/model{1,2,3}-test-defaults "$out"/model{1,2}-test-opticam-defaults
-  echo "### The test split: against the defaults"
-  for i in 1 2 3; do
-    against_defaults "$out/model$i-test-defaults" "$out/model$i-test-fitsd" -- rise gradcam++
-  done
-  for i in 1 2; do
-    against_defaults "$out/model$i-test-opticam-defaults" "$out/model$i-test-opticam-fitsd" -- opticam
-  done
-  echo "### Goal 5: BOREx(RISE) against Grad-CAM++ (test split)"
-  quality --pair borex:rise=gradcam++ "$out"/model{1,2,3}-test-fitsd
-  echo "### The test split: refined maps with a negative prior coefficient"
-  /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-test-{defaults,fitsd} \
-    "$out"/model{1,2}-test-opticam-{defaults,fitsd}
-  echo "### The test split: what the evidence chose (a against the defaults' fit)"
-  /usr/bin/python3 "$root/scripts/coefficients_moved.py" fitsd "$out"/model{1,2,3}-test \
-    "$out"/model{1,2}-test-opticam
+  run_batches test test500 rise,gradcam++,borex:rise,borex:gradcam++ "defaults fitsd" 0 1 2
+  run_batches test-opticam test500 opticam,borex:opticam "defaults fitsd" 0 1
+  candidate_test_tables "$out" fitsd
 fi

@@ -150,16 +150,17 @@ scripts: RQ3 (video), by `scripts/reproduce_video_table.sh` (its discussion from
 `docs/results-video-discussion.md`); the methods, by `scripts/reproduce_methods_table.sh`; and
 **the refinement defaults (issue 11)**, by `scripts/reproduce_refinement.sh` (its discussion from
 `docs/results-refinement-discussion.md`), and each later round's section by the command at the
-top of the section (`scripts/reproduce_refinement_round2.sh` to `..._round20.sh`, or
+top of the section (`scripts/reproduce_refinement_round2.sh` to `..._round21.sh`, or
 `scripts/reproduce_refinement.sh` with that round's configurations; the second round's
 discussion from `docs/results-refinement2-discussion.md`).
 The Tables 1 and 2 below are `--preset paper`, the published algorithm and the defaults before
 issue 11; [the refinement section](#refinement-that-refines-issue-11-the-kriging-defaults)
 measures the kriging preset with the black in-fill, the rounds after it each change of the
-defaults, and [the fifteenth
-round](#refinement-fifteenth-round-issue-11-goals-4-and-7-on-the-full-test-split-and-a-gate-that-knows-the-priors-noise)
-where today's defaults (the thirteenth round's maps, unchanged since) stand against every goal
-of the issue.
+defaults, and [the twenty-first
+round](#refinement-twenty-first-round-issue-11-the-final-map-averaged-over-its-hyperparameters)
+where today's defaults (that round's maps) stand against every goal of the issue (the
+[fifteenth](#refinement-fifteenth-round-issue-11-goals-4-and-7-on-the-full-test-split-and-a-gate-that-knows-the-priors-noise)
+for the thirteenth round's).
 Everything was measured on the 2-core development machine, CPU only.
 
 ## Setting

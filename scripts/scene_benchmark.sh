@@ -82,3 +82,67 @@ against_defaults() {
     quality "$dir" "${pairs[@]}"
   done
 }
+
+# candidate_test_tables OUT CANDIDATE: a candidate default's test-split tables (issue 11, rounds
+# 20-21), from OUT/model<i>-test-{defaults,CANDIDATE} (the three classifiers, RISE and
+# Grad-CAM++) and OUT/model<i>-test-opticam-{defaults,CANDIDATE} (the two ResNets, Opti-CAM):
+# against the priors, the defaults against the priors, against the defaults, goal 5, inverted
+# maps and how the candidate moved the prior's coefficient.
+candidate_test_tables() {
+  local out=$1 run=$2 i
+  echo "### The test split, $run: against the priors"
+  quality "$out"/model{1,2,3}-test-"$run" "$out"/model{1,2}-test-opticam-"$run"
+  echo "### The test split: the defaults against the priors"
+  quality "$out"/model{1,2,3}-test-defaults "$out"/model{1,2}-test-opticam-defaults
+  echo "### The test split, $run: against the defaults"
+  for i in 1 2 3; do
+    against_defaults "$out/model$i-test-defaults" "$out/model$i-test-$run" -- rise gradcam++
+  done
+  for i in 1 2; do
+    against_defaults "$out/model$i-test-opticam-defaults" "$out/model$i-test-opticam-$run" \
+      -- opticam
+  done
+  echo "### Goal 5: BOREx(RISE) against Grad-CAM++ (test split, $run)"
+  quality --pair borex:rise=gradcam++ "$out"/model{1,2,3}-test-"$run"
+  echo "### The test split: refined maps with a negative prior coefficient"
+  /usr/bin/python3 "$root/scripts/inverted_maps.py" "$out"/model{1,2,3}-test-{defaults,"$run"} \
+    "$out"/model{1,2}-test-opticam-{defaults,"$run"}
+  echo "### The test split, $run: the prior's coefficient a against the defaults'"
+  /usr/bin/python3 "$root/scripts/coefficients_moved.py" "$run" "$out"/model{1,2,3}-test \
+    "$out"/model{1,2}-test-opticam
+}
+
+# run_batches NAME SPLIT METHODS RUNS CLASSIFIER_INDEX...: per classifier (0-based in classifiers)
+# and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-21). Every setting by
+# name: "defaults" are the twentieth round's defaults, "fitsd" its candidate, "avg" and "avgsd"
+# the twenty-first round's (avgsd its defaults since).
+run_batches() {
+  local name=$1 split=$2 methods=$3 runs=$4 i run flags
+  shift 4
+  for i in "$@"; do
+    for run in $runs; do
+      case $run in
+        defaults) flags=(--no-average-hyperparameters --no-fit-prior-coefficient-sd) ;;
+        fitsd) flags=(--no-average-hyperparameters --fit-prior-coefficient-sd) ;;
+        avg) flags=(--average-hyperparameters --no-fit-prior-coefficient-sd) ;;
+        avgsd) flags=(--average-hyperparameters --fit-prior-coefficient-sd) ;;
+        *) echo "run_batches: unknown run $run" >&2; return 1 ;;
+      esac
+      preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \
+        "$methods" "${kriging_flags[@]}" "${flags[@]}"
+    done
+  done
+}
+
+# against_code DIR CODE_DIR TITLE: goal 4 of issue 11, DIR's BOREx(RISE) and BOREx(Grad-CAM++)
+# against the code's settings' (`--preset code`, batched into CODE_DIR on the test split) image by
+# image, under the heading TITLE (after the batch's own output).
+against_code() {
+  local dir=$1 code=$2 title=$3 method
+  preset=code batch "$code" test500 rise,gradcam++,borex:rise,borex:gradcam++ --rise-infill mean
+  for method in rise gradcam++; do
+    cp "$code/borex:$method.csv" "$dir/code-borex:$method.csv"
+  done
+  echo "### $title"
+  quality "$dir" --pair borex:rise=code-borex:rise --pair borex:gradcam++=code-borex:gradcam++
+}
