@@ -5,7 +5,9 @@
 # ("avg") and over σf² and a's prior std ("avgsd", with --fit-prior-coefficient-sd): (1)
 # validation, the three classifiers, against the defaults and the priors; (2) the validation's pick
 # (the first round's rule), the test split once.
-#   scripts/reproduce_refinement_round21.sh [validation|test]
+#   scripts/reproduce_refinement_round21.sh [validation|test|ablation]
+# (ablation, not run by default: avg on the test split, measured after avgsd was adopted, to tell
+# which part of avgsd carries its gain; RISE and Grad-CAM++, the three classifiers.)
 # Prints the tables of docs/results.md's "refinement21" section. Needs this commit's borex
 # (build/borex); validation about 15 minutes on 2 cores, the test split about 60 more (with
 # the defaults' and the code's batches).
@@ -47,4 +49,19 @@ if [[ $steps == *test* ]]; then
   candidate_test_tables "$out" "$pick"
   against_code "$out/model1-test-$pick" "$out/test-code" \
     "Goal 4: $pick against the code's settings (test split, first classifier)"
+fi
+
+if [[ $steps == *ablation* ]]; then
+  head_split test 500
+  run_batches test test500 rise,gradcam++,borex:rise,borex:gradcam++ avg 0 1 2
+  echo "### Ablation (test split, after the adoption), avg: against the priors"
+  quality "$out"/model{1,2,3}-test-avg
+  echo "### Ablation (test split, after the adoption), avg: against the twentieth round's defaults"
+  for i in 1 2 3; do
+    against_defaults "$out/model$i-test-defaults" "$out/model$i-test-avg" -- rise gradcam++
+  done
+  echo "### Ablation (test split, after the adoption), avgsd against avg"
+  for i in 1 2 3; do
+    against_defaults "$out/model$i-test-avg" "$out/model$i-test-avgsd" -- rise gradcam++
+  done
 fi
