@@ -15,7 +15,8 @@
 // The observations are candidates: masks given at construction, and any appended later (masks
 // that depend on the data, such as the posterior mean's own level sets). The Cholesky factor of
 // the observations' covariance and L⁻¹ times their cross-covariances with every candidate grow by
-// one row per observation, O(n·|C|) (a new σf² or σn² refactors, O(n²·|C|)).
+// one row per observation, O(n·|C|); the final map reads other σf², σn² and prior variances
+// from FitsUnder, without refactoring over the candidates.
 #pragma once
 
 #include <Eigen/Core>
@@ -73,12 +74,6 @@ class FieldGp {
   // The pending points' values, in the order they were added.
   void ResolvePending(const Eigen::VectorXd& values);
 
-  // Another σf² or σn² for the same data (the final map's, by marginal likelihood).
-  void SetSignalVariance(double signal_variance);
-  void SetNoiseVariance(double noise_variance);
-  // Another prior variance diag(B) of the coefficients for the same data (one entry per basis
-  // column, each > 0): only β̄ and the posterior change, not the factor.
-  void SetPriorVariance(const Eigen::VectorXd& prior_variance);
   Eigen::VectorXd prior_variance() const { return prior_precision_.cwiseInverse(); }
   double signal_variance() const { return signal_variance_; }
   double noise_variance() const { return noise_variance_; }
@@ -119,8 +114,7 @@ class FieldGp {
   Eigen::VectorXd CandidatesTimes(const Eigen::VectorXd& u) const;
   // Appends a candidate's K w column and cross-covariances (unscaled).
   void AddColumn(Eigen::Index candidate);
-  // The factor of Σ = s·G + σn²I over every column, and V, ZH and R below, from scratch (after
-  // σf² or σn² changes).
+  // The factor of Σ = s·G + σn²I over every column, and V, ZH and R below, from scratch.
   void Factor();
   // The same for one more column, the last of columns_: O(n·|C|).
   void ExtendFactor();

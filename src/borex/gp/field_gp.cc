@@ -197,25 +197,6 @@ void FieldGp::ResolvePending(const Eigen::VectorXd& values) {
   Posterior();  // the columns keep their order: the factor stands
 }
 
-void FieldGp::SetSignalVariance(double signal_variance) {
-  BOREX_CHECK(signal_variance > 0 && std::isfinite(signal_variance));
-  signal_variance_ = signal_variance;
-  Factor();
-}
-
-void FieldGp::SetNoiseVariance(double noise_variance) {
-  BOREX_CHECK(noise_variance > 0 && std::isfinite(noise_variance));
-  noise_variance_ = noise_variance;
-  Factor();
-}
-
-void FieldGp::SetPriorVariance(const Eigen::VectorXd& prior_variance) {
-  BOREX_CHECK_EQ(prior_variance.size(), prior_precision_.size());
-  BOREX_CHECK((prior_variance.array() > 0).all() && prior_variance.allFinite());
-  prior_precision_ = prior_variance.cwiseInverse();
-  Posterior();
-}
-
 void FieldGp::Factor() {
   const auto m = static_cast<Eigen::Index>(columns_.size());
   const double scale = kernel_scale();

@@ -418,25 +418,27 @@ struct Refiner::State {
   // weighted by it (average_hyperparameters), a·i0 per pixel plus the deviation field between
   // cell centres; b is left out, as in the mask-space map (a shift of every pixel alike).
   cv::Mat FieldMap(RefineResult* result) const {
-    gp::FieldGp predictor = *field;
-    Eigen::VectorXd beta = predictor.MeanCoefficients();
-    Eigen::MatrixXd deviation;
+    // The search's own posterior, unless a grid of hyperparameters is fitted: then the fit of
+    // the most likely point, or the likelihood-weighted average of every point's, read from the
+    // same observations without refactoring the GP over its candidates.
+    gp::FieldFit chosen{0, field->MeanCoefficients(), field->DeviationField()};
+    double signal = field->signal_variance(), noise = field->noise_variance();
+    Eigen::VectorXd prior_variance = field->prior_variance();
     const bool fit_sd = options.fit_prior_coefficient_sd && has_prior;
     if ((options.fit_signal_variance || options.fit_noise_variance || fit_sd) &&
-        predictor.num_observations() > 0) {
-      const std::vector<double> signals = options.fit_signal_variance
-                                              ? gp::SignalVarianceGrid()
-                                              : std::vector<double>{predictor.signal_variance()};
-      std::vector<double> noises{predictor.noise_variance()};
+        field->num_observations() > 0) {
+      const std::vector<double> signals =
+          options.fit_signal_variance ? gp::SignalVarianceGrid() : std::vector<double>{signal};
+      std::vector<double> noises{noise};
       if (options.fit_noise_variance) {
         noises.clear();
         for (int k = -8; k <= 0; ++k) noises.push_back(std::pow(10.0, k / 4.0));
       }
-      std::vector<Eigen::VectorXd> prior_variances{predictor.prior_variance()};
+      std::vector<Eigen::VectorXd> prior_variances{prior_variance};
       if (fit_sd) {
         prior_variances.clear();
         for (double sd : gp::CoefficientSdGrid()) {
-          prior_variances.push_back(predictor.prior_variance());
+          prior_variances.push_back(prior_variance);
           prior_variances.back()[0] = sd * sd;
         }
       }
@@ -449,7 +451,7 @@ struct Refiner::State {
       std::vector<gp::FieldFit> fits;
       for (double s : signals)
         for (double n : noises) {
-          std::vector<gp::FieldFit> under = predictor.FitsUnder(s, n, prior_variances);
+          std::vector<gp::FieldFit> under = field->FitsUnder(s, n, prior_variances);
           for (size_t k = 0; k < under.size(); ++k) {
             points.push_back({s, n, &prior_variances[k]});
             fits.push_back(std::move(under[k]));
@@ -461,24 +463,18 @@ struct Refiner::State {
       });
       if (std::isfinite(best->log_likelihood)) {
         const Point& point = points[static_cast<size_t>(best - fits.begin())];
-        predictor.SetSignalVariance(point.signal);
-        predictor.SetNoiseVariance(point.noise);
-        predictor.SetPriorVariance(*point.prior_variance);
-        beta = predictor.MeanCoefficients();
-        if (options.average_hyperparameters) {
-          gp::FieldFit average = gp::AverageFits(fits, &result->hyperparameter_weight);
-          beta = std::move(average.coefficients);
-          deviation = std::move(average.deviation);
-        }
+        signal = point.signal, noise = point.noise, prior_variance = *point.prior_variance;
+        chosen = options.average_hyperparameters
+                     ? gp::AverageFits(fits, &result->hyperparameter_weight)
+                     : std::move(*best);
       }
     }
-    if (deviation.size() == 0) deviation = predictor.DeviationField();
-    if (has_prior) result->prior_coefficient_sd = std::sqrt(predictor.prior_variance()[0]);
-    result->noise_variance = predictor.noise_variance();
-    result->signal_variance = predictor.signal_variance();
-    result->prior_coefficient = has_prior ? beta[0] : 0.0;
-    result->prior_offset = beta[has_prior ? 1 : 0];
-    cv::Mat map = FieldMean(deviation, result->prior_coefficient);
+    if (has_prior) result->prior_coefficient_sd = std::sqrt(prior_variance[0]);
+    result->noise_variance = noise;
+    result->signal_variance = signal;
+    result->prior_coefficient = has_prior ? chosen.coefficients[0] : 0.0;
+    result->prior_offset = chosen.coefficients[has_prior ? 1 : 0];
+    cv::Mat map = FieldMean(chosen.deviation, result->prior_coefficient);
     if (options.map_segment_weight == 0) return map;
     return mask::SegmentBlend(map, level_set_labels, options.map_segment_weight,
                               options.map_segment_form);
