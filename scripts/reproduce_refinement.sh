@@ -23,6 +23,11 @@ test_images=${TEST_IMAGES:-500}
 val_images=${VAL_IMAGES:-100}
 small_test_images=${SMALL_TEST_IMAGES:-200}
 model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
+configs=${CONFIGS:-$root/scripts/refinement_configs.txt}
+# The round of issue 11 that measured these configurations (refinement_configs_round<N>*.txt; the
+# first round's file has no number): scene_benchmark.sh pins the defaults adopted since.
+measured_round=1
+[[ $(basename "$configs") =~ _round([0-9]+) ]] && measured_round=${BASH_REMATCH[1]}
 source "$root/scripts/scene_benchmark.sh"
 mkdir -p "$out"
 head_split test "$test_images"
@@ -47,7 +52,7 @@ while IFS= read -r line; do
   preset=$config_preset batch "$out/val-$name" "val$val_images" \
     rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
   val_dirs+=("$out/val-$name")
-done < "${CONFIGS:-$root/scripts/refinement_configs.txt}"
+done < "$configs"
 [[ -n ${VALIDATION_ONLY:-} ]] && exit 0  # choose before the test split is touched
 
 # 2. Test split, once per preset: the defaults (kriging) with the three priors on all test scenes;

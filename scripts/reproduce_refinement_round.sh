@@ -20,6 +20,7 @@ small_test_images=${SMALL_TEST_IMAGES:-200}
 model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 candidate=${CANDIDATE:?CANDIDATE: the configuration chosen on validation}
 configs=$root/scripts/refinement_configs_round$round.txt
+measured_round=$round  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 head_split test "$test_images"
 head_split test "$small_test_images"

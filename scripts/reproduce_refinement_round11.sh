@@ -20,6 +20,7 @@ done
 out=${OUT:-$root/out/refinement11}
 test_images=${TEST_IMAGES:-500}
 val_images=${VAL_IMAGES:-100}
+measured_round=11  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 two_priors=rise,gradcam++,borex:rise,borex:gradcam++
 for form in blend raise; do

@@ -6,11 +6,13 @@
 #   3. Prototypes that are not options of borex, on validation: the level sets dilated, the final
 #      map halfway to its grey dilation, and the RISE prior's own masks and scores as
 #      observations of the field (during the search, scaled down, or in the final map only).
-#      They need a borex built with scripts/refinement_prototypes_round12.patch applied, given
-#      as PROTOTYPE_BOREX:
-#        git apply scripts/refinement_prototypes_round12.patch && scripts/build.sh &&
-#          cp build/borex /tmp/borex-prototype12 && git checkout src/borex/refine/refiner.cc &&
-#          scripts/build.sh
+#      They need a borex of commit b5cddf3 built with scripts/refinement_prototypes_round12.patch
+#      applied, given as PROTOTYPE_BOREX (from the repository's root; the patch does not apply to
+#      later commits):
+#        git worktree add /tmp/borex12 b5cddf3 &&
+#          git -C /tmp/borex12 apply "$PWD/scripts/refinement_prototypes_round12.patch" &&
+#          (cd /tmp/borex12 && scripts/build.sh --target borex_cli) &&
+#          cp /tmp/borex12/build/borex /tmp/borex-prototype12
 #        PROTOTYPE_BOREX=/tmp/borex-prototype12 scripts/reproduce_refinement_round12.sh
 #      Without it, steps 3-6 are skipped.
 #   Then scripts/deletion_curves.py on the defaults' maps (this round's validation run and the
@@ -28,6 +30,7 @@ for configs in refinement_configs_round12.txt refinement_controls_round12.txt; d
     "$root/scripts/reproduce_refinement.sh"
 done
 
+measured_round=12  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 # prototype OUT_DIR SPLIT METHODS [MODEL]: a batch of PROTOTYPE_BOREX at the defaults; the
 # caller's BOREX_PROTOTYPE_* variables choose the prototype.

@@ -26,6 +26,7 @@ val_images=${VAL_IMAGES:-100}
 [[ -x ${PROTOTYPE_BOREX:-} ]] ||
   { echo "round13: PROTOTYPE_BOREX must name a borex built with the round's patch" >&2; exit 1; }
 
+measured_round=13  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 # defaults OUT_DIR SPLIT METHODS [MODEL]: a batch of this build's borex at its defaults.

@@ -27,6 +27,7 @@ model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 val_images=${VAL_IMAGES:-100}
 masks=${MASKS:-1000}
 
+measured_round=14  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 # run OUT_DIR LIMIT|off [MODEL]: BOREx(RISE) at the defaults with a $masks-mask RISE prior.

@@ -18,6 +18,7 @@ model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 [[ -x ${PROTOTYPE_BOREX:-} ]] ||
   { echo "round16: PROTOTYPE_BOREX must name a borex built with the round's patch" >&2; exit 1; }
 
+measured_round=16  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 methods=rise,gradcam++,borex:rise,borex:gradcam++

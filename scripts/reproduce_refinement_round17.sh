@@ -17,6 +17,7 @@ model2=${MODEL2:-$root/models/fashion_scenes_resnet_seed1.pt}
 # on 2 cores).
 model3=${MODEL3:-$root/models/fashion_scenes_plaincnn.pt}
 
+measured_round=17  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 defaults_flags=(--rise-infill mean --gp-over pixels --map-segments 0)
 methods=rise,gradcam++,borex:rise,borex:gradcam++

@@ -15,6 +15,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement18}
 
+measured_round=18  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 
 # 1. Goal 2 with the blurred substrate (RISE's own insertion substrate: removed pixels leave no

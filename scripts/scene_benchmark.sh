@@ -46,19 +46,61 @@ head_split() {
   head -n "$2" "$data/ImageSets/Main/$1.txt" > "$data/ImageSets/Main/$1$2.txt"
 }
 
+# Issue 11's rounds: measured_round, when the calling round script sets it (before or after
+# sourcing this file), is the round whose measurements its kriging batches reproduce. The
+# defaults adopted at the end of that round or later are then pinned back to their earlier values
+# ahead of the batch's own flags (a flag given later wins; an option with a value the batch names
+# itself is not pinned), so that a round's script measures today what it measured then. Only this checkout's build is pinned: a prototype built
+# from a round's own commit has that round's defaults already.
+this_borex=$borex
+
+# pins_since_round ROUND FIELD: prints the flags that undo, for a kriging batch of ROUND, the
+# defaults adopted since (FIELD: 1 for the pixel field, whose settings the squares' GP refuses).
+pins_since_round() {
+  local round=$1 field=$2 pins=()
+  ((round <= 2)) && pins+=(--bo-infill black)  # second round: the masks' in-fill, mean colour
+  if ((field)); then
+    # seventh round: the field's σn² 0.3 and the prior's level sets; ninth: level sets of segments
+    # and the posterior's level sets; thirteenth: the RISE prior's masks as observations;
+    # fourteenth: at most 100 of them; twenty-first: the averaged final map and a's prior std fit.
+    ((round <= 7)) && pins+=(--noise 0.01 --prior-level-sets none)
+    ((round <= 9)) && pins+=(--level-set-segments 0 --posterior-level-sets none)
+    ((round <= 13)) && pins+=(--rise-observations off)
+    ((round <= 14)) && pins+=(--rise-observation-limit 0)
+    ((round <= 21)) && pins+=(--no-average-hyperparameters --no-fit-prior-coefficient-sd)
+  fi
+  echo "${pins[*]}"
+}
+
 # batch OUT_DIR SPLIT METHODS [extra flags...]: `borex batch` on the bundled model, sharded over
 # $jobs processes and merged (scripts/batch_parallel.sh).
 batch() {
   local dir=$1 split=$2 methods=$3
   shift 3
-  local infill=(--rise-infill "$rise_infill") domain=(--gp-over "$gp_over") flag
+  local infill=(--rise-infill "$rise_infill") domain=(--gp-over "$gp_over") effective=$gp_over
+  local pins=() previous='' flag
   for flag in "$@"; do
     [[ $flag == --rise-infill ]] && infill=()
     [[ $flag == --gp-over ]] && domain=()
+    [[ $previous == --gp-over ]] && effective=$flag
+    previous=$flag
   done
+  if [[ -n ${measured_round:-} && $preset == kriging && $borex == "$this_borex" ]]; then
+    local all_pins i
+    read -r -a all_pins <<< "$(pins_since_round "$measured_round" "$([[ $effective != masks ]] && echo 1 || echo 0)")"
+    for ((i = 0; i < ${#all_pins[@]}; ++i)); do
+      if [[ ${all_pins[i + 1]:---} != --* ]]; then
+        [[ " $* " == *" ${all_pins[i]} "* ]] || pins+=("${all_pins[i]}" "${all_pins[i + 1]}")
+        i=$((i + 1))
+      else
+        pins+=("${all_pins[i]}")
+      fi
+    done
+  fi
   "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
     --model "$model" --voc-root "$data" --seed "$seed" --step "$step" --preset "$preset" \
-    --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "${domain[@]}" "$@"
+    --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "${domain[@]}" "${pins[@]}" \
+    "$@"
 }
 
 # quality ARGS...: scripts/refine_quality.py on this dataset (refined maps against their priors,
@@ -113,9 +155,9 @@ candidate_test_tables() {
 }
 
 # run_batches NAME SPLIT METHODS RUNS CLASSIFIER_INDEX...: per classifier (0-based in classifiers)
-# and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-21). Every setting by
+# and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-22). Every setting by
 # name: "defaults" are the twentieth round's defaults, "fitsd" its candidate, "avg" and "avgsd"
-# the twenty-first round's (avgsd its defaults since).
+# the twenty-first round's (avgsd its defaults since), "all" the twenty-second round's.
 run_batches() {
   local name=$1 split=$2 methods=$3 runs=$4 i run flags
   shift 4
@@ -126,6 +168,7 @@ run_batches() {
         fitsd) flags=(--no-average-hyperparameters --fit-prior-coefficient-sd) ;;
         avg) flags=(--average-hyperparameters --no-fit-prior-coefficient-sd) ;;
         avgsd) flags=(--average-hyperparameters --fit-prior-coefficient-sd) ;;
+        all) flags=(--average-hyperparameters --fit-prior-coefficient-sd --rise-observations all) ;;
         *) echo "run_batches: unknown run $run" >&2; return 1 ;;
       esac
       preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \

@@ -584,8 +584,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_option("--rise-observations", flags.rise_observations,
                   "With the pixel field and a computed RISE or PN-RISE prior: the prior's own "
                   "masks and scores as observations too, at no model call. regions: where the "
-                  "prior's top 5% of pixels forms several regions (several items) | off "
-                  "[paper, code: off] (docs/algorithm.md, thirteenth round)")
+                  "prior's top 5% of pixels forms several regions (several items) | all: for "
+                  "every image | off [paper, code: off] (docs/algorithm.md, thirteenth and "
+                  "twenty-second rounds)")
       ->capture_default_str()
       ->group(bo);
   command

@@ -15,6 +15,7 @@
 #include "borex/app/report.h"
 #include "borex/core/error.h"
 #include "borex/dataset/voc.h"
+#include "borex/gp/hyperparameters.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
@@ -243,14 +244,17 @@ TEST_F(BatchTest, ShardsPartitionTheImagesAndReportMergesThem) {
 TEST_F(BatchTest, ReportRejectsConflictingRows) {
   fs::create_directories(dir_ / "out/shard-1-of-2");
   const std::string header = io::CsvLine(BatchCsvHeader());
-  // id, label, label_items, label_probability, label_rank, the metrics, prior_coefficient, cost
-  const std::string metrics = ",0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,";
+  // id, label, label_items, label_probability, label_rank, the metrics, prior_coefficient,
+  // prior_coefficient_sd, hyperparameter_weight, cost; and the metrics and cost of the version
+  // before the image columns, which had prior_coefficient only.
+  const std::string metrics = ",0.5,0.1,1,1,0.2,2,1,10,0,0.2,,,,5,";
+  const std::string older_metrics = ",0.5,0.1,1,1,0.2,2,1,10,0,0.2,,5,";
   std::ofstream(Path("out/rise.csv")) << header << "a,1,1,0.9,1" << metrics << "0.1\n";
   // a again in a file of the version before the image columns, differing in seconds: the same
   // row (the columns that file lacks agree with any value).
   std::ofstream(Path("out/shard-1-of-2/rise.csv"))
-      << io::CsvLine(OlderBatchCsvHeaders().at(0)) << "a,1" << metrics << "0.3\nb,1" << metrics
-      << "0.1\n";
+      << io::CsvLine(OlderBatchCsvHeaders().at(1)) << "a,1" << older_metrics << "0.3\nb,1"
+      << older_metrics << "0.1\n";
   ReportOptions report;
   report.dirs = {Path("out")};
   const nlohmann::json summary = RunReport(report);
@@ -266,7 +270,7 @@ TEST_F(BatchTest, ReportRejectsConflictingRows) {
   for (const std::string& conflict :
        {"a,2,1,0.9,1" + metrics + "0.1", "a,1,2,0.9,1" + metrics + "0.1",
         "a,1,1,0.8,1" + metrics + "0.1",
-        std::string("a,1,1,0.9,1,,0.1,1,1,0.2,2,1,10,0,0.2,,5,0.1")}) {
+        std::string("a,1,1,0.9,1,,0.1,1,1,0.2,2,1,10,0,0.2,,,,5,0.1")}) {
     std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << conflict << "\n";
     EXPECT_THROW(RunReport(report), InputError) << conflict;
   }
@@ -274,17 +278,41 @@ TEST_F(BatchTest, ReportRejectsConflictingRows) {
   EXPECT_THROW(RunReport(report), InputError);
 }
 
-// borex:PRIOR's rows record the fitted coefficient a of the prior mean; the batch and the report
-// count the maps with a < 0 (the prior upside down), resumed rows included.
+// borex:PRIOR's rows record the fitted coefficient a of the prior mean, with the std of a's prior
+// of the most likely grid point (one of the grid's), and every refinement's row the posterior
+// weight of its most likely hyperparameters (the defaults average the final map over them); the
+// batch and the report count the maps with a < 0 (the prior upside down), resumed rows included.
 TEST_F(BatchTest, RecordsThePriorsCoefficientAndCountsMapsAgainstThePrior) {
   BatchOptions options = Options(Path("out"));
   options.limit = 3;
   Run(options);
   const io::CsvTable refined = io::ReadCsv(Path("out/borex:rise.csv"));
   const int a = refined.RequireColumn("prior_coefficient");
-  for (const auto& row : refined.rows) EXPECT_TRUE(std::isfinite(std::stod(row[a]))) << row[0];
+  const int sd = refined.RequireColumn("prior_coefficient_sd");
+  const int weight = refined.RequireColumn("hyperparameter_weight");
+  const std::vector<double> sd_grid = gp::CoefficientSdGrid();
+  for (const auto& row : refined.rows) {
+    EXPECT_TRUE(std::isfinite(std::stod(row[a]))) << row[0];
+    EXPECT_TRUE(std::any_of(sd_grid.begin(), sd_grid.end(), [&](double grid) {
+      return std::abs(std::stod(row[sd]) - grid) < 1e-9 * grid;
+    })) << row[sd];
+  }
   for (const std::string method : {"rise", "borex:none"})  // no prior fitted
-    for (const auto& row : Rows(Path("out/" + method + ".csv"))) EXPECT_EQ(row[a], "") << method;
+    for (const auto& row : Rows(Path("out/" + method + ".csv"))) {
+      EXPECT_EQ(row[a], "") << method;
+      EXPECT_EQ(row[sd], "") << method;
+    }
+  // Refined: a weight in (0, 1], below 1 where the grid's points share the evidence.
+  for (const std::string method : {"borex:rise", "borex:none"}) {
+    double smallest = 1;
+    for (const auto& row : Rows(Path("out/" + method + ".csv"))) {
+      EXPECT_GT(std::stod(row[weight]), 0) << method;
+      EXPECT_LE(std::stod(row[weight]), 1) << method;
+      smallest = std::min(smallest, std::stod(row[weight]));
+    }
+    EXPECT_LT(smallest, 1) << method;
+  }
+  for (const auto& row : Rows(Path("out/rise.csv"))) EXPECT_EQ(row[weight], "");
 
   // A resumed CSV's rows count too: one row's a made negative, another row dropped.
   auto rows = refined.rows;
@@ -319,8 +347,8 @@ TEST_F(BatchTest, RecordsThePriorsCoefficientAndCountsMapsAgainstThePrior) {
   EXPECT_NE(std::string(std::istreambuf_iterator<char>(page), {}).find(note), std::string::npos);
 }
 
-// A directory written by an earlier version (before the image columns, and before
-// prior_coefficient too) resumes in its own columns and merges.
+// A directory written by an earlier version (before the hyperparameter columns, before the image
+// columns too, and before prior_coefficient too) resumes in its own columns and merges.
 TEST_F(BatchTest, ResumesAndMergesCsvsOfAnEarlierVersion) {
   BatchOptions options = Options(Path("out"));
   options.methods = "rise,borex:rise";
@@ -328,9 +356,11 @@ TEST_F(BatchTest, ResumesAndMergesCsvsOfAnEarlierVersion) {
   Run(options);
   const std::vector<std::string>& header = BatchCsvHeader();
   const auto current = Rows(Path("out/borex:rise.csv"));
-  ASSERT_EQ(OlderBatchCsvHeaders().size(), 2u);
-  ASSERT_EQ(OlderBatchCsvHeaders()[0].size() + BatchImageColumns().size(), header.size());
-  ASSERT_EQ(OlderBatchCsvHeaders()[1].size() + 1, OlderBatchCsvHeaders()[0].size());
+  ASSERT_EQ(OlderBatchCsvHeaders().size(), 3u);
+  ASSERT_EQ(OlderBatchCsvHeaders()[0].size() + 2, header.size());
+  ASSERT_EQ(OlderBatchCsvHeaders()[1].size() + BatchImageColumns().size(),
+            OlderBatchCsvHeaders()[0].size());
+  ASSERT_EQ(OlderBatchCsvHeaders()[2].size() + 1, OlderBatchCsvHeaders()[1].size());
   for (const std::vector<std::string>& older : OlderBatchCsvHeaders()) {
     // The rows in the older header's columns.
     std::vector<std::vector<std::string>> kept;
@@ -358,7 +388,7 @@ TEST_F(BatchTest, ResumesAndMergesCsvsOfAnEarlierVersion) {
     const nlohmann::json summary = RunReport(report);
     EXPECT_EQ(summary["methods"]["borex:rise"]["images"], 3);
     EXPECT_EQ(summary["methods"]["borex:rise"]["maps_against_prior"].is_null(),
-              older.size() < OlderBatchCsvHeaders()[0].size());
+              older.size() < OlderBatchCsvHeaders()[1].size());
   }
 }
 

@@ -78,7 +78,7 @@ class HtmlReportTest : public testing::TempDirTest {
                                       const std::string& label_items = "") {
     // image_id, label, label_items, label_probability, label_rank, insertion, deletion, the
     // sums, f_measure, its sum, pointing_hit, average_drop, average_gain, hide_top,
-    // prior_coefficient, model_calls, seconds
+    // prior_coefficient, prior_coefficient_sd, hyperparameter_weight, model_calls, seconds
     return {id,
             "1",
             label_items,
@@ -95,6 +95,8 @@ class HtmlReportTest : public testing::TempDirTest {
             "1",
             "-0.1",
             prior_coefficient,
+            "",
+            "",
             "40",
             "0.5"};
   }

@@ -925,7 +925,7 @@ cv::Mat PriorWithPlaces(int places) {
   return prior;
 }
 
-TEST(FieldRefinerTest, RiseObservationsWhereThePriorMarksSeveralPlacesOnly) {
+TEST(FieldRefinerTest, RiseObservationsWhereThePriorMarksSeveralPlacesOrEverywhere) {
   RiseFixture f;
   RefineOptions options = FieldOptions();
   options.iterations = 6;
@@ -946,6 +946,18 @@ TEST(FieldRefinerTest, RiseObservationsWhereThePriorMarksSeveralPlacesOnly) {
   EXPECT_EQ(
       cv::norm(single.map, RunRefinement(f.model, f.image, 0, one, options).map, cv::NORM_INF),
       0.0);
+  // All: the gate left out. Where it would open, the same refinement bit for bit; where it stays
+  // closed, the samples are read too.
+  options.rise_observations = RiseObservations::kAll;
+  EXPECT_EQ(cv::norm(RunRefinement(f.model, f.image, 0, two, options, {}, f.samples).map,
+                     observed.map, cv::NORM_INF),
+            0.0);
+  const RefineResult every = RunRefinement(f.model, f.image, 0, one, options, {}, f.samples);
+  EXPECT_EQ(every.rise_observations, 60);
+  EXPECT_EQ(every.model_calls, single.model_calls);
+  EXPECT_GT(cv::norm(every.map, single.map, cv::NORM_INF), 1e-6);
+  EXPECT_EQ(ParseRiseObservations("all"), RiseObservations::kAll);
+  EXPECT_EQ(RiseObservationsName(RiseObservations::kAll), "all");
   // Off (and the paper's and the code's presets): never.
   options.rise_observations = RiseObservations::kOff;
   const RefineResult off = RunRefinement(f.model, f.image, 0, two, options, {}, f.samples);

@@ -74,7 +74,8 @@ struct BatchOptions {
 };
 
 // The columns of OUT/<method>.csv: image_id, label, BatchImageColumns(), the metrics
-// (metrics::Evaluation::CsvColumns()), prior_coefficient, model_calls, seconds.
+// (metrics::Evaluation::CsvColumns()), prior_coefficient, prior_coefficient_sd,
+// hyperparameter_weight, model_calls, seconds.
 const std::vector<std::string>& BatchCsvHeader();
 // The columns that describe the image rather than the map, the same in every method's CSV:
 // label_items (objects annotated with the label's class; empty without a matched class),

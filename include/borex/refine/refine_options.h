@@ -74,8 +74,10 @@ std::string SegmentFormName(mask::SegmentForm form);
 //            several items barely moves the score), while the masks that hide several at once
 //            can. Where it marks one, the masks add little to their own average, and on the
 //            second classifier they cost single-item scenes (docs/algorithm.md, thirteenth round).
-enum class RiseObservations { kOff, kRegions };
-RiseObservations ParseRiseObservations(const std::string& name);  // "off" | "regions"
+//  kAll: for every image, the gate left out: every mask's score is evidence the prior already
+//        paid for (docs/algorithm.md, twenty-second round).
+enum class RiseObservations { kOff, kRegions, kAll };
+RiseObservations ParseRiseObservations(const std::string& name);  // "off" | "regions" | "all"
 std::string RiseObservationsName(RiseObservations use);
 
 // A mask side: a fraction of the shorter side of the working image (value <= 1) or pixels.

@@ -506,7 +506,9 @@ struct ProducedMap {
   cv::Mat map;
   long calls = 0;
   double seconds = 0;
-  std::string prior_coefficient;  // the refinement's fitted a (FitsPrior), else empty
+  // A refinement's: its fitted a and the std of a's prior it was fitted under (FitsPrior), and
+  // the most likely hyperparameters' posterior weight (1 unless averaged). Else empty.
+  std::string prior_coefficient, prior_coefficient_sd, hyperparameter_weight;
 };
 
 // Whether the method's refinement fits the prior's coefficient a (m = a·ī0 + b), which the
@@ -568,7 +570,9 @@ void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
     std::vector<std::string> row = {p.item->id, std::to_string(p.item->label)};
     for (std::string& value : ImageColumns(*p.item)) row.push_back(std::move(value));
     for (std::string& value : evaluation.CsvValues()) row.push_back(std::move(value));
-    row.push_back(p.prior_coefficient);
+    for (const std::string* value :
+         {&p.prior_coefficient, &p.prior_coefficient_sd, &p.hyperparameter_weight})
+      row.push_back(*value);
     row.push_back(std::to_string(p.calls));
     row.push_back(Number(p.seconds));
     run.csv->Append(row);
@@ -669,7 +673,7 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
                                        run.method.refine.map_segment_form);
               seconds += SecondsSince(start);
             }
-            produced.push_back({&item, map, calls, seconds, ""});
+            produced.push_back({&item, map, calls, seconds});
           });
     } else {
       std::vector<InFlight*> refined;
@@ -687,8 +691,11 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
         refine::RefineTogether(classifier, pointers, options.explain.rise.batch_size);
         for (size_t i = 0; i < refined.size(); ++i) {
           const refine::RefineResult result = refiners[i]->Finish();
+          const bool fits_prior = FitsPrior(run.method);
           produced.push_back({refined[i], result.map, result.model_calls, result.total_seconds,
-                              FitsPrior(run.method) ? Number(result.prior_coefficient) : ""});
+                              fits_prior ? Number(result.prior_coefficient) : "",
+                              fits_prior ? Number(result.prior_coefficient_sd) : "",
+                              Number(result.hyperparameter_weight)});
         }
       } catch (const ModelError& e) {  // a shared forward pass: every image in it fails
         for (InFlight* item : refined) {
@@ -775,7 +782,9 @@ const std::vector<std::string>& BatchCsvHeader() {
     std::vector<std::string> columns = {"image_id", "label"};
     for (const std::string& column : BatchImageColumns()) columns.push_back(column);
     for (const std::string& column : metrics::Evaluation::CsvColumns()) columns.push_back(column);
-    columns.push_back("prior_coefficient");
+    for (const char* column :
+         {"prior_coefficient", "prior_coefficient_sd", "hyperparameter_weight"})
+      columns.push_back(column);
     columns.push_back("model_calls");
     columns.push_back("seconds");
     return columns;
@@ -791,15 +800,19 @@ const std::vector<std::string>& BatchImageColumns() {
 
 const std::vector<std::vector<std::string>>& OlderBatchCsvHeaders() {
   static const std::vector<std::vector<std::string>> headers = [] {
-    const auto without = [](std::vector<std::string> header, const std::string& column) {
-      header.erase(std::find(header.begin(), header.end(), column));
+    const auto without = [](std::vector<std::string> header,
+                            const std::vector<std::string>& columns) {
+      for (const std::string& column : columns)
+        header.erase(std::find(header.begin(), header.end(), column));
       return header;
     };
-    std::vector<std::string> before_image_columns = BatchCsvHeader();
-    for (const std::string& column : BatchImageColumns())
-      before_image_columns = without(before_image_columns, column);
+    const std::vector<std::string> before_hyperparameters =
+        without(BatchCsvHeader(), {"prior_coefficient_sd", "hyperparameter_weight"});
+    const std::vector<std::string> before_image_columns =
+        without(before_hyperparameters, BatchImageColumns());
     return std::vector<std::vector<std::string>>{
-        before_image_columns, without(before_image_columns, "prior_coefficient")};
+        before_hyperparameters, before_image_columns,
+        without(before_image_columns, {"prior_coefficient"})};
   }();
   return headers;
 }

@@ -26,7 +26,8 @@ const EnumNames<GpDomain> kGpDomains{
 const EnumNames<mask::SegmentForm> kSegmentForms{{mask::SegmentForm::kBlend, "blend"},
                                                  {mask::SegmentForm::kRaise, "raise"}};
 const EnumNames<RiseObservations> kRiseObservations{{RiseObservations::kOff, "off"},
-                                                    {RiseObservations::kRegions, "regions"}};
+                                                    {RiseObservations::kRegions, "regions"},
+                                                    {RiseObservations::kAll, "all"}};
 
 // What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
 void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
