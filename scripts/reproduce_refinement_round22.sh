@@ -5,15 +5,18 @@
 # (the thirteenth round's gate, "regions"), against the twenty-first round's defaults ("avgsd").
 # RISE only: the setting acts on a computed RISE prior's samples alone (Grad-CAM++'s and
 # Opti-CAM's maps are unchanged by construction; tests/refine/refiner_test.cc).
-#   scripts/reproduce_refinement_round22.sh [validation|test]
-# (1) validation, the three classifiers; (2) the candidate once on the test split, with the
-# defaults' maps beside it and the code's settings (goal 4). Prints the tables of
-# docs/results.md's "refinement22" section. Needs this commit's borex (build/borex); validation
-# about 10 minutes on 2 cores, the test split about 35 more.
+#   scripts/reproduce_refinement_round22.sh [validation|pins]
+# (1) validation, the three classifiers (the rule written before the round sent the candidate to
+# the test split only if it passed there; it did not, and the test split was not run); (2) pins:
+# one configuration each of
+# the second, seventh, tenth and seventeenth rounds rerun by today's borex through
+# scene_benchmark.sh's pins of the defaults adopted since, to compare with the objectives those
+# rounds published. Prints the tables of docs/results.md's "refinement22" section. Needs this
+# commit's borex (build/borex); validation about 10 minutes on 2 cores, pins about 15.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement22}
-steps=${1:-validation test}
+steps=${1:-validation pins}
 measured_round=22  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 rise=(--pair borex:rise=rise)
@@ -50,12 +53,21 @@ if [[ $steps == *validation* ]]; then
   tables val
 fi
 
-if [[ $steps == *test* ]]; then
-  head_split test 500
-  run_batches test test500 rise,gradcam++,borex:rise "avgsd all" 0 1 2
-  tables test
-  echo "### Goal 5: BOREx(RISE) against Grad-CAM++ (test split, all)"
-  quality --pair borex:rise=gradcam++ "$out"/model{1,2,3}-test-all
-  against_code "$out/model1-test-all" "$out/test-code" \
-    "Goal 4: all against the code's settings (test split, first classifier)"
+if [[ $steps == *pins* ]]; then
+  head_split val 100
+  # pinned NAME ROUND FLAGS...: a batch of ROUND's configuration, RISE and Grad-CAM++, first
+  # classifier, and its objective.
+  pinned() {
+    local name=$1 round=$2
+    shift 2
+    measured_round=$round preset=kriging batch "$out/pins-$name" val100 \
+      rise,gradcam++,borex:rise,borex:gradcam++ "$@"
+  }
+  pinned round2-defaults 2
+  pinned round7-pixels 7 --rise-infill mean --gp-over pixels --level-set-segments 0 \
+    --posterior-level-sets none --noise 0.01 --prior-level-sets none
+  pinned round10-defaults 10 --rise-infill mean --gp-over pixels --map-segments 0
+  pinned round17-defaults 17 --rise-infill mean --gp-over pixels --map-segments 0
+  echo "### Earlier rounds rerun with the defaults adopted since pinned back (validation)"
+  quality --summary "${two_priors[@]}" "$out"/pins-round{2-defaults,7-pixels,10-defaults,17-defaults}
 fi

@@ -125,7 +125,7 @@ std::shared_ptr<BatchCommandFlags> AddBatchCommandFlags(CLI::App& command) {
 
 app::BatchOptions BatchCommandFlags::Options() const {
   app::BatchOptions options = this->options;
-  options.refine = refine.Parse();
+  options.refine = refine.Parse(!options.video_root.empty());
   ApplyMethodInfill(rise_infill, "--rise-infill", options.explain);
   options.metrics.infill = mask::ParseInfill(infill, "--substrate");
   options.metrics.batch_size = options.explain.rise.batch_size;

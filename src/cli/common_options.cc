@@ -316,7 +316,7 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
       ->group(group);
 }
 
-refine::RefineOptions RefineFlags::Parse() const {
+refine::RefineOptions RefineFlags::Parse(bool clip) const {
   refine::RefineOptions o = refine::RefineOptions::FromPreset(preset);
   const auto given = [this](const std::string& name) {
     return command == nullptr || command->count(name) > 0;
@@ -386,27 +386,27 @@ refine::RefineOptions RefineFlags::Parse() const {
   const auto typed = [this](const char* name) {
     return command != nullptr && command->count(name) > 0;
   };
+  // The pixel field's own options, given by name where the GP is the squares' (--gp-over masks,
+  // or auto for a clip), are refused rather than left silently inactive.
+  const bool squares = o.Domain(clip ? 2 : 1) == refine::GpDomain::kMasks;
+  const auto refuse = [clip](const char* option, const std::string& why) {
+    throw OptionError(option,
+                      clip ? "is for images only: a clip's GP is over the squares, and " + why
+                           : "needs the pixel field (--gp-over pixels or auto): " + why);
+  };
   for (const char* option : {"--level-set-segments", "--map-segments"})
-    if (typed(option) && o.gp_domain == refine::GpDomain::kMasks)
-      throw OptionError(option,
-                        "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
-                        "squares only");
+    if (typed(option) && squares) refuse(option, "the squares' GP has squares only");
   // On by default and inactive over the squares' GP; asked for there by name, they are refused.
   for (const auto& [asked, option] :
        {std::pair{o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"},
         std::pair{o.average_hyperparameters, "--average-hyperparameters"}})
-    if (asked && typed(option) && o.gp_domain == refine::GpDomain::kMasks)
-      throw OptionError(option,
-                        "needs the pixel field (--gp-over pixels or auto): the squares' GP fits "
-                        "the final map's variances only");
+    if (asked && typed(option) && squares)
+      refuse(option, "the squares' GP fits the final map's variances only");
   for (const auto& [value, option, fractions] :
        {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
         std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
     if (value->empty()) continue;
-    if (o.gp_domain == refine::GpDomain::kMasks)
-      throw OptionError(option,
-                        "needs the pixel field (--gp-over pixels or auto): the squares' GP has "
-                        "squares only");
+    if (squares) refuse(option, "the squares' GP has squares only");
     if (*value == "none")
       fractions->clear();
     else

@@ -52,8 +52,10 @@ struct RefineFlags {
   std::string infill_option = "--bo-infill";  // the in-fill flag's name, for errors
   bool no_flip = false, simple_average = false, no_prior = false;
   const CLI::App* command = nullptr;  // set by AddRefineFlags: which flags were given
-  // The preset's options with every given flag applied (throws OptionError for malformed values).
-  refine::RefineOptions Parse() const;
+  // The preset's options with every given flag applied (throws OptionError for malformed values,
+  // and for the pixel field's options given where the GP is the squares': --gp-over masks, or
+  // auto for a clip, `clip`).
+  refine::RefineOptions Parse(bool clip = false) const;
 };
 // --prior-scale, the "Bayesian optimisation" flags and the ablation / authors'-code variants;
 // `infill_names` names the BO observations' in-fill flag (CLI11 names: --bo-infill first, then

@@ -42,7 +42,7 @@ std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command) {
 
 app::RefineJobOptions RefineCommandFlags::Job() const {
   app::RefineJobOptions job = this->job;
-  job.refine = refine.Parse();
+  job.refine = refine.Parse(job.common.video());
   job.prior.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
   ApplyMethodInfill(prior_infill, "--prior-infill", job.prior);
   render.Apply(job.common);

@@ -139,6 +139,9 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
       {base + " --voc-root " + kTiny + " --length-scale 12abc", 2, "--length-scale: '12abc'"},
       {base + " --voc-root " + kTiny + " --length-scale 12,20,30", 2, "--length-scale"},
       {base + " --voc-root " + kTiny + " --iterations 12abc", 2, "--iterations"},
+      // The pixel field's options for clips, whose GP is over the squares.
+      {base + " --video-root " + Path("absent") + " --average-hyperparameters", 2,
+       "--average-hyperparameters: is for images only"},
       {"report " + Path("nothing_here"), 4, "no such batch output directory"},
       {"report " + Path("nothing_here") + " --sample 3", 2, "--sample"},
       {"report " + Path("nothing_here") + " --html --limit -1", 2, "--limit"}};
