@@ -150,9 +150,11 @@ scripts: RQ3 (video), by `scripts/reproduce_video_table.sh` (its discussion from
 `docs/results-video-discussion.md`); the methods, by `scripts/reproduce_methods_table.sh`; and
 **the refinement defaults (issue 11)**, by `scripts/reproduce_refinement.sh` (its discussion from
 `docs/results-refinement-discussion.md`), and each later round's section by the command at the
-top of the section (`scripts/reproduce_refinement_round2.sh` to `..._round21.sh`, or
+top of the section (`scripts/reproduce_refinement_round2.sh` to `..._round22.sh`, or
 `scripts/reproduce_refinement.sh` with that round's configurations; the second round's
-discussion from `docs/results-refinement2-discussion.md`).
+discussion from `docs/results-refinement2-discussion.md`). Each of those scripts pins the
+defaults adopted after its round back to their earlier values, so that it measures today what
+its round measured ([the twenty-second round](#refinement-twenty-second-round-issue-11-the-rise-priors-masks-for-every-image)).
 The Tables 1 and 2 below are `--preset paper`, the published algorithm and the defaults before
 issue 11; [the refinement section](#refinement-that-refines-issue-11-the-kriging-defaults)
 measures the kriging preset with the black in-fill, the rounds after it each change of the
