@@ -49,9 +49,9 @@ head_split() {
 # Issue 11's rounds: measured_round, when the calling round script sets it (before or after
 # sourcing this file), is the round whose measurements its kriging batches reproduce. The
 # defaults adopted at the end of that round or later are then pinned back to their earlier values
-# ahead of the batch's own flags (a flag given later wins; an option with a value the batch names
-# itself is not pinned), so that a round's script measures today what it measured then. Only this checkout's build is pinned: a prototype built
-# from a round's own commit has that round's defaults already.
+# (batch_pins), so that a round's script measures today what it measured then. Only this
+# checkout's build is pinned: a prototype built from a round's own commit has that round's
+# defaults already.
 this_borex=$borex
 
 # pins_since_round ROUND FIELD: prints the flags that undo, for a kriging batch of ROUND, the
@@ -72,31 +72,40 @@ pins_since_round() {
   echo "${pins[*]}"
 }
 
-# batch OUT_DIR SPLIT METHODS [extra flags...]: `borex batch` on the bundled model, sharded over
-# $jobs processes and merged (scripts/batch_parallel.sh).
-batch() {
-  local dir=$1 split=$2 methods=$3
-  shift 3
-  local infill=(--rise-infill "$rise_infill") domain=(--gp-over "$gp_over") effective=$gp_over
-  local pins=() previous='' flag
+# batch_pins [batch flags...]: the pins (pins_since_round) a batch with these flags gets, for the
+# calling round's measured_round, $preset, $borex and $gp_over; empty without measured_round,
+# for a preset other than kriging and for a prototype's borex. An option with a value the
+# batch names itself is not pinned (CLI11 refuses a repeated option); flags are (the last wins).
+batch_pins() {
+  [[ -n ${measured_round:-} && $preset == kriging && $borex == "$this_borex" ]] || return 0
+  local effective=$gp_over previous='' flag all_pins pins=() i
   for flag in "$@"; do
-    [[ $flag == --rise-infill ]] && infill=()
-    [[ $flag == --gp-over ]] && domain=()
     [[ $previous == --gp-over ]] && effective=$flag
     previous=$flag
   done
-  if [[ -n ${measured_round:-} && $preset == kriging && $borex == "$this_borex" ]]; then
-    local all_pins i
-    read -r -a all_pins <<< "$(pins_since_round "$measured_round" "$([[ $effective != masks ]] && echo 1 || echo 0)")"
-    for ((i = 0; i < ${#all_pins[@]}; ++i)); do
-      if [[ ${all_pins[i + 1]:---} != --* ]]; then
-        [[ " $* " == *" ${all_pins[i]} "* ]] || pins+=("${all_pins[i]}" "${all_pins[i + 1]}")
-        i=$((i + 1))
-      else
-        pins+=("${all_pins[i]}")
-      fi
-    done
-  fi
+  read -r -a all_pins <<< "$(pins_since_round "$measured_round" "$([[ $effective != masks ]] && echo 1 || echo 0)")"
+  for ((i = 0; i < ${#all_pins[@]}; ++i)); do
+    if [[ ${all_pins[i + 1]:---} != --* ]]; then
+      [[ " $* " == *" ${all_pins[i]} "* ]] || pins+=("${all_pins[i]}" "${all_pins[i + 1]}")
+      i=$((i + 1))
+    else
+      pins+=("${all_pins[i]}")
+    fi
+  done
+  echo "${pins[*]}"
+}
+
+# batch OUT_DIR SPLIT METHODS [extra flags...]: `borex batch` on the bundled model, sharded over
+# $jobs processes and merged (scripts/batch_parallel.sh), with batch_pins ahead of the flags.
+batch() {
+  local dir=$1 split=$2 methods=$3
+  shift 3
+  local infill=(--rise-infill "$rise_infill") domain=(--gp-over "$gp_over") flag pins
+  for flag in "$@"; do
+    [[ $flag == --rise-infill ]] && infill=()
+    [[ $flag == --gp-over ]] && domain=()
+  done
+  read -r -a pins <<< "$(batch_pins "$@")"
   "$root/scripts/batch_parallel.sh" -j "$jobs" --borex "$borex" -- \
     --model "$model" --voc-root "$data" --seed "$seed" --step "$step" --preset "$preset" \
     --split "$split" --methods "$methods" --out "$dir" "${infill[@]}" "${domain[@]}" "${pins[@]}" \
