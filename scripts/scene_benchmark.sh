@@ -61,12 +61,12 @@ pins_since_round() {
   ((round <= 2)) && pins+=(--bo-infill black)  # second round: the masks' in-fill, mean colour
   if ((field)); then
     # seventh round: the field's σn² 0.3 and the prior's level sets; ninth: level sets of segments
-    # and the posterior's level sets; thirteenth: the RISE prior's masks as observations;
-    # fourteenth: at most 100 of them; twenty-first: the averaged final map and a's prior std fit.
+    # and the posterior's level sets; thirteenth: the RISE prior's masks as observations, all of
+    # them (the fourteenth round's limit of 100 came before its own measurements); twenty-first:
+    # the averaged final map and a's prior std fit.
     ((round <= 7)) && pins+=(--noise 0.01 --prior-level-sets none)
     ((round <= 9)) && pins+=(--level-set-segments 0 --posterior-level-sets none)
-    ((round <= 13)) && pins+=(--rise-observations off)
-    ((round <= 14)) && pins+=(--rise-observation-limit 0)
+    ((round <= 13)) && pins+=(--rise-observations off --rise-observation-limit 0)
     ((round <= 21)) && pins+=(--no-average-hyperparameters --no-fit-prior-coefficient-sd)
   fi
   echo "${pins[*]}"

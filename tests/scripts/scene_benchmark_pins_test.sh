@@ -32,7 +32,7 @@ field=(--gp-over pixels)
 after21="--no-average-hyperparameters --no-fit-prior-coefficient-sd"
 expect "$after21" 21 kriging "${field[@]}"
 expect "$after21" 17 kriging "${field[@]}"
-expect "--rise-observation-limit 0 $after21" 14 kriging "${field[@]}"
+expect "$after21" 14 kriging "${field[@]}"
 expect "--rise-observations off --rise-observation-limit 0 $after21" 13 kriging "${field[@]}"
 expect "--level-set-segments 0 --posterior-level-sets none --rise-observations off \
 --rise-observation-limit 0 $after21" 9 kriging "${field[@]}"
