@@ -202,7 +202,7 @@ TEST_F(BatchCliTest, HelpExplainsMethodsAndOutputs) {
   for (const char* needle :
        {"borex:PRIOR", "OUT/METHOD.csv", "--shard", "--label-map", "resum", "--step", "--substrate",
         "--infill", "--rise-infill", "--refine-infill", "--bo-infill", "--allow-unmatched",
-        "--save-curves", "prior_coefficient"})
+        "--save-curves", "prior_coefficient", "prior_coefficient_sd", "hyperparameter_weight"})
     EXPECT_NE(run.out.find(needle), std::string::npos) << needle;
 }
 

@@ -673,7 +673,7 @@ void ProcessImages(std::vector<InFlight>& items, model::Classifier& classifier,
                                        run.method.refine.map_segment_form);
               seconds += SecondsSince(start);
             }
-            produced.push_back({&item, map, calls, seconds});
+            produced.push_back({&item, map, calls, seconds, "", "", ""});
           });
     } else {
       std::vector<InFlight*> refined;
