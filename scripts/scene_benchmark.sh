@@ -164,9 +164,10 @@ candidate_test_tables() {
 }
 
 # run_batches NAME SPLIT METHODS RUNS CLASSIFIER_INDEX...: per classifier (0-based in classifiers)
-# and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-22). Every setting by
+# and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-23). Every setting by
 # name: "defaults" are the twentieth round's defaults, "fitsd" its candidate, "avg" and "avgsd"
-# the twenty-first round's (avgsd its defaults since), "all" the twenty-second round's.
+# the twenty-first round's (avgsd its defaults since), "all" the twenty-second round's, "nu12"
+# and "nu52" the twenty-third's.
 run_batches() {
   local name=$1 split=$2 methods=$3 runs=$4 i run flags
   shift 4
@@ -178,6 +179,9 @@ run_batches() {
         avg) flags=(--average-hyperparameters --no-fit-prior-coefficient-sd) ;;
         avgsd) flags=(--average-hyperparameters --fit-prior-coefficient-sd) ;;
         all) flags=(--average-hyperparameters --fit-prior-coefficient-sd --rise-observations all) ;;
+        nu12 | nu52)
+          flags=(--average-hyperparameters --fit-prior-coefficient-sd --kernel "matern${run#nu}")
+          ;;
         *) echo "run_batches: unknown run $run" >&2; return 1 ;;
       esac
       preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \
