@@ -27,12 +27,7 @@ if [[ $steps == *validation* ]]; then
   echo "### Averaged hyperparameters (validation): the first round's rule"
   quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{defaults,avg,avgsd}
   for run in avg avgsd; do
-    echo "### Validation, $run: against the priors"
-    quality "${two_priors[@]}" "$out"/model{1,2,3}-val-$run
-    echo "### Validation, $run: against the defaults"
-    for i in 1 2 3; do
-      against_defaults "$out/model$i-val-defaults" "$out/model$i-val-$run" -- rise gradcam++
-    done
+    validation_candidate defaults "$run"
     echo "### Validation, $run: what the average did to a"
     /usr/bin/python3 "$root/scripts/coefficients_moved.py" "$run" "$out"/model{1,2,3}-val
   done

@@ -17,11 +17,4 @@ head_split val 100
 run_batches val val100 rise,gradcam++,borex:rise,borex:gradcam++ "avgsd nu12 nu52" 0 1 2
 echo "### Validation: the first round's rule"
 quality --summary "${two_priors[@]}" "$out"/model{1,2,3}-val-{avgsd,nu12,nu52}
-for run in nu12 nu52; do
-  echo "### Validation, $run: against the priors"
-  quality "${two_priors[@]}" "$out"/model{1,2,3}-val-$run
-  echo "### Validation, $run: against the defaults"
-  for i in 1 2 3; do
-    against_defaults "$out/model$i-val-avgsd" "$out/model$i-val-$run" -- rise gradcam++
-  done
-done
+for run in nu12 nu52; do validation_candidate avgsd "$run"; done

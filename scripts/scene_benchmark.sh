@@ -163,6 +163,19 @@ candidate_test_tables() {
     "$out"/model{1,2}-test-opticam
 }
 
+# validation_candidate DEFAULTS RUN: a candidate's validation tables on the three classifiers
+# (issue 11, rounds 21 and 23), RISE and Grad-CAM++: $out/model<i>-val-RUN against the priors,
+# then image by image against $out/model<i>-val-DEFAULTS.
+validation_candidate() {
+  local defaults=$1 run=$2 i
+  echo "### Validation, $run: against the priors"
+  quality "${two_priors[@]}" "$out"/model{1,2,3}-val-"$run"
+  echo "### Validation, $run: against the defaults"
+  for i in 1 2 3; do
+    against_defaults "$out/model$i-val-$defaults" "$out/model$i-val-$run" -- rise gradcam++
+  done
+}
+
 # run_batches NAME SPLIT METHODS RUNS CLASSIFIER_INDEX...: per classifier (0-based in classifiers)
 # and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-23). Every setting by
 # name: "defaults" are the twentieth round's defaults, "fitsd" its candidate, "avg" and "avgsd"
