@@ -179,8 +179,8 @@ validation_candidate() {
 # run_batches NAME SPLIT METHODS RUNS CLASSIFIER_INDEX...: per classifier (0-based in classifiers)
 # and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-23). Every setting by
 # name: "defaults" are the twentieth round's defaults, "fitsd" its candidate, "avg" and "avgsd"
-# the twenty-first round's (avgsd its defaults since), "all" the twenty-second round's, "nu12"
-# and "nu52" the twenty-third's.
+# the twenty-first round's (avgsd its defaults since), "all" the twenty-second round's, "nu12",
+# "nu52" and "avgnoise" the twenty-third's.
 run_batches() {
   local name=$1 split=$2 methods=$3 runs=$4 i run flags
   shift 4
@@ -192,6 +192,7 @@ run_batches() {
         avg) flags=(--average-hyperparameters --no-fit-prior-coefficient-sd) ;;
         avgsd) flags=(--average-hyperparameters --fit-prior-coefficient-sd) ;;
         all) flags=(--average-hyperparameters --fit-prior-coefficient-sd --rise-observations all) ;;
+        avgnoise) flags=(--average-hyperparameters --fit-prior-coefficient-sd --fit-noise-variance) ;;
         nu12 | nu52)
           flags=(--average-hyperparameters --fit-prior-coefficient-sd --kernel "matern${run#nu}")
           ;;
