@@ -8,10 +8,9 @@
 #   scripts/reproduce_refinement_round22.sh [validation|pins]
 # (1) validation, the three classifiers (the rule written before the round sent the candidate to
 # the test split only if it passed there; it did not, and the test split was not run); (2) pins:
-# one configuration each of
-# the second, seventh, tenth and seventeenth rounds rerun by today's borex through
-# scene_benchmark.sh's pins of the defaults adopted since, to compare with the objectives those
-# rounds published. Prints the tables of docs/results.md's "refinement22" section. Needs this
+# one configuration each of the second, seventh, tenth and seventeenth rounds rerun by today's
+# borex through scene_benchmark.sh's pins of the defaults adopted since, to compare with the
+# objectives those rounds published. Prints the tables of docs/results.md's "refinement22" section. Needs this
 # commit's borex (build/borex); validation about 10 minutes on 2 cores, pins about 15.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,10 +20,10 @@ measured_round=22  # scene_benchmark.sh pins the defaults adopted since
 source "$root/scripts/scene_benchmark.sh"
 rise=(--pair borex:rise=rise)
 
-# tables SPLIT: the candidate against RISE and against the defaults' maps, the defaults against
-# RISE, how many images' fields read the masks, and the refinement's time, per classifier.
+# tables: the candidate against RISE and against the defaults' maps, the defaults against RISE,
+# and the refinement's mean time, per classifier (validation).
 tables() {
-  local split=$1 i
+  local split=val i
   echo "### $split, the candidate (all): against RISE"
   quality "${rise[@]}" "$out"/model{1,2,3}-"$split"-all
   echo "### $split, the defaults (regions): against RISE"
@@ -50,7 +49,7 @@ PY
 if [[ $steps == *validation* ]]; then
   head_split val 100
   run_batches val val100 rise,borex:rise "avgsd all" 0 1 2
-  tables val
+  tables
 fi
 
 if [[ $steps == *pins* ]]; then

@@ -183,6 +183,7 @@ validation_candidate() {
 # "nu52" and "avgnoise" the twenty-third's.
 run_batches() {
   local name=$1 split=$2 methods=$3 runs=$4 i run flags
+  local today=(--average-hyperparameters --fit-prior-coefficient-sd)  # the defaults since round 21
   shift 4
   for i in "$@"; do
     for run in $runs; do
@@ -190,12 +191,10 @@ run_batches() {
         defaults) flags=(--no-average-hyperparameters --no-fit-prior-coefficient-sd) ;;
         fitsd) flags=(--no-average-hyperparameters --fit-prior-coefficient-sd) ;;
         avg) flags=(--average-hyperparameters --no-fit-prior-coefficient-sd) ;;
-        avgsd) flags=(--average-hyperparameters --fit-prior-coefficient-sd) ;;
-        all) flags=(--average-hyperparameters --fit-prior-coefficient-sd --rise-observations all) ;;
-        avgnoise) flags=(--average-hyperparameters --fit-prior-coefficient-sd --fit-noise-variance) ;;
-        nu12 | nu52)
-          flags=(--average-hyperparameters --fit-prior-coefficient-sd --kernel "matern${run#nu}")
-          ;;
+        avgsd) flags=("${today[@]}") ;;
+        all) flags=("${today[@]}" --rise-observations all) ;;
+        avgnoise) flags=("${today[@]}" --fit-noise-variance) ;;
+        nu12 | nu52) flags=("${today[@]}" --kernel "matern${run#nu}") ;;
         *) echo "run_batches: unknown run $run" >&2; return 1 ;;
       esac
       preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \

@@ -388,7 +388,7 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
   };
   // The pixel field's own options, given by name where the GP is the squares' (--gp-over masks,
   // or auto for a clip), are refused rather than left silently inactive.
-  const bool squares = o.Domain(clip ? 2 : 1) == refine::GpDomain::kMasks;
+  const bool squares = o.Domain(/*clip_frames=*/clip ? 2 : 1) == refine::GpDomain::kMasks;
   const auto refuse = [clip](const char* option, const std::string& why) {
     throw OptionError(option,
                       clip ? "is for images only: a clip's GP is over the squares, and " + why

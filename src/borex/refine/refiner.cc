@@ -672,10 +672,11 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.base_scored = o.flip;
   if (pixels) {
     s.BuildField(length_scales);
-    const bool read_samples = o.rise_observations == RiseObservations::kAll ||
-                              (o.rise_observations == RiseObservations::kRegions &&
-                               SalientRegions(s.prior, kRiseRegionFraction, kRiseRegionShare) >= 2);
-    if (read_samples && s.has_prior && !prior_samples.empty()) s.AddRiseObservations(prior_samples);
+    if (s.has_prior && !prior_samples.empty() &&
+        (o.rise_observations == RiseObservations::kAll ||
+         (o.rise_observations == RiseObservations::kRegions &&
+          SalientRegions(s.prior, kRiseRegionFraction, kRiseRegionShare) >= 2)))
+      s.AddRiseObservations(prior_samples);
     s.own_seconds += Seconds(start);
     return;
   }
