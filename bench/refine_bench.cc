@@ -77,17 +77,19 @@ void BM_Forward(benchmark::State& state) {
 // length scales after every observation; 3: the kriging defaults over masks, the defaults
 // before the seventh round; 4-6: the defaults' final map at the maximum-likelihood σf² (the
 // defaults before the twenty-first round), averaged over σf² alone, and with a's prior std fitted
-// at its maximum likelihood; the defaults average over σf² and the std).
+// at its maximum likelihood; the defaults average over σf² and the std; 7: the defaults with the
+// twenty-fourth round's deviation floors 0.3 and 0.1).
 void BM_Refine(benchmark::State& state) {
   auto& model = Model();
   const cv::Mat image = Image(), prior = Prior();
   // 50 iterations, 4 mask sizes.
-  const char* const presets[] = {"kriging", "paper",   "code",   "kriging",
-                                 "kriging", "kriging", "kriging"};
+  const char* const presets[] = {"kriging", "paper",   "code",    "kriging",
+                                 "kriging", "kriging", "kriging", "kriging"};
   borex::refine::RefineOptions options =
       borex::refine::RefineOptions::FromPreset(presets[state.range(1)]);
   if (state.range(1) == 3) options.gp_domain = borex::refine::GpDomain::kMasks;
-  if (state.range(1) >= 4) {
+  if (state.range(1) == 7) options.deviation_floors = {0.3, 0.1};
+  if (state.range(1) >= 4 && state.range(1) <= 6) {
     options.average_hyperparameters = state.range(1) == 5;
     options.fit_prior_coefficient_sd = state.range(1) == 6;
   }
@@ -122,6 +124,7 @@ BENCHMARK(BM_Refine)
     ->Args({2, 4})
     ->Args({2, 5})
     ->Args({2, 6})
+    ->Args({2, 7})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -180,7 +180,7 @@ validation_candidate() {
 # and run, a kriging batch $out/model<i+1>-NAME-RUN (issue 11, rounds 20-23). Every setting by
 # name: "defaults" are the twentieth round's defaults, "fitsd" its candidate, "avg" and "avgsd"
 # the twenty-first round's (avgsd its defaults since), "all" the twenty-second round's, "nu12",
-# "nu52" and "avgnoise" the twenty-third's.
+# "nu52" and "avgnoise" the twenty-third's, "shaped" the twenty-fourth's.
 run_batches() {
   local name=$1 split=$2 methods=$3 runs=$4 i run flags
   local today=(--average-hyperparameters --fit-prior-coefficient-sd)  # the defaults since round 21
@@ -195,6 +195,7 @@ run_batches() {
         all) flags=("${today[@]}" --rise-observations all) ;;
         avgnoise) flags=("${today[@]}" --fit-noise-variance) ;;
         nu12 | nu52) flags=("${today[@]}" --kernel "matern${run#nu}") ;;
+        shaped) flags=("${today[@]}" --deviation-floors 0.3,0.1) ;;
         *) echo "run_batches: unknown run $run" >&2; return 1 ;;
       esac
       preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \

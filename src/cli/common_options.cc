@@ -413,6 +413,13 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
       *fractions = ParseNumberList(*value, option, 1, 64,
                                    "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none");
   }
+  if (!deviation_floors.empty()) {
+    if (squares) refuse("--deviation-floors", "the squares' GP has no field to shape");
+    o.deviation_floors.clear();
+    if (deviation_floors != "none")
+      o.deviation_floors = ParseNumberList(deviation_floors, "--deviation-floors", 1, 16,
+                                           "floors in (0, 1], e.g. 0.3,0.1, or none");
+  }
   if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;
   if (simple_average) o.weighted_average = false;
@@ -579,6 +586,14 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       .add_flag("--fit-noise-variance,!--no-fit-noise-variance", flags.options.fit_noise_variance,
                 "With the pixel field: the final map's noise variance by maximum marginal "
                 "likelihood, with the signal variance (the additive model's misfit)")
+      ->group(bo);
+  command
+      .add_option("--deviation-floors", flags.deviation_floors,
+                  "With the pixel field and a prior: the final map's fits also under a deviation "
+                  "whose prior std follows the prior's rank q over the cells, d^2 = c + (1 - c) q, "
+                  "for each floor c listed, besides the stationary one (c = 1); weighed with the "
+                  "other fits by marginal likelihood. none: stationary only (docs/algorithm.md, "
+                  "twenty-fourth round)")
       ->group(bo);
   command
       .add_option("--rise-observations", flags.rise_observations,

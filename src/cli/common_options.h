@@ -48,7 +48,7 @@ struct RefineFlags {
   std::string preset = options.preset, algorithm = "borex", mask_sizes, kernel = "matern32",
               length_scale, score = "prob", aggregation, prior_mean, prior_basis, infill,
               mask_frames, length_scale_frames, gp_over, prior_level_sets, posterior_level_sets,
-              map_segment_form, rise_observations;
+              map_segment_form, rise_observations, deviation_floors;
   std::string infill_option = "--bo-infill";  // the in-fill flag's name, for errors
   bool no_flip = false, simple_average = false, no_prior = false;
   const CLI::App* command = nullptr;  // set by AddRefineFlags: which flags were given

@@ -515,6 +515,7 @@ TEST_F(BatchTest, SettingsAddedLaterReadAsTheirEarlierBehaviour) {
       {"fit_noise_variance", false},
       {"fit_prior_coefficient_sd", false},
       {"average_hyperparameters", false},
+      {"deviation_floors", nlohmann::json::array()},
       {"rise_observations", "off"},
       {"rise_observation_limit", 0}};
   for (const auto& [key, before] : added) {

@@ -243,6 +243,8 @@ TEST_F(CliTest, AveragedHyperparametersRecordTheModesWeight) {
     const auto [summary, trace] = RefineSceneWith(name, flags);
     const double weight = summary["hyperparameter_weight"];
     EXPECT_EQ(trace["hyperparameter_weight"], weight) << name;
+    EXPECT_EQ(summary["deviation_floor"], 1.0) << name;  // no --deviation-floors
+    EXPECT_EQ(trace["deviation_floor"], 1.0) << name;
     EXPECT_EQ(summary["settings"]["average_hyperparameters"], averaged) << name;
     if (averaged) {
       EXPECT_GT(weight, 0.0);
@@ -251,6 +253,24 @@ TEST_F(CliTest, AveragedHyperparametersRecordTheModesWeight) {
       EXPECT_EQ(weight, 1.0);
     }
   }
+}
+
+// --deviation-floors: the settings list the floors, the summary and the trace the most likely
+// grid point's; a floor outside (0, 1] or over the squares' GP is refused before any output.
+TEST_F(CliTest, DeviationFloorsAreRecordedAndCheckedBeforeAnyOutput) {
+  ExpectCleanFailure(RegionArgs() + " --deviation-floors 0.3,0", 2,
+                     "--deviation-floors: each floor must lie in (0, 1]");
+  ExpectCleanFailure(RegionArgs() + " --deviation-floors 0.3,x", 2, "--deviation-floors");
+  ExpectCleanFailure(RegionArgs() + " --gp-over masks --deviation-floors 0.3", 2,
+                     "--deviation-floors: needs the pixel field");
+  const auto [summary, trace] = RefineSceneWith("shaped", " --deviation-floors 0.3,0.1");
+  EXPECT_EQ(summary["settings"]["deviation_floors"], nlohmann::json::array({0.3, 0.1}));
+  const double floor = summary["deviation_floor"];
+  EXPECT_TRUE(floor == 1.0 || floor == 0.3 || floor == 0.1) << floor;
+  EXPECT_EQ(trace["deviation_floor"], floor);
+  const auto [none, none_trace] = RefineSceneWith("stationary", " --deviation-floors none");
+  EXPECT_EQ(none["settings"]["deviation_floors"], nlohmann::json::array());
+  EXPECT_EQ(none["deviation_floor"], 1.0);
 }
 
 TEST_F(CliTest, UnknownPresetIsAClearError) {

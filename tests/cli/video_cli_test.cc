@@ -213,8 +213,9 @@ TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
   ExpectCleanFailure(Refine("input_clip", "--mask-frames 2,9"), 2, "--mask-frames");
   // The pixel field's options, named for a clip (whose GP is over the squares), are refused
   // rather than silently inactive.
-  for (const std::string option : {"--average-hyperparameters", "--fit-prior-coefficient-sd",
-                                   "--level-set-segments 300", "--prior-level-sets 0.1"})
+  for (const std::string option :
+       {"--average-hyperparameters", "--fit-prior-coefficient-sd", "--level-set-segments 300",
+        "--prior-level-sets 0.1", "--deviation-floors 0.3"})
     ExpectCleanFailure(Refine("input_clip", option), 2, "is for images only");
   ExpectCleanFailure(
       "refine --model " + kImageModel + " --video " + Path("input_clip") + " --out " + Path("clip"),

@@ -55,13 +55,14 @@ struct Joint {
 };
 
 Joint Condition(const Problem& p, const std::vector<int>& rows, const Eigen::VectorXd& values,
-                double scale, double noise = kNoise) {
+                double scale, double noise = kNoise,
+                const Eigen::MatrixXd& kernel = DenseKernel()) {
   const int q = 2 + kCells;
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(q);
   mean.head(2) = p.prior_mean;
   Eigen::MatrixXd covariance = Eigen::MatrixXd::Zero(q, q);
   covariance.topLeftCorner(2, 2) = p.prior_variance.asDiagonal();
-  covariance.bottomRightCorner(kCells, kCells) = scale * DenseKernel();
+  covariance.bottomRightCorner(kCells, kCells) = scale * kernel;
   Eigen::MatrixXd design(static_cast<Eigen::Index>(rows.size()), q);
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto r = static_cast<Eigen::Index>(i);
@@ -320,6 +321,49 @@ TEST(FieldGpTest, FitsUnderOtherHyperparametersAreTheJointGaussianWithThem) {
   }
   EXPECT_GT(std::abs(fits[0].log_likelihood - fits[1].log_likelihood), 1e-3);
   EXPECT_EQ(gp.candidate_mean(), mean_before);  // the GP itself is left as it was
+}
+
+// Under the deviation covariance D K D, each fit is the joint Gaussian's with that kernel, its
+// scale keeping the observed masks' mean prior variance; D = I is the stationary fit.
+TEST(FieldGpTest, FitsUnderAnAmplitudeAreTheJointGaussianWithTheScaledKernel) {
+  const Problem p = MakeProblem();
+  FieldGp gp = MakeGp(p);
+  const std::vector<int> rows = {3, 8, 1, 5};
+  const Eigen::Vector4d values(0.7, -0.4, 0.2, -0.1);
+  for (size_t i = 0; i < rows.size(); ++i)
+    gp.AddObservation(rows[i], values[static_cast<Eigen::Index>(i)]);
+  Eigen::VectorXd amplitude(kCells);
+  for (int i = 0; i < kCells; ++i) amplitude[i] = 0.2 + 0.1 * (i % 7);
+  const Eigen::MatrixXd kernel = amplitude.asDiagonal() * DenseKernel() * amplitude.asDiagonal();
+  double stationary = 0, shaped = 0;
+  for (const int row : rows) {
+    const Eigen::VectorXd w = p.weights.row(row).cast<double>().transpose();
+    stationary += w.dot(DenseKernel() * w);
+    shaped += w.dot(kernel * w);
+  }
+  const std::vector<Eigen::VectorXd> variances = {Eigen::Vector2d(0.09, 25.0),
+                                                  Eigen::Vector2d(4.0, 0.5)};
+  const std::vector<FieldFit> fits = gp.FitsUnder(2.0, 0.5, variances, gp.ObservedUnder(amplitude));
+  ASSERT_EQ(fits.size(), 2U);
+  for (size_t k = 0; k < fits.size(); ++k) {
+    Problem q = p;
+    q.prior_variance = variances[k];
+    const Joint joint =
+        Condition(q, rows, values, Scale(p, 2.0) * stationary / shaped, 0.5, kernel);
+    EXPECT_NEAR(fits[k].log_likelihood, joint.log_likelihood, kTolerance) << k;
+    EXPECT_LT((fits[k].coefficients - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
+    for (int i = 0; i < kCells; ++i)
+      EXPECT_NEAR(fits[k].deviation(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << k;
+  }
+  // Not the stationary posterior, unless D = I (then up to the stored weights' float rounding).
+  const std::vector<FieldFit> plain = gp.FitsUnder(2.0, 0.5, variances);
+  EXPECT_GT(std::abs(fits[0].log_likelihood - plain[0].log_likelihood), 1e-3);
+  const std::vector<FieldFit> ones =
+      gp.FitsUnder(2.0, 0.5, variances, gp.ObservedUnder(Eigen::VectorXd::Ones(kCells)));
+  for (size_t k = 0; k < fits.size(); ++k) {
+    EXPECT_NEAR(ones[k].log_likelihood, plain[k].log_likelihood, kTolerance) << k;
+    EXPECT_LT((ones[k].deviation - plain[k].deviation).cwiseAbs().maxCoeff(), kTolerance) << k;
+  }
 }
 
 // Two fits whose likelihoods stand 1 : 3 get the weights 1/4 and 3/4, whatever their scale.

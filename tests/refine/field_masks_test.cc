@@ -134,6 +134,20 @@ TEST(SalientRegionsTest, CountsTheTopSetsConnectedRegionsThatHoldTheirShare) {
   EXPECT_EQ(SalientRegions(flat, 0.05, 0.1), 1);  // ties: the whole map, one region
 }
 
+TEST(RankQuantilesTest, RanksOverTheLastRankTiesSharingTheirMean) {
+  Eigen::VectorXf values(5);
+  values << 3.0F, -1.0F, 3.0F, 0.5F, 7.0F;  // ranks 2.5, 0, 2.5, 1, 4 of 0..4
+  const Eigen::VectorXd quantiles = RankQuantiles(values);
+  ASSERT_EQ(quantiles.size(), 5);
+  EXPECT_DOUBLE_EQ(quantiles[0], 2.5 / 4);
+  EXPECT_DOUBLE_EQ(quantiles[1], 0.0);
+  EXPECT_DOUBLE_EQ(quantiles[2], 2.5 / 4);
+  EXPECT_DOUBLE_EQ(quantiles[3], 0.25);
+  EXPECT_DOUBLE_EQ(quantiles[4], 1.0);
+  EXPECT_TRUE(RankQuantiles(Eigen::VectorXf::Constant(4, 2.0F)).isApproxToConstant(0.5));
+  EXPECT_EQ(RankQuantiles(Eigen::VectorXf::Constant(1, 2.0F))[0], 1.0);
+}
+
 TEST(CellFieldToPixelsTest, BilinearBetweenCellCentres) {
   CellGrid grid;
   grid.cell = 4;

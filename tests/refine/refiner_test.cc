@@ -1179,6 +1179,42 @@ TEST(FieldRefinerTest, AveragedHyperparametersWeighTheGridByItsLikelihood) {
   EXPECT_EQ(one_point.prior_coefficient, one_mode.prior_coefficient);
 }
 
+TEST(FieldRefinerTest, DeviationFloorsJoinTheGridAndLeaveTheSearch) {
+  // The same search; the final map's grid also holds deviations shaped by the prior's rank
+  // (floors 0.3 and 0.1): the reported floor is a grid point, the map differs from the stationary
+  // one and keeps its maximum on the region. Floor 1 alone, or no prior to shape by, is the
+  // stationary map bit for bit.
+  RefineOptions options = FieldOptions();
+  options.iterations = 20;
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
+  prior(kRegion).setTo(1.0);
+  const RefineResult stationary = RunRefinement(model, RegionImage(), 0, prior, options);
+  options.deviation_floors = {0.3, 0.1};
+  const RefineResult shaped = RunRefinement(model, RegionImage(), 0, prior, options);
+  ASSERT_EQ(shaped.steps.size(), stationary.steps.size());
+  for (size_t i = 0; i < shaped.steps.size(); ++i)
+    EXPECT_EQ(shaped.steps[i].observation, stationary.steps[i].observation) << i;
+  EXPECT_EQ(stationary.deviation_floor, 1.0);
+  EXPECT_TRUE(shaped.deviation_floor == 1.0 || shaped.deviation_floor == 0.3 ||
+              shaped.deviation_floor == 0.1)
+      << shaped.deviation_floor;
+  EXPECT_LT(shaped.hyperparameter_weight, stationary.hyperparameter_weight);
+  EXPECT_GT(cv::norm(shaped.map, stationary.map, cv::NORM_INF), 1e-6);
+  EXPECT_TRUE(MaximumInRegion(shaped.map, 0));
+  options.deviation_floors = {1.0};
+  EXPECT_EQ(cv::norm(RunRefinement(model, RegionImage(), 0, prior, options).map, stationary.map,
+                     cv::NORM_INF),
+            0.0);
+  options.deviation_floors = {0.3, 0.1};
+  const RefineResult without_prior = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  options.deviation_floors.clear();
+  EXPECT_EQ(cv::norm(without_prior.map,
+                     RunRefinement(model, RegionImage(), 0, cv::Mat(), options).map, cv::NORM_INF),
+            0.0);
+  EXPECT_EQ(without_prior.deviation_floor, 1.0);
+}
+
 TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   const auto refused = [](const RefineOptions& options, const std::string& message,
                           int frames = 1) {
@@ -1198,6 +1234,11 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options = FieldOptions();
   options.prior_level_sets = {1.0};
   refused(options, "--prior-level-sets: each fraction must lie in (0, 1)");
+  for (const double floor : {0.0, 1.5}) {
+    options = FieldOptions();
+    options.deviation_floors = {0.3, floor};
+    refused(options, "--deviation-floors: each floor must lie in (0, 1]");
+  }
   options = FieldOptions();
   options.posterior_level_sets = {0.1, 0.0};
   refused(options, "--posterior-level-sets: each fraction must lie in (0, 1)");

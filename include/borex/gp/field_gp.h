@@ -96,6 +96,22 @@ class FieldGp {
   // matrix determinant lemma and Woodbury's identity, p x p per diag(B)).
   std::vector<FieldFit> FitsUnder(double signal_variance, double noise_variance,
                                   const std::vector<Eigen::VectorXd>& prior_variances) const;
+  // The observed masks under the deviation's covariance D K D, D = diag(amplitude) over the cells
+  // (row-major): a non-stationary GP whose deviation may be larger in some cells than in others.
+  // Computed once for FitsUnder under any σf², σn² and prior variances, O(n·N·(rows + cols) +
+  // n²·N).
+  struct ObservedKernel {
+    Eigen::MatrixXd gram;     // ⟨w_i, D K D w_j⟩ over the observed masks (n x n), unscaled
+    Eigen::MatrixXd columns;  // D K D w_i (N x n)
+    // s under it: the stationary one's times Σ⟨w, K w⟩ / Σ⟨w, D K D w⟩ over the observed masks,
+    // so that σf² keeps the observations' mean prior variance.
+    double scale_ratio = 1;
+  };
+  ObservedKernel ObservedUnder(const Eigen::VectorXd& amplitude) const;
+  // FitsUnder with the deviation's covariance D K D (D = I: the stationary fits above).
+  std::vector<FieldFit> FitsUnder(double signal_variance, double noise_variance,
+                                  const std::vector<Eigen::VectorXd>& prior_variances,
+                                  const ObservedKernel& kernel) const;
 
   // K w for one weight field (row-major cells): the separable kernel, unscaled.
   Eigen::VectorXd KernelTimes(const Eigen::VectorXd& weights) const;
@@ -120,6 +136,11 @@ class FieldGp {
   void ExtendFactor();
   // Mean, variance, β̄ and α from the factor.
   void Posterior();
+  // FitsUnder's work: the observations' covariance scale·G + σn²I, with G and the K w columns
+  // (N x n) of the observed masks given.
+  std::vector<FieldFit> Fits(double scale, double noise_variance, const Eigen::MatrixXd& gram,
+                             const Eigen::Ref<const Eigen::MatrixXd>& kernel_columns,
+                             const std::vector<Eigen::VectorXd>& prior_variances) const;
 
   int rows_, cols_;
   double signal_variance_, noise_variance_;

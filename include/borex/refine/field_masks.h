@@ -53,6 +53,10 @@ cv::Mat TopFraction(const cv::Mat& map, double fraction);
 // (TopFraction) that each hold at least `share` of that set's pixels.
 int SalientRegions(const cv::Mat& map, double fraction, double share);
 
+// Each value's rank quantile in [0, 1]: 0 for the smallest, 1 for the largest, ties sharing
+// their mean rank (a scale-free reading of where a map puts its mass). One value: 1.
+Eigen::VectorXd RankQuantiles(const Eigen::VectorXf& values);
+
 // A field over the grid's cells (rows x cols) at every pixel of the image: bilinear between cell
 // centres, constant beyond the outer centres. CV_32FC1.
 cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field);

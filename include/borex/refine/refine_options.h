@@ -150,6 +150,12 @@ struct RefineOptions {
   // apart the map does not flip between them (docs/algorithm.md, twenty-first round). Inactive
   // over masks. Paper and code: off.
   bool average_hyperparameters = true;
+  // kPixels with a prior: the final map's fits also under a deviation whose prior std follows the
+  // prior, d(x)² = c + (1 − c)·q(x) for each floor c here (q: the prior's rank quantile over the
+  // cells), besides the stationary kernel (c = 1): where the prior puts little mass the deviation
+  // from a·i0 is smaller a priori. Chosen or averaged with the other fits by marginal likelihood.
+  // Empty: the stationary kernel only (docs/algorithm.md, twenty-fourth round).
+  std::vector<double> deviation_floors;
   // The field's masks besides the squares, the prior's level sets: for each q, its top fraction
   // q of pixels hidden (and, with the flip, only those kept). They test the prior's ranking
   // itself, and hide every item the prior marks at once. Empty: squares only. The mask-space GP

@@ -63,6 +63,9 @@ struct RefineResult {
   // average_hyperparameters: the posterior weight of the most likely grid point (σf², σn² and a's
   // prior std above are its values; 1: the average is that point's map).
   double hyperparameter_weight = 1;
+  // The most likely grid point's deviation floor c (RefineOptions::deviation_floors; 1: the
+  // stationary kernel).
+  double deviation_floor = 1;
   double noise_variance = 0;  // the final map's σn² (fitted with --gp-over pixels, or the option's)
   // The final map's length scales over the search's (fitted, RefineOptions::fit_length_scale).
   double length_scale_factor = 1;

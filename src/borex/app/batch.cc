@@ -724,6 +724,7 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/fit_noise_variance", false},
       {"/refine/fit_prior_coefficient_sd", false},
       {"/refine/average_hyperparameters", false},
+      {"/refine/deviation_floors", nlohmann::json::array()},
       {"/refine/rise_observations", "off"},
       // before the limit, the field read every mask of the prior
       {"/refine/rise_observation_limit", 0}};

@@ -382,6 +382,7 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
   summary["signal_variance"] = result.signal_variance;
   summary["prior_coefficient_sd"] = result.prior_coefficient_sd;
   summary["hyperparameter_weight"] = result.hyperparameter_weight;
+  summary["deviation_floor"] = result.deviation_floor;
   summary["noise_variance"] = result.noise_variance;
   summary["length_scale_factor"] = result.length_scale_factor;
   summary["iterations"] = result.iterations;
@@ -548,6 +549,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
           {"prior_offset", result.prior_offset},
           {"prior_coefficient_sd", result.prior_coefficient_sd},
           {"hyperparameter_weight", result.hyperparameter_weight},
+          {"deviation_floor", result.deviation_floor},
           {"signal_variance", result.signal_variance},
           {"length_scale_factor", result.length_scale_factor},
           {"noise_variance", result.noise_variance},

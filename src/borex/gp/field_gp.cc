@@ -282,14 +282,50 @@ std::vector<FieldFit> FieldGp::FitsUnder(
     double signal_variance, double noise_variance,
     const std::vector<Eigen::VectorXd>& prior_variances) const {
   const auto n = static_cast<Eigen::Index>(observed_.size());
-  const double scale = signal_variance / mean_prior_quadratic_;
-  Eigen::MatrixXd covariance(n, n);
-  Eigen::MatrixXd basis(n, basis_.cols());
+  Eigen::MatrixXd gram(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    gram.row(i) = cross_.row(observed_[static_cast<size_t>(i)]).head(n);
+  return Fits(signal_variance / mean_prior_quadratic_, noise_variance, gram,
+              kernel_columns_.leftCols(n), prior_variances);
+}
+
+FieldGp::ObservedKernel FieldGp::ObservedUnder(const Eigen::VectorXd& amplitude) const {
+  BOREX_CHECK_EQ(amplitude.size(), Eigen::Index{rows_} * cols_);
+  BOREX_CHECK((amplitude.array() > 0).all() && amplitude.allFinite());
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  ObservedKernel kernel;
+  Eigen::MatrixXd weights(amplitude.size(), n);
+  kernel.columns.resize(amplitude.size(), n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const auto candidate = observed_[static_cast<size_t>(i)];
-    covariance.row(i) = scale * cross_.row(candidate).head(n);
-    basis.row(i) = basis_.row(candidate);
+    weights.col(i) = CandidateWeights(observed_[static_cast<size_t>(i)]);
+    kernel.columns.col(i) =
+        amplitude.cwiseProduct(KernelTimes(amplitude.cwiseProduct(weights.col(i))));
   }
+  kernel.gram = weights.transpose() * kernel.columns;
+  double stationary = 0;
+  for (const Eigen::Index candidate : observed_) stationary += prior_quadratic_[candidate];
+  kernel.scale_ratio = n > 0 ? stationary / kernel.gram.trace() : 1.0;
+  BOREX_CHECK(std::isfinite(kernel.scale_ratio) && kernel.scale_ratio > 0);
+  return kernel;
+}
+
+std::vector<FieldFit> FieldGp::FitsUnder(double signal_variance, double noise_variance,
+                                         const std::vector<Eigen::VectorXd>& prior_variances,
+                                         const ObservedKernel& kernel) const {
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  BOREX_CHECK(kernel.gram.rows() == n && kernel.columns.cols() == n);
+  return Fits(kernel.scale_ratio * signal_variance / mean_prior_quadratic_, noise_variance,
+              kernel.gram, kernel.columns, prior_variances);
+}
+
+std::vector<FieldFit> FieldGp::Fits(double scale, double noise_variance,
+                                    const Eigen::MatrixXd& gram,
+                                    const Eigen::Ref<const Eigen::MatrixXd>& kernel_columns,
+                                    const std::vector<Eigen::VectorXd>& prior_variances) const {
+  const auto n = static_cast<Eigen::Index>(observed_.size());
+  Eigen::MatrixXd covariance = scale * gram;
+  Eigen::MatrixXd basis(n, basis_.cols());
+  for (Eigen::Index i = 0; i < n; ++i) basis.row(i) = basis_.row(observed_[static_cast<size_t>(i)]);
   covariance.diagonal().array() += noise_variance;
   const Eigen::LLT<Eigen::MatrixXd> llt(covariance);
   std::vector<FieldFit> fits(prior_variances.size());
@@ -303,7 +339,7 @@ std::vector<FieldFit> FieldGp::FitsUnder(
   const auto lower = llt.matrixL();
   const Eigen::VectorXd z = lower.solve(Eigen::Map<const Eigen::VectorXd>(values_.data(), n));
   const Eigen::MatrixXd zh = lower.solve(basis);
-  const Eigen::MatrixXd gram = zh.transpose() * zh;
+  const Eigen::MatrixXd zh_gram = zh.transpose() * zh;
   const Eigen::VectorXd residual = z - zh * prior_mean_;
   const Eigen::VectorXd projected = zh.transpose() * residual;
   const double log_det_sigma = 2 * llt.matrixLLT().diagonal().array().log().sum();
@@ -312,7 +348,7 @@ std::vector<FieldFit> FieldGp::FitsUnder(
     BOREX_CHECK_EQ(prior_variance.size(), prior_precision_.size());
     BOREX_CHECK((prior_variance.array() > 0).all() && prior_variance.allFinite());
     const Eigen::VectorXd precision = prior_variance.cwiseInverse();
-    Eigen::MatrixXd a = gram;
+    Eigen::MatrixXd a = zh_gram;
     a.diagonal() += precision;
     const Eigen::LLT<Eigen::MatrixXd> a_llt(a);
     FieldFit& fit = fits[k];
@@ -322,7 +358,7 @@ std::vector<FieldFit> FieldGp::FitsUnder(
                          0.5 * static_cast<double>(n) * std::log(2.0 * M_PI);
     fit.coefficients = a_llt.solve(zh.transpose() * z + precision.cwiseProduct(prior_mean_));
     const Eigen::VectorXd alpha = lower.transpose().solve(z - zh * fit.coefficients);
-    const Eigen::VectorXd field = scale * kernel_columns_.leftCols(n) * alpha;
+    const Eigen::VectorXd field = scale * kernel_columns * alpha;
     fit.deviation = Eigen::Map<const RowMajorMatrixXd>(field.data(), rows_, cols_);
   }
   return fits;

@@ -102,6 +102,27 @@ int SalientRegions(const cv::Mat& map, double fraction, double share) {
   return regions;
 }
 
+Eigen::VectorXd RankQuantiles(const Eigen::VectorXf& values) {
+  const Eigen::Index n = values.size();
+  BOREX_CHECK_GT(n, 0);
+  if (n == 1) return Eigen::VectorXd::Ones(1);
+  std::vector<Eigen::Index> order(static_cast<size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  std::sort(order.begin(), order.end(),
+            [&](Eigen::Index a, Eigen::Index b) { return values[a] < values[b]; });
+  Eigen::VectorXd quantiles(n);
+  for (Eigen::Index first = 0; first < n;) {
+    Eigen::Index last = first;  // the run of ties [first, last]
+    while (last + 1 < n && values[order[static_cast<size_t>(last + 1)]] ==
+                               values[order[static_cast<size_t>(first)]])
+      ++last;
+    const double rank = 0.5 * static_cast<double>(first + last) / static_cast<double>(n - 1);
+    for (Eigen::Index k = first; k <= last; ++k) quantiles[order[static_cast<size_t>(k)]] = rank;
+    first = last + 1;
+  }
+  return quantiles;
+}
+
 cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field) {
   BOREX_CHECK(field.rows() == grid.rows && field.cols() == grid.cols);
   // A pixel's position in cell units, where cell i's centre lies at i (partial edge cells too:

@@ -296,6 +296,10 @@ void RefineOptions::CheckSettings() const {
     throw OptionError("--level-set-segments", "must be a positive scale, or 0 for none");
   if (!(map_segment_weight >= 0 && map_segment_weight <= 1))
     throw OptionError("--map-segments", "must lie in [0, 1]");
+  for (double floor : deviation_floors)
+    if (!(floor > 0 && floor <= 1))
+      throw OptionError("--deviation-floors",
+                        "each floor must lie in (0, 1], got " + std::to_string(floor));
   if (rise_observation_limit < 0)
     throw OptionError("--rise-observation-limit", "must be a count of masks, or 0 for all");
   if (map_segment_weight > 0 && level_set_segments == 0)
@@ -404,6 +408,7 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       // false where inactive (over masks), as a directory written before they existed reads
       {"fit_prior_coefficient_sd", domain == GpDomain::kPixels && fit_prior_coefficient_sd},
       {"average_hyperparameters", domain == GpDomain::kPixels && average_hyperparameters},
+      {"deviation_floors", domain == GpDomain::kPixels ? deviation_floors : std::vector<double>{}},
       {"seed", seed}};
   if (video) {
     json["mask_frames"] = mask_frames;

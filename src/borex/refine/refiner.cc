@@ -442,21 +442,36 @@ struct Refiner::State {
           prior_variances.back()[0] = sd * sd;
         }
       }
-      // Every point of the grid, one factor per σf² and σn².
+      // The deviation's amplitudes: the stationary kernel's (floor 1), and per floor c of
+      // deviation_floors, d² = c + (1 − c)·q over the cells, q the prior's rank quantile.
+      std::vector<double> floors{1.0};
+      if (has_prior)
+        for (double c : options.deviation_floors)
+          if (c != 1.0) floors.push_back(c);
+      const Eigen::VectorXd quantiles =
+          floors.size() > 1 ? RankQuantiles(prior_cells) : Eigen::VectorXd();
+      // Every point of the grid, one factor per σf², σn² and floor.
       struct Point {
-        double signal, noise;
+        double signal, noise, floor;
         const Eigen::VectorXd* prior_variance;
       };
       std::vector<Point> points;
       std::vector<gp::FieldFit> fits;
-      for (double s : signals)
-        for (double n : noises) {
-          std::vector<gp::FieldFit> under = field->FitsUnder(s, n, prior_variances);
-          for (size_t k = 0; k < under.size(); ++k) {
-            points.push_back({s, n, &prior_variances[k]});
-            fits.push_back(std::move(under[k]));
+      for (double c : floors) {
+        const gp::FieldGp::ObservedKernel shaped =
+            c == 1.0 ? gp::FieldGp::ObservedKernel()
+                     : field->ObservedUnder(((1.0 - c) * quantiles.array() + c).sqrt().matrix());
+        for (double s : signals)
+          for (double n : noises) {
+            std::vector<gp::FieldFit> under = c == 1.0
+                                                  ? field->FitsUnder(s, n, prior_variances)
+                                                  : field->FitsUnder(s, n, prior_variances, shaped);
+            for (size_t k = 0; k < under.size(); ++k) {
+              points.push_back({s, n, c, &prior_variances[k]});
+              fits.push_back(std::move(under[k]));
+            }
           }
-        }
+      }
       // Type-II maximum likelihood: the first of equal maxima wins.
       const auto best = std::max_element(fits.begin(), fits.end(), [](auto& x, auto& y) {
         return x.log_likelihood < y.log_likelihood;
@@ -464,6 +479,7 @@ struct Refiner::State {
       if (std::isfinite(best->log_likelihood)) {
         const Point& point = points[static_cast<size_t>(best - fits.begin())];
         signal = point.signal, noise = point.noise, prior_variance = *point.prior_variance;
+        result->deviation_floor = point.floor;
         chosen = options.average_hyperparameters
                      ? gp::AverageFits(fits, &result->hyperparameter_weight)
                      : std::move(*best);
