@@ -296,70 +296,69 @@ TEST(FieldGpTest, LikelihoodUnderAnotherPriorVarianceIsTheJointGaussians) {
   EXPECT_EQ(gp.prior_variance(), p.prior_variance);
 }
 
-// The posterior under other σf², σn² and prior variances, read without changing the GP: each is
-// the joint Gaussian's under them.
-TEST(FieldGpTest, FitsUnderOtherHyperparametersAreTheJointGaussianWithThem) {
-  const Problem p = MakeProblem();
+// FitsUnder's tests: four observations, two prior variances of β, and each fit against the joint
+// Gaussian's under them with the deviation's covariance scale·kernel and σn² = 0.5.
+const std::vector<int> kFitRows = {3, 8, 1, 5};
+const Eigen::Vector4d kFitValues(0.7, -0.4, 0.2, -0.1);
+const std::vector<Eigen::VectorXd> kFitVariances = {Eigen::Vector2d(0.09, 25.0),
+                                                    Eigen::Vector2d(4.0, 0.5)};
+
+FieldGp ObservedGp(const Problem& p) {
   FieldGp gp = MakeGp(p);
-  const std::vector<int> rows = {3, 8, 1, 5};
-  const Eigen::Vector4d values(0.7, -0.4, 0.2, -0.1);
-  for (size_t i = 0; i < rows.size(); ++i)
-    gp.AddObservation(rows[i], values[static_cast<Eigen::Index>(i)]);
-  const Eigen::VectorXd mean_before = gp.candidate_mean();
-  const std::vector<Eigen::VectorXd> variances = {Eigen::Vector2d(0.09, 25.0),
-                                                  Eigen::Vector2d(4.0, 0.5)};
-  const std::vector<FieldFit> fits = gp.FitsUnder(2.0, 0.5, variances);
-  ASSERT_EQ(fits.size(), 2U);
+  for (size_t i = 0; i < kFitRows.size(); ++i)
+    gp.AddObservation(kFitRows[i], kFitValues[static_cast<Eigen::Index>(i)]);
+  return gp;
+}
+
+void ExpectTheJointGaussians(const std::vector<FieldFit>& fits, const Problem& p, double scale,
+                             const Eigen::MatrixXd& kernel = DenseKernel()) {
+  ASSERT_EQ(fits.size(), kFitVariances.size());
   for (size_t k = 0; k < fits.size(); ++k) {
     Problem q = p;
-    q.prior_variance = variances[k];
-    const Joint joint = Condition(q, rows, values, Scale(p, 2.0), 0.5);
+    q.prior_variance = kFitVariances[k];
+    const Joint joint = Condition(q, kFitRows, kFitValues, scale, 0.5, kernel);
     EXPECT_NEAR(fits[k].log_likelihood, joint.log_likelihood, kTolerance) << k;
     EXPECT_LT((fits[k].coefficients - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
     for (int i = 0; i < kCells; ++i)
       EXPECT_NEAR(fits[k].deviation(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << k;
   }
+}
+
+// The posterior under other σf², σn² and prior variances, read without changing the GP: each is
+// the joint Gaussian's under them.
+TEST(FieldGpTest, FitsUnderOtherHyperparametersAreTheJointGaussianWithThem) {
+  const Problem p = MakeProblem();
+  const FieldGp gp = ObservedGp(p);
+  const std::vector<FieldFit> fits = gp.FitsUnder(2.0, 0.5, kFitVariances);
+  ExpectTheJointGaussians(fits, p, Scale(p, 2.0));
   EXPECT_GT(std::abs(fits[0].log_likelihood - fits[1].log_likelihood), 1e-3);
-  EXPECT_EQ(gp.candidate_mean(), mean_before);  // the GP itself is left as it was
+  // The GP itself is left as it was: as one that never fitted.
+  EXPECT_EQ(gp.candidate_mean(), ObservedGp(p).candidate_mean());
+  EXPECT_EQ(gp.MeanCoefficients(), ObservedGp(p).MeanCoefficients());
 }
 
 // Under the deviation covariance D K D, each fit is the joint Gaussian's with that kernel, its
 // scale keeping the observed masks' mean prior variance; D = I is the stationary fit.
 TEST(FieldGpTest, FitsUnderAnAmplitudeAreTheJointGaussianWithTheScaledKernel) {
   const Problem p = MakeProblem();
-  FieldGp gp = MakeGp(p);
-  const std::vector<int> rows = {3, 8, 1, 5};
-  const Eigen::Vector4d values(0.7, -0.4, 0.2, -0.1);
-  for (size_t i = 0; i < rows.size(); ++i)
-    gp.AddObservation(rows[i], values[static_cast<Eigen::Index>(i)]);
+  const FieldGp gp = ObservedGp(p);
   Eigen::VectorXd amplitude(kCells);
   for (int i = 0; i < kCells; ++i) amplitude[i] = 0.2 + 0.1 * (i % 7);
   const Eigen::MatrixXd kernel = amplitude.asDiagonal() * DenseKernel() * amplitude.asDiagonal();
   double stationary = 0, shaped = 0;
-  for (const int row : rows) {
+  for (const int row : kFitRows) {
     const Eigen::VectorXd w = p.weights.row(row).cast<double>().transpose();
     stationary += w.dot(DenseKernel() * w);
     shaped += w.dot(kernel * w);
   }
-  const std::vector<Eigen::VectorXd> variances = {Eigen::Vector2d(0.09, 25.0),
-                                                  Eigen::Vector2d(4.0, 0.5)};
-  const std::vector<FieldFit> fits = gp.FitsUnder(2.0, 0.5, variances, gp.ObservedUnder(amplitude));
-  ASSERT_EQ(fits.size(), 2U);
-  for (size_t k = 0; k < fits.size(); ++k) {
-    Problem q = p;
-    q.prior_variance = variances[k];
-    const Joint joint =
-        Condition(q, rows, values, Scale(p, 2.0) * stationary / shaped, 0.5, kernel);
-    EXPECT_NEAR(fits[k].log_likelihood, joint.log_likelihood, kTolerance) << k;
-    EXPECT_LT((fits[k].coefficients - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
-    for (int i = 0; i < kCells; ++i)
-      EXPECT_NEAR(fits[k].deviation(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << k;
-  }
+  const std::vector<FieldFit> fits =
+      gp.FitsUnder(2.0, 0.5, kFitVariances, gp.ObservedUnder(amplitude));
+  ExpectTheJointGaussians(fits, p, Scale(p, 2.0) * stationary / shaped, kernel);
   // Not the stationary posterior, unless D = I (then up to the stored weights' float rounding).
-  const std::vector<FieldFit> plain = gp.FitsUnder(2.0, 0.5, variances);
+  const std::vector<FieldFit> plain = gp.FitsUnder(2.0, 0.5, kFitVariances);
   EXPECT_GT(std::abs(fits[0].log_likelihood - plain[0].log_likelihood), 1e-3);
   const std::vector<FieldFit> ones =
-      gp.FitsUnder(2.0, 0.5, variances, gp.ObservedUnder(Eigen::VectorXd::Ones(kCells)));
+      gp.FitsUnder(2.0, 0.5, kFitVariances, gp.ObservedUnder(Eigen::VectorXd::Ones(kCells)));
   for (size_t k = 0; k < fits.size(); ++k) {
     EXPECT_NEAR(ones[k].log_likelihood, plain[k].log_likelihood, kTolerance) << k;
     EXPECT_LT((ones[k].deviation - plain[k].deviation).cwiseAbs().maxCoeff(), kTolerance) << k;
