@@ -402,23 +402,20 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
         std::pair{o.average_hyperparameters, "--average-hyperparameters"}})
     if (asked && typed(option) && squares)
       refuse(option, "the squares' GP fits the final map's variances only");
-  for (const auto& [value, option, fractions] :
-       {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets},
-        std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets}}) {
+  // The pixel field's lists of numbers, or none.
+  for (const auto& [value, option, numbers, form] :
+       {std::tuple{&prior_level_sets, "--prior-level-sets", &o.prior_level_sets,
+                   "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none"},
+        std::tuple{&posterior_level_sets, "--posterior-level-sets", &o.posterior_level_sets,
+                   "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none"},
+        std::tuple{&deviation_floors, "--deviation-floors", &o.deviation_floors,
+                   "floors in (0, 1], e.g. 0.3,0.1, or none"}}) {
     if (value->empty()) continue;
-    if (squares) refuse(option, "the squares' GP has squares only");
+    if (squares) refuse(option, "the squares' GP has no pixel field");
     if (*value == "none")
-      fractions->clear();
+      numbers->clear();
     else
-      *fractions = ParseNumberList(*value, option, 1, 64,
-                                   "fractions in (0, 1), e.g. 0.05,0.1,0.2,0.4, or none");
-  }
-  if (!deviation_floors.empty()) {
-    if (squares) refuse("--deviation-floors", "the squares' GP has no field to shape");
-    o.deviation_floors.clear();
-    if (deviation_floors != "none")
-      o.deviation_floors = ParseNumberList(deviation_floors, "--deviation-floors", 1, 16,
-                                           "floors in (0, 1], e.g. 0.3,0.1, or none");
+      *numbers = ParseNumberList(*value, option, 1, 64, form);
   }
   if (given(infill_option)) o.infill = mask::ParseInfill(infill, infill_option);
   if (no_flip) o.flip = false;

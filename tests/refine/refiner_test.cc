@@ -1206,6 +1206,10 @@ TEST(FieldRefinerTest, DeviationFloorsJoinTheGridAndLeaveTheSearch) {
   EXPECT_EQ(cv::norm(RunRefinement(model, RegionImage(), 0, prior, options).map, stationary.map,
                      cv::NORM_INF),
             0.0);
+  options.deviation_floors = {0.3, 0.1, 0.3, 1.0};  // each grid point once
+  const RefineResult repeated = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_EQ(cv::norm(repeated.map, shaped.map, cv::NORM_INF), 0.0);
+  EXPECT_EQ(repeated.hyperparameter_weight, shaped.hyperparameter_weight);
   options.deviation_floors = {0.3, 0.1};
   const RefineResult without_prior = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
   options.deviation_floors.clear();

@@ -442,12 +442,13 @@ struct Refiner::State {
           prior_variances.back()[0] = sd * sd;
         }
       }
-      // The deviation's amplitudes: the stationary kernel's (floor 1), and per floor c of
-      // deviation_floors, d² = c + (1 − c)·q over the cells, q the prior's rank quantile.
+      // The deviation's amplitudes: the stationary kernel's (floor 1), and per other floor c of
+      // deviation_floors, d² = c + (1 − c)·q over the cells, q the prior's rank quantile; each
+      // floor once (a grid point listed twice would weigh twice in the average).
       std::vector<double> floors{1.0};
       if (has_prior)
         for (double c : options.deviation_floors)
-          if (c != 1.0) floors.push_back(c);
+          if (std::find(floors.begin(), floors.end(), c) == floors.end()) floors.push_back(c);
       const Eigen::VectorXd quantiles =
           floors.size() > 1 ? RankQuantiles(prior_cells) : Eigen::VectorXd();
       // Every point of the grid, one factor per σf², σn² and floor.
