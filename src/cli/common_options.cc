@@ -391,8 +391,9 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
   const bool squares = o.Domain(/*clip_frames=*/clip ? 2 : 1) == refine::GpDomain::kMasks;
   const auto refuse = [clip](const char* option, const std::string& why) {
     throw OptionError(option,
-                      clip ? "is for images only: a clip's GP is over the squares, and " + why
-                           : "needs the pixel field (--gp-over pixels or auto): " + why);
+                      std::string("needs the pixel field (") +
+                          (clip ? "for a clip, --gp-over pixels" : "--gp-over pixels or auto") +
+                          "): " + why);
   };
   for (const char* option : {"--level-set-segments", "--map-segments"})
     if (typed(option) && squares) refuse(option, "the squares' GP has squares only");
@@ -575,8 +576,9 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "auto: pixels for an image, masks for a clip | masks: the GP over the "
                   "squares' (row, col, side) (paper, code) | pixels: a saliency field over the "
                   "image's cells, each mask's score a sum over it, so that masks of any shape "
-                  "(the prior's level sets) observe it and its mean is the map (images only; "
-                  "docs/algorithm.md, seventh round)")
+                  "(the prior's level sets) observe it and its mean is the map; a clip's field "
+                  "is over its frames' cells, the cuboids' scores sums over them "
+                  "(docs/algorithm.md, seventh and twenty-sixth rounds)")
       ->capture_default_str()
       ->group(bo);
   command

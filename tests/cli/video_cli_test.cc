@@ -211,18 +211,34 @@ TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
                      "model rejected a [1, 8, 3, 32, 32] input");
   ExpectCleanFailure(Refine("input_clip", "--video-layout NHWC"), 2, "--video-layout");
   ExpectCleanFailure(Refine("input_clip", "--mask-frames 2,9"), 2, "--mask-frames");
-  // The pixel field's options, named for a clip (whose GP is over the squares), are refused
-  // rather than silently inactive.
+  // The pixel field's options, named for a clip whose GP is over the squares (the default), are
+  // refused rather than silently inactive.
   for (const std::string option :
        {"--average-hyperparameters", "--fit-prior-coefficient-sd", "--level-set-segments 300",
         "--prior-level-sets 0.1", "--deviation-floors 0.3"})
-    ExpectCleanFailure(Refine("input_clip", option), 2, "is for images only");
+    ExpectCleanFailure(Refine("input_clip", option), 2,
+                       "needs the pixel field (for a clip, --gp-over pixels)");
   ExpectCleanFailure(
       "refine --model " + kImageModel + " --video " + Path("input_clip") + " --out " + Path("clip"),
       2, "image model");
   ExpectCleanFailure("refine --model " + kVideoModel + " --image " + Path("input_clip/0.png") +
                          " --out " + Path("clip"),
                      2, "--video");
+}
+
+// The pixel field on a clip (--gp-over pixels) takes the field's options and records them.
+TEST_F(VideoCliTest, PixelFieldRefinesAClipWithTheFieldsOptions) {
+  const CommandResult run = RunBorex(Refine(
+      "input_clip", "--gp-over pixels --prior-level-sets 0.1,0.3 --deviation-floors 0.3", "field"));
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(borex::io::ReadNpyMap3D(Path("field.npy")).size(), 8u);
+  std::ifstream in(Path("field.json"));
+  const nlohmann::json summary = nlohmann::json::parse(in);
+  EXPECT_EQ(summary["settings"]["gp_over"], "pixels");
+  EXPECT_EQ(summary["settings"]["rise_observations"], "off");  // a clip's RISE masks are not read
+  EXPECT_EQ(summary["settings"]["prior_level_sets"], nlohmann::json({0.1, 0.3}));
+  EXPECT_EQ(summary["settings"]["deviation_floors"], nlohmann::json({0.3}));
+  EXPECT_EQ(summary["noise_variance"], 0.3);
 }
 
 // The bundled video model on the bundled example clip.

@@ -180,8 +180,57 @@ TEST(FieldGpTest, AddedCandidatesEqualTheJointGaussianAndCanBeObserved) {
     EXPECT_NEAR(field(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << "cell " << i;
 }
 
+// A clip's field: kRows rows of cells as 2 frames of 2, under k_t(|Δframe|/ℓ_t)·k(|Δrow|/ℓ)·
+// k(|Δcol|/ℓ) built cell pair by cell pair (the row within a frame, not the stacked row).
+constexpr int kFrames = 2;
+constexpr double kFrameLengthScale = 0.9;
+Eigen::MatrixXd ClipKernel() {
+  const int frame_rows = kRows / kFrames;
+  const auto profile = [](double distance, double scale) {
+    return MaternKernel::Profile(MaternNu::kThreeHalves, distance / scale);
+  };
+  Eigen::MatrixXd kernel(kCells, kCells);
+  for (int i = 0; i < kCells; ++i)
+    for (int j = 0; j < kCells; ++j) {
+      const int row_i = i / kCols, row_j = j / kCols;
+      kernel(i, j) = profile(std::abs(row_i / frame_rows - row_j / frame_rows), kFrameLengthScale) *
+                     profile(std::abs(row_i % frame_rows - row_j % frame_rows), kLengthScale) *
+                     profile(std::abs(i % kCols - j % kCols), kLengthScale);
+    }
+  return kernel;
+}
+
+TEST(FieldGpTest, ClipFieldIsTheJointGaussianUnderTheFramesKernel) {
+  const Problem p = MakeProblem();
+  FieldGp gp(kRows, kCols, MaternNu::kThreeHalves, kLengthScale, kSignalVariance, kNoise, p.weights,
+             p.basis, p.prior_mean, p.prior_variance, {}, kFrames, kFrameLengthScale);
+  const Eigen::MatrixXd kernel = ClipKernel();
+  const Eigen::VectorXd w = p.weights.row(3).cast<double>().transpose();
+  EXPECT_LT((gp.KernelTimes(w) - kernel * w).cwiseAbs().maxCoeff(), 1e-12);
+  // Not the image's kernel over the stacked rows: frames 0 and 1 are not two rows apart.
+  EXPECT_GT((gp.KernelTimes(w) - DenseKernel() * w).cwiseAbs().maxCoeff(), 1e-3);
+  const Eigen::MatrixXd dense = p.weights.cast<double>();
+  const double scale = kSignalVariance / (dense * kernel * dense.transpose()).diagonal().mean();
+  EXPECT_NEAR(gp.kernel_scale(), scale, 1e-12);
+  const std::vector<int> rows = {2, 5, 0};
+  const Eigen::Vector3d values(0.4, -0.2, 0.9);
+  for (size_t i = 0; i < rows.size(); ++i)
+    gp.AddObservation(rows[i], values[static_cast<Eigen::Index>(i)]);
+  const Joint joint = Condition(p, rows, values, scale, kNoise, kernel);
+  for (Eigen::Index c = 0; c < p.weights.rows(); ++c) {
+    const Eigen::VectorXd a = Functional(p, c);
+    EXPECT_NEAR(gp.candidate_mean()[c], a.dot(joint.mean), kTolerance) << c;
+    EXPECT_NEAR(gp.candidate_variance()[c], a.dot(joint.covariance * a), kTolerance) << c;
+  }
+  const Eigen::MatrixXd field = gp.DeviationField();
+  for (int i = 0; i < kCells; ++i)
+    EXPECT_NEAR(field(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << "cell " << i;
+  EXPECT_NEAR(gp.LogMarginalLikelihood(kSignalVariance, kNoise), joint.log_likelihood, kTolerance);
+}
+
 // Candidates given as outer-product blocks (squares) are the same GP as their dense weights:
-// every candidate's ⟨w, K w⟩, and its mean and variance after observations and an added one.
+// every candidate's ⟨w, K w⟩, and its mean and variance after observations and an added one;
+// with the blocks' dense rows left out too (a clip's), and BlockTimes is ⟨w, u⟩ of those rows.
 TEST(FieldGpTest, OuterProductBlocksAreTheirDenseWeights) {
   std::mt19937 random(11);
   std::uniform_real_distribution<double> uniform(0, 1);
@@ -214,27 +263,37 @@ TEST(FieldGpTest, OuterProductBlocksAreTheirDenseWeights) {
                basis, prior_mean, prior_variance, blocks);
   FieldGp without(kRows, kCols, MaternNu::kThreeHalves, kLengthScale, kSignalVariance, kNoise,
                   weights, basis, prior_mean, prior_variance);
+  FieldGp blocks_only(kRows, kCols, MaternNu::kThreeHalves, kLengthScale, kSignalVariance, kNoise,
+                      weights.bottomRows(dense), basis, prior_mean, prior_variance, blocks);
   EXPECT_NEAR(with.kernel_scale(), without.kernel_scale(), 1e-9 * without.kernel_scale());
+  EXPECT_NEAR(blocks_only.kernel_scale(), without.kernel_scale(), 1e-9 * without.kernel_scale());
   const auto same = [&](const char* when) {
-    for (Eigen::Index c = 0; c < with.num_candidates(); ++c) {
-      EXPECT_NEAR(with.candidate_mean()[c], without.candidate_mean()[c], kTolerance) << when << c;
-      EXPECT_NEAR(with.candidate_variance()[c], without.candidate_variance()[c], kTolerance)
-          << when << c;
-    }
+    for (const FieldGp* gp : {&with, &blocks_only})
+      for (Eigen::Index c = 0; c < gp->num_candidates(); ++c) {
+        EXPECT_NEAR(gp->candidate_mean()[c], without.candidate_mean()[c], kTolerance) << when << c;
+        EXPECT_NEAR(gp->candidate_variance()[c], without.candidate_variance()[c], kTolerance)
+            << when << c;
+      }
   };
   same("prior ");
   for (const auto& [candidate, value] :
        std::vector<std::pair<Eigen::Index, double>>{{1, 0.3}, {7, -0.2}, {12, 0.5}}) {
-    with.AddObservation(candidate, value);
-    without.AddObservation(candidate, value);
+    for (FieldGp* gp : {&with, &without, &blocks_only}) gp->AddObservation(candidate, value);
     same("observed ");
   }
   const Eigen::MatrixXf added = weights.topRows(1) * 0.5f;
-  with.AddCandidates(added, basis.topRows(1));
-  without.AddCandidates(added, basis.topRows(1));
-  with.AddObservation(count, 0.1);
-  without.AddObservation(count, 0.1);
+  for (FieldGp* gp : {&with, &without, &blocks_only}) {
+    gp->AddCandidates(added, basis.topRows(1));
+    gp->AddObservation(count, 0.1);
+  }
   same("added ");
+  const Eigen::VectorXd u =
+      Eigen::VectorXd::NullaryExpr(kCells, [&] { return uniform(random) - 0.5; });
+  for (const OuterProductBlock& block : blocks) {
+    const Eigen::VectorXd expected =
+        weights.middleRows(block.first, block.size()).cast<double>() * u;
+    EXPECT_LT((BlockTimes(block, u, kRows, kCols) - expected).cwiseAbs().maxCoeff(), 1e-6);
+  }
 }
 
 TEST(FieldGpTest, PendingPointsLowerTheVarianceAndLeaveTheMean) {

@@ -45,6 +45,28 @@ TEST(SegmentLabelsTest, FlatRegionsAreOneSegmentEach) {
   EXPECT_EQ(cv::countNonZero(SegmentLabels(unit, SegmentOptions{}) != labels), 0);
 }
 
+// A clip's frames are segmented one by one, each frame's labels after the previous frame's: no
+// segment crosses from one frame into the next.
+TEST(SegmentLabelsTest, AClipsFramesAreSegmentedOnTheirOwn) {
+  cv::Mat second = ThreeRegions();
+  second(cv::Rect(0, 0, 60, 12)).setTo(cv::Scalar(90, 90, 90));
+  cv::Mat clip;
+  cv::vconcat(ThreeRegions(), second, clip);
+  const cv::Mat labels = SegmentLabels(clip, SegmentOptions{}, 2);
+  ASSERT_EQ(labels.size(), clip.size());
+  const cv::Mat first_alone = SegmentLabels(ThreeRegions(), SegmentOptions{});
+  const cv::Mat second_alone = SegmentLabels(second, SegmentOptions{});
+  double first_highest = 0, highest = 0;
+  cv::minMaxLoc(first_alone, nullptr, &first_highest);
+  EXPECT_EQ(cv::norm(labels.rowRange(0, 40), first_alone, cv::NORM_INF), 0.0);
+  cv::Mat shifted = second_alone + static_cast<int>(first_highest) + 1;
+  EXPECT_EQ(cv::norm(labels.rowRange(40, 80), shifted, cv::NORM_INF), 0.0);
+  cv::minMaxLoc(labels, nullptr, &highest);
+  double second_highest = 0;
+  cv::minMaxLoc(second_alone, nullptr, &second_highest);
+  EXPECT_EQ(highest, first_highest + 1 + second_highest);  // labels 0 .. count − 1, none skipped
+}
+
 TEST(SegmentLabelsTest, LargerScaleGivesFewerSegments) {
   // A noisy gradient: no flat regions, so the scale decides how far segments grow.
   cv::Mat image(48, 48, CV_8UC3);

@@ -22,6 +22,50 @@ TEST(CellGridTest, AboutThirtyTwoCellsOnTheShorterSide) {
   EXPECT_EQ(tiny.size(), 96);
 }
 
+// A clip's grid is its frames' grids stacked: no cell straddles two frames, even where a frame's
+// last row of cells is partial.
+TEST(CellGridTest, AClipsGridIsItsFramesGridsStacked) {
+  const CellGrid clip = CellGrid::For(112, 112, 16);
+  EXPECT_EQ(clip.cell, 4);
+  EXPECT_EQ(clip.rows, 16 * 28);
+  EXPECT_EQ(clip.cols, 28);
+  EXPECT_EQ(clip.frame_cells(), 28);
+  EXPECT_EQ(clip.frame_rows(), 112);
+  EXPECT_EQ(clip.image_rows, 16 * 112);
+  const CellGrid partial = CellGrid::For(45, 70, 3);  // 2-pixel cells, 23 rows a frame
+  const CellGrid frame = CellGrid::For(45, 70);
+  EXPECT_EQ(partial.cell, frame.cell);
+  EXPECT_EQ(partial.frame_cells(), frame.rows);
+  EXPECT_EQ(partial.rows, 3 * frame.rows);
+  cv::Mat map(3 * 45, 70, CV_32FC1);
+  cv::randu(map, -1, 1);
+  const Eigen::VectorXf stacked = CellAverage(partial, map);
+  for (int n = 0; n < 3; ++n)
+    EXPECT_EQ(stacked.segment(Eigen::Index{n} * frame.size(), frame.size()),
+              CellAverage(frame, map.rowRange(n * 45, (n + 1) * 45).clone()))
+        << "frame " << n;
+}
+
+// A cuboid's cells: its square's row shares in its frames (clipped at the clip's end) times its
+// column shares, the cell average of the cuboid drawn on the stacked clip.
+TEST(CuboidRowCoverageTest, ItsOuterProductIsTheCellAverageOfTheDrawnCuboid) {
+  const CellGrid grid = CellGrid::For(45, 70, 3);
+  const mask::PixelBox box = mask::SquareBox(20.0, 61.0, 17.0, 45, 70);  // clipped right
+  const auto [rows, cols] = AxisCoverage(grid, box);
+  ASSERT_EQ(rows.size(), grid.frame_cells());
+  for (const auto& [first, depth] : {std::pair{0, 1}, std::pair{1, 2}, std::pair{2, 2}}) {
+    const Eigen::VectorXf cuboid_rows = CuboidRowCoverage(grid, rows, first, depth);
+    cv::Mat hidden = cv::Mat::zeros(grid.image_rows, grid.image_cols, CV_8UC1);
+    for (int n = first; n < std::min(3, first + depth); ++n)
+      hidden(cv::Rect(box.col0, n * 45 + box.row0, box.cols, box.rows)).setTo(255);
+    const Eigen::VectorXf expected = CellAverage(grid, hidden);
+    for (int r = 0; r < grid.rows; ++r)
+      for (int c = 0; c < grid.cols; ++c)
+        EXPECT_NEAR(cuboid_rows[r] * cols[c], expected[r * grid.cols + c], 1e-6)
+            << first << "+" << depth << ": " << r << "," << c;
+  }
+}
+
 TEST(CellAverageTest, HiddenFractionOfEachCellByHand) {
   // 6 x 7 pixels in cells of 3 (⌈6/32⌉ = 1 would give one pixel per cell: build it by hand).
   CellGrid grid;
@@ -165,6 +209,19 @@ TEST(CellFieldToPixelsTest, BilinearBetweenCellCentres) {
       const double col = std::clamp((c + 0.5) / 4 - 0.5, 0.0, 1.0);
       EXPECT_NEAR(pixels.at<float>(r, c), 2 * row + col, 1e-6) << r << "," << c;
     }
+}
+
+// A clip's field is drawn frame by frame: each frame's pixels are its own cells' field alone.
+TEST(CellFieldToPixelsTest, AClipsFramesAreDrawnFromTheirOwnCells) {
+  const CellGrid clip = CellGrid::For(45, 70, 3), frame = CellGrid::For(45, 70);
+  Eigen::MatrixXd field(clip.rows, clip.cols);
+  field.setRandom();
+  const cv::Mat pixels = CellFieldToPixels(clip, field);
+  for (int n = 0; n < 3; ++n) {
+    const cv::Mat expected =
+        CellFieldToPixels(frame, field.middleRows(Eigen::Index{n} * frame.rows, frame.rows).eval());
+    EXPECT_EQ(cv::norm(pixels.rowRange(n * 45, (n + 1) * 45), expected, cv::NORM_INF), 0.0) << n;
+  }
 }
 
 }  // namespace

@@ -1259,11 +1259,11 @@ TEST(FieldRefinerTest, RefusesWhatTheFieldDoesNotHave) {
   options.fit_noise_variance = true;
   refused(options, "--fit-noise-variance: needs the pixel field");
   options.gp_domain = GpDomain::kAuto;
-  refused(options, "--fit-noise-variance: needs the pixel field, which refines images only", 4);
+  refused(options, "--fit-noise-variance: needs the pixel field (for a clip, --gp-over pixels)", 4);
   // On by default, the final map's other fits are inactive over the squares and on a clip.
   EXPECT_NO_THROW(SmallOptions().Check(kSize, kSize));
   EXPECT_NO_THROW(RefineOptions().Check(kSize, kSize, 4));
-  refused(FieldOptions(), "--gp-over: pixels refines images, not clips", 4);
+  EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize, 4));  // a clip's field
   EXPECT_NO_THROW(FieldOptions().Check(kSize, kSize));
   // The default, auto: the field on an image (so its parts are checked), masks on a clip.
   options = RefineOptions();

@@ -229,6 +229,80 @@ TEST(VideoRefinerTest, CandidateSetsBeyondTheMemoryBoundAreRefusedBeforeAllocati
   EXPECT_NO_THROW(Refiner(model, RegionClip(), 0, cv::Mat(), options));
 }
 
+// The pixel field on a clip (--gp-over pixels): a field over the frames' cells, observed through
+// the cuboids (outer-product blocks, their rows the frames' shares) and the maps' level sets.
+RefineOptions FieldOptions() {
+  RefineOptions options = SmallOptions();
+  options.gp_domain = GpDomain::kPixels;
+  options.iterations = 40;
+  options.kappa = 1.0;
+  options.mask_frames = {1, 3};
+  options.length_scale_frame = 1.0;
+  return options;
+}
+
+// The voxels the model watches against the same region in the other frames and against the rest.
+void ExpectTheWatchedRegionLeads(const cv::Mat& map) {
+  double watched = 0, unwatched = 0;
+  for (int t = 0; t < kFrames; ++t) {
+    const double value = cv::mean(map(kRegion + cv::Point(0, t * kRows)))[0];
+    (t >= kFirst && t <= kLast ? watched : unwatched) += value;
+  }
+  watched /= kLast - kFirst + 1;
+  unwatched /= kFrames - (kLast - kFirst + 1);
+  EXPECT_GT(watched, unwatched + 1e-4) << watched << " vs " << unwatched;
+  cv::Mat outside(map.size(), CV_8U, cv::Scalar(255));
+  for (int t = 0; t < kFrames; ++t) outside(kRegion + cv::Point(0, t * kRows)).setTo(0);
+  const double elsewhere = cv::mean(map, outside)[0];
+  EXPECT_GT(watched, elsewhere + 1e-4) << watched << " vs " << elsewhere;
+}
+
+TEST(VideoRefinerTest, PixelFieldFindsTheRegionAndItsFrames) {
+  auto model = Model();
+  const RefineOptions options = FieldOptions();
+  Refiner refiner(model, RegionClip(), 0, cv::Mat(), options);
+  // 12 x 12 centres, 8 first frames, 2 sides, 2 depths, and no prior's level sets.
+  EXPECT_EQ(refiner.num_candidates(), 12L * 12 * 8 * 2 * 2);
+  const RefineResult result = RunRefinement(model, RegionClip(), 0, cv::Mat(), options);
+  ASSERT_EQ(result.map.size(), RegionClip().size());
+  ExpectTheWatchedRegionLeads(result.map);
+  // With the region's voxels in the watched frames as the prior (over a faint ramp, so that its
+  // top fractions are not all ties), the prior's level sets join the candidates: of pixels, one
+  // per fraction; of each frame's segments (the default), as many as differ. The fitted a is
+  // positive.
+  cv::Mat prior(kFrames * kRows, kCols, CV_32FC1);
+  for (int r = 0; r < prior.rows; ++r)
+    for (int c = 0; c < kCols; ++c) prior.at<float>(r, c) = 0.01F * static_cast<float>(c);
+  for (int t = kFirst; t <= kLast; ++t) prior(kRegion + cv::Point(0, t * kRows)).setTo(1);
+  RefineOptions of_pixels = options;
+  of_pixels.level_set_segments = 0;
+  EXPECT_EQ(Refiner(model, RegionClip(), 0, prior, of_pixels).num_candidates(),
+            refiner.num_candidates() + static_cast<long>(options.prior_level_sets.size()));
+  EXPECT_GT(Refiner(model, RegionClip(), 0, prior, options).num_candidates(),
+            refiner.num_candidates());
+  const RefineResult with_prior = RunRefinement(model, RegionClip(), 0, prior, options);
+  ExpectTheWatchedRegionLeads(with_prior.map);
+  EXPECT_GT(with_prior.prior_coefficient, 0);
+  auto again = Model();
+  EXPECT_EQ(cv::norm(RunRefinement(again, RegionClip(), 0, prior, options).map, with_prior.map,
+                     cv::NORM_INF),
+            0.0);
+}
+
+// A clip's field reads no RISE masks (the gate counts an image's regions), and its position
+// length scale is an image's: the squares' GP's doubled one was measured for the squares.
+TEST(VideoRefinerTest, PixelFieldReadsNoRiseMasksAndKeepsTheImagesLengthScale) {
+  RefineOptions options;
+  options.gp_domain = GpDomain::kPixels;
+  EXPECT_GT(options.RiseSamplesRead(1), 0);
+  EXPECT_EQ(options.RiseSamplesRead(kFrames), 0);
+  EXPECT_EQ(options.PositionLengthScale(112, 112, 16), options.PositionLengthScale(112, 112));
+  options.gp_domain = GpDomain::kMasks;
+  EXPECT_EQ(options.PositionLengthScale(112, 112, 16), 2 * options.PositionLengthScale(112, 112));
+  EXPECT_EQ(RefineOptions().PositionLengthScale(112, 112, 16),
+            2 * options.PositionLengthScale(112, 112));  // auto: the squares' on a clip
+}
+
 TEST(VideoRefinerTest, RejectsDepthsBeyondTheClip) {
   RefineOptions options = SmallOptions();
   options.mask_frames = {2, 9};

@@ -38,6 +38,11 @@ struct OuterProductBlock {
   Eigen::Index size() const { return row_factors.rows() * col_factors.rows(); }
 };
 
+// ⟨w, u⟩ for every candidate of a block (in its order), u a field of rows x cols cells in
+// row-major order: a·R U Cᵀ + b·Σu, without the dense weights.
+Eigen::VectorXd BlockTimes(const OuterProductBlock& block, const Eigen::VectorXd& u, int rows,
+                           int cols);
+
 // The resolved observations' posterior under given σf², σn² and diag(B): what the final map reads.
 struct FieldFit {
   double log_likelihood = 0;     // log p(y), as FieldGp::LogMarginalLikelihood
@@ -52,15 +57,19 @@ FieldFit AverageFits(const std::vector<FieldFit>& fits, double* top_weight = nul
 
 class FieldGp {
  public:
-  // rows x cols cells; candidate_weights: |C| x (rows·cols), w per candidate in row-major cell
-  // order; candidate_basis: |C| x p, h per candidate; the coefficients' prior β ~ N(b, diag(B)).
-  // `blocks`: candidates among the first whose weights are outer products (in order, from
-  // candidate 0 on, adjacent; their rows of candidate_weights must agree with them). Only the
-  // rows after the blocks are kept.
+  // rows x cols cells; candidate_weights: (|C| or |C| − the blocks' candidates) x (rows·cols),
+  // w per candidate in row-major cell order; candidate_basis: |C| x p, h per candidate; the
+  // coefficients' prior β ~ N(b, diag(B)). `blocks`: candidates among the first whose weights
+  // are outer products (in order, from candidate 0 on, adjacent). candidate_weights may hold
+  // their rows (checked against the blocks, then dropped) or only the rows after them (a clip's
+  // blocks are too many to write out). `frames` > 1: a clip's field, its frames' cells stacked
+  // as the rows (rows / frames each), under the kernel k_t(|Δframe|/ℓ_t)·k(|Δrow|/ℓ)·k(|Δcol|/ℓ)
+  // with ℓ_t = frame_length_scale frames: the rows' kernel K_t ⊗ K_r.
   FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
           double noise_variance, Eigen::MatrixXf candidate_weights,
           const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
-          Eigen::VectorXd prior_variance, std::vector<OuterProductBlock> blocks = {});
+          Eigen::VectorXd prior_variance, std::vector<OuterProductBlock> blocks = {},
+          int frames = 1, double frame_length_scale = 1);
 
   // More candidates (weights and basis rows as the constructor's); returns the first one's index.
   // The kernel's scale stays the constructor's candidates' (it is a unit, not a fit).
@@ -144,7 +153,7 @@ class FieldGp {
 
   int rows_, cols_;
   double signal_variance_, noise_variance_;
-  Eigen::MatrixXd row_kernel_, col_kernel_;  // K_r, K_c over cell distance
+  Eigen::MatrixXd row_kernel_, col_kernel_;  // K_r (a clip: K_t ⊗ K_r), K_c over cell distance
   // The candidates after the blocks, one row each: (|C| − blocks_end_) x N. (The blocks' dense
   // rows, 4,096 x 1,024 at 224 px, are not kept: appending candidates would copy them.)
   Eigen::MatrixXf weights_;

@@ -20,8 +20,10 @@ struct SegmentOptions {
 };
 
 // The image's partition into segments: CV_32SC1 labels 0 .. count − 1, every pixel labelled.
-// `image` is CV_32FC3 in [0, 1] or CV_8UC3. Deterministic.
-cv::Mat SegmentLabels(const cv::Mat& image, const SegmentOptions& options);
+// `image` is CV_32FC3 in [0, 1] or CV_8UC3. Deterministic. A stacked clip of `frames` frames:
+// each frame segmented on its own (merge_below a fraction of one frame), its labels after the
+// previous frame's, so that no segment crosses from one frame into the next.
+cv::Mat SegmentLabels(const cv::Mat& image, const SegmentOptions& options, int frames = 1);
 
 // Each pixel of `map` (CV_32FC1, the labels' size) replaced by the mean of its segment.
 cv::Mat SegmentAverage(const cv::Mat& map, const cv::Mat& labels);

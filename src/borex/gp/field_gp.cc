@@ -20,17 +20,44 @@ Eigen::MatrixXd DistanceKernel(int size, MaternNu nu, double length_scale) {
   return kernel;
 }
 
+// The rows' kernel of `frames` stacked frames of rows / frames cell rows each: K_t ⊗ K_r.
+Eigen::MatrixXd RowKernel(int rows, int frames, MaternNu nu, double length_scale,
+                          double frame_length_scale) {
+  BOREX_CHECK(frames > 0 && rows % frames == 0);
+  const Eigen::MatrixXd within = DistanceKernel(rows / frames, nu, length_scale);
+  if (frames == 1) return within;
+  const Eigen::MatrixXd across = DistanceKernel(frames, nu, frame_length_scale);
+  Eigen::MatrixXd kernel(rows, rows);
+  const int block = rows / frames;
+  for (int n = 0; n < frames; ++n)
+    for (int m = 0; m < frames; ++m)
+      kernel.block(Eigen::Index{n} * block, Eigen::Index{m} * block, block, block) =
+          across(n, m) * within;
+  return kernel;
+}
+
 }  // namespace
+
+Eigen::VectorXd BlockTimes(const OuterProductBlock& block, const Eigen::VectorXd& u, int rows,
+                           int cols) {
+  BOREX_CHECK_EQ(u.size(), Eigen::Index{rows} * cols);
+  const Eigen::Map<const RowMajorMatrixXd> field(u.data(), rows, cols);
+  const RowMajorMatrixXd products =
+      block.scale * (block.row_factors * field * block.col_factors.transpose()).array() +
+      block.offset * u.sum();
+  return Eigen::Map<const Eigen::VectorXd>(products.data(), products.size());
+}
 
 FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, double signal_variance,
                  double noise_variance, Eigen::MatrixXf candidate_weights,
                  const Eigen::MatrixXf& candidate_basis, Eigen::VectorXd prior_mean,
-                 Eigen::VectorXd prior_variance, std::vector<OuterProductBlock> blocks)
+                 Eigen::VectorXd prior_variance, std::vector<OuterProductBlock> blocks, int frames,
+                 double frame_length_scale)
     : rows_(rows),
       cols_(cols),
       signal_variance_(signal_variance),
       noise_variance_(noise_variance),
-      row_kernel_(DistanceKernel(rows, nu, length_scale_cells)),
+      row_kernel_(RowKernel(rows, frames, nu, length_scale_cells, frame_length_scale)),
       col_kernel_(DistanceKernel(cols, nu, length_scale_cells)),
       weights_(std::move(candidate_weights)),
       blocks_(std::move(blocks)),
@@ -39,11 +66,11 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
       prior_precision_(prior_variance.cwiseInverse()) {
   BOREX_CHECK_GT(rows, 0);
   BOREX_CHECK_GT(cols, 0);
-  BOREX_CHECK(length_scale_cells > 0 && signal_variance > 0 && noise_variance > 0);
+  BOREX_CHECK(length_scale_cells > 0 && frame_length_scale > 0 && signal_variance > 0 &&
+              noise_variance > 0);
   BOREX_CHECK_EQ(weights_.cols(), static_cast<Eigen::Index>(rows) * cols);
-  BOREX_CHECK_GT(weights_.rows(), 0);
-  BOREX_CHECK_EQ(basis_.rows(), weights_.rows());
-  const Eigen::Index candidates = weights_.rows();
+  const Eigen::Index candidates = basis_.rows();
+  BOREX_CHECK_GT(candidates, 0);
   BOREX_CHECK_EQ(prior_mean_.size(), basis_.cols());
   BOREX_CHECK_EQ(prior_precision_.size(), basis_.cols());
   BOREX_CHECK((prior_variance.array() > 0).all());
@@ -58,6 +85,12 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
     BOREX_CHECK_EQ(block.col_factors.cols(), cols_);
     blocks_end_ += block.size();
     BOREX_CHECK_LE(blocks_end_, candidates);
+  }
+  // The blocks' dense rows, where given: their first and last candidates against them (a layout
+  // check), then dropped.
+  const bool dense_blocks = weights_.rows() == candidates && blocks_end_ > 0;
+  BOREX_CHECK(dense_blocks || weights_.rows() == candidates - blocks_end_);
+  for (const OuterProductBlock& block : blocks_) {
     const auto quadratic = [](const Eigen::MatrixXd& factors, const Eigen::MatrixXd& kernel) {
       return Eigen::VectorXd((factors * kernel).cwiseProduct(factors).rowwise().sum());
     };
@@ -66,23 +99,23 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
     const Eigen::VectorXd row_linear = block.row_factors * row_sums,
                           col_linear = block.col_factors * col_sums;
     const double a = block.scale, b = block.offset;
-    // The block's first and last candidates against their dense weights (a layout check).
-    for (const Eigen::Index i : {Eigen::Index{0}, block.row_factors.rows() - 1})
-      for (const Eigen::Index j : {Eigen::Index{0}, block.col_factors.rows() - 1}) {
-        const Eigen::Index candidate = block.first + i * block.col_factors.rows() + j;
-        BOREX_CHECK_LT(
-            (CandidateWeights(candidate) - weights_.row(candidate).transpose().cast<double>())
-                .cwiseAbs()
-                .maxCoeff(),
-            1e-6);
-      }
+    if (dense_blocks)
+      for (const Eigen::Index i : {Eigen::Index{0}, block.row_factors.rows() - 1})
+        for (const Eigen::Index j : {Eigen::Index{0}, block.col_factors.rows() - 1}) {
+          const Eigen::Index candidate = block.first + i * block.col_factors.rows() + j;
+          BOREX_CHECK_LT(
+              (CandidateWeights(candidate) - weights_.row(candidate).transpose().cast<double>())
+                  .cwiseAbs()
+                  .maxCoeff(),
+              1e-6);
+        }
     for (Eigen::Index i = 0; i < block.row_factors.rows(); ++i)
       for (Eigen::Index j = 0; j < block.col_factors.rows(); ++j)
         prior_quadratic_[block.first + i * block.col_factors.rows() + j] =
             a * a * row_quadratic[i] * col_quadratic[j] +
             2 * a * b * row_linear[i] * col_linear[j] + b * b * row_sums.sum() * col_sums.sum();
   }
-  weights_ = weights_.bottomRows(candidates - blocks_end_).eval();
+  if (dense_blocks) weights_ = weights_.bottomRows(candidates - blocks_end_).eval();
   for (Eigen::Index c = blocks_end_; c < candidates; ++c) prior_quadratic_[c] = PriorQuadratic(c);
   mean_prior_quadratic_ = prior_quadratic_.mean();
   BOREX_CHECK_GT(mean_prior_quadratic_, 0);
@@ -140,14 +173,8 @@ double FieldGp::PriorQuadratic(Eigen::Index candidate) const {
 
 Eigen::VectorXd FieldGp::CandidatesTimes(const Eigen::VectorXd& u) const {
   Eigen::VectorXd out(num_candidates());
-  const Eigen::Map<const RowMajorMatrixXd> field(u.data(), rows_, cols_);
-  for (const OuterProductBlock& block : blocks_) {
-    const RowMajorMatrixXd products =
-        block.scale * (block.row_factors * field * block.col_factors.transpose()).array() +
-        block.offset * u.sum();
-    out.segment(block.first, block.size()) =
-        Eigen::Map<const Eigen::VectorXd>(products.data(), products.size());
-  }
+  for (const OuterProductBlock& block : blocks_)
+    out.segment(block.first, block.size()) = BlockTimes(block, u, rows_, cols_);
   out.tail(weights_.rows()) = (weights_ * u.cast<float>()).cast<double>();
   return out;
 }

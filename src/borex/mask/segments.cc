@@ -9,16 +9,27 @@
 
 namespace borex::mask {
 
-cv::Mat SegmentLabels(const cv::Mat& image, const SegmentOptions& options) {
+cv::Mat SegmentLabels(const cv::Mat& image, const SegmentOptions& options, int frames) {
   BOREX_CHECK(!image.empty() && image.channels() == 3);
+  BOREX_CHECK(frames > 0 && image.rows % frames == 0);
   cv::Mat bytes;
   image.convertTo(bytes, CV_8UC3, image.depth() == CV_8U ? 1.0 : 255.0);
+  const int rows = image.rows / frames;
   const auto segmenter = cv::ximgproc::segmentation::createGraphSegmentation(
       options.sigma, static_cast<float>(options.scale),
       std::max(1, static_cast<int>(
-                      std::lround(options.merge_below * static_cast<double>(image.total())))));
-  cv::Mat labels;
-  segmenter->processImage(bytes, labels);
+                      std::lround(options.merge_below * static_cast<double>(rows * image.cols)))));
+  cv::Mat labels(image.size(), CV_32SC1);
+  int next = 0;  // the first label of the next frame
+  for (int n = 0; n < frames; ++n) {
+    cv::Mat frame_labels;
+    segmenter->processImage(bytes.rowRange(n * rows, (n + 1) * rows), frame_labels);
+    double highest = 0;
+    cv::minMaxLoc(frame_labels, nullptr, &highest);
+    frame_labels += next;
+    frame_labels.copyTo(labels.rowRange(n * rows, (n + 1) * rows));
+    next += static_cast<int>(highest) + 1;
+  }
   return labels;
 }
 

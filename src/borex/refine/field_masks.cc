@@ -10,16 +10,17 @@
 
 namespace borex::refine {
 
-CellGrid CellGrid::For(int image_rows, int image_cols) {
-  BOREX_CHECK(image_rows > 0 && image_cols > 0);
+CellGrid CellGrid::For(int image_rows, int image_cols, int frames) {
+  BOREX_CHECK(image_rows > 0 && image_cols > 0 && frames > 0);
   constexpr int kCellsOnShorterSide = 32;
   CellGrid grid;
   grid.cell = std::max(
       1, (std::min(image_rows, image_cols) + kCellsOnShorterSide - 1) / kCellsOnShorterSide);
-  grid.rows = (image_rows + grid.cell - 1) / grid.cell;
+  grid.rows = frames * ((image_rows + grid.cell - 1) / grid.cell);
   grid.cols = (image_cols + grid.cell - 1) / grid.cell;
-  grid.image_rows = image_rows;
+  grid.image_rows = frames * image_rows;
   grid.image_cols = image_cols;
+  grid.frames = frames;
   return grid;
 }
 
@@ -33,10 +34,12 @@ Eigen::VectorXf CellAverage(const CellGrid& grid, const cv::Mat& map) {
   }
   Eigen::VectorXf sums = Eigen::VectorXf::Zero(grid.size());
   Eigen::VectorXf counts = Eigen::VectorXf::Zero(grid.size());
+  const int frame_rows = grid.frame_rows(), frame_cells = grid.frame_cells();
   for (int r = 0; r < values.rows; ++r) {
     const float* row = values.ptr<float>(r);
+    const int cell_row = (r / frame_rows) * frame_cells + (r % frame_rows) / grid.cell;
     for (int c = 0; c < values.cols; ++c) {
-      const int index = (r / grid.cell) * grid.cols + c / grid.cell;
+      const int index = cell_row * grid.cols + c / grid.cell;
       sums[index] += row[c];
       counts[index] += 1;
     }
@@ -55,12 +58,24 @@ BoxCoverage AxisCoverage(const CellGrid& grid, const mask::PixelBox& box) {
     }
     return share;
   };
-  if (box.empty()) return {Eigen::VectorXf::Zero(grid.rows), Eigen::VectorXf::Zero(grid.cols)};
-  return {axis(box.row0, box.rows, grid.rows, grid.image_rows),
+  if (box.empty())
+    return {Eigen::VectorXf::Zero(grid.frame_cells()), Eigen::VectorXf::Zero(grid.cols)};
+  return {axis(box.row0, box.rows, grid.frame_cells(), grid.frame_rows()),
           axis(box.col0, box.cols, grid.cols, grid.image_cols)};
 }
 
+Eigen::VectorXf CuboidRowCoverage(const CellGrid& grid, const Eigen::VectorXf& box_rows, int first,
+                                  int depth) {
+  BOREX_CHECK_EQ(box_rows.size(), grid.frame_cells());
+  BOREX_CHECK(first >= 0 && first < grid.frames && depth > 0);
+  Eigen::VectorXf coverage = Eigen::VectorXf::Zero(grid.rows);
+  for (int n = first; n < std::min(grid.frames, first + depth); ++n)
+    coverage.segment(Eigen::Index{n} * grid.frame_cells(), grid.frame_cells()) = box_rows;
+  return coverage;
+}
+
 Eigen::VectorXf CellCoverage(const CellGrid& grid, const mask::PixelBox& box) {
+  BOREX_CHECK_EQ(grid.frames, 1);
   Eigen::VectorXf coverage = Eigen::VectorXf::Zero(grid.size());
   if (box.empty()) return coverage;
   const auto [rows, cols] = AxisCoverage(grid, box);
@@ -134,11 +149,13 @@ cv::Mat CellFieldToPixels(const CellGrid& grid, const Eigen::MatrixXd& field) {
     *t = cells > 1 ? x - *low : 0.0;
   };
   cv::Mat out(grid.image_rows, grid.image_cols, CV_32FC1);
+  const int frame_rows = grid.frame_rows(), frame_cells = grid.frame_cells();
   for (int r = 0; r < grid.image_rows; ++r) {
     int r0 = 0;
     double tr = 0;
-    position(r, grid.rows, &r0, &tr);
-    const int r1 = std::min(r0 + 1, grid.rows - 1);
+    position(r % frame_rows, frame_cells, &r0, &tr);
+    const int r1 = (r / frame_rows) * frame_cells + std::min(r0 + 1, frame_cells - 1);
+    r0 += (r / frame_rows) * frame_cells;
     for (int c = 0; c < grid.image_cols; ++c) {
       int c0 = 0;
       double tc = 0;

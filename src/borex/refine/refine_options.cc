@@ -176,9 +176,11 @@ std::vector<double> RefineOptions::SidePixels(int image_rows, int image_cols) co
 }
 
 // The code's length scales (12, 12) px and 10 half-width units (= 20 px of side) at 224 x 224;
-// twice those for a clip, which measured better on validation clips (docs/results.md, RQ3).
+// twice those for a clip's squares' GP, which measured better on validation clips (docs/results.md,
+// RQ3).
 double RefineOptions::PositionLengthScale(int image_rows, int image_cols, int clip_frames) const {
-  const double scale = clip_frames > 1 ? 2.0 : 1.0;
+  // The pixel field's is a map's smoothness within a frame: a clip's the same as an image's.
+  const double scale = clip_frames > 1 && Domain(clip_frames) == GpDomain::kMasks ? 2.0 : 1.0;
   return length_scale_position > 0 ? length_scale_position
                                    : scale * 12.0 * std::min(image_rows, image_cols) / 224.0;
 }
@@ -319,12 +321,11 @@ void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const
                             " px square, larger than the " + std::to_string(image_cols) + "x" +
                             std::to_string(image_rows) + " working image");
   }
-  if (clip_frames > 1 && gp_domain == GpDomain::kPixels)
-    throw OptionError("--gp-over", "pixels refines images, not clips (use masks or auto)");
   if (gp_domain == GpDomain::kAuto && Domain(clip_frames) == GpDomain::kPixels)
     CheckFieldParts(*this, "auto");
-  if (clip_frames > 1 && fit_noise_variance)
-    throw OptionError("--fit-noise-variance", "needs the pixel field, which refines images only");
+  if (Domain(clip_frames) != GpDomain::kPixels && fit_noise_variance)
+    throw OptionError("--fit-noise-variance",
+                      "needs the pixel field (for a clip, --gp-over pixels)");
   if (clip_frames > 1)
     for (int depth : mask_frames)
       if (depth <= 0 || depth > clip_frames)
@@ -339,8 +340,9 @@ GpDomain RefineOptions::Domain(int clip_frames) const {
 }
 
 int RefineOptions::RiseSamplesRead(int clip_frames) const {
+  // An image's only: the gate counts an image's regions, and a clip's RISE masks are not read.
   if (!use_prior || rise_observations == RiseObservations::kOff ||
-      Domain(clip_frames) != GpDomain::kPixels)
+      Domain(clip_frames) != GpDomain::kPixels || clip_frames > 1)
     return 0;
   return rise_observation_limit == 0 ? std::numeric_limits<int>::max() : rise_observation_limit;
 }
@@ -396,12 +398,13 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
       {"map_segment_form", domain == GpDomain::kPixels && map_segment_weight > 0
                                ? SegmentFormName(map_segment_form)
                                : "none"},
+      // off where no RISE mask can be read (the masks' GP, or a clip)
       {"rise_observations",
-       RiseObservationsName(domain == GpDomain::kPixels ? rise_observations
-                                                        : RiseObservations::kOff)},
+       RiseObservationsName(domain == GpDomain::kPixels && !video ? rise_observations
+                                                                  : RiseObservations::kOff)},
       // 0 (all, the behaviour before the limit) where no mask is read
       {"rise_observation_limit",
-       domain == GpDomain::kPixels && rise_observations != RiseObservations::kOff
+       domain == GpDomain::kPixels && !video && rise_observations != RiseObservations::kOff
            ? rise_observation_limit
            : 0},
       {"fit_noise_variance", fit_noise_variance},

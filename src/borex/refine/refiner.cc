@@ -302,56 +302,92 @@ struct Refiner::State {
   }
 
   // GpDomain::kPixels: the cell grid, the prior's level sets, every candidate's weights and basis,
-  // and the field GP. The squares are `candidates`, already laid out.
+  // and the field GP. The squares (a clip's cuboids) are `candidates`, already laid out.
   void BuildField(const Eigen::VectorXd& length_scales) {
     const RefineOptions& o = options;
-    grid = CellGrid::For(frame_rows, image.cols);
+    grid = CellGrid::For(frame_rows, image.cols, frames);
     prior_cells = CellAverage(grid, prior);
     if (o.level_set_segments > 0) {
       mask::SegmentOptions segments;
       segments.scale = o.level_set_segments;
-      level_set_labels = mask::SegmentLabels(image, segments);
+      level_set_labels = mask::SegmentLabels(image, segments, frames);
     }
     if (has_prior) AddLevelSets(prior, o.prior_level_sets, /*of_posterior=*/false);
-    // The squares, side by side, as outer products of their rows' and columns' coverage, in the
-    // candidates' order (per side, row centres, then column centres): the GP's blocks, and the
-    // same shares multiplied out as CellCoverage does for the dense weights.
+    // The squares, one block per (depth, side), as outer products of their rows' and columns'
+    // coverage in the candidates' order (first frames and row centres, then column centres): the
+    // GP's blocks. An image's are also multiplied out as CellCoverage does, the dense weights
+    // its basis has always been read from; a clip's, about 10⁵ rows of 10⁴ cells, are not, and
+    // their basis is read from the blocks.
     const Eigen::Index squares = candidates.cols();
-    Eigen::MatrixXf weights(squares + static_cast<Eigen::Index>(level_sets.size()), grid.size());
+    const Eigen::Index dense_squares = video ? 0 : squares;
+    Eigen::MatrixXf weights(dense_squares + static_cast<Eigen::Index>(level_sets.size()),
+                            grid.size());
+    Eigen::MatrixXf square_basis(video ? squares : 0, has_prior ? 3 : 2);
     std::vector<gp::OuterProductBlock> blocks;
     const auto [scale, offset] = ObservationAffine(grid.size(), o.flip);
-    const auto n_rows = static_cast<Eigen::Index>(grid_rows.size()),
+    const auto n_frames = static_cast<Eigen::Index>(grid_frames.size()),
+               n_rows = static_cast<Eigen::Index>(grid_rows.size()),
                n_cols = static_cast<Eigen::Index>(grid_cols.size());
-    for (size_t i = 0; i < sides.size(); ++i) {
-      const Eigen::Index first = static_cast<Eigen::Index>(i) * n_rows * n_cols;
-      const auto coverage = [&](Eigen::Index j) {
-        return AxisCoverage(grid, mask::SquareBox(candidates(0, j), candidates(1, j),
-                                                  candidates(2, j), frame_rows, image.cols));
-      };
-      Eigen::MatrixXf row_shares(n_rows, grid.rows), col_shares(n_cols, grid.cols);
-      for (Eigen::Index r = 0; r < n_rows; ++r)
-        row_shares.row(r) = coverage(first + r * n_cols).rows.transpose();
-      for (Eigen::Index c = 0; c < n_cols; ++c)
-        col_shares.row(c) = coverage(first + c).cols.transpose();
-      Eigen::VectorXf hidden(grid.size());
-      for (Eigen::Index r = 0; r < n_rows; ++r)
-        for (Eigen::Index c = 0; c < n_cols; ++c) {
-          for (int cell_row = 0; cell_row < grid.rows; ++cell_row)
-            hidden.segment(Eigen::Index{cell_row} * grid.cols, grid.cols) =
-                row_shares(r, cell_row) * col_shares.row(c).transpose();
-          weights.row(first + r * n_cols + c) = ObservationWeights(hidden, o.flip).transpose();
+    const int side_row = video ? 3 : 2;
+    for (size_t j = 0; j < depths.size(); ++j)
+      for (size_t i = 0; i < sides.size(); ++i) {
+        const Eigen::Index first =
+            static_cast<Eigen::Index>(j * sides.size() + i) * n_frames * n_rows * n_cols;
+        const auto coverage = [&](Eigen::Index k) {
+          return AxisCoverage(
+              grid, mask::SquareBox(candidates(0, k), candidates(1, k), candidates(side_row, k),
+                                    frame_rows, image.cols));
+        };
+        Eigen::MatrixXf row_shares(n_frames * n_rows, grid.rows), col_shares(n_cols, grid.cols);
+        for (Eigen::Index f = 0; f < n_frames; ++f)
+          for (Eigen::Index r = 0; r < n_rows; ++r) {
+            Eigen::VectorXf rows = coverage(first + (f * n_rows + r) * n_cols).rows;
+            if (video)
+              rows = CuboidRowCoverage(grid, rows, grid_frames[static_cast<size_t>(f)], depths[j]);
+            row_shares.row(f * n_rows + r) = rows.transpose();
+          }
+        for (Eigen::Index c = 0; c < n_cols; ++c)
+          col_shares.row(c) = coverage(first + c).cols.transpose();
+        gp::OuterProductBlock block;
+        block.first = first;
+        block.scale = scale;
+        block.offset = offset;
+        block.row_factors = row_shares.cast<double>();
+        block.col_factors = col_shares.cast<double>();
+        if (video) {
+          // (⟨w, i0⟩, ⟨w, 1⟩, 1) from the block, as FieldBasis gives them from dense weights.
+          const Eigen::Index columns = square_basis.cols();
+          auto basis_rows = square_basis.middleRows(first, block.size());
+          if (has_prior)
+            basis_rows.col(0) =
+                gp::BlockTimes(block, prior_cells.cast<double>(), grid.rows, grid.cols)
+                    .cast<float>();
+          basis_rows.col(columns - 2) =
+              gp::BlockTimes(block, Eigen::VectorXd::Ones(grid.size()), grid.rows, grid.cols)
+                  .cast<float>();
+          basis_rows.col(columns - 1).setOnes();
+        } else {
+          Eigen::VectorXf hidden(grid.size());
+          for (Eigen::Index r = 0; r < n_rows; ++r)
+            for (Eigen::Index c = 0; c < n_cols; ++c) {
+              for (int cell_row = 0; cell_row < grid.rows; ++cell_row)
+                hidden.segment(Eigen::Index{cell_row} * grid.cols, grid.cols) =
+                    row_shares(r, cell_row) * col_shares.row(c).transpose();
+              weights.row(first + r * n_cols + c) = ObservationWeights(hidden, o.flip).transpose();
+            }
         }
-      gp::OuterProductBlock block;
-      block.first = first;
-      block.scale = scale;
-      block.offset = offset;
-      block.row_factors = row_shares.cast<double>();
-      block.col_factors = col_shares.cast<double>();
-      blocks.push_back(std::move(block));
-    }
-    BOREX_CHECK_EQ(n_rows * n_cols * static_cast<Eigen::Index>(sides.size()), squares);
+        blocks.push_back(std::move(block));
+      }
+    BOREX_CHECK_EQ(
+        n_frames * n_rows * n_cols * static_cast<Eigen::Index>(sides.size() * depths.size()),
+        squares);
     weights.bottomRows(static_cast<Eigen::Index>(level_sets.size())) = LevelSetWeights(0);
-    candidate_basis = FieldBasis(weights);
+    if (video) {
+      candidate_basis.resize(squares + weights.rows(), square_basis.cols());
+      candidate_basis << square_basis, FieldBasis(weights);
+    } else {
+      candidate_basis = FieldBasis(weights);
+    }
     const auto columns = candidate_basis.cols();
     Eigen::VectorXd prior_mean = Eigen::VectorXd::Zero(columns);
     Eigen::VectorXd prior_variance =
@@ -360,13 +396,13 @@ struct Refiner::State {
       prior_mean[0] = 1.0;
       prior_variance[0] = o.prior_coefficient_sd * o.prior_coefficient_sd;
     }
-    // The position length scale, in cells.
+    // The position length scale, in cells; a clip's frame scale in frames.
     field_length_scale = length_scales[0];
     fixed_candidates = latest_posterior_sets = candidate_basis.rows();
-    field = std::make_unique<gp::FieldGp>(grid.rows, grid.cols, o.kernel,
-                                          length_scales[0] / grid.cell, o.signal_variance,
-                                          o.NoiseVariance(), std::move(weights), candidate_basis,
-                                          prior_mean, prior_variance, std::move(blocks));
+    field = std::make_unique<gp::FieldGp>(
+        grid.rows, grid.cols, o.kernel, length_scales[0] / grid.cell, o.signal_variance,
+        o.NoiseVariance(frames), std::move(weights), candidate_basis, prior_mean, prior_variance,
+        std::move(blocks), frames, video ? length_scales[2] : 1.0);
   }
 
   // The mask-space GP's final map: the search's GP, or the same data under the σf² and/or the
@@ -515,7 +551,7 @@ struct Refiner::State {
     BOREX_CHECK_EQ(samples.rise.logits.rows(),
                    static_cast<Eigen::Index>(samples.rise.masks.size()));
     const Eigen::Index count =
-        std::min<Eigen::Index>(samples.rise.logits.rows(), options.RiseSamplesRead());
+        std::min<Eigen::Index>(samples.rise.logits.rows(), options.RiseSamplesRead(frames));
     const Eigen::VectorXf scores =
         model::ClassScores(samples.rise.logits.topRows(count), label, options.score);
     const double base = model::ClassScores(Eigen::MatrixXf(samples.unmasked_logits.transpose()),
@@ -620,11 +656,13 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   // the observations (double); the RISE masks it may read are candidates and observations both.
   const double rise_masks = static_cast<double>(std::min<size_t>(
       prior_samples.rise.masks.size(), static_cast<size_t>(o.RiseSamplesRead(s.frames))));
-  const double megabytes =
-      (pixels ? (static_cast<double>(count) + rise_masks) *
-                    (4.0 * CellGrid::For(rows, cols).size() + 8.0 * (o.iterations + 8 + rise_masks))
-              : GpBytes(count, dims, o.iterations, basis_columns)) /
-      (1024.0 * 1024.0);
+  // A clip's squares are not written out over the cells (BuildField).
+  const double dense_rows = (s.video ? 0.0 : static_cast<double>(count)) + rise_masks;
+  const double megabytes = (pixels ? dense_rows * 4.0 * CellGrid::For(rows, cols, s.frames).size() +
+                                         (static_cast<double>(count) + rise_masks) * 8.0 *
+                                             (o.iterations + 8 + rise_masks)
+                                   : GpBytes(count, dims, o.iterations, basis_columns)) /
+                           (1024.0 * 1024.0);
   if (megabytes > o.max_gp_megabytes)
     throw OptionError(
         "--max-gp-memory",
@@ -689,7 +727,7 @@ Refiner::Refiner(model::Classifier& classifier, const cv::Mat& image, int label,
   s.base_scored = o.flip;
   if (pixels) {
     s.BuildField(length_scales);
-    if (s.has_prior && !prior_samples.empty() &&
+    if (s.has_prior && !prior_samples.empty() && o.RiseSamplesRead(s.frames) > 0 &&
         (o.rise_observations == RiseObservations::kAll ||
          (o.rise_observations == RiseObservations::kRegions &&
           SalientRegions(s.prior, kRiseRegionFraction, kRiseRegionShare) >= 2)))
