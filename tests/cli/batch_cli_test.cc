@@ -141,7 +141,7 @@ TEST_F(BatchCliTest, BadInputGetsOneLine) {
       {base + " --voc-root " + kTiny + " --iterations 12abc", 2, "--iterations"},
       // The pixel field's options for clips, whose GP is over the squares.
       {base + " --video-root " + Path("absent") + " --average-hyperparameters", 2,
-       "--average-hyperparameters: is for images only"},
+       "--average-hyperparameters: needs the pixel field (for a clip, --gp-over pixels)"},
       {"report " + Path("nothing_here"), 4, "no such batch output directory"},
       {"report " + Path("nothing_here") + " --sample 3", 2, "--sample"},
       {"report " + Path("nothing_here") + " --html --limit -1", 2, "--limit"}};
