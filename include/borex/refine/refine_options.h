@@ -132,7 +132,8 @@ struct RefineOptions {
   // maximum marginal likelihood (jointly with σf² when fit_signal_variance). Paper and code: off.
   bool fit_length_scale = false;
   // Default: the pixel field for an image (docs/algorithm.md, seventh round), the squares'
-  // (row, col, side) for a clip. Paper and code: masks.
+  // (row, col, n, side, t) for a clip (its field, kPixels, lost Grad-CAM++'s insertion to them:
+  // twenty-sixth round). Paper and code: masks.
   GpDomain gp_domain = GpDomain::kAuto;
   // kPixels: the final map's σn² by maximum marginal likelihood too (jointly with σf², over
   // 10^(k/4), k = −8..0): under the additive model the residual is the model's misfit (a
