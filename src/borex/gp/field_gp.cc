@@ -24,7 +24,7 @@ Eigen::MatrixXd DistanceKernel(int size, MaternNu nu, double length_scale) {
 Eigen::MatrixXd RowKernel(int rows, int frames, MaternNu nu, double length_scale,
                           double frame_length_scale) {
   BOREX_CHECK(frames > 0 && rows % frames == 0);
-  const Eigen::MatrixXd within = DistanceKernel(rows / frames, nu, length_scale);
+  Eigen::MatrixXd within = DistanceKernel(rows / frames, nu, length_scale);
   if (frames == 1) return within;
   const Eigen::MatrixXd across = DistanceKernel(frames, nu, frame_length_scale);
   Eigen::MatrixXd kernel(rows, rows);
