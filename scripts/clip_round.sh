@@ -1,17 +1,18 @@
 # Sourced by the clip rounds of issue 11 (scripts/reproduce_refinement_round25.sh, _round26.sh):
 # their batches and tables. The caller sets borex, model, data and out.
 
-# clip_run SPLIT COUNT RUN METHODS FLAG: the kriging batch $out/RUN-SPLITCOUNT of METHODS over the
-# first COUNT clips of SPLIT, two shards of one thread.
+# clip_run SPLIT COUNT RUN METHODS FLAG...: the kriging batch $out/RUN-SPLITCOUNT of METHODS over
+# the first COUNT clips of SPLIT with the FLAGs, two shards of one thread.
 clip_run() {
-  local split=$1 count=$2 run=$3 methods=$4 flag=$5 dir k pids=()
+  local split=$1 count=$2 run=$3 methods=$4 dir k pids=()
+  local flags=("${@:5}")
   dir=$out/$run-$split$count
   head -n "$count" "$data/splits/$split.txt" > "$data/splits/$split$count.txt"
   [[ -f $dir/summary.json ]] && return
   mkdir -p "$dir"
   for k in 1 2; do
     "$borex" batch --model "$model" --video-root "$data" --split "$split$count" \
-      --methods "$methods" --seed 0 --step 7168 --preset kriging --rise-infill mean "$flag" \
+      --methods "$methods" --seed 0 --step 7168 --preset kriging --rise-infill mean "${flags[@]}" \
       --threads 1 --shard "$k/2" --out "$dir" > "$dir/shard-$k.log" 2>&1 &
     pids+=($!)
   done

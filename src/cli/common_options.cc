@@ -525,7 +525,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
   command
       .add_option("--length-scale", flags.length_scale,
                   "POS[,SIZE] kernel length scales in pixels (default: the code's 12 and 20 "
-                  "at 224, scaled to the input; twice that for video)")
+                  "at 224, scaled to the input; twice that for a clip's squares' GP)")
       ->group(bo);
   command
       .add_option("--noise", flags.options.noise_variance,
