@@ -16,8 +16,17 @@ final scene (alpha above --box-threshold after later items are drawn over it). T
 scenes draw items from Fashion-MNIST's training split, test scenes from its t10k split, so the
 test items are unseen during training.
 
+--style shifted is a second generator, for checking that a setting chosen on these scenes is not
+a property of their drawing (issue 11, twenty-eighth round): the same task and annotations, but
+a textured background (value noise at three scales crossed by stripes), one or two WHOLE items of
+other classes as distractors, every item mirrored at random and turned by up to 25 degrees, one
+target of 28-64 px or two to four of 24-44 px, and stronger noise. Its scenes come from random
+streams of their own, so the two styles' scenes with the same id are unrelated.
+
 Usage:
   /usr/bin/python3 scripts/make_scenes.py --out data/scenes              # 20000/2000/2000 scenes
+  /usr/bin/python3 scripts/make_scenes.py --out data/shifted_scenes --style shifted \
+      --train 0 --val 0 --test 300 --multi-fraction 0.5
   /usr/bin/python3 scripts/make_scenes.py --out /tmp/s --train 100 --val 10 --test 10 --format jpg
 
 Output under --out:
@@ -51,6 +60,7 @@ CLASS_SLUGS = ["tshirt_top", "trouser", "pullover", "dress", "coat", "sandal", "
                "sneaker", "bag", "ankle_boot"]
 SCENE_SIZE = 128
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}
+SHIFTED_STREAM = 1               # --style shifted draws from its own random streams
 ITEM_SIZE_RANGE = (30, 52)       # target item side in pixels, inclusive
 FRAGMENT_FRACTION_RANGE = (1 / 3, 1 / 2)  # fragment crop size as a fraction of the 28 px item
 ALPHA_GAIN = 1.4                 # alpha = min(1, gain * intensity): dark garments stay visible
@@ -204,6 +214,14 @@ def make_scene(fashion, seed, split, index, multi_fraction, box_threshold):
         alphas.append(composite(canvas, images[rng.choice(target_pool)], top, left, side, side,
                                 tint))
 
+    canvas += rng.normal(0.0, 3.0, canvas.shape).astype(np.float32)  # mild sensor noise
+    return target, np.clip(np.rint(canvas), 0, 255).astype(np.uint8), visible_boxes(
+        alphas, box_threshold)
+
+
+def visible_boxes(alphas, box_threshold):
+    """VOC boxes (xmin, ymin, xmax, ymax; 1-based, inclusive) of the items' pixels still visible
+    (alpha above box_threshold once the later items, drawn over them, are taken off)."""
     boxes = []
     for i, alpha in enumerate(alphas):
         visible = alpha.copy()
@@ -213,9 +231,73 @@ def make_scene(fashion, seed, split, index, multi_fraction, box_threshold):
         cols = np.flatnonzero((visible > box_threshold).any(axis=0))
         if len(rows) and len(cols):
             boxes.append((int(cols[0]) + 1, int(rows[0]) + 1, int(cols[-1]) + 1, int(rows[-1]) + 1))
+    return boxes
 
-    canvas += rng.normal(0.0, 3.0, canvas.shape).astype(np.float32)  # mild sensor noise
-    return target, np.clip(np.rint(canvas), 0, 255).astype(np.uint8), boxes
+
+def textured_background(rng):
+    """The shifted style's background: value noise at three scales per channel over a random base
+    colour, crossed by a periodic stripe pattern at a random angle and period."""
+    canvas = np.repeat(random_colour(rng, 40, 215)[None, None, :], SCENE_SIZE, 0)
+    canvas = np.repeat(canvas, SCENE_SIZE, 1)
+    for cells, amplitude in ((4, 60.0), (16, 30.0), (64, 15.0)):
+        noise = rng.uniform(-1.0, 1.0, (cells, cells, 3)).astype(np.float32)
+        for channel in range(3):
+            layer = Image.fromarray(noise[..., channel], mode="F").resize(
+                (SCENE_SIZE, SCENE_SIZE), Image.BILINEAR)
+            canvas[..., channel] += amplitude * np.asarray(layer, np.float32)
+    angle, period = rng.uniform(0, np.pi), rng.uniform(6.0, 20.0)
+    yy, xx = np.mgrid[0:SCENE_SIZE, 0:SCENE_SIZE].astype(np.float32)
+    stripes = np.sin(2 * np.pi * (np.cos(angle) * xx + np.sin(angle) * yy) / period)
+    canvas += (stripes[..., None] * random_colour(rng, 0, 50)[None, None, :]).astype(np.float32)
+    return np.clip(canvas, 0, 255)
+
+
+def turned_item(rng, gray_item, side):
+    """A 28x28 item mirrored at random, turned by up to 25 degrees and scaled so that its 28 px
+    become `side` px: (grayscale array, its height and width in the scene)."""
+    item = Image.fromarray(gray_item)
+    if rng.uniform() < 0.5:
+        item = item.transpose(Image.FLIP_LEFT_RIGHT)
+    item = item.rotate(float(rng.uniform(-25.0, 25.0)), Image.BILINEAR, expand=True)
+    height = width = max(int(round(item.size[0] * side / 28.0)), 4)
+    return np.asarray(item), height, width
+
+
+def make_shifted_scene(fashion, seed, split, index, multi_fraction, box_threshold):
+    """The second generator's scene (--style shifted): the same target task and annotation, drawn
+    differently from make_scene, for checking settings chosen on make_scene's scenes. Whole items
+    of other classes as distractors, turned and mirrored items, one to four targets of 24-64 px
+    and a textured background. Returns (target label, uint8 image [H,W,3], list of VOC boxes)."""
+    images, labels, by_class = fashion["test" if split == "test" else "train"]
+    rng = np.random.default_rng([seed, SPLIT_CODES[split], index, SHIFTED_STREAM])
+    target = int(rng.integers(10))
+    item_count = int(rng.integers(2, 5)) if rng.uniform() < multi_fraction else 1
+    canvas = textured_background(rng)
+
+    # Distractors first, so that targets are drawn over them; targets avoid each other only.
+    distractors, targets = [], []
+    other_pool = np.flatnonzero(labels != target)
+    for _ in range(int(rng.integers(1, 3))):
+        gray, height, width = turned_item(rng, images[rng.choice(other_pool)],
+                                          int(rng.integers(24, 41)))
+        top, left = place_target(rng, height, distractors)
+        distractors.append((top, left, height, width))
+        tint = contrasting_tint(rng, canvas, top, left, height, width)
+        composite(canvas, np.ascontiguousarray(gray), top, left, height, width, tint)
+
+    alphas = []
+    for _ in range(item_count):
+        side = int(rng.integers(28, 65)) if item_count == 1 else int(rng.integers(24, 45))
+        gray, height, width = turned_item(rng, images[rng.choice(by_class[target])], side)
+        top, left = place_target(rng, height, targets)
+        targets.append((top, left, height, width))
+        tint = contrasting_tint(rng, canvas, top, left, height, width)
+        alphas.append(composite(canvas, np.ascontiguousarray(gray), top, left, height, width,
+                                tint))
+
+    canvas += rng.normal(0.0, 5.0, canvas.shape).astype(np.float32)
+    return target, np.clip(np.rint(canvas), 0, 255).astype(np.uint8), visible_boxes(
+        alphas, box_threshold)
 
 
 def annotation_xml(filename, class_slug, boxes):
@@ -237,6 +319,7 @@ def annotation_xml(filename, class_slug, boxes):
             f"{objects}</annotation>\n")
 
 
+SCENE_STYLES = {"cluttered": make_scene, "shifted": make_shifted_scene}
 _FASHION = {}  # per worker process: {"train"/"test": (images, labels, indices by class)}
 
 
@@ -247,8 +330,9 @@ def _load_fashion_into_worker():
 
 
 def _write_scene(job):
-    out, image_format, seed, split, index, multi_fraction, box_threshold = job
-    target, image, boxes = make_scene(_FASHION, seed, split, index, multi_fraction, box_threshold)
+    out, image_format, style, seed, split, index, multi_fraction, box_threshold = job
+    target, image, boxes = SCENE_STYLES[style](_FASHION, seed, split, index, multi_fraction,
+                                               box_threshold)
     image_id = f"{split}_{index:06d}"
     filename = f"{image_id}.{image_format}"
     save_options = {"quality": 95} if image_format == "jpg" else {}
@@ -266,8 +350,12 @@ def main():
     parser.add_argument("--train", type=int, default=20000, help="train scenes (default 20000)")
     parser.add_argument("--val", type=int, default=2000, help="val scenes (default 2000)")
     parser.add_argument("--test", type=int, default=2000, help="test scenes (default 2000)")
+    parser.add_argument("--style", choices=sorted(SCENE_STYLES), default="cluttered",
+                        help="cluttered: the project's benchmark (default) | shifted: a second "
+                        "generator, for checking settings off the scenes they were chosen on")
     parser.add_argument("--multi-fraction", type=float, default=0.33,
-                        help="fraction of scenes with 2-3 target items (default 0.33)")
+                        help="fraction of scenes with several target items: 2-3 (cluttered), "
+                        "2-4 (shifted) (default 0.33)")
     parser.add_argument("--box-threshold", type=float, default=0.3,
                         help="alpha above which an item pixel counts for its box (default 0.3)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -283,14 +371,14 @@ def main():
     start = time.time()
     with Pool(args.workers, initializer=_load_fashion_into_worker) as pool:
         for split in ("train", "val", "test"):
-            jobs = [(args.out, args.format, args.seed, split, i, args.multi_fraction,
+            jobs = [(args.out, args.format, args.style, args.seed, split, i, args.multi_fraction,
                      args.box_threshold) for i in range(getattr(args, split))]
             results = pool.map(_write_scene, jobs, chunksize=64)
             with open(os.path.join(args.out, "ImageSets", "Main", f"{split}.txt"), "w") as f:
                 f.write("".join(image_id + "\n" for image_id, _, _ in results))
             per_class = np.bincount([t for _, t, _ in results], minlength=10).tolist()
             multi = sum(n > 1 for _, _, n in results)
-            print(f"make_scenes: {split}: {len(results)} scenes ({multi} with 2-3 items), "
+            print(f"make_scenes: {split}: {len(results)} scenes ({multi} with several items), "
                   f"per class {per_class}, {time.time() - start:.0f} s", flush=True)
 
 
