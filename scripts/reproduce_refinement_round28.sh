@@ -85,3 +85,25 @@ for setting in code squares raise05; do
   against_defaults "$out/model1-shifted-val-defaults" "$out/model1-shifted-val-$setting"
   data=$project_data against_defaults "$out/project-val-defaults" "$out/project-val-$setting"
 done
+
+# Step 3, validation only (the same 100 shifted scenes, the first shifted classifier, RISE): the
+# squares under the kriging preset plus one of the code's settings at a time (the paper's fixed
+# prior mean, the squashed score, the hyperparameter search), each against the squares alone and
+# against the code's settings: which of them carries the code's insertion.
+for setting in fixed squash hyperopt; do
+  case $setting in
+    fixed) flags=(--gp-over masks --prior-mean fixed) ;;
+    squash) flags=(--gp-over masks --squash 10) ;;
+    hyperopt) flags=(--gp-over masks --hyperopt) ;;
+  esac
+  preset=kriging rise_infill=mean gp_over=pixels model=${shifted_models[0]} \
+    batch "$out/model1-shifted-val-squares-$setting" val100 rise,borex:rise "${flags[@]}"
+done
+echo "### Step 3 (validation): the squares plus one of the code's settings, against the squares and against the code"
+for setting in fixed squash hyperopt; do
+  against_defaults "$out/model1-shifted-val-squares" "$out/model1-shifted-val-squares-$setting"
+done
+for setting in fixed squash hyperopt; do
+  cp "$out/model1-shifted-val-code/borex:rise.csv" "$out/model1-shifted-val-squares-$setting/code-borex:rise.csv"
+  quality "$out/model1-shifted-val-squares-$setting" --pair borex:rise=code-borex:rise
+done
