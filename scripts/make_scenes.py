@@ -237,8 +237,7 @@ def visible_boxes(alphas, box_threshold):
 def textured_background(rng):
     """The shifted style's background: value noise at three scales per channel over a random base
     colour, crossed by a periodic stripe pattern at a random angle and period."""
-    canvas = np.repeat(random_colour(rng, 40, 215)[None, None, :], SCENE_SIZE, 0)
-    canvas = np.repeat(canvas, SCENE_SIZE, 1)
+    canvas = np.full((SCENE_SIZE, SCENE_SIZE, 3), random_colour(rng, 40, 215), np.float32)
     for cells, amplitude in ((4, 60.0), (16, 30.0), (64, 15.0)):
         noise = rng.uniform(-1.0, 1.0, (cells, cells, 3)).astype(np.float32)
         for channel in range(3):

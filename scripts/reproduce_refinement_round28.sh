@@ -68,6 +68,10 @@ done
 # runs on the project's val100 with its first classifier, where the defaults beat the code's.
 head_split val 100
 project_data=$root/data/scenes
+if [[ ! -f $project_data/ImageSets/Main/val.txt ]]; then
+  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$project_data" --seed 0
+fi
+data=$project_data head_split val 100
 for setting in defaults code squares raise05; do
   settings_preset=kriging flags=()
   case $setting in

@@ -20,6 +20,7 @@ shifted_models=("$root/models/fashion_shifted_resnet.pt" "$root/models/fashion_s
 raise=(--map-segments 0.5 --map-segments-form raise)
 methods=rise,gradcam++,borex:rise,borex:gradcam++
 head_split val 100
+data=$project_data head_split val 100  # the twenty-fourth round made the project's scenes
 
 for i in 1 2; do
   preset=kriging rise_infill=mean gp_over=pixels model=${shifted_models[i - 1]} \
