@@ -13,20 +13,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement28}
-export DATA=${DATA:-$root/data/shifted_scenes}
-# The generator's own classifiers: the ResNet, and the plain CNN for the second-model check.
-shifted_models=("${SHIFTED_MODEL:-$root/models/fashion_shifted_resnet.pt}"
-  "${SHIFTED_MODEL2:-$root/models/fashion_shifted_plaincnn.pt}")
-if [[ ! -f $DATA/ImageSets/Main/test.txt ]]; then
-  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$DATA" --style shifted --seed 0 \
-    --multi-fraction 0.5
-fi
-for arch in resnet plain; do
-  file=${shifted_models[0]}
-  [[ $arch == plain ]] && file=${shifted_models[1]}
-  [[ -f $file ]] || /usr/bin/python3 "$root/scripts/train_scene_classifier.py" --data "$DATA" \
-    --out "$file" --arch "$arch" --epochs 16 --seed 0
-done
+source "$root/scripts/shifted_scenes.sh"
 source "$root/scripts/scene_benchmark.sh"
 head_split test 300
 

@@ -348,6 +348,8 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
       {"--fit-length-scale", [](auto& o, auto& f) { o.fit_length_scale = f.fit_length_scale; }},
       {"--fit-noise-variance",
        [](auto& o, auto& f) { o.fit_noise_variance = f.fit_noise_variance; }},
+      {"--fit-rise-observation-noise",
+       [](auto& o, auto& f) { o.fit_rise_observation_noise = f.fit_rise_observation_noise; }},
       {"--prior-coefficient-sd",
        [](auto& o, auto& f) { o.prior_coefficient_sd = f.prior_coefficient_sd; }},
       {"--fit-prior-coefficient-sd",
@@ -400,7 +402,8 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
   // On by default and inactive over the squares' GP; asked for there by name, they are refused.
   for (const auto& [asked, option] :
        {std::pair{o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"},
-        std::pair{o.average_hyperparameters, "--average-hyperparameters"}})
+        std::pair{o.average_hyperparameters, "--average-hyperparameters"},
+        std::pair{o.fit_rise_observation_noise, "--fit-rise-observation-noise"}})
     if (asked && typed(option) && squares)
       refuse(option, "the squares' GP fits the final map's variances only");
   // The pixel field's lists of numbers, or none.
@@ -580,6 +583,15 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
                   "is over its frames' cells, the cuboids' scores sums over them "
                   "(docs/algorithm.md, seventh and twenty-sixth rounds)")
       ->capture_default_str()
+      ->group(bo);
+  command
+      .add_flag("--fit-rise-observation-noise,!--no-fit-rise-observation-noise",
+                flags.options.fit_rise_observation_noise,
+                "With the pixel field and the RISE prior's masks as observations "
+                "(--rise-observations): the final map's noise variance of those masks, the noise "
+                "variance times 0.01, 0.032, ..., 100, by marginal likelihood with the other "
+                "hyperparameters (averaged with --average-hyperparameters): how far they fit the "
+                "additive model is each image's evidence (docs/algorithm.md, thirtieth round)")
       ->group(bo);
   command
       .add_flag("--fit-noise-variance,!--no-fit-noise-variance", flags.options.fit_noise_variance,

@@ -55,7 +55,7 @@ struct Joint {
 };
 
 Joint Condition(const Problem& p, const std::vector<int>& rows, const Eigen::VectorXd& values,
-                double scale, double noise = kNoise,
+                double scale, const Eigen::VectorXd& noises,
                 const Eigen::MatrixXd& kernel = DenseKernel()) {
   const int q = 2 + kCells;
   Eigen::VectorXd mean = Eigen::VectorXd::Zero(q);
@@ -69,8 +69,8 @@ Joint Condition(const Problem& p, const std::vector<int>& rows, const Eigen::Vec
     design.row(r).head(2) = p.basis.row(rows[i]).cast<double>();
     design.row(r).tail(kCells) = p.weights.row(rows[i]).cast<double>();
   }
-  const Eigen::MatrixXd s = design * covariance * design.transpose() +
-                            noise * Eigen::MatrixXd::Identity(design.rows(), design.rows());
+  const Eigen::MatrixXd s =
+      design * covariance * design.transpose() + Eigen::MatrixXd(noises.asDiagonal());
   const Eigen::MatrixXd gain = covariance * design.transpose() * s.inverse();
   Joint joint;
   if (values.size() > 0) {
@@ -84,6 +84,15 @@ Joint Condition(const Problem& p, const std::vector<int>& rows, const Eigen::Vec
   }
   joint.covariance = covariance - gain * design * covariance;
   return joint;
+}
+
+// The same with one noise variance for every observation.
+Joint Condition(const Problem& p, const std::vector<int>& rows, const Eigen::VectorXd& values,
+                double scale, double noise = kNoise,
+                const Eigen::MatrixXd& kernel = DenseKernel()) {
+  return Condition(p, rows, values, scale,
+                   Eigen::VectorXd::Constant(static_cast<Eigen::Index>(rows.size()), noise),
+                   kernel);
 }
 
 double Scale(const Problem& p, double signal_variance) {
@@ -370,17 +379,30 @@ FieldGp ObservedGp(const Problem& p) {
 }
 
 void ExpectTheJointGaussians(const std::vector<FieldFit>& fits, const Problem& p, double scale,
-                             const Eigen::MatrixXd& kernel = DenseKernel()) {
+                             const Eigen::MatrixXd& kernel = DenseKernel(),
+                             const Eigen::VectorXd& noises = Eigen::Vector4d::Constant(0.5)) {
   ASSERT_EQ(fits.size(), kFitVariances.size());
   for (size_t k = 0; k < fits.size(); ++k) {
     Problem q = p;
     q.prior_variance = kFitVariances[k];
-    const Joint joint = Condition(q, kFitRows, kFitValues, scale, 0.5, kernel);
+    const Joint joint = Condition(q, kFitRows, kFitValues, scale, noises, kernel);
     EXPECT_NEAR(fits[k].log_likelihood, joint.log_likelihood, kTolerance) << k;
     EXPECT_LT((fits[k].coefficients - joint.mean.head(2)).cwiseAbs().maxCoeff(), kTolerance);
     for (int i = 0; i < kCells; ++i)
       EXPECT_NEAR(fits[k].deviation(i / kCols, i % kCols), joint.mean[2 + i], kTolerance) << k;
   }
+}
+
+// The kernel's scale under D K D: the stationary one's times the observed masks' Σ⟨w, K w⟩ over
+// their Σ⟨w, D K D w⟩ (FieldGp::ObservedKernel::scale_ratio).
+double ShapedScale(const Problem& p, double signal_variance, const Eigen::MatrixXd& kernel) {
+  double stationary = 0, shaped = 0;
+  for (const int row : kFitRows) {
+    const Eigen::VectorXd w = p.weights.row(row).cast<double>().transpose();
+    stationary += w.dot(DenseKernel() * w);
+    shaped += w.dot(kernel * w);
+  }
+  return Scale(p, signal_variance) * stationary / shaped;
 }
 
 // The posterior under other σf², σn² and prior variances, read without changing the GP: each is
@@ -404,24 +426,43 @@ TEST(FieldGpTest, FitsUnderAnAmplitudeAreTheJointGaussianWithTheScaledKernel) {
   Eigen::VectorXd amplitude(kCells);
   for (int i = 0; i < kCells; ++i) amplitude[i] = 0.2 + 0.1 * (i % 7);
   const Eigen::MatrixXd kernel = amplitude.asDiagonal() * DenseKernel() * amplitude.asDiagonal();
-  double stationary = 0, shaped = 0;
-  for (const int row : kFitRows) {
-    const Eigen::VectorXd w = p.weights.row(row).cast<double>().transpose();
-    stationary += w.dot(DenseKernel() * w);
-    shaped += w.dot(kernel * w);
-  }
+  const Eigen::VectorXd noises = Eigen::Vector4d::Constant(0.5);
   const std::vector<FieldFit> fits =
-      gp.FitsUnder(2.0, 0.5, kFitVariances, gp.ObservedUnder(amplitude));
-  ExpectTheJointGaussians(fits, p, Scale(p, 2.0) * stationary / shaped, kernel);
+      gp.FitsUnder(2.0, noises, kFitVariances, gp.ObservedUnder(amplitude));
+  ExpectTheJointGaussians(fits, p, ShapedScale(p, 2.0, kernel), kernel);
   // Not the stationary posterior, unless D = I (then up to the stored weights' float rounding).
   const std::vector<FieldFit> plain = gp.FitsUnder(2.0, 0.5, kFitVariances);
   EXPECT_GT(std::abs(fits[0].log_likelihood - plain[0].log_likelihood), 1e-3);
   const std::vector<FieldFit> ones =
-      gp.FitsUnder(2.0, 0.5, kFitVariances, gp.ObservedUnder(Eigen::VectorXd::Ones(kCells)));
+      gp.FitsUnder(2.0, noises, kFitVariances, gp.ObservedUnder(Eigen::VectorXd::Ones(kCells)));
   for (size_t k = 0; k < fits.size(); ++k) {
     EXPECT_NEAR(ones[k].log_likelihood, plain[k].log_likelihood, kTolerance) << k;
     EXPECT_LT((ones[k].deviation - plain[k].deviation).cwiseAbs().maxCoeff(), kTolerance) << k;
   }
+}
+
+// A noise variance per observation (the RISE prior's masks against the flips): each fit is the
+// joint Gaussian's with diag(σn²), under the stationary kernel and under D K D alike; equal
+// variances are the scalar σn²'s fits.
+TEST(FieldGpTest, FitsUnderANoiseVariancePerObservationAreTheJointGaussianWithThem) {
+  const Problem p = MakeProblem();
+  const FieldGp gp = ObservedGp(p);
+  const Eigen::Vector4d noises(0.05, 0.5, 2.0, 0.005);
+  const std::vector<FieldFit> fits = gp.FitsUnder(2.0, noises, kFitVariances);
+  ExpectTheJointGaussians(fits, p, Scale(p, 2.0), DenseKernel(), noises);
+  const std::vector<FieldFit> equal =
+      gp.FitsUnder(2.0, Eigen::Vector4d::Constant(0.5), kFitVariances);
+  const std::vector<FieldFit> scalar = gp.FitsUnder(2.0, 0.5, kFitVariances);
+  for (size_t k = 0; k < fits.size(); ++k) {
+    EXPECT_EQ(equal[k].log_likelihood, scalar[k].log_likelihood) << k;
+    EXPECT_EQ(equal[k].deviation, scalar[k].deviation) << k;
+    EXPECT_GT(std::abs(fits[k].log_likelihood - scalar[k].log_likelihood), 1e-3) << k;
+  }
+  Eigen::VectorXd amplitude(kCells);
+  for (int i = 0; i < kCells; ++i) amplitude[i] = 0.3 + 0.2 * (i % 5);
+  const Eigen::MatrixXd kernel = amplitude.asDiagonal() * DenseKernel() * amplitude.asDiagonal();
+  ExpectTheJointGaussians(gp.FitsUnder(2.0, noises, kFitVariances, gp.ObservedUnder(amplitude)), p,
+                          ShapedScale(p, 2.0, kernel), kernel, noises);
 }
 
 // Two fits whose likelihoods stand 1 : 3 get the weights 1/4 and 3/4, whatever their scale.

@@ -254,5 +254,14 @@ TEST(HyperparametersTest, CoefficientSdGridSpansOneToAHundredInHalfDecades) {
   EXPECT_DOUBLE_EQ(grid[4], 100.0);
 }
 
+TEST(HyperparametersTest, NoiseFactorGridSpansAHundredthToAHundredInHalfDecades) {
+  const std::vector<double> grid = NoiseFactorGrid();
+  ASSERT_EQ(grid.size(), 9u);
+  EXPECT_DOUBLE_EQ(grid[0], 0.01);
+  EXPECT_DOUBLE_EQ(grid[3], 1 / std::sqrt(10.0));
+  EXPECT_DOUBLE_EQ(grid[4], 1.0);
+  EXPECT_DOUBLE_EQ(grid[8], 100.0);
+}
+
 }  // namespace
 }  // namespace borex::gp

@@ -1113,6 +1113,49 @@ TEST(FieldRefinerTest, NoiseFitIsTheSmallestForAdditiveScoresAndGrowsWithTheirMi
             options.NoiseVariance());
 }
 
+// --fit-rise-observation-noise: the RISE masks' σn² factor by marginal likelihood. Scored by the
+// model the refinement reads (logits: additive), the masks fit the field better than any noise
+// the grid allows, and the grid's smallest factor wins; scored by another, perturbed model, they
+// fit it worse than the flips and their noise grows. Without masks read, or off, the map is the
+// one without the fit, bit for bit.
+TEST(FieldRefinerTest, RiseNoiseFitTrustsMasksThatFitAndDiscountsOnesThatDoNot) {
+  PerturbedRegionClassifier exact(20.0, 0.0), perturbed(20.0, 3.0);
+  const cv::Mat image = RegionImage();
+  explain::RiseOptions rise;
+  rise.masks = 60;
+  rise.grid = 4;
+  PriorSamples fitting, misfitting;
+  explain::ComputeRise(exact, image, 0, rise, &fitting.rise);
+  explain::ComputeRise(perturbed, image, 0, rise, &misfitting.rise);
+  fitting.unmasked_logits = misfitting.unmasked_logits = exact.Logits({image}).row(0).transpose();
+  RefineOptions options = FieldOptions();
+  options.iterations = 12;
+  options.score = model::ScoreKind::kLogit;
+  options.rise_observations = RiseObservations::kAll;
+  EXPECT_FALSE(options.fit_rise_observation_noise);
+  const cv::Mat prior = PriorWithPlaces(2);
+  const RefineResult plain = RunRefinement(exact, image, 0, prior, options, {}, fitting);
+  EXPECT_EQ(plain.rise_noise_factor, 1.0);
+  options.fit_rise_observation_noise = true;
+  const RefineResult trusted = RunRefinement(exact, image, 0, prior, options, {}, fitting);
+  const RefineResult discounted = RunRefinement(exact, image, 0, prior, options, {}, misfitting);
+  ASSERT_EQ(trusted.rise_observations, 60);
+  EXPECT_EQ(trusted.rise_noise_factor, gp::NoiseFactorGrid().front());
+  EXPECT_GT(discounted.rise_noise_factor, 1.0);
+  EXPECT_GT(cv::norm(trusted.map, plain.map, cv::NORM_INF), 1e-6);
+  EXPECT_EQ(trusted.model_calls, plain.model_calls);  // the final map's fit only
+  // No masks read: the same refinement as without the fit.
+  options.rise_observations = RiseObservations::kOff;
+  const RefineResult unread = RunRefinement(exact, image, 0, prior, options, {}, fitting);
+  EXPECT_EQ(unread.rise_noise_factor, 1.0);
+  options.fit_rise_observation_noise = false;
+  EXPECT_EQ(cv::norm(unread.map, RunRefinement(exact, image, 0, prior, options, {}, fitting).map,
+                     cv::NORM_INF),
+            0.0);
+  EXPECT_FALSE(RefineOptions::Paper().fit_rise_observation_noise);
+  EXPECT_FALSE(RefineOptions::Code().fit_rise_observation_noise);
+}
+
 TEST(FieldRefinerTest, CoefficientSdFitFreesAConfirmedPriorAndHoldsAnUnconfirmedOne) {
   // a ~ N(1, SD²), SD by marginal likelihood. A prior on the region the model reads is confirmed
   // far beyond its face value (a ≈ 10 under the search's SD = 10): the evidence keeps the prior

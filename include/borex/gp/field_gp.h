@@ -105,6 +105,10 @@ class FieldGp {
   // matrix determinant lemma and Woodbury's identity, p x p per diag(B)).
   std::vector<FieldFit> FitsUnder(double signal_variance, double noise_variance,
                                   const std::vector<Eigen::VectorXd>& prior_variances) const;
+  // The same with a noise variance per resolved observation, in the order they were added
+  // (observations of different kinds may fit the additive model unequally well).
+  std::vector<FieldFit> FitsUnder(double signal_variance, const Eigen::VectorXd& noise_variances,
+                                  const std::vector<Eigen::VectorXd>& prior_variances) const;
   // The observed masks under the deviation's covariance D K D, D = diag(amplitude) over the cells
   // (row-major): a non-stationary GP whose deviation may be larger in some cells than in others.
   // Computed once for FitsUnder under any σf², σn² and prior variances, O(n·N·(rows + cols) +
@@ -118,7 +122,7 @@ class FieldGp {
   };
   ObservedKernel ObservedUnder(const Eigen::VectorXd& amplitude) const;
   // FitsUnder with the deviation's covariance D K D (D = I: the stationary fits above).
-  std::vector<FieldFit> FitsUnder(double signal_variance, double noise_variance,
+  std::vector<FieldFit> FitsUnder(double signal_variance, const Eigen::VectorXd& noise_variances,
                                   const std::vector<Eigen::VectorXd>& prior_variances,
                                   const ObservedKernel& kernel) const;
 
@@ -145,9 +149,10 @@ class FieldGp {
   void ExtendFactor();
   // Mean, variance, β̄ and α from the factor.
   void Posterior();
-  // FitsUnder's work: the observations' covariance scale·G + σn²I, with G and the K w columns
-  // (N x n) of the observed masks given.
-  std::vector<FieldFit> Fits(double scale, double noise_variance, const Eigen::MatrixXd& gram,
+  // FitsUnder's work: the observations' covariance scale·G + diag(σn²), with G and the K w
+  // columns (N x n) of the observed masks given.
+  std::vector<FieldFit> Fits(double scale, const Eigen::VectorXd& noise_variances,
+                             const Eigen::MatrixXd& gram,
                              const Eigen::Ref<const Eigen::MatrixXd>& kernel_columns,
                              const std::vector<Eigen::VectorXd>& prior_variances) const;
 

@@ -43,6 +43,8 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
 std::vector<double> SignalVarianceGrid();
 // The fitted mean's coefficient prior standard deviations: 10^(k/2) for k = 0..4 (1 .. 100).
 std::vector<double> CoefficientSdGrid();
+// Factors of a group of observations' noise variance: 10^(k/2) for k = −4..4 (0.01 .. 100).
+std::vector<double> NoiseFactorGrid();
 // The default length-scale factors: 2^(k/2) for k = −2..4 (0.5 .. 4).
 std::vector<double> LengthScaleFactorGrid();
 

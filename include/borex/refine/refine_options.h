@@ -190,6 +190,12 @@ struct RefineOptions {
   // observation, and the field's cost grows with their square: 100, the masks of the default
   // prior the setting was chosen with; a larger prior's other masks still shape i0.
   int rise_observation_limit = 100;
+  // The final map's noise variance of those samples' observations: σn² times the factor among
+  // 10^(k/2), k = −4..4, by marginal likelihood with the other hyperparameters (averaged with
+  // average_hyperparameters). σn² is the flips' misfit of the additive model; a RISE mask (70% of
+  // the image hidden, no flip) may fit it better or worse, and each image's evidence says how far
+  // to trust them. The search reads them at σn². Paper and code: off (no samples are read).
+  bool fit_rise_observation_noise = false;
   // The paper's ablations (Table 2); Algorithm 1 (mokuwe) has all three off.
   bool flip = true;              // observe M(i⊙m̄) − M(i⊙m) (false: M(i) − M(i⊙m))
   bool weighted_average = true;  // 1/r² weights (false: plain mean over sizes)

@@ -67,6 +67,9 @@ struct RefineResult {
   // stationary kernel).
   double deviation_floor = 1;
   double noise_variance = 0;  // the final map's σn² (fitted with --gp-over pixels, or the option's)
+  // The most likely grid point's factor of σn² for the RISE prior's masks
+  // (RefineOptions::fit_rise_observation_noise; 1 when not fitted).
+  double rise_noise_factor = 1;
   // The final map's length scales over the search's (fitted, RefineOptions::fit_length_scale).
   double length_scale_factor = 1;
   double base_score = 0;  // M(i, l)

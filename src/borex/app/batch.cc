@@ -727,7 +727,8 @@ nlohmann::json ReadBatchSettings(const std::string& path) {
       {"/refine/deviation_floors", nlohmann::json::array()},
       {"/refine/rise_observations", "off"},
       // before the limit, the field read every mask of the prior
-      {"/refine/rise_observation_limit", 0}};
+      {"/refine/rise_observation_limit", 0},
+      {"/refine/fit_rise_observation_noise", false}};
   nlohmann::json settings = io::ReadJson(path);
   for (const auto& [pointer, before] : kAdded) {
     const nlohmann::json::json_pointer key(pointer);

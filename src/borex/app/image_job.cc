@@ -384,6 +384,7 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
   summary["hyperparameter_weight"] = result.hyperparameter_weight;
   summary["deviation_floor"] = result.deviation_floor;
   summary["noise_variance"] = result.noise_variance;
+  summary["rise_noise_factor"] = result.rise_noise_factor;
   summary["length_scale_factor"] = result.length_scale_factor;
   summary["iterations"] = result.iterations;
   summary["refine_model_calls"] = result.model_calls;
@@ -553,6 +554,7 @@ nlohmann::json TraceJson(const refine::RefineResult& result, const refine::Refin
           {"signal_variance", result.signal_variance},
           {"length_scale_factor", result.length_scale_factor},
           {"noise_variance", result.noise_variance},
+          {"rise_noise_factor", result.rise_noise_factor},
           {"steps", steps}};
 }
 

@@ -308,11 +308,20 @@ double FieldGp::LogMarginalLikelihood(double signal_variance, double noise_varia
 std::vector<FieldFit> FieldGp::FitsUnder(
     double signal_variance, double noise_variance,
     const std::vector<Eigen::VectorXd>& prior_variances) const {
+  return FitsUnder(
+      signal_variance,
+      Eigen::VectorXd::Constant(static_cast<Eigen::Index>(observed_.size()), noise_variance),
+      prior_variances);
+}
+
+std::vector<FieldFit> FieldGp::FitsUnder(
+    double signal_variance, const Eigen::VectorXd& noise_variances,
+    const std::vector<Eigen::VectorXd>& prior_variances) const {
   const auto n = static_cast<Eigen::Index>(observed_.size());
   Eigen::MatrixXd gram(n, n);
   for (Eigen::Index i = 0; i < n; ++i)
     gram.row(i) = cross_.row(observed_[static_cast<size_t>(i)]).head(n);
-  return Fits(signal_variance / mean_prior_quadratic_, noise_variance, gram,
+  return Fits(signal_variance / mean_prior_quadratic_, noise_variances, gram,
               kernel_columns_.leftCols(n), prior_variances);
 }
 
@@ -336,16 +345,17 @@ FieldGp::ObservedKernel FieldGp::ObservedUnder(const Eigen::VectorXd& amplitude)
   return kernel;
 }
 
-std::vector<FieldFit> FieldGp::FitsUnder(double signal_variance, double noise_variance,
+std::vector<FieldFit> FieldGp::FitsUnder(double signal_variance,
+                                         const Eigen::VectorXd& noise_variances,
                                          const std::vector<Eigen::VectorXd>& prior_variances,
                                          const ObservedKernel& kernel) const {
   const auto n = static_cast<Eigen::Index>(observed_.size());
   BOREX_CHECK(kernel.gram.rows() == n && kernel.columns.cols() == n);
-  return Fits(kernel.scale_ratio * signal_variance / mean_prior_quadratic_, noise_variance,
+  return Fits(kernel.scale_ratio * signal_variance / mean_prior_quadratic_, noise_variances,
               kernel.gram, kernel.columns, prior_variances);
 }
 
-std::vector<FieldFit> FieldGp::Fits(double scale, double noise_variance,
+std::vector<FieldFit> FieldGp::Fits(double scale, const Eigen::VectorXd& noise_variances,
                                     const Eigen::MatrixXd& gram,
                                     const Eigen::Ref<const Eigen::MatrixXd>& kernel_columns,
                                     const std::vector<Eigen::VectorXd>& prior_variances) const {
@@ -353,14 +363,15 @@ std::vector<FieldFit> FieldGp::Fits(double scale, double noise_variance,
   Eigen::MatrixXd covariance = scale * gram;
   Eigen::MatrixXd basis(n, basis_.cols());
   for (Eigen::Index i = 0; i < n; ++i) basis.row(i) = basis_.row(observed_[static_cast<size_t>(i)]);
-  covariance.diagonal().array() += noise_variance;
+  BOREX_CHECK_EQ(noise_variances.size(), n);
+  covariance.diagonal() += noise_variances;
   const Eigen::LLT<Eigen::MatrixXd> llt(covariance);
   std::vector<FieldFit> fits(prior_variances.size());
   if (llt.info() != Eigen::Success) {
     for (FieldFit& fit : fits) fit.log_likelihood = -std::numeric_limits<double>::infinity();
     return fits;
   }
-  // With Σ = s·G + σn²I = L Lᵀ, Z = L⁻¹H, z = L⁻¹y and A = B⁻¹ + ZᵀZ (R&W §2.7):
+  // With Σ = s·G + diag(σn²) = L Lᵀ, Z = L⁻¹H, z = L⁻¹y and A = B⁻¹ + ZᵀZ (R&W §2.7):
   // β̄ = A⁻¹(Zᵀz + B⁻¹b), α = L⁻ᵀ(z − Zβ̄); under y ~ N(Hb, Σ + HBHᵀ), with r = z − Zb,
   // log|Σ + HBHᵀ| = log|Σ| + log|B| + log|A| and the quadratic form is rᵀr − (Zᵀr)ᵀA⁻¹(Zᵀr).
   const auto lower = llt.matrixL();

@@ -192,22 +192,22 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
   return best;
 }
 
-std::vector<double> CoefficientSdGrid() {
+namespace {
+// base^(k / steps) for k = first..last.
+std::vector<double> PowerGrid(double base, int steps, int first, int last) {
   std::vector<double> grid;
-  for (int k = 0; k <= 4; ++k) grid.push_back(std::pow(10.0, k / 2.0));
+  for (int k = first; k <= last; ++k)
+    grid.push_back(std::pow(base, k / static_cast<double>(steps)));
   return grid;
 }
+}  // namespace
 
-std::vector<double> SignalVarianceGrid() {
-  std::vector<double> grid;
-  for (int k = -16; k <= 4; ++k) grid.push_back(std::pow(10.0, k / 4.0));
-  return grid;
-}
+std::vector<double> CoefficientSdGrid() { return PowerGrid(10, 2, 0, 4); }
 
-std::vector<double> LengthScaleFactorGrid() {
-  std::vector<double> grid;
-  for (int k = -2; k <= 4; ++k) grid.push_back(std::pow(2.0, k / 2.0));
-  return grid;
-}
+std::vector<double> NoiseFactorGrid() { return PowerGrid(10, 2, -4, 4); }
+
+std::vector<double> SignalVarianceGrid() { return PowerGrid(10, 4, -16, 4); }
+
+std::vector<double> LengthScaleFactorGrid() { return PowerGrid(2, 2, -2, 4); }
 
 }  // namespace borex::gp

@@ -94,6 +94,7 @@ RefineOptions RefineOptions::Paper() {
   o.posterior_level_sets.clear();
   o.level_set_segments = 0;
   o.rise_observations = RiseObservations::kOff;
+  o.fit_rise_observation_noise = false;
   o.fit_prior_coefficient_sd = false;
   o.average_hyperparameters = false;
   return o;
@@ -408,6 +409,10 @@ nlohmann::json RefineOptions::ToJson(bool video) const {
            ? rise_observation_limit
            : 0},
       {"fit_noise_variance", fit_noise_variance},
+      // false where no RISE mask is read, as a directory written before it existed reads
+      {"fit_rise_observation_noise", domain == GpDomain::kPixels && !video &&
+                                         rise_observations != RiseObservations::kOff &&
+                                         fit_rise_observation_noise},
       // false where inactive (over masks), as a directory written before they existed reads
       {"fit_prior_coefficient_sd", domain == GpDomain::kPixels && fit_prior_coefficient_sd},
       {"average_hyperparameters", domain == GpDomain::kPixels && average_hyperparameters},

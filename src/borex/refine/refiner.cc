@@ -449,8 +449,9 @@ struct Refiner::State {
     return map;
   }
 
-  // The field's final map: under the σf² (fit_signal_variance), σn² (fit_noise_variance) and a's
-  // prior std (fit_prior_coefficient_sd) of maximum marginal likelihood, or averaged over them
+  // The field's final map: under the σf² (fit_signal_variance), σn² (fit_noise_variance), the
+  // RISE masks' noise factor (fit_rise_observation_noise) and a's prior std
+  // (fit_prior_coefficient_sd) of maximum marginal likelihood, or averaged over them
   // weighted by it (average_hyperparameters), a·i0 per pixel plus the deviation field between
   // cell centres; b is left out, as in the mask-space map (a shift of every pixel alike).
   cv::Mat FieldMap(RefineResult* result) const {
@@ -461,7 +462,8 @@ struct Refiner::State {
     double signal = field->signal_variance(), noise = field->noise_variance();
     Eigen::VectorXd prior_variance = field->prior_variance();
     const bool fit_sd = options.fit_prior_coefficient_sd && has_prior;
-    if ((options.fit_signal_variance || options.fit_noise_variance || fit_sd) &&
+    const bool fit_rise_noise = options.fit_rise_observation_noise && result->rise_observations > 0;
+    if ((options.fit_signal_variance || options.fit_noise_variance || fit_sd || fit_rise_noise) &&
         field->num_observations() > 0) {
       const std::vector<double> signals =
           options.fit_signal_variance ? gp::SignalVarianceGrid() : std::vector<double>{signal};
@@ -487,9 +489,19 @@ struct Refiner::State {
           if (std::find(floors.begin(), floors.end(), c) == floors.end()) floors.push_back(c);
       const Eigen::VectorXd quantiles =
           floors.size() > 1 ? RankQuantiles(prior_cells) : Eigen::VectorXd();
-      // Every point of the grid, one factor per σf², σn² and floor.
+      // The RISE prior's masks, the first observations, at σn² times each factor: how well they
+      // fit the additive model, better or worse than the flips, is the image's evidence to weigh.
+      const std::vector<double> rise_factors =
+          fit_rise_noise ? gp::NoiseFactorGrid() : std::vector<double>{1.0};
+      const Eigen::Index observed = field->num_observations();
+      const auto noise_variances = [&](double n, double factor) {
+        Eigen::VectorXd variances = Eigen::VectorXd::Constant(observed, n);
+        variances.head(result->rise_observations) *= factor;
+        return variances;
+      };
+      // Every point of the grid, one factor per σf², σn², the RISE masks' factor and floor.
       struct Point {
-        double signal, noise, floor;
+        double signal, noise, rise_factor, floor;
         const Eigen::VectorXd* prior_variance;
       };
       std::vector<Point> points;
@@ -499,15 +511,17 @@ struct Refiner::State {
             c == 1.0 ? gp::FieldGp::ObservedKernel()
                      : field->ObservedUnder(((1.0 - c) * quantiles.array() + c).sqrt().matrix());
         for (double s : signals)
-          for (double n : noises) {
-            std::vector<gp::FieldFit> under = c == 1.0
-                                                  ? field->FitsUnder(s, n, prior_variances)
-                                                  : field->FitsUnder(s, n, prior_variances, shaped);
-            for (size_t k = 0; k < under.size(); ++k) {
-              points.push_back({s, n, c, &prior_variances[k]});
-              fits.push_back(std::move(under[k]));
+          for (double n : noises)
+            for (double factor : rise_factors) {
+              const Eigen::VectorXd variances = noise_variances(n, factor);
+              std::vector<gp::FieldFit> under =
+                  c == 1.0 ? field->FitsUnder(s, variances, prior_variances)
+                           : field->FitsUnder(s, variances, prior_variances, shaped);
+              for (size_t k = 0; k < under.size(); ++k) {
+                points.push_back({s, n, factor, c, &prior_variances[k]});
+                fits.push_back(std::move(under[k]));
+              }
             }
-          }
       }
       // Type-II maximum likelihood: the first of equal maxima wins.
       const auto best = std::max_element(fits.begin(), fits.end(), [](auto& x, auto& y) {
@@ -517,6 +531,7 @@ struct Refiner::State {
         const Point& point = points[static_cast<size_t>(best - fits.begin())];
         signal = point.signal, noise = point.noise, prior_variance = *point.prior_variance;
         result->deviation_floor = point.floor;
+        result->rise_noise_factor = point.rise_factor;
         chosen = options.average_hyperparameters
                      ? gp::AverageFits(fits, &result->hyperparameter_weight)
                      : std::move(*best);
