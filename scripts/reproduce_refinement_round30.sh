@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Issue 11, thirtieth round (validation only; docs/results.md "refinement30"): where the authors'
 # code's BOREx(RISE) insertion edge on the second generator (round 28's goal 4) comes from, and two
-# candidates from it. BOREx(RISE) only: the settings measured change no other refinement.
+# candidates from it; then the same diagnosis for Grad-CAM++.
 #   Step 1: on the shifted generator's first 300 validation scenes with its ResNet, today's
 #           defaults, the code's settings, and the defaults less one of their parts at a time.
 #   Step 2: "risenoise" (--fit-rise-observation-noise: the final map's noise variance of the RISE
 #           prior's masks by marginal likelihood) on those 300 scenes and on the five classifiers'
 #           first 100 validation scenes (the project's three, the shifted generator's two).
 #   Step 3: "off" (--rise-observations off) on the five classifiers' 100.
-# The defaults' 100-scene maps are made here too (the twenty-fourth and twenty-ninth rounds' runs
+#   Step 4: as step 1, for Grad-CAM++ (goal 3 on the second generator): BOREx(Grad-CAM++) under
+#           the defaults, the code's settings, and the defaults less one part at a time.
+# Steps 1-3 measure BOREx(RISE) only. The defaults' 100-scene maps are made here too (the twenty-fourth and twenty-ninth rounds' runs
 # of them, where present, are the same maps). Env: BOREX, JOBS, SEED, STEP as in
 # scene_benchmark.sh; OUT (default out/refinement30).
 set -euo pipefail
@@ -24,10 +26,10 @@ head_split val 300
 head_split val 100
 data=$project_data head_split val 100
 
-# rise_batch NAME SPLIT [flags...]: BOREx(RISE) and RISE under the kriging defaults and the flags,
-# into $out/NAME; NAME's prefix says the classifier and the scenes (shifted1, shifted2: the shifted
-# generator's; model1-3: the project's, on its scenes).
-rise_batch() {
+# named_batch NAME SPLIT [flags...]: RISE and BOREx(RISE) (or $methods) under $settings_preset
+# (default kriging) and the flags, into $out/NAME; NAME's prefix says the classifier and the
+# scenes (shifted1, shifted2: the shifted generator's; model1-3: the project's, on its scenes).
+named_batch() {
   local name=$1 split=$2 scenes=$DATA model_file
   shift 2
   case $name in
@@ -36,7 +38,7 @@ rise_batch() {
     model*) model_file=${classifiers[${name:5:1} - 1]} scenes=$project_data ;;
   esac
   preset=${settings_preset:-kriging} rise_infill=mean gp_over=pixels model=$model_file \
-    data=$scenes batch "$out/$name" "$split" rise,borex:rise "$@"
+    data=$scenes batch "$out/$name" "$split" "${methods:-rise,borex:rise}" "$@"
 }
 # against_defaults on NAME's scenes.
 against_defaults_of() {
@@ -55,13 +57,13 @@ for setting in "${settings[@]}"; do
     sd1) flags=(--prior-coefficient-sd 1 --no-fit-prior-coefficient-sd) ;;
     risenoise) flags=(--fit-rise-observation-noise) ;;
   esac
-  settings_preset=$settings_preset rise_batch "shifted1-val300-$setting" val300 "${flags[@]}"
+  settings_preset=$settings_preset named_batch "shifted1-val300-$setting" val300 "${flags[@]}"
 done
 five=(shifted1 shifted2 model1 model2 model3)
 for run in "${five[@]}"; do
-  rise_batch "$run-val-defaults" val100
-  rise_batch "$run-val-risenoise" val100 --fit-rise-observation-noise
-  rise_batch "$run-val-off" val100 --rise-observations off
+  named_batch "$run-val-defaults" val100
+  named_batch "$run-val-risenoise" val100 --fit-rise-observation-noise
+  named_batch "$run-val-off" val100 --rise-observations off
 done
 
 echo "### Step 1 (validation, 300 shifted scenes): BOREx(RISE) of each setting against the defaults'"
@@ -85,3 +87,53 @@ for run in "${five[@]}"; do
 done
 echo "### Where the gate opens on the 300 shifted scenes: regions of the RISE prior's top pixels"
 /usr/bin/python3 "$root/scripts/prior_regions.py" --data "$DATA" "$out/shifted1-val300-defaults"
+
+# Step 4: Grad-CAM++ on the 300 shifted scenes.
+gradcam_settings=(defaults code no-posterior-level-sets no-prior-level-sets pixel-level-sets
+  no-average sequential)
+for setting in "${gradcam_settings[@]}"; do
+  settings_preset=kriging flags=()
+  case $setting in
+    code) settings_preset=code flags=(--gp-over masks) ;;
+    no-posterior-level-sets) flags=(--posterior-level-sets none) ;;
+    no-prior-level-sets) flags=(--prior-level-sets none) ;;
+    pixel-level-sets) flags=(--level-set-segments 0) ;;
+    no-average) flags=(--no-average-hyperparameters --no-fit-prior-coefficient-sd) ;;
+    sequential) flags=(--acquisition-batch 1) ;;
+  esac
+  methods=gradcam++,borex:gradcam++ settings_preset=$settings_preset \
+    named_batch "shifted1-val300-gradcam-$setting" val300 "${flags[@]}"
+done
+echo "### Step 4 (validation, 300 shifted scenes): BOREx(Grad-CAM++) of each setting against the defaults' and against Grad-CAM++"
+for setting in "${gradcam_settings[@]:1}"; do
+  against_defaults "$out/shifted1-val300-gradcam-defaults" "$out/shifted1-val300-gradcam-$setting" \
+    -- gradcam++
+done
+quality --pair borex:gradcam++=gradcam++ "$out"/shifted1-val300-gradcam-{defaults,code,no-posterior-level-sets,no-prior-level-sets,pixel-level-sets,no-average,sequential}
+
+# Step 5 (validation): the candidate "noposterior" (--posterior-level-sets none), both priors, on
+# the five classifiers' 100 scenes, against the twenty-fourth and twenty-ninth rounds' runs of
+# the defaults (run scripts/reproduce_refinement_round24.sh and _round29.sh first, or set
+# DEFAULTS24, DEFAULTS29).
+defaults24=${DEFAULTS24:-$root/out/refinement24}
+defaults29=${DEFAULTS29:-$root/out/refinement29}
+both_defaults=("$defaults29/shifted1-val-defaults" "$defaults29/shifted2-val-defaults"
+  "$defaults24/model1-val-avgsd" "$defaults24/model2-val-avgsd" "$defaults24/model3-val-avgsd")
+for run in "${five[@]}"; do
+  methods=rise,gradcam++,borex:rise,borex:gradcam++ \
+    named_batch "$run-val-noposterior" val100 --posterior-level-sets none
+done
+echo "### Step 5 (validation): noposterior against the defaults, both priors"
+for k in "${!five[@]}"; do
+  against_defaults_of "${both_defaults[k]}" "$out/${five[k]}-val-noposterior" -- rise gradcam++
+done
+echo "### Step 5: the first round's rule (objective per classifier, defaults then noposterior)"
+for k in "${!five[@]}"; do
+  scenes=$DATA
+  [[ ${five[k]} == model* ]] && scenes=$project_data
+  data=$scenes quality --summary "${two_priors[@]}" "${both_defaults[k]}" \
+    "$out/${five[k]}-val-noposterior"
+done
+echo "### Step 5: noposterior against the priors"
+quality "${two_priors[@]}" "$out"/shifted{1,2}-val-noposterior
+data=$project_data quality "${two_priors[@]}" "$out"/model{1,2,3}-val-noposterior
