@@ -41,11 +41,12 @@ class CliTest : public borex::testing::TempDirTest {
 
   // The bundled scene refined (4 iterations, Grad-CAM++'s prior) with `flags`: its JSON summary
   // and its trace.
-  std::pair<nlohmann::json, nlohmann::json> RefineSceneWith(const std::string& name,
-                                                            const std::string& flags) const {
+  std::pair<nlohmann::json, nlohmann::json> RefineSceneWith(
+      const std::string& name, const std::string& flags,
+      const std::string& prior_method = "gradcam++") const {
     const CommandResult run =
         RunBorex("refine --iterations 4 --model " + kSceneModel + " --image " + kSceneImage +
-                 " --prior-method gradcam++ --out " + Path(name) + flags + " --trace " +
+                 " --prior-method " + prior_method + " --out " + Path(name) + flags + " --trace " +
                  Path(name + "_trace.json"));
     EXPECT_EQ(run.status, 0) << run.err;
     std::ifstream summary_file(Path(name + ".json"));
@@ -221,6 +222,31 @@ TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
       EXPECT_LE(k, 4 + 1e-9);
     } else {
       EXPECT_EQ(sd, 3.0);
+    }
+  }
+}
+
+// --fit-rise-observation-noise (off): the RISE masks' noise factor from the grid, recorded in the
+// summary and the trace; without it 1; asked for over the squares' GP, refused before any output.
+TEST_F(CliTest, RiseNoiseFactorIsRecordedAndNeedsThePixelField) {
+  ExpectCleanFailure(RegionArgs() + " --gp-over masks --fit-rise-observation-noise", 2,
+                     "--fit-rise-observation-noise");
+  for (const auto& [name, flags, fitted] :
+       {std::tuple{"plain", " --rise-observations all", false},
+        std::tuple{"fitted", " --rise-observations all --fit-rise-observation-noise", true},
+        std::tuple{"unread", " --rise-observations off --fit-rise-observation-noise", false}}) {
+    const auto [summary, trace] = RefineSceneWith(name, flags, "rise");
+    const double factor = summary["rise_noise_factor"];
+    EXPECT_EQ(trace["rise_noise_factor"], factor) << name;
+    EXPECT_EQ(summary["settings"]["fit_rise_observation_noise"], fitted) << name;
+    if (fitted) {
+      // 10^(k/2), k = −4..4
+      const double k = 2 * std::log10(factor);
+      EXPECT_NEAR(k, std::round(k), 1e-9) << factor;
+      EXPECT_GE(k, -4 - 1e-9);
+      EXPECT_LE(k, 4 + 1e-9);
+    } else {
+      EXPECT_EQ(factor, 1.0) << name;
     }
   }
 }
