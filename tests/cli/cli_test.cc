@@ -201,6 +201,14 @@ TEST_F(CliTest, RiseObservationsAreRecordedAndCanBeTurnedOff) {
   }
 }
 
+// `value` is 10^(k/2) for an integer k in first..last: a point of the fitted grids.
+void ExpectOnHalfDecadeGrid(double value, int first, int last) {
+  const double k = 2 * std::log10(value);
+  EXPECT_NEAR(k, std::round(k), 1e-9) << value;
+  EXPECT_GE(k, first - 1e-9) << value;
+  EXPECT_LE(k, last + 1e-9) << value;
+}
+
 // --fit-prior-coefficient-sd (default on): the final map's a prior std from the grid, recorded in
 // the summary and the trace; without it the option's; asked for over the squares' GP, refused
 // before any output.
@@ -215,11 +223,7 @@ TEST_F(CliTest, FittedCoefficientSdIsRecordedAndNeedsThePixelField) {
     EXPECT_EQ(trace["prior_coefficient_sd"], sd) << name;
     EXPECT_EQ(summary["settings"]["fit_prior_coefficient_sd"], fitted) << name;
     if (fitted) {
-      // 10^(k/2), k = 0..4
-      const double k = 2 * std::log10(sd);
-      EXPECT_NEAR(k, std::round(k), 1e-9) << sd;
-      EXPECT_GE(k, -1e-9);
-      EXPECT_LE(k, 4 + 1e-9);
+      ExpectOnHalfDecadeGrid(sd, 0, 4);
     } else {
       EXPECT_EQ(sd, 3.0);
     }
@@ -240,11 +244,7 @@ TEST_F(CliTest, RiseNoiseFactorIsRecordedAndNeedsThePixelField) {
     EXPECT_EQ(trace["rise_noise_factor"], factor) << name;
     EXPECT_EQ(summary["settings"]["fit_rise_observation_noise"], fitted) << name;
     if (fitted) {
-      // 10^(k/2), k = −4..4
-      const double k = 2 * std::log10(factor);
-      EXPECT_NEAR(k, std::round(k), 1e-9) << factor;
-      EXPECT_GE(k, -4 - 1e-9);
-      EXPECT_LE(k, 4 + 1e-9);
+      ExpectOnHalfDecadeGrid(factor, -4, 4);
     } else {
       EXPECT_EQ(factor, 1.0) << name;
     }
