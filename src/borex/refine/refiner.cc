@@ -565,6 +565,8 @@ struct Refiner::State {
   void AddRiseObservations(const PriorSamples& samples) {
     BOREX_CHECK_EQ(samples.rise.logits.rows(),
                    static_cast<Eigen::Index>(samples.rise.masks.size()));
+    // The first observations: FieldMap finds them by their count (fit_rise_observation_noise).
+    BOREX_CHECK_EQ(field->num_observations(), 0);
     const Eigen::Index count =
         std::min<Eigen::Index>(samples.rise.logits.rows(), options.RiseSamplesRead(frames));
     const Eigen::VectorXf scores =
