@@ -29,22 +29,25 @@ data=$project_data head_split val 100
 # named_batch NAME SPLIT [flags...]: RISE and BOREx(RISE) (or $methods) under $settings_preset
 # (default kriging) and the flags, into $out/NAME; NAME's prefix says the classifier and the
 # scenes (shifted1, shifted2: the shifted generator's; model1-3: the project's, on its scenes).
+# scenes_of NAME: the scenes of a run named as named_batch's.
+scenes_of() {
+  if [[ ${1##*/} == model* ]]; then echo "$project_data"; else echo "$DATA"; fi
+}
 named_batch() {
-  local name=$1 split=$2 scenes=$DATA model_file
+  local name=$1 split=$2 scenes model_file
   shift 2
+  scenes=$(scenes_of "$name")
   case $name in
     shifted1-*) model_file=${shifted_models[0]} ;;
     shifted2-*) model_file=${shifted_models[1]} ;;
-    model*) model_file=${classifiers[${name:5:1} - 1]} scenes=$project_data ;;
+    model*) model_file=${classifiers[${name:5:1} - 1]} ;;
   esac
   preset=${settings_preset:-kriging} rise_infill=mean gp_over=pixels model=$model_file \
     data=$scenes batch "$out/$name" "$split" "${methods:-rise,borex:rise}" "$@"
 }
 # against_defaults on NAME's scenes.
 against_defaults_of() {
-  local scenes=$DATA
-  [[ $2 == */model* ]] && scenes=$project_data
-  data=$scenes against_defaults "$@"
+  data=$(scenes_of "$2") against_defaults "$@"
 }
 
 settings=(defaults code pixel-level-sets no-rise-observations sd1 risenoise)
@@ -81,9 +84,7 @@ for run in "${five[@]}"; do
 done
 echo "### BOREx(RISE) against RISE on the five classifiers' 100 scenes: defaults, risenoise, off"
 for run in "${five[@]}"; do
-  scenes=$DATA
-  [[ $run == model* ]] && scenes=$project_data
-  data=$scenes quality --pair borex:rise=rise "$out/$run"-val-{defaults,risenoise,off}
+  data=$(scenes_of "$run") quality --pair borex:rise=rise "$out/$run"-val-{defaults,risenoise,off}
 done
 echo "### Where the gate opens on the 300 shifted scenes: regions of the RISE prior's top pixels"
 /usr/bin/python3 "$root/scripts/prior_regions.py" --data "$DATA" "$out/shifted1-val300-defaults"
@@ -129,11 +130,10 @@ for k in "${!five[@]}"; do
 done
 echo "### Step 5: the first round's rule (objective per classifier, defaults then noposterior)"
 for k in "${!five[@]}"; do
-  scenes=$DATA
-  [[ ${five[k]} == model* ]] && scenes=$project_data
-  data=$scenes quality --summary "${two_priors[@]}" "${both_defaults[k]}" \
+  data=$(scenes_of "${five[k]}") quality --summary "${two_priors[@]}" "${both_defaults[k]}" \
     "$out/${five[k]}-val-noposterior"
 done
 echo "### Step 5: noposterior against the priors"
-quality "${two_priors[@]}" "$out"/shifted{1,2}-val-noposterior
-data=$project_data quality "${two_priors[@]}" "$out"/model{1,2,3}-val-noposterior
+for run in "${five[@]}"; do
+  data=$(scenes_of "$run") quality "${two_priors[@]}" "$out/$run-val-noposterior"
+done

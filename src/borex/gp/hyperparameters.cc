@@ -32,6 +32,14 @@ constexpr double kArmijo = 1e-4;
 // Converged when the projected gradient is this small (LML units per log length scale).
 constexpr double kGradientTolerance = 1e-6;
 
+// base^(k / steps) for k = first..last.
+std::vector<double> PowerGrid(double base, int steps, int first, int last) {
+  std::vector<double> grid;
+  for (int k = first; k <= last; ++k)
+    grid.push_back(std::pow(base, k / static_cast<double>(steps)));
+  return grid;
+}
+
 }  // namespace
 
 double LogMarginalLikelihood(const MaternKernel& kernel, const Eigen::MatrixXd& points,
@@ -191,16 +199,6 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
     }
   return best;
 }
-
-namespace {
-// base^(k / steps) for k = first..last.
-std::vector<double> PowerGrid(double base, int steps, int first, int last) {
-  std::vector<double> grid;
-  for (int k = first; k <= last; ++k)
-    grid.push_back(std::pow(base, k / static_cast<double>(steps)));
-  return grid;
-}
-}  // namespace
 
 std::vector<double> CoefficientSdGrid() { return PowerGrid(10, 2, 0, 4); }
 
