@@ -16,38 +16,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement30}
-project_data=$root/data/scenes
-source "$root/scripts/shifted_scenes.sh"
-source "$root/scripts/scene_benchmark.sh"
-if [[ ! -f $project_data/ImageSets/Main/val.txt ]]; then
-  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$project_data" --seed 0
-fi
-head_split val 300
-head_split val 100
-data=$project_data head_split val 100
+source "$root/scripts/five_classifiers.sh"
 
 # named_batch NAME SPLIT [flags...]: RISE and BOREx(RISE) (or $methods) under $settings_preset
-# (default kriging) and the flags, into $out/NAME; NAME's prefix says the classifier and the
-# scenes (shifted1, shifted2: the shifted generator's; model1-3: the project's, on its scenes).
-# scenes_of NAME: the scenes of a run named as named_batch's.
-scenes_of() {
-  if [[ ${1##*/} == model* ]]; then echo "$project_data"; else echo "$DATA"; fi
-}
+# (default kriging) and the flags, into $out/NAME (five_classifiers.sh names the runs).
 named_batch() {
-  local name=$1 split=$2 scenes model_file
+  local name=$1 split=$2
   shift 2
-  scenes=$(scenes_of "$name")
-  case $name in
-    shifted1-*) model_file=${shifted_models[0]} ;;
-    shifted2-*) model_file=${shifted_models[1]} ;;
-    model*) model_file=${classifiers[${name:5:1} - 1]} ;;
-  esac
-  preset=${settings_preset:-kriging} rise_infill=mean gp_over=pixels model=$model_file \
-    data=$scenes batch "$out/$name" "$split" "${methods:-rise,borex:rise}" "$@"
-}
-# against_defaults on NAME's scenes.
-against_defaults_of() {
-  data=$(scenes_of "$2") against_defaults "$@"
+  preset=${settings_preset:-kriging} rise_infill=mean gp_over=pixels model=$(model_of "$name") \
+    data=$(scenes_of "$name") batch "$out/$name" "$split" "${methods:-rise,borex:rise}" "$@"
 }
 
 settings=(defaults code pixel-level-sets no-rise-observations sd1 risenoise)
@@ -62,7 +39,6 @@ for setting in "${settings[@]}"; do
   esac
   settings_preset=$settings_preset named_batch "shifted1-val300-$setting" val300 "${flags[@]}"
 done
-five=(shifted1 shifted2 model1 model2 model3)
 for run in "${five[@]}"; do
   named_batch "$run-val-defaults" val100
   named_batch "$run-val-risenoise" val100 --fit-rise-observation-noise

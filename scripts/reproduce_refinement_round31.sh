@@ -24,45 +24,24 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement31}
-project_data=$root/data/scenes
 [[ -x ${PROTOTYPE_BOREX:-} ]] ||
   { echo "round31: PROTOTYPE_BOREX must name a borex built with the round's patch" >&2; exit 1; }
 BOREX=$PROTOTYPE_BOREX
-source "$root/scripts/shifted_scenes.sh"
-source "$root/scripts/scene_benchmark.sh"
-if [[ ! -f $project_data/ImageSets/Main/val.txt ]]; then
-  /usr/bin/python3 "$root/scripts/make_scenes.py" --out "$project_data" --seed 0
-fi
-head_split val 300
-head_split val 100
-data=$project_data head_split val 100
+source "$root/scripts/five_classifiers.sh"
 
 # named_batch NAME SPLIT [flags...]: RISE and BOREx(RISE) at the defaults and the flags into
-# $out/NAME, with the prototype's "once" where NAME has "once" in it; NAME's prefix says the
-# classifier and the scenes (shifted1, shifted2: the shifted generator's; model1-3: the project's).
-scenes_of() {
-  if [[ ${1##*/} == model* ]]; then echo "$project_data"; else echo "$DATA"; fi
-}
+# $out/NAME (five_classifiers.sh names the runs), with the prototype's "once" where NAME has
+# "once" in it.
 named_batch() {
-  local name=$1 split=$2 model_file
+  local name=$1 split=$2 run=()
   shift 2
-  case $name in
-    shifted1-*) model_file=${shifted_models[0]} ;;
-    shifted2-*) model_file=${shifted_models[1]} ;;
-    model*) model_file=${classifiers[${name:5:1} - 1]} ;;
-  esac
-  local run=()
   [[ $name == *once* ]] && run=(once)
-  preset=kriging rise_infill=mean gp_over=pixels model=$model_file data=$(scenes_of "$name") \
-    "${run[@]}" batch "$out/$name" "$split" rise,borex:rise "$@"
+  preset=kriging rise_infill=mean gp_over=pixels model=$(model_of "$name") \
+    data=$(scenes_of "$name") "${run[@]}" batch "$out/$name" "$split" rise,borex:rise "$@"
 }
 # once COMMAND...: COMMAND (a function or a program) with the prototype's "once" on.
 once() { BOREX_PROTOTYPE_RISE_ONCE=1 "$@"; }
-against_defaults_of() {
-  data=$(scenes_of "$2") against_defaults "$@"
-}
 
-five=(shifted1 shifted2 model1 model2 model3)
 for run in "${five[@]}"; do
   named_batch "$run-val-defaults" val100
   named_batch "$run-val-once" val100
