@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scene-benchmark reproduction scripts (reproduce_tables.sh,
 # reproduce_methods_table.sh, reproduce_refinement*.sh): the shared settings from the environment
 # (BOREX, DATA, JOBS, SEED, STEP, PRESET, RISE_INFILL, GP_OVER), the checks, the dataset,
@@ -195,7 +196,7 @@ run_batches() {
         all) flags=("${today[@]}" --rise-observations all) ;;
         avgnoise) flags=("${today[@]}" --fit-noise-variance) ;;
         nu12 | nu52) flags=("${today[@]}" --kernel "matern${run#nu}") ;;
-        shaped) flags=("${today[@]}" --deviation-floors 0.3,0.1) ;;
+        shaped) flags=("${today[@]}" --deviation-floors "0.3,0.1") ;;
         *) echo "run_batches: unknown run $run" >&2; return 1 ;;
       esac
       preset=kriging model=${classifiers[i]} batch "$out/model$((i + 1))-$name-$run" "$split" \
