@@ -87,6 +87,34 @@ for setting in "${gradcam_settings[@]:1}"; do
     -- gradcam++
 done
 quality --pair borex:gradcam++=gradcam++ "$out"/shifted1-val300-gradcam-{defaults,code,no-posterior-level-sets,no-prior-level-sets,pixel-level-sets,no-average,sequential}
+# The single-item pointing cell (the defaults' BOREx(Grad-CAM++) against Grad-CAM++), split by
+# whether the model's top class on the whole image is the label (the eighteenth round's split),
+# and the single-item scenes where the two disagree.
+gradcam_defaults=$out/shifted1-val300-gradcam-defaults
+probabilities=$out/shifted1-val300-label-probability.csv
+/usr/bin/python3 "$root/scripts/label_probability.py" --data "$DATA" \
+  --model "${shifted_models[0]}" "$gradcam_defaults/gradcam++.csv" > "$probabilities"
+echo "### Step 4: the single-item pointing game, BOREx(Grad-CAM++) worse than Grad-CAM++? By whether the model recognises the label"
+echo '```'
+for where in "correct>0" "correct<1"; do
+  "$borex" compare "$gradcam_defaults/borex:gradcam++.csv" "$gradcam_defaults/gradcam++.csv" \
+    --metric pointing_hit --alternative less --where "$probabilities:items<2" \
+    --where "$probabilities:$where" 2>&1 | grep -E "where|pairs|mean|p-value" | sed "s|$root/||"
+done
+/usr/bin/python3 - "$gradcam_defaults" "$probabilities" <<'PY'
+import csv, sys
+run, probabilities = sys.argv[1:]
+refined = {r["image_id"]: r for r in csv.DictReader(open(f"{run}/borex:gradcam++.csv"))}
+prior = {r["image_id"]: r for r in csv.DictReader(open(f"{run}/gradcam++.csv"))}
+label = {r["image_id"]: r for r in csv.DictReader(open(probabilities))}
+for image in sorted(refined):
+    if label[image]["items"] == "1" and refined[image]["pointing_hit"] != prior[image]["pointing_hit"]:
+        print(f"{image}: BOREx(Grad-CAM++) hit {refined[image]['pointing_hit']}, Grad-CAM++ hit "
+              f"{prior[image]['pointing_hit']}, a = {float(refined[image]['prior_coefficient']):.2f}, "
+              f"p(label) = {float(label[image]['probability']):.2f}, top class is the label: "
+              f"{label[image]['correct']}")
+PY
+echo '```'
 
 # Step 5 (validation): the candidate "noposterior" (--posterior-level-sets none), both priors, on
 # the five classifiers' 100 scenes, against the twenty-fourth and twenty-ninth rounds' runs of
