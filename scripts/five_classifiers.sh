@@ -35,3 +35,24 @@ model_of() {
 against_defaults_of() {
   data=$(scenes_of "$2") against_defaults "$@"
 }
+# noise_factor_check OUT_PREFIX LABEL [COMMAND...]: `borex refine --fit-rise-observation-noise`
+# (run through COMMAND when given, e.g. a function that sets the environment) on the first 6
+# shifted and 2 project validation scenes, into OUT_PREFIX-SCENE; prints per scene LABEL, the RISE
+# masks read, the masks' noise factor of maximum marginal likelihood and the prior's coefficient a.
+noise_factor_check() {
+  local prefix=$1 label=$2 scene image model_file
+  shift 2
+  for scene in shifted:val_000000 shifted:val_000001 shifted:val_000002 shifted:val_000003 \
+    shifted:val_000004 shifted:val_000005 project:val_000000 project:val_000001; do
+    image=$DATA/JPEGImages/${scene#*:}.png model_file=${shifted_models[0]}
+    if [[ $scene == project:* ]]; then
+      image=$project_data/JPEGImages/${scene#*:}.png model_file=${classifiers[0]}
+    fi
+    "$@" "$borex" refine --model "$model_file" --image "$image" --fit-rise-observation-noise \
+      --seed "$seed" --out "$prefix-${scene/:/-}" > /dev/null
+    /usr/bin/python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))
+print(sys.argv[2], sys.argv[3], "RISE masks read:", s["prior"]["rise_observations"],
+      "factor:", s["rise_noise_factor"], "a:", round(s["prior"]["coefficient"], 3))' \
+      "$prefix-${scene/:/-}.json" "$scene" "$label"
+  done
+}

@@ -142,13 +142,4 @@ for run in "${five[@]}"; do
   data=$(scenes_of "$run") quality "${two_priors[@]}" "$out/$run-val-noposterior"
 done
 echo "### Step 2: the masks' noise factor the evidence picks (most likely grid point), first validation scenes"
-for scene in shifted:val_000000 shifted:val_000001 shifted:val_000002 shifted:val_000003 \
-  shifted:val_000004 shifted:val_000005 project:val_000000 project:val_000001; do
-  image=$DATA/JPEGImages/${scene#*:}.png model_file=${shifted_models[0]}
-  [[ $scene == project:* ]] && image=$project_data/JPEGImages/${scene#*:}.png model_file=${classifiers[0]}
-  "$borex" refine --model "$model_file" --image "$image" --fit-rise-observation-noise --seed "$seed" \
-    --out "$out/factor-${scene/:/-}" > /dev/null
-  /usr/bin/python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))
-print(sys.argv[2], "RISE masks read:", s["prior"]["rise_observations"], "factor:", s["rise_noise_factor"])' \
-    "$out/factor-${scene/:/-}.json" "$scene"
-done
+noise_factor_check "$out/factor" defaults

@@ -71,19 +71,5 @@ for run in "${five[@]}"; do
   against_defaults_of "$out/$run-val-defaults-blur" "$out/$run-val-once-blur"
 done
 echo "### Step 3: the masks' noise factor the evidence picks (round 30's step 2), defaults and once"
-for scene in shifted:val_000000 shifted:val_000001 shifted:val_000002 shifted:val_000003 \
-  shifted:val_000004 shifted:val_000005 project:val_000000 project:val_000001; do
-  image=$DATA/JPEGImages/${scene#*:}.png model_file=${shifted_models[0]}
-  [[ $scene == project:* ]] && image=$project_data/JPEGImages/${scene#*:}.png model_file=${classifiers[0]}
-  for setting in defaults once; do
-    prefix=$out/factor-$setting-${scene/:/-}
-    run=()
-    [[ $setting == once ]] && run=(once)
-    "${run[@]}" "$borex" refine --model "$model_file" --image "$image" \
-      --fit-rise-observation-noise --seed "$seed" --out "$prefix" > /dev/null
-    /usr/bin/python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))
-print(sys.argv[2], sys.argv[3], "RISE masks read:", s["prior"]["rise_observations"],
-      "factor:", s["rise_noise_factor"], "a:", round(s["prior"]["coefficient"], 3))' \
-      "$prefix.json" "$scene" "$setting"
-  done
-done
+noise_factor_check "$out/factor-defaults" defaults
+noise_factor_check "$out/factor-once" once once
