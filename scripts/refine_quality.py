@@ -10,6 +10,7 @@ all images and on the single-item and multi-item scenes (counted from the VOC an
   /usr/bin/python3 scripts/refine_quality.py --data data/scenes out/tune/kriging [more dirs]
   ... --pair 'borex:rise=borex-paper:rise' (compare two methods of the same directory)
   ... --summary   one row per directory: the selection rule of docs/algorithm.md
+  ... --summary --holm   also the cells worse after Holm's adjustment within each directory
 
 --summary: per directory, the mean over the refined methods (the --pair pairs when given) of
 (insertion + F-measure − deletion),
@@ -104,21 +105,39 @@ def compare(directory, refined, base, data):
     return out
 
 
+def holm(p_values):
+    """Holm's step-down adjusted p-values, in the order given."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="mergesort")
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[index]))
+        adjusted[index] = running
+    return adjusted
+
+
 def summary(args):
+    holm_columns = (" cells worse after Holm (within the run) | smallest Holm-adjusted p |"
+                    if args.holm else "")
     print("| run | objective: mean (insertion + F − deletion) of the refined maps | "
-          "cells worse at p < 0.05 | smallest p (worse) |")
-    print("|---|---:|---:|---:|")
+          "cells worse at p < 0.05 | smallest p (worse) |" + holm_columns)
+    print("|---|---:|---:|---:|" + ("---:|---:|" if args.holm else ""))
     for directory in args.dirs:
-        objective, worse, smallest = [], 0, 1.0
+        objective, worse_p = [], []
         for refined, base in pairs(args, directory):
             result = compare(directory, refined, base, args.data)
             objective.append(result[("all", "insertion")][0] + result[("all", "f_measure")][0] -
                              result[("all", "deletion")][0])
-            for value in result.values():
-                worse += value[3] < 0.05
-                smallest = min(smallest, value[3])
-        print(f"| {os.path.basename(directory.rstrip('/'))} | {np.mean(objective):.4f} | {worse} | "
-              f"{fmt_p(smallest)} |")
+            worse_p += [value[3] for value in result.values()]
+        worse = sum(p < 0.05 for p in worse_p)
+        row = (f"| {os.path.basename(directory.rstrip('/'))} | {np.mean(objective):.4f} | {worse} | "
+               f"{fmt_p(min(worse_p + [1.0]))} |")
+        if args.holm:
+            adjusted = holm(worse_p)
+            row += f" {int((adjusted < 0.05).sum())} | {fmt_p(min(list(adjusted) + [1.0]))} |"
+        print(row)
 
 
 def main():
@@ -129,6 +148,9 @@ def main():
                         help="A=B: compare method A (refined) with B; default: borex:X=X")
     parser.add_argument("--summary", action="store_true",
                         help="one row per directory (over the --pair pairs when given)")
+    parser.add_argument("--holm", action="store_true",
+                        help="--summary also counts the cells worse after Holm's adjustment over "
+                             "each run's cells (every pair's subsets and metrics)")
     args = parser.parse_args()
     if args.summary:
         return summary(args)

@@ -148,6 +148,33 @@ class CompareTest(unittest.TestCase):
         # Worse cells: deletion on all, single and multi scenes (p well below 0.05 in each).
         self.assertEqual(int(row[3]), 3)
 
+    def test_summary_holm_columns(self):
+        out = run_main(refine_quality, ["--data", self.data, "--summary", "--holm", self.run])
+        row = out.strip().splitlines()[-1].split("|")
+        result = refine_quality.compare(self.run, "borex:rise", "rise", self.data)
+        worse = [value[3] for value in result.values()]
+        adjusted = refine_quality.holm(worse)
+        self.assertEqual(int(row[5]), int((adjusted < 0.05).sum()))
+        # The 12 cells' smallest deletion p is far below 0.05 / 12: it survives the adjustment.
+        self.assertGreaterEqual(int(row[5]), 1)
+        self.assertLessEqual(int(row[5]), int(row[3]))
+
+
+class HolmTest(unittest.TestCase):
+    def test_hand_computed_case(self):
+        # Sorted 0.01, 0.02, 0.03, 0.5 (m = 4): 4·0.01, 3·0.02, 2·0.03, 1·0.5, running maxima
+        # 0.04, 0.06, 0.06, 0.5; returned in the input's order.
+        adjusted = refine_quality.holm([0.03, 0.5, 0.01, 0.02])
+        np.testing.assert_allclose(adjusted, [0.06, 0.5, 0.04, 0.06], rtol=0, atol=1e-15)
+
+    def test_capped_at_one_and_never_below_the_raw_p(self):
+        p = np.random.default_rng(3).uniform(0, 1, 12)
+        adjusted = refine_quality.holm(p)
+        self.assertTrue(np.all(adjusted >= p) and np.all(adjusted <= 1.0))
+        # Monotone in the raw p: the order of the p-values is kept.
+        order = np.argsort(p)
+        self.assertTrue(np.all(np.diff(adjusted[order]) >= 0))
+
 
 class RankBandsTest(unittest.TestCase):
     def test_boxes_are_one_based_and_inclusive(self):
