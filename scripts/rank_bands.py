@@ -11,6 +11,12 @@ surroundings right after the item (a halo) puts a large share of the middle band
       --ids out/refinement15/model2-test-defaults/single-closed.txt \\
       out/refinement15/model2-test-defaults rise borex:rise
 
+--item-shares (the thirty-fourth round): instead of the bands, over the scenes with several items,
+the map's top 2.5, 5, 10 and 20% of pixels: the share inside the items' boxes (precision), the
+share of the items with at least 20% of their box in it, and the mean ratio of the least covered
+item's share of its box to the most covered one's. A map that piles onto one item of several
+keeps its precision and loses the last two.
+
 Ties are ranked in raster order, as borex's deletion does.
 """
 import argparse
@@ -23,18 +29,45 @@ import numpy as np
 BANDS = [(0, 256), (256, 1024), (1024, 2048), (2048, 4096), (4096, 8192)]
 
 
-def box_regions(data, image_id, shape, ring):
-    """Boolean maps of the items' boxes and of the ring of `ring` pixels around them."""
-    inside = np.zeros(shape, bool)
-    near = np.zeros(shape, bool)
+ITEM_FRACTIONS = [0.025, 0.05, 0.1, 0.2]
+ITEM_REACHED = 0.2  # an item is reached when this share of its box is in the top fraction
+
+
+def item_boxes(data, image_id, shape, grow=0):
+    """One boolean map per annotated item: its box, grown by `grow` pixels on every side."""
+    boxes = []
     annotation = os.path.join(data, "Annotations", image_id + ".xml")
     for item in ElementTree.parse(annotation).findall("object"):
         box = item.find("bndbox")
         x0, y0, x1, y1 = (int(float(box.find(k).text)) for k in ("xmin", "ymin", "xmax", "ymax"))
         # VOC boxes are 1-based and inclusive: the box's pixels are x0 - 1 .. x1 - 1.
-        inside[y0 - 1:y1, x0 - 1:x1] = True
-        near[max(0, y0 - 1 - ring):y1 + ring, max(0, x0 - 1 - ring):x1 + ring] = True
+        region = np.zeros(shape, bool)
+        region[max(0, y0 - 1 - grow):y1 + grow, max(0, x0 - 1 - grow):x1 + grow] = True
+        boxes.append(region)
+    return boxes
+
+
+def box_regions(data, image_id, shape, ring):
+    """Boolean maps of the items' boxes and of the ring of `ring` pixels around them."""
+    inside = np.logical_or.reduce(item_boxes(data, image_id, shape) + [np.zeros(shape, bool)])
+    near = np.logical_or.reduce(item_boxes(data, image_id, shape, ring) + [np.zeros(shape, bool)])
     return inside, near & ~inside
+
+
+def item_shares(saliency, boxes):
+    """Per top fraction of ITEM_FRACTIONS: (precision, share of the items reached, least / most
+    covered item's share of its box)."""
+    order = np.argsort(-saliency.ravel(), kind="stable")
+    inside = np.logical_or.reduce(boxes).ravel()
+    rows = []
+    for fraction in ITEM_FRACTIONS:
+        top = np.zeros(saliency.size, bool)
+        k = int(fraction * saliency.size)
+        top[order[:k]] = True
+        covered = np.array([top[box.ravel()].mean() for box in boxes])
+        rows.append((inside[top].mean(), (covered >= ITEM_REACHED).mean(),
+                     covered.min() / covered.max() if covered.max() > 0 else 0.0))
+    return np.array(rows)
 
 
 def map_paths(run, method):
@@ -48,10 +81,15 @@ def main():
     parser.add_argument("--data", required=True, help="the VOC-style dataset (Annotations/)")
     parser.add_argument("--ids", help="a file of image ids, one per line: only these images")
     parser.add_argument("--ring", type=int, default=8, help="the ring's width in pixels (8)")
+    parser.add_argument("--item-shares", action="store_true",
+                        help="scenes with several items: precision and item coverage of the top "
+                             "2.5, 5, 10, 20%% of pixels instead of the bands")
     parser.add_argument("run", help="a batch output directory")
     parser.add_argument("methods", nargs="+", help="methods whose saved maps to read")
     args = parser.parse_args()
     wanted = set(open(args.ids).read().split()) if args.ids else None
+    if args.item_shares:
+        return print_item_shares(args, wanted)
     print(f"{args.run}: the share of each band of ranks inside the items' boxes / in the "
           f"{args.ring}-pixel ring around them")
     for method in args.methods:
@@ -70,6 +108,27 @@ def main():
         shares /= len(ids)
         bands = " ".join(f"[{a}, {b}): {s[0]:.2f} / {s[1]:.2f}" for (a, b), s in zip(BANDS, shares))
         print(f"  {method} ({len(ids)} images) {bands}")
+
+
+def print_item_shares(args, wanted):
+    fractions = ", ".join(f"{f:.1%}" for f in ITEM_FRACTIONS)
+    print(f"{args.run}: scenes with several items, the top {fractions} of pixels: precision / "
+          f"items reached ({ITEM_REACHED:.0%} of the box) / least over most covered item")
+    for method in args.methods:
+        paths = map_paths(args.run, method)
+        rows = []
+        for image_id in sorted(i for i in paths if wanted is None or i in wanted):
+            saliency = np.load(paths[image_id]).astype(np.float64)
+            boxes = item_boxes(args.data, image_id, saliency.shape)
+            if len(boxes) > 1:
+                rows.append(item_shares(saliency, boxes))
+        if not rows:
+            raise SystemExit(f"rank_bands: no saved {method} maps of scenes with several items "
+                             f"under {args.run}")
+        mean = np.mean(rows, axis=0)
+        cells = " ".join(f"{f:.1%}: {m[0]:.3f} / {m[1]:.3f} / {m[2]:.3f}"
+                         for f, m in zip(ITEM_FRACTIONS, mean))
+        print(f"  {method} ({len(rows)} images) {cells}")
 
 
 if __name__ == "__main__":

@@ -132,8 +132,8 @@ def summary(args):
                              result[("all", "deletion")][0])
             worse_p += [value[3] for value in result.values()]
         worse = sum(p < 0.05 for p in worse_p)
-        row = (f"| {os.path.basename(directory.rstrip('/'))} | {np.mean(objective):.4f} | {worse} | "
-               f"{fmt_p(min(worse_p + [1.0]))} |")
+        name = os.path.basename(directory.rstrip("/"))
+        row = f"| {name} | {np.mean(objective):.4f} | {worse} | {fmt_p(min(worse_p + [1.0]))} |"
         if args.holm:
             adjusted = holm(worse_p)
             row += f" {int((adjusted < 0.05).sum())} | {fmt_p(min(list(adjusted) + [1.0]))} |"

@@ -27,3 +27,37 @@ for i in 1 2; do
     "Goal 4 on the held-out shifted scenes: the defaults against the code's settings (model $i)" \
     test_holdout
 done
+echo "### Goal 1's single-item pointing cell for Grad-CAM++, by whether the model recognises the label (its top class)"
+echo '```'
+for i in 1 2; do
+  dir=$out/model$i-shifted-holdout
+  for where in "label_rank<2" "label_rank>1"; do
+    "$borex" compare "$dir/borex:gradcam++.csv" "$dir/gradcam++.csv" --metric pointing_hit \
+      --alternative less --where "$dir/gradcam++.csv:label_items<2" \
+      --where "$dir/gradcam++.csv:$where" 2>&1 | grep -E "where: .*rank|pairs|mean|p-value" |
+      sed "s|$root/||"
+  done
+  # The single-item scenes where the two disagree: how many refined maps hold the prior upside
+  # down (a < 0, the sixteenth round's inverted maps).
+  /usr/bin/python3 - "$dir" <<'PY'
+import csv, sys
+run = sys.argv[1]
+refined = {r["image_id"]: r for r in csv.DictReader(open(f"{run}/borex:gradcam++.csv"))}
+prior = {r["image_id"]: r for r in csv.DictReader(open(f"{run}/gradcam++.csv"))}
+for outcome, hit in (("lost", "0"), ("gained", "1")):
+    ids = [i for i, r in refined.items() if r["label_items"] == "1" and r["pointing_hit"] == hit
+           and prior[i]["pointing_hit"] != hit]
+    recognised = sum(refined[i]["label_rank"] == "1" for i in ids)
+    inverted = sum(float(refined[i]["prior_coefficient"]) < 0 for i in ids)
+    print(f"{run.rsplit('/', 1)[-1]}: {outcome} {len(ids)} single-item scenes, {recognised} of them "
+          f"recognised, {inverted} with a < 0")
+PY
+done
+echo '```'
+echo "### Several-item scenes: how the top pixels spread over the items (scripts/rank_bands.py --item-shares)"
+echo '```'
+for i in 1 2; do
+  /usr/bin/python3 "$root/scripts/rank_bands.py" --item-shares --data "$data" \
+    "$out/model$i-shifted-holdout" gradcam++ borex:gradcam++ rise borex:rise | sed "s|$root/||"
+done
+echo '```'

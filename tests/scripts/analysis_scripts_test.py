@@ -206,6 +206,34 @@ class RankBandsTest(unittest.TestCase):
             self.assertIn("[0, 256): 1.00 / 0.00", out)
             self.assertIn(f"[256, 1024): 0.00 / {176 / 768:.2f}", out)
 
+    def test_item_shares_by_hand(self):
+        # Two items of 10 pixels each in a 10x10 map: A (rows 0-1, columns 0-4) ranked first, B
+        # (rows 8-9, columns 5-9) next, the rest 0. Top 2, 5, 10 pixels: all in A (A's share of
+        # its box 0.2, 0.5, 1; B's 0): precision 1, one item of two reached, least / most 0.
+        # Top 20: A and B whole: 1, both reached, 1.
+        saliency = np.zeros((10, 10))
+        saliency[0:2, 0:5] = 2
+        saliency[8:10, 5:10] = 1
+        a, b = np.zeros((10, 10), bool), np.zeros((10, 10), bool)
+        a[0:2, 0:5] = True
+        b[8:10, 5:10] = True
+        np.testing.assert_allclose(rank_bands.item_shares(saliency, [a, b]),
+                                   [[1, 0.5, 0], [1, 0.5, 0], [1, 0.5, 0], [1, 1, 1]])
+
+    def test_item_shares_reads_the_scenes_with_several_items(self):
+        with tempfile.TemporaryDirectory() as root:
+            data, run = os.path.join(root, "data"), os.path.join(root, "run")
+            write_annotation(data, "one", [(1, 1, 16, 16)])
+            write_annotation(data, "two", [(1, 1, 16, 16), (101, 101, 116, 116)])
+            os.makedirs(os.path.join(run, "maps", "m"))
+            saliency = np.zeros((128, 128), np.float32)
+            saliency[:16, :16] = 1
+            for image_id in ("one", "two"):
+                np.save(os.path.join(run, "maps", "m", image_id + ".npy"), saliency)
+            out = run_main(rank_bands, ["--data", data, "--item-shares", run, "m"])
+            # Only "two": its top 2.5% (409 pixels) holds the first box's 256 and 153 zeros.
+            self.assertIn("m (1 images) 2.5%: " + f"{256 / 409:.3f} / 0.500 / 0.000", out)
+
 
 class InvertedMapsTest(unittest.TestCase):
     def test_the_coefficient_decides_and_the_correlation_stands_in_for_it(self):
