@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Tests of issue 11's analysis scripts (scripts/refine_quality.py, rank_bands.py,
-inverted_maps.py, deletion_curves.py, label_probability.py), which every round's decision rests
-on: the signed-rank test against scipy and a hand computation, the paired comparison on a
-hand-made batch directory, the boxes' pixels, the inverted maps, the deletion curve's order and
-area, and the label's probability.
+inverted_maps.py, deletion_curves.py, label_probability.py, item_evidence.py), which every round's
+decision rests on: the signed-rank test against scipy and a hand computation, the paired
+comparison on a hand-made batch directory, the boxes' pixels, the inverted maps, the deletion
+curve's order and area, the label's probability, and the items' masked scores.
 
   /usr/bin/python3 tests/scripts/analysis_scripts_test.py    (ctest: scripts.analysis)
 
@@ -28,6 +28,7 @@ sys.path.insert(0, SCRIPTS)
 
 import deletion_curves  # noqa: E402
 import inverted_maps  # noqa: E402
+import item_evidence  # noqa: E402
 import label_probability  # noqa: E402
 import rank_bands  # noqa: E402
 import refine_quality  # noqa: E402
@@ -336,6 +337,39 @@ class LabelProbabilityTest(unittest.TestCase):
         # A tie between classes 0 and 1: the first is the top class, the label.
         self.assertAlmostEqual(float(rows[1]["probability"]), black[0], places=5)
         self.assertEqual((rows[1]["predicted"], rows[1]["correct"], rows[1]["items"]), (0, 1, 2))
+
+
+class ItemEvidenceTest(unittest.TestCase):
+    def test_item_scores_hide_and_keep_each_box(self):
+        # A 4x4 image of ones with two one-pixel items; "p" is the sum of the image over 16, so
+        # the fill 0 removes what it covers: whole 1, one item alone 1/16, one hidden 15/16, both
+        # hidden 14/16.
+        image = np.ones((4, 4, 3))
+        a, b = np.zeros((4, 4), bool), np.zeros((4, 4), bool)
+        a[0, 0], b[3, 3] = True, True
+        calls = []
+
+        def predict(stack):
+            calls.append(len(stack))
+            return stack[..., 0].sum(axis=(1, 2)) / 16
+
+        whole, alone, without, without_all = item_evidence.item_scores(
+            predict, image, [a, b], np.zeros(3))
+        self.assertEqual(calls, [6])  # one batch: whole, 2 alone, 2 hidden, all hidden
+        self.assertAlmostEqual(whole, 1.0)
+        np.testing.assert_allclose(alone, [1 / 16, 1 / 16])
+        np.testing.assert_allclose(without, [15 / 16, 15 / 16])
+        self.assertAlmostEqual(without_all, 14 / 16)
+
+    def test_most_covered_item(self):
+        saliency = np.zeros((10, 10))
+        saliency[8:10, 5:10] = 1  # the second item's 10 pixels first
+        a, b = np.zeros((10, 10), bool), np.zeros((10, 10), bool)
+        a[0:2, 0:5] = True
+        b[8:10, 5:10] = True
+        self.assertEqual(item_evidence.most_covered(saliency, [a, b], 0.1), 1)
+        # Nothing ranked above the rest: raster order puts the first item's top row first.
+        self.assertEqual(item_evidence.most_covered(np.zeros((10, 10)), [a, b], 0.05), 0)
 
 
 if __name__ == "__main__":
