@@ -33,24 +33,35 @@ ITEM_FRACTIONS = [0.025, 0.05, 0.1, 0.2]
 ITEM_REACHED = 0.2  # an item is reached when this share of its box is in the top fraction
 
 
-def item_boxes(data, image_id, shape, grow=0):
-    """One boolean map per annotated item: its box, grown by `grow` pixels on every side."""
+def item_coordinates(data, image_id):
+    """Each annotated item's box as 0-based, end-exclusive (row0, row1, col0, col1)."""
     boxes = []
     annotation = os.path.join(data, "Annotations", image_id + ".xml")
     for item in ElementTree.parse(annotation).findall("object"):
         box = item.find("bndbox")
         x0, y0, x1, y1 = (int(float(box.find(k).text)) for k in ("xmin", "ymin", "xmax", "ymax"))
         # VOC boxes are 1-based and inclusive: the box's pixels are x0 - 1 .. x1 - 1.
+        boxes.append((y0 - 1, y1, x0 - 1, x1))
+    return boxes
+
+
+def item_boxes(data, image_id, shape):
+    """One boolean map per annotated item: its box."""
+    boxes = []
+    for row0, row1, col0, col1 in item_coordinates(data, image_id):
         region = np.zeros(shape, bool)
-        region[max(0, y0 - 1 - grow):y1 + grow, max(0, x0 - 1 - grow):x1 + grow] = True
+        region[row0:row1, col0:col1] = True
         boxes.append(region)
     return boxes
 
 
 def box_regions(data, image_id, shape, ring):
     """Boolean maps of the items' boxes and of the ring of `ring` pixels around them."""
-    inside = np.logical_or.reduce(item_boxes(data, image_id, shape) + [np.zeros(shape, bool)])
-    near = np.logical_or.reduce(item_boxes(data, image_id, shape, ring) + [np.zeros(shape, bool)])
+    inside = np.zeros(shape, bool)
+    near = np.zeros(shape, bool)
+    for row0, row1, col0, col1 in item_coordinates(data, image_id):
+        inside[row0:row1, col0:col1] = True
+        near[max(0, row0 - ring):row1 + ring, max(0, col0 - ring):col1 + ring] = True
     return inside, near & ~inside
 
 
