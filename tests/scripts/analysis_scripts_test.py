@@ -161,6 +161,29 @@ class CompareTest(unittest.TestCase):
         self.assertLessEqual(int(row[5]), int(row[3]))
 
 
+    def test_summary_objective_test_pairs_the_images(self):
+        # Higher objective on every image (insertion +0.01k, deletion +0.002k): p(lower) ~ 1.
+        out = run_main(refine_quality, ["--data", self.data, "--summary", "--objective-test",
+                                        self.run])
+        self.assertGreater(float(out.strip().splitlines()[-1].split("|")[5]), 0.99)
+        # A second pair whose objective falls by 0.02k: the mean over the pairs falls by 0.006k.
+        columns = ["image_id", "label", "insertion", "deletion", "f_measure", "pointing_hit"]
+        worse = [{**row, "insertion": row["insertion"] - 0.02 * (k + 1)}
+                 for k, row in enumerate(self.prior)]
+        write_csv(os.path.join(self.run, "gradcam++.csv"), self.prior, columns)
+        write_csv(os.path.join(self.run, "borex:gradcam++.csv"), worse, columns)
+        objectives = refine_quality.image_objectives(
+            self.run, [("borex:gradcam++", "gradcam++"), ("borex:rise", "rise")])
+        self.assertEqual(len(objectives), 30)
+        first = self.prior[0]
+        base = first["insertion"] + first["f_measure"] - first["deletion"]
+        self.assertAlmostEqual(objectives["s_000"][1], base, places=12)
+        self.assertAlmostEqual(objectives["s_000"][0], base - 0.006, places=12)
+        out = run_main(refine_quality, ["--data", self.data, "--summary", "--objective-test",
+                                        self.run])
+        self.assertLess(float(out.strip().splitlines()[-1].split("|")[5]), 1e-5)
+
+
 class HolmTest(unittest.TestCase):
     def test_hand_computed_case(self):
         # Sorted 0.01, 0.02, 0.03, 0.5 (m = 4): 4·0.01, 3·0.02, 2·0.03, 1·0.5, running maxima
