@@ -8,7 +8,14 @@ colour, the in-fill of BOREx's observations), with each item's box hidden, and w
 hidden. Printed: the means of p(whole), p(every item hidden), the largest drop one item's hiding
 causes (one item's necessity) and the drop hiding them all causes; and, for each method, how
 often the item its top FRACTION of pixels covers most is the item the model finds most sufficient
-alone (the highest p with only that item visible), against the chance of picking one at random.
+alone (the highest p with only that item visible), against the chance of picking one at random,
+and how often its coverage orders a pair of items as their sufficiency alone does (item pairs of
+equal p left out; equal coverage counts a half). With two methods or more: the one-sided Wilcoxon
+p that the second orders the pairs as the model does more often than the first, scene by scene,
+and the second's F-measure against the first's (the runs' CSVs) in the scenes where the model
+leans on one item (hiding it removes at least half of what hiding every item removes, and that is
+a drop) and in the rest, with the one-sided Wilcoxon p for "the second is worse" (issue 11,
+thirty-sixth round).
 
   /usr/bin/python3 scripts/item_evidence.py --data data/shifted_scenes \\
       --model models/fashion_shifted_resnet.pt out/refinement34/model1-shifted-holdout \\
@@ -27,6 +34,7 @@ from PIL import Image
 
 from deletion_curves import image_path, load_model
 from rank_bands import item_boxes, map_paths
+from refine_quality import fmt_p, read, wilcoxon_greater
 
 
 def item_scores(predict, image, boxes, fill):
@@ -45,13 +53,49 @@ def item_scores(predict, image, boxes, fill):
     return p[0], p[1:1 + n], p[1 + n:1 + 2 * n], p[-1]
 
 
-def most_covered(saliency, boxes, fraction):
-    """The index of the item with the largest share of its box in the map's top `fraction` of
-    pixels (ties in raster order, as borex's deletion ranks; the first item of equal shares)."""
+def item_coverages(saliency, boxes, fraction):
+    """Each item's share of its box in the map's top `fraction` of pixels (ties in raster order,
+    as borex's deletion ranks)."""
     order = np.argsort(-saliency.ravel(), kind="stable")
     top = np.zeros(saliency.size, bool)
     top[order[:int(fraction * saliency.size)]] = True
-    return int(np.argmax([top[box.ravel()].mean() for box in boxes]))
+    return np.array([top[box.ravel()].mean() for box in boxes])
+
+
+def most_covered(saliency, boxes, fraction):
+    """The index of the item with the largest share of its box in the map's top `fraction` of
+    pixels (the first item of equal shares)."""
+    return int(np.argmax(item_coverages(saliency, boxes, fraction)))
+
+
+def concordance(coverage, sufficiency):
+    """The share of item pairs of different sufficiency that the coverage orders the same way
+    (a tie in coverage counts a half); NaN without such a pair."""
+    scores = []
+    for i in range(len(coverage)):
+        for j in range(i + 1, len(coverage)):
+            if sufficiency[i] == sufficiency[j]:
+                continue
+            agreement = (coverage[i] - coverage[j]) * (sufficiency[i] - sufficiency[j])
+            scores.append(0.5 if agreement == 0 else float(agreement > 0))
+    return np.mean(scores) if scores else float("nan")
+
+
+def f_measure_by_leaning(run, methods, leaning):
+    """Lines comparing the second method's F-measure with the first's in the scenes where
+    `leaning[image]` holds and in the rest."""
+    first, second = (read(os.path.join(run, method + ".csv")) for method in methods[:2])
+    lines = []
+    for name, keep in (("the model leans on one item", True), ("the rest", False)):
+        ids = [i for i in sorted(leaning) if leaning[i] == keep and i in first and i in second]
+        a = np.array([float(first[i]["f_measure"]) for i in ids])
+        b = np.array([float(second[i]["f_measure"]) for i in ids])
+        if not ids:
+            continue
+        lines.append(f"  F-measure, {methods[1]} against {methods[0]}, {name} ({len(ids)} "
+                     f"scenes): {b.mean():.4f} against {a.mean():.4f}, p(worse) = "
+                     f"{fmt_p(wilcoxon_greater(a - b))}")
+    return lines
 
 
 def main():
@@ -71,6 +115,8 @@ def main():
     paths = {method: map_paths(args.run, method) for method in args.methods}
     whole, hidden_all, one_necessity, all_necessity, chance = [], [], [], [], []
     agrees = {method: [] for method in args.methods}
+    concordant = {method: [] for method in args.methods}
+    leaning = {}
     for image_id in sorted(labels):
         image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"), float)
         boxes = item_boxes(args.data, image_id, image.shape[:2])
@@ -89,10 +135,13 @@ def main():
         one_necessity.append(np.max(p - without))
         all_necessity.append(p - without_all)
         chance.append(1 / len(boxes))
+        # Leaning on one item: hiding every item lowers p, and one item's hiding half of that.
+        leaning[image_id] = bool(p > without_all and np.max(p - without) >= 0.5 * (p - without_all))
         for method in args.methods:
             saliency = np.load(paths[method][image_id]).astype(np.float64)
-            agrees[method].append(most_covered(saliency, boxes, args.fraction) ==
-                                  int(np.argmax(alone)))
+            coverage = item_coverages(saliency, boxes, args.fraction)
+            agrees[method].append(int(np.argmax(coverage)) == int(np.argmax(alone)))
+            concordant[method].append(concordance(coverage, alone))
     print(f"{args.run}: {len(whole)} scenes with several items; mean p(label): whole "
           f"{np.mean(whole):.3f}, every item hidden {np.mean(hidden_all):.3f}; the largest drop "
           f"one item's hiding causes {np.mean(one_necessity):.3f}, hiding them all "
@@ -100,7 +149,15 @@ def main():
     for method in args.methods:
         print(f"  {method}: the item its top {args.fraction:.0%} covers most is the one most "
               f"sufficient alone in {np.mean(agrees[method]):.3f} of the scenes (chance "
-              f"{np.mean(chance):.3f})")
+              f"{np.mean(chance):.3f}); item pairs it orders as their sufficiency "
+              f"{np.nanmean(concordant[method]):.3f}")
+    if len(args.methods) > 1:
+        pairs = np.array([concordant[method] for method in args.methods[:2]]).T
+        pairs = pairs[~np.isnan(pairs).any(axis=1)]
+        print(f"  item pairs ordered as their sufficiency, {args.methods[1]} against "
+              f"{args.methods[0]} ({len(pairs)} scenes): p(more often) = "
+              f"{fmt_p(wilcoxon_greater(pairs[:, 1] - pairs[:, 0]))}")
+        print("\n".join(f_measure_by_leaning(args.run, args.methods, leaning)))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@
 # (docs/algorithm.md): goal-1 cells fewer over the five classifiers and more on none; no cell
 # worse than the defaults after Holm within a classifier; the objective not lower than the
 # defaults' image by image (one-sided Wilcoxon) on any classifier.
-#   scripts/reproduce_refinement_round36.sh [validation] [test] [project]
+#   scripts/reproduce_refinement_round36.sh [validation] [test] [project] [items]
 # test: the candidate on the thirty-fourth round's 500 held-out shifted scenes, against that
 # round's maps (run scripts/reproduce_refinement_round34.sh first). Env: BOREX, JOBS, SEED, STEP
 # as in scene_benchmark.sh; OUT (default out/refinement36). project: the adoption rule on the
-# twenty-fourth round's test batches of the project's classifiers.
+# twenty-fourth round's test batches of the project's classifiers. items: where the several-item
+# F-measure is lost, by whether the model leans on one item (after the test; a diagnostic).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement36}
@@ -94,4 +95,19 @@ if [[ $steps == *project* ]]; then
       --pair borex:rise=previous-borex:rise --pair borex:gradcam++=previous-borex:gradcam++ \
       "$r24/model$i-test-shaped"
   done
+fi
+
+if [[ $steps == *items* ]]; then
+  # A diagnostic added after the test (no decision rides on it): where BOREx(Grad-CAM++) loses
+  # the several-item F-measure, by whether the model leans on one item (scripts/item_evidence.py),
+  # on the held-out scenes of both generators (the thirty-fourth and thirty-second rounds' maps).
+  echo "### Several-item scenes: the F-measure by whether the model leans on one item (scripts/item_evidence.py)"
+  echo '```'
+  for i in 1 2; do
+    /usr/bin/python3 "$root/scripts/item_evidence.py" --data "$DATA" --model "${shifted_models[i - 1]}" \
+      "$root/out/refinement34/model$i-shifted-holdout" gradcam++ borex:gradcam++ | sed "s|$root/||"
+  done
+  /usr/bin/python3 "$root/scripts/item_evidence.py" --data "$project_data" --model "${classifiers[0]}" \
+    "$root/out/refinement32/model1-holdout" gradcam++ borex:gradcam++ | sed "s|$root/||"
+  echo '```'
 fi

@@ -394,6 +394,43 @@ class ItemEvidenceTest(unittest.TestCase):
         # Nothing ranked above the rest: raster order puts the first item's top row first.
         self.assertEqual(item_evidence.most_covered(np.zeros((10, 10)), [a, b], 0.05), 0)
 
+    def test_item_coverages_by_hand(self):
+        saliency = np.zeros((10, 10))
+        saliency[0, 0:5] = 2  # half of the first item's 10 pixels on top
+        saliency[9, 5:10] = 1  # then half of the second's
+        a, b = np.zeros((10, 10), bool), np.zeros((10, 10), bool)
+        a[0:2, 0:5] = True
+        b[8:10, 5:10] = True
+        np.testing.assert_allclose(item_evidence.item_coverages(saliency, [a, b], 0.05), [0.5, 0])
+        np.testing.assert_allclose(item_evidence.item_coverages(saliency, [a, b], 0.1),
+                                   [0.5, 0.5])
+
+    def test_concordance_by_hand(self):
+        # Pairs (0,1) agree, (0,2) disagree, (1,2) tie in coverage: (1 + 0 + 0.5) / 3.
+        self.assertAlmostEqual(item_evidence.concordance([0.9, 0.5, 0.5], [0.5, 0.3, 0.6]),
+                               1.5 / 3)
+        # Pairs of equal sufficiency are left out; none left: NaN.
+        self.assertAlmostEqual(item_evidence.concordance([0.1, 0.9, 0.4], [0.5, 0.5, 0.2]), 0.5)
+        self.assertTrue(math.isnan(item_evidence.concordance([0.1, 0.9], [0.3, 0.3])))
+
+    def test_f_measure_by_leaning(self):
+        with tempfile.TemporaryDirectory() as run:
+            columns = ["image_id", "f_measure"]
+            ids = [f"s_{k:02d}" for k in range(12)]
+            first = [{"image_id": i, "f_measure": 0.5} for i in ids]
+            # The second is lower by 0.01 k on the first six scenes (leaning), equal elsewhere.
+            second = [{"image_id": i, "f_measure": 0.5 - (0.01 * (k + 1) if k < 6 else 0)}
+                      for k, i in enumerate(ids)]
+            write_csv(os.path.join(run, "a.csv"), first, columns)
+            write_csv(os.path.join(run, "b.csv"), second, columns)
+            leaning = {i: k < 6 for k, i in enumerate(ids)}
+            lines = item_evidence.f_measure_by_leaning(run, ["a", "b"], leaning)
+        self.assertEqual(len(lines), 2)
+        self.assertIn("leans on one item (6 scenes): 0.4650 against 0.5000", lines[0])
+        p = refine_quality.wilcoxon_greater([0.01 * (k + 1) for k in range(6)])
+        self.assertIn(f"p(worse) = {refine_quality.fmt_p(p)}", lines[0])
+        self.assertIn("the rest (6 scenes): 0.5000 against 0.5000, p(worse) = 1.000", lines[1])
+
 
 if __name__ == "__main__":
     unittest.main()
