@@ -64,7 +64,7 @@ echo '```'
 echo "### Several-item scenes: what the model says about each item, and which item the maps favour (scripts/item_evidence.py)"
 echo '```'
 for i in 1 2; do
-  /usr/bin/python3 "$root/scripts/item_evidence.py" --data "$data" --model "${shifted_models[i - 1]}" \
-    "$out/model$i-shifted-holdout" gradcam++ borex:gradcam++ | sed "s|$root/||"
+  item_evidence "$data" "${shifted_models[i - 1]}" "$out/model$i-shifted-holdout" gradcam++ \
+    borex:gradcam++
 done
 echo '```'

@@ -104,10 +104,10 @@ if [[ $steps == *items* ]]; then
   echo "### Several-item scenes: the F-measure by whether the model leans on one item (scripts/item_evidence.py)"
   echo '```'
   for i in 1 2; do
-    /usr/bin/python3 "$root/scripts/item_evidence.py" --data "$DATA" --model "${shifted_models[i - 1]}" \
-      "$root/out/refinement34/model$i-shifted-holdout" gradcam++ borex:gradcam++ | sed "s|$root/||"
+    item_evidence "$DATA" "${shifted_models[i - 1]}" "$root/out/refinement34/model$i-shifted-holdout" \
+      gradcam++ borex:gradcam++
   done
-  /usr/bin/python3 "$root/scripts/item_evidence.py" --data "$project_data" --model "${classifiers[0]}" \
-    "$root/out/refinement32/model1-holdout" gradcam++ borex:gradcam++ | sed "s|$root/||"
+  item_evidence "$project_data" "${classifiers[0]}" "$root/out/refinement32/model1-holdout" \
+    gradcam++ borex:gradcam++
   echo '```'
 fi

@@ -117,6 +117,15 @@ batch() {
 # --pair, --summary).
 quality() { /usr/bin/python3 "$root/scripts/refine_quality.py" --data "$data" "$@"; }
 
+# item_evidence DATA MODEL RUN METHOD...: scripts/item_evidence.py on RUN's several-item scenes
+# (issue 11, rounds 34 and 36), paths printed relative to the checkout.
+item_evidence() {
+  local scenes=$1 model_file=$2 run=$3
+  shift 3
+  /usr/bin/python3 "$root/scripts/item_evidence.py" --data "$scenes" --model "$model_file" "$run" \
+    "$@" | sed "s|$root/||"
+}
+
 # against_defaults DEFAULTS_DIR DIR... [-- PRIOR...]: each DIR's BOREx(PRIOR) against
 # DEFAULTS_DIR's, image by image (the defaults' CSVs copied in as previous-borex:PRIOR; PRIOR:
 # rise unless given).
