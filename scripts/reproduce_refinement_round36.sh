@@ -100,14 +100,17 @@ fi
 if [[ $steps == *items* ]]; then
   # A diagnostic added after the test (no decision rides on it): where BOREx(Grad-CAM++) loses
   # the several-item F-measure, by whether the model leans on one item (scripts/item_evidence.py),
-  # on the held-out scenes of both generators (the thirty-fourth and thirty-second rounds' maps).
+  # on the held-out scenes of both generators' five classifiers (the thirty-fourth and thirty-second
+  # rounds' maps).
   echo "### Several-item scenes: the F-measure by whether the model leans on one item (scripts/item_evidence.py)"
   echo '```'
   for i in 1 2; do
     item_evidence "$DATA" "${shifted_models[i - 1]}" "$root/out/refinement34/model$i-shifted-holdout" \
       gradcam++ borex:gradcam++
   done
-  item_evidence "$project_data" "${classifiers[0]}" "$root/out/refinement32/model1-holdout" \
-    gradcam++ borex:gradcam++
+  for i in 1 2 3; do
+    item_evidence "$project_data" "${classifiers[i - 1]}" "$root/out/refinement32/model$i-holdout" \
+      gradcam++ borex:gradcam++
+  done
   echo '```'
 fi
