@@ -19,9 +19,10 @@ data=$project_data head_split val 100
 # shellcheck disable=SC2034  # read by the scripts that source this file
 five=(shifted1 shifted2 model1 model2 model3)
 
-# scenes_of NAME: the scenes of the run NAME (a path or a name).
+# scenes_of NAME: the scenes of the run NAME (a path or a name): the shifted generator's when the
+# name says "shifted" anywhere (model1-shifted-holdout too), else the project's.
 scenes_of() {
-  if [[ ${1##*/} == model* ]]; then echo "$project_data"; else echo "$DATA"; fi
+  if [[ ${1##*/} == *shifted* ]]; then echo "$DATA"; else echo "$project_data"; fi
 }
 # model_of NAME: the classifier of the run NAME.
 model_of() {
