@@ -88,10 +88,10 @@ def f_measure_by_leaning(run, methods, leaning):
     lines = []
     for name, keep in (("the model leans on one item", True), ("the rest", False)):
         ids = [i for i in sorted(leaning) if leaning[i] == keep and i in first and i in second]
-        a = np.array([float(first[i]["f_measure"]) for i in ids])
-        b = np.array([float(second[i]["f_measure"]) for i in ids])
         if not ids:
             continue
+        a = np.array([float(first[i]["f_measure"]) for i in ids])
+        b = np.array([float(second[i]["f_measure"]) for i in ids])
         lines.append(f"  F-measure, {methods[1]} against {methods[0]}, {name} ({len(ids)} "
                      f"scenes): {b.mean():.4f} against {a.mean():.4f}, p(worse) = "
                      f"{fmt_p(wilcoxon_greater(a - b))}")

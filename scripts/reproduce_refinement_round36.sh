@@ -72,8 +72,8 @@ if [[ $steps == *test* ]]; then
   data=$DATA quality --summary "${two_priors[@]}" "$out"/model{1,2}-shifted-holdout-shaped
   echo "### The held-out shifted scenes, shaped against the defaults (Holm within each classifier)"
   for i in 1 2; do
-    data=$DATA against_defaults "$holdout/model$i-shifted-holdout" \
-      "$out/model$i-shifted-holdout-shaped" -- rise gradcam++
+    against_defaults_of "$holdout/model$i-shifted-holdout" "$out/model$i-shifted-holdout-shaped" \
+      -- rise gradcam++
     data=$DATA quality --summary --holm --objective-test \
       --pair borex:rise=previous-borex:rise --pair borex:gradcam++=previous-borex:gradcam++ \
       "$out/model$i-shifted-holdout-shaped"
