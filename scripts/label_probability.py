@@ -14,7 +14,14 @@ model's top class, and the number of annotated items (objects) in the image:
       --where 'out/test/label_probability.csv:correct>0'
 
 (issue 11, eighteenth round: whether a refinement's losses are confined to images whose label the
-model does not recognise). Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the
+model does not recognise).
+
+--background (the thirty-eighth round) adds the column background_hidden: the label's probability
+with the background, every pixel outside the boxes, the RING-pixel ring around them (--ring, 8)
+and, with --distractors SEED,MULTI_FRACTION, the second generator's distractors
+(scripts/rank_bands.py), in the model's mean colour (the in-fill of BOREx's observations): how
+much the model's score rests on the background. --summary prints, instead of the CSV, the means,
+the median change and the one-sided Wilcoxon p that hiding the background lowers the score. Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the
 model must carry borex metadata (mean, std) and take the images' own size.
 """
 import argparse
@@ -27,7 +34,8 @@ import torch
 from PIL import Image
 
 from deletion_curves import image_path, load_model
-from refine_quality import item_count
+from rank_bands import scene_places, shifted_distractors
+from refine_quality import fmt_p, item_count, wilcoxon_greater
 
 
 def probabilities(model, mean, std, image):
@@ -37,15 +45,39 @@ def probabilities(model, mean, std, image):
         return torch.softmax(model((x - mean) / std), 1)[0].numpy()
 
 
-def rows(model, mean, std, data, batch_rows):
+def background_hidden(image, places, fill):
+    """The image with its background (the last of scene_places' places) in the colour `fill`."""
+    return np.where(places[-1][..., None], fill, image).astype(np.uint8)
+
+
+def rows(model, mean, std, data, batch_rows, background=None):
+    """One row per batch row; `background` (ring, distractors' (seed, multi-fraction) or None)
+    adds background_hidden."""
+    fill = np.rint(mean.view(3).numpy() * 255)
     for row in batch_rows:
-        image = Image.open(image_path(data, row["image_id"])).convert("RGB")
+        image = np.asarray(Image.open(image_path(data, row["image_id"])).convert("RGB"))
         p = probabilities(model, mean, std, image)
         label = int(row["label"])
         top = int(np.argmax(p))
-        yield {"image_id": row["image_id"], "label": label, "probability": f"{p[label]:.6g}",
+        out = {"image_id": row["image_id"], "label": label, "probability": f"{p[label]:.6g}",
                "top_probability": f"{p[top]:.6g}", "predicted": top,
                "correct": int(top == label), "items": item_count(data, row["image_id"])}
+        if background is not None:
+            ring, distractors = background
+            boxes = shifted_distractors(data, row["image_id"], *distractors) if distractors else None
+            places = scene_places(data, row["image_id"], image.shape[:2], ring, boxes)
+            hidden = probabilities(model, mean, std, background_hidden(image, places, fill))
+            out["background_hidden"] = f"{hidden[label]:.6g}"
+        yield out
+
+
+def background_summary(table):
+    """The summary line of --summary over rows with background_hidden."""
+    whole = np.array([float(r["probability"]) for r in table])
+    hidden = np.array([float(r["background_hidden"]) for r in table])
+    return (f"{len(table)} images: p(label) {whole.mean():.3f} whole, {hidden.mean():.3f} with the "
+            f"background hidden; median change {np.median(hidden - whole):+.3f}, median |change| "
+            f"{np.median(np.abs(hidden - whole)):.3f}; p(lower) = {fmt_p(wilcoxon_greater(whole - hidden))}")
 
 
 def main():
@@ -53,17 +85,36 @@ def main():
     parser.add_argument("batch_csv", help="a per-method CSV of `borex batch` (image_id, label)")
     parser.add_argument("--data", required=True, help="the VOC root of the batch")
     parser.add_argument("--model", required=True, help="the batch's TorchScript model")
+    parser.add_argument("--background", action="store_true",
+                        help="add background_hidden: p(label) with the background hidden")
+    parser.add_argument("--ring", type=int, default=8,
+                        help="--background: the ring around the boxes kept, in pixels (8)")
+    parser.add_argument("--distractors", metavar="SEED,MULTI_FRACTION",
+                        help="--background: keep the second generator's distractors too")
+    parser.add_argument("--summary", action="store_true",
+                        help="--background: print one summary line instead of the CSV")
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     model, mean, std = load_model(args.model)
     with open(args.batch_csv) as f:
         batch_rows = list(csv.DictReader(f))
+    background = None
+    if args.background:
+        distractors = None
+        if args.distractors:
+            seed, multi_fraction = args.distractors.split(",")
+            distractors = (int(seed), float(multi_fraction))
+        background = (args.ring, distractors)
+    table = list(rows(model, mean, std, args.data, batch_rows, background))
+    if args.summary:
+        if background is None:
+            raise SystemExit("label_probability: --summary needs --background")
+        return print(background_summary(table))
     columns = ["image_id", "label", "probability", "top_probability", "predicted", "correct",
-               "items"]
+               "items"] + (["background_hidden"] if background else [])
     writer = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
     writer.writeheader()
-    for row in rows(model, mean, std, args.data, batch_rows):
-        writer.writerow(row)
+    writer.writerows(table)
 
 
 if __name__ == "__main__":

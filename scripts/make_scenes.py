@@ -262,11 +262,14 @@ def turned_item(rng, gray_item, side):
     return np.asarray(item), height, width
 
 
-def make_shifted_scene(fashion, seed, split, index, multi_fraction, box_threshold):
+def make_shifted_scene(fashion, seed, split, index, multi_fraction, box_threshold,
+                       distractor_boxes=None):
     """The second generator's scene (--style shifted): the same target task and annotation, drawn
     differently from make_scene, for checking settings chosen on make_scene's scenes. Whole items
     of other classes as distractors, turned and mirrored items, one to four targets of 24-64 px
-    and a textured background. Returns (target label, uint8 image [H,W,3], list of VOC boxes)."""
+    and a textured background. Returns (target label, uint8 image [H,W,3], list of VOC boxes).
+    A list given as distractor_boxes gets each distractor's (top, left, height, width), which the
+    annotations leave out (scripts/rank_bands.py --distractors)."""
     images, labels, by_class = fashion["test" if split == "test" else "train"]
     rng = np.random.default_rng([seed, SPLIT_CODES[split], index, SHIFTED_STREAM])
     target = int(rng.integers(10))
@@ -281,6 +284,8 @@ def make_shifted_scene(fashion, seed, split, index, multi_fraction, box_threshol
                                           int(rng.integers(24, 41)))
         top, left = place_target(rng, height, distractors)
         distractors.append((top, left, height, width))
+        if distractor_boxes is not None:
+            distractor_boxes.append((top, left, height, width))
         tint = contrasting_tint(rng, canvas, top, left, height, width)
         composite(canvas, np.ascontiguousarray(gray), top, left, height, width, tint)
 

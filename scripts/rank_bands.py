@@ -17,6 +17,17 @@ share of the items with at least 20% of their box in it, and the mean ratio of t
 item's share of its box to the most covered one's. A map that piles onto one item of several
 keeps its precision and loses the last two.
 
+--paired-shares (the thirty-eighth round): two methods, scene by scene (the scenes with one item
+and those with several apart): where the top 10, 20, 30 and 40% of each map's pixels fall, in the
+items' boxes, in the ring of RING pixels around them, on the other objects (--distractors: the
+second generator's distractors, regenerated with scripts/make_scenes.py from SEED and
+MULTI_FRACTION; each scene is checked against its stored image), or on the rest of the
+background; the first method's mean share, the second's, and the one-sided Wilcoxon p that the
+second's share is the larger.
+
+  /usr/bin/python3 scripts/rank_bands.py --data data/shifted_scenes --paired-shares \
+      --distractors 0,0.5 out/refinement34/model1-shifted-holdout gradcam++ borex:gradcam++
+
 Ties are ranked in raster order, as borex's deletion does.
 """
 import argparse
@@ -25,12 +36,17 @@ import os
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
+from PIL import Image
+
+from refine_quality import fmt_p, wilcoxon_greater
 
 BANDS = [(0, 256), (256, 1024), (1024, 2048), (2048, 4096), (4096, 8192)]
 
 
 ITEM_FRACTIONS = [0.025, 0.05, 0.1, 0.2]
 ITEM_REACHED = 0.2  # an item is reached when this share of its box is in the top fraction
+TOP_FRACTIONS = [0.1, 0.2, 0.3, 0.4]
+PLACES = ["boxes", "ring", "distractors", "background"]
 
 
 def item_coordinates(data, image_id):
@@ -81,6 +97,47 @@ def item_shares(saliency, boxes):
     return np.array(rows)
 
 
+def top_shares(saliency, places, fractions=TOP_FRACTIONS):
+    """For each fraction, the share of the map's top fraction of pixels in each of `places`
+    (boolean maps): an array fractions x places."""
+    order = np.argsort(-saliency.ravel(), kind="stable")
+    rows = []
+    for fraction in fractions:
+        top = order[:int(fraction * saliency.size)]
+        rows.append([place.ravel()[top].mean() for place in places])
+    return np.array(rows)
+
+
+def scene_places(data, image_id, shape, ring, distractors=None):
+    """The items' boxes, the ring around them, the other objects outside both (distractors: their
+    boxes as (top, left, height, width); none when None) and the rest, as boolean maps."""
+    inside, near = box_regions(data, image_id, shape, ring)
+    other = np.zeros(shape, bool)
+    for top, left, height, width in distractors or []:
+        other[top:top + height, left:left + width] = True
+    other &= ~inside & ~near
+    return [inside, near, other, ~(inside | near | other)]
+
+
+def shifted_distractors(data, image_id, seed, multi_fraction):
+    """The distractors' boxes of the second generator's scene `image_id` (split_index),
+    regenerated with make_scenes.py; refuses a scene whose regenerated image differs from the
+    stored one (another seed or multi-fraction)."""
+    import make_scenes  # the generator's Fashion-MNIST, only where distractors are asked for
+    if not make_scenes._FASHION:
+        make_scenes._load_fashion_into_worker()
+    split, index = image_id.rsplit("_", 1)
+    boxes = []
+    _, image, _ = make_scenes.make_shifted_scene(make_scenes._FASHION, seed, split, int(index),
+                                                 multi_fraction, 0.3, distractor_boxes=boxes)
+    stored = np.asarray(Image.open(os.path.join(data, "JPEGImages", image_id + ".png"))
+                        .convert("RGB"))
+    if not np.array_equal(stored, image):
+        raise SystemExit(f"rank_bands: {image_id}: the shifted generator with seed {seed} and "
+                         f"multi-fraction {multi_fraction} does not make the stored image")
+    return boxes
+
+
 def map_paths(run, method):
     paths = glob.glob(os.path.join(run, "shard-*", "maps", method, "*.npy"))
     paths += glob.glob(os.path.join(run, "maps", method, "*.npy"))
@@ -95,12 +152,20 @@ def main():
     parser.add_argument("--item-shares", action="store_true",
                         help="scenes with several items: precision and item coverage of the top "
                              "2.5, 5, 10, 20%% of pixels instead of the bands")
+    parser.add_argument("--paired-shares", action="store_true",
+                        help="two methods: where each map's top 10-40%% of pixels fall, scene by "
+                             "scene, with the signed-rank test")
+    parser.add_argument("--distractors", metavar="SEED,MULTI_FRACTION",
+                        help="--paired-shares on the second generator's scenes: their "
+                             "distractors, regenerated (make_scenes.py --style shifted)")
     parser.add_argument("run", help="a batch output directory")
     parser.add_argument("methods", nargs="+", help="methods whose saved maps to read")
     args = parser.parse_args()
     wanted = set(open(args.ids).read().split()) if args.ids else None
     if args.item_shares:
         return print_item_shares(args, wanted)
+    if args.paired_shares:
+        return print_paired_shares(args, wanted)
     print(f"{args.run}: the share of each band of ranks inside the items' boxes / in the "
           f"{args.ring}-pixel ring around them")
     for method in args.methods:
@@ -140,6 +205,44 @@ def print_item_shares(args, wanted):
         cells = " ".join(f"{f:.1%}: {m[0]:.3f} / {m[1]:.3f} / {m[2]:.3f}"
                          for f, m in zip(ITEM_FRACTIONS, mean))
         print(f"  {method} ({len(rows)} images) {cells}")
+
+
+def print_paired_shares(args, wanted):
+    if len(args.methods) != 2:
+        raise SystemExit("rank_bands: --paired-shares compares two methods")
+    first, second = (map_paths(args.run, method) for method in args.methods)
+    ids = sorted(i for i in first if i in second and (wanted is None or i in wanted))
+    if not ids:
+        raise SystemExit(f"rank_bands: no scene with saved maps of both methods under {args.run}")
+    seed, multi_fraction = None, None
+    if args.distractors:
+        seed, multi_fraction = args.distractors.split(",")
+        seed, multi_fraction = int(seed), float(multi_fraction)
+    shares = {True: [], False: []}  # by "several items"
+    for image_id in ids:
+        maps = [np.load(paths[image_id]).astype(np.float64) for paths in (first, second)]
+        distractors = (shifted_distractors(args.data, image_id, seed, multi_fraction)
+                       if args.distractors else None)
+        places = scene_places(args.data, image_id, maps[0].shape, args.ring, distractors)
+        several = len(item_coordinates(args.data, image_id)) > 1
+        shares[several].append([top_shares(saliency, places) for saliency in maps])
+    names = PLACES if args.distractors else [PLACES[0], PLACES[1], PLACES[3]]
+    columns = [0, 1, 2, 3] if args.distractors else [0, 1, 3]
+    print(f"{args.run}: the share of each map's top pixels in the items' boxes, the "
+          f"{args.ring}-pixel ring, {'the distractors, ' if args.distractors else ''}the rest of "
+          f"the background: {args.methods[0]} -> {args.methods[1]}, p (the second's larger)")
+    for several in (False, True):
+        if not shares[several]:
+            continue
+        pairs = np.array(shares[several])  # scenes x 2 x fractions x places
+        print(f"  {'several items' if several else 'one item'} ({len(pairs)} scenes)")
+        for k, fraction in enumerate(TOP_FRACTIONS):
+            cells = []
+            for name, place in zip(names, columns):
+                a, b = pairs[:, 0, k, place], pairs[:, 1, k, place]
+                cells.append(f"{name} {a.mean():.3f} -> {b.mean():.3f} "
+                             f"({fmt_p(wilcoxon_greater(b - a))})")
+            print(f"    top {fraction:.0%}: " + ", ".join(cells))
 
 
 if __name__ == "__main__":

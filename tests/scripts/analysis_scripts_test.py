@@ -259,6 +259,56 @@ class RankBandsTest(unittest.TestCase):
             self.assertIn("m (1 images) 2.5%: " + f"{256 / 409:.3f} / 0.500 / 0.000", out)
 
 
+    def test_top_shares_by_hand(self):
+        # A 10x10 map ranked in raster order (values 99 .. 0): its top 10% is row 0, its top 20%
+        # rows 0-1, ... Place A is row 0's first 5 pixels and row 3; B the rest.
+        saliency = np.arange(100, dtype=float)[::-1].reshape(10, 10)
+        a = np.zeros((10, 10), bool)
+        a[0, :5] = True
+        a[3, :] = True
+        np.testing.assert_allclose(rank_bands.top_shares(saliency, [a, ~a]),
+                                   [[0.5, 0.5], [0.25, 0.75], [5 / 30, 25 / 30], [15 / 40, 25 / 40]])
+
+    def test_scene_places_partition_the_image(self):
+        with tempfile.TemporaryDirectory() as data:
+            write_annotation(data, "a", [(3, 5, 4, 6)])  # rows 4-5, columns 2-3
+            # A distractor over the box's ring and beyond: only its part outside both counts.
+            places = rank_bands.scene_places(data, "a", (10, 10), 1, [(4, 2, 2, 4)])
+            self.assertTrue(np.all(np.sum(places, axis=0) == 1))  # each pixel in one place
+            expected_other = np.zeros((10, 10), bool)
+            expected_other[4:6, 5] = True  # columns 2-5 of rows 4-5, less the box and the ring
+            np.testing.assert_array_equal(places[2], expected_other)
+            self.assertFalse(rank_bands.scene_places(data, "a", (10, 10), 1)[2].any())
+
+    def test_paired_shares_by_subset_with_the_signed_rank_test(self):
+        with tempfile.TemporaryDirectory() as root:
+            data, run = os.path.join(root, "data"), os.path.join(root, "run")
+            write_annotation(data, "one", [(1, 1, 64, 64)])  # the top-left quarter
+            write_annotation(data, "two", [(1, 1, 64, 64), (65, 65, 128, 128)])
+            for method in ("m", "n"):
+                os.makedirs(os.path.join(run, "maps", method))
+            box_first = np.zeros((128, 128), np.float32)
+            box_first[:64, :64] = 1
+            for image_id in ("one", "two"):
+                np.save(os.path.join(run, "maps", "m", image_id + ".npy"), box_first)
+                # n: the bottom-left quarter (background for "one", outside both boxes) first.
+                flipped = np.zeros((128, 128), np.float32)
+                flipped[64:, :64] = 1
+                np.save(os.path.join(run, "maps", "n", image_id + ".npy"), flipped)
+            out = run_main(rank_bands, ["--data", data, "--paired-shares", "--ring", "0", run,
+                                        "m", "n"])
+            # m's top 10% (1,638 pixels) is all box, n's all background. Top 30% (4,915): m's
+            # box (4,096), then 819 zeros in raster order, rows 0-12's right halves: background,
+            # 0.833 box; n's bottom-left quarter, then rows 0-5 whole (384 box pixels) and row 6's
+            # first 51 (box): 435 / 4,915 = 0.089 box. One scene: the signed-rank p of one
+            # difference, 0.159 (normal approximation) for the larger, 0.841 for the smaller.
+            self.assertIn("one item (1 scenes)", out)
+            self.assertIn("top 10%: boxes 1.000 -> 0.000 (0.841), ring 0.000 -> 0.000 (1.000), "
+                          "background 0.000 -> 1.000 (0.159)", out)
+            self.assertIn("top 30%: boxes 0.833 -> 0.089 (0.841)", out)
+            self.assertIn("several items (1 scenes)", out)
+
+
 class InvertedMapsTest(unittest.TestCase):
     def test_the_coefficient_decides_and_the_correlation_stands_in_for_it(self):
         with tempfile.TemporaryDirectory() as root:
@@ -360,6 +410,38 @@ class LabelProbabilityTest(unittest.TestCase):
         # A tie between classes 0 and 1: the first is the top class, the label.
         self.assertAlmostEqual(float(rows[1]["probability"]), black[0], places=5)
         self.assertEqual((rows[1]["predicted"], rows[1]["correct"], rows[1]["items"]), (0, 1, 2))
+
+
+    def test_background_hidden_in_the_mean_colour(self):
+        # A white 4x4 image, one box at pixel (0, 0), no ring: the background (15 pixels) takes
+        # the mean colour 0 (mean 0 here), so the mean logit falls from 1 to 1/16.
+        class MeanLogit(torch.nn.Module):
+            def forward(self, x):
+                m = x.mean(dim=(1, 2, 3))
+                return torch.stack([m, torch.zeros_like(m)], 1)
+
+        mean, std = torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)
+        with tempfile.TemporaryDirectory() as data:
+            os.makedirs(os.path.join(data, "JPEGImages"))
+            Image.fromarray(np.full((4, 4, 3), 255, np.uint8)).save(
+                os.path.join(data, "JPEGImages", "white.png"))
+            write_annotation(data, "white", [(1, 1, 1, 1)])
+            batch = [{"image_id": "white", "label": "0"}]
+            row = next(label_probability.rows(MeanLogit(), mean, std, data, batch, (0, None)))
+        self.assertAlmostEqual(float(row["probability"]), 1 / (1 + np.exp(-1.0)), places=5)
+        self.assertAlmostEqual(float(row["background_hidden"]), 1 / (1 + np.exp(-1 / 16)),
+                               places=5)
+
+    def test_background_summary(self):
+        table = [{"probability": p, "background_hidden": h}
+                 for p, h in (("0.9", "0.5"), ("0.8", "0.7"), ("0.6", "0.65"))]
+        line = label_probability.background_summary(table)
+        # Changes -0.4, -0.1, +0.05: median -0.1, median |change| 0.1; p(lower): the signed-rank
+        # test of the three differences (tested against scipy above).
+        self.assertIn("3 images: p(label) 0.767 whole, 0.617 with the background hidden", line)
+        self.assertIn("median change -0.100, median |change| 0.100", line)
+        expected = refine_quality.wilcoxon_greater(np.array([0.4, 0.1, -0.05]))
+        self.assertIn(f"p(lower) = {refine_quality.fmt_p(expected)}", line)
 
 
 class ItemEvidenceTest(unittest.TestCase):

@@ -12,14 +12,17 @@ Needs Debian's numpy, PIL and dataset-fashion-mnist (/usr/bin/python3).
 import hashlib
 import os
 import sys
+import tempfile
 import unittest
 
 import numpy as np
+from PIL import Image
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
 sys.path.insert(0, SCRIPTS)
 
 import make_scenes  # noqa: E402
+import rank_bands  # noqa: E402
 
 # data/scenes/JPEGImages/test_000000.png (seed 0, multi-fraction 0.33): its pixels' sha256 prefix,
 # label and box, as scripts/make_scenes.py wrote them for every table of docs/results.md.
@@ -52,6 +55,30 @@ class SceneStyles(unittest.TestCase):
         self.assertEqual(a[2], b[2])
         other = self.scene("cluttered", 7)
         self.assertFalse(np.array_equal(a[1], other[1]))
+
+    def test_shifted_distractor_boxes_leave_the_scene_as_it_was(self):
+        for index in range(10):
+            boxes = []
+            with_boxes = make_scenes.make_shifted_scene(self.fashion, 0, "test", index, 0.5, 0.3,
+                                                        distractor_boxes=boxes)
+            plain = self.scene("shifted", index)
+            np.testing.assert_array_equal(with_boxes[1], plain[1])
+            self.assertEqual(with_boxes[2], plain[2])
+            self.assertIn(len(boxes), (1, 2))  # one or two distractors, the docstring's
+            for top, left, height, width in boxes:
+                self.assertTrue(0 <= top and top + height <= 128 and 0 <= left)
+                self.assertTrue(24 <= height == width)  # 24-40 px items, turned: a larger square
+
+    def test_rank_bands_regenerates_the_distractors_of_a_stored_scene(self):
+        with tempfile.TemporaryDirectory() as data:
+            os.makedirs(os.path.join(data, "JPEGImages"))
+            boxes = []
+            _, image, _ = make_scenes.make_shifted_scene(self.fashion, 0, "test", 3, 0.5, 0.3,
+                                                         distractor_boxes=boxes)
+            Image.fromarray(image).save(os.path.join(data, "JPEGImages", "test_000003.png"))
+            self.assertEqual(rank_bands.shifted_distractors(data, "test_000003", 0, 0.5), boxes)
+            with self.assertRaises(SystemExit):  # another seed does not make the stored scene
+                rank_bands.shifted_distractors(data, "test_000003", 1, 0.5)
 
     def test_shifted_targets_and_boxes(self):
         counts = []
