@@ -22,6 +22,13 @@ first K pixels followed by A's order of the rest, image by image against A (sixt
 whether B's head or its tail decides); with --splice-tail random the rest is removed in a random
 order instead (eighteenth round: whether a scattered removal alone wins the tail).
 
+--background-last RING[,SEED,MULTI_FRACTION] (the thirty-eighth round) scores A's and B's maps
+also with their background (every pixel outside the boxes, their RING-pixel ring and, given SEED
+and MULTI_FRACTION, the second generator's distractors: scripts/rank_bands.py) moved after every
+other pixel, each part in the map's own order: insertion and deletion of each map as it is and so
+moved, image by image, with the one-sided signed-rank p that the move makes each worse. If the
+background the map ranks high is evidence the model uses, moving it last costs insertion.
+
 Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the model must carry borex
 metadata (mean, std) and take the scenes' own size.
 """
@@ -61,12 +68,18 @@ def spliced_order(first, second, count):
     return np.concatenate([head, second[~taken[second]]])
 
 
-def deletion_curve(model, mean, std, image, order, label, step):
+def deletion_curve(model, mean, std, image, order, label, step, insertion=False):
+    """The label's probability as `order`'s pixels are removed to black STEP at a time, or with
+    `insertion` as they are put back into a black image, borex's two curves."""
     pixels = image.reshape(-1, 3)
     stages = []
-    for removed in list(range(0, pixels.shape[0], step)) + [pixels.shape[0]]:
-        stage = pixels.copy()
-        stage[order[:removed]] = 0
+    for moved in list(range(0, pixels.shape[0], step)) + [pixels.shape[0]]:
+        if insertion:
+            stage = np.zeros_like(pixels)
+            stage[order[:moved]] = pixels[order[:moved]]
+        else:
+            stage = pixels.copy()
+            stage[order[:moved]] = 0
         stages.append(stage.reshape(image.shape))
     x = torch.tensor(np.stack(stages)).permute(0, 3, 1, 2).float() / 255
     with torch.no_grad():
@@ -118,6 +131,44 @@ def splices(run, args, model, mean, std, a_curves):
               f"{d.mean():+.4f}, p (lower) {wilcoxon_greater(-d):.2g}")
 
 
+def background_last(order, background):
+    """`order` with the pixels where `background` (flat boolean) holds moved to its end, each part
+    in its own order."""
+    last = background[order]
+    return np.concatenate([order[~last], order[last]])
+
+
+def background_moves(run, args, model, mean, std):
+    """--background-last: per method, insertion and deletion as the map is and with its
+    background last, image by image."""
+    from rank_bands import scene_places, shifted_distractors
+    parts = args.background_last.split(",")
+    ring, distractors = int(parts[0]), (int(parts[1]), float(parts[2])) if len(parts) == 3 else None
+    for method in (args.a, args.b):
+        rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
+        if args.ids:
+            rows = [row for row in rows if row["image_id"] in args.ids]
+        scores = []  # per image: insertion, insertion moved, deletion, deletion moved
+        for row in rows:
+            image_id, label = row["image_id"], int(row["label"])
+            image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
+            boxes = shifted_distractors(args.data, image_id, *distractors) if distractors else None
+            background = scene_places(args.data, image_id, image.shape[:2], ring, boxes)[-1]
+            order = removal_order(np.load(map_path(run, method, image_id)))
+            moved = background_last(order, background.ravel())
+            scores.append([curve_area(deletion_curve(model, mean, std, image, o, label, args.step,
+                                                     insertion))
+                           for insertion in (True, False) for o in (order, moved)])
+            if abs(scores[-1][0] - float(row["insertion"])) > 1e-4:
+                sys.exit(f"deletion_curves: {method} {image_id}: rebuilt insertion "
+                         f"{scores[-1][0]:.6f} is not the CSV's {row['insertion']}")
+        s = np.array(scores)
+        print(f"{method} ({len(s)} images), its background last: insertion {s[:, 0].mean():.4f} -> "
+              f"{s[:, 1].mean():.4f} (p lower {wilcoxon_greater(s[:, 0] - s[:, 1]):.2g}), "
+              f"deletion {s[:, 2].mean():.4f} -> {s[:, 3].mean():.4f} "
+              f"(p higher {wilcoxon_greater(s[:, 3] - s[:, 2]):.2g})")
+
+
 def curves(run, method, args, model, mean, std):
     rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
     if args.ids:
@@ -158,6 +209,9 @@ def main():
     parser.add_argument("--median", action="store_true",
                         help="also the median curves, and per image the share of images where "
                              "B's area is lower before and after the first EARLY steps")
+    parser.add_argument("--background-last", metavar="RING[,SEED,MULTI_FRACTION]",
+                        help="also score each map with its background moved last (insertion "
+                             "and deletion)")
     args = parser.parse_args()
     if args.ids:
         args.ids = set(open(args.ids).read().split())
@@ -194,6 +248,8 @@ def main():
               f"> 0.5: {(rise > 0.5).mean():.2f}")
     if args.splice:
         splices(args.run, args, model, mean, std, {i: a[i] for i in ids})
+    if args.background_last:
+        background_moves(args.run, args, model, mean, std)
 
 
 if __name__ == "__main__":

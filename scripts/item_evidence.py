@@ -15,7 +15,10 @@ p that the second orders the pairs as the model does more often than the first, 
 and the second's F-measure against the first's (the runs' CSVs) in the scenes where the model
 leans on one item (hiding it removes at least half of what hiding every item removes, and that is
 a drop) and in the rest, with the one-sided Wilcoxon p for "the second is worse" (issue 11,
-thirty-sixth round).
+thirty-sixth round); and, in those scenes, the share of the item leaned on's box and the other
+items' (their mean) in each map's top 10, 20, 30 and 40% of pixels, the first method's against
+the second's, with the one-sided Wilcoxon p that the second's share is the smaller (the
+thirty-eighth round: whether the second gives up the other items or every item).
 
   /usr/bin/python3 scripts/item_evidence.py --data data/shifted_scenes \\
       --model models/fashion_shifted_resnet.pt out/refinement34/model1-shifted-holdout \\
@@ -33,7 +36,7 @@ import torch
 from PIL import Image
 
 from deletion_curves import image_path, load_model
-from rank_bands import item_boxes, map_paths
+from rank_bands import TOP_FRACTIONS, item_boxes, map_paths
 from refine_quality import fmt_p, read, wilcoxon_greater
 
 
@@ -98,6 +101,30 @@ def f_measure_by_leaning(run, methods, leaning):
     return lines
 
 
+def leaned_and_other_coverages(saliency, boxes, leaned):
+    """Per fraction of TOP_FRACTIONS: the item `leaned`'s share of its box in the map's top
+    fraction of pixels, and the other items' mean share."""
+    rows = []
+    for fraction in TOP_FRACTIONS:
+        coverage = item_coverages(saliency, boxes, fraction)
+        rows.append((coverage[leaned], np.delete(coverage, leaned).mean()))
+    return np.array(rows)
+
+
+def coverage_lines(methods, leaned_coverages):
+    """Lines comparing the second method's coverages (leaned_and_other_coverages per scene) with
+    the first's."""
+    first, second = (np.array(leaned_coverages[method]) for method in methods[:2])
+    lines = [f"  the model leans on one item ({len(first)} scenes): the share of the item leaned on's "
+             f"box / the other items' in the top pixels, {methods[0]} -> {methods[1]}, p (smaller)"]
+    for k, fraction in enumerate(TOP_FRACTIONS):
+        cells = [f"{name} {first[:, k, j].mean():.3f} -> {second[:, k, j].mean():.3f} "
+                 f"({fmt_p(wilcoxon_greater(first[:, k, j] - second[:, k, j]))})"
+                 for j, name in enumerate(("the item leaned on", "the others"))]
+        lines.append(f"    top {fraction:.0%}: " + ", ".join(cells))
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, help="the VOC root of the batch")
@@ -117,6 +144,7 @@ def main():
     agrees = {method: [] for method in args.methods}
     concordant = {method: [] for method in args.methods}
     leaning = {}
+    leaned_coverages = {method: [] for method in args.methods}
     for image_id in sorted(labels):
         image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"), float)
         boxes = item_boxes(args.data, image_id, image.shape[:2])
@@ -142,6 +170,9 @@ def main():
             coverage = item_coverages(saliency, boxes, args.fraction)
             agrees[method].append(int(np.argmax(coverage)) == int(np.argmax(alone)))
             concordant[method].append(concordance(coverage, alone))
+            if leaning[image_id]:
+                leaned_coverages[method].append(
+                    leaned_and_other_coverages(saliency, boxes, int(np.argmax(p - without))))
     print(f"{args.run}: {len(whole)} scenes with several items; mean p(label): whole "
           f"{np.mean(whole):.3f}, every item hidden {np.mean(hidden_all):.3f}; the largest drop "
           f"one item's hiding causes {np.mean(one_necessity):.3f}, hiding them all "
@@ -158,6 +189,8 @@ def main():
               f"{args.methods[0]} ({len(pairs)} scenes): p(more often) = "
               f"{fmt_p(wilcoxon_greater(pairs[:, 1] - pairs[:, 0]))}")
         print("\n".join(f_measure_by_leaning(args.run, args.methods, leaning)))
+        if leaned_coverages[args.methods[0]]:
+            print("\n".join(coverage_lines(args.methods, leaned_coverages)))
 
 
 if __name__ == "__main__":

@@ -382,6 +382,16 @@ class DeletionCurveTest(unittest.TestCase):
         np.testing.assert_allclose(curve, expected, rtol=1e-6)
         self.assertAlmostEqual(deletion_curves.curve_area(np.array([1.0, 0.5, 0.0])),
                                (0.75 + 0.25) / 2, places=12)
+        # Insertion: the same order put back into a black image, 0, 2, 4 of 4 pixels white.
+        curve = deletion_curves.deletion_curve(MeanLogit(), mean, std, image, order, 0, 2,
+                                               insertion=True)
+        np.testing.assert_allclose(curve, expected[::-1], rtol=1e-6)
+
+    def test_background_last_keeps_each_parts_order(self):
+        order = np.array([4, 0, 3, 1, 2])
+        background = np.array([False, True, False, True, False])
+        np.testing.assert_array_equal(deletion_curves.background_last(order, background),
+                                      [4, 0, 2, 3, 1])
 
 
 class LabelProbabilityTest(unittest.TestCase):
@@ -486,6 +496,28 @@ class ItemEvidenceTest(unittest.TestCase):
         np.testing.assert_allclose(item_evidence.item_coverages(saliency, [a, b], 0.05), [0.5, 0])
         np.testing.assert_allclose(item_evidence.item_coverages(saliency, [a, b], 0.1),
                                    [0.5, 0.5])
+
+    def test_leaned_and_other_coverages_by_hand(self):
+        # Three items of 10 pixels in a 10x10 map: a (rows 0-1, columns 0-4) on top, then b
+        # (rows 8-9, columns 5-9), c (rows 4-5, columns 0-4) last of all. Top 10%: a whole;
+        # top 20%: a and b; 30%: all three; 40% too. The model leans on b: b's share, then the
+        # mean of a's and c's.
+        saliency = np.zeros((10, 10))
+        a, b, c = (np.zeros((10, 10), bool) for _ in range(3))
+        a[0:2, 0:5], b[8:10, 5:10], c[4:6, 0:5] = True, True, True
+        saliency[a], saliency[b], saliency[c] = 3, 2, 1
+        np.testing.assert_allclose(
+            item_evidence.leaned_and_other_coverages(saliency, [a, b, c], 1),
+            [[0, 0.5], [1, 0.5], [1, 1], [1, 1]])
+
+    def test_coverage_lines_test_the_second_method_for_smaller_shares(self):
+        first = [np.full((4, 2), 0.5)] * 3
+        second = [np.full((4, 2), 0.25)] * 3
+        lines = item_evidence.coverage_lines(["m", "n"], {"m": first, "n": second})
+        self.assertIn("(3 scenes)", lines[0])
+        expected = refine_quality.fmt_p(refine_quality.wilcoxon_greater(np.full(3, 0.25)))
+        self.assertEqual(lines[1], f"    top 10%: the item leaned on 0.500 -> 0.250 ({expected}), "
+                                   f"the others 0.500 -> 0.250 ({expected})")
 
     def test_concordance_by_hand(self):
         # Pairs (0,1) agree, (0,2) disagree, (1,2) tie in coverage: (1 + 0 + 0.5) / 3.
