@@ -65,12 +65,14 @@ if [[ $steps == *moves* ]]; then
   for i in 1 2; do
     run=$root/out/refinement34/model$i-shifted-holdout
     head -200 "$DATA/ImageSets/Main/test_holdout.txt" > "$run/first200.txt"
+    echo "${run#"$root"/}:"
     $py "$scripts/deletion_curves.py" --data "$DATA" --model "${shifted_models[i - 1]}" \
       --ids "$run/first200.txt" --background-last 8,0,0.5 "$run" gradcam++ borex:gradcam++ |
       grep "background last"
   done
   run=$root/out/refinement32/model1-holdout
   cut -d, -f1 "$run/gradcam++.csv" | sed 1d | sort | head -200 > "$run/first200.txt"
+  echo "${run#"$root"/}:"
   $py "$scripts/deletion_curves.py" --data "$project_data" --model "${classifiers[0]}" \
     --ids "$run/first200.txt" --background-last 8 "$run" gradcam++ borex:gradcam++ |
     grep "background last"
