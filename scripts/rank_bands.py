@@ -23,7 +23,9 @@ items' boxes, in the ring of RING pixels around them, on the other objects (--di
 second generator's distractors, regenerated with scripts/make_scenes.py from SEED and
 MULTI_FRACTION; each scene is checked against its stored image), or on the rest of the
 background; the first method's mean share, the second's, and the one-sided Wilcoxon p that the
-second's share is the larger.
+second's share is the larger. And where each map's maximum (the pointing game's pixel) lies, over
+all scenes and in the scenes where one method's pointing game hits (the runs' CSVs) and the
+other's misses.
 
   /usr/bin/python3 scripts/rank_bands.py --data data/shifted_scenes --paired-shares \
       --distractors 0,0.5 out/refinement34/model1-shifted-holdout gradcam++ borex:gradcam++
@@ -31,6 +33,7 @@ second's share is the larger.
 Ties are ranked in raster order, as borex's deletion does.
 """
 import argparse
+import csv
 import glob
 import os
 import xml.etree.ElementTree as ElementTree
@@ -106,6 +109,13 @@ def top_shares(saliency, places, fractions=TOP_FRACTIONS):
         top = order[:int(fraction * saliency.size)]
         rows.append([place.ravel()[top].mean() for place in places])
     return np.array(rows)
+
+
+def place_of_maximum(saliency, places):
+    """The index of the place holding the map's maximum (the first in raster order, as borex's
+    pointing game takes it)."""
+    best = int(np.argmax(saliency.ravel()))
+    return next(k for k, place in enumerate(places) if place.ravel()[best])
 
 
 def scene_places(data, image_id, shape, ring, distractors=None):
@@ -218,14 +228,21 @@ def print_paired_shares(args, wanted):
     if args.distractors:
         seed, multi_fraction = args.distractors.split(",")
         seed, multi_fraction = int(seed), float(multi_fraction)
+    hits = [{row["image_id"]: float(row["pointing_hit"]) > 0
+             for row in csv.DictReader(open(os.path.join(args.run, method + ".csv")))}
+            for method in args.methods]
     shares = {True: [], False: []}  # by "several items"
+    maxima = {True: [], False: []}  # per scene: each map's place of maximum and pointing hit
     for image_id in ids:
-        maps = [np.load(paths[image_id]).astype(np.float64) for paths in (first, second)]
+        maps = [np.load(paths[image_id]) for paths in (first, second)]
         distractors = (shifted_distractors(args.data, image_id, seed, multi_fraction)
                        if args.distractors else None)
         places = scene_places(args.data, image_id, maps[0].shape, args.ring, distractors)
         several = len(item_coordinates(args.data, image_id)) > 1
-        shares[several].append([top_shares(saliency, places) for saliency in maps])
+        shares[several].append([top_shares(saliency.astype(np.float64), places)
+                                for saliency in maps])
+        maxima[several].append([(place_of_maximum(saliency, places), hit[image_id])
+                                for saliency, hit in zip(maps, hits)])
     names = PLACES if args.distractors else [PLACES[0], PLACES[1], PLACES[3]]
     columns = [0, 1, 2, 3] if args.distractors else [0, 1, 3]
     print(f"{args.run}: the share of each map's top pixels in the items' boxes, the "
@@ -243,6 +260,25 @@ def print_paired_shares(args, wanted):
                 cells.append(f"{name} {a.mean():.3f} -> {b.mean():.3f} "
                              f"({fmt_p(wilcoxon_greater(b - a))})")
             print(f"    top {fraction:.0%}: " + ", ".join(cells))
+        print("\n".join(maximum_lines(maxima[several], args.methods, names, columns)))
+
+
+def maximum_lines(scenes, methods, names, columns):
+    """Where each method's maximum lies over `scenes` (per scene, per method: (place, hit)), and
+    where the one that misses has it in the scenes where one method's pointing game hits and the
+    other's misses."""
+    def places_line(picked, method):
+        counts = np.bincount(np.asarray(picked, int), minlength=len(PLACES))
+        return (f"{method}'s maximum in " +
+                ", ".join(f"{name} {counts[place]}" for name, place in zip(names, columns)))
+
+    lines = [f"    {places_line([s[k][0] for s in scenes], method)}"
+             for k, method in enumerate(methods)]
+    for winner, loser in ((0, 1), (1, 0)):
+        lost = [s[loser][0] for s in scenes if s[winner][1] and not s[loser][1]]
+        lines.append(f"    {methods[winner]} hits, {methods[loser]} misses ({len(lost)} scenes): "
+                     f"{places_line(lost, methods[loser])}")
+    return lines
 
 
 if __name__ == "__main__":

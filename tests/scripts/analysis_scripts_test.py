@@ -295,6 +295,10 @@ class RankBandsTest(unittest.TestCase):
                 flipped = np.zeros((128, 128), np.float32)
                 flipped[64:, :64] = 1
                 np.save(os.path.join(run, "maps", "n", image_id + ".npy"), flipped)
+            for method, hit in (("m", 1), ("n", 0)):
+                write_csv(os.path.join(run, method + ".csv"),
+                          [{"image_id": i, "pointing_hit": hit} for i in ("one", "two")],
+                          ["image_id", "pointing_hit"])
             out = run_main(rank_bands, ["--data", data, "--paired-shares", "--ring", "0", run,
                                         "m", "n"])
             # m's top 10% (1,638 pixels) is all box, n's all background. Top 30% (4,915): m's
@@ -306,7 +310,18 @@ class RankBandsTest(unittest.TestCase):
             self.assertIn("top 10%: boxes 1.000 -> 0.000 (0.841), ring 0.000 -> 0.000 (1.000), "
                           "background 0.000 -> 1.000 (0.159)", out)
             self.assertIn("top 30%: boxes 0.833 -> 0.089 (0.841)", out)
+            # m's maximum (its first pixel) in the box, n's on the background; m hits, n misses.
+            self.assertIn("m hits, n misses (1 scenes): n's maximum in boxes 0, ring 0, "
+                          "background 1", out)
+            self.assertIn("n hits, m misses (0 scenes)", out)
             self.assertIn("several items (1 scenes)", out)
+
+    def test_place_of_maximum_takes_the_first_maximum(self):
+        saliency = np.zeros((2, 3), np.float32)
+        saliency[0, 2] = saliency[1, 0] = 1  # two maxima: (0, 2) first in raster order
+        left, right = np.zeros((2, 3), bool), np.zeros((2, 3), bool)
+        left[:, :2], right[:, 2] = True, True
+        self.assertEqual(rank_bands.place_of_maximum(saliency, [left, right]), 1)
 
 
 class InvertedMapsTest(unittest.TestCase):
