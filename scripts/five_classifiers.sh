@@ -57,3 +57,16 @@ print(sys.argv[2], sys.argv[3], "RISE masks read:", s["prior"]["rise_observation
       "$prefix-${scene/:/-}.json" "$scene" "$label"
   done
 }
+# holdout_item_evidence METHOD...: scripts/item_evidence.py on the five classifiers' held-out maps
+# (the thirty-fourth round's 500 shifted scenes, the thirty-second round's 500 project scenes).
+holdout_item_evidence() {
+  local i
+  for i in 1 2; do
+    item_evidence "$DATA" "${shifted_models[i - 1]}" \
+      "$root/out/refinement34/model$i-shifted-holdout" "$@"
+  done
+  for i in 1 2 3; do
+    item_evidence "$project_data" "${classifiers[i - 1]}" "$root/out/refinement32/model$i-holdout" \
+      "$@"
+  done
+}

@@ -104,13 +104,6 @@ if [[ $steps == *items* ]]; then
   # rounds' maps).
   echo "### Several-item scenes: the F-measure by whether the model leans on one item (scripts/item_evidence.py)"
   echo '```'
-  for i in 1 2; do
-    item_evidence "$DATA" "${shifted_models[i - 1]}" "$root/out/refinement34/model$i-shifted-holdout" \
-      gradcam++ borex:gradcam++
-  done
-  for i in 1 2 3; do
-    item_evidence "$project_data" "${classifiers[i - 1]}" "$root/out/refinement32/model$i-holdout" \
-      gradcam++ borex:gradcam++
-  done
+  holdout_item_evidence gradcam++ borex:gradcam++
   echo '```'
 fi

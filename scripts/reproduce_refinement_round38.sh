@@ -48,14 +48,7 @@ fi
 if [[ $steps == *items* ]]; then
   echo "### Several-item scenes where the model leans on one item: that item's box and the others' in the top pixels (scripts/item_evidence.py)"
   echo '```'
-  for i in 1 2; do
-    item_evidence "$DATA" "${shifted_models[i - 1]}" "$root/out/refinement34/model$i-shifted-holdout" \
-      gradcam++ borex:gradcam++
-  done
-  for i in 1 2 3; do
-    item_evidence "$project_data" "${classifiers[i - 1]}" "$root/out/refinement32/model$i-holdout" \
-      gradcam++ borex:gradcam++
-  done
+  holdout_item_evidence gradcam++ borex:gradcam++
   echo '```'
 fi
 
