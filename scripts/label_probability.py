@@ -20,8 +20,14 @@ model does not recognise).
 with the background, every pixel outside the boxes, the RING-pixel ring around them (--ring, 8)
 and, with --distractors SEED,MULTI_FRACTION, the second generator's distractors
 (scripts/rank_bands.py), in the model's mean colour (the in-fill of BOREx's observations): how
-much the model's score rests on the background. --summary prints, instead of the CSV, the means,
-the median change and the one-sided Wilcoxon p that hiding the background lowers the score. Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the
+much the model's score rests on the background. --background-fill texture puts another draw of
+the second generator's textured background there instead (scripts/make_scenes.py's
+textured_background and pixel noise, from the stream [scene number, 7]): whether the score rests
+on the scene's own background or on there being one. --summary prints, instead of the CSV, the
+means, the median change and the one-sided Wilcoxon p that hiding the background lowers the
+score.
+
+Needs Debian's python3-torch (/usr/bin/python3), numpy and PIL; the
 model must carry borex metadata (mean, std) and take the images' own size.
 """
 import argparse
@@ -46,14 +52,25 @@ def probabilities(model, mean, std, image):
 
 
 def background_hidden(image, places, fill):
-    """The image with its background (the last of scene_places' places) in the colour `fill`."""
+    """The image with its background (the last of scene_places' places) taken from `fill`, a
+    colour or an image of the same size."""
     return np.where(places[-1][..., None], fill, image).astype(np.uint8)
 
 
+def other_texture(image_id):
+    """Another draw of the second generator's background for the scene `image_id` (split_number):
+    its textured background and pixel noise from the stream [number, 7], as uint8."""
+    import make_scenes  # the generator, only where a texture is asked for
+    rng = np.random.default_rng([int(image_id.rsplit("_", 1)[1]), 7])
+    canvas = make_scenes.textured_background(rng)
+    canvas += rng.normal(0.0, 5.0, canvas.shape).astype(np.float32)
+    return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
+
+
 def rows(model, mean, std, data, batch_rows, background=None):
-    """One row per batch row; `background` (ring, distractors' (seed, multi-fraction) or None)
-    adds background_hidden."""
-    fill = np.rint(mean.view(3).numpy() * 255)
+    """One row per batch row; `background` (ring, distractors' (seed, multi-fraction) or None,
+    fill "mean" or "texture") adds background_hidden."""
+    mean_colour = np.rint(mean.view(3).numpy() * 255)
     for row in batch_rows:
         image = np.asarray(Image.open(image_path(data, row["image_id"])).convert("RGB"))
         p = probabilities(model, mean, std, image)
@@ -63,7 +80,8 @@ def rows(model, mean, std, data, batch_rows, background=None):
                "top_probability": f"{p[top]:.6g}", "predicted": top,
                "correct": int(top == label), "items": item_count(data, row["image_id"])}
         if background is not None:
-            ring, distractors = background
+            ring, distractors, fill_kind = background
+            fill = other_texture(row["image_id"]) if fill_kind == "texture" else mean_colour
             boxes = shifted_distractors(data, row["image_id"], *distractors) if distractors else None
             places = scene_places(data, row["image_id"], image.shape[:2], ring, boxes)
             hidden = probabilities(model, mean, std, background_hidden(image, places, fill))
@@ -76,7 +94,7 @@ def background_summary(table):
     whole = np.array([float(r["probability"]) for r in table])
     hidden = np.array([float(r["background_hidden"]) for r in table])
     return (f"{len(table)} images: p(label) {whole.mean():.3f} whole, {hidden.mean():.3f} with the "
-            f"background hidden; median change {np.median(hidden - whole):+.3f}, median |change| "
+            f"background replaced; median change {np.median(hidden - whole):+.3f}, median |change| "
             f"{np.median(np.abs(hidden - whole)):.3f}; p(lower) = {fmt_p(wilcoxon_greater(whole - hidden))}")
 
 
@@ -91,6 +109,9 @@ def main():
                         help="--background: the ring around the boxes kept, in pixels (8)")
     parser.add_argument("--distractors", metavar="SEED,MULTI_FRACTION",
                         help="--background: keep the second generator's distractors too")
+    parser.add_argument("--background-fill", choices=["mean", "texture"], default="mean",
+                        help="--background: the model's mean colour (default) or another draw of "
+                             "the second generator's background")
     parser.add_argument("--summary", action="store_true",
                         help="--background: print one summary line instead of the CSV")
     args = parser.parse_args()
@@ -104,7 +125,7 @@ def main():
         if args.distractors:
             seed, multi_fraction = args.distractors.split(",")
             distractors = (int(seed), float(multi_fraction))
-        background = (args.ring, distractors)
+        background = (args.ring, distractors, args.background_fill)
     table = list(rows(model, mean, std, args.data, batch_rows, background))
     if args.summary:
         if background is None:

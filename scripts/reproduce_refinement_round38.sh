@@ -37,6 +37,12 @@ if [[ $steps == *shares* ]]; then
     $py "$scripts/label_probability.py" --data "$DATA" --model "${shifted_models[i - 1]}" \
       --background --distractors 0,0.5 --summary "$root/out/refinement34/model$i-shifted-holdout/gradcam++.csv"
   done
+  for i in 1 2; do
+    echo "shifted classifier $i, the background another draw of the generator's texture instead:"
+    $py "$scripts/label_probability.py" --data "$DATA" --model "${shifted_models[i - 1]}" \
+      --background --background-fill texture --distractors 0,0.5 --summary \
+      "$root/out/refinement34/model$i-shifted-holdout/gradcam++.csv"
+  done
   for i in 1 2 3; do
     echo "project classifier $i ($(basename "${classifiers[i - 1]}")), held-out project scenes:"
     $py "$scripts/label_probability.py" --data "$project_data" --model "${classifiers[i - 1]}" \

@@ -452,10 +452,18 @@ class LabelProbabilityTest(unittest.TestCase):
                 os.path.join(data, "JPEGImages", "white.png"))
             write_annotation(data, "white", [(1, 1, 1, 1)])
             batch = [{"image_id": "white", "label": "0"}]
-            row = next(label_probability.rows(MeanLogit(), mean, std, data, batch, (0, None)))
+            row = next(label_probability.rows(MeanLogit(), mean, std, data, batch,
+                                              (0, None, "mean")))
         self.assertAlmostEqual(float(row["probability"]), 1 / (1 + np.exp(-1.0)), places=5)
         self.assertAlmostEqual(float(row["background_hidden"]), 1 / (1 + np.exp(-1 / 16)),
                                places=5)
+
+    def test_another_texture_is_deterministic_per_scene(self):
+        a = label_probability.other_texture("test_000003")
+        np.testing.assert_array_equal(a, label_probability.other_texture("test_000003"))
+        self.assertEqual((a.shape, a.dtype), ((128, 128, 3), np.uint8))
+        self.assertFalse(np.array_equal(a, label_probability.other_texture("test_000004")))
+        self.assertGreater(a.std(), 10)  # a texture, not a flat colour
 
     def test_background_summary(self):
         table = [{"probability": p, "background_hidden": h}
@@ -463,7 +471,7 @@ class LabelProbabilityTest(unittest.TestCase):
         line = label_probability.background_summary(table)
         # Changes -0.4, -0.1, +0.05: median -0.1, median |change| 0.1; p(lower): the signed-rank
         # test of the three differences (tested against scipy above).
-        self.assertIn("3 images: p(label) 0.767 whole, 0.617 with the background hidden", line)
+        self.assertIn("3 images: p(label) 0.767 whole, 0.617 with the background replaced", line)
         self.assertIn("median change -0.100, median |change| 0.100", line)
         expected = refine_quality.wilcoxon_greater(np.array([0.4, 0.1, -0.05]))
         self.assertIn(f"p(lower) = {refine_quality.fmt_p(expected)}", line)
