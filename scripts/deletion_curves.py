@@ -22,9 +22,9 @@ first K pixels followed by A's order of the rest, image by image against A (sixt
 whether B's head or its tail decides); with --splice-tail random the rest is removed in a random
 order instead (eighteenth round: whether a scattered removal alone wins the tail).
 
---background-last RING[,SEED,MULTI_FRACTION] (the thirty-eighth round) scores A's and B's maps
-also with their background (every pixel outside the boxes, their RING-pixel ring and, given SEED
-and MULTI_FRACTION, the second generator's distractors: scripts/rank_bands.py) moved after every
+--background-last RING (the thirty-eighth round) scores A's and B's maps also with their
+background (every pixel outside the boxes, their RING-pixel ring and, with --distractors
+SEED,MULTI_FRACTION, the second generator's distractors: scripts/rank_bands.py) moved after every
 other pixel, each part in the map's own order: insertion and deletion of each map as it is and so
 moved, image by image, with the one-sided signed-rank p that the move makes each worse. If the
 background the map ranks high is evidence the model uses, moving it last costs insertion.
@@ -43,6 +43,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from rank_bands import add_distractors_argument, scene_places, shifted_distractors
 from refine_quality import wilcoxon_greater
 
 
@@ -138,31 +139,35 @@ def background_last(order, background):
     return np.concatenate([order[~last], order[last]])
 
 
-def background_moves(run, args, model, mean, std):
+def background_moves(run, args, model, mean, std, deletions):
     """--background-last: per method, insertion and deletion as the map is and with its
-    background last, image by image."""
-    from rank_bands import scene_places, shifted_distractors
-    parts = args.background_last.split(",")
-    ring, distractors = int(parts[0]), (int(parts[1]), float(parts[2])) if len(parts) == 3 else None
-    for method in (args.a, args.b):
-        rows = list(csv.DictReader(open(os.path.join(run, method + ".csv"))))
-        if args.ids:
-            rows = [row for row in rows if row["image_id"] in args.ids]
-        scores = []  # per image: insertion, insertion moved, deletion, deletion moved
-        for row in rows:
-            image_id, label = row["image_id"], int(row["label"])
-            image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
-            boxes = shifted_distractors(args.data, image_id, *distractors) if distractors else None
-            background = scene_places(args.data, image_id, image.shape[:2], ring, boxes)[-1]
+    background last, image by image over the images of `deletions` (per method, each image's
+    deletion curve as the map is, from curves())."""
+    rows = {method: {row["image_id"]: row
+                     for row in csv.DictReader(open(os.path.join(run, method + ".csv")))}
+            for method in (args.a, args.b)}
+    ids = sorted(set(deletions[args.a]) & set(deletions[args.b]))
+    scores = {method: [] for method in rows}  # insertion, moved; deletion, moved
+    for image_id in ids:
+        image = np.array(Image.open(image_path(args.data, image_id)).convert("RGB"))
+        boxes = (shifted_distractors(args.data, image_id, *args.distractors)
+                 if args.distractors else None)
+        background = scene_places(args.data, image_id, image.shape[:2], args.background_last,
+                                  boxes)[-1].ravel()
+        for method, row in ((method, rows[method][image_id]) for method in rows):
+            label = int(row["label"])
             order = removal_order(np.load(map_path(run, method, image_id)))
-            moved = background_last(order, background.ravel())
-            scores.append([curve_area(deletion_curve(model, mean, std, image, o, label, args.step,
-                                                     insertion))
-                           for insertion in (True, False) for o in (order, moved)])
-            if abs(scores[-1][0] - float(row["insertion"])) > 1e-4:
+            moved = background_last(order, background)
+            area = [curve_area(deletion_curve(model, mean, std, image, o, label, args.step,
+                                              insertion))
+                    for insertion, o in ((True, order), (True, moved), (False, moved))]
+            if abs(area[0] - float(row["insertion"])) > 1e-4:
                 sys.exit(f"deletion_curves: {method} {image_id}: rebuilt insertion "
-                         f"{scores[-1][0]:.6f} is not the CSV's {row['insertion']}")
-        s = np.array(scores)
+                         f"{area[0]:.6f} is not the CSV's {row['insertion']}")
+            scores[method].append([area[0], area[1], curve_area(deletions[method][image_id]),
+                                   area[2]])
+    for method, table in scores.items():
+        s = np.array(table)
         print(f"{method} ({len(s)} images), its background last: insertion {s[:, 0].mean():.4f} -> "
               f"{s[:, 1].mean():.4f} (p lower {wilcoxon_greater(s[:, 0] - s[:, 1]):.2g}), "
               f"deletion {s[:, 2].mean():.4f} -> {s[:, 3].mean():.4f} "
@@ -209,9 +214,10 @@ def main():
     parser.add_argument("--median", action="store_true",
                         help="also the median curves, and per image the share of images where "
                              "B's area is lower before and after the first EARLY steps")
-    parser.add_argument("--background-last", metavar="RING[,SEED,MULTI_FRACTION]",
-                        help="also score each map with its background moved last (insertion "
-                             "and deletion)")
+    parser.add_argument("--background-last", metavar="RING", type=int,
+                        help="also score each map with its background (outside the boxes and "
+                             "their RING-pixel ring) moved last: insertion and deletion")
+    add_distractors_argument(parser, "--background-last: move only what lies outside")
     args = parser.parse_args()
     if args.ids:
         args.ids = set(open(args.ids).read().split())
@@ -248,8 +254,8 @@ def main():
               f"> 0.5: {(rise > 0.5).mean():.2f}")
     if args.splice:
         splices(args.run, args, model, mean, std, {i: a[i] for i in ids})
-    if args.background_last:
-        background_moves(args.run, args, model, mean, std)
+    if args.background_last is not None:
+        background_moves(args.run, args, model, mean, std, {args.a: a, args.b: b})
 
 
 if __name__ == "__main__":

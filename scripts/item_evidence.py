@@ -65,12 +65,6 @@ def item_coverages(saliency, boxes, fraction):
     return np.array([top[box.ravel()].mean() for box in boxes])
 
 
-def most_covered(saliency, boxes, fraction):
-    """The index of the item with the largest share of its box in the map's top `fraction` of
-    pixels (the first item of equal shares)."""
-    return int(np.argmax(item_coverages(saliency, boxes, fraction)))
-
-
 def concordance(coverage, sufficiency):
     """The share of item pairs of different sufficiency that the coverage orders the same way
     (a tie in coverage counts a half); NaN without such a pair."""

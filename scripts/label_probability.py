@@ -40,7 +40,7 @@ import torch
 from PIL import Image
 
 from deletion_curves import image_path, load_model
-from rank_bands import scene_places, shifted_distractors
+from rank_bands import add_distractors_argument, scene_places, shifted_distractors
 from refine_quality import fmt_p, item_count, wilcoxon_greater
 
 
@@ -107,8 +107,7 @@ def main():
                         help="add background_hidden: p(label) with the background hidden")
     parser.add_argument("--ring", type=int, default=8,
                         help="--background: the ring around the boxes kept, in pixels (8)")
-    parser.add_argument("--distractors", metavar="SEED,MULTI_FRACTION",
-                        help="--background: keep the second generator's distractors too")
+    add_distractors_argument(parser, "--background: keep")
     parser.add_argument("--background-fill", choices=["mean", "texture"], default="mean",
                         help="--background: the model's mean colour (default) or another draw of "
                              "the second generator's background")
@@ -119,13 +118,7 @@ def main():
     model, mean, std = load_model(args.model)
     with open(args.batch_csv) as f:
         batch_rows = list(csv.DictReader(f))
-    background = None
-    if args.background:
-        distractors = None
-        if args.distractors:
-            seed, multi_fraction = args.distractors.split(",")
-            distractors = (int(seed), float(multi_fraction))
-        background = (args.ring, distractors, args.background_fill)
+    background = (args.ring, args.distractors, args.background_fill) if args.background else None
     table = list(rows(model, mean, std, args.data, batch_rows, background))
     if args.summary:
         if background is None:

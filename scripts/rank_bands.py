@@ -129,6 +129,20 @@ def scene_places(data, image_id, shape, ring, distractors=None):
     return [inside, near, other, ~(inside | near | other)]
 
 
+def add_distractors_argument(parser, use):
+    """--distractors SEED,MULTI_FRACTION: the second generator's settings its scenes were made
+    with, parsed to (seed, multi-fraction) for shifted_distractors; `use` says what for."""
+    def spec(text):
+        try:
+            seed, multi_fraction = text.split(",")
+            return int(seed), float(multi_fraction)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not SEED,MULTI_FRACTION (e.g. 0,0.5)")
+    parser.add_argument("--distractors", metavar="SEED,MULTI_FRACTION", type=spec,
+                        help=f"{use}: the second generator's distractors too, regenerated "
+                             "(make_scenes.py --style shifted)")
+
+
 def shifted_distractors(data, image_id, seed, multi_fraction):
     """The distractors' boxes of the second generator's scene `image_id` (split_index),
     regenerated with make_scenes.py; refuses a scene whose regenerated image differs from the
@@ -165,9 +179,7 @@ def main():
     parser.add_argument("--paired-shares", action="store_true",
                         help="two methods: where each map's top 10-40%% of pixels fall, scene by "
                              "scene, with the signed-rank test")
-    parser.add_argument("--distractors", metavar="SEED,MULTI_FRACTION",
-                        help="--paired-shares on the second generator's scenes: their "
-                             "distractors, regenerated (make_scenes.py --style shifted)")
+    add_distractors_argument(parser, "--paired-shares")
     parser.add_argument("run", help="a batch output directory")
     parser.add_argument("methods", nargs="+", help="methods whose saved maps to read")
     args = parser.parse_args()
@@ -224,10 +236,6 @@ def print_paired_shares(args, wanted):
     ids = sorted(i for i in first if i in second and (wanted is None or i in wanted))
     if not ids:
         raise SystemExit(f"rank_bands: no scene with saved maps of both methods under {args.run}")
-    seed, multi_fraction = None, None
-    if args.distractors:
-        seed, multi_fraction = args.distractors.split(",")
-        seed, multi_fraction = int(seed), float(multi_fraction)
     hits = [{row["image_id"]: float(row["pointing_hit"]) > 0
              for row in csv.DictReader(open(os.path.join(args.run, method + ".csv")))}
             for method in args.methods]
@@ -235,7 +243,7 @@ def print_paired_shares(args, wanted):
     maxima = {True: [], False: []}  # per scene: each map's place of maximum and pointing hit
     for image_id in ids:
         maps = [np.load(paths[image_id]) for paths in (first, second)]
-        distractors = (shifted_distractors(args.data, image_id, seed, multi_fraction)
+        distractors = (shifted_distractors(args.data, image_id, *args.distractors)
                        if args.distractors else None)
         places = scene_places(args.data, image_id, maps[0].shape, args.ring, distractors)
         several = len(item_coordinates(args.data, image_id)) > 1

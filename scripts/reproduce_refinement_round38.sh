@@ -8,8 +8,8 @@
 # the share of that item's box and of the others' in each map's top pixels (items;
 # scripts/item_evidence.py, which also prints the thirty-sixth round's lines again); moves: each
 # map scored with its background moved last (scripts/deletion_curves.py --background-last), on
-# the first 200 held-out scenes of the two shifted classifiers and of the project's first (about
-# 20 minutes each on 2 cores).
+# the first 200 held-out scenes of the two shifted classifiers and of the project's first (the
+# three steps together: about 17 minutes on 2 cores).
 #   scripts/reproduce_refinement_round38.sh [shares] [items] [moves]
 set -euo pipefail
 steps=${*:-shares}
@@ -66,7 +66,7 @@ if [[ $steps == *moves* ]]; then
     head -200 "$DATA/ImageSets/Main/test_holdout.txt" > "$run/first200.txt"
     echo "${run#"$root"/}:"
     $py "$scripts/deletion_curves.py" --data "$DATA" --model "${shifted_models[i - 1]}" \
-      --ids "$run/first200.txt" --background-last 8,0,0.5 "$run" gradcam++ borex:gradcam++ |
+      --ids "$run/first200.txt" --background-last 8 --distractors 0,0.5 "$run" gradcam++ borex:gradcam++ |
       grep "background last"
   done
   run=$root/out/refinement32/model1-holdout

@@ -9,6 +9,7 @@ curve's order and area, the label's probability, and the items' masked scores.
 
 Needs Debian's numpy, scipy and torch (/usr/bin/python3).
 """
+import argparse
 import contextlib
 import csv
 import io
@@ -316,6 +317,14 @@ class RankBandsTest(unittest.TestCase):
             self.assertIn("n hits, m misses (0 scenes)", out)
             self.assertIn("several items (1 scenes)", out)
 
+    def test_distractors_argument_parses_seed_and_multi_fraction(self):
+        parser = argparse.ArgumentParser()
+        rank_bands.add_distractors_argument(parser, "--x")
+        self.assertEqual(parser.parse_args(["--distractors", "3,0.5"]).distractors, (3, 0.5))
+        self.assertIsNone(parser.parse_args([]).distractors)
+        with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit):
+            parser.parse_args(["--distractors", "0.5"])
+
     def test_place_of_maximum_takes_the_first_maximum(self):
         saliency = np.zeros((2, 3), np.float32)
         saliency[0, 2] = saliency[1, 0] = 1  # two maxima: (0, 2) first in raster order
@@ -499,15 +508,13 @@ class ItemEvidenceTest(unittest.TestCase):
         np.testing.assert_allclose(without, [15 / 16, 15 / 16])
         self.assertAlmostEqual(without_all, 14 / 16)
 
-    def test_most_covered_item(self):
-        saliency = np.zeros((10, 10))
-        saliency[8:10, 5:10] = 1  # the second item's 10 pixels first
+    def test_item_coverages_rank_ties_in_raster_order(self):
         a, b = np.zeros((10, 10), bool), np.zeros((10, 10), bool)
         a[0:2, 0:5] = True
         b[8:10, 5:10] = True
-        self.assertEqual(item_evidence.most_covered(saliency, [a, b], 0.1), 1)
-        # Nothing ranked above the rest: raster order puts the first item's top row first.
-        self.assertEqual(item_evidence.most_covered(np.zeros((10, 10)), [a, b], 0.05), 0)
+        # Nothing ranked above the rest: raster order puts row 0, the first item's top row, first.
+        np.testing.assert_allclose(item_evidence.item_coverages(np.zeros((10, 10)), [a, b], 0.05),
+                                   [0.5, 0])
 
     def test_item_coverages_by_hand(self):
         saliency = np.zeros((10, 10))
