@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Tests of issue 11's analysis scripts (scripts/refine_quality.py, rank_bands.py,
-inverted_maps.py, deletion_curves.py, label_probability.py, item_evidence.py), which every round's
-decision rests on: the signed-rank test against scipy and a hand computation, the paired
-comparison on a hand-made batch directory, the boxes' pixels, the inverted maps, the deletion
-curve's order and area, the label's probability, and the items' masked scores.
+inverted_maps.py, deletion_curves.py, label_probability.py, item_evidence.py, resized_model.py),
+which every round's decision rests on: the signed-rank test against scipy and a hand computation,
+the paired comparison on a hand-made batch directory, the boxes' pixels, the inverted maps, the
+deletion curve's order and area, the label's probability, the items' masked scores, and the
+resized model's wrapper.
 
   /usr/bin/python3 tests/scripts/analysis_scripts_test.py    (ctest: scripts.analysis)
 
@@ -13,6 +14,7 @@ import argparse
 import contextlib
 import csv
 import io
+import json
 import math
 import os
 import sys
@@ -33,6 +35,7 @@ import item_evidence  # noqa: E402
 import label_probability  # noqa: E402
 import rank_bands  # noqa: E402
 import refine_quality  # noqa: E402
+import resized_model  # noqa: E402
 
 
 def write_annotation(data, image_id, boxes):
@@ -574,6 +577,50 @@ class ItemEvidenceTest(unittest.TestCase):
         p = refine_quality.wilcoxon_greater([0.01 * (k + 1) for k in range(6)])
         self.assertIn(f"p(worse) = {refine_quality.fmt_p(p)}", lines[0])
         self.assertIn("the rest (6 scenes): 0.5000 against 0.5000, p(worse) = 1.000", lines[1])
+
+
+class ResizedModelTest(unittest.TestCase):
+    class Tiny(torch.nn.Module):
+        """Logits from a conv layer's mean: the output depends on every pixel and on the size."""
+
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.features = torch.nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            return self.features(x).amax(dim=(2, 3))
+
+    def saved_tiny(self, directory, inner):
+        meta = {"format": "borex-model/1", "task": "image-classification", "input_size": inner,
+                "target_layer": "features", "description": "tiny"}
+        path = os.path.join(directory, "tiny.pt")
+        torch.jit.save(torch.jit.script(self.Tiny().eval()), path,
+                       _extra_files={"borex.json": json.dumps(meta)})
+        return path
+
+    def test_wrapper_resizes_to_the_inner_size_and_renames_the_layer(self):
+        with tempfile.TemporaryDirectory() as directory:
+            model, meta = resized_model.load(self.saved_tiny(directory, [8, 8]))
+            for size, antialias in (([16, 16], True), ([6, 5], False)):
+                wrapped, out_meta = resized_model.wrap(model, meta, size)
+                x = torch.rand(2, 3, *size, generator=torch.Generator().manual_seed(1))
+                inner = torch.nn.functional.interpolate(x, size=[8, 8], mode="bilinear",
+                                                        align_corners=False, antialias=antialias)
+                with torch.no_grad():
+                    torch.testing.assert_close(wrapped(x), model(inner))
+                    # Not the model on the input as it is: the resize matters.
+                    self.assertFalse(torch.allclose(wrapped(x), model(x), atol=1e-3))
+                self.assertEqual(out_meta["input_size"], size)
+                self.assertEqual(out_meta["target_layer"], "net.features")
+                self.assertEqual(meta["input_size"], [8, 8])  # the model's own, untouched
+
+    def test_refuses_a_model_without_an_input_size(self):
+        with tempfile.TemporaryDirectory() as directory:
+            model, meta = resized_model.load(self.saved_tiny(directory, [8, 8]))
+            del meta["input_size"]
+            with self.assertRaises(SystemExit):
+                resized_model.wrap(model, meta, [16, 16])
 
 
 if __name__ == "__main__":
