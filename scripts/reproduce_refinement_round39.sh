@@ -2,13 +2,13 @@
 # Issue 11, thirty-ninth round (docs/results.md "refinement39", docs/algorithm.md "Thirty-ninth
 # round"): do the defaults, chosen on 128 x 128 working images, hold at another input size? borex
 # works at the model's input size, and some of its settings are in pixels of that image. The same
-# classifiers wrapped to take 224 x 224 input and resize it to their own 128 inside
+# classifiers wrapped to take 224 x 224 (or 96 x 96) input and resize it to their own 128 inside
 # (scripts/resized_model.py) ask the same questions at another resolution. Validation: RISE,
 # Grad-CAM++ and their refinements with the defaults, on the first 300 validation scenes of the
 # shifted generator (its ResNet), the first 100 of the project's (its first ResNet) and, for a
 # second model, the first 100 of the shifted generator with its plain CNN, at 128
-# (the models as they are) and at 224 (wrapped; the metric's step scaled with the area, so that
-# both curves have 64 steps).
+# (the models as they are), at 224 and at 96 (wrapped; the metric's step scaled with the area,
+# so that every curve has 64 steps).
 # scale: the scale of the model's scores. The GP's settings are in units of the label's
 # probability (σn², the search's σf², the coefficients' priors), so a model whose scores are c
 # times as large meets other settings. A prototype (scripts/refinement_prototypes_round39.patch)
@@ -33,33 +33,34 @@ source "$root/scripts/five_classifiers.sh"
 split_of() { if [[ $1 == shifted1 ]]; then echo val300; else echo val100; fi; }
 runs=(shifted1 model1)
 
-# wrapped RUN: the run's classifier wrapped to take 224 x 224 input (made when absent).
+# wrapped RUN SIZE: the run's classifier wrapped to take SIZE x SIZE input (made when absent).
 wrapped() {
   local inner file
   inner=$(model_of "$1-val")
-  file=$out/$(basename "$inner" .pt)_224.pt
+  file=$out/$(basename "$inner" .pt)_$2.pt
   [[ -f $file ]] || /usr/bin/python3 "$root/scripts/resized_model.py" --model "$inner" \
-    --input-size 224 --out "$file"
+    --input-size "$2" --out "$file"
   echo "$file"
 }
 
 if [[ $steps == *validation* ]]; then
   for run in "${runs[@]}" shifted2; do
-    for size in 128 224; do
-      model_file=$(model_of "$run-val") metric_step=256
-      [[ $size == 224 ]] && model_file=$(wrapped "$run") metric_step=784
-      preset=kriging rise_infill=mean gp_over=pixels model=$model_file step=$metric_step \
+    for size in 128 224 96; do
+      # The models' own size as they are; another wrapped. 64 steps of the metric's curves.
+      model_file=$(model_of "$run-val")
+      [[ $size != 128 ]] && model_file=$(wrapped "$run" "$size")
+      preset=kriging rise_infill=mean gp_over=pixels model=$model_file step=$((size * size / 64)) \
         data=$(scenes_of "$run") batch "$out/$run-val-$size" "$(split_of "$run")" \
         rise,gradcam++,borex:rise,borex:gradcam++
     done
   done
-  echo "### Against the priors (128, 224)"
+  echo "### Against the priors (128, 224, 96)"
   for run in "${runs[@]}" shifted2; do
-    data=$(scenes_of "$run") quality "${two_priors[@]}" "$out/$run-val-"{128,224}
+    data=$(scenes_of "$run") quality "${two_priors[@]}" "$out/$run-val-"{128,224,96}
   done
-  echo "### Cells worse than the prior (128, 224)"
+  echo "### Cells worse than the prior (128, 224, 96)"
   for run in "${runs[@]}" shifted2; do
-    data=$(scenes_of "$run") quality --summary "${two_priors[@]}" "$out/$run-val-"{128,224}
+    data=$(scenes_of "$run") quality --summary "${two_priors[@]}" "$out/$run-val-"{128,224,96}
   done
 fi
 
