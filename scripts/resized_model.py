@@ -7,7 +7,8 @@ target layer under the wrapper ("net.layer4"). Since borex works at the model's 
 working image), a run with the wrapper asks the same classifier the same questions at another
 resolution: what changes is only what borex's own settings in pixels (Felzenszwalb's segment
 scale, the candidate stride) mean relative to the image. Issue 11's thirty-ninth round
-(docs/algorithm.md) uses it to check that the defaults chosen on 128 x 128 scenes hold at 224 and 96.
+(docs/algorithm.md) uses it to check that the defaults chosen on 128 x 128 scenes hold at 224
+and at 96.
 
   /usr/bin/python3 scripts/resized_model.py --model models/fashion_shifted_resnet.pt \\
       --input-size 224 --out out/refinement39/fashion_shifted_resnet_224.pt
