@@ -35,7 +35,6 @@ metadata (mean, std) and take the scenes' own size.
 import argparse
 import csv
 import glob
-import json
 import os
 import sys
 
@@ -43,14 +42,14 @@ import numpy as np
 import torch
 from PIL import Image
 
+from pick_examples import load_borex_model
 from rank_bands import add_distractors_argument, scene_places, shifted_distractors
 from refine_quality import wilcoxon_greater
 
 
 def load_model(path):
-    extra = {"borex.json": ""}
-    model = torch.jit.load(path, _extra_files=extra).eval()
-    meta = json.loads(extra["borex.json"])
+    """The model at `path` and its normalisation's mean and std as [1, 3, 1, 1] tensors."""
+    model, meta = load_borex_model(path)
     mean = torch.tensor(meta["mean"]).view(1, 3, 1, 1)
     std = torch.tensor(meta["std"]).view(1, 3, 1, 1)
     return model, mean, std

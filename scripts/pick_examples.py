@@ -26,8 +26,14 @@ from PIL import Image
 
 
 def load_borex_model(path):
+    """The TorchScript model at `path` (eval mode, CPU) and its borex metadata (a dict)."""
     extra_files = {"borex.json": ""}
-    model = torch.jit.load(path, map_location="cpu", _extra_files=extra_files)
+    try:
+        model = torch.jit.load(path, map_location="cpu", _extra_files=extra_files)
+    except (RuntimeError, ValueError) as error:
+        raise SystemExit(f"{path}: not a TorchScript model ({str(error).splitlines()[0]})")
+    if not extra_files["borex.json"]:
+        raise SystemExit(f"{path}: no borex.json metadata (scripts/README-models.md)")
     return model.eval(), json.loads(extra_files["borex.json"])
 
 

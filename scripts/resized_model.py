@@ -23,6 +23,9 @@ import sys
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pick_examples import load_borex_model  # noqa: E402
+
 
 class Resized(torch.nn.Module):
     """net(resize(x)): x of any size, resized to `inner` (H, W) before the wrapped model."""
@@ -37,15 +40,6 @@ class Resized(torch.nn.Module):
         x = F.interpolate(x, size=self.inner, mode="bilinear", align_corners=False,
                           antialias=shrinking)
         return self.net(x)
-
-
-def load(path):
-    """The TorchScript model at `path` and its borex metadata (a dict)."""
-    files = {"borex.json": ""}
-    model = torch.jit.load(path, map_location="cpu", _extra_files=files)
-    if not files["borex.json"]:
-        raise SystemExit(f"resized_model: {path}: no borex.json metadata")
-    return model.eval(), json.loads(files["borex.json"])
 
 
 def wrap(model, meta, size):
@@ -81,15 +75,12 @@ def main():
     if not os.path.isfile(args.model):
         parser.error(f"--model: {args.model}: no such file")
     torch.set_num_threads(2)
-    model, meta = load(args.model)
+    model, meta = load_borex_model(args.model)
     wrapped, out_meta = wrap(model, meta, size)
     probe = torch.rand(2, 3, *size, generator=torch.Generator().manual_seed(0))
-    inner = F.interpolate(probe, size=meta["input_size"], mode="bilinear", align_corners=False,
-                          antialias=size[0] > meta["input_size"][0] or
-                          size[1] > meta["input_size"][1])
-    with torch.no_grad():
-        if not torch.allclose(wrapped(probe), model(inner), atol=1e-5):
-            raise SystemExit("resized_model: the wrapper does not reproduce the model's output")
+    with torch.no_grad():  # the scripted wrapper against the eager one
+        if not torch.allclose(wrapped(probe), Resized(model, meta["input_size"])(probe), atol=1e-5):
+            raise SystemExit("resized_model: the scripted wrapper differs from the eager one")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     torch.jit.save(wrapped, args.out, _extra_files={"borex.json": json.dumps(out_meta)})
     print(f"resized_model: {args.out}: {size[0]}x{size[1]} input around {args.model}",

@@ -601,7 +601,7 @@ class ResizedModelTest(unittest.TestCase):
 
     def test_wrapper_resizes_to_the_inner_size_and_renames_the_layer(self):
         with tempfile.TemporaryDirectory() as directory:
-            model, meta = resized_model.load(self.saved_tiny(directory, [8, 8]))
+            model, meta = resized_model.load_borex_model(self.saved_tiny(directory, [8, 8]))
             for size, antialias in (([16, 16], True), ([6, 5], False)):
                 wrapped, out_meta = resized_model.wrap(model, meta, size)
                 x = torch.rand(2, 3, *size, generator=torch.Generator().manual_seed(1))
@@ -617,7 +617,7 @@ class ResizedModelTest(unittest.TestCase):
 
     def test_refuses_a_model_without_an_input_size(self):
         with tempfile.TemporaryDirectory() as directory:
-            model, meta = resized_model.load(self.saved_tiny(directory, [8, 8]))
+            model, meta = resized_model.load_borex_model(self.saved_tiny(directory, [8, 8]))
             del meta["input_size"]
             with self.assertRaises(SystemExit):
                 resized_model.wrap(model, meta, [16, 16])
