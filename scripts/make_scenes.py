@@ -23,6 +23,10 @@ other classes as distractors, every item mirrored at random and turned by up to 
 target of 28-64 px or two to four of 24-44 px, and stronger noise. Its scenes come from random
 streams of their own, so the two styles' scenes with the same id are unrelated.
 
+--style small is a third generator, for checking the settings against the items' size relative to
+the image (issue 11, fortieth round): the cluttered drawing with one target of 16-28 px or two to
+five of 14-24 px, fragments scaled alike, from random streams of its own.
+
 Usage:
   /usr/bin/python3 scripts/make_scenes.py --out data/scenes              # 20000/2000/2000 scenes
   /usr/bin/python3 scripts/make_scenes.py --out data/shifted_scenes --style shifted \
@@ -46,6 +50,7 @@ import gzip
 import os
 import time
 from multiprocessing import Pool
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -61,11 +66,25 @@ CLASS_SLUGS = ["tshirt_top", "trouser", "pullover", "dress", "coat", "sandal", "
 SCENE_SIZE = 128
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}
 SHIFTED_STREAM = 1               # --style shifted draws from its own random streams
-ITEM_SIZE_RANGE = (30, 52)       # target item side in pixels, inclusive
 FRAGMENT_FRACTION_RANGE = (1 / 3, 1 / 2)  # fragment crop size as a fraction of the 28 px item
 ALPHA_GAIN = 1.4                 # alpha = min(1, gain * intensity): dark garments stay visible
 MIN_TINT_CONTRAST = 90.0         # minimum RGB distance between tint and the background below
 MAX_TARGET_OVERLAP = 0.2         # max fraction of a target box covered by an earlier target box
+SMALL_STREAM = 2                 # --style small draws from its own random streams
+
+
+class ItemSizes(NamedTuple):
+    """make_scene's items: the side range of one target and of the distractor fragments'
+    scale (px, inclusive), the largest side when there are several targets, their count range
+    (numpy's integers(low, high): high exclusive) and the extra entries of the random stream."""
+    item: tuple
+    several_high: int
+    several_count: tuple
+    stream: tuple
+
+
+CLUTTERED_SIZES = ItemSizes((30, 52), 46, (2, 4), ())
+SMALL_SIZES = ItemSizes((16, 28), 24, (2, 6), (SMALL_STREAM,))
 
 
 def read_idx(path):
@@ -177,12 +196,14 @@ def place_target(rng, side, placed):
     return best
 
 
-def make_scene(fashion, seed, split, index, multi_fraction, box_threshold):
-    """Generates one scene. Returns (target label, uint8 image [H,W,3], list of VOC boxes)."""
+def make_scene(fashion, seed, split, index, multi_fraction, box_threshold, sizes=None):
+    """Generates one scene. Returns (target label, uint8 image [H,W,3], list of VOC boxes).
+    sizes (ItemSizes, default CLUTTERED_SIZES) sets the items' sizes and counts and the stream."""
+    sizes = sizes or CLUTTERED_SIZES
     images, labels, by_class = fashion["test" if split == "test" else "train"]
-    rng = np.random.default_rng([seed, SPLIT_CODES[split], index])
+    rng = np.random.default_rng([seed, SPLIT_CODES[split], index, *sizes.stream])
     target = int(rng.integers(10))
-    item_count = int(rng.integers(2, 4)) if rng.uniform() < multi_fraction else 1
+    item_count = int(rng.integers(*sizes.several_count)) if rng.uniform() < multi_fraction else 1
     canvas = cluttered_background(rng)
 
     # Distractors first, so that target items are drawn over them and stay visible.
@@ -196,7 +217,7 @@ def make_scene(fashion, seed, split, index, multi_fraction, box_threshold):
             fragment = item[r0:r0 + crop_h, c0:c0 + crop_w]
             if fragment.mean() > 40:
                 break
-        scale = rng.integers(ITEM_SIZE_RANGE[0], ITEM_SIZE_RANGE[1] + 1) / 28.0
+        scale = rng.integers(sizes.item[0], sizes.item[1] + 1) / 28.0
         height, width = max(int(round(crop_h * scale)), 4), max(int(round(crop_w * scale)), 4)
         top = int(rng.integers(-4, SCENE_SIZE - height + 5))
         left = int(rng.integers(-4, SCENE_SIZE - width + 5))
@@ -206,8 +227,8 @@ def make_scene(fashion, seed, split, index, multi_fraction, box_threshold):
     target_pool = by_class[target]
     alphas, placed = [], []
     for _ in range(item_count):
-        high = ITEM_SIZE_RANGE[1] if item_count == 1 else 46  # several items: a bit smaller
-        side = int(rng.integers(ITEM_SIZE_RANGE[0], high + 1))
+        high = sizes.item[1] if item_count == 1 else sizes.several_high
+        side = int(rng.integers(sizes.item[0], high + 1))
         top, left = place_target(rng, side, placed)
         placed.append((top, left, side, side))
         tint = contrasting_tint(rng, canvas, top, left, side, side)
@@ -217,6 +238,12 @@ def make_scene(fashion, seed, split, index, multi_fraction, box_threshold):
     canvas += rng.normal(0.0, 3.0, canvas.shape).astype(np.float32)  # mild sensor noise
     return target, np.clip(np.rint(canvas), 0, 255).astype(np.uint8), visible_boxes(
         alphas, box_threshold)
+
+
+def make_small_scene(fashion, seed, split, index, multi_fraction, box_threshold):
+    """The third generator's scene (--style small): make_scene's drawing with items about half
+    as large (one target of 16-28 px, or two to five of 14-24 px) from a stream of its own."""
+    return make_scene(fashion, seed, split, index, multi_fraction, box_threshold, SMALL_SIZES)
 
 
 def visible_boxes(alphas, box_threshold):
@@ -323,7 +350,7 @@ def annotation_xml(filename, class_slug, boxes):
             f"{objects}</annotation>\n")
 
 
-SCENE_STYLES = {"cluttered": make_scene, "shifted": make_shifted_scene}
+SCENE_STYLES = {"cluttered": make_scene, "shifted": make_shifted_scene, "small": make_small_scene}
 _FASHION = {}  # per worker process: {"train"/"test": (images, labels, indices by class)}
 
 
@@ -356,10 +383,11 @@ def main():
     parser.add_argument("--test", type=int, default=2000, help="test scenes (default 2000)")
     parser.add_argument("--style", choices=sorted(SCENE_STYLES), default="cluttered",
                         help="cluttered: the project's benchmark (default) | shifted: a second "
-                        "generator, for checking settings off the scenes they were chosen on")
+                        "generator, for checking settings off the scenes they were chosen on | "
+                        "small: the cluttered drawing with items about half as large")
     parser.add_argument("--multi-fraction", type=float, default=0.33,
                         help="fraction of scenes with several target items: 2-3 (cluttered), "
-                        "2-4 (shifted) (default 0.33)")
+                        "2-4 (shifted), 2-5 (small) (default 0.33)")
     parser.add_argument("--box-threshold", type=float, default=0.3,
                         help="alpha above which an item pixel counts for its box (default 0.3)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -17,31 +17,11 @@ source "$root/scripts/shifted_scenes.sh"
 source "$root/scripts/scene_benchmark.sh"
 head_split test 300
 
-# The defaults: the kriging preset and what `auto` and the batch's own defaults give an image
-# (scene_benchmark.sh's batch names the preset, RISE's in-fill and the GP's domain); Opti-CAM,
-# goal 1's third prior, in a batch of its own. model<i>: the i-th of shifted_models.
-for i in 1 2; do
-  preset=kriging rise_infill=mean gp_over=pixels model=${shifted_models[i - 1]} \
-    batch "$out/model$i-shifted-defaults" test300 rise,gradcam++,borex:rise,borex:gradcam++
-  preset=kriging rise_infill=mean gp_over=pixels model=${shifted_models[i - 1]} \
-    batch "$out/model$i-shifted-opticam" test300 opticam,borex:opticam
-done
+# The defaults: the kriging preset and what `auto` and the batch's own defaults give an image;
+# Opti-CAM, goal 1's third prior, in a batch of its own.
+generator_goal_batches "$out" shifted "${shifted_models[@]}"
 
-echo "### The classifiers on the shifted test scenes: how often the label is the top class"
-for file in "${shifted_models[@]}" "${classifiers[@]}"; do
-  /usr/bin/python3 "$root/scripts/label_probability.py" --data "$DATA" --model "$file" \
-    "$out/model1-shifted-defaults/rise.csv" > "$out/label_probability-${file##*/}.csv"
-  awk -F, -v model="${file##*/}" '
-    NR == 1 { for (c = 1; c <= NF; c++) if ($c == "correct") k = c; next }
-    { n++; top += $k } END { printf "%s: label top-1 in %d of %d scenes (%.3f)\n", model, top, n, top / n }
-  ' "$out/label_probability-${file##*/}.csv"
-done
-echo "### Goals 1-3 on the shifted scenes: the defaults against the priors"
-quality "${two_priors[@]}" "$out"/model{1,2}-shifted-defaults
-echo "### Goal 1's third prior on the shifted scenes: BOREx(Opti-CAM) against Opti-CAM"
-quality --pair borex:opticam=opticam "$out"/model{1,2}-shifted-opticam
-echo "### Goal 5 on the shifted scenes: BOREx(RISE) against Grad-CAM++"
-quality --pair borex:rise=gradcam++ "$out"/model{1,2}-shifted-defaults
+generator_goal_tables "$out" shifted shifted "${shifted_models[@]}" "${classifiers[@]}"
 for i in 1 2; do
   model=${shifted_models[i - 1]} against_code "$out/model$i-shifted-defaults" \
     "$out/model$i-shifted-code" "Goal 4 on the shifted scenes: the defaults against the code's settings (model $i)" test300

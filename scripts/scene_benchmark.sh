@@ -214,6 +214,46 @@ run_batches() {
   done
 }
 
+# generator_goal_batches OUT NAME MODEL...: issue 11's goals on another generator's test300 (the
+# twenty-eighth and fortieth rounds): the defaults with no flags (the kriging preset, RISE's mean
+# in-fill, the pixel field) per classifier i, OUT/model<i>-NAME-defaults (RISE, Grad-CAM++ and
+# their refinements) and OUT/model<i>-NAME-opticam (Opti-CAM and its refinement).
+generator_goal_batches() {
+  local dir=$1 name=$2 i=0 model_file
+  shift 2
+  for model_file in "$@"; do
+    i=$((i + 1))
+    preset=kriging rise_infill=mean gp_over=pixels model=$model_file \
+      batch "$dir/model$i-$name-defaults" test300 rise,gradcam++,borex:rise,borex:gradcam++
+    preset=kriging rise_infill=mean gp_over=pixels model=$model_file \
+      batch "$dir/model$i-$name-opticam" test300 opticam,borex:opticam
+  done
+}
+
+# generator_goal_tables OUT NAME SCENES MODEL...: the tables of generator_goal_batches' runs under
+# headings that name the SCENES: how often each MODEL's top class is the label (its
+# label_probability CSV written into OUT), goals 1-3, goal 1's third prior and goal 5.
+generator_goal_tables() {
+  local dir=$1 name=$2 scenes=$3 model_file
+  shift 3
+  echo "### The classifiers on the $scenes test scenes: how often the label is the top class"
+  for model_file in "$@"; do
+    /usr/bin/python3 "$root/scripts/label_probability.py" --data "$data" --model "$model_file" \
+      "$dir/model1-$name-defaults/rise.csv" > "$dir/label_probability-${model_file##*/}.csv"
+    awk -F, -v model="${model_file##*/}" '
+      NR == 1 { for (c = 1; c <= NF; c++) if ($c == "correct") k = c; next }
+      { n++; top += $k }
+      END { printf "%s: label top-1 in %d of %d scenes (%.3f)\n", model, top, n, top / n }
+    ' "$dir/label_probability-${model_file##*/}.csv"
+  done
+  echo "### Goals 1-3 on the $scenes scenes: the defaults against the priors"
+  quality "${two_priors[@]}" "$dir"/model{1,2}-"$name"-defaults
+  echo "### Goal 1's third prior on the $scenes scenes: BOREx(Opti-CAM) against Opti-CAM"
+  quality --pair borex:opticam=opticam "$dir"/model{1,2}-"$name"-opticam
+  echo "### Goal 5 on the $scenes scenes: BOREx(RISE) against Grad-CAM++"
+  quality --pair borex:rise=gradcam++ "$dir"/model{1,2}-"$name"-defaults
+}
+
 # against_code DIR CODE_DIR TITLE [SPLIT]: goal 4 of issue 11, DIR's BOREx(RISE) and
 # BOREx(Grad-CAM++) against the code's settings' (`--preset code`, batched into CODE_DIR on SPLIT,
 # test500 unless given) image by image, under the heading TITLE (after the batch's own output).

@@ -3,7 +3,8 @@
 pinned (a change of the cluttered style would silently change every table of docs/results.md),
 and the second style (--style shifted, issue 11's twenty-eighth round) draws what its docstring
 says: deterministic per (seed, split, index), its own random streams, one to four targets whose
-boxes are the visible pixels of the target items, whole items of another class as distractors.
+boxes are the visible pixels of the target items, whole items of another class as distractors;
+the third (--style small, the fortieth round) has its own streams and items about half as large.
 
   /usr/bin/python3 tests/scripts/make_scenes_test.py    (ctest: scripts_make_scenes)
 
@@ -97,6 +98,26 @@ class SceneStyles(unittest.TestCase):
         self.assertEqual(max(counts), 4)
         self.assertTrue(all(n == 1 for n in (len(self.scene("shifted", i, multi_fraction=0.0)[2])
                                              for i in range(10))))
+
+    def test_small_scenes_are_their_own_and_their_items_half_as_large(self):
+        a, b = self.scene("small", 7), self.scene("small", 7)
+        np.testing.assert_array_equal(a[1], b[1])
+        self.assertEqual((a[0], a[2]), (b[0], b[2]))
+        self.assertFalse(np.array_equal(a[1], self.scene("cluttered", 7)[1]))
+        counts, sides = [], []
+        for index in range(40):
+            _, image, boxes = self.scene("small", index)
+            self.assertEqual(image.shape, (128, 128, 3))
+            counts.append(len(boxes))
+            sides += [max(xmax - xmin, ymax - ymin) + 1 for xmin, ymin, xmax, ymax in boxes]
+        # A box is the item's visible pixels: at most its 28 px side, and the cluttered
+        # style's boxes reach past it.
+        self.assertLessEqual(max(sides), 28)
+        cluttered = [max(xmax - xmin, ymax - ymin) + 1 for i in range(40)
+                     for xmin, ymin, xmax, ymax in self.scene("cluttered", i)[2]]
+        self.assertGreater(max(cluttered), 28)
+        self.assertEqual((min(counts), max(counts)), (1, 5))
+        self.assertTrue(10 <= sum(n > 1 for n in counts) <= 30, counts)
 
     def test_visible_boxes_take_off_what_later_items_cover(self):
         first = np.zeros((128, 128), np.float32)
