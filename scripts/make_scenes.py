@@ -196,10 +196,10 @@ def place_target(rng, side, placed):
     return best
 
 
-def make_scene(fashion, seed, split, index, multi_fraction, box_threshold, sizes=None):
+def make_scene(fashion, seed, split, index, multi_fraction, box_threshold,
+               sizes=CLUTTERED_SIZES):
     """Generates one scene. Returns (target label, uint8 image [H,W,3], list of VOC boxes).
-    sizes (ItemSizes, default CLUTTERED_SIZES) sets the items' sizes and counts and the stream."""
-    sizes = sizes or CLUTTERED_SIZES
+    sizes (ItemSizes) sets the items' sizes and counts and the random stream."""
     images, labels, by_class = fashion["test" if split == "test" else "train"]
     rng = np.random.default_rng([seed, SPLIT_CODES[split], index, *sizes.stream])
     target = int(rng.integers(10))

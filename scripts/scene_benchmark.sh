@@ -230,9 +230,10 @@ generator_goal_batches() {
   done
 }
 
-# generator_goal_tables OUT NAME SCENES MODEL...: the tables of generator_goal_batches' runs under
-# headings that name the SCENES: how often each MODEL's top class is the label (its
-# label_probability CSV written into OUT), goals 1-3, goal 1's third prior and goal 5.
+# generator_goal_tables OUT NAME SCENES MODEL...: the tables of generator_goal_batches' runs of
+# the first two classifiers (model1, model2) under headings that name the SCENES: how often each
+# MODEL's top class is the label (its label_probability CSV written into OUT), goals 1-3, goal 1's
+# third prior and goal 5.
 generator_goal_tables() {
   local dir=$1 name=$2 scenes=$3 model_file
   shift 3
