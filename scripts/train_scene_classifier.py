@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import random
-import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -45,7 +44,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from borex_onnx import export_onnx  # noqa: E402
+from model_training import (channel_mean_std, check_output_paths, command_line,  # noqa: E402
+                            save_model, write_facts)
 
 INPUT_SIZE = 128
 
@@ -200,6 +200,7 @@ def main():
     parser.add_argument("--train-limit", type=int, default=None,
                         help="use only the first N train scenes (for timing runs)")
     args = parser.parse_args()
+    check_output_paths(parser, out=args.out, onnx=args.onnx)
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -212,10 +213,7 @@ def main():
     train_x, train_y, _ = load_split(args.data, "train", class_names, args.train_limit)
     val_x, val_y, _ = load_split(args.data, "val", class_names)
     test_x, test_y, test_ids = load_split(args.data, "test", class_names)
-    pixels = train_x.reshape(-1, 3).astype(np.float64) / 255.0
-    mean = [round(float(v), 4) for v in pixels.mean(0)]
-    std = [round(float(v), 4) for v in pixels.std(0)]
-    del pixels
+    mean, std = channel_mean_std(train_x)
     print(f"loaded {len(train_x)}/{len(val_x)}/{len(test_x)} scenes in {time.time() - start:.0f} s;"
           f" mean {mean} std {std}", flush=True)
 
@@ -271,17 +269,11 @@ def main():
                             f"scripts/train_scene_classifier.py, seed {args.seed}); "
                             f"test accuracy {test_accuracy:.4f} on {len(test_x)} scenes "
                             f"with unseen Fashion-MNIST t10k items")}
-    scripted = torch.jit.script(model)
-    example = normalise(test_x[:4], mean, std)
-    with torch.no_grad():
-        if not torch.allclose(scripted(example), model(example), atol=1e-5):
-            raise SystemExit("train_scene_classifier: scripted model disagrees with the original")
-    torch.jit.save(scripted, args.out, _extra_files={"borex.json": json.dumps(meta)})
-    if args.onnx:
-        export_onnx(model, example, args.onnx, meta)
+    save_model(model, normalise(test_x[:4], mean, std), args.out, meta, "train_scene_classifier",
+               onnx=args.onnx)
     # Test scenes the model classifies correctly, for picking examples.
     correct_test_ids = [i for i, p, t in zip(test_ids, test_predictions, test_y) if p == t]
-    facts = {"command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+    facts = {"command": command_line(),
              "arch": args.arch, "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
              "lr": args.lr, "weight_decay": args.weight_decay, "max_shift": args.max_shift, "threads": args.threads,
              "torch_version": torch.__version__, "parameters": parameters,
@@ -294,10 +286,7 @@ def main():
              "total_seconds": round(time.time() - start, 1),
              "history": history, "metadata": meta,
              "correct_test_ids_first_50": correct_test_ids[:50]}
-    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
-        json.dump(facts, f, indent=2)
-        f.write("\n")
-    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes) and its .json", flush=True)
+    write_facts(args.out, facts)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,6 @@ if "--benchmark" not in sys.argv:
 import argparse  # noqa: E402
 import collections  # noqa: E402
 import json  # noqa: E402
-import shlex  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from multiprocessing import Pool  # noqa: E402
@@ -76,7 +75,8 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_video_clips import CLASS_SLUGS, CLIP_SIZE, FRAMES, load_fashion, make_clip  # noqa: E402
-from borex_onnx import export_onnx  # noqa: E402
+from model_training import (channel_mean_std, check_output_paths, command_line,  # noqa: E402
+                            save_model, write_facts)
 
 TARGET_LAYER = "layer3"
 AUGMENT_CODE = 99  # the augmentation generators' seeds: (seed, AUGMENT_CODE, epoch, batch)
@@ -278,7 +278,7 @@ def main():
             with open(record_path) as f:
                 record = json.load(f)
             record["forward_seconds_batch1"] = dict(
-                result, command=" ".join(shlex.quote(a) for a in [sys.executable] + sys.argv))
+                result, command=command_line())
             with open(record_path, "w") as f:
                 json.dump(record, f, indent=2)
                 f.write("\n")
@@ -286,6 +286,7 @@ def main():
         return
     if not args.out:
         parser.error("--out is required (unless --benchmark)")
+    check_output_paths(parser, out=args.out, onnx=args.onnx)
 
     start = time.time()
     # The generator processes are forked before torch starts any threads.
@@ -301,10 +302,8 @@ def main():
         return tuple(np.concatenate(p) for p in zip(*parts))
 
     stats_x, _, _ = generate("train", args.stats_clips)
-    pixels = stats_x.reshape(-1, 3).astype(np.float64) / 255.0
-    mean = [round(float(v), 4) for v in pixels.mean(0)]
-    std = [round(float(v), 4) for v in pixels.std(0)]
-    del stats_x, pixels
+    mean, std = channel_mean_std(stats_x)
+    del stats_x
     val_x, val_y, val_moving = generate("val", args.val)
     test_x, test_y, test_moving = generate("test", args.test)
     print(f"train_video_classifier: mean {mean} std {std}; {len(val_x)} val and {len(test_x)} "
@@ -401,16 +400,12 @@ def main():
                             f"scripts/train_video_classifier.py, seed {args.seed}); test accuracy "
                             f"{test_accuracy:.4f} on {len(test_x)} clips with unseen "
                             f"Fashion-MNIST t10k items")}
-    scripted = torch.jit.script(model)
     example = to_input(test_x[:2], mean, std)
+    save_model(model, example, args.out, meta, "train_video_classifier", onnx=args.onnx,
+               onnx_batch=args.onnx_batch)
     with torch.no_grad():
-        if not torch.allclose(scripted(example), model(example), atol=1e-5):
-            raise SystemExit("train_video_classifier: scripted model disagrees with the original")
         activation = model.get_submodule(TARGET_LAYER)(model.layer2(model.layer1(
             F.relu(model.stem(example)))))
-    torch.jit.save(scripted, args.out, _extra_files={"borex.json": json.dumps(meta)})
-    if args.onnx:
-        export_onnx(model, example, args.onnx, meta, batch=args.onnx_batch)
     forward = benchmark_in_child(args.out, args.threads)
     print(f"forward pass, batch 1, {args.threads} threads: median {forward['median'] * 1e3:.2f} ms"
           f", min {forward['min'] * 1e3:.2f} ms (load average {forward['load_average_before']})"
@@ -422,7 +417,7 @@ def main():
                 "probability": round(float(p[t]), 4)}
                for i, t, m, p, q in zip(test_ids, test_y, test_moving, test_probabilities,
                                         test_predictions) if q == t]
-    facts = {"command": " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv),
+    facts = {"command": command_line(),
              "seed": args.seed, "frame_epochs": args.frame_epochs,
              "frame_clips_per_epoch": args.frame_clips_per_epoch, "epochs": args.epochs,
              "clips_per_epoch": args.clips_per_epoch, "batch_size": args.batch_size,
@@ -445,10 +440,7 @@ def main():
              "total_seconds": round(time.time() - start, 1),
              "history": history, "metadata": meta,
              "correct_test_clips_first_50": correct[:50]}
-    with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
-        json.dump(facts, f, indent=2)
-        f.write("\n")
-    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes) and its .json", flush=True)
+    write_facts(args.out, facts)
 
 
 if __name__ == "__main__":
