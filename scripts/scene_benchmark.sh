@@ -255,12 +255,15 @@ generator_goal_tables() {
   quality --pair borex:rise=gradcam++ "$dir"/model{1,2}-"$name"-defaults
 }
 
-# against_code DIR CODE_DIR TITLE [SPLIT]: goal 4 of issue 11, DIR's BOREx(RISE) and
+# against_code DIR CODE_DIR TITLE [SPLIT [FLAG...]]: goal 4 of issue 11, DIR's BOREx(RISE) and
 # BOREx(Grad-CAM++) against the code's settings' (`--preset code`, batched into CODE_DIR on SPLIT,
-# test500 unless given) image by image, under the heading TITLE (after the batch's own output).
+# test500 unless given, with the batch flags FLAG, e.g. DIR's --substrate) image by image, under
+# the heading TITLE (after the batch's own output).
 against_code() {
   local dir=$1 code=$2 title=$3 split=${4:-test500} method
-  preset=code batch "$code" "$split" rise,gradcam++,borex:rise,borex:gradcam++ --rise-infill mean
+  shift $(($# < 4 ? $# : 4))
+  preset=code batch "$code" "$split" rise,gradcam++,borex:rise,borex:gradcam++ --rise-infill mean \
+    "$@"
   for method in rise gradcam++; do
     cp "$code/borex:$method.csv" "$dir/code-borex:$method.csv"
   done
