@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Tests of scripts/model_training.py, what the training scripts share: the normalisation
-statistics equal those over all pixels in float64, and a saved model carries its metadata, is
-refused when its scripted form disagrees with it, and has its facts written beside it.
+statistics equal those over all pixels in float64, a missing output folder stops before training,
+and a saved model carries its metadata, is refused when its scripted form disagrees with it, and
+has its facts written beside it.
 
   /usr/bin/python3 tests/scripts/model_training_test.py    (ctest: scripts_model_training)
 """
+import argparse
 import contextlib
 import io
 import json
@@ -69,6 +71,25 @@ class SaveModelTest(unittest.TestCase):
             with self.assertRaisesRegex(SystemExit, "test: scripted model disagrees"):
                 model_training.save_model(model, torch.ones(4, 64), out, {}, "test")
             self.assertFalse(os.path.exists(out))
+
+
+class CheckOutputPathsTest(unittest.TestCase):
+    def test_a_missing_folder_stops_with_the_option_and_the_folder(self):
+        parser = argparse.ArgumentParser(prog="train")
+        with tempfile.TemporaryDirectory() as tmp:
+            missing = os.path.join(tmp, "absent", "m.onnx")
+            said = io.StringIO()
+            with contextlib.redirect_stderr(said), self.assertRaises(SystemExit) as stop:
+                model_training.check_output_paths(parser, out=os.path.join(tmp, "m.pt"),
+                                                  onnx=missing)
+            self.assertEqual(stop.exception.code, 2)
+            self.assertIn(f"--onnx {missing}: folder {os.path.dirname(missing)} does not exist",
+                          said.getvalue())
+
+    def test_existing_folders_and_absent_options_pass(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            model_training.check_output_paths(argparse.ArgumentParser(),
+                                              out=os.path.join(tmp, "m.pt"), onnx=None)
 
 
 class WriteFactsTest(unittest.TestCase):
