@@ -70,3 +70,34 @@ holdout_item_evidence() {
       "$@"
   done
 }
+# five_validation_tables OUT CANDIDATE...: a validation round's tables on the five classifiers
+# (issue 11, rounds 35 and 42), from OUT/<run>-val-defaults and OUT/<run>-val-CANDIDATE, RISE and
+# Grad-CAM++: each candidate against the defaults, the rule's cells (Holm within each classifier),
+# the first round's objective, and every setting against its priors.
+five_validation_tables() {
+  local out=$1 run
+  shift
+  local names
+  names=$(IFS=,; echo "defaults,$*")
+  names=${names//,/, }
+  echo "### The candidates against the defaults (both priors)"
+  for run in "${five[@]}"; do
+    against_defaults_of "$out/$run-val-defaults" "${@/#/$out/$run-val-}" -- rise gradcam++
+  done
+  echo "### The rule's cells (against the defaults, Holm within each classifier)"
+  for run in "${five[@]}"; do
+    data=$(scenes_of "$run") quality --summary --holm \
+      --pair borex:rise=previous-borex:rise --pair borex:gradcam++=previous-borex:gradcam++ \
+      "${@/#/$out/$run-val-}"
+  done
+  echo "### The first round's objective per classifier ($names)"
+  for run in "${five[@]}"; do
+    data=$(scenes_of "$run") quality --summary "${two_priors[@]}" \
+      "$out/$run-val-defaults" "${@/#/$out/$run-val-}"
+  done
+  echo "### Against the priors ($names)"
+  for run in "${five[@]}"; do
+    data=$(scenes_of "$run") quality "${two_priors[@]}" "$out/$run-val-defaults" \
+      "${@/#/$out/$run-val-}"
+  done
+}

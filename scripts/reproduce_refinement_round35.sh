@@ -23,24 +23,7 @@ for run in "${five[@]}"; do
       batch "$out/$run-val-$setting" val100 rise,gradcam++,borex:rise,borex:gradcam++ "${flags[@]}"
   done
 done
-echo "### The candidates against the defaults (both priors)"
-for run in "${five[@]}"; do
-  against_defaults_of "$out/$run-val-defaults" "$out/$run-val-"{kappa20,kappa100} -- rise gradcam++
-done
-echo "### The rule's cells (against the defaults, Holm within each classifier)"
-for run in "${five[@]}"; do
-  data=$(scenes_of "$run") quality --summary --holm \
-    --pair borex:rise=previous-borex:rise --pair borex:gradcam++=previous-borex:gradcam++ \
-    "$out/$run-val-"{kappa20,kappa100}
-done
-echo "### The first round's objective per classifier (defaults, kappa20, kappa100)"
-for run in "${five[@]}"; do
-  data=$(scenes_of "$run") quality --summary "${two_priors[@]}" "$out/$run-val-"{defaults,kappa20,kappa100}
-done
-echo "### Against the priors (defaults, kappa20, kappa100)"
-for run in "${five[@]}"; do
-  data=$(scenes_of "$run") quality "${two_priors[@]}" "$out/$run-val-"{defaults,kappa20,kappa100}
-done
+five_validation_tables "$out" "${candidates[@]}"
 echo "### Several-item scenes of the shifted classifiers: how the top pixels spread over the items"
 echo '```'
 for run in shifted1 shifted2; do
