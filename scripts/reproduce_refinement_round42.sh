@@ -69,3 +69,8 @@ unions = sum(s.get("prior_fraction", 0) > 1 for s in steps)
 print(f"{sys.argv[2]}: {unions} of {len(steps)} observations were unions ({unions / len(steps):.0%})")' \
     "$out/choices-$prior-?.trace.json" "$prior"
 done
+echo "### The first round's objective of BOREx(Grad-CAM++) alone (defaults, cond10, cond20, pcond10)"
+for run in "${five[@]}"; do
+  data=$(scenes_of "$run") quality --summary --pair borex:gradcam++=gradcam++ \
+    "$out/$run-val-defaults" "${candidates[@]/#/$out/$run-val-}"
+done
