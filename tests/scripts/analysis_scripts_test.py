@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Tests of issue 11's analysis scripts (scripts/refine_quality.py, rank_bands.py,
-inverted_maps.py, deletion_curves.py, label_probability.py, item_evidence.py, resized_model.py),
+inverted_maps.py, deletion_curves.py, label_probability.py, item_evidence.py, resized_model.py,
+prior_regions.py, gated_splice.py),
 which every round's decision rests on: the signed-rank test against scipy and a hand computation,
 the paired comparison on a hand-made batch directory, the boxes' pixels, the inverted maps, the
-deletion curve's order and area, the label's probability, the items' masked scores, and the
-resized model's wrapper.
+deletion curve's order and area, the label's probability, the items' masked scores, the
+resized model's wrapper, the prior's regions and the gated candidate's spliced rows.
 
   /usr/bin/python3 tests/scripts/analysis_scripts_test.py    (ctest: scripts.analysis)
 
@@ -30,9 +31,11 @@ SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 sys.path.insert(0, SCRIPTS)
 
 import deletion_curves  # noqa: E402
+import gated_splice  # noqa: E402
 import inverted_maps  # noqa: E402
 import item_evidence  # noqa: E402
 import label_probability  # noqa: E402
+import prior_regions  # noqa: E402
 import rank_bands  # noqa: E402
 import refine_quality  # noqa: E402
 import resized_model  # noqa: E402
@@ -577,6 +580,66 @@ class ItemEvidenceTest(unittest.TestCase):
         p = refine_quality.wilcoxon_greater([0.01 * (k + 1) for k in range(6)])
         self.assertIn(f"p(worse) = {refine_quality.fmt_p(p)}", lines[0])
         self.assertIn("the rest (6 scenes): 0.5000 against 0.5000, p(worse) = 1.000", lines[1])
+
+
+def two_blobs(first, second, side=20):
+    """A side x side map, zero but for two separate blocks of `first` and `second` pixels (one
+    row each, value 1), far apart."""
+    prior = np.zeros((side, side), np.float32)
+    prior[2, :first] = 1
+    prior[side - 3, side - second:] = 1
+    return prior
+
+
+class PriorRegionsTest(unittest.TestCase):
+    def test_regions_of_the_top_fraction_by_hand(self):
+        # 400 pixels: the top 5% is 20; 8-connected regions of at least 10% of them count.
+        self.assertEqual(prior_regions.regions(two_blobs(10, 10), 0.05, 0.1), 2)
+        self.assertEqual(prior_regions.regions(two_blobs(19, 1), 0.05, 0.1), 1)
+        self.assertEqual(prior_regions.regions(two_blobs(18, 2), 0.05, 0.1), 2)
+        # Diagonal neighbours are one region.
+        diagonal = np.zeros((20, 20), np.float32)
+        for k in range(20):
+            diagonal[k, k] = 1
+        self.assertEqual(prior_regions.regions(diagonal, 0.05, 0.1), 1)
+
+
+class GatedSpliceTest(unittest.TestCase):
+    COLUMNS = ["image_id", "insertion", "deletion", "f_measure", "pointing_hit", "seconds"]
+
+    def batch(self, root, values, maps=None):
+        os.makedirs(root)
+        rows = [{"image_id": image_id, "insertion": v, "deletion": v, "f_measure": v,
+                 "pointing_hit": 1, "seconds": 0.5} for image_id, v in values.items()]
+        write_csv(os.path.join(root, "borex:gradcam++.csv"), rows, self.COLUMNS)
+        write_csv(os.path.join(root, "gradcam++.csv"), rows, self.COLUMNS)
+        for image_id, prior in (maps or {}).items():
+            os.makedirs(os.path.join(root, "shard-1-of-1", "maps", "gradcam++"), exist_ok=True)
+            np.save(os.path.join(root, "shard-1-of-1", "maps", "gradcam++", image_id + ".npy"),
+                    prior)
+
+    def test_rows_follow_the_gate_and_the_check_compares_metrics_only(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            defaults, candidate, out = (os.path.join(tmp, n) for n in ("d", "c", "o"))
+            self.batch(defaults, {"a": 0.1, "b": 0.2},
+                       {"a": two_blobs(20, 0), "b": two_blobs(10, 10)})
+            self.batch(candidate, {"a": 0.7, "b": 0.8})
+            opened = gated_splice.splice(defaults, candidate, out, gated_splice.GATES["one"])
+            self.assertEqual(opened, {"gradcam++": 1})
+            _, rows = gated_splice.read_rows(os.path.join(out, "borex:gradcam++.csv"))
+            self.assertEqual((rows["a"]["insertion"], rows["b"]["insertion"]), ("0.7", "0.2"))
+            self.assertTrue(os.path.exists(os.path.join(out, "gradcam++.csv")))
+            # A batch that ran the gated candidate: equal metrics pass, other seconds included.
+            ran = os.path.join(tmp, "ran")
+            self.batch(ran, {"a": 0.7, "b": 0.2})
+            self.assertEqual(gated_splice.differing_rows(out, ran), {"borex:gradcam++.csv": []})
+            self.assertEqual(gated_splice.differing_rows(out, candidate),
+                             {"borex:gradcam++.csv": ["b"]})
+            argv = ["--gate", "several", "--defaults", defaults, "--candidate", candidate,
+                    "--out", os.path.join(tmp, "o2"), "--check", ran]
+            with self.assertRaises(SystemExit) as stop:
+                run_main(gated_splice, argv)
+            self.assertEqual(stop.exception.code, 1)
 
 
 class ResizedModelTest(unittest.TestCase):
