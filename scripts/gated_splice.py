@@ -3,8 +3,8 @@
 
 A candidate that changes the refinement only behind a gate on the prior (the prior's top 5% of
 pixels in one region, or in several: refine::SalientRegions, as scripts/prior_regions.py counts
-them) gives, where the gate is shut, the defaults' map bit for bit and, where it is open, the
-ungated candidate's (the same seed, the same computation). So its rows are the defaults' batch's
+them; --fraction another top fraction) gives, where the gate is shut, the defaults' map bit for
+bit and, where it is open, the ungated candidate's (the same seed, the same computation). So its rows are the defaults' batch's
 rows or the ungated candidate's, image by image, by the region count of the prior maps that the
 defaults' batch saved. Writes OUT with the priors' CSVs of DEFAULTS and each borex:PRIOR.csv
 spliced, and prints how many images the gate opens per prior. --check DIR compares the spliced
@@ -43,13 +43,14 @@ def region_counts(run, method, fraction=0.05, share=0.1):
             regions(np.load(path).astype(np.float32), fraction, share) for path in paths}
 
 
-def splice(defaults, candidate, out, gate):
-    """Writes the spliced batch to OUT; returns {prior: images the gate opens}."""
+def splice(defaults, candidate, out, gate, fraction=0.05):
+    """Writes the spliced batch to OUT (the gate on the regions of the prior's top `fraction`);
+    returns {prior: images the gate opens}."""
     os.makedirs(out, exist_ok=True)
     opened = {}
     for refined in sorted(glob.glob(os.path.join(defaults, "borex:*.csv"))):
         prior = os.path.basename(refined)[len("borex:"):-len(".csv")]
-        counts = region_counts(defaults, prior)
+        counts = region_counts(defaults, prior, fraction)
         columns, default_rows = read_rows(refined)
         _, candidate_rows = read_rows(os.path.join(candidate, os.path.basename(refined)))
         if set(counts) != set(default_rows) or set(candidate_rows) != set(default_rows):
@@ -83,12 +84,15 @@ def main():
     parser.add_argument("--gate", choices=sorted(GATES), required=True,
                         help="where the candidate acts: the prior's top 5%% in one region or in "
                              "several")
+    parser.add_argument("--fraction", type=float, default=0.05,
+                        help="the prior's top fraction whose regions the gate counts (default "
+                             "0.05, refine::SalientRegions')")
     parser.add_argument("--defaults", required=True, help="the defaults' batch (saved maps)")
     parser.add_argument("--candidate", required=True, help="the ungated candidate's batch")
     parser.add_argument("--out", required=True, help="the spliced batch directory to write")
     parser.add_argument("--check", help="a batch that ran the gated candidate: compare with it")
     args = parser.parse_args()
-    opened = splice(args.defaults, args.candidate, args.out, GATES[args.gate])
+    opened = splice(args.defaults, args.candidate, args.out, GATES[args.gate], args.fraction)
     name = os.path.basename(args.out.rstrip("/"))
     print(f"{name}: the gate ({args.gate} region(s)) opens for " +
           ", ".join(f"{count} {prior}" for prior, count in opened.items()) + " priors")

@@ -635,6 +635,19 @@ class GatedSpliceTest(unittest.TestCase):
             self.assertEqual(gated_splice.differing_rows(out, ran), {"borex:gradcam++.csv": []})
             self.assertEqual(gated_splice.differing_rows(out, candidate),
                              {"borex:gradcam++.csv": ["b"]})
+            # The gate counts the regions of the top `fraction`: c's top 5% is its brighter block,
+            # one region; its top 10% both blocks, two.
+            c = two_blobs(20, 20)
+            c[2] *= 2
+            self.assertEqual(prior_regions.regions(c, 0.05, 0.1), 1)
+            self.assertEqual(prior_regions.regions(c, 0.1, 0.1), 2)
+            np.save(os.path.join(defaults, "shard-1-of-1", "maps", "gradcam++", "b.npy"), c)
+            self.assertEqual(gated_splice.splice(defaults, candidate, os.path.join(tmp, "o10"),
+                                                 gated_splice.GATES["several"], fraction=0.1),
+                             {"gradcam++": 1})
+            self.assertEqual(gated_splice.splice(defaults, candidate, os.path.join(tmp, "o5"),
+                                                 gated_splice.GATES["several"]),
+                             {"gradcam++": 0})
             argv = ["--gate", "several", "--defaults", defaults, "--candidate", candidate,
                     "--out", os.path.join(tmp, "o2"), "--check", ran]
             with self.assertRaises(SystemExit) as stop:
