@@ -101,3 +101,17 @@ five_validation_tables() {
       "${@/#/$out/$run-val-}"
   done
 }
+# val100_batch DIR RUN [VAR=VALUE...]: RISE and Grad-CAM++ and their refinements on RUN's first 100
+# validation scenes into DIR, with the variables in the environment (a prototype's switches;
+# issue 11, rounds 42-45). A finished batch is kept; an unfinished one starts again.
+val100_batch() {
+  local dir=$1 run=$2
+  shift 2
+  [[ -f $dir/report.json ]] || rm -rf "$dir"
+  (
+    # shellcheck disable=SC2163  # the arguments are VAR=VALUE words, exported as such
+    (($#)) && export "$@"
+    preset=kriging rise_infill=mean gp_over=pixels model=$(model_of "$run-val") \
+      data=$(scenes_of "$run") batch "$dir" val100 rise,gradcam++,borex:rise,borex:gradcam++
+  )
+}

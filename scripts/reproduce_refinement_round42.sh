@@ -30,18 +30,14 @@ out=${OUT:-$root/out/refinement42}
 BOREX=$PROTOTYPE_BOREX
 source "$root/scripts/five_classifiers.sh"
 candidates=(cond10 cond20 pcond10)
-# setting_batch RUN SETTING: the four methods on RUN's first 100 validation scenes under SETTING.
+# setting_batch RUN SETTING: val100_batch under SETTING's switches.
 setting_batch() {
-  local run=$1 setting=$2 dir=$out/$1-val-$2
-  [[ -f $dir/report.json ]] || rm -rf "$dir"
-  (
-    case $setting in
-      cond*) export BOREX_PROTOTYPE_CONDITIONAL=0.${setting#cond} ;;
-      pcond*) export BOREX_PROTOTYPE_POSTERIOR_CONDITIONAL=0.${setting#pcond} ;;
-    esac
-    preset=kriging rise_infill=mean gp_over=pixels model=$(model_of "$run-val") \
-      data=$(scenes_of "$run") batch "$dir" val100 rise,gradcam++,borex:rise,borex:gradcam++
-  )
+  local switches=()
+  case $2 in
+    cond*) switches=("BOREX_PROTOTYPE_CONDITIONAL=0.${2#cond}") ;;
+    pcond*) switches=("BOREX_PROTOTYPE_POSTERIOR_CONDITIONAL=0.${2#pcond}") ;;
+  esac
+  val100_batch "$out/$1-val-$2" "$1" "${switches[@]}"
 }
 for run in "${five[@]}"; do
   for setting in defaults "${candidates[@]}"; do setting_batch "$run" "$setting"; done

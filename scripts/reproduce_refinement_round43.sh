@@ -28,20 +28,17 @@ round42=${ROUND42:-$root/out/refinement42}
 BOREX=$PROTOTYPE_BOREX
 source "$root/scripts/five_classifiers.sh"
 candidates=(gcond10 gpcond10)
-# setting_batch RUN SETTING: the four methods on RUN's first 100 validation scenes under SETTING.
+# setting_batch RUN SETTING: val100_batch under SETTING's switches (the defaults in round 42's
+# directory).
 setting_batch() {
-  local run=$1 setting=$2 dir=$out/$1-val-$2
-  [[ $setting == defaults ]] && dir=$round42/$run-val-defaults
-  [[ -f $dir/report.json ]] || rm -rf "$dir"
-  (
-    case $setting in
-      gcond*) export BOREX_PROTOTYPE_UNION_GATE=1 BOREX_PROTOTYPE_CONDITIONAL=0.${setting#gcond} ;;
-      gpcond*) export BOREX_PROTOTYPE_UNION_GATE=1 \
-        BOREX_PROTOTYPE_POSTERIOR_CONDITIONAL=0.${setting#gpcond} ;;
-    esac
-    preset=kriging rise_infill=mean gp_over=pixels model=$(model_of "$run-val") \
-      data=$(scenes_of "$run") batch "$dir" val100 rise,gradcam++,borex:rise,borex:gradcam++
-  )
+  local dir=$out/$1-val-$2 switches=()
+  case $2 in
+    defaults) dir=$round42/$1-val-defaults ;;
+    gcond*) switches=(BOREX_PROTOTYPE_UNION_GATE=1 "BOREX_PROTOTYPE_CONDITIONAL=0.${2#gcond}") ;;
+    gpcond*) switches=(BOREX_PROTOTYPE_UNION_GATE=1
+      "BOREX_PROTOTYPE_POSTERIOR_CONDITIONAL=0.${2#gpcond}") ;;
+  esac
+  val100_batch "$dir" "$1" "${switches[@]}"
 }
 mkdir -p "$out"
 for run in "${five[@]}"; do
