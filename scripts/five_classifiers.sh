@@ -115,3 +115,12 @@ val100_batch() {
       data=$(scenes_of "$run") batch "$dir" val100 rise,gradcam++,borex:rise,borex:gradcam++
   )
 }
+# differing_maps CANDIDATE_DIR DEFAULTS_DIR LABEL: per refined method, how many of CANDIDATE_DIR's
+# refined maps differ from DEFAULTS_DIR's (by their metrics; scripts/gated_splice.py's comparison),
+# one line each under LABEL: where a gated prototype's gate opened (issue 11, rounds 43 and 45).
+differing_maps() {
+  PYTHONPATH=$root/scripts /usr/bin/python3 -c 'import sys
+from gated_splice import differing_rows
+for name, images in differing_rows(sys.argv[1], sys.argv[2]).items():
+    print(sys.argv[3], name[len("borex:"):-len(".csv")], len(images))' "$@"
+}

@@ -20,8 +20,8 @@
 #     cp /tmp/borex42/build/borex /tmp/borex-prototype42
 #   PROTOTYPE_BOREX=/tmp/borex-prototype42 scripts/reproduce_refinement_round42.sh
 # Without BOREX_PROTOTYPE_CONDITIONAL in its environment the prototype is that commit's borex, and
-# the defaults' runs are made with it; BOREX_PROTOTYPE_POSTERIOR_CONDITIONAL=q is step 2's. Env: JOBS, SEED, STEP as in scene_benchmark.sh; OUT (default
-# out/refinement42).
+# the defaults' runs are made with it; BOREX_PROTOTYPE_POSTERIOR_CONDITIONAL=q is step 2's. Env:
+# JOBS, SEED, STEP as in scene_benchmark.sh; OUT (default out/refinement42).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement42}

@@ -49,13 +49,7 @@ five_validation_tables "$out" "${candidates[@]}"
 echo "### Where the gate opened: refined maps that differ from the defaults' (of 100 per prior)"
 for run in "${five[@]}"; do
   for setting in "${candidates[@]}"; do
-    /usr/bin/python3 -c 'import csv, sys
-def rows(path):
-    return {r["image_id"]: (r["insertion"], r["deletion"]) for r in csv.DictReader(open(path))}
-for prior in ("rise", "gradcam++"):
-    a, b = rows(sys.argv[1] + "/borex:" + prior + ".csv"), rows(sys.argv[2] + "/borex:" + prior + ".csv")
-    print(sys.argv[3], prior, sum(a[k] != b[k] for k in a), "of", len(a))' \
-      "$out/$run-val-defaults" "$out/$run-val-$setting" "$run-val-$setting"
+    differing_maps "$out/$run-val-$setting" "$out/$run-val-defaults" "$run-val-$setting"
   done
 done
 echo "### The gate's rule on the defaults' priors: regions of the top 5% (one / several) by the scenes' items"

@@ -9,9 +9,8 @@
 # against the forty-third round, whose gated candidates ran (every row must agree). The rule
 # (written before any of its numbers): the forty-second round's. Step 2, written after step 1's
 # tables: the gate on the region the unions hide, the prior's top 10% in one region (r10cond10,
-# r10pcond10). Env: OUT (default
-# out/refinement44), ROUND42, ROUND43 (defaults out/refinement42, out/refinement43: run
-# scripts/reproduce_refinement_round42.sh and _round43.sh first).
+# r10pcond10). Env: OUT (default out/refinement44), ROUND42, ROUND43 (defaults out/refinement42,
+# out/refinement43: run scripts/reproduce_refinement_round42.sh and _round43.sh first).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/out/refinement44}

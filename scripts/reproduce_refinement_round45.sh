@@ -34,8 +34,5 @@ done
 five_validation_tables "$out" pp1cond10
 echo "### Where the gate opened: refined maps that differ from the defaults' (of 100 per prior)"
 for run in "${five[@]}"; do
-  PYTHONPATH=$root/scripts /usr/bin/python3 -c 'import sys
-from gated_splice import differing_rows
-for name, images in differing_rows(sys.argv[1], sys.argv[2]).items():
-    print(sys.argv[3], name, len(images))' "$out/$run-val-pp1cond10" "$out/$run-val-defaults" "$run"
+  differing_maps "$out/$run-val-pp1cond10" "$out/$run-val-defaults" "$run-val-pp1cond10"
 done
