@@ -150,7 +150,7 @@ scripts: RQ3 (video), by `scripts/reproduce_video_table.sh` (its discussion from
 `docs/results-video-discussion.md`); the methods, by `scripts/reproduce_methods_table.sh`; and
 **the refinement defaults (issue 11)**, by `scripts/reproduce_refinement.sh` (its discussion from
 `docs/results-refinement-discussion.md`), and each later round's section by the command at the
-top of the section (`scripts/reproduce_refinement_round2.sh` to `..._round45.sh`, or
+top of the section (`scripts/reproduce_refinement_round2.sh` to `..._round46.sh`, or
 `scripts/reproduce_refinement.sh` with that round's configurations; the second round's
 discussion from `docs/results-refinement2-discussion.md`). Each of those scripts pins the
 defaults adopted after its round back to their earlier values, so that it measures today what
