@@ -174,6 +174,18 @@ TEST(UndesirableTest, ExplainAndPriorsRejectTheTwoMapMethod) {
         << e.what();
   }
   EXPECT_EQ(ParseSingleMapMethod("rise", "--prior-method"), Method::kRise);
+  // An unknown name's error lists what is accepted: not undesirable, and the caller's extra name.
+  for (const std::string also : {"", "none"}) {
+    try {
+      ParseSingleMapMethod("bogus", "--prior-method", also);
+      FAIL() << "ParseSingleMapMethod accepted bogus";
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "--prior-method: 'bogus' is not one of rise, pn-rise, gradcam, gradcam++, "
+                "opticam, fido-ssr, fido-sdr" +
+                    (also.empty() ? std::string() : ", " + also));
+    }
+  }
 }
 
 // The distractor model (tests/data/distractor_model.pt) on its image: p ~ [0.83, 0.17, 0.003].

@@ -31,10 +31,11 @@ class EnumNames {
     return {};
   }
 
-  // "a, b, c": each value's name, in table order.
-  std::string List() const {
+  // "a, b, c": each value's name, in table order; `excluded`'s values left out (those a caller
+  // refuses although the table names them).
+  std::string List(std::initializer_list<Enum> excluded = {}) const {
     std::string list;
-    std::vector<Enum> listed;
+    std::vector<Enum> listed(excluded);
     for (const auto& [value, text] : entries_) {
       bool seen = false;
       for (const Enum other : listed) seen = seen || other == value;

@@ -27,8 +27,10 @@ enum class Method {
 // "undesirable"; `option` names the flag in errors.
 Method ParseMethod(const std::string& name, const std::string& option);
 // ParseMethod for where one map is needed (priors, batch): OptionError naming `option` for
-// "undesirable".
-Method ParseSingleMapMethod(const std::string& name, const std::string& option);
+// "undesirable", and for an unknown name one listing the single-map methods and `also_accepted`
+// (a name the caller handles itself, e.g. "none" for a prior).
+Method ParseSingleMapMethod(const std::string& name, const std::string& option,
+                            const std::string& also_accepted = "");
 std::string MethodName(Method method);
 
 // Whether `method` needs the model's gradients (Grad-CAM, Grad-CAM++, Opti-CAM, FIDO): only a

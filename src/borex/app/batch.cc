@@ -87,7 +87,7 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
     throw OptionError(option, "'" + name + "': name the prior, e.g. borex:rise or borex:none");
   method.refine = base;
   method.has_prior = parts[1] != "none";
-  if (method.has_prior) method.method = explain::ParseSingleMapMethod(parts[1], option);
+  if (method.has_prior) method.method = explain::ParseSingleMapMethod(parts[1], option, "none");
   // --no-prior (base.use_prior false) applies to every borex:* method, like :no-prior.
   method.refine.use_prior = method.has_prior && base.use_prior;
   for (size_t i = 2; i < parts.size(); ++i) {

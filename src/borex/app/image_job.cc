@@ -302,7 +302,7 @@ void CheckPriorMethodSupported(const model::Classifier& classifier, const Refine
                                bool prior_given) {
   if (options.refine.use_prior && !prior_given && options.prior_method != "none")
     explain::CheckMethodSupported(
-        classifier, explain::ParseSingleMapMethod(options.prior_method, "--prior-method"),
+        classifier, explain::ParseSingleMapMethod(options.prior_method, "--prior-method", "none"),
         "--prior-method");
 }
 
@@ -331,7 +331,8 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
     prior_summary = {{"source", prior_source}};
   } else {
     explain::ExplainOptions prior_options = options.prior;
-    prior_options.method = explain::ParseSingleMapMethod(options.prior_method, "--prior-method");
+    prior_options.method =
+        explain::ParseSingleMapMethod(options.prior_method, "--prior-method", "none");
     prior_options.rise.seed = refine_options.seed;
     prior_options.rise.score = refine_options.score;
     const int samples_read = refine_options.RiseSamplesRead(loaded.image.frames);
@@ -436,7 +437,7 @@ void RefineJobOptions::CheckSettings() const {
         throw OptionError("--trace", trace_path + " is also a file of --out " + common.out_prefix +
                                          ": give the trace another name");
   if (prior_path.empty() && prior_method != "none")
-    explain::ParseSingleMapMethod(prior_method, "--prior-method");
+    explain::ParseSingleMapMethod(prior_method, "--prior-method", "none");
 }
 
 void RefineJobOptions::Check() const {

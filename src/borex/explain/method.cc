@@ -40,10 +40,16 @@ Method ParseMethod(const std::string& name, const std::string& option) {
   return kMethods.Parse(name, option);
 }
 
-Method ParseSingleMapMethod(const std::string& name, const std::string& option) {
-  const Method method = ParseMethod(name, option);
-  if (method == Method::kUndesirable) throw OptionError(option, kNotOneMap);
-  return method;
+Method ParseSingleMapMethod(const std::string& name, const std::string& option,
+                            const std::string& also_accepted) {
+  if (name == MethodName(Method::kUndesirable)) throw OptionError(option, kNotOneMap);
+  try {
+    return ParseMethod(name, option);
+  } catch (const OptionError&) {
+    throw OptionError(option, "'" + name + "' is not one of " +
+                                  kMethods.List({Method::kUndesirable}) +
+                                  (also_accepted.empty() ? "" : ", " + also_accepted));
+  }
 }
 
 std::string MethodName(Method method) { return kMethods.Name(method); }
