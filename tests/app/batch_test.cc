@@ -278,6 +278,59 @@ TEST_F(BatchTest, ReportRejectsConflictingRows) {
   EXPECT_THROW(RunReport(report), InputError);
 }
 
+// Bug: a conflict in one method's rows stopped the report after it had rewritten the merged CSVs
+// of the methods before it; a cell that is not a number stopped it with "stod", and "nan" was
+// averaged; an output named like a file the report reads overwrote it.
+TEST_F(BatchTest, ReportChecksEveryMethodAndItsOutputsBeforeWritingAny) {
+  fs::create_directories(dir_ / "out/shard-1-of-2");
+  const std::string header = io::CsvLine(BatchCsvHeader());
+  const std::string metrics = ",0.5,0.1,1,1,0.2,2,1,10,0,0.2,,,,5,";
+  // "gradcam" merges cleanly and sorts before "rise", whose second file conflicts.
+  std::ofstream(Path("out/gradcam.csv")) << header << "a,1,1,0.9,1" << metrics << "0.1\n";
+  std::ofstream(Path("out/shard-1-of-2/gradcam.csv"))
+      << header << "b,1,1,0.9,1" << metrics << "0.1\n";
+  std::ofstream(Path("out/rise.csv")) << header << "a,1,1,0.9,1" << metrics << "0.1\n";
+  std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << "a,2,1,0.9,1" << metrics << "0.1\n";
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  EXPECT_THROW(RunReport(report), InputError);
+  EXPECT_EQ(Rows(Path("out/gradcam.csv")).size(), 1u);  // not merged: nothing was written
+
+  std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << "b,1,1,0.9,1,abc,0.1,1,1,0.2,2,1,"
+                                                   << "10,0,0.2,,,,5,0.1\n";
+  try {
+    RunReport(report);
+    ADD_FAILURE() << "a non-numeric cell was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("image b: insertion 'abc' is not a finite number"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << "b,1,1,0.9,1,nan,0.1,1,1,0.2,2,1,"
+                                                   << "10,0,0.2,,,,5,0.1\n";
+  EXPECT_THROW(RunReport(report), InputError);
+  EXPECT_EQ(Rows(Path("out/gradcam.csv")).size(), 1u);
+
+  std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << "b,1,1,0.9,1" << metrics << "0.1\n";
+  for (const std::string& output : {"out/rise.csv", "out/shard-1-of-2/gradcam.csv"}) {
+    report.json_path = Path(output);
+    try {
+      RunReport(report);
+      ADD_FAILURE() << "--json " << output << " overwrote an input";
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--json: ", 0), 0u) << e.what();
+    }
+  }
+  report.json_path = Path("summary");
+  report.markdown_path = Path("summary");
+  EXPECT_THROW(RunReport(report), OptionError);
+  EXPECT_EQ(Rows(Path("out/gradcam.csv")).size(), 1u);
+  EXPECT_EQ(Rows(Path("out/rise.csv")).size(), 1u);
+  report.markdown_path = Path("summary.md");
+  EXPECT_EQ(RunReport(report)["methods"]["rise"]["images"], 2);
+  EXPECT_EQ(Rows(Path("out/gradcam.csv")).size(), 2u);
+}
+
 // borex:PRIOR's rows record the fitted coefficient a of the prior mean, with the std of a's prior
 // of the most likely grid point (one of the grid's), and every refinement's row the posterior
 // weight of its most likely hyperparameters (the defaults average the final map over them); the
@@ -623,6 +676,16 @@ TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
   options.label_map_path = Path("absent_map.txt");
   EXPECT_THROW(Run(options), InputError);
   EXPECT_FALSE(fs::exists(Path("out/rise.csv")) && !io::ReadCsv(Path("out/rise.csv")).rows.empty());
+  // Bug: the refinement's settings checked against the image's size (the squares' stride) failed
+  // after the output directory and its settings.json were written, so the corrected run was
+  // refused as "other settings".
+  options = Options(Path("sized"));
+  options.refine.stride = 100000;
+  EXPECT_THROW(Run(options), OptionError);
+  EXPECT_FALSE(fs::exists(Path("sized")));
+  options.methods = "gradcam";  // no refinement: its stride does not matter
+  options.limit = 1;
+  EXPECT_NO_THROW(Run(options));
 }
 
 // Bug: the output directory, settings.json and the CSV headers were written before the label map

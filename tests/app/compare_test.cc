@@ -150,6 +150,29 @@ TEST_F(CompareTest, FailAtChecksThePValue) {
   }
 }
 
+// Bug: --json named like B (or a --where file) overwrote it with the result.
+TEST_F(CompareTest, JsonThatWouldOverwriteAnInputIsRefused) {
+  WriteDocExample();
+  CompareOptions options = Options();
+  const auto b_bytes = fs::file_size(b_);
+  for (const std::string& output : {b_, a_}) {
+    options.json_path = output;
+    try {
+      RunCompare(options);
+      ADD_FAILURE() << output;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()), "--json: " + output + " would overwrite " +
+                                           (output == b_ ? "B " : "A ") + output +
+                                           ": give the output another name");
+    }
+  }
+  options.json_path = Path("w.csv");
+  options.where = {Path("w.csv") + ":insertion<1"};
+  EXPECT_THROW(RunCompare(options), OptionError);
+  EXPECT_EQ(fs::file_size(b_), b_bytes);
+  EXPECT_FALSE(fs::exists(Path("w.csv")));
+}
+
 TEST_F(CompareTest, ZeroDifferencesAreCountedButDropped) {
   a_ = WriteCsv("a.csv", {{"x", "1", "0.5"}, {"y", "1", "0.7"}, {"z", "2", "0.9"}});
   b_ = WriteCsv("b.csv", {{"x", "1", "0.5"}, {"y", "1", "0.6"}, {"z", "2", "0.4"}});

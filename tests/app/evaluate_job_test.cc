@@ -242,6 +242,32 @@ TEST_F(EvaluateJobTest, BadInputsThrowAndWriteNothing) {
   EXPECT_NO_THROW(absent.Check());
 }
 
+// Bug: --json named like the saliency map or the annotation overwrote it, and --json named like
+// a file of --curves lost one of the two.
+TEST_F(EvaluateJobTest, OutputsThatWouldOverwriteAnInputOrEachOtherAreRefused) {
+  const auto map_bytes = fs::file_size(Path("map.npy")),
+             xml_bytes = fs::file_size(Path("boxes.xml"));
+  const auto expect_refused = [](const EvaluateJobOptions& job, const std::string& start) {
+    try {
+      Evaluate(job);
+      ADD_FAILURE() << "ran: " << start;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(start, 0), 0u) << e.what();
+    }
+  };
+  EvaluateJobOptions job = Job();
+  job.json_path = Path("map.npy");
+  expect_refused(job, "--json: " + job.json_path + " would overwrite --saliency ");
+  job.json_path = Path("boxes.xml");
+  expect_refused(job, "--json: " + job.json_path + " would overwrite --annotation ");
+  job.json_path = Path("c_curves.csv");
+  job.curves_prefix = Path("c");
+  expect_refused(job, "--curves: " + Path("c_curves.csv") + " is also the file of --json");
+  EXPECT_EQ(fs::file_size(Path("map.npy")), map_bytes);
+  EXPECT_EQ(fs::file_size(Path("boxes.xml")), xml_bytes);
+  EXPECT_FALSE(fs::exists(Path("c_curves.csv")));
+}
+
 TEST(ParseThresholdTest, MetricEqualsValue) {
   EXPECT_EQ(ParseThreshold("insertion=0.5", "--fail-below"),
             std::make_pair(std::string("insertion"), 0.5));

@@ -91,6 +91,53 @@ TEST_F(ImageJobTest, TraceThatIsAlsoAnOutputFileIsRefusedBeforeAnyModelCall) {
   EXPECT_NO_THROW(RunRefineJob(*Model("region_model.pt"), job));
 }
 
+// Bug: --out x with --image x.png replaced the image by its heat map, and --out or --trace named
+// like --prior overwrote the prior: every output is checked against every input first.
+TEST_F(ImageJobTest, OutputsThatWouldOverwriteAnInputAreRefusedBeforeAnyWork) {
+  fs::copy_file(kData + "region_image.png", dir_ / "x.png");
+  io::WriteNpy((dir_ / "p.npy").string(), cv::Mat::ones(40, 48, CV_32F));
+  const auto size_of = [this](const char* name) { return fs::file_size(dir_ / name); };
+  const auto image_bytes = size_of("x.png"), prior_bytes = size_of("p.npy");
+  const auto expect_refused = [&](const RefineJobOptions& job, const std::string& start) {
+    try {
+      RunRefineJob(*Model("region_model.pt"), job);
+      ADD_FAILURE() << "ran: " << start;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(start, 0), 0u) << e.what();
+    }
+    EXPECT_EQ(size_of("x.png"), image_bytes);
+    EXPECT_EQ(size_of("p.npy"), prior_bytes);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+  };
+  RefineJobOptions job = RegionJob();
+  job.common.image_path = (dir_ / "x.png").string();
+  job.common.out_prefix = (dir_ / "sub" / ".." / "x").string();
+  expect_refused(job, "--out: " + job.common.out_prefix + ".png would overwrite --image ");
+  job.common.out_prefix = (dir_ / "p").string();
+  job.prior_path = (dir_ / "p.npy").string();
+  expect_refused(job, "--out: " + job.common.out_prefix + ".npy would overwrite --prior ");
+  job.common.out_prefix = (dir_ / "map").string();
+  job.trace_path = job.prior_path;
+  expect_refused(job, "--trace: " + job.prior_path + " would overwrite --prior ");
+  ExplainJobOptions explain;
+  explain.common = job.common;
+  explain.common.out_prefix = (dir_ / "x").string();
+  EXPECT_THROW(RunExplainJob(*Model("region_model.pt"), explain), OptionError);
+  EXPECT_EQ(size_of("x.png"), image_bytes);
+  // Bug: --out DIR/ wrote the hidden files DIR/.npy, DIR/.json, ...
+  for (const std::string& prefix : {dir_.string() + "/", dir_.string()}) {
+    explain.common.out_prefix = prefix;
+    try {
+      RunExplainJob(*Model("region_model.pt"), explain);
+      ADD_FAILURE() << prefix;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--out: " + prefix + " is a directory", 0), 0u)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+}
+
 TEST_F(ImageJobTest, ExplainGradCamOnTheTinyModel) {
   ExplainJobOptions job;
   job.common.image_path = kData + "region_image.png";

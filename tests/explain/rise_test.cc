@@ -221,6 +221,18 @@ TEST(RiseTest, RejectsBadOptions) {
   options.masks = 0;
   EXPECT_THROW(options.Check(), OptionError);
   EXPECT_THROW(ParseMethod("lime", "--method"), OptionError);
+  // Bug: --batch-size 0 failed an internal check in explain and refine.
+  options = RiseOptions();
+  options.masks = 4;
+  options.batch_size = 0;
+  testing::RegionClassifier model(kRegion);
+  try {
+    ForEachMaskBatch(model, RegionImage(), options, [](auto&, auto&) {});
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()), "--batch-size: must be positive, got 0");
+  }
+  EXPECT_EQ(model.model_calls(), 0);
 }
 
 }  // namespace

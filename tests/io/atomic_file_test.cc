@@ -174,6 +174,42 @@ TEST_F(AtomicFileTest, AppendLineDurablyAppendsWholeLinesAndCutsOffATornOne) {
   }
 }
 
+TEST_F(AtomicFileTest, SameFileResolvesDotsLinksAndHardLinks) {
+  WriteText(Path("a.txt"), "a");
+  fs::create_directory(Path("sub"));
+  EXPECT_TRUE(SameFile(Path("a.txt"), Path("sub/../a.txt")));
+  fs::create_symlink(Path("a.txt"), Path("link.txt"));
+  EXPECT_TRUE(SameFile(Path("link.txt"), Path("a.txt")));
+  fs::create_hard_link(Path("a.txt"), Path("hard.txt"));
+  EXPECT_TRUE(SameFile(Path("hard.txt"), Path("a.txt")));
+  fs::create_directory_symlink(Path("sub"), Path("sublink"));
+  EXPECT_TRUE(SameFile(Path("sublink/new.txt"), Path("sub/new.txt")));  // neither exists
+  EXPECT_FALSE(SameFile(Path("a.txt"), Path("sub/a.txt")));
+  EXPECT_FALSE(SameFile(Path("new.txt"), Path("other.txt")));
+}
+
+TEST_F(AtomicFileTest, CheckOutputsDistinctNamesTheOutputAndWhatItWouldOverwrite) {
+  WriteText(Path("in.csv"), "x");
+  EXPECT_NO_THROW(CheckOutputsDistinct({{"--json", Path("out.json")}, {"--md", ""}},
+                                       {{"A", Path("in.csv")}, {"B", ""}}));
+  try {
+    CheckOutputsDistinct({{"--json", Path("sub/../in.csv")}}, {{"A", Path("in.csv")}});
+    FAIL() << "should throw";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()), "--json: " + Path("sub/../in.csv") + " would overwrite A " +
+                                         Path("in.csv") + ": give the output another name");
+  }
+  try {
+    CheckOutputsDistinct({{"--json", Path("s")}, {"--markdown", Path("s")}}, {});
+    FAIL() << "should throw";
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()), "--markdown: " + Path("s") +
+                                         " is also the file of --json: give each output its own "
+                                         "name");
+  }
+  EXPECT_EQ(Listing().size(), 1u);  // nothing written
+}
+
 TEST_F(AtomicFileTest, CheckWritableAcceptsWritableDirectoryAndLeavesNoProbe) {
   EXPECT_NO_THROW(CheckWritable(Path("x.json")));
   EXPECT_TRUE(Listing().empty());

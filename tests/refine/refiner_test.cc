@@ -252,6 +252,20 @@ TEST(RefineOptionsTest, RejectsBadValuesWithTheOptionName) {
   options = SmallOptions();
   options.mask_sizes = ParseMaskSizes("40");
   EXPECT_THROW(options.Check(kSize, kSize), OptionError);
+  // Bug: a stride that leaves no square centre failed an internal check in the field.
+  options = SmallOptions();
+  options.stride = 2 * kSize - 1;  // one centre, at kSize - 1
+  EXPECT_NO_THROW(options.Check(kSize, kSize));
+  options.stride = 2 * kSize;
+  try {
+    options.Check(kSize, kSize);
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "--stride: " + std::to_string(2 * kSize) + " px leaves no square centre", 0),
+              0u)
+        << e.what();
+  }
   EXPECT_THROW(ParseMaskSizes("0.2,abc"), OptionError);
   EXPECT_THROW(ParseMaskSizes("-3"), OptionError);
   const auto sizes = ParseMaskSizes("0.25,60px,90");

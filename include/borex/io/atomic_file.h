@@ -68,4 +68,21 @@ void AppendLineDurably(const std::string& path, const std::string& line);
 // file, which is right for root, ACLs and read-only mounts, where access(2) is not.
 void CheckWritable(const std::string& path);
 
+// A file a command reads or writes, and the option that names it (for the error).
+struct NamedFile {
+  std::string option;  // "--image", "--json", ...
+  std::string path;
+};
+
+// Whether two paths name the same file: by device and inode where both exist, else after making
+// them absolute and resolving ".." and symbolic links as far as they exist.
+bool SameFile(const std::string& a, const std::string& b);
+
+// Fails before anything is read or written when an output is the same file as an input (the run
+// would overwrite what it reads) or as another output (one of them would be lost): OptionError
+// naming the output's option, e.g. "--json: out/s.npy would overwrite --saliency out/s.npy: give
+// the output another name". Entries with an empty path are skipped.
+void CheckOutputsDistinct(const std::vector<NamedFile>& outputs,
+                          const std::vector<NamedFile>& inputs);
+
 }  // namespace borex::io

@@ -867,6 +867,13 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   }
   std::optional<dataset::LabelMap> label_map;
   if (probe) label_map = MakeLabelMap(options, classifier, voc, ids);
+  // The settings that depend on the image's size, on the first image's.
+  if (probe) {
+    const PreparedImage& image = probe->second;
+    const cv::Size frame = image.working_frame_size();
+    for (const BatchMethod& method : methods)
+      if (method.refines) method.refine.Check(frame.height, frame.width, image.frames);
+  }
 
   MakeDirectories(out_dir);
   const DirectoryLock lock(out_dir);

@@ -12,6 +12,7 @@
 
 #include "borex/core/error.h"
 #include "borex/core/parse.h"
+#include "borex/io/atomic_file.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
 
@@ -220,9 +221,14 @@ CompareResult RunCompareWith(const CompareOptions& options, CsvCache& files) {
   if (options.metric.empty()) throw OptionError("--metric", "a metric column is required");
   if (!(options.fail_at >= 0 && options.fail_at < 1))
     throw OptionError("--fail-at",
-                      fmt::format("{} is not a significance level in (0, 1)", options.fail_at));
+                      fmt::format("{} is not a significance level in (0, 1) (0, the default, "
+                                  "checks nothing)",
+                                  options.fail_at));
   std::vector<CompareFilter> filters;
   for (const std::string& text : options.where) filters.push_back(ParseCompareFilter(text));
+  std::vector<io::NamedFile> inputs = {{"A", options.a_path}, {"B", options.b_path}};
+  for (const CompareFilter& filter : filters) inputs.push_back({"--where", filter.path});
+  io::CheckOutputsDistinct({{"--json", options.json_path}}, inputs);
 
   const IndexedCsv& a = Load(files, options.a_path);
   const IndexedCsv& b = Load(files, options.b_path);

@@ -68,6 +68,14 @@ namespace {
 
 // The outputs' paths writable, before any work.
 void CheckOutputsWritable(const EvaluateJobOptions& options) {
+  const std::string& curves = options.curves_prefix;
+  io::CheckOutputsDistinct({{"--json", options.json_path},
+                            {"--curves", curves.empty() ? "" : curves + "_curves.csv"},
+                            {"--curves", curves.empty() ? "" : curves + "_curves.png"}},
+                           {{"--image", options.image_path},
+                            {"--video", options.video_path},
+                            {"--saliency", options.saliency_path},
+                            {"--annotation", options.annotation_path}});
   if (!options.json_path.empty()) io::CheckWritable(options.json_path);
   if (!options.curves_prefix.empty()) io::CheckWritable(options.curves_prefix + "_curves.csv");
 }

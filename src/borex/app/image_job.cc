@@ -405,6 +405,19 @@ RefineJobResult Refine(const LoadedImage& loaded, const RefineJobOptions& option
   return job_result;
 }
 
+// Every file an --out PREFIX may write, for the check that no input is one of them: each map's
+// (the undesirable pair's too) .npy, heat map, overlay and clip video, and the summary. (A clip's
+// frame PNGs, PREFIX_fNNN.png, are left out: an input so named would be contrived.)
+std::vector<io::NamedFile> OutputFiles(const std::string& prefix) {
+  std::vector<io::NamedFile> files;
+  if (prefix.empty()) return files;
+  for (const char* map : {"", "_hinder", "_others"})
+    for (const char* ending : {".npy", ".png", "_overlay.png", ".mp4", ".avi"})
+      files.push_back({"--out", prefix + map + ending});
+  files.push_back({"--out", prefix + ".json"});
+  return files;
+}
+
 }  // namespace
 
 void ImageJobOptions::CheckSettings() const {
@@ -423,19 +436,24 @@ void ImageJobOptions::Check() const {
     throw OptionError("--video", "give either --image or --video, not both");
   CheckSettings();
   if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
+  if (out_prefix.back() == '/' || std::filesystem::is_directory(out_prefix))
+    throw OptionError("--out", out_prefix + " is a directory: give a prefix such as " +
+                                   (std::filesystem::path(out_prefix) / "map").string() +
+                                   " (for map.npy, map.png, ...)");
+  io::CheckOutputsDistinct(OutputFiles(out_prefix),
+                           {{"--image", image_path}, {"--video", video_path}});
 }
 
 void RefineJobOptions::CheckSettings() const {
   common.CheckSettings();
   refine.CheckSettings();
-  // The trace is written with --out's files as one set: it may not be one of them (it was a
-  // failed internal check, after the refinement's model calls).
-  if (!trace_path.empty() && !common.out_prefix.empty())
-    for (const char* suffix : {".json", ".npy", ".png", "_overlay.png"})
-      if (std::filesystem::path(trace_path).lexically_normal() ==
-          std::filesystem::path(common.out_prefix + suffix).lexically_normal())
-        throw OptionError("--trace", trace_path + " is also a file of --out " + common.out_prefix +
-                                         ": give the trace another name");
+  // The trace is written with --out's files as one set: it may be none of them, and no output
+  // may be an input (the prior is read after the model calls of a computed one).
+  std::vector<io::NamedFile> outputs = OutputFiles(common.out_prefix);
+  outputs.push_back({"--trace", trace_path});
+  io::CheckOutputsDistinct(
+      outputs,
+      {{"--image", common.image_path}, {"--video", common.video_path}, {"--prior", prior_path}});
   if (prior_path.empty() && prior_method != "none")
     explain::ParseSingleMapMethod(prior_method, "--prior-method", "none");
 }

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -133,7 +135,23 @@ double Mean(const std::vector<double>& values) {
   return sum / values.size();
 }
 
-nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows) {
+// A metric cell as a number: InputError naming the method's files, the image and the column for
+// a cell that is not a finite number (an edited or corrupted CSV).
+double CellValue(const std::string& cell, const std::vector<std::string>& paths,
+                 const std::string& image, const std::string& column) {
+  char* end = nullptr;
+  const double value = std::strtod(cell.c_str(), &end);
+  if (end != cell.c_str() + cell.size() || !std::isfinite(value)) {
+    std::string files;
+    for (const std::string& path : paths) files += (files.empty() ? "" : ", ") + path;
+    throw InputError(files,
+                     "image " + image + ": " + column + " '" + cell + "' is not a finite number");
+  }
+  return value;
+}
+
+nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows,
+                         const std::vector<std::string>& paths) {
   const std::vector<std::string>& header = BatchCsvHeader();
   nlohmann::json summary = {{"images", rows.size()}};
   const std::vector<std::string>& image_columns = BatchImageColumns();
@@ -142,7 +160,8 @@ nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows) {
     if (std::count(image_columns.begin(), image_columns.end(), header[column]) > 0) continue;
     std::vector<double> values;
     for (const auto& row : rows)
-      if (!row[column].empty()) values.push_back(std::stod(row[column]));
+      if (!row[column].empty())
+        values.push_back(CellValue(row[column], paths, row[0], header[column]));
     summary[header[column]] =
         values.empty() ? nlohmann::json(nullptr) : nlohmann::json(Mean(values));
     if (header[column] == "f_measure") summary["images_with_region"] = values.size();
@@ -176,24 +195,47 @@ nlohmann::json RunReport(const ReportOptions& options) {
   // spread over files that are not merged (--no-merge).
   std::vector<std::pair<std::string, std::string>> complete_csvs;
   bool all_complete = true;
+  // The outputs may not be files the report reads (nor one another).
+  std::vector<io::NamedFile> inputs;
+  for (const fs::path& dir : dirs)
+    for (const char* name : {"settings.json", "batch.json"})
+      inputs.push_back({"DIR", (dir / name).string()});
+  for (const auto& [method, paths] : files)
+    for (const std::string& path : paths) inputs.push_back({"DIR", path});
+  io::CheckOutputsDistinct({{"--json", options.json_path}, {"--markdown", options.markdown_path}},
+                           inputs);
+  // Every method merged and summarised before any file is written: a conflict in one method's
+  // rows leaves every merged CSV as it was.
+  struct Merged {
+    std::string method, target;
+    MergedMethod rows;
+    bool only_target;
+  };
+  std::vector<Merged> merges;
   for (const auto& [method, paths] : files) {
     MergedMethod merged = Merge(paths);
-    methods[method] = Summarise(merged.rows);
+    methods[method] = Summarise(merged.rows, paths);
     methods[method]["sources"] = paths;
     const std::string target = options.dirs.front() + "/" + method + ".csv";
     const bool only_target = paths.size() == 1 && fs::equivalent(paths.front(), target);
     if (options.html && !options.merge && !only_target)
       throw OptionError(
           "--html", "compares the merged rows of " + method + ": drop --no-merge, or merge first");
-    if (options.merge && !only_target) {
+    merges.push_back({method, target, std::move(merged), only_target});
+  }
+  for (Merged& merged : merges) {
+    if (options.merge && !merged.only_target) {
       std::string text = io::CsvLine(BatchCsvHeader());
-      for (const auto& row : merged.rows) text += io::CsvLine(row);
-      io::WriteBytesAtomically(target, text);
-      spdlog::info("report: {} rows from {} files -> {}", merged.rows.size(), paths.size(), target);
+      for (const auto& row : merged.rows.rows) text += io::CsvLine(row);
+      io::WriteBytesAtomically(merged.target, text);
+      spdlog::info("report: {} rows from {} files -> {}", merged.rows.rows.size(),
+                   files.at(merged.method).size(), merged.target);
     }
-    all_complete &= options.merge || only_target;
-    complete_csvs.emplace_back(method, target);
-    if (options.html) reported.push_back({method, target, std::move(merged.rows), methods[method]});
+    all_complete &= options.merge || merged.only_target;
+    complete_csvs.emplace_back(merged.method, merged.target);
+    if (options.html)
+      reported.push_back(
+          {merged.method, merged.target, std::move(merged.rows.rows), methods[merged.method]});
   }
   nlohmann::json summary = {{"dirs", options.dirs}, {"settings", settings}, {"methods", methods}};
   const std::vector<RefinementComparison> comparisons =

@@ -37,7 +37,8 @@ void ForEachMaskBatch(model::Classifier& classifier, const cv::Mat& image,
 
 void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
                       int batch_size, const JobMaskBatchVisitor& visit) {
-  BOREX_CHECK_GT(batch_size, 0);
+  if (batch_size <= 0)
+    throw OptionError("--batch-size", "must be positive, got " + std::to_string(batch_size));
   const int frames = classifier.info().clip_frames();
   // Every job's generator and in-fill, checked before the first pass.
   std::vector<mask::RiseMaskGenerator> generators;

@@ -171,4 +171,35 @@ void CheckWritable(const std::string& path) {
   fs::remove(probe, error);
 }
 
+bool SameFile(const std::string& a, const std::string& b) {
+  std::error_code error;
+  if (fs::exists(a, error) && fs::exists(b, error)) {
+    const bool same = fs::equivalent(a, b, error);
+    if (!error) return same;
+  }
+  const auto resolved = [](const std::string& path) {
+    std::error_code ignored;
+    const fs::path absolute = fs::absolute(path, ignored);
+    const fs::path canonical = fs::weakly_canonical(absolute, ignored);
+    return (canonical.empty() ? absolute : canonical).lexically_normal();
+  };
+  return resolved(a) == resolved(b);
+}
+
+void CheckOutputsDistinct(const std::vector<NamedFile>& outputs,
+                          const std::vector<NamedFile>& inputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const NamedFile& output = outputs[i];
+    if (output.path.empty()) continue;
+    for (const NamedFile& input : inputs)
+      if (!input.path.empty() && SameFile(output.path, input.path))
+        throw OptionError(output.option, output.path + " would overwrite " + input.option + " " +
+                                             input.path + ": give the output another name");
+    for (size_t j = 0; j < i; ++j)
+      if (!outputs[j].path.empty() && SameFile(output.path, outputs[j].path))
+        throw OptionError(output.option, output.path + " is also the file of " + outputs[j].option +
+                                             ": give each output its own name");
+  }
+}
+
 }  // namespace borex::io

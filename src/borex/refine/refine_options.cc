@@ -314,6 +314,12 @@ void RefineOptions::CheckSettings() const {
 
 void RefineOptions::Check(int image_rows, int image_cols, int clip_frames) const {
   CheckSettings();
+  // Square centres lie at stride / 2, stride / 2 + stride, ...: at least one on each axis.
+  if (stride / 2 >= std::min(image_rows, image_cols))
+    throw OptionError("--stride", std::to_string(stride) + " px leaves no square centre in the " +
+                                      std::to_string(image_cols) + "x" +
+                                      std::to_string(image_rows) + " working image: at most " +
+                                      std::to_string(2 * std::min(image_rows, image_cols) - 1));
   for (const MaskSize& size : mask_sizes) {
     const double side = size.SidePixels(std::min(image_rows, image_cols));
     if (side > std::min(image_rows, image_cols))
