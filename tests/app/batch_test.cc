@@ -690,6 +690,24 @@ TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
 
 // Bug: the output directory, settings.json and the CSV headers were written before the label map
 // was checked against the model, so a corrected rerun refused to resume.
+// Bug: --classes with fewer names than the model's outputs skipped every image with exit 0,
+// after writing the output directory.
+TEST_F(BatchTest, AModelThatFailsOnEveryImageStopsBeforeWriting) {
+  std::ofstream(Path("three.txt")) << "a\nb\nc\n";
+  model::ModelOptions model = model_;
+  model.classes_file = Path("three.txt");
+  model::TorchScriptClassifier classifier(model);
+  BatchOptions options = Options(Path("out"));
+  options.allow_unmatched = true;
+  try {
+    RunBatch(classifier, options);
+    ADD_FAILURE() << "ran";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("3 class names"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(Path("out")));
+}
+
 TEST_F(BatchTest, NothingIsWrittenBeforeTheLabelMapIsCheckedAgainstTheModel) {
   std::ofstream(Path("labels.txt")) << "12 trouser\n";  // the model has 10 classes
   BatchOptions options = Options(Path("out"));

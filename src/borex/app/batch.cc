@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -857,14 +858,19 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   const nlohmann::json settings = ResultSettings(options, classifier.info());
   CheckRecordedSettings(out_dir, settings);
   std::optional<std::pair<std::string, PreparedImage>> probe;
+  std::exception_ptr model_failure;  // the first image's, when the model fails on every image
   for (const std::string& id : shard_ids) {
     try {
       probe.emplace(id, voc.Prepare(classifier, id));
       break;
     } catch (const InputError&) {  // skipped, with its reason, when its turn comes
     } catch (const ModelError&) {
+      if (!model_failure) model_failure = std::current_exception();
     }
   }
+  // A model that fails on every image (e.g. --classes of another length than its outputs) stops
+  // the batch before anything is written, rather than skipping every image.
+  if (!probe && model_failure) std::rethrow_exception(model_failure);
   std::optional<dataset::LabelMap> label_map;
   if (probe) label_map = MakeLabelMap(options, classifier, voc, ids);
   // The settings that depend on the image's size, on the first image's.
