@@ -208,7 +208,8 @@ nlohmann::json RunReport(const ReportOptions& options) {
   // rows leaves every merged CSV as it was.
   struct Merged {
     std::string method, target;
-    MergedMethod rows;
+    std::vector<std::vector<std::string>> rows;
+    size_t sources;
     bool only_target;
   };
   std::vector<Merged> merges;
@@ -221,21 +222,21 @@ nlohmann::json RunReport(const ReportOptions& options) {
     if (options.html && !options.merge && !only_target)
       throw OptionError(
           "--html", "compares the merged rows of " + method + ": drop --no-merge, or merge first");
-    merges.push_back({method, target, std::move(merged), only_target});
+    merges.push_back({method, target, std::move(merged.rows), paths.size(), only_target});
   }
   for (Merged& merged : merges) {
     if (options.merge && !merged.only_target) {
       std::string text = io::CsvLine(BatchCsvHeader());
-      for (const auto& row : merged.rows.rows) text += io::CsvLine(row);
+      for (const auto& row : merged.rows) text += io::CsvLine(row);
       io::WriteBytesAtomically(merged.target, text);
-      spdlog::info("report: {} rows from {} files -> {}", merged.rows.rows.size(),
-                   files.at(merged.method).size(), merged.target);
+      spdlog::info("report: {} rows from {} files -> {}", merged.rows.size(), merged.sources,
+                   merged.target);
     }
     all_complete &= options.merge || merged.only_target;
     complete_csvs.emplace_back(merged.method, merged.target);
     if (options.html)
       reported.push_back(
-          {merged.method, merged.target, std::move(merged.rows.rows), methods[merged.method]});
+          {merged.method, merged.target, std::move(merged.rows), methods[merged.method]});
   }
   nlohmann::json summary = {{"dirs", options.dirs}, {"settings", settings}, {"methods", methods}};
   const std::vector<RefinementComparison> comparisons =

@@ -37,8 +37,6 @@ void ForEachMaskBatch(model::Classifier& classifier, const cv::Mat& image,
 
 void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>& jobs,
                       int batch_size, const JobMaskBatchVisitor& visit) {
-  if (batch_size <= 0)
-    throw OptionError("--batch-size", "must be positive, got " + std::to_string(batch_size));
   const int frames = classifier.info().clip_frames();
   // Every job's generator and in-fill, checked before the first pass.
   std::vector<mask::RiseMaskGenerator> generators;
@@ -55,6 +53,8 @@ void ForEachMaskBatch(model::Classifier& classifier, const std::vector<MaskJob>&
     infillers.emplace_back(job.image, job.options.infill, classifier.info().mean,
                            job.image.rows / frames, job.options.seed);
   }
+  // After the jobs' own checks, which name --batch-size (a batch's passes take its jobs' size).
+  BOREX_CHECK_GT(batch_size, 0);
   size_t job = 0;
   int done = 0;  // masks of `job` drawn so far
   std::vector<cv::Mat> masks, masked;
