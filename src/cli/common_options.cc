@@ -71,6 +71,14 @@ void AddRenderFlags(CLI::App& command, RenderFlags& flags) {
 
 }  // namespace
 
+CLI::Validator NonNegative() {
+  return CLI::Validator(
+      [](const std::string& value) {
+        return value.rfind('-', 0) == 0 ? "must not be negative, got " + value : std::string();
+      },
+      "");
+}
+
 std::string OutputList(const std::vector<std::string>& outputs) {
   std::string list;
   for (const std::string& path : outputs) list += (list.empty() ? "" : ", ") + path;
@@ -82,8 +90,8 @@ model::ModelOptions ModelFlags::Options() const {
   if (!mean.empty()) model.mean = ParseTriple(mean, "--mean");
   if (!std.empty()) model.std = ParseTriple(std, "--std");
   if (!input_size.empty()) model.input_size = ParseSize(input_size, "--input-size");
-  if (frames != 0) model.frames = frames;
-  if (frame_stride != 0) model.frame_stride = frame_stride;
+  if (frames) model.frames = frames;
+  if (frame_stride) model.frame_stride = frame_stride;
   if (!video_layout.empty()) model.layout = model::ParseVideoLayout(video_layout);
   model.Check();
   return model;
@@ -155,7 +163,8 @@ void AddModelFlags(CLI::App& command, ModelFlags& flags) {
       ->group(group);
   command
       .add_option("--threads", model.threads,
-                  "CPU threads for the model and the GP (default 0: all cores)")
+                  "CPU threads for the model and the GP (default 0: all cores; at most 16 per "
+                  "hardware thread)")
       ->capture_default_str()
       ->group(group);
   const std::string pre = "Preprocessing (for models without borex metadata; flags win)";
@@ -548,6 +557,7 @@ void AddRefineFlags(CLI::App& command, RefineFlags& flags, const std::string& in
       ->group(bo);
   command
       .add_option("--seed", flags.options.seed, "Seed for every random choice (jitter, RISE prior)")
+      ->check(NonNegative())
       ->capture_default_str()
       ->group(bo);
 

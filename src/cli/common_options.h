@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "borex/app/image_job.h"
@@ -15,7 +16,7 @@ namespace borex::cli {
 struct ModelFlags {
   model::ModelOptions model;
   std::string mean, std, input_size, video_layout;
-  int frames = 0, frame_stride = 0;  // 0: not given
+  std::optional<int> frames, frame_stride;  // not given: the metadata's
   // The model options with every flag applied and checked (OptionError for malformed values).
   model::ModelOptions Options() const;
 };
@@ -86,6 +87,10 @@ void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::stri
 // explain::ParseCamNormalization after parsing.
 void AddOptimisingMethodFlags(CLI::App& command, explain::ExplainOptions& options,
                               std::string& opticam_normalization, const std::string& group_prefix);
+
+// A check for options bound to unsigned integers (the seeds), which CLI11 would read "-1" into
+// as 2^64 − 1: a negative value is refused with the option's name.
+CLI::Validator NonNegative();
 
 // The files a job wrote, comma-separated, for the command's closing line.
 std::string OutputList(const std::vector<std::string>& outputs);

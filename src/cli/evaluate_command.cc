@@ -64,6 +64,7 @@ std::shared_ptr<EvaluateCommandFlags> AddEvaluateCommandFlags(CLI::App& command)
       ->group(group);
   AddMetricFlags(command, flags->job.metrics, flags->infill);
   command.add_option("--seed", flags->job.metrics.seed, "Seed of the noise in-fill")
+      ->check(NonNegative())
       ->capture_default_str()
       ->group("Metrics");
   command.add_option("--batch-size", flags->job.metrics.batch_size, "Images per forward pass")

@@ -22,6 +22,7 @@ std::shared_ptr<ExplainCommandFlags> AddExplainCommandFlags(CLI::App& command) {
   command
       .add_option("--seed", flags->job.explain.rise.seed,
                   "Seed of RISE's masks, FIDO's samples, the noise in-fill")
+      ->check(NonNegative())
       ->capture_default_str()
       ->group(rise_group);
   command.add_option("--score", flags->score, "Score observed: prob (softmax), logit or log-odds")

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "borex/core/error.h"
@@ -19,8 +20,9 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global flags (-v, -q) may follow the subcommand
   app.set_version_flag("--version", std::string("borex ") + BOREX_VERSION);
   bool verbose = false, quiet = false;
-  app.add_flag("-v,--verbose", verbose, "Log every step")->configurable(false);
-  app.add_flag("-q,--quiet", quiet, "Log only errors");
+  CLI::Option* verbose_flag =
+      app.add_flag("-v,--verbose", verbose, "Log every step")->configurable(false);
+  app.add_flag("-q,--quiet", quiet, "Log only errors")->excludes(verbose_flag);
   app.footer(
       "Exit status: 0 success, 1 other error, 2 bad command line or option value, 3 a check of "
       "'evaluate --fail-below/--fail-above' failed, 4 unreadable "
@@ -38,6 +40,16 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("borex");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%^[%l]%$ %v");
+  // A first word that names no command: CLI11 would say only that a subcommand is required.
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(commands.begin(), commands.end(),
+                   [&](const auto& command) { return command.first == argv[1]; })) {
+    std::string names;
+    for (const auto& command : commands) names += (names.empty() ? "" : ", ") + command.first;
+    std::cerr << "borex: error: '" << argv[1] << "' is not a command (one of " << names
+              << "; see borex --help)\n";
+    return static_cast<int>(borex::ExitCode::kUsage);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,16 +13,20 @@ std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command) {
   auto flags = std::make_shared<RefineCommandFlags>();
   AddCommonFlags(command, flags->job.common, flags->model, flags->render);
   const std::string prior = "Prior i0";
-  command
-      .add_option("--prior", flags->job.prior_path,
-                  "Initial map: .npy (float32/64, HxW; video: TxHxW) or a grayscale image")
-      ->group(prior);
-  command
-      .add_option("--prior-method", flags->job.prior_method,
-                  "Compute the prior: rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | "
-                  "fido-sdr | none (not undesirable: it gives two maps)")
-      ->capture_default_str()
-      ->group(prior);
+  CLI::Option* prior_file =
+      command
+          .add_option("--prior", flags->job.prior_path,
+                      "Initial map: .npy (float32/64, HxW; video: TxHxW) or a grayscale image")
+          ->group(prior);
+  CLI::Option* prior_method =
+      command
+          .add_option(
+              "--prior-method", flags->job.prior_method,
+              "Compute the prior: rise | pn-rise | gradcam | gradcam++ | opticam | fido-ssr | "
+              "fido-sdr | none (not undesirable: it gives two maps)")
+          ->capture_default_str()
+          ->excludes(prior_file)
+          ->group(prior);
   AddRiseFlags(command, flags->job.prior.rise, prior);
   AddMethodInfillOption(command, "--prior-infill,--prior-occlude", flags->prior_infill,
                         "RISE, Opti-CAM, FIDO prior: what hidden pixels become", prior);
@@ -32,6 +36,7 @@ std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command) {
       ->group(prior);
   AddOptimisingMethodFlags(command, flags->job.prior, flags->opticam_normalization, "Prior: ");
   AddRefineFlags(command, flags->refine, "--bo-infill,--infill,--occlude");
+  command.get_option("--no-prior")->excludes(prior_file)->excludes(prior_method);
 
   command.add_option("--trace", flags->job.trace_path, "Write every BO step as JSON to PATH")
       ->group("Model and image");
@@ -43,6 +48,11 @@ std::shared_ptr<RefineCommandFlags> AddRefineCommandFlags(CLI::App& command) {
 app::RefineJobOptions RefineCommandFlags::Job() const {
   app::RefineJobOptions job = this->job;
   job.refine = refine.Parse(job.common.video());
+  // A prior file is refused by the job itself (RefineJobOptions::Check); a prior method has a
+  // default, so only the command line knows it was asked for.
+  if (!job.refine.use_prior && refine.command->count("--prior-method") > 0)
+    throw OptionError("--prior-method",
+                      "Algorithm 1 (--algorithm or --preset mokuwe) uses no prior");
   job.prior.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
   ApplyMethodInfill(prior_infill, "--prior-infill", job.prior);
   render.Apply(job.common);

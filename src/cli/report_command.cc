@@ -2,6 +2,7 @@
 
 #include "borex/app/report.h"
 #include "commands.h"
+#include "common_options.h"
 
 namespace borex::cli {
 
@@ -37,7 +38,8 @@ Action AddReportCommand(CLI::App& app) {
                             "--html: the first N images by id (0: all)"),
         command->add_option("--sample", options->html_options.sample,
                             "--html: instead N images drawn at random (--seed), shown by id"),
-        command->add_option("--seed", options->html_options.seed, "--html: seed of --sample"),
+        command->add_option("--seed", options->html_options.seed, "--html: seed of --sample")
+            ->check(NonNegative()),
         command->add_option("--page-size", options->html_options.page_size,
                             "--html: rows the page shows at a time (its script pages, sorts, "
                             "filters)")})

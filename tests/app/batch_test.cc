@@ -686,6 +686,20 @@ TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
   options.methods = "gradcam";  // no refinement: its stride does not matter
   options.limit = 1;
   EXPECT_NO_THROW(Run(options));
+  // Bug: a --target-layer the model lacks failed on the first Grad-CAM map, after the directory
+  // was made, and the corrected run was refused as "other settings".
+  for (const char* methods : {"gradcam++", "borex:opticam"}) {
+    options = Options(Path("layer"));
+    options.methods = methods;
+    options.explain.cam.target_layer = "layer9";
+    try {
+      Run(options);
+      ADD_FAILURE() << "ran: " << methods;
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--target-layer: ", 0), 0u) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(Path("layer")));
+  }
 }
 
 // Bug: the output directory, settings.json and the CSV headers were written before the label map

@@ -7,10 +7,13 @@
 #include "borex/core/error.h"
 #include "borex/io/npy.h"
 #include "borex/model/torchscript_classifier.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::app {
 namespace {
+
+using borex::testing::MessageOf;
 
 namespace fs = std::filesystem;
 const std::string kData = std::string(BOREX_SOURCE_DIR) + "/tests/data/";
@@ -136,6 +139,53 @@ TEST_F(ImageJobTest, OutputsThatWouldOverwriteAnInputAreRefusedBeforeAnyWork) {
     }
   }
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+}
+
+// Bug: --prior-scale 1e308 overflowed the prior and wrote an all-NaN map with exit 0. A map with
+// NaN or infinite values is refused, and nothing is written.
+TEST_F(ImageJobTest, AMapThatIsNotFiniteIsRefusedAndNothingWritten) {
+  RefineJobOptions job = RegionJob();
+  job.refine.prior_mean_abs = 1e308;
+  EXPECT_EQ(MessageOf<Error>([&] {
+              RunRefineJob(*Model("region_model.pt"), job);
+            }).rfind("the map computed has NaN or infinite values", 0),
+            0u);
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+// Bug: a prior file given to a refinement that uses none (Algorithm 1, --no-prior) was read and
+// silently ignored.
+TEST_F(ImageJobTest, APriorFileForARefinementWithoutPriorIsRefused) {
+  io::WriteNpy((dir_ / "p.npy").string(), cv::Mat::ones(32, 32, CV_32F));
+  RefineJobOptions job = RegionJob();
+  job.prior_path = (dir_ / "p.npy").string();
+  job.refine = job.refine.Algorithm1();
+  EXPECT_EQ(MessageOf<OptionError>([&] {
+              RunRefineJob(*Model("region_model.pt"), job);
+            }).rfind("--prior: this refinement uses no prior", 0),
+            0u);
+  job.prior_path.clear();
+  EXPECT_NO_THROW(RunRefineJob(*Model("region_model.pt"), job));
+}
+
+// Bug: a --target-layer the model lacks was found only when the first CAM was computed; it is
+// refused before the image is read (no model call), for an explanation and for a prior.
+TEST_F(ImageJobTest, AnUnknownTargetLayerIsRefusedBeforeAnyModelCall) {
+  const auto model = Model("tiny_cam_traced.pt");
+  ExplainJobOptions explain;
+  explain.common.image_path = kData + "region_image.png";
+  explain.common.out_prefix = (dir_ / "cam").string();
+  explain.explain.method = explain::Method::kGradCam;
+  explain.explain.cam.target_layer = "layer9";
+  EXPECT_THROW(RunExplainJob(*model, explain), OptionError);
+  RefineJobOptions refine = RegionJob();
+  refine.prior_method = "opticam";
+  refine.prior.cam.target_layer = "layer9";
+  EXPECT_EQ(
+      MessageOf<OptionError>([&] { RunRefineJob(*model, refine); }).rfind("--target-layer: ", 0),
+      0u);
+  EXPECT_EQ(model->model_calls(), 0);
+  EXPECT_TRUE(fs::is_empty(dir_));
 }
 
 TEST_F(ImageJobTest, ExplainGradCamOnTheTinyModel) {

@@ -498,6 +498,35 @@ TEST_F(CliTest, UnknownOptionIsAUsageError) {
   EXPECT_EQ(run.status, 2);
 }
 
+// Found by the bad-input audit: each was accepted (a negative seed wrapped to 2^64 − 1, a prior
+// silently ignored, --frames 0 read as "not given") or failed without naming the problem.
+TEST_F(CliTest, ConflictingAndOutOfRangeFlagsAreRefusedByName) {
+  ExpectCleanFailure("frobnicate --model x", 2,
+                     "'frobnicate' is not a command (one of explain, refine, evaluate, batch, "
+                     "report, compare");
+  ExpectCleanFailure(RegionArgs() + " --seed -1", 2, "--seed: must not be negative, got -1");
+  ExpectCleanFailure("explain --model " + kRegionModel + " --image " + kRegionImage +
+                         " --seed -2 --out " + Path("map"),
+                     2, "--seed: must not be negative");
+  ExpectCleanFailure(RegionArgs() + " --verbose --quiet", 2, "--verbose excludes --quiet");
+  borex::io::WriteNpy(Path("input_prior.npy"), cv::Mat::ones(32, 32, CV_32F));
+  ExpectCleanFailure(RegionArgs() + " --prior " + Path("input_prior.npy") + " --prior-method rise",
+                     2, "--prior excludes --prior-method");
+  ExpectCleanFailure(RegionArgs() + " --no-prior --prior " + Path("input_prior.npy"), 2,
+                     "excludes --no-prior");
+  ExpectCleanFailure(RegionArgs() + " --algorithm mokuwe --prior " + Path("input_prior.npy"), 2,
+                     "--prior: this refinement uses no prior");
+  ExpectCleanFailure(RegionArgs() + " --preset mokuwe --prior-method gradcam", 2,
+                     "--prior-method: Algorithm 1");
+  ExpectCleanFailure(RegionArgs() + " --frames 0", 2, "--frames: must be positive");
+  ExpectCleanFailure(RegionArgs() + " --frame-stride 0", 2, "--frame-stride: must be positive");
+  ExpectCleanFailure(RegionArgs() + " --threads 100000", 2, "--threads: 100000 is more than");
+  ExpectCleanFailure(RegionArgs() + " --mean 1e308,0,0", 2, "--mean: values must be finite");
+  ExpectCleanFailure(RegionArgs() + " --std 1e-45,1,1", 5, "NaN or infinite logits");
+  ExpectCleanFailure(RegionArgs() + " --prior-scale 1e308", 1, "NaN or infinite values");
+  EXPECT_EQ(RunBorex(RegionArgs() + " --preset mokuwe").status, 0);
+}
+
 TEST_F(CliTest, CudaWhenUnavailableIsAClearError) {
   if (RunBorex("refine --help").out.empty()) GTEST_SKIP();
   const CommandResult probe = RunBorex(RegionArgs() + " --device cuda");

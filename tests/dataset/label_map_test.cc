@@ -5,10 +5,13 @@
 #include <fstream>
 
 #include "borex/core/error.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::dataset {
 namespace {
+
+using borex::testing::MessageOf;
 
 class LabelMapTest : public testing::TempDirTest {
  protected:
@@ -53,6 +56,9 @@ TEST_F(LabelMapTest, RejectsBadLinesNamingThem) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   }
+  // Bug: a directory read as a file that maps no class.
+  EXPECT_EQ(MessageOf<InputError>([&] { LabelMap::FromFile(dir_.string(), 10, voc_); }),
+            dir_.string() + ": is a directory, not a label map file");
 }
 
 TEST_F(LabelMapTest, ClassNamesMapToThemselves) {

@@ -11,10 +11,13 @@
 
 #include "borex/core/error.h"
 #include "borex/io/video.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::dataset {
 namespace {
+
+using borex::testing::MessageOf;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
@@ -57,15 +60,6 @@ class VideoClipsTest : public testing::TempDirTest {
     WriteText("classes.txt", "cat\ndog\n");
     WriteText("splits/s.txt", "a\n");
     return dir_.string();
-  }
-  // The message of the InputError that `call` throws, or "no error".
-  static std::string ErrorOf(const std::function<void()>& call) {
-    try {
-      call();
-    } catch (const InputError& e) {
-      return e.what();
-    }
-    return "no error";
   }
 };
 
@@ -146,17 +140,17 @@ TEST_F(VideoClipsTest, RegionMaskIsTheUnionAndEmptyWhereNotVisible) {
   // A class absent in one sampled frame of several is no error; absent in all of them is.
   const ClipAnnotation a = ReadClipAnnotation(WriteAnnotation("a.json", ValidAnnotation()));
   EXPECT_EQ(cv::countNonZero(ClipRegionMask(a, "dog", {20, 10}, 1, 1, 2)), 4);
-  EXPECT_EQ(ErrorOf([&] {
+  EXPECT_EQ(MessageOf<InputError>([&] {
               ClipRegionMask(a, "dog", {20, 10}, 2, 1, 1);
             }),
             Path("a.json") +
                 ": class 'dog' is not visible in any of the 1 frames from frame 2 with stride 1");
-  EXPECT_EQ(ErrorOf([&] {
+  EXPECT_EQ(MessageOf<InputError>([&] {
               ClipRegionMask(a, "bird", {20, 10}, 0, 1, 3);
             }),
             Path("a.json") + ": no object of class 'bird'");
   EXPECT_EQ(
-      ErrorOf([&] {
+      MessageOf<InputError>([&] {
         ClipRegionMask(a, "cat", {20, 10}, 1, 2, 2);
       }),
       Path("a.json") + ": has 3 frames, fewer than the 2 frames from frame 1 with stride 2 need");
@@ -164,10 +158,10 @@ TEST_F(VideoClipsTest, RegionMaskIsTheUnionAndEmptyWhereNotVisible) {
 }
 
 TEST_F(VideoClipsTest, RejectsMalformedAnnotations) {
-  EXPECT_EQ(ErrorOf([&] { ReadClipAnnotation(Path("absent.json")); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { ReadClipAnnotation(Path("absent.json")); }),
             Path("absent.json") + ": file does not exist");
   EXPECT_THROW(ReadClipAnnotation(WriteText("broken.json", "{\"format\": ")), InputError);
-  EXPECT_EQ(ErrorOf([&] { ReadClipAnnotation(WriteText("list.json", "[1, 2]")); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { ReadClipAnnotation(WriteText("list.json", "[1, 2]")); }),
             Path("list.json") + ": must hold a JSON object, got [1,2]");
 
   struct Case {
@@ -234,7 +228,8 @@ TEST_F(VideoClipsTest, RejectsMalformedAnnotations) {
     Json annotation = ValidAnnotation();
     cases[i].change(annotation);
     const std::string path = WriteAnnotation("case" + std::to_string(i) + ".json", annotation);
-    EXPECT_EQ(ErrorOf([&] { ReadClipAnnotation(path); }), path + ": " + cases[i].what);
+    EXPECT_EQ(MessageOf<InputError>([&] { ReadClipAnnotation(path); }),
+              path + ": " + cases[i].what);
   }
   // The unmodified annotation, and one without the optional "moving", are fine.
   Json annotation = ValidAnnotation();
@@ -244,39 +239,43 @@ TEST_F(VideoClipsTest, RejectsMalformedAnnotations) {
 }
 
 TEST_F(VideoClipsTest, DatasetChecksItsLayout) {
-  EXPECT_EQ(ErrorOf([&] { VideoClipDataset(Path("absent")); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { VideoClipDataset(Path("absent")); }),
             Path("absent") + ": no such dataset directory");
   const std::string root = MakeRoot();
   EXPECT_NO_THROW(VideoClipDataset{root});
   fs::remove(dir_ / "annotations");
-  EXPECT_EQ(ErrorOf([&] { VideoClipDataset{root}; }),
+  EXPECT_EQ(MessageOf<InputError>([&] { VideoClipDataset{root}; }),
             root + "/annotations" +
                 ": no such directory (a clip dataset has clips/, annotations/, splits/ and "
                 "classes.txt)");
   fs::create_directories(dir_ / "annotations");
   fs::remove(dir_ / "classes.txt");
   EXPECT_EQ(
-      ErrorOf([&] { VideoClipDataset{root}; }),
+      MessageOf<InputError>([&] { VideoClipDataset{root}; }),
       root + "/classes.txt" + ": no such file (the class names in label order, one per line)");
   WriteText("classes.txt", "\n");
-  EXPECT_EQ(ErrorOf([&] { VideoClipDataset{root}; }), root + "/classes.txt" + ": no class names");
+  EXPECT_EQ(MessageOf<InputError>([&] { VideoClipDataset{root}; }),
+            root + "/classes.txt" + ": no class names");
 }
 
 TEST_F(VideoClipsTest, DatasetFindsSplitsClipsAndAnnotations) {
   const std::string root = MakeRoot();
   WriteText("splits/crlf.txt", "a\r\nb\r\n\r\n");
   WriteText("splits/empty.txt", "\n\n");
+  WriteText("splits/twice.txt", "a\nb\na\n");
   const VideoClipDataset clips(root);
   EXPECT_EQ(clips.class_names(), (std::vector<std::string>{"cat", "dog"}));
   EXPECT_EQ(clips.SplitIds("s"), std::vector<std::string>{"a"});
   EXPECT_EQ(clips.SplitIds("crlf"), (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(ErrorOf([&] { clips.SplitIds("empty"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.SplitIds("empty"); }),
             root + "/splits/empty.txt" + ": the split lists no clips");
-  EXPECT_EQ(ErrorOf([&] { clips.SplitIds("nope"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.SplitIds("twice"); }),
+            root + "/splits/twice.txt" + ": lists 'a' twice (entries 1 and 3)");
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.SplitIds("nope"); }),
             root + "/splits/nope.txt" + ": no such split file");
 
   // No folder: a video file instead, which io::ReadVideoFrames reads.
-  EXPECT_EQ(ErrorOf([&] { clips.ClipPath("a"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.ClipPath("a"); }),
             root + "/clips/a" + ": no such clip (a folder of frames, .mp4 or .avi)");
   {
     cv::VideoWriter writer(Path("clips/a.avi"), cv::CAP_OPENCV_MJPEG,
@@ -298,19 +297,19 @@ TEST_F(VideoClipsTest, DatasetFindsSplitsClipsAndAnnotations) {
   Json annotation = ValidAnnotation();
   annotation["id"] = "b";
   WriteAnnotation("annotations/a.json", annotation);
-  EXPECT_EQ(ErrorOf([&] { clips.ReadAnnotation("a"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.ReadAnnotation("a"); }),
             path + ": \"id\" is \"b\", expected \"a\"");
   annotation = ValidAnnotation();
   annotation["label"] = "bird";
   WriteAnnotation("annotations/a.json", annotation);
-  EXPECT_EQ(ErrorOf([&] { clips.ReadAnnotation("a"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.ReadAnnotation("a"); }),
             path + ": label 'bird' is not a class of " + root + "/classes.txt");
   annotation = ValidAnnotation();
   annotation["objects"][1]["name"] = "cow";
   WriteAnnotation("annotations/a.json", annotation);
-  EXPECT_EQ(ErrorOf([&] { clips.ReadAnnotation("a"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.ReadAnnotation("a"); }),
             path + ": object name 'cow' is not a class of " + root + "/classes.txt");
-  EXPECT_EQ(ErrorOf([&] { clips.ReadAnnotation("b"); }),
+  EXPECT_EQ(MessageOf<InputError>([&] { clips.ReadAnnotation("b"); }),
             root + "/annotations/b.json" + ": file does not exist");
 }
 

@@ -6,10 +6,13 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "borex/core/error.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::dataset {
 namespace {
+
+using borex::testing::MessageOf;
 
 const std::string kTiny = std::string(BOREX_SOURCE_DIR) + "/tests/data/voc_tiny";
 
@@ -83,6 +86,9 @@ TEST_F(VocTest, RejectsBrokenAnnotations) {
                                                        "</xmin></bndbox></object>"))),
                InputError);
   EXPECT_THROW(ReadVocAnnotation(Write("empty.xml", Xml(Object("cat", 5, 1, 4, 2)))), InputError);
+  // Bug: a directory was "malformed XML".
+  EXPECT_EQ(MessageOf<InputError>([&] { ReadVocAnnotation(dir_.string()); }),
+            dir_.string() + ": is a directory, not an annotation (XML)");
 }
 
 TEST_F(VocTest, DecodesPaletteSegmentationsWithTheVocColourMap) {
@@ -115,6 +121,20 @@ TEST_F(VocTest, DatasetFindsSplitsImagesAndClasses) {
   EXPECT_THROW(voc.ImagePath("nope"), InputError);
   EXPECT_THROW(voc.SplitIds("nope"), InputError);
   EXPECT_THROW(VocDataset(Path("absent")), InputError);
+}
+
+// The first field of each non-blank line, in order; an id listed twice is refused with the two
+// entries named (a batch would count it twice and write it once).
+TEST_F(VocTest, SplitIdsAreTheFirstFieldsAndDistinct) {
+  Write("split.txt", "a  1\n\n  b -1\r\nc\n");
+  EXPECT_EQ(ReadSplitIds(Path("split.txt"), "images"), (std::vector<std::string>{"a", "b", "c"}));
+  Write("twice.txt", "a 1\nb 1\na -1\n");
+  EXPECT_EQ(MessageOf<InputError>([&] { ReadSplitIds(Path("twice.txt"), "images"); }),
+            Path("twice.txt") + ": lists 'a' twice (entries 1 and 3)");
+  Write("blank.txt", "\n \n");
+  EXPECT_EQ(MessageOf<InputError>([&] { ReadSplitIds(Path("blank.txt"), "images"); }),
+            Path("blank.txt") + ": the split lists no images");
+  EXPECT_THROW(ReadSplitIds(Path("absent.txt"), "images"), InputError);
 }
 
 TEST_F(VocTest, RegionPrefersTheSegmentation) {

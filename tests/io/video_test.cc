@@ -14,10 +14,13 @@
 #include "borex/core/error.h"
 #include "borex/io/heatmap.h"
 #include "borex/io/image.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::io {
 namespace {
+
+using borex::testing::MessageOf;
 namespace fs = std::filesystem;
 
 constexpr int kFrames = 5;
@@ -69,16 +72,6 @@ class VideoTest : public testing::TempDirTest {
     for (const fs::directory_entry& entry : fs::directory_iterator(dir_))
       names.insert(entry.path().filename().string());
     return names;
-  }
-  // The message of the E that `call` throws, or "no error".
-  template <typename E, typename F>
-  static std::string MessageOf(F call) {
-    try {
-      call();
-    } catch (const E& e) {
-      return e.what();
-    }
-    return "no error";
   }
 };
 

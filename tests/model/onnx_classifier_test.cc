@@ -202,7 +202,7 @@ TEST(OnnxClassifierTest, WhiteBoxMethodsAreRefusedByName) {
        {explain::Method::kGradCam, explain::Method::kGradCamPlusPlus, explain::Method::kOptiCam,
         explain::Method::kFidoSsr, explain::Method::kFidoSdr}) {
     try {
-      explain::CheckMethodSupported(onnx, method, "--method");
+      explain::CheckMethodSupported(onnx, method, {}, "--method");
       ADD_FAILURE() << explain::MethodName(method) << " accepted";
     } catch (const OptionError& e) {
       const std::string message = e.what();
@@ -215,7 +215,7 @@ TEST(OnnxClassifierTest, WhiteBoxMethodsAreRefusedByName) {
   }
   for (const explain::Method method :
        {explain::Method::kRise, explain::Method::kPnRise, explain::Method::kUndesirable})
-    EXPECT_NO_THROW(explain::CheckMethodSupported(onnx, method, "--method"));
+    EXPECT_NO_THROW(explain::CheckMethodSupported(onnx, method, {}, "--method"));
   EXPECT_THROW(onnx.TargetLayerGradients(cv::Mat(128, 128, CV_32FC3), 0, "layer4"), ModelError);
 }
 

@@ -6,10 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "borex/core/error.h"
+#include "borex/core/threads.h"
 #include "borex/explain/grad_cam.h"
 
 namespace borex::model {
@@ -140,6 +142,53 @@ TEST(TorchScriptClassifierTest, UnknownTargetLayerIsAnOptionError) {
   } catch (const OptionError& e) {
     EXPECT_NE(std::string(e.what()).find("--target-layer"), std::string::npos);
   }
+  // The same answer without running the model, and no model call for a layer it has.
+  EXPECT_THROW(classifier.CheckTargetLayer("layer9"), OptionError);
+  EXPECT_NO_THROW(classifier.CheckTargetLayer(classifier.info().target_layer));
+  EXPECT_EQ(classifier.model_calls(), 0);
+}
+
+// Logits that are not finite (here an input divided by a standard deviation of 1e-45) would make
+// every score and map NaN: every forward pass refuses them with a ModelError naming the model.
+TEST(TorchScriptClassifierTest, NonFiniteLogitsAreAModelError) {
+  ModelOptions options = Options("tiny_cam_scripted.pt");
+  options.std = cv::Vec3f(1e-45f, 1e-45f, 1e-45f);
+  TorchScriptClassifier classifier(options);
+  const cv::Mat image(8, 8, CV_32FC3, cv::Scalar::all(0.3));
+  try {
+    classifier.Logits({image});
+    FAIL();
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find(options.path + ": the model returned NaN or infinite"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(classifier.TargetLayerGradients(image, 0, classifier.info().target_layer),
+               ModelError);
+  EXPECT_THROW(classifier.ScoreInputGradients({image}, 0, ScoreKind::kLogit), ModelError);
+  TorchScriptClassifier normal(Options("tiny_cam_scripted.pt"));
+  EXPECT_TRUE(normal.Logits({image}).allFinite());
+}
+
+TEST(ModelOptionsTest, ThreadsAreBoundedByTheMachineAndMeanAndStdMustBeFinite) {
+  ModelOptions options = Options("region_model.pt");
+  options.threads = kThreadsPerHardwareThread * HardwareThreads();
+  EXPECT_NO_THROW(options.Check());
+  options.threads += 1;
+  try {
+    options.Check();
+    FAIL();
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--threads: ", 0), 0u) << e.what();
+  }
+  options.threads = 0;
+  options.mean = cv::Vec3f(std::numeric_limits<float>::infinity(), 0, 0);
+  EXPECT_THROW(options.Check(), OptionError);
+  options.mean.reset();
+  options.std = cv::Vec3f(1, std::numeric_limits<float>::infinity(), 1);
+  EXPECT_THROW(options.Check(), OptionError);
+  options.std = cv::Vec3f(1, 1, 1);
+  EXPECT_NO_THROW(options.Check());
 }
 
 }  // namespace

@@ -6,6 +6,12 @@
 
 namespace borex {
 
+// The machine's hardware threads (at least 1).
+int HardwareThreads();
+// The most threads a run may ask for, per hardware thread: beyond a few per core, more threads
+// only contend.
+inline constexpr int kThreadsPerHardwareThread = 16;
+
 // threads <= 0: every core.
 void SetComputeThreads(int threads);
 int ComputeThreads();

@@ -40,6 +40,11 @@ Annotation ReadVocAnnotation(const std::string& path);
 cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
                   const cv::Size& image_size, const cv::Size& size);
 
+// The ids of a split file, in file order: the first field of each non-blank line (VOC's "id flag"
+// lines keep the id). Throws InputError naming the file when it is missing, lists no `items`
+// ("images", "clips"), or lists an id twice (a batch would count it twice and write it once).
+std::vector<std::string> ReadSplitIds(const std::string& path, const std::string& items);
+
 // The 20 PascalVOC class names in their standard order (index 1..20 in SegmentationClass PNGs).
 const std::vector<std::string>& VocClassNames();
 

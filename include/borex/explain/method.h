@@ -36,10 +36,13 @@ std::string MethodName(Method method);
 // Whether `method` needs the model's gradients (Grad-CAM, Grad-CAM++, Opti-CAM, FIDO): only a
 // white-box classifier (model::Classifier::white_box(), a TorchScript model) gives them.
 bool NeedsGradients(Method method);
+struct ExplainOptions;
 // OptionError naming `option` and the method when `method` needs gradients and `classifier` is a
-// black box (an ONNX model). Jobs call it before any work, so that nothing is written.
-void CheckMethodSupported(const model::Classifier& classifier, Method method,
-                          const std::string& option);
+// black box (an ONNX model), and OptionError("--target-layer") when a CAM method's layer
+// (options.cam.target_layer, else the model's metadata) is none or not in the model. Jobs call it
+// before any work, so that nothing is written.
+void CheckMethodSupported(model::Classifier& classifier, Method method,
+                          const ExplainOptions& options, const std::string& option);
 
 struct ExplainOptions {
   Method method = Method::kRise;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "borex/core/error.h"
+
 namespace borex::model {
 
 // How a video model wants its clip tensor laid out.
@@ -97,6 +99,10 @@ class Classifier {
   // ModelError.
   virtual LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
                                               const std::string& layer);
+  // OptionError("--target-layer") when the model has no submodule `layer` that
+  // TargetLayerGradients could read, found without running the model, so that a job refuses a
+  // wrong name before it writes anything. A backend that cannot tell keeps this default (no check).
+  virtual void CheckTargetLayer(const std::string& layer) { (void)layer; }
 
   // The score of class `label` for each image and its gradient with respect to that image's
   // pixels (through the model's normalisation). A black-box classifier throws ModelError.
@@ -124,6 +130,10 @@ class Classifier {
   long model_calls_ = 0;
   double model_seconds_ = 0.0;
 };
+
+// The error of a model (file `path`) whose logits are not all finite: every score, map and
+// metric computed from them would be NaN. Backends throw it from every forward pass.
+ModelError NonFiniteLogitsError(const std::string& path);
 
 // Row-wise softmax of an N x C matrix of logits.
 Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits);

@@ -18,6 +18,7 @@ class TorchScriptClassifier : public Classifier {
   Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override;
   LayerGradients TargetLayerGradients(const cv::Mat& image, int label,
                                       const std::string& layer) override;
+  void CheckTargetLayer(const std::string& layer) override;
   InputGradients ScoreInputGradients(const std::vector<cv::Mat>& images, int label,
                                      ScoreKind kind) override;
   bool white_box() const override { return true; }

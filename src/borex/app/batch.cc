@@ -29,6 +29,7 @@
 #include "borex/explain/rise.h"
 #include "borex/io/atomic_file.h"
 #include "borex/io/csv.h"
+#include "borex/io/input_file.h"
 #include "borex/io/json_file.h"
 #include "borex/io/npy.h"
 #include "borex/io/video.h"
@@ -764,8 +765,7 @@ void BatchOptions::Check() const {
   if (images_in_flight < 1)
     throw OptionError("--images-in-flight",
                       "must be at least 1, got " + std::to_string(images_in_flight));
-  if (!label_map_path.empty() && !std::filesystem::is_regular_file(label_map_path))
-    throw InputError(label_map_path, "no such label map file");
+  if (!label_map_path.empty()) io::CheckInputFile(label_map_path, "a label map file");
   explain.rise.Check();
   metrics.Check();
   if (refine.algorithm != refine::Algorithm::kBorex)
@@ -838,7 +838,7 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
       ParseBatchMethods(options.methods, options.refine, "--methods");
   for (const BatchMethod& method : methods)
     if (!method.refines || method.has_prior)
-      explain::CheckMethodSupported(classifier, method.method, "--methods");
+      explain::CheckMethodSupported(classifier, method.method, options.explain, "--methods");
   std::unique_ptr<BatchSource> source;
   if (options.video_root.empty())
     source = std::make_unique<VocSource>(options.voc_root);

@@ -162,6 +162,12 @@ void WriteOutputs(const ImageJobOptions& options, const std::vector<NamedMap>& w
   io::AtomicOutputSet outputs;
   std::vector<std::string> written;
   for (const NamedMap& named : working_maps) {
+    // A map with NaN would be written as a blank picture and skew every metric; refuse it, with
+    // nothing written (an overflow from an option far out of range: --prior-scale 1e308).
+    if (!cv::checkRange(named.map))
+      throw Error("the " + (named.name == "map" ? std::string("map") : named.name + " map") +
+                  " computed has NaN or infinite values (an option far out " +
+                  "of range?); nothing written");
     const cv::Mat map = ResizeFrames(named.map, image.frames, frame);
     result.maps.push_back(map);
     double min_value = 0, max_value = 0;
@@ -298,12 +304,12 @@ using GivenPrior = std::function<cv::Mat()>;
 
 // A prior method the classifier cannot run (a white-box method on a black-box model) is refused
 // before anything is loaded or written; a given prior needs no method.
-void CheckPriorMethodSupported(const model::Classifier& classifier, const RefineJobOptions& options,
+void CheckPriorMethodSupported(model::Classifier& classifier, const RefineJobOptions& options,
                                bool prior_given) {
   if (options.refine.use_prior && !prior_given && options.prior_method != "none")
     explain::CheckMethodSupported(
         classifier, explain::ParseSingleMapMethod(options.prior_method, "--prior-method", "none"),
-        "--prior-method");
+        options.prior, "--prior-method");
 }
 
 // The refinement of a loaded image from `given_prior` (named `prior_source` in the summary) or,
@@ -456,6 +462,10 @@ void RefineJobOptions::CheckSettings() const {
       {{"--image", common.image_path}, {"--video", common.video_path}, {"--prior", prior_path}});
   if (prior_path.empty() && prior_method != "none")
     explain::ParseSingleMapMethod(prior_method, "--prior-method", "none");
+  if (!prior_path.empty() && !refine.use_prior)
+    throw OptionError("--prior",
+                      "this refinement uses no prior (--no-prior, or Algorithm 1: "
+                      "--algorithm or --preset mokuwe)");
 }
 
 void RefineJobOptions::Check() const {
@@ -466,7 +476,7 @@ void RefineJobOptions::Check() const {
 ImageJobResult RunExplainJob(model::Classifier& classifier, const ExplainJobOptions& options) {
   const JobStart start(classifier);
   options.common.Check();
-  explain::CheckMethodSupported(classifier, options.explain.method, "--method");
+  explain::CheckMethodSupported(classifier, options.explain.method, options.explain, "--method");
   io::CheckWritable(options.common.out_prefix + ".json");
   return Explain(Load(classifier, options.common), options, start);
 }
@@ -475,7 +485,7 @@ ImageJobResult ExplainImage(model::Classifier& classifier, const cv::Mat& image,
                             const ExplainJobOptions& options) {
   const JobStart start(classifier);
   options.common.CheckSettings();
-  explain::CheckMethodSupported(classifier, options.explain.method, "--method");
+  explain::CheckMethodSupported(classifier, options.explain.method, options.explain, "--method");
   return Explain(LoadInMemory(classifier, image, options.common), options, start);
 }
 

@@ -7,13 +7,15 @@
 namespace borex {
 namespace {
 
-int AllCores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
-
-std::atomic<int> compute_threads{AllCores()};
+std::atomic<int> compute_threads{HardwareThreads()};
 
 }  // namespace
 
-void SetComputeThreads(int threads) { compute_threads = threads > 0 ? threads : AllCores(); }
+int HardwareThreads() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void SetComputeThreads(int threads) { compute_threads = threads > 0 ? threads : HardwareThreads(); }
 
 int ComputeThreads() { return compute_threads; }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "borex/core/error.h"
+#include "borex/io/input_file.h"
 
 namespace borex::dataset {
 namespace {
@@ -24,6 +25,7 @@ bool ParseIndex(const std::string& text, int* value) {
 
 LabelMap LabelMap::FromFile(const std::string& path, int num_classes,
                             const std::vector<std::string>& dataset_classes) {
+  io::CheckInputFile(path, "a label map file");
   std::ifstream in(path);
   if (!in) throw InputError(path, "cannot open label map");
   LabelMap map;

@@ -167,14 +167,7 @@ VideoClipDataset::VideoClipDataset(const std::string& root) : root_(root) {
 }
 
 std::vector<std::string> VideoClipDataset::SplitIds(const std::string& split) const {
-  const std::string path = root_ + "/splits/" + split + ".txt";
-  std::error_code error;
-  std::ifstream in(path);
-  if (!fs::is_regular_file(path, error) || !in) throw InputError(path, "no such split file");
-  std::vector<std::string> ids;
-  for (std::string id; in >> id;) ids.push_back(id);
-  if (ids.empty()) throw InputError(path, "the split lists no clips");
-  return ids;
+  return ReadSplitIds(root_ + "/splits/" + split + ".txt", "clips");
 }
 
 std::string VideoClipDataset::ClipPath(const std::string& id) const {

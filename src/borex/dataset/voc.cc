@@ -9,9 +9,11 @@
 #include <opencv2/imgproc.hpp>
 #include <pugixml.hpp>
 #include <sstream>
+#include <unordered_map>
 
 #include "borex/core/error.h"
 #include "borex/io/image.h"
+#include "borex/io/input_file.h"
 
 namespace borex::dataset {
 namespace {
@@ -38,6 +40,7 @@ int BoxCoordinate(const pugi::xml_node& box, const char* name, const std::string
 }
 
 std::vector<std::string> ReadLines(const std::string& path) {
+  io::CheckInputFile(path, "a text file");
   std::ifstream in(path);
   if (!in) throw InputError(path, "cannot open file");
   std::vector<std::string> lines;
@@ -49,6 +52,28 @@ std::vector<std::string> ReadLines(const std::string& path) {
   }
   return lines;
 }
+
+}  // namespace
+
+std::vector<std::string> ReadSplitIds(const std::string& path, const std::string& items) {
+  if (!FileExists(path)) throw InputError(path, "no such split file");
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, size_t> line_of;  // 1-based, among the non-blank lines
+  for (const std::string& line : ReadLines(path)) {
+    std::istringstream fields(line);
+    std::string id;
+    fields >> id;
+    const auto [first, added] = line_of.emplace(id, ids.size() + 1);
+    if (!added)
+      throw InputError(path, "lists '" + id + "' twice (entries " + std::to_string(first->second) +
+                                 " and " + std::to_string(ids.size() + 1) + ")");
+    ids.push_back(id);
+  }
+  if (ids.empty()) throw InputError(path, "the split lists no " + items);
+  return ids;
+}
+
+namespace {
 
 // The standard VOC colour map: colour of index i from the bits of i, spread over R, G, B.
 std::array<cv::Vec3b, 256> VocPalette() {
@@ -82,6 +107,7 @@ bool Annotation::HasName(const std::string& name) const {
 }
 
 Annotation ReadVocAnnotation(const std::string& path) {
+  io::CheckInputFile(path, "an annotation (XML)");
   pugi::xml_document document;
   const pugi::xml_parse_result parsed = document.load_file(path.c_str());
   if (parsed.status == pugi::status_file_not_found) throw InputError(path, "no such file");
@@ -189,17 +215,7 @@ VocDataset::VocDataset(const std::string& root) : root_(root) {
 }
 
 std::vector<std::string> VocDataset::SplitIds(const std::string& split) const {
-  const std::string path = root_ + "/ImageSets/Main/" + split + ".txt";
-  if (!FileExists(path)) throw InputError(path, "no such split file");
-  std::vector<std::string> ids;
-  for (const std::string& line : ReadLines(path)) {
-    std::istringstream fields(line);
-    std::string id;
-    fields >> id;
-    ids.push_back(id);
-  }
-  if (ids.empty()) throw InputError(path, "the split lists no images");
-  return ids;
+  return ReadSplitIds(root_ + "/ImageSets/Main/" + split + ".txt", "images");
 }
 
 std::string VocDataset::ImagePath(const std::string& id) const {

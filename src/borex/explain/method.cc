@@ -70,17 +70,22 @@ bool NeedsGradients(Method method) {
   return false;
 }
 
-void CheckMethodSupported(const model::Classifier& classifier, Method method,
-                          const std::string& option) {
-  if (!NeedsGradients(method) || classifier.white_box()) return;
-  const model::ModelInfo& info = classifier.info();
-  const std::string model = info.source.empty() ? "this model" : info.source;
-  const std::string format = info.format.empty() ? "" : " (" + info.format + ")";
-  throw OptionError(option, MethodName(method) +
-                                " needs a TorchScript model: it uses the model's gradients, and " +
-                                model + format +
-                                " is run as a black box; use a black-box method such as rise or "
-                                "pn-rise");
+void CheckMethodSupported(model::Classifier& classifier, Method method,
+                          const ExplainOptions& options, const std::string& option) {
+  if (!NeedsGradients(method)) return;
+  if (!classifier.white_box()) {
+    const model::ModelInfo& info = classifier.info();
+    const std::string model = info.source.empty() ? "this model" : info.source;
+    const std::string format = info.format.empty() ? "" : " (" + info.format + ")";
+    throw OptionError(option, MethodName(method) +
+                                  " needs a TorchScript model: it uses the model's gradients, " +
+                                  "and " + model + format +
+                                  " is run as a black box; use a black-box method such as rise "
+                                  "or pn-rise");
+  }
+  if (method == Method::kGradCam || method == Method::kGradCamPlusPlus ||
+      method == Method::kOptiCam)
+    classifier.CheckTargetLayer(ResolveTargetLayer(classifier, options.cam.target_layer));
 }
 
 void ExplainOptions::SetInfill(mask::Infill infill) {

@@ -13,12 +13,14 @@
 #include <sstream>
 
 #include "borex/core/error.h"
+#include "borex/io/input_file.h"
 
 namespace borex::io {
 namespace {
 
 // The file's bytes up to and including its last newline; `torn` tells whether bytes followed it.
 std::string CompleteLines(const std::string& path, bool* torn) {
+  CheckInputFile(path, "a CSV file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "cannot open file");
   std::stringstream buffer;

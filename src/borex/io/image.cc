@@ -15,6 +15,7 @@
 
 #include "borex/core/error.h"
 #include "borex/io/atomic_file.h"
+#include "borex/io/input_file.h"
 #include "borex/io/npy.h"
 
 namespace borex::io {
@@ -161,10 +162,7 @@ bool ReachesDicomDecoder(const std::string& bytes) {
 // IMREAD_UNCHANGED keeps 16-bit depth and alpha (the default flags would reduce both to 8-bit
 // BGR) and, like PIL, ignores EXIF orientation.
 cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
-  if (std::filesystem::is_directory(path, error))
-    throw InputError(path, std::string("is a directory, not ") + kind);
+  CheckInputFile(path, kind);
   CheckImageHeader(path);
   cv::Mat decoded;
   try {

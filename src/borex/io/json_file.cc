@@ -1,10 +1,10 @@
 #include "borex/io/json_file.h"
 
-#include <filesystem>
 #include <fstream>
 
 #include "borex/core/error.h"
 #include "borex/io/atomic_file.h"
+#include "borex/io/input_file.h"
 
 namespace borex::io {
 
@@ -36,10 +36,7 @@ bool IsJsonPositiveInteger(const nlohmann::json& value) {
 }
 
 nlohmann::json ReadJson(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
-  if (std::filesystem::is_directory(path, error))
-    throw InputError(path, "is a directory, not a JSON file");
+  CheckInputFile(path, "a JSON file");
   std::ifstream stream(path);
   if (!stream) throw InputError(path, "cannot open for reading");
   try {

@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -24,6 +23,7 @@
 
 #include "borex/core/error.h"
 #include "borex/io/atomic_file.h"
+#include "borex/io/input_file.h"
 
 namespace borex::io {
 namespace {
@@ -75,10 +75,7 @@ bool HostIsLittleEndian() {
 }
 
 std::string ReadWholeFile(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) throw InputError(path, "file does not exist");
-  if (std::filesystem::is_directory(path, error))
-    throw InputError(path, "is a directory, not an NPY file");
+  CheckInputFile(path, "an NPY file");
   std::ifstream stream(path, std::ios::binary);
   if (!stream) throw InputError(path, "cannot open for reading");
   std::string bytes((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());

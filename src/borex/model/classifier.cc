@@ -105,6 +105,12 @@ Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind 
   return log_odds;
 }
 
+ModelError NonFiniteLogitsError(const std::string& path) {
+  return ModelError(path +
+                    ": the model returned NaN or infinite logits (check --mean and --std, and "
+                    "that the model works on inputs like these)");
+}
+
 Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,
                             ScoreKind kind, int batch_size) {
   BOREX_CHECK_GT(batch_size, 0);

@@ -1,10 +1,12 @@
 // The parts of borex/model/open_classifier.h that both backends share (in borex_core).
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "borex/core/error.h"
+#include "borex/core/threads.h"
 #include "borex/model/open_classifier.h"
 
 namespace borex::model {
@@ -92,9 +94,22 @@ void ModelOptions::Check() const {
   if (device != "cpu" && device != "cuda")
     throw OptionError("--device", "'" + device + "' is not one of cpu, cuda");
   if (threads < 0) throw OptionError("--threads", "must be >= 0");
+  // More threads than this only contend for the cores (and LibTorch stalls creating 10^5).
+  const int most_threads = kThreadsPerHardwareThread * HardwareThreads();
+  if (threads > most_threads)
+    throw OptionError("--threads", std::to_string(threads) + " is more than " +
+                                       std::to_string(kThreadsPerHardwareThread) + " times the " +
+                                       std::to_string(HardwareThreads()) +
+                                       " hardware threads of this machine");
+  if (mean) {
+    for (int c = 0; c < 3; ++c)
+      if (!std::isfinite((*mean)[c]))
+        throw OptionError("--mean", "values must be finite (in single precision)");
+  }
   if (std) {
     for (int c = 0; c < 3; ++c)
-      if (!((*std)[c] > 0)) throw OptionError("--std", "values must be positive");
+      if (!((*std)[c] > 0) || !std::isfinite((*std)[c]))
+        throw OptionError("--std", "values must be positive and finite (in single precision)");
   }
   if (frames && *frames <= 0) throw OptionError("--frames", "must be positive");
   if (frame_stride && *frame_stride <= 0) throw OptionError("--frame-stride", "must be positive");

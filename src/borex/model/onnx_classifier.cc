@@ -210,6 +210,7 @@ Eigen::MatrixXf OnnxClassifier::Logits(const std::vector<cv::Mat>& images) {
   }
   model_calls_ += static_cast<long>(images.size());
   model_seconds_ += std::chrono::duration<double>(Clock::now() - start).count();
+  if (!result.allFinite()) throw NonFiniteLogitsError(impl_->path);
   return result;
 }
 

@@ -17,9 +17,9 @@
 #include <map>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
-#include <thread>
 
 #include "borex/core/error.h"
+#include "borex/core/threads.h"
 #include "borex/model/open_classifier.h"
 
 namespace borex::model {
@@ -133,6 +133,7 @@ struct TorchScriptClassifier::Impl {
     if (logits.dim() != 2 || logits.size(0) != batch)
       throw ModelError(path + ": model output has shape " + ShapeString(logits) +
                        ", expected [N, C] = [" + std::to_string(batch) + ", C]");
+    if (!torch::isfinite(logits).all().item<bool>()) throw NonFiniteLogitsError(path);
     return logits.to(torch::kCPU, torch::kFloat32);
   }
 
@@ -200,8 +201,7 @@ TorchScriptClassifier::TorchScriptClassifier(const ModelOptions& options)
                         "LibTorch was built without CUDA)");
     impl_->device = torch::Device(torch::kCUDA);
   }
-  const int threads =
-      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const int threads = options.threads > 0 ? options.threads : HardwareThreads();
   at::set_num_threads(threads);
 
   std::ifstream probe(options.path, std::ios::binary);
@@ -259,6 +259,10 @@ Eigen::MatrixXf TorchScriptClassifier::Logits(const std::vector<cv::Mat>& images
   return result;
 }
 
+void TorchScriptClassifier::CheckTargetLayer(const std::string& layer) {
+  impl_->LayerFunction(layer);  // built once and kept for TargetLayerGradients
+}
+
 LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image, int label,
                                                            const std::string& layer) {
   const auto start = Clock::now();
@@ -282,6 +286,7 @@ LayerGradients TorchScriptClassifier::TargetLayerGradients(const cv::Mat& image,
   }
   if (logits.dim() != 2 || label < 0 || label >= logits.size(1))
     throw ModelError(impl_->path + ": model output is not [N, C] with C > label");
+  if (!torch::isfinite(logits).all().item<bool>()) throw NonFiniteLogitsError(impl_->path);
   // A 2D layer gives [1, K, h, w]; a 3D layer of a video model [1, K, d, h, w].
   const int spatial_dims = info_.is_video() ? 3 : 2;
   if (activation.dim() != 2 + spatial_dims || activation.size(0) != 1)
