@@ -24,10 +24,13 @@
 #include "support/curve_area.h"
 #include "support/fake_classifier.h"
 #include "support/html_references.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::app {
 namespace {
+
+using borex::testing::MessageOf;
 
 namespace fs = std::filesystem;
 
@@ -686,6 +689,22 @@ TEST_F(BatchTest, RejectsBadOptionsBeforeWork) {
   options.methods = "gradcam";  // no refinement: its stride does not matter
   options.limit = 1;
   EXPECT_NO_THROW(Run(options));
+  // Bug: a video model on an image dataset was refused naming refine's --image.
+  model::ModelOptions video_model = model_;
+  video_model.frames = 4;
+  model::TorchScriptClassifier video(video_model);
+  options = Options(Path("kind"));
+  EXPECT_EQ(MessageOf<OptionError>([&] {
+              RunBatch(video, options);
+            }).rfind("--voc-root: the model is a video model (4 frames)", 0),
+            0u);
+  options.voc_root.clear();
+  options.video_root = kSource + "/tests/data/video_tiny";
+  EXPECT_EQ(MessageOf<OptionError>([&] {
+              Run(options);
+            }).rfind("--video-root: the model is an image model", 0),
+            0u);
+  EXPECT_FALSE(fs::exists(Path("kind")));
   // Bug: a --target-layer the model lacks failed on the first Grad-CAM map, after the directory
   // was made, and the corrected run was refused as "other settings".
   for (const char* methods : {"gradcam++", "borex:opticam"}) {

@@ -831,6 +831,15 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
   const long calls_before = classifier.model_calls();
   const double model_seconds_before = classifier.model_seconds();
   batch_options.Check();
+  // The model's kind decides the dataset's; the per-image check would name refine's flags.
+  if (classifier.info().is_video() && batch_options.video_root.empty())
+    throw OptionError("--voc-root", "the model is a video model (" +
+                                        std::to_string(classifier.info().frames) +
+                                        " frames): give a clip dataset with --video-root");
+  if (!classifier.info().is_video() && !batch_options.video_root.empty())
+    throw OptionError("--video-root",
+                      "the model is an image model (no frames in its metadata): give an image "
+                      "dataset with --voc-root, or --frames T to use it as a video model");
   BatchOptions options = batch_options;
   options.explain.rise.seed = options.refine.seed;  // ImageMaps derives each image's from it
   options.explain.rise.score = options.refine.score;
