@@ -92,7 +92,7 @@ model::ModelOptions ModelFlags::Options() const {
   if (!input_size.empty()) model.input_size = ParseSize(input_size, "--input-size");
   if (frames) model.frames = frames;
   if (frame_stride) model.frame_stride = frame_stride;
-  if (!video_layout.empty()) model.layout = model::ParseVideoLayout(video_layout);
+  if (!video_layout.empty()) model.layout = model::ParseVideoLayout(video_layout, "--video-layout");
   model.Check();
   return model;
 }
@@ -327,9 +327,8 @@ void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::str
 
 refine::RefineOptions RefineFlags::Parse(bool clip) const {
   refine::RefineOptions o = refine::RefineOptions::FromPreset(preset);
-  const auto given = [this](const std::string& name) {
-    return command == nullptr || command->count(name) > 0;
-  };
+  BOREX_CHECK(command != nullptr);  // set by AddRefineFlags
+  const auto given = [this](const std::string& name) { return command->count(name) > 0; };
   // --algorithm mokuwe is the preset's options as Algorithm 1; flags given after may still
   // contradict it, which RefineOptions::CheckSettings refuses.
   if (given("--algorithm")) {
@@ -376,7 +375,7 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
        [](auto& o, auto& f) { o.rise_observation_limit = f.rise_observation_limit; }},
   };
   for (const auto& [name, copy] : kBound)
-    if (command != nullptr && command->count(name) > 0) copy(o, options);
+    if (given(name)) copy(o, options);
   if (given("--mask-sizes")) o.mask_sizes = refine::ParseMaskSizes(mask_sizes);
   if (given("--kernel")) o.kernel = gp::ParseMaternNu(kernel);
   if (!length_scale.empty())
@@ -394,9 +393,6 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
   if (given("--rise-observations"))
     o.rise_observations = refine::ParseRiseObservations(rise_observations);
   if (given("--map-segments-form")) o.map_segment_form = refine::ParseSegmentForm(map_segment_form);
-  const auto typed = [this](const char* name) {
-    return command != nullptr && command->count(name) > 0;
-  };
   // The pixel field's own options, given by name where the GP is the squares' (--gp-over masks,
   // or auto for a clip), are refused rather than left silently inactive.
   const bool squares = o.Domain(/*clip_frames=*/clip ? 2 : 1) == refine::GpDomain::kMasks;
@@ -407,13 +403,13 @@ refine::RefineOptions RefineFlags::Parse(bool clip) const {
                           "): " + why);
   };
   for (const char* option : {"--level-set-segments", "--map-segments"})
-    if (typed(option) && squares) refuse(option, "the squares' GP has squares only");
+    if (given(option) && squares) refuse(option, "the squares' GP has squares only");
   // On by default and inactive over the squares' GP; asked for there by name, they are refused.
   for (const auto& [asked, option] :
        {std::pair{o.fit_prior_coefficient_sd, "--fit-prior-coefficient-sd"},
         std::pair{o.average_hyperparameters, "--average-hyperparameters"},
         std::pair{o.fit_rise_observation_noise, "--fit-rise-observation-noise"}})
-    if (asked && typed(option) && squares)
+    if (asked && given(option) && squares)
       refuse(option, "the squares' GP fits the final map's variances only");
   // The pixel field's lists of numbers, or none.
   for (const auto& [value, option, numbers, form] :

@@ -22,8 +22,8 @@ struct ModelFlags {
 };
 
 // --model, --device, --threads and the preprocessing flags (--mean, --std, --input-size,
-// --classes, and for video models --frames, --frame-stride, --video-layout), in the group
-// "Model".
+// --classes, and for video models --frames, --frame-stride, --video-layout), in the groups
+// "Model and image" and "Preprocessing".
 void AddModelFlags(CLI::App& command, ModelFlags& flags);
 // How maps are drawn: --colormap, --normalize, --outlier-percent, --overlay-alpha, --colorbar.
 // The numbers bind to `options`; Apply() parses the names after parsing.
@@ -76,8 +76,8 @@ void AddMethodInfillOption(CLI::App& command, const std::string& names, std::str
 void ApplyMethodInfill(const std::string& value, const std::string& flag,
                        explain::ExplainOptions& options);
 
-// --step, --substrate (alias --infill) and --pointing-tolerance of the metrics; the substrate
-// name is parsed by mask::ParseInfill after parsing.
+// --step, --substrate (alias --infill), --hide-percent and --pointing-tolerance of the metrics; the
+// substrate name is parsed by mask::ParseInfill after parsing.
 void AddMetricFlags(CLI::App& command, metrics::MetricOptions& options, std::string& infill);
 
 void AddRiseFlags(CLI::App& command, explain::RiseOptions& rise, const std::string& group);

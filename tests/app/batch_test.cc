@@ -62,6 +62,8 @@ TEST(BatchMethodsTest, ParsesMethodsPriorsAndVariants) {
   EXPECT_FALSE(methods[5].has_prior);
   EXPECT_FALSE(methods[5].refine.use_prior);
   EXPECT_TRUE(methods[5].refine.flip);
+  // Bug: :no-prior still computed (and checked) the prior it does not use.
+  EXPECT_FALSE(methods[6].has_prior);
   EXPECT_EQ(methods[6].refine.aggregation, refine::Aggregation::kBox);
   EXPECT_FALSE(methods[6].refine.use_prior);
   for (const char* bad :
@@ -305,8 +307,9 @@ TEST_F(BatchTest, ReportChecksEveryMethodAndItsOutputsBeforeWritingAny) {
     RunReport(report);
     ADD_FAILURE() << "a non-numeric cell was read";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("image b: insertion 'abc' is not a finite number"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("image 'b': column 'insertion' has 'abc', not a finite number"),
+        std::string::npos)
         << e.what();
   }
   std::ofstream(Path("out/shard-1-of-2/rise.csv")) << header << "b,1,1,0.9,1,nan,0.1,1,1,0.2,2,1,"
@@ -766,6 +769,11 @@ TEST_F(BatchTest, BatchLevelNoPriorRunsAndAlgorithmIsRefused) {
   Run(variant);
   Run(flag);
   EXPECT_EQ(Values(Path("flag/borex:rise.csv")), Values(Path("variant/borex:rise:no-prior.csv")));
+  // No coefficient is fitted without a prior: the column is empty (it read 0).
+  const auto& header = BatchCsvHeader();
+  const size_t column =
+      std::find(header.begin(), header.end(), "prior_coefficient") - header.begin();
+  for (const auto& row : Rows(Path("flag/borex:rise.csv"))) EXPECT_EQ(row.at(column), "");
   EXPECT_FALSE(io::ReadJson(Path("flag/settings.json"))["refine"]["use_prior"].get<bool>());
 
   BatchOptions mokuwe = Options(Path("mokuwe"));

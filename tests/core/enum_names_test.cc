@@ -47,8 +47,9 @@ TEST(EnumNamesTest, EveryLibraryEnumRoundTrips) {
        {model::ScoreKind::kProbability, model::ScoreKind::kLogit, model::ScoreKind::kLogOdds})
     EXPECT_EQ(model::ParseScoreKind(model::ScoreKindName(s)), s);
   for (auto l : {model::VideoLayout::kNCTHW, model::VideoLayout::kNTCHW})
-    EXPECT_EQ(model::ParseVideoLayout(model::VideoLayoutName(l)), l);
-  EXPECT_EQ(model::ParseVideoLayout("ntchw"), model::VideoLayout::kNTCHW);  // an alias
+    EXPECT_EQ(model::ParseVideoLayout(model::VideoLayoutName(l), "--video-layout"), l);
+  EXPECT_EQ(model::ParseVideoLayout("ntchw", "--video-layout"),
+            model::VideoLayout::kNTCHW);  // an alias
   for (auto a :
        {stats::Alternative::kTwoSided, stats::Alternative::kGreater, stats::Alternative::kLess})
     EXPECT_EQ(stats::ParseAlternative(stats::AlternativeName(a), "--alternative"), a);

@@ -86,6 +86,24 @@ TEST_F(VocTest, RejectsBrokenAnnotations) {
                                                        "</xmin></bndbox></object>"))),
                InputError);
   EXPECT_THROW(ReadVocAnnotation(Write("empty.xml", Xml(Object("cat", 5, 1, 4, 2)))), InputError);
+  // Bug: "12px" read as 12, and 3e9 wrapped into another box in the conversion to int.
+  const auto coordinate = [&](const std::string& xmin) {
+    return Write("coordinate.xml",
+                 Xml("<object><name>cat</name><bndbox><xmin>" + xmin +
+                     "</xmin><ymin>1</ymin><xmax>4</xmax><ymax>4</ymax></bndbox></object>"));
+  };
+  EXPECT_THROW(ReadVocAnnotation(coordinate("12px")), InputError);
+  EXPECT_EQ(MessageOf<InputError>([&] { ReadVocAnnotation(coordinate("3e9")); }),
+            Path("coordinate.xml") + ": object 'cat': <bndbox><xmin> 3e9 is beyond any image");
+  EXPECT_EQ(ReadVocAnnotation(coordinate(" 2 ")).objects.at(0).box.xmin, 2);
+  // Bug: a box wholly outside the image gave an empty region, which the F-measure refused naming
+  // no file.
+  const Annotation outside =
+      ReadVocAnnotation(Write("outside.xml", Xml(Object("cat", 30, 1, 40, 5))));
+  EXPECT_EQ(MessageOf<InputError>([&] {
+              BoxRegion(outside, "cat", {20, 10}, {20, 10});
+            }),
+            Path("outside.xml") + ": the boxes of class 'cat' lie outside the 20x10 image");
   // Bug: a directory was "malformed XML".
   EXPECT_EQ(MessageOf<InputError>([&] { ReadVocAnnotation(dir_.string()); }),
             dir_.string() + ": is a directory, not an annotation (XML)");

@@ -263,5 +263,14 @@ TEST(HyperparametersTest, NoiseFactorGridSpansAHundredthToAHundredInHalfDecades)
   EXPECT_DOUBLE_EQ(grid[8], 100.0);
 }
 
+TEST(HyperparametersTest, NoiseVarianceGridSpansAHundredthToOneInQuarterDecades) {
+  const std::vector<double> grid = NoiseVarianceGrid();
+  ASSERT_EQ(grid.size(), 9u);
+  EXPECT_DOUBLE_EQ(grid[0], 0.01);
+  EXPECT_DOUBLE_EQ(grid[2], 0.1 / std::sqrt(10.0));
+  EXPECT_DOUBLE_EQ(grid[4], 0.1);
+  EXPECT_DOUBLE_EQ(grid[8], 1.0);
+}
+
 }  // namespace
 }  // namespace borex::gp

@@ -22,6 +22,21 @@ class CsvTest : public testing::TempDirTest {
   }
 };
 
+// Bug: cells were read with std::stod in places ("0.5abc" read as 0.5; "abc" ended in "stod").
+TEST_F(CsvTest, CellNumberIsTheWholeCellAndNamesWhereItIs) {
+  EXPECT_EQ(CellNumber("0.25", "a.csv", "image 'x': column 'c'"), 0.25);
+  EXPECT_EQ(CellNumber("-3e-2", "a.csv", "image 'x': column 'c'"), -0.03);
+  for (const std::string bad : {"", "abc", "0.5abc", " 1", "nan", "inf", "1e999"}) {
+    try {
+      CellNumber(bad, "a.csv", "image 'x': column 'c'");
+      ADD_FAILURE() << bad;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "a.csv: image 'x': column 'c' has '" + bad + "', not a finite number");
+    }
+  }
+}
+
 TEST_F(CsvTest, LineQuotesOnlyWhatNeedsQuoting) {
   EXPECT_EQ(CsvLine({"a", "1.5", ""}), "a,1.5,\n");
   EXPECT_EQ(CsvLine({"x,y", "say \"hi\"", "two\nlines"}),

@@ -273,7 +273,7 @@ TEST(VideoClassifierTest, FramesFlagMakesAModelAVideoModelAndLayoutNeedsOne) {
   ModelOptions image_model = Options("region_model.pt");
   image_model.layout = VideoLayout::kNCTHW;
   EXPECT_THROW(TorchScriptClassifier{image_model}, OptionError);
-  EXPECT_THROW(ParseVideoLayout("NHWC"), OptionError);
+  EXPECT_THROW(ParseVideoLayout("NHWC", "--video-layout"), OptionError);
   options.frames = 0;
   EXPECT_THROW(options.Check(), OptionError);
 }

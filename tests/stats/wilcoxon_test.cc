@@ -346,6 +346,12 @@ TEST(WilcoxonTest, ParseAlternative) {
     EXPECT_EQ(ParseAlternative(AlternativeName(alternative), "x"), alternative);
 }
 
+TEST(WilcoxonTest, Mean) {
+  EXPECT_EQ(Mean({3}), 3);
+  EXPECT_DOUBLE_EQ(Mean({0.1, 0.2, 0.6}), 0.3);
+  EXPECT_THROW(Mean({}), Error);
+}
+
 TEST(WilcoxonTest, Median) {
   EXPECT_EQ(Median({3}), 3);
   EXPECT_EQ(Median({5, 1, 3}), 3);

@@ -19,10 +19,11 @@
 namespace borex::app {
 
 // One entry of `--methods`:
-//   rise | pn-rise | gradcam | gradcam++      an explanation method
+//   rise | pn-rise | gradcam | gradcam++ |    an explanation method
+//   opticam | fido-ssr | fido-sdr
 //   mokuwe                                    Algorithm 1 (no prior, no flip, plain mean)
 //   borex:PRIOR[:VARIANT...]                  BOREx refining PRIOR's map for the same image (one
-//                                             of the four methods above, or none), with VARIANTs
+//                                             of the seven methods above, or none), with VARIANTs
 //                                             no-flip | simple-average | no-prior | box
 //   METHOD:segments                           METHOD's map moved towards its mean over the
 //                                             image's segments as --map-segments moves

@@ -12,7 +12,6 @@ namespace borex::app {
 
 // A video clip is prepared the same way: its sampled frames, stacked (model::ModelInfo).
 struct PreparedImage {
-  std::string path;
   cv::Mat original;               // RGB [0,1] at the file's resolution
   cv::Mat working;                // resized to the model's input size
   Eigen::VectorXf logits;         // the model's logits on `working`
@@ -26,6 +25,9 @@ struct PreparedImage {
   cv::Size original_frame_size() const { return {original.cols, original.rows / frames}; }
   cv::Size working_frame_size() const { return {working.cols, working.rows / frames}; }
 };
+
+// A job's input: exactly one of --image and --video (OptionError naming the flag otherwise).
+void CheckImageOrClip(const std::string& image_path, const std::string& video_path);
 
 // Reads `path`, checks the model accepts its working size, and scores it (one model call).
 // OptionError when the model is a video model (use PrepareVideo).

@@ -36,6 +36,10 @@ std::string ReportMarkdown(const nlohmann::json& summary);
 // method that fits none.
 long MapsAgainstPrior(const nlohmann::json& method_summary);
 
+// A summary's number formatted by `format` (fmt), or "–" where it is null (no value): a cell of
+// the Markdown and HTML tables.
+std::string SummaryCell(const nlohmann::json& value, const char* format);
+
 // One sentence on a method's refined maps that hold their prior upside down (fitted prior
 // coefficient < 0), for `batch`'s last lines and `report`'s outputs; "" when `count` ≤ 0.
 std::string MapsAgainstPriorNote(const std::string& method, long count, long images);

@@ -34,9 +34,13 @@ struct Annotation {
 // <annotation> root, or an object without a name or with a malformed box.
 Annotation ReadVocAnnotation(const std::string& path);
 
+// The union of `boxes` (in a `frame`-sized image) as a CV_8U 0/1 mask of `size`, each box scaled
+// to it and clamped to it: all zero when every box lies outside the frame.
+cv::Mat ScaledBoxRegion(const std::vector<Box>& boxes, const cv::Size& frame, const cv::Size& size);
+
 // The union of the boxes of `class_name` as a CV_8U 0/1 mask of `size`, the boxes scaled from
 // the annotation's <size> (or `image_size` when it has none). Throws InputError when the
-// annotation has no box of that class.
+// annotation has no box of that class, or when they all lie outside the image.
 cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
                   const cv::Size& image_size, const cv::Size& size);
 

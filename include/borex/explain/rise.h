@@ -37,13 +37,15 @@ struct RiseOptions {
   // The authors' deliberately cheap RISE prior for BOREx: 100 masks, s = 8, p1 = 0.3.
   static RiseOptions CheapPrior();
   void Check() const;
-  nlohmann::json ToJson() const;  // every option by name
+  // The options by name, but grid_frames and positive_negative (callers add the former for a
+  // clip; the method's name says the latter).
+  nlohmann::json ToJson() const;
 };
 
 // The one place where RISE-style masking happens (RISE, PN-RISE and the undesirable maps): draws
 // the options.masks random masks of `options` (grid, keep_prob, grid_frames, seed; for a video
 // model, 3D masks of the stacked clip), fills the hidden pixels of `image` (m·i + (1 − m)·fill,
-// fill from options.occlusion) and calls `visit` once per batch of options.batch_size with the
+// fill from options.infill) and calls `visit` once per batch of options.batch_size with the
 // masks and the model's logits of the masked images. OptionError for invalid options.
 using MaskBatchVisitor =
     std::function<void(const std::vector<cv::Mat>& masks, const Eigen::MatrixXf& logits)>;

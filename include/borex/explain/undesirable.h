@@ -8,7 +8,7 @@
 //
 // Notation: I the image, c the target label, M_1 ... M_N the RISE masks (mask/rise_masks.h,
 // values in [0, 1]: M(λ) = 1 shows pixel λ, 0 hides it; hidden pixels become the fill of
-// RiseOptions::occlusion), s_j(x) the score of class j (RiseOptions::score: softmax probability
+// RiseOptions::infill), s_j(x) the score of class j (RiseOptions::score: softmax probability
 // by default, or the logit), p_j = softmax probability of class j on the unmasked image.
 //
 // (1) hinder map: the expected change of the target's score when λ is hidden,

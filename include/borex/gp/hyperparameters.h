@@ -43,6 +43,9 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
 std::vector<double> SignalVarianceGrid();
 // The fitted mean's coefficient prior standard deviations: 10^(k/2) for k = 0..4 (1 .. 100).
 std::vector<double> CoefficientSdGrid();
+// The final map's noise variances when it averages over σn² too: 10^(k/4) for k = −8..0
+// (0.01 .. 1).
+std::vector<double> NoiseVarianceGrid();
 // Factors of a group of observations' noise variance: 10^(k/2) for k = −4..4 (0.01 .. 100).
 std::vector<double> NoiseFactorGrid();
 // The default length-scale factors: 2^(k/2) for k = −2..4 (0.5 .. 4).

@@ -1,7 +1,7 @@
 // Outputs are never half-written: every file is written under a temporary name in its final
 // directory and renamed onto its final name only when complete (rename is atomic within one
 // filesystem), so a crash, an exception or Ctrl-C leaves either the old file or the new one,
-// never a truncated one that a later `--resume` would mistake for a finished result.
+// never a truncated one that a resumed batch would mistake for a finished result.
 #pragma once
 
 #include <string>

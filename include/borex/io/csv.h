@@ -24,6 +24,11 @@ struct CsvTable {
 // without its newline (a batch still running, or killed mid-write) is ignored with a warning.
 CsvTable ReadCsv(const std::string& path);
 
+// A cell as a finite number (core/parse.h's ToNumber: the whole text, finite). Otherwise
+// InputError naming `source` (the file, or files, it came from) and `where` the cell is (e.g.
+// "image 'x': column 'insertion'"): "SOURCE: WHERE has 'abc', not a finite number".
+double CellNumber(const std::string& cell, const std::string& source, const std::string& where);
+
 // One record as a CSV line ending in '\n'; fields are quoted only when they need it.
 std::string CsvLine(const std::vector<std::string>& fields);
 

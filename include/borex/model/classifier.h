@@ -21,7 +21,8 @@ enum class VideoLayout {
   kNCTHW,  // [N, 3, T, H, W]: 3D CNNs (R3D, R(2+1)D, X3D, SlowFast's pathways)
   kNTCHW,  // [N, T, 3, H, W]: frame-wise encoders followed by temporal layers
 };
-VideoLayout ParseVideoLayout(const std::string& name);  // "NCTHW" | "NTCHW" (--video-layout)
+// "NCTHW" | "NTCHW"; `option` (--video-layout, or the metadata's "layout") named in errors.
+VideoLayout ParseVideoLayout(const std::string& name, const std::string& option);
 std::string VideoLayoutName(VideoLayout layout);
 
 // What a model file says about itself (the "borex.json" TorchScript extra file), possibly
@@ -140,9 +141,5 @@ Eigen::MatrixXf Softmax(const Eigen::MatrixXf& logits);
 
 // Column `label` of the scores of `kind` computed from the logits.
 Eigen::VectorXf ClassScores(const Eigen::MatrixXf& logits, int label, ScoreKind kind);
-
-// Scores of `images` for `label`, evaluated in batches of at most `batch_size` images.
-Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,
-                            ScoreKind kind, int batch_size);
 
 }  // namespace borex::model

@@ -1,6 +1,8 @@
 // Options of BOREx (Kikuchi et al., ACCV 2022, Algorithm 2) and of its baseline, Algorithm 1
-// (Mokuwe et al.). Defaults are the paper's choices; where the paper is silent they are those of
-// the authors' Python code (SoftwareFoundationGroupAtKyotoU/BOREx, exec_borex.py), noted per field.
+// (Mokuwe et al.). The defaults are the kriging preset, chosen on the validation split
+// (docs/algorithm.md); each field notes the paper's value and, where the paper is silent, that of
+// the authors' Python code (SoftwareFoundationGroupAtKyotoU/BOREx, exec_borex.py): Paper() and
+// Code() below.
 #pragma once
 
 #include <Eigen/Core>

@@ -82,9 +82,6 @@ struct RefineResult {
   std::vector<StepRecord> steps;
 };
 
-// Video (paper §3.2): when the classifier is a video model, `image` is the stacked clip of
-// model::ModelInfo, the masks are cuboids (mask::Cuboid), the GP is over (row, col, n, r, t) and
-// the map (stacked like the clip) is (1/(p·k)) Σ_r Σ_t μ(λ, r, t)/(r²·t).
 // What a RISE (or PN-RISE) prior was made of, for RefineOptions::rise_observations: its masks and
 // logits, and the model's logits of the unmasked image, M(i). Empty: none.
 struct PriorSamples {
@@ -93,6 +90,9 @@ struct PriorSamples {
   bool empty() const { return rise.masks.empty(); }
 };
 
+// Video (paper §3.2): when the classifier is a video model, `image` is the stacked clip of
+// model::ModelInfo, the masks are cuboids (mask::Cuboid), the GP is over (row, col, n, r, t) and
+// the map (stacked like the clip) is (1/(p·k)) Σ_r Σ_t μ(λ, r, t)/(r²·t).
 class Refiner {
  public:
   // `image`: CV_32FC3 RGB in [0,1] at the model's input size. `prior`: CV_32FC1 of the same size,
@@ -119,8 +119,9 @@ class Refiner {
 
   // GP points: 3 (row, col, side) for an image, 5 (row, col, n, side, t) for a clip.
   int dimensions() const;
-  // Candidates: the GP's candidate set size (its memory is about 4·(iterations + dims) bytes
-  // per candidate).
+  // Candidates: the GP's candidate set size (its memory, checked against
+  // options.max_gp_megabytes in the constructor, grows with it: GpBytes in refine_options.h over
+  // the squares; the cells' weights and the observations' cross-covariances in the field).
   long num_candidates() const;
 
  private:

@@ -55,6 +55,9 @@ WilcoxonResult WilcoxonSignedRank(const std::vector<double>& a, const std::vecto
 // borex::Error for an empty vector.
 double Median(std::vector<double> values);
 
+// The arithmetic mean. Throws borex::Error for an empty vector.
+double Mean(const std::vector<double>& values);
+
 // The standard normal distribution function Phi(x), computed as scipy.special.ndtr.
 double NormalCdf(double x);
 

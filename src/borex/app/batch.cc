@@ -18,7 +18,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <tuple>
 #include <utility>
 
 #include "borex/app/curves.h"
@@ -107,6 +106,8 @@ BatchMethod ParseBatchMethod(const std::string& name, const refine::RefineOption
                                     "' (no-flip, simple-average, no-prior, box)");
     }
   }
+  // A prior the refinement does not use is neither computed nor checked, and fits no coefficient.
+  method.has_prior = method.has_prior && method.refine.use_prior;
   return method;
 }
 
@@ -521,9 +522,12 @@ bool FitsPrior(const BatchMethod& method) {
 }
 
 // The CSV's prior_coefficient column (empty: not fitted) as "the map holds its prior upside
-// down".
-bool AgainstPrior(const std::string& prior_coefficient) {
-  return !prior_coefficient.empty() && std::stod(prior_coefficient) < 0;
+// down"; `csv` and `id` name the cell when it is not a number (an edited file being resumed).
+bool AgainstPrior(const std::string& prior_coefficient, const std::string& csv,
+                  const std::string& id) {
+  return !prior_coefficient.empty() &&
+         io::CellNumber(prior_coefficient, csv, "image '" + id + "': column 'prior_coefficient'") <
+             0;
 }
 
 // Scores the maps (all at once: metrics::EvaluateAll), writes each and appends its row (after the
@@ -578,7 +582,7 @@ void WriteRows(const std::vector<ProducedMap>& produced, MethodRun& run,
     row.push_back(std::to_string(p.calls));
     row.push_back(Number(p.seconds));
     run.csv->Append(row);
-    run.maps_against_prior += AgainstPrior(p.prior_coefficient);
+    run.maps_against_prior += AgainstPrior(p.prior_coefficient, run.csv->path(), p.item->id);
     run.done.insert(p.item->id);
     ++run.rows_written;
     run.model_calls += p.calls;
@@ -917,7 +921,7 @@ BatchResult RunBatch(model::Classifier& classifier, const BatchOptions& batch_op
         std::find(header.begin(), header.end(), "prior_coefficient") - header.begin();
     for (const auto& row : run.csv->existing_rows()) {
       run.done.insert(row[0]);
-      run.maps_against_prior += AgainstPrior(row[prior_column]);
+      run.maps_against_prior += AgainstPrior(row[prior_column], run.csv->path(), row[0]);
     }
     resumed_rows += static_cast<long>(run.done.size());
     runs_by_name[run.method.name] = &run;

@@ -4,9 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <map>
 #include <unordered_map>
 
@@ -55,18 +52,7 @@ double RequireValue(const IndexedCsv& csv, const std::string& id, int column,
   const std::string& field = csv.Field(id, column);
   if (field.empty())
     throw InputError(csv.path(), fmt::format("image '{}': no value in column '{}'", id, name));
-  const std::optional<double> value = ToNumber(field);
-  if (!value)
-    throw InputError(
-        csv.path(),
-        fmt::format("image '{}': column '{}' has '{}', not a finite number", id, name, field));
-  return *value;
-}
-
-double Mean(const std::vector<double>& values) {
-  double sum = 0;
-  for (const double value : values) sum += value;
-  return sum / static_cast<double>(values.size());
+  return io::CellNumber(field, csv.path(), fmt::format("image '{}': column '{}'", id, name));
 }
 
 // The ids of `a` that are also in `b`, in a's order; InputError when none are, or when the sets
@@ -217,7 +203,7 @@ const IndexedCsv& Load(CsvCache& files, const std::string& path) {
 // RunCompare, reading each file once into `files`.
 CompareResult RunCompareWith(const CompareOptions& options, CsvCache& files) {
   if (options.a_path.empty() || options.b_path.empty())
-    throw OptionError("compare", "two CSV files are required");
+    throw OptionError(options.a_path.empty() ? "A" : "B", "a batch CSV file is required");
   if (options.metric.empty()) throw OptionError("--metric", "a metric column is required");
   if (!(options.fail_at >= 0 && options.fail_at < 1))
     throw OptionError("--fail-at",
@@ -274,8 +260,8 @@ CompareResult RunCompareWith(const CompareOptions& options, CsvCache& files) {
   result.r_plus = test.r_plus;
   result.median_a = stats::Median(values_a);
   result.median_b = stats::Median(values_b);
-  result.mean_a = Mean(values_a);
-  result.mean_b = Mean(values_b);
+  result.mean_a = stats::Mean(values_a);
+  result.mean_b = stats::Mean(values_b);
   result.fail_at = options.fail_at;
   result.check_failed = options.fail_at > 0 && result.p_value < options.fail_at;
   if (!options.json_path.empty()) io::WriteJson(options.json_path, result.ToJson());

@@ -46,12 +46,9 @@ SavedCurves ReadCurvesCsv(const std::string& path) {
                             : row[0] == "deletion" ? &curves.deletion
                                                    : nullptr;
     if (curve == nullptr) throw InputError(path, "unknown curve '" + row[0] + "'");
-    try {
-      curve->fractions.push_back(std::stod(row[2]));
-      curve->scores.push_back(std::stod(row[3]));
-    } catch (const std::logic_error&) {
-      throw InputError(path, "'" + row[2] + "," + row[3] + "' is not a fraction and a score");
-    }
+    const std::string where = row[0] + " step " + row[1];
+    curve->fractions.push_back(io::CellNumber(row[2], path, where + ": fraction"));
+    curve->scores.push_back(io::CellNumber(row[3], path, where + ": score"));
   }
   return curves;
 }

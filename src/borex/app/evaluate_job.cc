@@ -1,7 +1,6 @@
 #include "borex/app/evaluate_job.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "borex/app/curves.h"
 #include "borex/app/prepared_image.h"
@@ -56,10 +55,7 @@ void EvaluateJobOptions::CheckSettings() const {
 }
 
 void EvaluateJobOptions::Check() const {
-  if (image_path.empty() && video_path.empty())
-    throw OptionError("--image", "an image file (or --video CLIP) is required");
-  if (!image_path.empty() && !video_path.empty())
-    throw OptionError("--video", "give either --image or --video, not both");
+  CheckImageOrClip(image_path, video_path);
   if (saliency_path.empty()) throw OptionError("--saliency", "a saliency map is required");
   CheckSettings();
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <filesystem>
 #include <map>
 #include <opencv2/imgproc.hpp>
@@ -19,6 +18,7 @@
 #include "borex/dataset/video_clips.h"
 #include "borex/dataset/voc.h"
 #include "borex/io/atomic_file.h"
+#include "borex/io/csv.h"
 #include "borex/io/heatmap.h"
 #include "borex/io/image.h"
 #include "borex/io/json_file.h"
@@ -91,10 +91,6 @@ std::string UrlPath(const std::string& path) {
       url += fmt::format("%{:02X}", c);
   }
   return url;
-}
-
-std::string Cell(const nlohmann::json& value, const char* format) {
-  return value.is_null() ? "–" : fmt::format(fmt::runtime(format), value.get<double>());
 }
 
 // The dataset the batch ran on, as its batch.json (of the directory or of a shard) names it; for
@@ -469,7 +465,8 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
       for (size_t m = 0; m < methods.size() && value.is_null(); ++m)
         if (const auto found = rows[m].find(id);
             found != rows[m].end() && !(*found->second)[at].empty())
-          value = std::stod((*found->second)[at]);
+          value = io::CellNumber((*found->second)[at], methods[m].csv_path,
+                                 "image '" + id + "': column '" + column + "'");
       row["img"].push_back(value);
     }
     bool all_curves = true;
@@ -515,11 +512,11 @@ HtmlReport WriteHtmlReport(const std::vector<std::string>& dirs,
         "<td class=\"number\">{}</td><td class=\"number\">{}</td><td class=\"number\">{}</td>"
         "</tr>\n",
         Escape(method.name), Escape(method.name), s["images"].get<long>(),
-        Cell(s["insertion"], "{:.4f}"), Cell(s["deletion"], "{:.4f}"),
-        Cell(s["f_measure"], "{:.4f}"), Cell(s["pointing_hit"], "{:.3f}"),
-        Cell(s["average_drop"], "{:.2f}"), Cell(s["average_gain"], "{:.2f}"),
-        Cell(s["model_calls"], "{:.0f}"), Cell(s["seconds"], "{:.3f}"),
-        Cell(s["images_per_minute"], "{:.1f}"));
+        SummaryCell(s["insertion"], "{:.4f}"), SummaryCell(s["deletion"], "{:.4f}"),
+        SummaryCell(s["f_measure"], "{:.4f}"), SummaryCell(s["pointing_hit"], "{:.3f}"),
+        SummaryCell(s["average_drop"], "{:.2f}"), SummaryCell(s["average_gain"], "{:.2f}"),
+        SummaryCell(s["model_calls"], "{:.0f}"), SummaryCell(s["seconds"], "{:.3f}"),
+        SummaryCell(s["images_per_minute"], "{:.1f}"));
   }
   const std::string shown =
       report.images_shown == report.images ? fmt::format("all {} images", report.images)

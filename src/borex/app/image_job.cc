@@ -428,18 +428,18 @@ std::vector<io::NamedFile> OutputFiles(const std::string& prefix) {
 
 void ImageJobOptions::CheckSettings() const {
   if (start_frame < 0) throw OptionError("--start-frame", "must not be negative");
-  if (!video() && (start_frame != 0 || frame_pngs))
-    throw OptionError(frame_pngs ? "--frame-pngs" : "--start-frame", "needs --video");
+  if (!video() && (start_frame != 0 || frame_pngs || fps != 0))
+    throw OptionError(frame_pngs ? "--frame-pngs"
+                      : fps != 0 ? "--fps"
+                                 : "--start-frame",
+                      "needs --video");
   if (!(fps >= 0)) throw OptionError("--fps", "must be positive (or 0 for the default)");
   render.Check();
   signed_render.Check();
 }
 
 void ImageJobOptions::Check() const {
-  if (image_path.empty() && video_path.empty())
-    throw OptionError("--image", "an image file (or --video CLIP) is required");
-  if (!image_path.empty() && !video_path.empty())
-    throw OptionError("--video", "give either --image or --video, not both");
+  CheckImageOrClip(image_path, video_path);
   CheckSettings();
   if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
   if (out_prefix.back() == '/' || std::filesystem::is_directory(out_prefix))

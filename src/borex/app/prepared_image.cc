@@ -40,6 +40,13 @@ void Score(model::Classifier& classifier, PreparedImage& image) {
 
 }  // namespace
 
+void CheckImageOrClip(const std::string& image_path, const std::string& video_path) {
+  if (image_path.empty() && video_path.empty())
+    throw OptionError("--image", "an image file (or --video CLIP) is required");
+  if (!image_path.empty() && !video_path.empty())
+    throw OptionError("--video", "give either --image or --video, not both");
+}
+
 PreparedImage PrepareImage(model::Classifier& classifier, const std::string& path) {
   return PrepareImage(classifier, io::ReadImageRgb(path), path);
 }
@@ -52,7 +59,6 @@ PreparedImage PrepareImage(model::Classifier& classifier, const cv::Mat& rgb,
                                      std::to_string(classifier.info().frames) +
                                      " frames): give the clip with --video");
   PreparedImage image;
-  image.path = name;
   image.original = rgb;
   const cv::Size working_size = classifier.WorkingSize(image.original.size());
   classifier.Validate(working_size);
@@ -75,7 +81,6 @@ PreparedImage PrepareVideo(model::Classifier& classifier, const std::string& pat
   sampling.Check();
   const std::vector<cv::Mat> frames = io::ReadVideoClip(path, sampling);
   PreparedImage image;
-  image.path = path;
   image.video = true;
   image.frames = info.frames;
   image.first_frame = first_frame;

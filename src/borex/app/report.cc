@@ -4,8 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -14,6 +12,7 @@
 #include "borex/io/atomic_file.h"
 #include "borex/io/csv.h"
 #include "borex/io/json_file.h"
+#include "borex/stats/wilcoxon.h"
 
 namespace borex::app {
 namespace {
@@ -128,26 +127,13 @@ MergedMethod Merge(const std::vector<std::string>& paths) {
   return merged;
 }
 
-double Mean(const std::vector<double>& values) {
-  if (values.empty()) return 0;
-  double sum = 0;
-  for (double value : values) sum += value;
-  return sum / values.size();
-}
-
 // A metric cell as a number: InputError naming the method's files, the image and the column for
 // a cell that is not a finite number (an edited or corrupted CSV).
 double CellValue(const std::string& cell, const std::vector<std::string>& paths,
                  const std::string& image, const std::string& column) {
-  char* end = nullptr;
-  const double value = std::strtod(cell.c_str(), &end);
-  if (end != cell.c_str() + cell.size() || !std::isfinite(value)) {
-    std::string files;
-    for (const std::string& path : paths) files += (files.empty() ? "" : ", ") + path;
-    throw InputError(files,
-                     "image " + image + ": " + column + " '" + cell + "' is not a finite number");
-  }
-  return value;
+  std::string files;
+  for (const std::string& path : paths) files += (files.empty() ? "" : ", ") + path;
+  return io::CellNumber(cell, files, "image '" + image + "': column '" + column + "'");
 }
 
 nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows,
@@ -163,7 +149,7 @@ nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows,
       if (!row[column].empty())
         values.push_back(CellValue(row[column], paths, row[0], header[column]));
     summary[header[column]] =
-        values.empty() ? nlohmann::json(nullptr) : nlohmann::json(Mean(values));
+        values.empty() ? nlohmann::json(nullptr) : nlohmann::json(stats::Mean(values));
     if (header[column] == "f_measure") summary["images_with_region"] = values.size();
     if (header[column] == "prior_coefficient")  // refined maps holding their prior upside down
       summary["maps_against_prior"] =
@@ -176,11 +162,11 @@ nlohmann::json Summarise(const std::vector<std::vector<std::string>>& rows,
   return summary;
 }
 
-std::string Cell(const nlohmann::json& value, const char* format) {
+}  // namespace
+
+std::string SummaryCell(const nlohmann::json& value, const char* format) {
   return value.is_null() ? "–" : fmt::format(fmt::runtime(format), value.get<double>());
 }
-
-}  // namespace
 
 nlohmann::json RunReport(const ReportOptions& options) {
   if (options.dirs.empty()) throw OptionError("DIR", "give at least one batch output directory");
@@ -268,12 +254,13 @@ std::string ReportMarkdown(const nlohmann::json& summary) {
       "model calls | s / image | images / min |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& [method, m] : summary["methods"].items()) {
-    text += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", method,
-                        m["images"].get<long>(), Cell(m["insertion"], "{:.4f}"),
-                        Cell(m["deletion"], "{:.4f}"), Cell(m["f_measure"], "{:.4f}"),
-                        Cell(m["pointing_hit"], "{:.3f}"), Cell(m["average_drop"], "{:.2f}"),
-                        Cell(m["average_gain"], "{:.2f}"), Cell(m["model_calls"], "{:.0f}"),
-                        Cell(m["seconds"], "{:.3f}"), Cell(m["images_per_minute"], "{:.1f}"));
+    text += fmt::format(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", method,
+        m["images"].get<long>(), SummaryCell(m["insertion"], "{:.4f}"),
+        SummaryCell(m["deletion"], "{:.4f}"), SummaryCell(m["f_measure"], "{:.4f}"),
+        SummaryCell(m["pointing_hit"], "{:.3f}"), SummaryCell(m["average_drop"], "{:.2f}"),
+        SummaryCell(m["average_gain"], "{:.2f}"), SummaryCell(m["model_calls"], "{:.0f}"),
+        SummaryCell(m["seconds"], "{:.3f}"), SummaryCell(m["images_per_minute"], "{:.1f}"));
   }
   for (const auto& [method, m] : summary["methods"].items()) {
     const std::string note =

@@ -132,19 +132,17 @@ cv::Mat ClipRegionMask(const ClipAnnotation& annotation, const std::string& clas
   bool visible = false;
   for (int t = 0; t < frames; ++t) {
     const size_t frame = static_cast<size_t>(first_frame) + static_cast<size_t>(t) * frame_stride;
-    // The frame as a VOC annotation, so that its boxes scale exactly as BoxRegion scales them.
-    Annotation view;
-    view.path = annotation.path;
-    view.size = annotation.size;
+    // Scaled exactly as BoxRegion scales an image's boxes; a box outside the frame is not seen.
+    std::vector<Box> boxes;
     for (const ClipObject& object : annotation.objects) {
       BOREX_CHECK_LT(frame, object.boxes.size());
-      if (object.name == class_name && object.boxes[frame])
-        view.objects.push_back({object.name, *object.boxes[frame], false});
+      if (object.name == class_name && object.boxes[frame]) boxes.push_back(*object.boxes[frame]);
     }
-    if (view.objects.empty()) continue;
+    if (boxes.empty()) continue;
+    const cv::Mat region = ScaledBoxRegion(boxes, annotation.size, working_frame_size);
+    if (cv::countNonZero(region) == 0) continue;
     visible = true;
-    mask.rowRange(t * height, (t + 1) * height)
-        .setTo(255, BoxRegion(view, class_name, annotation.size, working_frame_size));
+    mask.rowRange(t * height, (t + 1) * height).setTo(255, region);
   }
   if (!visible)
     throw InputError(annotation.path,

@@ -4,14 +4,18 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <pugixml.hpp>
 #include <sstream>
 #include <unordered_map>
 
 #include "borex/core/error.h"
+#include "borex/core/parse.h"
 #include "borex/io/image.h"
 #include "borex/io/input_file.h"
 
@@ -23,20 +27,26 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
+// `text` without the spaces (of `spaces`) around it.
+std::string Trimmed(const std::string& text, const char* spaces) {
+  const size_t first = text.find_first_not_of(spaces);
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(spaces) - first + 1);
+}
+
 int BoxCoordinate(const pugi::xml_node& box, const char* name, const std::string& path,
                   const std::string& object) {
   const pugi::xml_node node = box.child(name);
-  const std::string text = node.child_value();
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (!node || used == 0)
+  const std::string text = Trimmed(node.child_value(), " \t\r\n");
+  // The whole text a finite number ("12px" is not), within int: beyond it, lround and the
+  // conversion would wrap a coordinate into another box.
+  const std::optional<double> value = node ? ToNumber(text) : std::nullopt;
+  if (!value)
     throw InputError(path, "object '" + object + "' has no numeric <bndbox><" + name + ">");
-  return static_cast<int>(std::lround(value));
+  if (*value < std::numeric_limits<int>::min() || *value > std::numeric_limits<int>::max())
+    throw InputError(
+        path, "object '" + object + "': <bndbox><" + name + "> " + text + " is beyond any image");
+  return static_cast<int>(std::lround(*value));
 }
 
 std::vector<std::string> ReadLines(const std::string& path) {
@@ -46,9 +56,8 @@ std::vector<std::string> ReadLines(const std::string& path) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos) continue;
-    lines.push_back(line.substr(first, line.find_last_not_of(" \t") - first + 1));
+    std::string trimmed = Trimmed(line, " \t");
+    if (!trimmed.empty()) lines.push_back(std::move(trimmed));
   }
   return lines;
 }
@@ -137,30 +146,41 @@ Annotation ReadVocAnnotation(const std::string& path) {
   return annotation;
 }
 
-cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
-                  const cv::Size& image_size, const cv::Size& size) {
-  // Not size.area() > 0: it overflows int for a <size> of 100000 x 100000, and -5 x -5 passes it.
-  const cv::Size frame =
-      annotation.size.width > 0 && annotation.size.height > 0 ? annotation.size : image_size;
+cv::Mat ScaledBoxRegion(const std::vector<Box>& boxes, const cv::Size& frame,
+                        const cv::Size& size) {
   const double sx = static_cast<double>(size.width) / frame.width;
   const double sy = static_cast<double>(size.height) / frame.height;
   cv::Mat region = cv::Mat::zeros(size, CV_8U);
-  bool found = false;
-  for (const AnnotatedObject& object : annotation.objects) {
-    if (object.name != class_name) continue;
-    found = true;
+  for (const Box& box : boxes) {
     // Box pixels [xmin-1, xmax] in 0-based half-open coordinates, scaled to `size`; clamped
     // before the conversion to int, as a file's coordinates can be anything up to INT_MAX.
     const auto pixel = [](double position, int limit) {
       return static_cast<int>(std::clamp(position, 0.0, static_cast<double>(limit)));
     };
-    const int x0 = pixel(std::floor((object.box.xmin - 1.0) * sx), size.width);
-    const int x1 = pixel(std::ceil(object.box.xmax * sx), size.width);
-    const int y0 = pixel(std::floor((object.box.ymin - 1.0) * sy), size.height);
-    const int y1 = pixel(std::ceil(object.box.ymax * sy), size.height);
+    const int x0 = pixel(std::floor((box.xmin - 1.0) * sx), size.width);
+    const int x1 = pixel(std::ceil(box.xmax * sx), size.width);
+    const int y0 = pixel(std::floor((box.ymin - 1.0) * sy), size.height);
+    const int y1 = pixel(std::ceil(box.ymax * sy), size.height);
     if (x1 > x0 && y1 > y0) region(cv::Rect(x0, y0, x1 - x0, y1 - y0)).setTo(1);
   }
-  if (!found) throw InputError(annotation.path, "no box of class '" + class_name + "'");
+  return region;
+}
+
+cv::Mat BoxRegion(const Annotation& annotation, const std::string& class_name,
+                  const cv::Size& image_size, const cv::Size& size) {
+  // Not size.area() > 0: it overflows int for a <size> of 100000 x 100000, and -5 x -5 passes it.
+  const cv::Size frame =
+      annotation.size.width > 0 && annotation.size.height > 0 ? annotation.size : image_size;
+  std::vector<Box> boxes;
+  for (const AnnotatedObject& object : annotation.objects)
+    if (object.name == class_name) boxes.push_back(object.box);
+  if (boxes.empty()) throw InputError(annotation.path, "no box of class '" + class_name + "'");
+  cv::Mat region = ScaledBoxRegion(boxes, frame, size);
+  // An empty region would fail the F-measure later, naming no file.
+  if (cv::countNonZero(region) == 0)
+    throw InputError(annotation.path, "the boxes of class '" + class_name + "' lie outside the " +
+                                          std::to_string(frame.width) + "x" +
+                                          std::to_string(frame.height) + " image");
   return region;
 }
 

@@ -1,7 +1,6 @@
 #include "borex/gp/hyperparameters.h"
 
 #include <Eigen/Cholesky>
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -201,6 +200,8 @@ MaternKernel FitKernelOnGrid(const CandidateGp& gp, const std::vector<double>& s
 }
 
 std::vector<double> CoefficientSdGrid() { return PowerGrid(10, 2, 0, 4); }
+
+std::vector<double> NoiseVarianceGrid() { return PowerGrid(10, 4, -8, 0); }
 
 std::vector<double> NoiseFactorGrid() { return PowerGrid(10, 2, -4, 4); }
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "borex/core/error.h"
+#include "borex/core/parse.h"
 #include "borex/io/input_file.h"
 
 namespace borex::io {
@@ -119,6 +120,12 @@ CsvTable ReadCsv(const std::string& path) {
   const std::string text = CompleteLines(path, &torn);
   if (torn) spdlog::warn("{}: ignoring an incomplete last line (a batch still running?)", path);
   return ParseTable(path, text);
+}
+
+double CellNumber(const std::string& cell, const std::string& source, const std::string& where) {
+  const std::optional<double> value = ToNumber(cell);
+  if (!value) throw InputError(source, where + " has '" + cell + "', not a finite number");
+  return *value;
 }
 
 std::string CsvLine(const std::vector<std::string>& fields) {

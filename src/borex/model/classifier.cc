@@ -64,8 +64,8 @@ const EnumNames<ScoreKind> kScoreKinds{{ScoreKind::kProbability, "prob"},
                                        {ScoreKind::kLogOdds, "log-odds"}};
 }  // namespace
 
-VideoLayout ParseVideoLayout(const std::string& name) {
-  return kVideoLayouts.Parse(name, "--video-layout");
+VideoLayout ParseVideoLayout(const std::string& name, const std::string& option) {
+  return kVideoLayouts.Parse(name, option);
 }
 
 std::string VideoLayoutName(VideoLayout layout) { return kVideoLayouts.Name(layout); }
@@ -109,18 +109,6 @@ ModelError NonFiniteLogitsError(const std::string& path) {
   return ModelError(path +
                     ": the model returned NaN or infinite logits (check --mean and --std, and "
                     "that the model works on inputs like these)");
-}
-
-Eigen::VectorXf ScoreImages(Classifier& classifier, const std::vector<cv::Mat>& images, int label,
-                            ScoreKind kind, int batch_size) {
-  BOREX_CHECK_GT(batch_size, 0);
-  Eigen::VectorXf scores(static_cast<Eigen::Index>(images.size()));
-  for (size_t begin = 0; begin < images.size(); begin += batch_size) {
-    const size_t end = std::min(images.size(), begin + batch_size);
-    const std::vector<cv::Mat> batch(images.begin() + begin, images.begin() + end);
-    scores.segment(begin, end - begin) = ClassScores(classifier.Logits(batch), label, kind);
-  }
-  return scores;
 }
 
 }  // namespace borex::model

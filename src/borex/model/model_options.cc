@@ -66,7 +66,7 @@ void ParseModelMetadata(const std::string& path, const std::string& text, ModelI
       if (info.frame_stride <= 0) throw std::runtime_error("frame_stride must be positive");
     }
     if (meta.contains("layout"))
-      info.layout = ParseVideoLayout(meta.at("layout").get<std::string>());
+      info.layout = ParseVideoLayout(meta.at("layout").get<std::string>(), "layout");
   } catch (const std::exception& e) {
     throw InputError(path, std::string("invalid ") + kMetadataKey + " metadata: " + e.what());
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <sstream>
 
@@ -29,24 +30,32 @@ const EnumNames<RiseObservations> kRiseObservations{{RiseObservations::kOff, "of
                                                     {RiseObservations::kRegions, "regions"},
                                                     {RiseObservations::kAll, "all"}};
 
-// What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
-void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
-  struct Part {
-    bool present;
-    const char *what, *flag;
-  };
-  const Part parts[] = {
-      {o.algorithm != Algorithm::kBorex, "Algorithm 1", "--algorithm borex"},
-      {o.prior_mean != PriorMean::kFitted, "fixed prior mean", "--prior-mean fitted"},
-      {o.nonnegative_prior_coefficient, "bounded prior coefficient",
-       "--no-nonnegative-prior-coefficient"},
-      {o.fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
-      {o.hyperopt, "per-step length-scale fit", "no --hyperopt"},
-      {o.jitter > 0, "jitter", "--jitter 0"}};
+// A setting that a form of the method does not have: whether it is asked for, what it is, and
+// the flag that turns it off.
+struct Part {
+  bool present;
+  const char *what, *flag;
+};
+
+// OptionError(option, HEAD + what + " (" + flag + ALSO + ")" + AFTER) for the first part asked
+// for.
+void RefuseParts(std::initializer_list<Part> parts, const std::string& option,
+                 const std::string& head, const std::string& also, const std::string& after) {
   for (const Part& part : parts)
     if (part.present)
-      throw OptionError("--gp-over", domain + " (the pixel field) has no " + part.what + " (" +
-                                         part.flag + "; or --gp-over masks)");
+      throw OptionError(option, head + part.what + " (" + part.flag + also + ")" + after);
+}
+
+// What the pixel field does not have: the mask-space GP's per-point devices and Algorithm 1.
+void CheckFieldParts(const RefineOptions& o, const std::string& domain) {
+  RefuseParts({{o.algorithm != Algorithm::kBorex, "Algorithm 1", "--algorithm borex"},
+               {o.prior_mean != PriorMean::kFitted, "fixed prior mean", "--prior-mean fitted"},
+               {o.nonnegative_prior_coefficient, "bounded prior coefficient",
+                "--no-nonnegative-prior-coefficient"},
+               {o.fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
+               {o.hyperopt, "per-step length-scale fit", "no --hyperopt"},
+               {o.jitter > 0, "jitter", "--jitter 0"}},
+              "--gp-over", domain + " (the pixel field) has no ", "; or --gp-over masks", "");
 }
 
 }  // namespace
@@ -244,24 +253,15 @@ void RefineOptions::CheckSettings() const {
   if (algorithm == Algorithm::kMokuwe) {
     // Algorithm 1 has none of Algorithm 2's parts: say which one was asked for, rather than
     // run something that is neither.
-    struct Part {
-      bool present;
-      const char *what, *flag;
-    };
-    const Part parts[] = {
-        {flip, "flip", "--no-flip"},
-        {weighted_average, "1/r^2 average", "--simple-average"},
-        {use_prior, "prior", "--no-prior"},
-        {prior_mean == PriorMean::kFitted, "fitted prior mean", "--prior-mean fixed"},
-        {fit_signal_variance, "signal-variance fit", "--no-fit-signal-variance"},
-        {fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
-        {aggregation == Aggregation::kBox, "box aggregation", "--aggregation pointwise"}};
-    for (const Part& part : parts)
-      if (part.present)
-        throw OptionError("--algorithm", std::string("mokuwe (Algorithm 1) has no ") + part.what +
-                                             " (" + part.flag +
-                                             "): start from RefineOptions::Mokuwe() or "
-                                             "Algorithm1() (--preset mokuwe)");
+    RefuseParts({{flip, "flip", "--no-flip"},
+                 {weighted_average, "1/r^2 average", "--simple-average"},
+                 {use_prior, "prior", "--no-prior"},
+                 {prior_mean == PriorMean::kFitted, "fitted prior mean", "--prior-mean fixed"},
+                 {fit_signal_variance, "signal-variance fit", "--no-fit-signal-variance"},
+                 {fit_length_scale, "length-scale fit", "--no-fit-length-scale"},
+                 {aggregation == Aggregation::kBox, "box aggregation", "--aggregation pointwise"}},
+                "--algorithm", "mokuwe (Algorithm 1) has no ", "",
+                ": start from RefineOptions::Mokuwe() or Algorithm1() (--preset mokuwe)");
   }
   if (iterations <= 0)
     throw OptionError("--iterations", "must be at least 1, got " + std::to_string(iterations));
@@ -283,7 +283,7 @@ void RefineOptions::CheckSettings() const {
   if (!(prior_coefficient_sd > 0) || !std::isfinite(prior_coefficient_sd))
     throw OptionError("--prior-coefficient-sd", "must be positive and finite");
   if (!(prior_offset_sd > 0) || !std::isfinite(prior_offset_sd))
-    throw OptionError("--prior-mean", "the offset's prior std must be positive");
+    throw OptionError("prior_offset_sd", "the offset's prior std must be positive and finite");
   if (!(max_gp_megabytes > 0)) throw OptionError("--max-gp-memory", "must be positive");
   if (frame_step <= 0) throw OptionError("--mask-frame-step", "must be at least 1");
   if (length_scale_frame < 0 || length_scale_depth < 0)

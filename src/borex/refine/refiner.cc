@@ -197,7 +197,8 @@ struct Refiner::State {
     if (*chosen >= candidates.cols()) {  // a level set (field only)
       const LevelSet& set = level_sets[static_cast<size_t>(*chosen - candidates.cols())];
       (set.of_posterior ? step.posterior_fraction : step.prior_fraction) = set.fraction;
-      step.prior_at_point = candidate_basis(*chosen, 0);
+      // Without a prior the basis' first column is the constant's (⟨w, 1⟩), not a prior's.
+      step.prior_at_point = has_prior ? candidate_basis(*chosen, 0) : 0.0;
       return step;
     }
     step.row = candidates(0, *chosen);
@@ -467,11 +468,8 @@ struct Refiner::State {
         field->num_observations() > 0) {
       const std::vector<double> signals =
           options.fit_signal_variance ? gp::SignalVarianceGrid() : std::vector<double>{signal};
-      std::vector<double> noises{noise};
-      if (options.fit_noise_variance) {
-        noises.clear();
-        for (int k = -8; k <= 0; ++k) noises.push_back(std::pow(10.0, k / 4.0));
-      }
+      const std::vector<double> noises =
+          options.fit_noise_variance ? gp::NoiseVarianceGrid() : std::vector<double>{noise};
       std::vector<Eigen::VectorXd> prior_variances{prior_variance};
       if (fit_sd) {
         prior_variances.clear();

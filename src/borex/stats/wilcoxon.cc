@@ -64,6 +64,13 @@ double NormalCdf(double x) {
   return t > 0 ? 1.0 - y : y;
 }
 
+double Mean(const std::vector<double>& values) {
+  if (values.empty()) throw Error("mean of an empty sample");
+  double sum = 0;
+  for (const double value : values) sum += value;
+  return sum / static_cast<double>(values.size());
+}
+
 double Median(std::vector<double> values) {
   if (values.empty()) throw Error("median of an empty sample");
   const size_t middle = values.size() / 2;
