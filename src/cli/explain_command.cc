@@ -42,9 +42,7 @@ std::shared_ptr<ExplainCommandFlags> AddExplainCommandFlags(CLI::App& command) {
 app::ExplainJobOptions ExplainCommandFlags::Job() const {
   app::ExplainJobOptions job = this->job;
   job.explain.method = explain::ParseMethod(method, "--method");
-  const bool cam = job.explain.method == explain::Method::kGradCam ||
-                   job.explain.method == explain::Method::kGradCamPlusPlus;
-  if (cam && command->count("--rise-infill") > 0)
+  if (!explain::HidesPixels(job.explain.method) && command->count("--rise-infill") > 0)
     throw OptionError("--rise-infill", method + " hides no pixels: --rise-infill does not apply");
   job.explain.rise.score = model::ParseScoreKind(score);
   job.explain.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);

@@ -53,6 +53,13 @@ app::RefineJobOptions RefineCommandFlags::Job() const {
   if (!job.refine.use_prior && refine.command->count("--prior-method") > 0)
     throw OptionError("--prior-method",
                       "Algorithm 1 (--algorithm or --preset mokuwe) uses no prior");
+  // Like explain's --rise-infill: refused where the prior hides no pixels, rather than ignored.
+  if (!prior_infill.empty() && (!job.prior_path.empty() || job.prior_method == "none" ||
+                                !explain::HidesPixels(explain::ParseSingleMapMethod(
+                                    job.prior_method, "--prior-method", "none"))))
+    throw OptionError("--prior-infill",
+                      "the prior hides no pixels (a file, none, or a CAM): "
+                      "--prior-infill does not apply");
   job.prior.opticam.normalization = explain::ParseCamNormalization(opticam_normalization);
   ApplyMethodInfill(prior_infill, "--prior-infill", job.prior);
   render.Apply(job.common);

@@ -534,6 +534,10 @@ TEST_F(CliTest, ConflictingAndOutOfRangeFlagsAreRefusedByName) {
                      "--prior-method: Algorithm 1");
   ExpectCleanFailure(RegionArgs() + " --frames 0", 2, "--frames: must be positive");
   ExpectCleanFailure(RegionArgs() + " --fps 5", 2, "--fps: needs --video");
+  ExpectCleanFailure(RegionArgs() + " --prior-method gradcam --prior-infill blur", 2,
+                     "--prior-infill: the prior hides no pixels");
+  ExpectCleanFailure(RegionArgs() + " --prior " + Path("input_prior.npy") + " --prior-infill blur",
+                     2, "--prior-infill: the prior hides no pixels");
   ExpectCleanFailure(RegionArgs() + " --frame-stride 0", 2, "--frame-stride: must be positive");
   ExpectCleanFailure(RegionArgs() + " --threads 100000", 2, "--threads: 100000 is more than");
   ExpectCleanFailure(RegionArgs() + " --mean 1e308,0,0", 2, "--mean: values must be finite");

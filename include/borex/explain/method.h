@@ -36,6 +36,9 @@ std::string MethodName(Method method);
 // Whether `method` needs the model's gradients (Grad-CAM, Grad-CAM++, Opti-CAM, FIDO): only a
 // white-box classifier (model::Classifier::white_box(), a TorchScript model) gives them.
 bool NeedsGradients(Method method);
+// Whether `method` hides pixels, so that an in-fill applies to it: all but Grad-CAM and
+// Grad-CAM++.
+bool HidesPixels(Method method);
 struct ExplainOptions;
 // OptionError naming `option` and the method when `method` needs gradients and `classifier` is a
 // black box (an ONNX model), and OptionError("--target-layer") when a CAM method's layer

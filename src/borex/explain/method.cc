@@ -54,6 +54,10 @@ Method ParseSingleMapMethod(const std::string& name, const std::string& option,
 
 std::string MethodName(Method method) { return kMethods.Name(method); }
 
+bool HidesPixels(Method method) {
+  return method != Method::kGradCam && method != Method::kGradCamPlusPlus;
+}
+
 bool NeedsGradients(Method method) {
   switch (method) {
     case Method::kGradCam:
