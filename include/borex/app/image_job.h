@@ -43,7 +43,9 @@ struct ImageJobOptions {
   io::RenderOptions signed_render = io::RenderOptions::Signed();
   // Every setting but the inputs and the output prefix: what a job on an image in memory needs.
   void CheckSettings() const;
-  // CheckSettings(), an image or a clip, and an output prefix.
+  // The output prefix alone: given, and not a directory.
+  void CheckOutputPrefix() const;
+  // CheckSettings(), an image or a clip, an output prefix, and no output that is an input.
   void Check() const;
   bool video() const { return !video_path.empty(); }
   const std::string& input_path() const { return video() ? video_path : image_path; }
@@ -63,8 +65,11 @@ struct RefineJobOptions {
   // refinement's (refine.seed, refine.score), so one --seed decides the whole job.
   explain::ExplainOptions prior = explain::ExplainOptions::Prior();
   refine::RefineOptions refine;
-  std::string trace_path;      // every BO step as JSON; empty: none
-  void CheckSettings() const;  // as ImageJobOptions::CheckSettings
+  std::string trace_path;  // every BO step as JSON; empty: none
+  // As ImageJobOptions::CheckSettings, and no output (the trace included) that is an input (the
+  // prior included).
+  void CheckSettings() const;
+  // CheckSettings(), an image or a clip, and an output prefix.
   void Check() const;
 };
 

@@ -438,14 +438,18 @@ void ImageJobOptions::CheckSettings() const {
   signed_render.Check();
 }
 
-void ImageJobOptions::Check() const {
-  CheckImageOrClip(image_path, video_path);
-  CheckSettings();
+void ImageJobOptions::CheckOutputPrefix() const {
   if (out_prefix.empty()) throw OptionError("--out", "an output prefix is required");
   if (out_prefix.back() == '/' || std::filesystem::is_directory(out_prefix))
     throw OptionError("--out", out_prefix + " is a directory: give a prefix such as " +
                                    (std::filesystem::path(out_prefix) / "map").string() +
                                    " (for map.npy, map.png, ...)");
+}
+
+void ImageJobOptions::Check() const {
+  CheckImageOrClip(image_path, video_path);
+  CheckSettings();
+  CheckOutputPrefix();
   io::CheckOutputsDistinct(OutputFiles(out_prefix),
                            {{"--image", image_path}, {"--video", video_path}});
 }
@@ -469,7 +473,8 @@ void RefineJobOptions::CheckSettings() const {
 }
 
 void RefineJobOptions::Check() const {
-  common.Check();
+  CheckImageOrClip(common.image_path, common.video_path);
+  common.CheckOutputPrefix();
   CheckSettings();
 }
 
