@@ -258,6 +258,22 @@ TEST(GaussianProcessTest, DuplicatesWithTinyNoiseStayFiniteThroughThePivotFloor)
   }
 }
 
+TEST(GaussianProcessTest, ThePivotFloorIsRelativeToTheSignalVariance) {
+  // A point observed twice leaves d² = σn²(2σf² + σn²)/(σf² + σn²) ≈ 2σn² for its second pivot;
+  // the floor is 1e-6·σf², so whether it applies depends on σf² as well as σn².
+  const Problem p = RandomProblem(7, 1, 20);
+  const auto floored = [&](double signal_variance, double noise) {
+    CandidateGp gp(
+        MaternKernel(MaternNu::kFiveHalves, Eigen::Vector3d(12, 12, 20), signal_variance),
+        p.candidates, noise);
+    gp.AddObservation(p.points.col(0), 0.3);
+    gp.AddObservation(p.points.col(0), 0.4);
+    return gp.num_floored_pivots();
+  };
+  EXPECT_EQ(floored(100.0, 1e-5), 1);  // 2e-5 < 1e-4
+  EXPECT_EQ(floored(1e-4, 1e-9), 0);   // 2e-9 ≥ 1e-10
+}
+
 TEST(GaussianProcessTest, NoObservationsIsThePrior) {
   const Problem p = RandomProblem(5, 1);
   CandidateGp gp(MaternKernel(MaternNu::kOneHalf, Eigen::Vector3d(1, 2, 3), 0.7), p.candidates);

@@ -148,6 +148,21 @@ TEST(RiseMaskTest, ShiftIsUniformOverTheCell) {
   EXPECT_EQ(cols.size(), static_cast<size_t>(cell));
 }
 
+TEST(RiseMaskTest, ShiftsOfANonSquareImageRangeOverTheirOwnAxisOfTheCell) {
+  RiseMaskGenerator generator(Options(8, 0.5), 40, 120, 5);
+  ASSERT_EQ(generator.cell_size(), cv::Size(15, 5));  // ceil(120/8) wide, ceil(40/8) high
+  std::set<int> rows, cols;
+  for (int i = 0; i < 400; ++i) {
+    generator.Next();
+    rows.insert(generator.last_shift().y);
+    cols.insert(generator.last_shift().x);
+  }
+  // P(a given column shift never appears in 400 draws) = (14/15)^400 < 1e-11.
+  EXPECT_EQ(rows, (std::set<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(cols.size(), 15u);
+  EXPECT_EQ(*cols.rbegin(), 14);
+}
+
 TEST(RiseMaskTest, MaskIsTheCropOfTheUpsampledGrid) {
   const int s = 5;
   RiseMaskGenerator generator(Options(s, 0.5), 37, 53, 6);
@@ -176,6 +191,13 @@ TEST(RiseMaskTest, UpsamplingMatchesSkimageReflectFormula) {
   // Same along rows (transposed grid).
   const cv::Mat up_rows = RiseMaskGenerator::UpsampleGrid(grid.t(), 6, 1);
   for (int u = 0; u < 6; ++u) EXPECT_NEAR(up_rows.at<float>(u, 0), expected[u], 1e-6) << u;
+  // Three cells reach the mirror beyond the last one: x = (u + 0.5)/2 - 0.5 puts u = 5 at 2.25,
+  // between cell 2 and cell 3, which mirrors to cell 1 (a period of 4): 0.75·2 + 0.25·1.
+  cv::Mat three(1, 3, CV_32FC1);
+  for (int c = 0; c < 3; ++c) three.at<float>(0, c) = static_cast<float>(c);
+  const cv::Mat up_three = RiseMaskGenerator::UpsampleGrid(three, 1, 6);
+  const float expected_three[] = {0.25f, 0.25f, 0.75f, 1.25f, 1.75f, 1.75f};
+  for (int v = 0; v < 6; ++v) EXPECT_NEAR(up_three.at<float>(0, v), expected_three[v], 1e-6) << v;
   // A uniform grid stays exactly uniform (no rounding drift from the weights).
   const cv::Mat ones = cv::Mat::ones(3, 3, CV_32FC1);
   EXPECT_EQ(cv::countNonZero(RiseMaskGenerator::UpsampleGrid(ones, 17, 23) != 1), 0);
@@ -228,6 +250,8 @@ TEST(RiseVideoMaskTest, FramesInterpolateTheSpatialMasksOfTheGridSlicesLinearlyI
   for (const uint64_t seed : {1u, 5u, 9u}) {
     RiseMaskGenerator generator(options, rows, cols, seed, frames);
     EXPECT_EQ(generator.cell_frames(), 4);  // ceil(7 / 2)
+    // ceil, also where the grid's frames divide the clip's: 8 frames in 2 slices of 4.
+    EXPECT_EQ(RiseMaskGenerator(options, rows, cols, seed, 8).cell_frames(), 4);
     const cv::Mat mask = generator.Next();
     ASSERT_EQ(mask.size(), cv::Size(cols, frames * rows));
     const cv::Mat grids = generator.last_grid();

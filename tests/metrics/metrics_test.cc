@@ -349,6 +349,12 @@ TEST(MetricsTest, AverageDropAndGainFollowOptiCam) {
   cv::Mat dark = cv::Mat::ones(6, 7, CV_32F);
   dark(kRegion).setTo(0);
   const DropGain other = AverageDropGain(classifier, image, dark, 1);
+  cv::Mat darkened = image.clone();
+  darkened(kRegion).setTo(cv::Scalar::all(0));
+  // The gain is relative to the room above p, 1 - p, which is not p here (asserted).
+  const double p_other = 1 - Probability(image), o_other = 1 - Probability(darkened);
+  ASSERT_GT(std::abs(p_other - 0.5), 0.1);
+  EXPECT_NEAR(other.gain, 100 * (o_other - p_other) / (1 - p_other), 1e-4);
   EXPECT_GT(other.gain, 0);
   EXPECT_EQ(other.drop, 0);
   // p = 1 (logit 1000 * mean >> 0): the gain is 0, not 0/0; the region blacked out gives
@@ -540,6 +546,8 @@ TEST(MetricsTest, HideTopIsTheScoreChangeOfHidingTheTopPixels) {
       EXPECT_EQ(top.pixels, static_cast<int>(std::lround(percent / 100 * 1024)));
     }
   }
+  options.hide_percent = 0.15;  // 1.536 pixels: rounded, not truncated
+  EXPECT_EQ(HideTopChange(classifier, image, order, 0, options).pixels, 2);
   options.hide_percent = 0.01;  // rounds to 0 pixels: at least one is hidden
   EXPECT_EQ(HideTopChange(classifier, image, order, 0, options).pixels, 1);
 }

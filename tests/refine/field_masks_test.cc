@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <tuple>
 #include <utility>
 
@@ -176,6 +177,21 @@ TEST(SalientRegionsTest, CountsTheTopSetsConnectedRegionsThatHoldTheirShare) {
   EXPECT_EQ(SalientRegions(diagonal, 0.18, 0.1), 1);
   const cv::Mat flat(8, 8, CV_32FC1, cv::Scalar(1));
   EXPECT_EQ(SalientRegions(flat, 0.05, 0.1), 1);  // ties: the whole map, one region
+  // A region of exactly the share counts: 2 of the top 20 pixels is a tenth.
+  cv::Mat exact(20, 20, CV_32FC1, cv::Scalar(0));
+  exact(cv::Rect(0, 0, 6, 3)).setTo(1);
+  exact(cv::Rect(10, 10, 2, 1)).setTo(1);
+  EXPECT_EQ(SalientRegions(exact, 0.05, 0.1), 2);
+}
+
+TEST(DeviationScaleTest, VarianceRisesLinearlyFromTheFloorToOne) {
+  Eigen::VectorXd quantiles(3);
+  quantiles << 0.0, 0.5, 1.0;
+  const Eigen::VectorXd scale = DeviationScale(quantiles, 0.25);
+  EXPECT_DOUBLE_EQ(scale[0], 0.5);               // √0.25
+  EXPECT_DOUBLE_EQ(scale[1], std::sqrt(0.625));  // √(0.25 + 0.75·0.5)
+  EXPECT_DOUBLE_EQ(scale[2], 1.0);
+  EXPECT_TRUE(DeviationScale(quantiles, 1.0).isOnes());  // the stationary kernel
 }
 
 TEST(RankQuantilesTest, RanksOverTheLastRankTiesSharingTheirMean) {

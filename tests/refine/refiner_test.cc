@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <opencv2/imgproc.hpp>
 
@@ -180,6 +181,56 @@ TEST(RefinerTest, FirstQueryIsThePriorsMaximumWithTheSmallestMask) {
   EXPECT_EQ(step.side, 6.0);
   EXPECT_EQ(step.row, 21.0);
   EXPECT_EQ(step.col, 5.0);
+}
+
+TEST(RefinerTest, TheFirstQuerysAcquisitionIsItsMeanPlusKappaSigma) {
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
+  prior.at<float>(21, 5) = 3.0f;
+  RefineOptions options = SmallOptions();
+  options.prior_mean = PriorMean::kFixed;
+  options.signal_variance = 4.0;  // σ = 2 before any observation
+  options.kappa = 2.0;
+  Refiner refiner(model, RegionImage(), 0, prior, options);
+  const StepRecord step = refiner.Step().front();
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  EXPECT_NEAR(step.acquisition, 3.0 * scale + 2.0 * 2.0, 1e-5);
+}
+
+TEST(RefinerTest, SquashedObservationIsTanhOfHalfTheGainTimesTheFlip) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.squash = 10;
+  Refiner refiner(model, RegionImage(), 0, cv::Mat(), options);
+  for (int i = 0; i < 3; ++i) {
+    const StepRecord step = refiner.Step().front();
+    // 2(σ(g·s) − 1/2) with the logistic σ, the code's form.
+    const double s = step.score_reference - step.score_masked;
+    EXPECT_NEAR(step.observation, 2 * (1 / (1 + std::exp(-10 * s)) - 0.5), 1e-12) << i;
+  }
+}
+
+TEST(RefinerTest, AFixedMeansGpModelsTheResidualAndTheMapAggregatesItsSides) {
+  testing::RegionClassifier model(kRegion);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
+  prior.at<float>(21, 5) = 3.0f;
+  RefineOptions options = SmallOptions();
+  options.prior_mean = PriorMean::kFixed;
+  options.fit_signal_variance = false;
+  options.iterations = 1;
+  Refiner refiner(model, RegionImage(), 0, prior, options);
+  const StepRecord step = refiner.Step().front();
+  ASSERT_EQ(step.side, 6.0);  // side index 0
+  // One observation y of the residual at x: the mean there is m + σf²/(σf² + σn²)·(y − m).
+  const double s = options.signal_variance, n = options.NoiseVariance(), m = step.prior_at_point;
+  const cv::Mat mean = refiner.PosteriorMeanForSide(0);
+  EXPECT_NEAR(mean.at<float>(static_cast<int>(step.row), static_cast<int>(step.col)),
+              m + s / (s + n) * (step.observation - m), 1e-5);
+  const std::vector<cv::Mat> means = {refiner.PosteriorMeanForSide(0),
+                                      refiner.PosteriorMeanForSide(1)};
+  const cv::Mat expected = AggregateSides(means, options.SidePixels(kSize, kSize),
+                                          options.aggregation, options.weighted_average);
+  EXPECT_LT(cv::norm(refiner.Finish().map, expected, cv::NORM_INF), 1e-5);
 }
 
 TEST(RefinerTest, FindsTheRegionWithoutAPrior) {
@@ -369,6 +420,14 @@ TEST(RefinerTest, FittedMeanStartsAtThePriorAveragedOverEachMask) {
     const cv::Mat mean = refiner.PosteriorMeanForSide(side_index);
     const cv::Mat expected = BoxAverage(prior * scale, side_index == 0 ? 6 : 10);
     EXPECT_LT(cv::norm(mean, expected, cv::NORM_INF), 1e-5) << side_index;
+  }
+  // The mass basis: the sum over the square, in units of the smallest square's area (6²).
+  options.prior_basis = PriorBasis::kMaskMass;
+  Refiner mass(model, RegionImage(), 0, prior, options);
+  for (int side_index : {0, 1}) {
+    const cv::Mat expected = BoxSum(prior * scale, side_index == 0 ? 6 : 10) / 36.0;
+    EXPECT_LT(cv::norm(mass.PosteriorMeanForSide(side_index), expected, cv::NORM_INF), 1e-5)
+        << side_index;
   }
 }
 

@@ -2,6 +2,9 @@
 // weighting 1/(r²·t), on a fake video model whose score depends on a known region in known frames.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include <opencv2/imgproc.hpp>
 
 #include "borex/core/error.h"
@@ -195,6 +198,33 @@ TEST(VideoRefinerTest, PriorVoxelsAreTheInitialMeanAndTheFirstQueryTheirMaximum)
   EXPECT_EQ(step.col, 7.0);
   EXPECT_EQ(step.side, 5.0);
   EXPECT_EQ(step.depth, 2.0);
+}
+
+TEST(VideoRefinerTest, TheMassBasisIsTheCuboidsSumInUnitsOfTheSmallestOne) {
+  auto model = Model();
+  cv::Mat prior(kFrames * kRows, kCols, CV_32FC1);
+  cv::randu(prior, 0, 3);
+  RefineOptions options = SmallOptions();
+  options.prior_basis = PriorBasis::kMaskMass;
+  Refiner refiner(model, RegionClip(), 0, prior, options);
+  const double scale = 0.1 / cv::mean(cv::abs(prior))[0];
+  const std::vector<double> sides = options.SidePixels(kRows, kCols);
+  const std::vector<int> depths = options.DepthFrames(kFrames);
+  ASSERT_EQ(depths, (std::vector<int>{2, 4}));
+  const double smallest = std::min(sides[0], sides[1]);
+  // No observation: the mean is the basis (a = 1, b = 0). The larger side and depth: the sum over
+  // the square of each covered frame (fewer at the clip's end), averaged over those frames and
+  // times the depth, over the smallest square's area times the smallest depth.
+  const cv::Mat mean = refiner.PosteriorMeanForSide(1, 1);
+  for (int n : {0, 5, kFrames - 1}) {
+    double sum = 0;
+    int covered = 0;
+    for (int t = n; t < std::min(kFrames, n + depths[1]); ++t, ++covered)
+      sum += BoxSum(prior.rowRange(t * kRows, (t + 1) * kRows).clone() * scale, sides[1])
+                 .at<float>(13, 7);
+    const double expected = sum / covered * depths[1] / (smallest * smallest * depths[0]);
+    EXPECT_NEAR(mean.at<float>(n * kRows + 13, 7), expected, 1e-5) << n;
+  }
 }
 
 TEST(VideoRefinerTest, SameSeedSameMapBitForBit) {

@@ -71,6 +71,11 @@ int SalientRegions(const cv::Mat& map, double fraction, double share);
 // their mean rank (a scale-free reading of where a map puts its mass). One value: 1.
 Eigen::VectorXd RankQuantiles(const Eigen::VectorXf& values);
 
+// The deviation's standard deviation per cell under a floor c (--deviation-floors):
+// √(c + (1 − c)·q), so its variance rises linearly from c at the prior's lowest rank quantile
+// q = 0 to 1 at its highest. c = 1 is the stationary kernel.
+Eigen::VectorXd DeviationScale(const Eigen::VectorXd& quantiles, double floor);
+
 // A field over the grid's cells (rows x cols) at every pixel of the image: bilinear between cell
 // centres, constant beyond the outer centres; a clip's frame by frame (never across two frames).
 // CV_32FC1.

@@ -117,6 +117,10 @@ int SalientRegions(const cv::Mat& map, double fraction, double share) {
   return regions;
 }
 
+Eigen::VectorXd DeviationScale(const Eigen::VectorXd& quantiles, double floor) {
+  return ((1.0 - floor) * quantiles.array() + floor).sqrt().matrix();
+}
+
 Eigen::VectorXd RankQuantiles(const Eigen::VectorXf& values) {
   const Eigen::Index n = values.size();
   BOREX_CHECK_GT(n, 0);

@@ -507,7 +507,7 @@ struct Refiner::State {
       for (double c : floors) {
         const gp::FieldGp::ObservedKernel shaped =
             c == 1.0 ? gp::FieldGp::ObservedKernel()
-                     : field->ObservedUnder(((1.0 - c) * quantiles.array() + c).sqrt().matrix());
+                     : field->ObservedUnder(DeviationScale(quantiles, c));
         for (double s : signals)
           for (double n : noises)
             for (double factor : rise_factors) {
