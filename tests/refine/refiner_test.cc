@@ -39,6 +39,13 @@ double Probability(testing::RegionClassifier& model, const cv::Mat& image) {
   return ::testing::AssertionFailure() << "maximum at " << max_location;
 }
 
+// A flat prior of 0.1 with one peak of 3 at row 21, column 5.
+cv::Mat PeakedPrior() {
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
+  prior.at<float>(21, 5) = 3.0f;
+  return prior;
+}
+
 // One observation per round (the default is several): each Step() is one observation.
 // The squares' GP (the default for images is the pixel field: FieldOptions below).
 RefineOptions SmallOptions() {
@@ -172,8 +179,7 @@ TEST(RefinerTest, PriorIsScaledToMeanAbsoluteValueAndIsTheInitialMean) {
 
 TEST(RefinerTest, FirstQueryIsThePriorsMaximumWithTheSmallestMask) {
   testing::RegionClassifier model(kRegion);
-  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
-  prior.at<float>(21, 5) = 3.0f;
+  const cv::Mat prior = PeakedPrior();
   RefineOptions options = SmallOptions();
   options.mask_sizes = ParseMaskSizes("10,6,8");  // the smallest is not first
   Refiner refiner(model, RegionImage(), 0, prior, options);
@@ -185,8 +191,7 @@ TEST(RefinerTest, FirstQueryIsThePriorsMaximumWithTheSmallestMask) {
 
 TEST(RefinerTest, TheFirstQuerysAcquisitionIsItsMeanPlusKappaSigma) {
   testing::RegionClassifier model(kRegion);
-  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
-  prior.at<float>(21, 5) = 3.0f;
+  const cv::Mat prior = PeakedPrior();
   RefineOptions options = SmallOptions();
   options.prior_mean = PriorMean::kFixed;
   options.signal_variance = 4.0;  // σ = 2 before any observation
@@ -212,8 +217,7 @@ TEST(RefinerTest, SquashedObservationIsTanhOfHalfTheGainTimesTheFlip) {
 
 TEST(RefinerTest, AFixedMeansGpModelsTheResidualAndTheMapAggregatesItsSides) {
   testing::RegionClassifier model(kRegion);
-  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0.1));
-  prior.at<float>(21, 5) = 3.0f;
+  const cv::Mat prior = PeakedPrior();
   RefineOptions options = SmallOptions();
   options.prior_mean = PriorMean::kFixed;
   options.fit_signal_variance = false;
