@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Mutation check of the formulas' tests (docs/reliability.md, "Mutation audit"): applies each
+# mutant of scripts/mutants.txt to the source tree in turn, rebuilds build/, runs the unit tests
+# (ctest -L unit) and restores the file. Every mutant should be killed (some unit test fails).
+#   scripts/mutants.sh             # all of them (about 1-2 minutes each on 2 cores)
+#   scripts/mutants.sh M8 RF15     # the mutants with these IDs
+# Prints one line per mutant, KILLED, SURVIVED or BUILDFAIL, and exits 1 if any survived. It edits
+# the source files while it runs: do not build or edit in the same tree meanwhile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+list=scripts/mutants.txt
+[[ -d build ]] || { echo "mutants: build/ is missing: run scripts/build.sh first" >&2; exit 2; }
+if ! git diff --quiet -- src include; then
+  echo "mutants: src/ or include/ has uncommitted changes; commit or stash them first" >&2
+  exit 2
+fi
+wanted=" $* "
+survived=0
+backup=$(mktemp)
+trap 'rm -f "$backup"' EXIT
+while IFS= read -r entry; do
+  [[ -z $entry || $entry == \#* ]] && continue
+  id=${entry%% ||| *}
+  [[ $# -eq 0 || $wanted == *" $id "* ]] || continue
+  rest=${entry#* ||| }
+  file=${rest%% ||| *}
+  cp "$file" "$backup"
+  if ! /usr/bin/python3 - "$entry" <<'PY'; then
+import sys
+_, path, line, mutated = sys.argv[1].split(" ||| ")
+text = open(path).read()
+if text.count(line) != 1:
+    sys.exit(f"mutants: the line of {sys.argv[1].split(' ||| ')[0]} occurs {text.count(line)} "
+             f"times in {path}: update scripts/mutants.txt")
+open(path, "w").write(text.replace(line, mutated))
+PY
+    exit 2
+  fi
+  if ! cmake --build build -j "$(nproc)" > /dev/null 2>&1; then
+    result=BUILDFAIL
+  elif (cd build && ctest -L unit --stop-on-failure > /dev/null 2>&1); then
+    result=SURVIVED
+    survived=$((survived + 1))
+  else
+    result=KILLED
+  fi
+  cp "$backup" "$file"
+  echo "$result $id $file"
+done < "$list"
+cmake --build build -j "$(nproc)" > /dev/null  # back to the unmutated tree
+((survived == 0))
