@@ -236,6 +236,12 @@ py::tuple Refine(const py::object& model, const py::object& image, const py::obj
                 {{"--label", label}, {"--prior-method", prior_method}, {"--seed", seed}}, options);
   const app::RefineJobOptions job = call.flags->Job();
   job.CheckSettings();
+  // The prior array is the command line's --prior, which excludes computing one: refused rather
+  // than ignored, as the executable refuses --prior with either flag.
+  if (!prior.is_none())
+    for (const char* flag : {"--prior-method", "--prior-infill"})
+      if (call.line->command().count(flag) > 0)
+        throw OptionError(flag, "the prior is given (prior=): nothing computes one");
   const cv::Mat rgb = ImageFromArray(image, "image");
   const cv::Mat prior_map = prior.is_none() ? cv::Mat() : MapFromArray(prior, "prior", rgb.size());
   const std::unique_ptr<model::Classifier> classifier =
@@ -387,12 +393,13 @@ PYBIND11_MODULE(borex, module) {
 
   module.def(
       "refine", &Refine, "model"_a, "image"_a, "label"_a = py::none(), "prior"_a = py::none(),
-      "prior_method"_a = "rise", "seed"_a = 0,
+      "prior_method"_a = py::none(), "seed"_a = 0,
       "Refine a saliency map with BOREx: `borex refine` on an array.\n\n"
       "model: a TorchScript (.pt) or ONNX (.onnx) file's path, a callable f(batch) -> logits, or a "
       "borex.CallableModel. image: H x W x 3 RGB, uint8 or float32 in [0, 1]. label: a "
       "class index or name (None: the top-1 class). prior: an H x W map (None: computed "
-      "with prior_method). Other keyword arguments are refine's flags with underscores "
+      "with prior_method, None for RISE; neither prior_method nor prior_infill with a prior). "
+      "Other keyword arguments are refine's flags with underscores "
       "(iterations=30, mask_sizes=[0.2, 0.4], preset='paper', out='out/x' to also write "
       "the files). Returns (map, summary): the float32 H x W map and the summary the "
       "executable writes to PREFIX.json, as a dict.");

@@ -67,6 +67,15 @@ class CallableModelTest(unittest.TestCase):
             self.assertGreaterEqual(top_fraction_inside(refined), 0.8, prior_method)
             self.assertEqual(summary["model"], "python:square_logits")
 
+    def test_a_given_prior_refuses_the_settings_of_a_computed_one(self):
+        prior = np.ones(scene().shape[:2], np.float32)
+        for options in ({"prior_method": "gradcam"}, {"prior_infill": "mean"}):
+            with self.assertRaisesRegex(ValueError, "the prior is given"):
+                borex.refine(square_logits, scene(), label=0, prior=prior, iterations=4,
+                             **options)
+        refined, _ = borex.refine(square_logits, scene(), label=0, prior=prior, iterations=4)
+        self.assertEqual(refined.shape, prior.shape)
+
     def test_a_map_elsewhere_fails_the_check(self):
         # The measure above would catch a wrong map: the square's mirror image scores 0.
         saliency, _ = borex.explain(square_logits, scene(), label=0, masks=500, grid=8,
