@@ -129,8 +129,9 @@ void AddCommonFlags(CLI::App& command, app::ImageJobOptions& job, ModelFlags& fl
       ->capture_default_str()
       ->group(video);
   command
-      .add_option("--fps", job.fps,
-                  "Frame rate of PREFIX.mp4 (default 0: 8 divided by the frame stride)")
+      .add_option(
+          "--fps", job.fps,
+          "Frame rate of PREFIX.mp4, 0.01 to 1000 (default 0: 8 divided by the frame stride)")
       ->capture_default_str()
       ->group(video);
   command.add_flag("--frame-pngs", job.frame_pngs, "Also write PREFIX_f000.png ... per frame")

@@ -541,6 +541,8 @@ TEST_F(CliTest, ConflictingAndOutOfRangeFlagsAreRefusedByName) {
   ExpectCleanFailure(RegionArgs() + " --frame-stride 0", 2, "--frame-stride: must be positive");
   ExpectCleanFailure(RegionArgs() + " --threads 100000", 2, "--threads: 100000 is more than");
   ExpectCleanFailure(RegionArgs() + " --mean 1e308,0,0", 2, "--mean: values must be finite");
+  ExpectCleanFailure(RegionArgs() + " --mean 123.68,116.78,103.94", 2,
+                     "--mean: 123.68 is outside [0, 1]");
   ExpectCleanFailure(RegionArgs() + " --std 1e-45,1,1", 5, "NaN or infinite logits");
   ExpectCleanFailure(RegionArgs() + " --prior-scale 1e308", 1, "NaN or infinite values");
   EXPECT_EQ(RunBorex(RegionArgs() + " --preset mokuwe").status, 0);

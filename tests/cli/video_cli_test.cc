@@ -211,6 +211,10 @@ TEST_F(VideoCliTest, BadPriorsModelsAndOptionsGetOneLineAndNoOutput) {
                      "model rejected a [1, 8, 3, 32, 32] input");
   ExpectCleanFailure(Refine("input_clip", "--video-layout NHWC"), 2, "--video-layout");
   ExpectCleanFailure(Refine("input_clip", "--mask-frames 2,9"), 2, "--mask-frames");
+  // Frame rates the mp4 writer would round or refuse are refused before the model runs.
+  for (const std::string fps : {"1e308", "0.001", "-8"})
+    ExpectCleanFailure(Refine("input_clip", "--fps " + fps), 2,
+                       "--fps: must be 0 (the default) or between 0.01 and 1000 frames per second");
   // The pixel field's options, named for a clip whose GP is over the squares (the default), are
   // refused rather than silently inactive.
   for (const std::string option :

@@ -223,9 +223,9 @@ TEST_F(ImageTest, ReadPriorMapRejectsHugeDeclaredSizesBeforeDecoding) {
   std::vector<uchar> encoded;
   ASSERT_TRUE(cv::imencode(".pam", rgb, encoded));
   const std::string ok_pam = pam("ok.pam", std::string(encoded.begin(), encoded.end()));
-  EXPECT_NO_THROW(CheckImageHeader(ok_pam));
+  EXPECT_NO_THROW(CheckImageFile(ok_pam));
   EXPECT_EQ(ReadImageRgb(ok_pam).size(), cv::Size(3, 2));
-  EXPECT_NO_THROW(CheckImageHeader(Path("ok.jpg")));
+  EXPECT_NO_THROW(CheckImageFile(Path("ok.jpg")));
 }
 
 // OpenCV hands a file with "DICM" at byte 128 to GDCM unless an earlier decoder claims it, and
@@ -244,7 +244,7 @@ TEST_F(ImageTest, FilesForOpenCvsDicomDecoderAreRefusedBeforeDecoding) {
   ExpectError<InputError>([&] { ReadPriorMap(fuzzed); }, fuzzed, what);
   ExpectError<InputError>([&] { ReadImageRgb(fuzzed); }, fuzzed, what);
   const std::string preamble = with_dicom_marker("dicom.dcm", std::string(128, '\0'));
-  ExpectError<InputError>([&] { CheckImageHeader(preamble); }, preamble, what);
+  ExpectError<InputError>([&] { CheckImageFile(preamble); }, preamble, what);
 
   // BMP and uncompressed TIFF, whose decoders OpenCV tries first, with "DICM" in their pixels.
   cv::Mat bgr(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
@@ -262,6 +262,59 @@ TEST_F(ImageTest, FilesForOpenCvsDicomDecoderAreRefusedBeforeDecoding) {
               0.1)
         << name << ": the marker was written over pixels";
   }
+}
+
+// A PNG or JPEG cut short (a copy still running, a download stopped) is refused naming the file:
+// libpng refused the PNG only after its own line on stderr, and libjpeg decodes the JPEG with grey
+// in place of the missing rows.
+TEST_F(ImageTest, FilesCutShortAreRefusedBeforeDecoding) {
+  cv::Mat bgr(64, 64, CV_8UC3);
+  cv::randu(bgr, 0, 256);
+  const auto encode = [&](const std::string& extension) {
+    std::vector<uchar> encoded;
+    EXPECT_TRUE(cv::imencode(extension, bgr, encoded));
+    return std::string(encoded.begin(), encoded.end());
+  };
+  const auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(Path(name), std::ios::binary) << bytes;
+    return Path(name);
+  };
+  const std::string png = encode(".png");
+  ASSERT_EQ(png.substr(37, 4), "IDAT");  // the chunk after the 13-byte IHDR at byte 8
+  ASSERT_EQ(png.substr(png.size() - 8, 4), "IEND");
+  for (const auto& [length, where] :
+       {std::pair{png.size() - 1, std::string("ends inside its IEND chunk")},
+        std::pair{png.size() - 12, std::string("ends before its IEND chunk")},
+        std::pair{size_t{42}, std::string("ends inside its IDAT chunk")},
+        std::pair{size_t{20}, std::string("ends inside its IHDR chunk")}}) {
+    const std::string path = write("cut.png", png.substr(0, length));
+    ExpectError<InputError>([&] { ReadImageRgb(path); }, path,
+                            "the PNG file " + where + " (truncated, or still being copied?)");
+  }
+  const std::string unnamed =
+      write("unnamed.png", png.substr(0, 8) + "\xff\xff\xff\xff\x01\x02\x03\x04");
+  ExpectError<InputError>(
+      [&] { ReadImageRgb(unnamed); }, unnamed,
+      "the PNG file ends inside its chunks (truncated, or still being copied?)");
+  const std::string jpeg = encode(".jpg");
+  ASSERT_EQ(jpeg.substr(jpeg.size() - 2), "\xff\xd9");
+  const std::string cut_jpeg = jpeg.substr(0, jpeg.size() * 2 / 3);
+  std::vector<uchar> cut_bytes(cut_jpeg.begin(), cut_jpeg.end());
+  EXPECT_FALSE(cv::imdecode(cut_bytes, cv::IMREAD_UNCHANGED).empty());  // why the check is ours
+  for (const auto& [length, where] :
+       {std::pair{jpeg.size() * 2 / 3, std::string("has no end-of-image marker")},
+        std::pair{size_t{10}, std::string("ends inside its header")}}) {
+    const std::string path = write("cut.jpg", jpeg.substr(0, length));
+    ExpectError<InputError>([&] { ReadImageRgb(path); }, path,
+                            "the JPEG file " + where + " (truncated, or still being copied?)");
+    ExpectError<InputError>([&] { ReadPriorMap(path); }, path,
+                            "the JPEG file " + where + " (truncated, or still being copied?)");
+  }
+  // Complete files decode, also with bytes after their end.
+  for (const auto& [name, bytes] :
+       {std::pair{"whole.png", png}, std::pair{"whole.jpg", jpeg},
+        std::pair{"trailing.png", png + "extra"}, std::pair{"trailing.jpg", jpeg + "extra"}})
+    EXPECT_EQ(ReadImageRgb(write(name, bytes)).size(), bgr.size()) << name;
 }
 
 TEST_F(ImageTest, WriteImageEncodesByExtensionAtomically) {

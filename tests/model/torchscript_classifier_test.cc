@@ -6,12 +6,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "borex/core/error.h"
-#include "borex/core/threads.h"
 #include "borex/explain/grad_cam.h"
 
 namespace borex::model {
@@ -168,27 +166,6 @@ TEST(TorchScriptClassifierTest, NonFiniteLogitsAreAModelError) {
   EXPECT_THROW(classifier.ScoreInputGradients({image}, 0, ScoreKind::kLogit), ModelError);
   TorchScriptClassifier normal(Options("tiny_cam_scripted.pt"));
   EXPECT_TRUE(normal.Logits({image}).allFinite());
-}
-
-TEST(ModelOptionsTest, ThreadsAreBoundedByTheMachineAndMeanAndStdMustBeFinite) {
-  ModelOptions options = Options("region_model.pt");
-  options.threads = kThreadsPerHardwareThread * HardwareThreads();
-  EXPECT_NO_THROW(options.Check());
-  options.threads += 1;
-  try {
-    options.Check();
-    FAIL();
-  } catch (const OptionError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("--threads: ", 0), 0u) << e.what();
-  }
-  options.threads = 0;
-  options.mean = cv::Vec3f(std::numeric_limits<float>::infinity(), 0, 0);
-  EXPECT_THROW(options.Check(), OptionError);
-  options.mean.reset();
-  options.std = cv::Vec3f(1, std::numeric_limits<float>::infinity(), 1);
-  EXPECT_THROW(options.Check(), OptionError);
-  options.std = cv::Vec3f(1, 1, 1);
-  EXPECT_NO_THROW(options.Check());
 }
 
 }  // namespace

@@ -32,9 +32,10 @@ constexpr long long kMaxImagePixels = 1LL << 26;
 // Throws InputError naming the file when the width x height that its header declares exceeds
 // kMaxImagePixels (read from the headers of PNG, JPEG, BMP, PNM/PAM and PFM files; other formats
 // are left to OpenCV's own limits), or when cv::imread would hand it to OpenCV's DICOM decoder
-// (GDCM aborts the process on malformed files; borex reads no DICOM). Called by the image readers
-// before cv::imread.
-void CheckImageHeader(const std::string& path);
+// (GDCM aborts the process on malformed files; borex reads no DICOM), or when a PNG or JPEG file
+// is cut short (libjpeg would fill the missing rows with grey). Called by the image readers before
+// cv::imread.
+void CheckImageFile(const std::string& path);
 
 // A CV_8UC3 BGR (or CV_8UC1) image encoded by the extension of `path` (.png, .jpg, ...).
 // OutputError naming `path` if the extension is not an image format OpenCV can write.

@@ -104,6 +104,11 @@ struct VideoWriteResult {
   std::string note;       // one line for the user (fallback, padding), or "" when none
 };
 
+// The frame rates WriteVideo accepts: FFMPEG's mp4 writer refuses or rounds rates below about
+// one frame in 500 s and refuses those above 2^31, and no player shows more than a few hundred.
+inline constexpr double kMinFramesPerSecond = 0.01;
+inline constexpr double kMaxFramesPerSecond = 1000;
+
 // Writes CV_8UC3 BGR frames (all of one size) as a video at `fps` frames per second, staged in
 // `outputs`: the caller commits it together with its other outputs. Each codec of `codecs`
 // (VideoCodecsFor(path) when empty) is tried in a private temporary file, which is kept only if

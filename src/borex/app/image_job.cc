@@ -3,6 +3,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -134,7 +135,9 @@ std::vector<std::string> StageMaps(io::AtomicOutputSet& outputs, const ImageJobO
   io::WriteNpy3D(outputs.Stage(prefix + ".npy"), io::UnstackFrames(map, image.frames));
   const std::vector<cv::Mat> frames =
       io::RenderHeatmapFrames(map, image.frames, image.original, render, range);
-  const double fps = options.fps > 0 ? options.fps : 8.0 / image.frame_stride;
+  const double fps = options.fps > 0 ? options.fps
+                                     : std::clamp(8.0 / image.frame_stride, io::kMinFramesPerSecond,
+                                                  io::kMaxFramesPerSecond);
   const io::VideoWriteResult video = io::WriteVideo(outputs, prefix + ".mp4", frames, fps);
   if (!video.note.empty()) spdlog::warn("{}", video.note);
   summary["video_codec"] = video.codec;
@@ -433,7 +436,10 @@ void ImageJobOptions::CheckSettings() const {
                       : fps != 0 ? "--fps"
                                  : "--start-frame",
                       "needs --video");
-  if (!(fps >= 0)) throw OptionError("--fps", "must be positive (or 0 for the default)");
+  if (fps != 0 && !(fps >= io::kMinFramesPerSecond && fps <= io::kMaxFramesPerSecond))
+    throw OptionError("--fps", fmt::format("must be 0 (the default) or between {:g} and {:g} "
+                                           "frames per second",
+                                           io::kMinFramesPerSecond, io::kMaxFramesPerSecond));
   render.Check();
   signed_render.Check();
 }

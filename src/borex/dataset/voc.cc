@@ -193,7 +193,7 @@ const std::vector<std::string>& VocClassNames() {
 }
 
 cv::Mat ReadSegmentationIndices(const std::string& path) {
-  io::CheckImageHeader(path);
+  io::CheckImageFile(path);
   cv::Mat raw;
   try {
     raw = cv::imread(path, cv::IMREAD_UNCHANGED);

@@ -159,11 +159,54 @@ bool ReachesDicomDecoder(const std::string& bytes) {
   return true;
 }
 
+// Where a PNG or JPEG file (all of `bytes`) is cut short, as a phrase ("ends inside its IDAT
+// chunk"), or "" when it is complete, another format, or its structure is not one this walk
+// follows (OpenCV then decides). libpng refuses a cut PNG only after printing its own line to
+// stderr; libjpeg decodes a cut JPEG with grey in place of the missing rows, warning only there.
+std::string Truncation(const std::string& bytes) {
+  const auto big_endian = [&](size_t at, int count) {
+    uint64_t value = 0;
+    for (int i = 0; i < count; ++i) value = value << 8 | static_cast<uint8_t>(bytes[at + i]);
+    return value;
+  };
+  if (bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
+    // Chunks: a 4-byte length, a 4-letter type, the data and a 4-byte CRC, up to IEND.
+    for (size_t at = 8; at + 8 <= bytes.size();) {
+      const std::string type = bytes.substr(at + 4, 4);
+      const bool named = std::all_of(type.begin(), type.end(),
+                                     [](char c) { return std::isalpha(static_cast<uint8_t>(c)); });
+      if (big_endian(at, 4) + 12 > bytes.size() - at)
+        return "ends inside its " + (named ? type + " chunk" : std::string("chunks"));
+      if (type == "IEND") return "";
+      at += 12 + big_endian(at, 4);
+    }
+    return "ends before its IEND chunk";
+  }
+  if (bytes.compare(0, 2, "\xff\xd8") == 0) {
+    // Segments (a marker, a 2-byte length and data) up to the first start of scan, whose coded
+    // data cannot hold the end-of-image marker FF D9 (a coded FF byte is followed by 00 or D0-D7).
+    for (size_t at = 2; at < bytes.size();) {
+      if (static_cast<uint8_t>(bytes[at]) != 0xff) return "";
+      if (at + 4 > bytes.size()) return "ends inside its header";
+      const uint8_t marker = static_cast<uint8_t>(bytes[at + 1]);
+      if (marker == 0xff) {  // fill byte
+        ++at;
+        continue;
+      }
+      if (marker == 0xda)
+        return bytes.find("\xff\xd9", at) == std::string::npos ? "has no end-of-image marker" : "";
+      at += 2 + big_endian(at + 2, 2);
+    }
+    return "ends inside its header";
+  }
+  return "";
+}
+
 // IMREAD_UNCHANGED keeps 16-bit depth and alpha (the default flags would reduce both to 8-bit
 // BGR) and, like PIL, ignores EXIF orientation.
 cv::Mat DecodeImageFile(const std::string& path, const char* kind) {
   CheckInputFile(path, kind);
-  CheckImageHeader(path);
+  CheckImageFile(path);
   cv::Mat decoded;
   try {
     decoded = cv::imread(path, cv::IMREAD_UNCHANGED);
@@ -275,7 +318,7 @@ cv::Mat ReadClipMap(const std::string& path, int frames) {
   return stacked;
 }
 
-void CheckImageHeader(const std::string& path) {
+void CheckImageFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string bytes(4096, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -284,8 +327,10 @@ void CheckImageHeader(const std::string& path) {
     throw InputError(path,
                      "carries DICOM's marker (\"DICM\" at byte 128); borex does not read DICOM "
                      "files (convert to PNG or TIFF)");
-  // JPEG: the frame header follows EXIF & co.; PNM and PAM: comments may fill any length.
-  if (bytes.compare(0, 2, "\xff\xd8") == 0 || bytes.compare(0, 1, "P") == 0)
+  // JPEG: the frame header follows EXIF & co.; PNM and PAM: comments may fill any length; PNG
+  // and JPEG: their ends show a cut file.
+  if (bytes.compare(0, 2, "\xff\xd8") == 0 || bytes.compare(0, 1, "P") == 0 ||
+      bytes.compare(0, 1, "\x89") == 0)
     bytes += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   const auto [width, height] = DeclaredSize(bytes);
   if (width > 0 && height > 0 &&
@@ -293,6 +338,9 @@ void CheckImageHeader(const std::string& path) {
     throw InputError(path, "declares a " + std::to_string(width) + "x" + std::to_string(height) +
                                " image, more than the " + std::to_string(kMaxImagePixels) +
                                " pixels borex reads");
+  if (const std::string cut = Truncation(bytes); !cut.empty())
+    throw InputError(path, std::string(bytes[0] == '\x89' ? "the PNG" : "the JPEG") + " file " +
+                               cut + " (truncated, or still being copied?)");
 }
 
 std::string EncodeImage(const std::string& path, const cv::Mat& bgr8) {

@@ -340,7 +340,7 @@ VideoWriteResult WriteVideo(AtomicOutputSet& outputs, const std::string& path,
                             const std::vector<cv::Mat>& bgr8_frames, double fps,
                             const std::vector<VideoCodec>& codecs) {
   BOREX_CHECK(!bgr8_frames.empty());
-  BOREX_CHECK_GT(fps, 0.0);
+  BOREX_CHECK(fps >= kMinFramesPerSecond && fps <= kMaxFramesPerSecond);
   const cv::Size frame_size = bgr8_frames.front().size();
   for (const cv::Mat& frame : bgr8_frames) {
     BOREX_CHECK_EQ(frame.type(), CV_8UC3);

@@ -1,4 +1,5 @@
 // The parts of borex/model/open_classifier.h that both backends share (in borex_core).
+#include <spdlog/fmt/fmt.h>
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -12,10 +13,31 @@
 namespace borex::model {
 namespace {
 
-cv::Vec3f ReadVec3(const nlohmann::json& value, const std::string& what) {
+// Why `values` cannot be the mean (`is_std` false) or the standard deviation of pixels in [0, 1],
+// or "" when they can. 0-255 values, a common mix-up (Caffe's 123.68, ...), would feed the model
+// a nearly flat input and every explanation would be of that.
+std::string NormalisationProblem(const cv::Vec3f& values, bool is_std) {
+  for (int c = 0; c < 3; ++c) {
+    const float value = values[c];
+    if (!std::isfinite(value))
+      return is_std ? "values must be positive and finite (in single precision)"
+                    : "values must be finite (in single precision)";
+    if (is_std ? !(value > 0 && value <= 1) : !(value >= 0 && value <= 1))
+      return fmt::format(
+          "{:g} is outside {}: borex's pixels are in [0, 1] (divide 0-255 values "
+          "by 255)",
+          value, is_std ? "(0, 1]" : "[0, 1]");
+  }
+  return "";
+}
+
+cv::Vec3f ReadNormalisation(const nlohmann::json& value, const std::string& what) {
   if (!value.is_array() || value.size() != 3)
     throw std::runtime_error(what + " must have 3 values");
-  return {value[0].get<float>(), value[1].get<float>(), value[2].get<float>()};
+  const cv::Vec3f values{value[0].get<float>(), value[1].get<float>(), value[2].get<float>()};
+  if (const std::string problem = NormalisationProblem(values, what == "std"); !problem.empty())
+    throw std::runtime_error(what + ": " + problem);
+  return values;
 }
 
 std::vector<std::string> ReadClassesFile(const std::string& path) {
@@ -51,8 +73,8 @@ void ParseModelMetadata(const std::string& path, const std::string& text, ModelI
         throw std::runtime_error("input_size must be [H, W] with positive values");
       info.input_size = cv::Size(size[1], size[0]);
     }
-    if (meta.contains("mean")) info.mean = ReadVec3(meta.at("mean"), "mean");
-    if (meta.contains("std")) info.std = ReadVec3(meta.at("std"), "std");
+    if (meta.contains("mean")) info.mean = ReadNormalisation(meta.at("mean"), "mean");
+    if (meta.contains("std")) info.std = ReadNormalisation(meta.at("std"), "std");
     if (meta.contains("target_layer"))
       info.target_layer = meta.at("target_layer").get<std::string>();
     if (meta.contains("description")) info.description = meta.at("description").get<std::string>();
@@ -101,16 +123,10 @@ void ModelOptions::Check() const {
                                        std::to_string(kThreadsPerHardwareThread) + " times the " +
                                        std::to_string(HardwareThreads()) +
                                        " hardware threads of this machine");
-  if (mean) {
-    for (int c = 0; c < 3; ++c)
-      if (!std::isfinite((*mean)[c]))
-        throw OptionError("--mean", "values must be finite (in single precision)");
-  }
-  if (std) {
-    for (int c = 0; c < 3; ++c)
-      if (!((*std)[c] > 0) || !std::isfinite((*std)[c]))
-        throw OptionError("--std", "values must be positive and finite (in single precision)");
-  }
+  if (const std::string problem = mean ? NormalisationProblem(*mean, false) : ""; !problem.empty())
+    throw OptionError("--mean", problem);
+  if (const std::string problem = std ? NormalisationProblem(*std, true) : ""; !problem.empty())
+    throw OptionError("--std", problem);
   if (frames && *frames <= 0) throw OptionError("--frames", "must be positive");
   if (frame_stride && *frame_stride <= 0) throw OptionError("--frame-stride", "must be positive");
   if (input_size && (input_size->width <= 0 || input_size->height <= 0))
