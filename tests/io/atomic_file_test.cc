@@ -12,11 +12,13 @@
 #include <vector>
 
 #include "borex/core/error.h"
+#include "support/message_of.h"
 #include "support/temp_dir.h"
 
 namespace borex::io {
 namespace {
 namespace fs = std::filesystem;
+using borex::testing::MessageOf;
 
 class AtomicFileTest : public borex::testing::TempDirTest {
  protected:
@@ -257,6 +259,10 @@ TEST_F(AtomicFileTest, CheckWritableRejectsReadOnlyDirectory) {
     EXPECT_NE(std::string(e.what()).find("is not writable ("), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).rfind(path + ": directory ", 0), 0u) << e.what();
   }
+  // /proc exists and refuses new files with ENOENT, whose own text ("No such file or directory")
+  // would contradict the line.
+  EXPECT_EQ(MessageOf<OutputError>([] { CheckWritable("/proc/x.json"); }),
+            "/proc/x.json: directory /proc is not writable (it takes no new files)");
 }
 
 TEST_F(AtomicFileTest, CheckWritableAcceptsBareFileNameInCurrentDirectory) {

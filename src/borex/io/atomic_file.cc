@@ -164,9 +164,12 @@ void CheckWritable(const std::string& path) {
   if (fs::is_directory(path, error)) throw OutputError(path, "is a directory, not a file");
   const fs::path probe = directory / (".borex-write-probe" + TempSuffix());
   const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
+  if (fd < 0) {
+    // ENOENT for a directory that exists: one that takes no new files (/proc, /sys).
+    const std::string reason = errno == ENOENT ? "it takes no new files" : ErrnoText();
     throw OutputError(path,
-                      "directory " + directory.string() + " is not writable (" + ErrnoText() + ")");
+                      "directory " + directory.string() + " is not writable (" + reason + ")");
+  }
   close(fd);
   fs::remove(probe, error);
 }
