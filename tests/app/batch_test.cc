@@ -1006,5 +1006,112 @@ TEST_F(BatchTest, VideoBatchWritesVolumesAndScoresClipsAgainstPerFrameBoxes) {
   EXPECT_THROW(Run(options), OptionError);
 }
 
+// A map holds its prior upside down when the fitted coefficient a < 0; a = 0 (the prior not
+// used) is not counted.
+TEST_F(BatchTest, ReportCountsOnlyNegativeCoefficientsAsMapsAgainstThePrior) {
+  fs::create_directories(dir_ / "out");
+  const std::string metrics = ",1,1,0.9,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,";
+  std::ofstream(Path("out/borex:rise.csv"))
+      << io::CsvLine(BatchCsvHeader()) << "a" << metrics << "-0.5,0.1,1,5,0.1\n"
+      << "b" << metrics << "0,0.1,1,5,0.1\n"
+      << "c" << metrics << "0.3,0.1,1,5,0.1\n";
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  const nlohmann::json summary = RunReport(report);
+  EXPECT_EQ(summary["methods"]["borex:rise"]["images"], 3);
+  EXPECT_EQ(summary["methods"]["borex:rise"]["maps_against_prior"], 1);
+}
+
+// Files whose names start with '.' (an atomic write's temporaries, editors' backups) are no
+// method's rows; directories whose settings differ cannot be merged.
+TEST_F(BatchTest, ReportSkipsHiddenCsvsAndRefusesDifferingSettings) {
+  fs::create_directories(dir_ / "out/shard-1-of-2");
+  const std::string row = "a,1,1,0.9,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,,,5,0.1\n";
+  std::ofstream(Path("out/rise.csv")) << io::CsvLine(BatchCsvHeader()) << row;
+  std::ofstream(Path("out/.rise.csv.tmp.1.2.csv")) << io::CsvLine(BatchCsvHeader()) << row;
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  const nlohmann::json summary = RunReport(report);
+  EXPECT_EQ(summary["methods"].size(), 1u) << summary["methods"].dump();
+  EXPECT_TRUE(summary["methods"].contains("rise"));
+  std::ofstream(Path("out/settings.json")) << R"({"format": "borex-batch-settings/2", "seed": 1})";
+  std::ofstream(Path("out/shard-1-of-2/settings.json"))
+      << R"({"format": "borex-batch-settings/2", "seed": 2})";
+  try {
+    RunReport(report);
+    ADD_FAILURE() << "differing settings were merged";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), Path("out/shard-1-of-2/settings.json") +
+                                         ": settings differ from " + Path("out/settings.json") +
+                                         " (results of different runs cannot be merged)");
+  }
+}
+
+// images_per_minute is 60 over the mean seconds per image: 0.2 s and 0.3 s, 240 a minute.
+TEST_F(BatchTest, ReportsImagesPerMinuteFromTheMeanSecondsPerImage) {
+  fs::create_directories(dir_ / "out");
+  const std::string metrics = ",1,1,0.9,1,0.5,0.1,1,1,0.2,2,1,10,0,0.2,,,,5,";
+  std::ofstream(Path("out/rise.csv"))
+      << io::CsvLine(BatchCsvHeader()) << "a" << metrics << "0.2\nb" << metrics << "0.3\n";
+  ReportOptions report;
+  report.dirs = {Path("out")};
+  const nlohmann::json summary = RunReport(report);
+  EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["seconds"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(summary["methods"]["rise"]["images_per_minute"].get<double>(), 240);
+}
+
+// A resumed row holds its prior upside down when its coefficient a < 0; a = 0 does not.
+TEST_F(BatchTest, AResumedRowWithACoefficientOfZeroIsNotAgainstThePrior) {
+  testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48));
+  BatchOptions options = Options(Path("fake"));
+  options.methods = "borex:rise";
+  options.limit = 2;
+  options.allow_unmatched = true;
+  RunBatch(fake, options);
+  io::CsvTable table = io::ReadCsv(Path("fake/borex:rise.csv"));
+  ASSERT_EQ(table.rows.size(), 2u);
+  const int a = table.RequireColumn("prior_coefficient");
+  table.rows[0][a] = "0";
+  table.rows[1][a] = "0.25";
+  {
+    std::ofstream cut(Path("fake/borex:rise.csv"), std::ios::trunc);
+    cut << io::CsvLine(table.header) << io::CsvLine(table.rows[0]) << io::CsvLine(table.rows[1]);
+  }
+  const BatchResult result = RunBatch(fake, options);
+  ASSERT_EQ(result.methods.size(), 1u);
+  EXPECT_EQ(result.methods[0].rows_total, 2);
+  EXPECT_EQ(result.methods[0].maps_against_prior, 0);
+}
+
+// The label's rank counts the classes whose probability is higher: a class as likely as the
+// label (here every class: logits 0 and 0) does not push it down.
+TEST_F(BatchTest, ATieWithTheLabelStillRanksItFirst) {
+  testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48), /*gain=*/0, /*bias=*/0);
+  BatchOptions options = Options(Path("fake"));
+  options.methods = "rise";
+  options.limit = 1;
+  options.allow_unmatched = true;
+  RunBatch(fake, options);
+  const io::CsvTable table = io::ReadCsv(Path("fake/rise.csv"));
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0][table.RequireColumn("label_probability")], "0.5");
+  EXPECT_EQ(table.rows[0][table.RequireColumn("label_rank")], "1");
+}
+
+// The masks decide a RISE map, the batch size of the forward passes does not: a resumed batch
+// may change the one, not the other.
+TEST_F(BatchTest, ResumingMayChangeTheRiseBatchSizeButNotTheMasks) {
+  testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48));
+  BatchOptions options = Options(Path("fake"));
+  options.methods = "rise";
+  options.limit = 1;
+  options.allow_unmatched = true;
+  RunBatch(fake, options);
+  options.explain.rise.batch_size = options.explain.rise.batch_size + 3;
+  EXPECT_NO_THROW(RunBatch(fake, options));
+  options.explain.rise.masks = 32;
+  EXPECT_THROW(RunBatch(fake, options), InputError);
+}
+
 }  // namespace
 }  // namespace borex::app

@@ -285,5 +285,13 @@ TEST(ParseThresholdTest, MetricEqualsValue) {
   }
 }
 
+// The JSON names each input by its role: the image, and the map it scored.
+TEST_F(EvaluateJobTest, TheJsonNamesTheImageAndTheSaliencyMapItScored) {
+  const nlohmann::json result = Evaluate(Job()).summary;
+  EXPECT_EQ(result["image"], kData + "region_image_40x48.png");
+  EXPECT_EQ(result["saliency"], Path("map.npy"));
+  EXPECT_EQ(ReadJson()["saliency"], Path("map.npy"));
+}
+
 }  // namespace
 }  // namespace borex::app

@@ -220,5 +220,28 @@ TEST_F(ImageJobTest, LibraryDefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(five.summary["prior"]["seed"], 5);
 }
 
+// The summary gives sizes as numpy does, height first: the 40x48 image (48 wide) is [40, 48].
+TEST_F(ImageJobTest, TheSummaryGivesTheImagesSizeHeightFirst) {
+  const RefineJobResult result =
+      RunRefineJob(*Model("region_model.pt"), RegionJob("region_image_40x48.png"));
+  EXPECT_EQ(result.summary["image_size"], nlohmann::json({40, 48}));
+  EXPECT_EQ(result.summary["map"]["shape"], nlohmann::json({40, 48}));
+}
+
+// A prefix ending in '/' names a directory (map.npy etc. would be hidden files in it), whether
+// or not the directory exists yet.
+TEST_F(ImageJobTest, APrefixEndingInASlashIsRefusedAsADirectory) {
+  RefineJobOptions job = RegionJob();
+  job.common.out_prefix = (dir_ / "maps").string() + "/";  // no such directory
+  try {
+    job.Check();
+    ADD_FAILURE() << "accepted " << job.common.out_prefix;
+  } catch (const OptionError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--out: " + job.common.out_prefix + " is a directory", 0),
+              0u)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace borex::app

@@ -37,5 +37,26 @@ TEST(ParseTest, NumberListsHaveTheirCountAndNoStrayCommas) {
   }
 }
 
+// A number that underflows (strtod's ERANGE) is refused, not read as 0.
+TEST(ParseTest, ToNumberRefusesANumberThatUnderflows) {
+  EXPECT_FALSE(ToNumber("1e-400").has_value());
+  EXPECT_FALSE(ToNumber("-1e-400").has_value());
+  EXPECT_EQ(ToNumber("1e-300"), 1e-300);  // small, but a normal double
+}
+
+// A list shorter than its minimum (--mean 0.5,0.5 for R,G,B) is refused: its missing values
+// would be read past its end.
+TEST(ParseTest, NumberListsBelowTheirMinimumCountAreRefused) {
+  EXPECT_EQ(ParseNumberList("1,2,3", "--mean", 3, 3, "R,G,B"), std::vector<double>({1, 2, 3}));
+  for (const char* bad : {"0.5", "0.5,0.5"}) {
+    try {
+      ParseNumberList(bad, "--mean", 3, 3, "R,G,B");
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const OptionError& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("--mean: '") + bad + "' is not R,G,B");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace borex

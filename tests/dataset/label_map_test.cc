@@ -81,5 +81,14 @@ TEST_F(LabelMapTest, ChoosesTheBestRankedAnnotatedClassAmongTopK) {
   EXPECT_EQ(ChooseTargetLabel(probabilities, map, Annotated({"bird"}), 5).label, 3);
 }
 
+// The model's classes are 0..N-1: index N is outside, the last index N-1 inside.
+TEST_F(LabelMapTest, TheLastClassIsNMinusOneNotN) {
+  EXPECT_EQ(LabelMap::FromFile(Write("9 cat\n"), 10, voc_).DatasetClass(9), "cat");
+  EXPECT_EQ(MessageOf<InputError>([&] { LabelMap::FromFile(Write("10 cat\n"), 10, voc_); }),
+            Path("map.txt") + ": line 1: class 10 is outside the model's 0..9");
+  EXPECT_EQ(MessageOf<InputError>([&] { LabelMap::FromFile(Write("8-10 cat\n"), 10, voc_); }),
+            Path("map.txt") + ": line 1: class 8-10 is outside the model's 0..9");
+}
+
 }  // namespace
 }  // namespace borex::dataset

@@ -186,5 +186,31 @@ TEST(ShardTest, ShardsPartitionTheSplit) {
     EXPECT_THROW(ParseShard(bad, "--shard"), OptionError) << bad;
 }
 
+// A box of one row or one column (xmin == xmax, ymin == ymax: 1-based, inclusive) is one pixel
+// wide, not empty.
+TEST_F(VocTest, AOnePixelBoxIsAccepted) {
+  const Annotation annotation = ReadVocAnnotation(Write("p.xml", Xml(Object("cat", 3, 2, 3, 2))));
+  const cv::Mat region = BoxRegion(annotation, "cat", {20, 10}, {20, 10});
+  EXPECT_EQ(cv::countNonZero(region), 1);
+  EXPECT_EQ(region.at<uchar>(1, 2), 1);
+}
+
+// Scaled down, a box covers every pixel it covers partly: (1,1)-(3,2) at half the resolution
+// spans columns 0 to 1.5 and row 0 to 1, i.e. columns 0 and 1 of row 0.
+TEST_F(VocTest, BoxRegionScaledDownCoversThePixelsTheBoxCoversPartly) {
+  const Annotation annotation = ReadVocAnnotation(Write("a.xml", Xml(Object("cat", 1, 1, 3, 2))));
+  const cv::Mat region = BoxRegion(annotation, "cat", {20, 10}, {10, 5});
+  EXPECT_EQ(cv::countNonZero(region), 2);
+  EXPECT_EQ(region.at<uchar>(0, 1), 1);
+}
+
+// A <size> with one side 0 is no size either: the image's size scales the boxes.
+TEST_F(VocTest, BoxRegionTakesTheImagesSizeWhenOneSideOfTheSizeIsZero) {
+  const Annotation annotation = ReadVocAnnotation(
+      Write("z.xml", "<annotation><size><width>20</width><height>0</height></size>" +
+                         Object("cat", 1, 1, 10, 10) + "</annotation>"));
+  EXPECT_EQ(cv::countNonZero(BoxRegion(annotation, "cat", {20, 10}, {20, 10})), 10 * 10);
+}
+
 }  // namespace
 }  // namespace borex::dataset

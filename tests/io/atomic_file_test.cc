@@ -272,5 +272,23 @@ TEST_F(AtomicFileTest, CheckWritableAcceptsBareFileNameInCurrentDirectory) {
   fs::current_path(previous);
 }
 
+// A rename that fails is an error naming the file, not a file reported written.
+TEST_F(AtomicFileTest, CommitNamesAFileItCannotRenameOnto) {
+  fs::create_directories(Path("taken/inside"));  // a non-empty directory where the file goes
+  AtomicOutputSet outputs;
+  const std::string temp = outputs.Stage(Path("taken"));
+  WriteText(temp, "x");
+  try {
+    outputs.Commit();
+    FAIL() << "Commit should throw";
+  } catch (const OutputError& e) {
+    EXPECT_EQ(
+        std::string(e.what()).rfind(Path("taken") + ": cannot rename " + temp + " onto it (", 0),
+        0u)
+        << e.what();
+  }
+  EXPECT_TRUE(fs::is_directory(Path("taken/inside")));
+}
+
 }  // namespace
 }  // namespace borex::io

@@ -124,5 +124,41 @@ TEST_F(CsvTest, RowsWithColumnsFillsAnOlderHeadersMissingColumns) {
   EXPECT_THROW(RowsWithColumns(table, {"a", "c", "b"}, {{"a", "b"}}), InputError);
 }
 
+// A field with a carriage return is quoted: unquoted, it would read back as two lines.
+TEST_F(CsvTest, LineQuotesACarriageReturnAndItReadsBack) {
+  EXPECT_EQ(CsvLine({"a\rb", "c"}), "\"a\rb\",c\n");
+  const std::vector<std::string> row = {"a\rb", "c"};
+  const CsvTable table = ReadCsv(Write("cr.csv", CsvLine({"x", "y"}) + CsvLine(row)));
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0], row);
+}
+
+// The reader trims the spaces around an unquoted field, so a space at either end is quoted.
+TEST_F(CsvTest, LineQuotesASpaceAtEitherEndAndItReadsBack) {
+  EXPECT_EQ(CsvLine({" lead", "trail ", "in side"}), "\" lead\",\"trail \",in side\n");
+  const std::vector<std::string> row = {" lead", "trail ", "in side"};
+  const CsvTable table = ReadCsv(Write("spaces.csv", CsvLine({"x", "y", "z"}) + CsvLine(row)));
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0], row);
+}
+
+// A field of quotes only is the longest quoting can make: 2n + 2 characters.
+TEST_F(CsvTest, LineDoublesAFieldOfQuotesOnlyInFull) {
+  EXPECT_EQ(CsvLine({"\"", "\"\""}), "\"\"\"\",\"\"\"\"\"\"\n");
+  const std::vector<std::string> row = {"\"", "\"\""};
+  const CsvTable table = ReadCsv(Write("quotes.csv", CsvLine({"x", "y"}) + CsvLine(row)));
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0], row);
+}
+
+// An empty file (e.g. created by `touch`, or by a run killed before its header) is a new file.
+TEST_F(CsvTest, AppenderWritesTheHeaderIntoAnEmptyFile) {
+  const std::string path = Write("empty.csv", "");
+  CsvAppender csv(path, {"id", "value"});
+  EXPECT_TRUE(csv.existing_rows().empty());
+  csv.Append({"a", "1"});
+  EXPECT_EQ(Read(path), "id,value\na,1\n");
+}
+
 }  // namespace
 }  // namespace borex::io

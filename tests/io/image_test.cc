@@ -344,5 +344,33 @@ TEST_F(ImageTest, WriteImageRejectsUnknownExtension) {
   EXPECT_FALSE(fs::exists(Path("out.xyz")));
 }
 
+// The sizes that BMP and JPEG headers declare, each read where its format puts it: a top-down
+// BMP's height is negative; a JPEG's frame header holds the height before the width.
+TEST_F(ImageTest, HugeTopDownBmpAndJpegAreRefusedNamingWidthByHeight) {
+  const auto encoded = [](const std::string& extension) {
+    std::vector<uchar> bytes;
+    EXPECT_TRUE(cv::imencode(extension, cv::Mat(3, 4, CV_8UC3, cv::Scalar(1, 2, 3)), bytes));
+    return std::string(bytes.begin(), bytes.end());
+  };
+  std::string bmp = encoded(".bmp");
+  ASSERT_EQ(bmp[14], 40);                                  // BITMAPINFOHEADER
+  bmp.replace(18, 4, std::string("\x00\x80\x00\x00", 4));  // width 32768
+  bmp.replace(22, 4, std::string("\x00\x80\xff\xff", 4));  // height -32768: top-down
+  const std::string bmp_path = Path("huge.bmp");
+  std::ofstream(bmp_path, std::ios::binary) << bmp;
+  ExpectError<InputError>([&] { ReadPriorMap(bmp_path); }, bmp_path,
+                          "declares a 32768x32768 image, more than the 67108864 pixels borex "
+                          "reads");
+  std::string jpeg = encoded(".jpg");
+  const size_t sof = jpeg.find("\xff\xc0");  // baseline frame header: length, precision, H, W
+  ASSERT_NE(sof, std::string::npos);
+  jpeg.replace(sof + 5, 4, std::string("\x08\x00\xff\xff", 4));  // height 2048, width 65535
+  const std::string jpeg_path = Path("huge.jpg");
+  std::ofstream(jpeg_path, std::ios::binary) << jpeg;
+  ExpectError<InputError>([&] { ReadImageRgb(jpeg_path); }, jpeg_path,
+                          "declares a 65535x2048 image, more than the 67108864 pixels borex "
+                          "reads");
+}
+
 }  // namespace
 }  // namespace borex::io

@@ -121,5 +121,12 @@ TEST(JsonFieldTest, ReturnsTheFieldOrNamesFileFieldAndValue) {
   EXPECT_TRUE(IsJsonPositiveInteger(1000000));
 }
 
+// A value of up to 40 characters is shown whole; a longer one is cut to 37 and "...".
+TEST(JsonFieldTest, ShownJsonKeepsFortyCharactersAndCutsFortyOne) {
+  const std::string forty = "\"" + std::string(38, 'x') + "\"";
+  EXPECT_EQ(ShownJson(std::string(38, 'x')), forty);
+  EXPECT_EQ(ShownJson(std::string(39, 'x')), "\"" + std::string(36, 'x') + "...");
+}
+
 }  // namespace
 }  // namespace borex::io

@@ -334,5 +334,44 @@ TEST_F(NpyTest, VolumeRejectsFourDimensionsAndFortranOrder) {
                InputError);
 }
 
+// A one-frame volume in Fortran order is a Fortran-order map (only T > 1 is refused).
+TEST_F(NpyTest, VolumeReadsOneFortranOrderFrame) {
+  const std::vector<float> column_major{kSixValues[0], kSixValues[3], kSixValues[1],
+                                        kSixValues[4], kSixValues[2], kSixValues[5]};
+  for (const std::string shape : {"(1, 2, 3)", "(2, 3)"}) {
+    const std::vector<cv::Mat> volume =
+        ReadNpyMap3D(WriteFile("f.npy", NpyBytes("<f4", true, shape, RawBytes(column_major))));
+    ASSERT_EQ(volume.size(), 1u) << shape;
+    ExpectTwoByThree(volume[0]);
+  }
+}
+
+// A shape whose element count fits size_t but whose byte count does not (2^62 float32 values:
+// 2^64 bytes, 0 after wrapping) fails the size check.
+TEST_F(NpyTest, RejectsAShapeWhoseByteCountOverflows) {
+  ExpectReadError(
+      WriteFile("a.npy", NpyBytes("<f4", false, "(4611686018427387904, 1)", RawBytes(kSixValues))),
+      "impossible shape (4611686018427387904, 1)");
+}
+
+// A header must hold all three keys and nothing after the dictionary; a dtype is exactly three
+// characters ("<f48" is no float32).
+TEST_F(NpyTest, RejectsAMissingKeyTrailingTextAndALongerDtype) {
+  const std::string data = RawBytes(kSixValues);
+  const auto with_header = [&](const std::string& name, const std::string& header) {
+    return WriteFile(name, std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) +
+                               '\0' + header + data);
+  };
+  ExpectReadError(with_header("order.npy", "{'descr': '<f4', 'shape': (2, 3), }\n"),
+                  "bad NPY header (missing 'fortran_order' key): {'descr': '<f4', 'shape': (2, "
+                  "3), }");
+  ExpectReadError(
+      with_header("after.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)} x\n"),
+      "bad NPY header (text after the dictionary): {'descr': '<f4', 'fortran_order': False, "
+      "'shape': (2, 3)} x");
+  ExpectReadError(WriteFile("f48.npy", NpyBytes("<f48", false, "(2, 3)", data)),
+                  "dtype float384 not supported: use float32 or float64");
+}
+
 }  // namespace
 }  // namespace borex::io
