@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Mutation check of the formulas' tests (docs/reliability.md, "Mutation audit"): applies each
-# mutant of scripts/mutants.txt to the source tree in turn, rebuilds build/, runs the unit tests
-# (ctest -L unit) and restores the file. Every mutant should be killed (some unit test fails).
-#   scripts/mutants.sh             # all of them (about 1-2 minutes each on 2 cores)
+# Mutation check of the tests (docs/reliability.md, "Mutation audit"): applies each mutant of a
+# list to the source tree in turn, rebuilds build/, runs the tests of the given ctest labels
+# (default: unit) and restores the file. Every mutant should be killed (some test fails).
+#   scripts/mutants.sh             # the formulas' mutants, scripts/mutants.txt (1-2 minutes each)
 #   scripts/mutants.sh M8 RF15     # the mutants with these IDs
+#   scripts/mutants.sh --list scripts/mutants_io.txt --labels 'unit|model' [IDS]
+#                                  # the readers', datasets' and app layer's mutants; the app's
+#                                  # tests are in the "model" label (up to 4 minutes each)
 # Prints one line per mutant, KILLED, SURVIVED or BUILDFAIL, and exits 1 if any survived. It edits
 # the source files while it runs: do not build or edit in the same tree meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 list=scripts/mutants.txt
+labels=unit
+while [[ $# -gt 0 && $1 == --* ]]; do
+  case $1 in
+    --list) list=${2:?mutants: --list needs a file}; shift 2 ;;
+    --labels) labels=${2:?mutants: --labels needs a ctest label regex}; shift 2 ;;
+    *) echo "mutants: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[[ -f $list ]] || { echo "mutants: $list: no such list" >&2; exit 2; }
 [[ -d build ]] || { echo "mutants: build/ is missing: run scripts/build.sh first" >&2; exit 2; }
 if ! git diff --quiet -- src include; then
   echo "mutants: src/ or include/ has uncommitted changes; commit or stash them first" >&2
@@ -38,7 +50,7 @@ PY
   fi
   if ! cmake --build build -j "$(nproc)" > /dev/null 2>&1; then
     result=BUILDFAIL
-  elif (cd build && ctest -L unit --stop-on-failure > /dev/null 2>&1); then
+  elif (cd build && ctest -L "$labels" --stop-on-failure > /dev/null 2>&1); then
     result=SURVIVED
     survived=$((survived + 1))
   else

@@ -157,7 +157,7 @@ TEST_F(NpyTest, RejectsOtherDtypes) {
 }
 
 TEST_F(NpyTest, RejectsWrongNumberOfDimensionsStatingTheShape) {
-  const std::string data(3 * 4 * 5 * 4, '\0');
+  const std::string data(size_t{3} * 4 * 5 * 4, '\0');
   ExpectReadError(WriteFile("3d.npy", NpyBytes("<f4", false, "(3, 4, 5)", data)),
                   "expected a 2-D array (H, W), got shape (3, 4, 5)");
   ExpectReadError(WriteFile("1d.npy", NpyBytes("<f4", false, "(5,)", data)),
@@ -247,7 +247,7 @@ TEST_F(NpyTest, WriteNpyProducesNumpyLayoutAndRoundTrips) {
   const size_t header_length =
       static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9]) << 8;
   EXPECT_EQ((10 + header_length) % 64, 0u) << "numpy.load needs 16-byte alignment at least";
-  EXPECT_EQ(bytes.size(), 10 + header_length + 5 * 7 * 4);
+  EXPECT_EQ(bytes.size(), 10 + header_length + size_t{5} * 7 * 4);
   const std::string header = bytes.substr(10, header_length);
   EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos) << header;
   EXPECT_NE(header.find("'fortran_order': False"), std::string::npos) << header;
@@ -322,7 +322,7 @@ TEST_F(NpyTest, VolumeRoundTrip) {
 }
 
 TEST_F(NpyTest, VolumeRejectsFourDimensionsAndFortranOrder) {
-  const std::string data(2 * 2 * 2 * 2 * 4, '\0');
+  const std::string data(size_t{2} * 2 * 2 * 2 * 4, '\0');
   try {
     ReadNpyMap3D(WriteFile("4d.npy", NpyBytes("<f4", false, "(2, 2, 2, 2)", data)));
     ADD_FAILURE();
