@@ -92,6 +92,15 @@ class BatchTest : public testing::TempDirTest {
     options.metrics.step = 4096;
     return options;
   }
+  // Options for a fake classifier, whose classes the dataset does not name: `methods` on the
+  // first `limit` images, into fake/.
+  BatchOptions FakeOptions(const std::string& methods, int limit) const {
+    BatchOptions options = Options(Path("fake"));
+    options.methods = methods;
+    options.limit = limit;
+    options.allow_unmatched = true;
+    return options;
+  }
   // Runs the batch with a freshly loaded model_ (as the CLI does).
   BatchResult Run(const BatchOptions& options) const {
     model::TorchScriptClassifier classifier(model_);
@@ -1063,10 +1072,7 @@ TEST_F(BatchTest, ReportsImagesPerMinuteFromTheMeanSecondsPerImage) {
 // A resumed row holds its prior upside down when its coefficient a < 0; a = 0 does not.
 TEST_F(BatchTest, AResumedRowWithACoefficientOfZeroIsNotAgainstThePrior) {
   testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48));
-  BatchOptions options = Options(Path("fake"));
-  options.methods = "borex:rise";
-  options.limit = 2;
-  options.allow_unmatched = true;
+  BatchOptions options = FakeOptions("borex:rise", 2);
   RunBatch(fake, options);
   io::CsvTable table = io::ReadCsv(Path("fake/borex:rise.csv"));
   ASSERT_EQ(table.rows.size(), 2u);
@@ -1087,10 +1093,7 @@ TEST_F(BatchTest, AResumedRowWithACoefficientOfZeroIsNotAgainstThePrior) {
 // label (here every class: logits 0 and 0) does not push it down.
 TEST_F(BatchTest, ATieWithTheLabelStillRanksItFirst) {
   testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48), /*gain=*/0, /*bias=*/0);
-  BatchOptions options = Options(Path("fake"));
-  options.methods = "rise";
-  options.limit = 1;
-  options.allow_unmatched = true;
+  BatchOptions options = FakeOptions("rise", 1);
   RunBatch(fake, options);
   const io::CsvTable table = io::ReadCsv(Path("fake/rise.csv"));
   ASSERT_EQ(table.rows.size(), 1u);
@@ -1102,10 +1105,7 @@ TEST_F(BatchTest, ATieWithTheLabelStillRanksItFirst) {
 // may change the one, not the other.
 TEST_F(BatchTest, ResumingMayChangeTheRiseBatchSizeButNotTheMasks) {
   testing::RegionClassifier fake(cv::Rect(40, 40, 48, 48));
-  BatchOptions options = Options(Path("fake"));
-  options.methods = "rise";
-  options.limit = 1;
-  options.allow_unmatched = true;
+  BatchOptions options = FakeOptions("rise", 1);
   RunBatch(fake, options);
   options.explain.rise.batch_size = options.explain.rise.batch_size + 3;
   EXPECT_NO_THROW(RunBatch(fake, options));
