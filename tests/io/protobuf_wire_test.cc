@@ -75,13 +75,17 @@ TEST(ProtobufWireTest, RejectsTruncatedAndMalformedBytes) {
 
 // A field that ends exactly at the end of the message (the usual last field) is whole, not cut.
 TEST(ProtobufWireTest, ReadsAFieldThatEndsExactlyAtTheEndOfTheMessage) {
-  const std::vector<ProtoField> text = ReadAll("\x12\x07testing");
+  // The fields' bytes view the message: it lives as long as they are read.
+  const std::string text_message = "\x12\x07testing";
+  const std::vector<ProtoField> text = ReadAll(text_message);
   ASSERT_EQ(text.size(), 1u);
   EXPECT_EQ(text[0].bytes, "testing");
-  const std::vector<ProtoField> fixed32 = ReadAll(std::string("\x1d\x04\x03\x02\x01", 5));
+  const std::string fixed32_message("\x1d\x04\x03\x02\x01", 5);
+  const std::vector<ProtoField> fixed32 = ReadAll(fixed32_message);
   ASSERT_EQ(fixed32.size(), 1u);
   EXPECT_EQ(fixed32[0].value, 0x01020304u);
-  const std::vector<ProtoField> empty = ReadAll(std::string("\x12\x00", 2));  // an empty string
+  const std::string empty_message("\x12\x00", 2);  // an empty string
+  const std::vector<ProtoField> empty = ReadAll(empty_message);
   ASSERT_EQ(empty.size(), 1u);
   EXPECT_EQ(empty[0].bytes, "");
 }
