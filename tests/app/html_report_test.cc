@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <set>
+#include <sstream>
 
 #include "borex/app/batch.h"
 #include "borex/app/curves.h"
@@ -297,6 +299,92 @@ TEST_F(HtmlReportTest, LimitAndSampleChooseTheImagesDeterministically) {
 
   options.html_options.sample = -1;
   EXPECT_THROW(RunReport(options), OptionError);
+}
+
+TEST_F(HtmlReportTest, ASampleTakesEveryImageEquallyOften) {
+  // Three of five images: each is in a uniform sample with probability 3/5. Over 300 seeds the
+  // count's standard deviation is about 8.5 (a shuffle that swaps with any position, not only
+  // the ones not yet drawn, takes them 146-223 times in 300).
+  ReportOptions options = Options();
+  options.html_options.sample = 3;
+  std::map<std::string, int> taken;
+  for (std::uint64_t seed = 0; seed < 300; ++seed) {
+    options.html_options.seed = seed;
+    RunReport(options);
+    for (const std::string& id : RowIds()) ++taken[id];
+  }
+  for (const std::string& id : ids_) EXPECT_NEAR(taken[id], 180, 30) << id;
+}
+
+TEST_F(HtmlReportTest, CurvesAreDrawnThroughAtMostSixtyOneOfTheirPointsToTheLast) {
+  // 150 points: every third (0, 3, ..., 147) and the last, 51 in all, on the 150 x 70 box
+  // (x = 2 + 146 f, y = 68 − 66 s); an insertion score above 1 stays on the box's top edge.
+  metrics::Evaluation e;
+  for (int k = 0; k < 150; ++k) {
+    e.insertion.fractions.push_back(k / 149.0);
+    e.insertion.scores.push_back(1.5 * k / 149.0);
+    e.deletion.scores.push_back(1 - k / 149.0);
+  }
+  e.deletion.fractions = e.insertion.fractions;
+  std::ofstream(Path("out/curves/rise/a_first.csv")) << CurvesCsv(e);
+  RunReport(Options());
+  const nlohmann::json curves = testing::ReportData(Page())["rows"][0]["m"][1]["curves"];
+  ASSERT_EQ(curves.size(), 2u);
+  std::vector<std::string> points;
+  std::istringstream insertion(curves[0].get<std::string>());
+  for (std::string point; insertion >> point;) points.push_back(point);
+  ASSERT_EQ(points.size(), 51u);
+  EXPECT_EQ(points.front(), "2,68");
+  EXPECT_EQ(points[1], "5,66");  // k = 3: x = 4.94, y = 68 − 66 · 0.0302 = 66.0
+  EXPECT_EQ(points.back(), "148,2");
+  EXPECT_EQ(curves[1].get<std::string>().substr(0, 5), "2,2 5");
+}
+
+TEST_F(HtmlReportTest, ImagesLargerThanTheThumbnailAreShrunkToItsSide) {
+  cv::Mat image(240, 400, CV_8UC3);
+  cv::randu(image, 0, 255);
+  ASSERT_TRUE(cv::imwrite(Path("voc/JPEGImages/a_first.png"), image));
+  RunReport(Options());
+  const nlohmann::json row = testing::ReportData(Page())["rows"][0];
+  EXPECT_EQ(row["w"], 160);
+  EXPECT_EQ(row["h"], 96);
+  for (const std::string& picture :
+       {row["image"].get<std::string>(), row["m"][1]["overlay"].get<std::string>()})
+    EXPECT_EQ(cv::imread(Path("out/" + picture)).size(), cv::Size(160, 96)) << picture;
+}
+
+TEST_F(HtmlReportTest, AClipsPictureIsTheMiddleOfTheFramesTheModelSaw) {
+  // Ten frames, red = 20 t; the model saw frames 0, 2, 4, 6 (settings.json). The middle one of
+  // those four is the third, clip frame 4, and the map's third frame (its left half 1, the rest
+  // 0) goes over it.
+  for (const std::string sub : {"clips/c1", "annotations", "splits"})
+    fs::create_directories(Path("clips/" + sub));
+  std::ofstream(Path("clips/classes.txt")) << "shirt\nshoe\n";
+  for (int t = 0; t < 10; ++t)
+    ASSERT_TRUE(cv::imwrite(Path("clips/clips/c1/f" + std::to_string(t) + ".png"),
+                            cv::Mat(16, 24, CV_8UC3, cv::Scalar(0, 0, 20 * t))));
+  io::WriteJson(NewFile("clip_out/batch.json"), {{"video_root", Path("clips")}});
+  io::WriteJson(Path("clip_out/settings.json"), {{"video", {{"frames", 4}, {"frame_stride", 2}}}});
+  std::vector<cv::Mat> maps(4);
+  for (cv::Mat& map : maps) map = cv::Mat::zeros(16, 24, CV_32F);
+  maps[2].colRange(0, 12).setTo(1);
+  io::WriteNpy3D(NewFile("clip_out/maps/rise/c1.npy"), maps);
+  std::ofstream(Path("clip_out/rise.csv"))
+      << io::CsvLine(BatchCsvHeader()) << io::CsvLine(Row("c1", 0.5, 0.2, 0.5, 1));
+  ReportOptions options;
+  options.dirs = {Path("clip_out")};
+  options.html = true;
+  RunReport(options);
+  std::ifstream in(Path("clip_out/report.html"));
+  const nlohmann::json data =
+      testing::ReportData({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+  EXPECT_EQ(data["video"], "clip frame 4: the middle of the 4 frames the model saw");
+  const nlohmann::json& row = data["rows"][0];
+  const cv::Mat picture = cv::imread(Path("clip_out/" + row["image"].get<std::string>()));
+  EXPECT_EQ(picture.at<cv::Vec3b>(8, 12), cv::Vec3b(0, 0, 80));
+  const cv::Mat overlay = cv::imread(Path("clip_out/" + row["m"][0]["overlay"].get<std::string>()));
+  ASSERT_EQ(overlay.size(), cv::Size(24, 16));
+  EXPECT_GT(cv::norm(cv::mean(overlay.colRange(0, 12)) - cv::mean(overlay.colRange(12, 24))), 30);
 }
 
 TEST_F(HtmlReportTest, AMissingImageFailsBeforeAnythingIsWritten) {

@@ -19,6 +19,16 @@ TEST(AdamTest, FirstStepMovesEachParameterByTheLearningRateAgainstTheGradientSig
   EXPECT_FLOAT_EQ(x[2], 3);  // no gradient, no move
 }
 
+TEST(AdamTest, EpsilonIsAddedToTheRootOfTheSecondMoment) {
+  // A gradient as small as ε = 1e-8: the first step is lr · g / (|g| + ε) = lr / 2. With ε under
+  // the root it would be lr · g / sqrt(g² + ε), about lr · 1e-4.
+  Adam adam(1, 0.1);
+  Eigen::VectorXf x = Eigen::VectorXf::Zero(1), g(1);
+  g << 1e-8f;
+  adam.Step(x, g);
+  EXPECT_NEAR(x[0], -0.05, 1e-6);
+}
+
 TEST(AdamTest, SecondStepMatchesTheBiasCorrectedFormula) {
   // g1 = 1, g2 = 3: m2 = 0.9·0.1 + 0.1·3 = 0.39, v2 = 0.999·0.001 + 0.001·9 = 0.009999;
   // step2 = lr · (m2 / 0.19) / (sqrt(v2 / 0.001999) + ε).

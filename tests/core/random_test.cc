@@ -90,6 +90,20 @@ TEST(RandomTest, NormalHasMeanZeroVarianceOneAndGaussianShape) {
   EXPECT_NEAR(static_cast<double>(within_one_sd) / n, p, 5 * std::sqrt(p * (1 - p) / n));
 }
 
+TEST(RandomTest, ConsecutiveNormalsAreUncorrelated) {
+  // Box-Muller gives two normals per pair of uniforms, r·cos θ and r·sin θ; they are independent,
+  // so the sample correlation of consecutive draws is about 0 (standard error 1/sqrt(n)).
+  Random random(6);
+  const int n = 100000;
+  double product = 0, squares = 0;
+  for (int i = 0; i < n; ++i) {
+    const double first = random.Normal(), second = random.Normal();
+    product += first * second;
+    squares += (first * first + second * second) / 2;
+  }
+  EXPECT_NEAR(product / squares, 0.0, 5 / std::sqrt(n));
+}
+
 TEST(RandomTest, BernoulliFrequencyMatchesProbability) {
   Random random(5);
   const int n = 100000;

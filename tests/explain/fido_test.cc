@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "borex/core/adam.h"
 #include "borex/core/error.h"
 #include "borex/core/random.h"
 #include "borex/io/image.h"
@@ -98,6 +99,69 @@ TEST(FidoTest, SameSeedSameMapOtherSeedOtherMap) {
   const cv::Mat c = ComputeFido(*model, image, 0, options, Fill(image, 0.5f));
   EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
   EXPECT_GT(cv::norm(a, c, cv::NORM_INF), 0.0);
+}
+
+TEST(FidoLossTest, TheRegularisersAreTheMasksAreaAndItsSquaredStepsBetweenAdjacentCells) {
+  // A model whose logits do not depend on the pixels (log-odds b = 2): the loss is ∓b plus the
+  // weighted regularisers, which a 2 x 3 grid (8 x 12 pixels, cells of 4) lets us sum by hand.
+  testing::RegionClassifier constant(cv::Rect(0, 0, 4, 4), /*gain=*/0.0, /*bias=*/2.0);
+  const cv::Mat image(8, 12, CV_32FC3, cv::Scalar::all(0.5));
+  const std::vector<Eigen::VectorXf> uniforms(1, Eigen::VectorXf::Constant(96, 0.5f));
+  const auto logit = [](const std::vector<float>& q) {
+    Eigen::VectorXf theta(static_cast<long>(q.size()));
+    for (size_t i = 0; i < q.size(); ++i) theta[static_cast<long>(i)] = std::log(q[i] / (1 - q[i]));
+    return theta;
+  };
+  for (const FidoObjective objective :
+       {FidoObjective::kSmallestSufficient, FidoObjective::kSmallestDestroying}) {
+    const double sign = objective == FidoObjective::kSmallestSufficient ? -1 : 1;
+    FidoOptions options;
+    options.objective = objective;
+    options.sparsity = 0;
+    options.smoothness = 2;
+    FidoLoss smooth(constant, image, 0, options, Fill(image, 0));
+    ASSERT_EQ(smooth.grid_values(), 6);
+    // Rows 0.1 0.5 0.9 / 0.3 0.7 0.2: horizontal steps 0.16 + 0.16 + 0.16 + 0.25, vertical
+    // 0.04 + 0.04 + 0.49, TV = 1.30; weight 0.5 · μ 2 · TV.
+    EXPECT_NEAR(
+        smooth.Evaluate(logit({0.1f, 0.5f, 0.9f, 0.3f, 0.7f, 0.2f}), uniforms, 0.5, nullptr),
+        sign * 2 + 1.30, 1e-5);
+    // A uniform mask q = 0.25 (bilinear upsampling keeps it): no TV; the area is what SSR keeps,
+    // Σ(1 − p) = 72 of 96 pixels, or what SDR removes, Σp = 24; weight 0.5 · λ 0.1 · area.
+    options.sparsity = 0.1;
+    FidoLoss sparse(constant, image, 0, options, Fill(image, 0));
+    EXPECT_NEAR(sparse.Evaluate(logit(std::vector<float>(6, 0.25f)), uniforms, 0.5, nullptr),
+                sign * 2 + 0.05 * (sign < 0 ? 72 : 24), 1e-4);
+  }
+}
+
+TEST(FidoTest, IsAdamOnTheLossWithThePhasedInRegularisersAndADecayingRate) {
+  // The documented loop, step t of T: fresh uniforms, the regularisers' weight min(1, t / A),
+  // Adam at the rate lr · (1 − t / T). A = 3 of T = 6 steps, so both schedules matter.
+  auto model = RegionModel();
+  const cv::Mat image = io::ReadImageRgb(kData + "region_image.png");
+  FidoOptions options;
+  options.iterations = 6;
+  options.annealing = 3;
+  options.samples = 2;
+  options.sparsity = 0.01;
+  options.smoothness = 0.05;
+  options.learning_rate = 0.3;
+  const cv::Mat fill = Fill(image, 0.2f);
+  FidoLoss loss(*model, image, 0, options, fill);
+  Eigen::VectorXf theta = Eigen::VectorXf::Zero(loss.grid_values()), gradient;
+  Adam adam(loss.grid_values(), options.learning_rate);
+  Random random(options.seed);
+  std::vector<Eigen::VectorXf> uniforms(2, Eigen::VectorXf(loss.pixels()));
+  for (int step = 0; step < 6; ++step) {
+    for (Eigen::VectorXf& v : uniforms)
+      for (int i = 0; i < v.size(); ++i) v[i] = static_cast<float>(random.UniformDouble());
+    loss.Evaluate(theta, uniforms, std::min(1.0, step / 3.0), &gradient);
+    adam.set_learning_rate(0.3 * (1 - step / 6.0));
+    adam.Step(theta, gradient);
+  }
+  EXPECT_EQ(cv::norm(ComputeFido(*model, image, 0, options, fill), loss.Map(theta), cv::NORM_INF),
+            0.0);
 }
 
 TEST(FidoTest, RejectsBadOptionsAndBlackBoxClassifiers) {

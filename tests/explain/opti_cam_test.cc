@@ -116,7 +116,8 @@ TEST(OptiCamTest, GradientMatchesFiniteDifferences) {
       minus[k] -= h;
       const double numeric =
           (objective.Evaluate(plus, nullptr) - objective.Evaluate(minus, nullptr)) / (2 * h);
-      EXPECT_NEAR(gradient[k], numeric, 2e-2 * std::max(1.0, std::abs(numeric)))
+      // Central differences agree to about 2e-5 here.
+      EXPECT_NEAR(gradient[k], numeric, 1e-4 + 1e-3 * std::abs(numeric))
           << "channel " << k << ", " << CamNormalizationName(normalization);
     }
   }

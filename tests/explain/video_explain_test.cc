@@ -146,10 +146,18 @@ TEST(VideoGradCamTest, TheMapCoversEveryFrameAtTheInputResolution) {
   cam.variant = CamVariant::kGradCamPlusPlus;
   const cv::Mat map = ComputeGradCam(classifier, clip, 1, cam);
   ASSERT_EQ(map.size(), clip.size());
-  double low, high;
+  // The layer's CAM upsampled over every frame, divided by its maximum.
+  const model::LayerGradients layer =
+      classifier.TargetLayerGradients(clip, 1, ResolveTargetLayer(classifier, cam.target_layer));
+  const cv::Mat raw =
+      UpsampleClipMap(CamFromGradients(layer, cam.variant), layer.depth, 8, cv::Size(16, 16));
+  double low, high, raw_high;
   cv::minMaxLoc(map, &low, &high);
+  cv::minMaxLoc(raw, nullptr, &raw_high);
+  ASSERT_GT(raw_high, 0.0);
   EXPECT_GE(low, 0.0);
-  EXPECT_LE(high, 1.0 + 1e-6);
+  EXPECT_FLOAT_EQ(static_cast<float>(high), 1.0f);
+  EXPECT_LT(cv::norm(map, raw / raw_high, cv::NORM_INF), 1e-6);
 }
 
 TEST(VideoOptiCamTest, OptimisesThe3DLayerAndGrowsTheMaskedLogit) {

@@ -120,6 +120,15 @@ TEST_F(VideoTest, NaturalOrderComparesNumbersByValue) {
   for (int t = 0; t < 4; ++t) ExpectColour(frames[t], FrameColour(t), 3, t);  // jpg is lossy
 }
 
+TEST_F(VideoTest, NamesOfEqualNumbersAreOrderedByTheirCharacters) {
+  // 001, 01 and 1 are the same number: their order is still fixed, by the names' bytes ('0' comes
+  // before '1'), whatever order the directory lists them in.
+  const std::string folder = WriteFolder("same", {"f001.png", "f01.png", "f1.png", "f1a.png"});
+  const std::vector<cv::Mat> frames = ReadVideoFrames(folder);
+  ASSERT_EQ(frames.size(), 4u);
+  for (int t = 0; t < 4; ++t) ExpectColour(frames[t], FrameColour(t), 0.01, t);
+}
+
 TEST_F(VideoTest, ReadsAStillImageAsOneFrame) {
   ASSERT_TRUE(cv::imwrite(Path("still.png"), cv::Mat(kSize, CV_8UC3, FrameColour(2))));
   const std::vector<cv::Mat> frames = ReadVideoFrames(Path("still.png"));
