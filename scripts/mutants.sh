@@ -10,6 +10,7 @@
 #   scripts/mutants.sh --list scripts/mutants_explain.txt --labels 'unit|model' [IDS]
 #                                  # the explanation methods', the model's scores and input, the
 #                                  # video reader's and the HTML report's mutants
+#   scripts/mutants.sh --list scripts/mutants_options.txt   # the refiner's options' mutants
 # Prints one line per mutant, KILLED, SURVIVED or BUILDFAIL, and exits 1 if any survived. It edits
 # the source files while it runs: do not build or edit in the same tree meanwhile.
 set -euo pipefail

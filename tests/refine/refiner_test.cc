@@ -331,6 +331,48 @@ TEST(RefineOptionsTest, RejectsBadValuesWithTheOptionName) {
   EXPECT_DOUBLE_EQ(sizes[0].SidePixels(224), 56.0);
 }
 
+// Every setting of the image defaults, as docs/algorithm.md's rounds chose them (the presets
+// table): a default that changes must change here too, on purpose.
+TEST(RefineOptionsTest, TheKrigingDefaultsAreTheOnesTheRoundsChose) {
+  const nlohmann::json expected = nlohmann::json::parse(R"({
+    "preset": "kriging", "algorithm": "borex", "iterations": 50, "acquisition_batch": 4,
+    "mask_sizes": "0.267857,0.401786,0.535714,0.669643", "stride": 2, "kernel": "matern32",
+    "length_scale_position": 0.0, "length_scale_size": 0.0, "noise_variance": 0.3,
+    "signal_variance": 1.0, "kappa": 10.0, "score": "prob", "infill": "mean",
+    "prior_mean_abs": 0.1, "prior_mean": "fitted", "prior_basis": "average",
+    "prior_coefficient_sd": 10.0, "prior_offset_sd": 1.0, "nonnegative_prior_coefficient": false,
+    "fit_signal_variance": true, "fit_length_scale": false, "fit_noise_variance": false,
+    "fit_prior_coefficient_sd": true, "average_hyperparameters": true,
+    "flip": true, "weighted_average": true, "use_prior": true, "aggregation": "box",
+    "squash": 0.0, "hyperopt": false, "hyperopt_tolerance": 0.0, "jitter": 0.0,
+    "gp_over": "pixels", "prior_level_sets": [0.05, 0.1, 0.2, 0.4],
+    "posterior_level_sets": [0.05, 0.1, 0.2, 0.4], "level_set_segments": 300.0,
+    "map_segment_weight": 0.0, "map_segment_form": "none", "deviation_floors": [],
+    "rise_observations": "regions", "rise_observation_limit": 100,
+    "fit_rise_observation_noise": false, "seed": 0})");
+  EXPECT_EQ(RefineOptions().ToJson(), expected);
+}
+
+TEST(RefineOptionsTest, SquareSidesAreTheirShareOfTheShorterSideRoundedToPixels) {
+  // 60, 90, 120 and 150 of 224 at 128 px: 34.29, 51.43, 68.57 and 85.71 px.
+  EXPECT_EQ(RefineOptions().SidePixels(128, 160), (std::vector<double>{34, 51, 69, 86}));
+  RefineOptions tiny;
+  tiny.mask_sizes = ParseMaskSizes("0.01");
+  EXPECT_EQ(tiny.SidePixels(32, 32), std::vector<double>{1});  // never below one pixel
+}
+
+TEST(RefineOptionsTest, ASquareLargerThanTheShorterSideIsRefused) {
+  RefineOptions options;
+  options.mask_sizes = ParseMaskSizes("50px");
+  EXPECT_NO_THROW(options.Check(50, 100));
+  try {
+    options.Check(40, 100);
+    FAIL() << "a 50 px square in a 100x40 image";
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("--mask-sizes"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RefineOptionsTest, PresetsAreThePaperTheCodeAndTheKrigingDefaults) {
   const RefineOptions defaults;
   EXPECT_EQ(defaults.preset, "kriging");
