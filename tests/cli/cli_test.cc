@@ -85,6 +85,26 @@ TEST_F(CliTest, RefineOnTheBundledModelWritesEveryOutput) {
   EXPECT_GT(trace["prior_scale"].get<double>(), 0.0);
 }
 
+// The prior refine computes reads the model's scores as the refinement does (--score), and a
+// prior of zeros, which carries no information, is refined with a warning that says so.
+TEST_F(CliTest, RefinesPriorUsesItsScoreAndAZeroPriorIsWarnedAbout) {
+  for (const std::string score : {"prob", "logit"}) {
+    const CommandResult run = RunBorex(RegionArgs() + " --score " + score);
+    ASSERT_EQ(run.status, 0) << run.err;
+    std::ifstream summary_file(Path("map.json"));
+    const nlohmann::json summary = nlohmann::json::parse(summary_file);
+    EXPECT_EQ(summary["prior"]["source"], "computed");
+    EXPECT_EQ(summary["prior"]["score"], score);
+    EXPECT_EQ(run.err.find("zero everywhere"), std::string::npos) << run.err;
+  }
+  borex::io::WriteNpy(Path("zeros.npy"), cv::Mat::zeros(32, 32, CV_32FC1));
+  const CommandResult zeros = RunBorex(RegionArgs() + " --prior " + Path("zeros.npy"));
+  ASSERT_EQ(zeros.status, 0) << zeros.err;
+  EXPECT_NE(zeros.err.find("the prior is zero everywhere: refining without prior information"),
+            std::string::npos)
+      << zeros.err;
+}
+
 // A prior that marks everything but the region the model reads: the observations contradict it,
 // the fitted coefficient comes out negative, and refine says so in one warning line; a prior on
 // the region gives no warning.

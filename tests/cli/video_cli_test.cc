@@ -73,6 +73,21 @@ class VideoCliTest : public borex::testing::TempDirTest {
   }
 };
 
+// The map's video plays the frames the model saw at 8 frames per second of the clip, divided by
+// the stride between them, unless --fps says otherwise.
+TEST_F(VideoCliTest, TheMapsVideoPlaysAtEightOverTheFrameStrideOrTheGivenRate) {
+  WriteFrames("input_long", 16, cv::Size(32, 32));
+  for (const auto& [extra, fps] : {std::pair<std::string, double>{"", 8},
+                                   {"--frame-stride 2", 4},
+                                   {"--frame-stride 2 --fps 5", 5}}) {
+    const CommandResult run = RunBorex(Refine("input_long", extra));
+    ASSERT_EQ(run.status, 0) << run.err;
+    cv::VideoCapture video(Path("clip.mp4"));
+    ASSERT_TRUE(video.isOpened()) << extra;
+    EXPECT_NEAR(video.get(cv::CAP_PROP_FPS), fps, 1e-6) << extra;
+  }
+}
+
 TEST_F(VideoCliTest, RefineWritesTheVolumeTheVideoTheFramesAndTheSummary) {
   const CommandResult run =
       RunBorex(Refine("input_clip", "--frame-pngs --trace " + Path("trace.json") + " --seed 2"));

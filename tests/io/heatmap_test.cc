@@ -269,6 +269,23 @@ TEST(OverlayTest, AlphaBlendEqualsTheFormulaPerPixel) {
   }
 }
 
+TEST(OverlayTest, AMapSmallerThanTheImageIsInterpolatedLinearlyBetweenPixelCentres) {
+  // A 1 x 2 map [0, 1] over a 1 x 4 image: at the image's pixel centres the map reads 0, 0.25,
+  // 0.75 and 1 (centres at 0.25, 0.75, 1.25, 1.75 map pixels, clamped at the ends); the colours
+  // are those of the map's own range, [0, 1].
+  cv::Mat map(1, 2, CV_32FC1);
+  map.at<float>(0, 0) = 0;
+  map.at<float>(0, 1) = 1;
+  const cv::Mat image(1, 4, CV_32FC3, cv::Scalar::all(0.5));
+  RenderOptions options;
+  options.alpha = 1;
+  const cv::Mat overlay = RenderOverlay(image, map, options);
+  const double read[] = {0, 0.25, 0.75, 1};
+  for (int c = 0; c < 4; ++c)
+    EXPECT_EQ(overlay.at<cv::Vec3b>(0, c), OpenCvColour(cv::COLORMAP_JET, cvRound(255 * read[c])))
+        << c;
+}
+
 TEST(HeatmapTest, ColorbarAppendsTheScaleWithoutChangingTheMap) {
   cv::Mat map(120, 90, CV_32FC1);
   cv::randu(map, -2, 5);
