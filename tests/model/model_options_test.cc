@@ -2,6 +2,7 @@
 // by flags or by its borex.json, must be one of pixels in [0, 1].
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <limits>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "borex/core/threads.h"
 #include "borex/model/open_classifier.h"
 #include "support/message_of.h"
+#include "support/temp_dir.h"
 
 namespace borex::model {
 namespace {
@@ -76,6 +78,43 @@ TEST(ModelOptionsTest, MetadataNormalisationMustBeOfPixelsInZeroToOne) {
   EXPECT_EQ(
       MessageOf<InputError>([&] { ParseModelMetadata("m.pt", R"({"std": [0.2, 0.2]})", info); }),
       "m.pt: invalid borex.json metadata: std must have 3 values");
+}
+
+TEST(ModelOptionsTest, MetadataGivesHeightThenWidthAndAVideoModelItsFrames) {
+  ModelInfo info;
+  ParseModelMetadata("m.pt", R"({"input_size": [32, 48]})", info);
+  EXPECT_EQ(info.input_size, cv::Size(48, 32));  // cv::Size is (width, height)
+  EXPECT_EQ(MessageOf<InputError>(
+                [&] { ParseModelMetadata("m.pt", R"({"task": "video-classification"})", info); }),
+            "m.pt: invalid borex.json metadata: a video model needs frames > 0");
+  EXPECT_EQ(MessageOf<InputError>(
+                [&] { ParseModelMetadata("m.pt", R"({"mean": [0.1, 0.2, 0.3, 0.4]})", info); }),
+            "m.pt: invalid borex.json metadata: mean must have 3 values");
+}
+
+class ModelOptionsFileTest : public testing::TempDirTest {};
+
+TEST_F(ModelOptionsFileTest, ClassNamesSkipBlankLinesAndWindowsLineEnds) {
+  std::ofstream(Path("classes.txt")) << "shirt\r\n\r\n\nankle boot \r\n";
+  ModelOptions options;
+  options.path = "m.pt";
+  options.classes_file = Path("classes.txt");
+  ModelInfo info;
+  ApplyModelOptions(options, info);
+  EXPECT_EQ(info.class_names, (std::vector<std::string>{"shirt", "ankle boot"}));
+}
+
+TEST(ModelOptionsTest, AFrameStrideOrALayoutNeedsAVideoModel) {
+  ModelOptions options;
+  options.path = "m.pt";
+  options.frame_stride = 2;
+  ModelInfo image_model;
+  EXPECT_EQ(MessageOf<OptionError>([&] { ApplyModelOptions(options, image_model); }),
+            "--frame-stride: m.pt is not a video model (no frames in its metadata): give "
+            "--frames T to use it as one");
+  options.frames = 8;  // made a video model by the flag
+  EXPECT_NO_THROW(ApplyModelOptions(options, image_model));
+  EXPECT_EQ(image_model.frame_stride, 2);
 }
 
 }  // namespace

@@ -75,6 +75,18 @@ TEST(OnnxModelProtoTest, AModelWithoutMetadataOrShape) {
   EXPECT_TRUE(model.input_shape.empty());
 }
 
+TEST(OnnxModelProtoTest, TheLastTypeOfAnInputCountsAndOnlyNumericDimsAreSizes) {
+  // A ValueInfoProto whose type (field 2) comes twice, the first without a shape: protobuf merges
+  // an embedded message given twice, and the shape is the second's. A dim_value (field 1) that is
+  // not a varint is not a size: the dim is unknown (-1).
+  const std::string tensor_type =
+      VarintField(1, 1) + Bytes(2, Bytes(1, VarintField(1, 3)) + Bytes(1, Bytes(1, "7")));
+  const std::string input =
+      Bytes(1, "x") + Bytes(2, Bytes(1, VarintField(1, 1))) + Bytes(2, Bytes(1, tensor_type));
+  const OnnxModelProto model = ParseOnnxModelProto(Bytes(7, Bytes(11, input)));
+  EXPECT_EQ(model.input_shape, (std::vector<int64_t>{3, -1}));
+}
+
 TEST(OnnxModelProtoTest, EveryTruncationIsAnError) {
   const std::string bytes = Model();
   // Cutting the file anywhere inside the graph or a metadata entry leaves a length-delimited
