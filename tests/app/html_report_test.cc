@@ -110,8 +110,9 @@ class HtmlReportTest : public testing::TempDirTest {
     return options;
   }
 
-  std::string Page() const {
-    std::ifstream in(Path("out/report.html"));
+  // The report.html of the batch directory `dir`.
+  std::string Page(const std::string& dir = "out") const {
+    std::ifstream in(Path(dir + "/report.html"));
     return {std::istreambuf_iterator<char>(in), {}};
   }
 
@@ -375,9 +376,7 @@ TEST_F(HtmlReportTest, AClipsPictureIsTheMiddleOfTheFramesTheModelSaw) {
   options.dirs = {Path("clip_out")};
   options.html = true;
   RunReport(options);
-  std::ifstream in(Path("clip_out/report.html"));
-  const nlohmann::json data =
-      testing::ReportData({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+  const nlohmann::json data = testing::ReportData(Page("clip_out"));
   EXPECT_EQ(data["video"], "clip frame 4: the middle of the 4 frames the model saw");
   const nlohmann::json& row = data["rows"][0];
   const cv::Mat picture = cv::imread(Path("clip_out/" + row["image"].get<std::string>()));
