@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <tuple>
 
 #include "borex/io/npy.h"
 #include "support/golden_map.h"
@@ -107,19 +108,28 @@ TEST_F(CliTest, RefinesPriorUsesItsScoreAndAZeroPriorIsWarnedAbout) {
 
 // A prior that marks everything but the region the model reads: the observations contradict it,
 // the fitted coefficient comes out negative, and refine says so in one warning line; a prior on
-// the region gives no warning.
+// the region gives no warning. The warning's bound is 0: the same prior at 0.8 outside the region
+// and 0.2 on it is contradicted weakly (a in (-1, 0)), and warned about too.
 TEST_F(CliTest, RefineWarnsWhenTheObservationsContradictThePrior) {
   cv::Mat inverted(32, 32, CV_32FC1, cv::Scalar(1.0f));
   inverted(cv::Rect(16, 8, 8, 8)).setTo(0.0f);
   const cv::Mat on_region = 1.0 - inverted;
   borex::io::WriteNpy(Path("inverted.npy"), inverted);
+  borex::io::WriteNpy(Path("weakly_inverted.npy"), 0.6 * inverted + 0.2);
   borex::io::WriteNpy(Path("on_region.npy"), on_region);
-  const CommandResult contradicted = RunBorex(RegionArgs() + " --prior " + Path("inverted.npy"));
-  ASSERT_EQ(contradicted.status, 0) << contradicted.err;
-  EXPECT_NE(contradicted.err.find("the observations contradict the prior"), std::string::npos)
-      << contradicted.err;
-  std::ifstream summary_file(Path("map.json"));
-  EXPECT_LT(nlohmann::json::parse(summary_file)["prior"]["coefficient"].get<double>(), 0.0);
+  for (const auto& [name, low, high] :
+       {std::tuple{"inverted.npy", -1e9, 0.0}, std::tuple{"weakly_inverted.npy", -1.0, 0.0}}) {
+    SCOPED_TRACE(name);
+    const CommandResult contradicted = RunBorex(RegionArgs() + " --prior " + Path(name));
+    ASSERT_EQ(contradicted.status, 0) << contradicted.err;
+    EXPECT_NE(contradicted.err.find("the observations contradict the prior"), std::string::npos)
+        << contradicted.err;
+    std::ifstream summary_file(Path("map.json"));
+    const double coefficient =
+        nlohmann::json::parse(summary_file)["prior"]["coefficient"].get<double>();
+    EXPECT_GT(coefficient, low);
+    EXPECT_LT(coefficient, high);
+  }
   const CommandResult confirmed = RunBorex(RegionArgs() + " --prior " + Path("on_region.npy"));
   ASSERT_EQ(confirmed.status, 0) << confirmed.err;
   EXPECT_EQ(confirmed.err.find("contradict"), std::string::npos) << confirmed.err;

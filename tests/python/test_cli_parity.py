@@ -87,6 +87,14 @@ class CliParityTest(unittest.TestCase):
         self.assertIsNone(summary["saliency"])
         self.assertIn("insertion", summary)
 
+    def test_a_switch_given_false_is_off(self):
+        image = np.full((32, 32, 3), 128, dtype=np.uint8)
+        for value in (True, False):
+            for switch in ("average_hyperparameters", "fit_noise_variance"):
+                with self.subTest(f"{switch}={value}"):
+                    _, summary = borex.refine(MODEL, image, iterations=4, **{switch: value})
+                    self.assertIs(summary["settings"][switch], value)
+
     def test_same_seed_same_map(self):
         first, _ = borex.refine(MODEL, self.image, iterations=8, seed=11)
         second, _ = borex.refine(MODEL, self.image, iterations=8, seed=11)

@@ -32,6 +32,10 @@ class ErrorsTest(OneLineErrors, unittest.TestCase):
         nan_image = IMAGE.copy()
         nan_image[3, 4, 1] = np.nan
         cases.append((nan_image, ("image: 1 of 3072 values are NaN or infinite",)))
+        # The last value of the last channel: every channel's values are checked.
+        last_nan = IMAGE.copy()
+        last_nan[31, 31, 2] = np.inf
+        cases.append((last_nan, ("image: 1 of 3072 values are NaN or infinite",)))
         for image, fragments in cases:
             with self.subTest(fragments[0]):
                 with self.assertRaises(ValueError) as context:
@@ -42,6 +46,9 @@ class ErrorsTest(OneLineErrors, unittest.TestCase):
         with self.assertRaises(ValueError) as context:
             borex.refine(logits, IMAGE, prior=np.zeros((16, 32), dtype=np.float32))
         self.assertOneLine(context, "prior: shape (16, 32) but the image is (32, 32)")
+        with self.assertRaises(ValueError) as context:
+            borex.refine(logits, IMAGE, prior=np.zeros((32, 16), dtype=np.float32))
+        self.assertOneLine(context, "prior: shape (32, 16) but the image is (32, 32)")
         with self.assertRaises(ValueError) as context:
             borex.refine(logits, IMAGE, prior=np.full((32, 32), np.inf))
         self.assertOneLine(context, "prior: 1024 of 1024 values are NaN or infinite")
@@ -109,10 +116,21 @@ class ErrorsTest(OneLineErrors, unittest.TestCase):
                 with self.assertRaises(RuntimeError) as context:
                     borex.explain(function, IMAGE, masks=8)
                 self.assertOneLine(context, "model: the callable", fragment)
-        model = borex.CallableModel(lambda batch: logits(batch) + 3, scores="probabilities")
+        for shift in (3, -0.6):  # above 1, and below 0 (the logits lie in [0, 0.5])
+            with self.subTest(f"probabilities shifted by {shift}"):
+                model = borex.CallableModel(lambda batch, shift=shift: logits(batch) + shift,
+                                            scores="probabilities")
+                with self.assertRaises(RuntimeError) as context:
+                    borex.explain(model, IMAGE, masks=8)
+                self.assertOneLine(context, "probabilities outside [0, 1]")
+
+        def classes_by_batch(batch):  # two classes for the image alone, three for the masks
+            scores = logits(batch)
+            return scores if len(batch) == 1 else np.pad(scores, ((0, 0), (0, 1)))
+
         with self.assertRaises(RuntimeError) as context:
-            borex.explain(model, IMAGE, masks=8)
-        self.assertOneLine(context, "probabilities outside [0, 1]")
+            borex.explain(classes_by_batch, IMAGE, masks=8)
+        self.assertOneLine(context, "model: the callable returned 3 classes, and 2 before")
         with self.assertRaises(ValueError) as context:
             borex.CallableModel(logits, scores="odds")
         self.assertOneLine(context, "scores: 'odds' is not one of logits, probabilities")
@@ -129,6 +147,16 @@ class ErrorsTest(OneLineErrors, unittest.TestCase):
             self.assertEqual(os.listdir(files.path), [])
         finally:
             files.cleanup()
+
+    def test_log_levels(self):
+        try:
+            for level in ("off", "debug", "error"):
+                borex.set_log_level(level)
+            with self.assertRaises(ValueError) as context:
+                borex.set_log_level("loud")
+            self.assertOneLine(context, "level: 'loud' is not one of")
+        finally:
+            borex.set_log_level("warning")
 
     def test_not_a_model(self):
         with self.assertRaises(ValueError) as context:
