@@ -35,21 +35,22 @@ RefineOptions RefineOptionsOf(const std::vector<std::string>& flags, bool clip =
 // Every field of the options: ToJson's, with the fields it resolves or leaves out as they are.
 nlohmann::json Fields(const RefineOptions& options) {
   nlohmann::json fields = options.ToJson();
-  fields["gp_domain"] = refine::GpDomainName(options.gp_domain);
-  fields["map_segment_form"] = refine::SegmentFormName(options.map_segment_form);
-  fields["prior_level_sets"] = options.prior_level_sets;
-  fields["posterior_level_sets"] = options.posterior_level_sets;
-  fields["deviation_floors"] = options.deviation_floors;
-  fields["level_set_segments"] = options.level_set_segments;
-  fields["map_segment_weight"] = options.map_segment_weight;
-  fields["rise_observations"] = refine::RiseObservationsName(options.rise_observations);
-  fields["rise_observation_limit"] = options.rise_observation_limit;
-  fields["noise_variance"] = options.noise_variance;
-  fields["mask_frames"] = options.mask_frames;
-  fields["frame_step"] = options.frame_step;
-  fields["length_scale_frame"] = options.length_scale_frame;
-  fields["length_scale_depth"] = options.length_scale_depth;
-  fields["max_gp_megabytes"] = options.max_gp_megabytes;
+  fields.update(
+      nlohmann::json{{"gp_domain", refine::GpDomainName(options.gp_domain)},
+                     {"map_segment_form", refine::SegmentFormName(options.map_segment_form)},
+                     {"prior_level_sets", options.prior_level_sets},
+                     {"posterior_level_sets", options.posterior_level_sets},
+                     {"deviation_floors", options.deviation_floors},
+                     {"level_set_segments", options.level_set_segments},
+                     {"map_segment_weight", options.map_segment_weight},
+                     {"rise_observations", refine::RiseObservationsName(options.rise_observations)},
+                     {"rise_observation_limit", options.rise_observation_limit},
+                     {"noise_variance", options.noise_variance},
+                     {"mask_frames", options.mask_frames},
+                     {"frame_step", options.frame_step},
+                     {"length_scale_frame", options.length_scale_frame},
+                     {"length_scale_depth", options.length_scale_depth},
+                     {"max_gp_megabytes", options.max_gp_megabytes}});
   return fields;
 }
 
