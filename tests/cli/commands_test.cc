@@ -17,31 +17,24 @@ namespace {
 using testing::MessageOf;
 using testing::ParseCommand;
 
-std::vector<std::string> With(std::vector<std::string> required,
-                              const std::vector<std::string>& flags) {
-  required.insert(required.end(), flags.begin(), flags.end());
-  return required;
-}
-
 app::RefineJobOptions RefineJob(const std::vector<std::string>& flags) {
-  return ParseCommand(&AddRefineCommandFlags, With({"--model", "m.pt", "--out", "o"}, flags))
+  return ParseCommand(&AddRefineCommandFlags, {"--model", "m.pt", "--out", "o"}, flags)
       ->flags->Job();
 }
 
 app::ExplainJobOptions ExplainJob(const std::vector<std::string>& flags) {
-  return ParseCommand(&AddExplainCommandFlags, With({"--model", "m.pt", "--out", "o"}, flags))
+  return ParseCommand(&AddExplainCommandFlags, {"--model", "m.pt", "--out", "o"}, flags)
       ->flags->Job();
 }
 
 app::BatchOptions BatchOptionsOf(const std::vector<std::string>& flags) {
-  return ParseCommand(&AddBatchCommandFlags,
-                      With({"--model", "m.pt", "--split", "val", "--out", "o"}, flags))
+  return ParseCommand(&AddBatchCommandFlags, {"--model", "m.pt", "--split", "val", "--out", "o"},
+                      flags)
       ->flags->Options();
 }
 
 app::EvaluateJobOptions EvaluateJob(const std::vector<std::string>& flags) {
-  return ParseCommand(&AddEvaluateCommandFlags,
-                      With({"--model", "m.pt", "--saliency", "s.npy"}, flags))
+  return ParseCommand(&AddEvaluateCommandFlags, {"--model", "m.pt", "--saliency", "s.npy"}, flags)
       ->flags->Job();
 }
 
@@ -69,7 +62,7 @@ TEST(CommandsTest, RefineTakesThePriorsInfillOnlyWhereThePriorHidesPixels) {
            {"--prior", "p.npy"}, {"--prior-method", "none"}, {"--prior-method", "gradcam++"}}) {
     SCOPED_TRACE(prior.front() + " " + prior.back());
     EXPECT_EQ(MessageOf<OptionError>([&] {
-                RefineJob(With(prior, {"--prior-infill", "blur"}));
+                RefineJob({prior.front(), prior.back(), "--prior-infill", "blur"});
               }).rfind("--prior-infill: the prior hides no pixels", 0),
               0u);
   }

@@ -23,9 +23,8 @@ using refine::RefineOptions;
 // The refine command's flags, given after the required ones.
 std::unique_ptr<testing::ParsedCommand<RefineCommandFlags>> ParseRefine(
     const std::vector<std::string>& flags) {
-  std::vector<std::string> arguments = {"--model", "m.pt", "--image", "i.png", "--out", "o"};
-  arguments.insert(arguments.end(), flags.begin(), flags.end());
-  return testing::ParseCommand(&AddRefineCommandFlags, arguments);
+  return testing::ParseCommand(&AddRefineCommandFlags,
+                               {"--model", "m.pt", "--image", "i.png", "--out", "o"}, flags);
 }
 
 RefineOptions RefineOptionsOf(const std::vector<std::string>& flags, bool clip = false) {

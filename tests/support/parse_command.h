@@ -17,13 +17,16 @@ struct ParsedCommand {
   std::shared_ptr<Flags> flags;
 };
 
-// `add` registers the command's flags (e.g. cli::AddRefineCommandFlags); `arguments` are the
-// command line after the command's name. CLI11's errors (CLI::ParseError) are thrown as they are.
+// `add` registers the command's flags (e.g. cli::AddRefineCommandFlags); the command line after
+// the command's name is `arguments` (the required ones) followed by `flags`. CLI11's errors
+// (CLI::ParseError) are thrown as they are.
 template <typename Flags>
 std::unique_ptr<ParsedCommand<Flags>> ParseCommand(std::shared_ptr<Flags> (*add)(CLI::App&),
-                                                   std::vector<std::string> arguments) {
+                                                   std::vector<std::string> arguments,
+                                                   const std::vector<std::string>& flags) {
   auto parsed = std::make_unique<ParsedCommand<Flags>>();
   parsed->flags = add(parsed->app);
+  arguments.insert(arguments.end(), flags.begin(), flags.end());
   std::reverse(arguments.begin(), arguments.end());  // CLI11 takes the last argument first
   parsed->app.parse(arguments);
   return parsed;
