@@ -11,6 +11,8 @@
 #                                  # the explanation methods', the model's scores and input, the
 #                                  # video reader's and the HTML report's mutants
 #   scripts/mutants.sh --list scripts/mutants_options.txt   # the refiner's options' mutants
+#   scripts/mutants.sh --list scripts/mutants_refiner.txt   # the refiner's loop and the pixel
+#                                  # field's assembly
 #   scripts/mutants.sh --list scripts/mutants_cli.txt --labels 'cli|python' [IDS]
 #                                  # the command line's flags and the Python module's mutants
 # Prints one line per mutant, KILLED, SURVIVED or BUILDFAIL, and exits 1 if any survived. It edits

@@ -514,6 +514,35 @@ TEST(RefinerTest, AnInvertedPriorGetsCoefficientZeroNotANegativeOne) {
   EXPECT_TRUE(MaximumInRegion(bounded.map, 0));
 }
 
+// The bound is on the prior's coefficient: without a prior, the offset b, the basis' only
+// coefficient, is free to be negative (what a mask over nothing scores with the flip).
+TEST(RefinerTest, WithoutAPriorTheBoundLeavesTheOffsetFree) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  const RefineResult free = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  options.nonnegative_prior_coefficient = true;
+  const RefineResult bounded = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+  EXPECT_LT(free.prior_offset, 0.0);
+  EXPECT_EQ(bounded.prior_offset, free.prior_offset);
+  EXPECT_EQ(cv::norm(bounded.map, free.map, cv::NORM_INF), 0.0);
+}
+
+// Without a prior the fitted mean is the offset b ~ N(0, S²) alone: after one observation y at
+// x, the posterior mean of b + g(x) is (S² + σf²)/(S² + σf² + σn²)·y, b included.
+TEST(RefinerTest, WithoutAPriorThePosteriorMeanIncludesTheFittedOffset) {
+  testing::RegionClassifier model(kRegion);
+  RefineOptions options = SmallOptions();
+  options.prior_offset_sd = 2.0;
+  Refiner refiner(model, RegionImage(), 0, cv::Mat(), options);
+  const StepRecord step = refiner.Step().front();
+  const double s2 = options.prior_offset_sd * options.prior_offset_sd, f2 = options.signal_variance,
+               n2 = options.NoiseVariance();
+  const int side_index = step.side == options.SidePixels(kSize, kSize)[0] ? 0 : 1;
+  EXPECT_NEAR(refiner.PosteriorMeanForSide(side_index)
+                  .at<float>(static_cast<int>(step.row), static_cast<int>(step.col)),
+              (s2 + f2) / (s2 + f2 + n2) * step.observation, 1e-5);
+}
+
 TEST(RefinerTest, FittedMeanMapIsTheAggregatedKrigingPlusTheFittedPriorPerPixel) {
   // Without the σf² fit: map − Agg_r(μ(·, r) − a·ī0(·, r) − b) must be gain·a·i0, with μ from
   // PosteriorMeanForSide; gain = Σ_r w_r / p for the pointwise 1/r² average, 1 for the box
@@ -819,6 +848,37 @@ TEST(RefineTogetherTest, OneImageObservationsOfSeveralImagesNeverMakeABatchOfOne
   for (size_t i = 1; i < model.batch_sizes.size(); ++i) EXPECT_EQ(model.batch_sizes[i], 3);
 }
 
+// A classifier that takes one second per image, so that each refiner's share is exact.
+class SecondPerImageClassifier : public testing::RegionClassifier {
+ public:
+  using RegionClassifier::RegionClassifier;
+  Eigen::MatrixXf Logits(const std::vector<cv::Mat>& images) override {
+    model_seconds_ += static_cast<double>(images.size());
+    return RegionClassifier::Logits(images);
+  }
+};
+
+// Refined together, each refiner is charged its own images' share of the shared passes' time.
+TEST(RefineTogetherTest, EachRefinerIsChargedItsImagesShareOfThePasses) {
+  SecondPerImageClassifier model(kRegion);
+  std::vector<std::unique_ptr<Refiner>> refiners;
+  std::vector<Refiner*> pointers;
+  for (int batch : {1, 3}) {  // 2 and 6 images a round
+    RefineOptions options = SmallOptions();
+    options.acquisition_batch = batch;
+    refiners.push_back(std::make_unique<Refiner>(model, RegionImage(), 0, cv::Mat(), options));
+    pointers.push_back(refiners.back().get());
+  }
+  RefineTogether(model, pointers, /*max_batch=*/5);
+  double seconds = 0;
+  for (const auto& refiner : refiners) {
+    const RefineResult result = refiner->Finish();
+    EXPECT_DOUBLE_EQ(result.model_seconds, static_cast<double>(result.model_calls));
+    seconds += result.model_seconds;
+  }
+  EXPECT_DOUBLE_EQ(seconds, model.model_seconds());
+}
+
 // --gp-over pixels (the field GP): the level-set masks, the map, and what the field refuses.
 // The field with the prior's level sets of pixels only: the tests below add the image's segments
 // and the posterior's sets where they test them.
@@ -1005,6 +1065,49 @@ TEST(FieldRefinerTest, MapIsThePriorTimesItsCoefficientWithoutObservationsToDevi
   const cv::Mat expected = result.prior_coefficient * prior * result.prior_scale;
   EXPECT_LT(cv::norm(result.map, expected, cv::NORM_INF), 1e-5);
   EXPECT_NE(result.prior_coefficient, 1.0);  // fitted, not the prior's mean
+}
+
+// GP-BUCB's pending points leave the posterior mean where it is: the posterior's sets are added
+// once a round, when its first mask is chosen, not at each of its choices.
+TEST(FieldRefinerTest, PosteriorLevelSetsAreAddedOnceARound) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1);
+  cv::randu(prior, 0, 1);
+  RefineOptions options = FieldOptions();
+  options.acquisition_batch = 4;
+  options.iterations = 12;
+  options.prior_level_sets = {0.25};
+  options.posterior_level_sets = {0.0625, 0.25};
+  // The squares, the prior's set, and two sets in each round after the first.
+  EXPECT_EQ(RunRefinement(model, RegionImage(), 0, prior, options).candidates,
+            kSize * kSize * 2 + 1 + 2 * 2);
+}
+
+// A fraction whose set would hide every pixel (the prior's ties) gives no candidate.
+TEST(FieldRefinerTest, ALevelSetThatWouldHideEveryPixelIsLeftOut) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0));
+  prior(kRegion).setTo(1.0);  // 64 of 1024 pixels above ties
+  RefineOptions options = FieldOptions();
+  options.prior_level_sets = {0.0625, 0.25};
+  ASSERT_EQ(cv::countNonZero(TopFraction(prior, 0.25)), kSize * kSize);
+  EXPECT_EQ(Refiner(model, RegionImage(), 0, prior, options).num_candidates(),
+            kSize * kSize * 2 + 1);
+}
+
+// A constant prior marks nothing: the refinement is the one without a prior, bit for bit, over
+// the squares and over the field.
+TEST(FieldRefinerTest, AConstantPriorIsNoPrior) {
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  const cv::Mat flat(kSize, kSize, CV_32FC1, cv::Scalar(0.7));
+  for (const RefineOptions& options : {SmallOptions(), FieldOptions()}) {
+    const RefineResult none = RunRefinement(model, RegionImage(), 0, cv::Mat(), options);
+    const RefineResult constant = RunRefinement(model, RegionImage(), 0, flat, options);
+    EXPECT_EQ(cv::norm(constant.map, none.map, cv::NORM_INF), 0.0);
+    EXPECT_EQ(constant.prior_coefficient, 0.0);
+    EXPECT_EQ(constant.prior_offset, none.prior_offset);
+    EXPECT_EQ(constant.candidates, none.candidates);
+  }
 }
 
 TEST(FieldRefinerTest, SameSeedSameMapBitForBit) {
@@ -1306,6 +1409,21 @@ TEST(FieldRefinerTest, CoefficientSdFitFreesAConfirmedPriorAndHoldsAnUnconfirmed
   EXPECT_LT(std::abs(misled.prior_coefficient - 1), std::abs(fixed_misled.prior_coefficient - 1));
   EXPECT_TRUE(MaximumInRegion(informed.map, 0));
   EXPECT_TRUE(MaximumInRegion(misled.map, 0));
+}
+
+// The grid is of a's prior std, 1 .. 100, not of its variance: on the logit scale a prior on the
+// region the model reads is confirmed at a far above 10, and the evidence takes the widest std.
+TEST(FieldRefinerTest, CoefficientSdGridReachesAHundredForAPriorConfirmedOnTheLogitScale) {
+  RefineOptions options = FieldOptions();
+  options.iterations = 20;
+  options.score = model::ScoreKind::kLogit;
+  options.average_hyperparameters = false;
+  testing::RegionClassifier model(kRegion, 20.0, -15.0);
+  cv::Mat prior(kSize, kSize, CV_32FC1, cv::Scalar(0));
+  prior(kRegion).setTo(1.0);
+  const RefineResult result = RunRefinement(model, RegionImage(), 0, prior, options);
+  EXPECT_EQ(result.prior_coefficient_sd, gp::CoefficientSdGrid().back());
+  EXPECT_GT(result.prior_coefficient, 31.6);
 }
 
 TEST(FieldRefinerTest, AveragedHyperparametersWeighTheGridByItsLikelihood) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -198,6 +199,20 @@ TEST(VideoRefinerTest, PriorVoxelsAreTheInitialMeanAndTheFirstQueryTheirMaximum)
   EXPECT_EQ(step.col, 7.0);
   EXPECT_EQ(step.side, 5.0);
   EXPECT_EQ(step.depth, 2.0);
+  // That cuboid's ī0 (frames 5 and 6) is its basis value and its mean; UCB adds κ times the
+  // prior std of a·ī0 + b + g: σ² = σf² + SD_a²·ī0² + SD_b².
+  double basis = 0;
+  for (int m : {5, 6})
+    basis += BoxAverage(prior.rowRange(m * kRows, (m + 1) * kRows).clone() * scale, 5.0)
+                 .at<float>(13, 7) /
+             2;
+  const RefineOptions o = SmallOptions();
+  EXPECT_NEAR(step.prior_at_point, basis, 1e-5);
+  EXPECT_NEAR(
+      step.acquisition,
+      basis + o.kappa * std::sqrt(o.signal_variance + std::pow(o.prior_coefficient_sd * basis, 2) +
+                                  std::pow(o.prior_offset_sd, 2)),
+      1e-4);
 }
 
 TEST(VideoRefinerTest, TheMassBasisIsTheCuboidsSumInUnitsOfTheSmallestOne) {
@@ -317,6 +332,23 @@ TEST(VideoRefinerTest, PixelFieldFindsTheRegionAndItsFrames) {
   EXPECT_EQ(cv::norm(RunRefinement(again, RegionClip(), 0, prior, options).map, with_prior.map,
                      cv::NORM_INF),
             0.0);
+}
+
+// A clip's field correlates the frames over length_scale_frame frames, not over the position's
+// scale: with a scale far beyond the clip, every frame's deviation is the same map.
+TEST(VideoRefinerTest, PixelFieldFramesCorrelateOverTheFrameLengthScale) {
+  auto model = Model();
+  RefineOptions options = FieldOptions();
+  options.length_scale_frame = 1e4;
+  options.iterations = 10;
+  const cv::Mat map = RunRefinement(model, RegionClip(), 0, cv::Mat(), options).map;
+  double peak = 0;
+  cv::minMaxLoc(cv::abs(map), nullptr, &peak);
+  for (int t = 1; t < kFrames; ++t)
+    EXPECT_LT(
+        cv::norm(map.rowRange(t * kRows, (t + 1) * kRows), map.rowRange(0, kRows), cv::NORM_INF),
+        1e-3 * peak)
+        << t;
 }
 
 // A clip's field reads no RISE masks (the gate counts an image's regions), and its position
