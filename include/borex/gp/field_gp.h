@@ -143,9 +143,8 @@ class FieldGp {
   Eigen::VectorXd CandidatesTimes(const Eigen::VectorXd& u) const;
   // Appends a candidate's K w column and cross-covariances (unscaled).
   void AddColumn(Eigen::Index candidate);
-  // The factor of Σ = s·G + σn²I over every column, and V, ZH and R below, from scratch.
-  void Factor();
-  // The same for one more column, the last of columns_: O(n·|C|).
+  // The factor of Σ = s·G + σn²I, and V, ZH and R below, extended by one more column, the last
+  // of columns_: O(n·|C|).
   void ExtendFactor();
   // Mean, variance, β̄ and α from the factor.
   void Posterior();

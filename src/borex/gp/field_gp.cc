@@ -121,7 +121,13 @@ FieldGp::FieldGp(int rows, int cols, MaternNu nu, double length_scale_cells, dou
   BOREX_CHECK_GT(mean_prior_quadratic_, 0);
   kernel_columns_.resize(weights_.cols(), 0);
   cross_.resize(candidates, 0);
-  Factor();
+  // No column yet: an empty factor, V and ZH without rows, R = H. Each column extends them.
+  lower_.resize(0, 0);
+  v_.resize(0, candidates);
+  zh_.resize(0, basis_.cols());
+  v_squared_.setZero(candidates);
+  r_ = basis_;
+  Posterior();
 }
 
 Eigen::Index FieldGp::AddCandidates(const Eigen::MatrixXf& weights, const Eigen::MatrixXf& basis) {
@@ -222,28 +228,6 @@ void FieldGp::ResolvePending(const Eigen::VectorXd& values) {
   }
   pending_.clear();
   Posterior();  // the columns keep their order: the factor stands
-}
-
-void FieldGp::Factor() {
-  const auto m = static_cast<Eigen::Index>(columns_.size());
-  const double scale = kernel_scale();
-  // Σ = s·G + σn²I over every column (observed, then pending); G_ij = ⟨w_i, K w_j⟩.
-  Eigen::MatrixXd sigma(m, m);
-  Eigen::MatrixXd basis(m, basis_.cols());
-  for (Eigen::Index i = 0; i < m; ++i) {
-    const auto candidate = columns_[static_cast<size_t>(i)];
-    sigma.row(i) = scale * cross_.row(candidate);
-    basis.row(i) = basis_.row(candidate);
-  }
-  sigma.diagonal().array() += noise_variance_;
-  const Eigen::LLT<Eigen::MatrixXd> llt(sigma);
-  BOREX_CHECK(llt.info() == Eigen::Success);
-  lower_ = llt.matrixL();
-  v_ = lower_.triangularView<Eigen::Lower>().solve(scale * cross_.transpose());  // m x |C|
-  zh_ = lower_.triangularView<Eigen::Lower>().solve(basis);
-  v_squared_ = v_.colwise().squaredNorm().transpose();
-  r_ = basis_ - v_.transpose() * zh_;
-  Posterior();
 }
 
 void FieldGp::ExtendFactor() {
