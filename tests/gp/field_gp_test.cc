@@ -5,6 +5,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Dense>
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace borex::gp {
@@ -463,6 +464,24 @@ TEST(FieldGpTest, FitsUnderANoiseVariancePerObservationAreTheJointGaussianWithTh
   const Eigen::MatrixXd kernel = amplitude.asDiagonal() * DenseKernel() * amplitude.asDiagonal();
   ExpectTheJointGaussians(gp.FitsUnder(2.0, noises, kFitVariances, gp.ObservedUnder(amplitude)), p,
                           ShapedScale(p, 2.0, kernel), kernel, noises);
+}
+
+// A grid point whose covariance s·G + diag(σn²) is not positive definite (here σn² < 0) has no
+// likelihood, −∞, and so weighs nothing in an average or a maximum over the grid.
+TEST(FieldGpTest, FitsWhoseCovarianceIsNotPositiveDefiniteHaveNoLikelihood) {
+  const Problem p = MakeProblem();
+  const FieldGp gp = ObservedGp(p);
+  const std::vector<FieldFit> broken =
+      gp.FitsUnder(2.0, Eigen::Vector4d::Constant(-100.0), kFitVariances);
+  ASSERT_EQ(broken.size(), kFitVariances.size());
+  for (const FieldFit& fit : broken)
+    EXPECT_EQ(fit.log_likelihood, -std::numeric_limits<double>::infinity());
+  const FieldFit sound = gp.FitsUnder(2.0, 0.5, kFitVariances).front();
+  double top_weight = 0;
+  const FieldFit average = AverageFits({broken.front(), sound}, &top_weight);
+  EXPECT_EQ(top_weight, 1.0);
+  EXPECT_DOUBLE_EQ(average.log_likelihood, sound.log_likelihood - std::log(2.0));
+  EXPECT_EQ(average.coefficients, sound.coefficients);
 }
 
 // Two fits whose likelihoods stand 1 : 3 get the weights 1/4 and 3/4, whatever their scale.

@@ -397,6 +397,9 @@ FieldFit AverageFits(const std::vector<FieldFit>& fits, double* top_weight) {
   average.deviation.setZero(best->deviation.rows(), best->deviation.cols());
   double total = 0;  // Σ p(y | fit) / p(y | best), so that the largest term is 1
   for (const FieldFit& fit : fits) {
+    // A fit without a likelihood (Fits: its covariance is not positive definite) weighs 0 and
+    // has no coefficients or deviation to add.
+    if (!std::isfinite(fit.log_likelihood)) continue;
     const double weight = std::exp(fit.log_likelihood - best->log_likelihood);
     total += weight;
     average.coefficients += weight * fit.coefficients;
