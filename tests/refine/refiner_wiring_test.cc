@@ -3,17 +3,20 @@
 // length scale in cells as docs/algorithm.md states them, fed to a gp::FieldGp (itself checked
 // against the textbook conditioning in tests/gp/field_gp_test.cc). The refiner's choices, its
 // final map and its coefficients must be this GP's after the same observations.
+#include "borex/refine/refiner.h"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <vector>
 
 #include "borex/explain/rise.h"
 #include "borex/gp/field_gp.h"
 #include "borex/mask/square_mask.h"
 #include "borex/refine/field_masks.h"
-#include "borex/refine/refiner.h"
 #include "support/fake_classifier.h"
 
 namespace borex::refine {
